@@ -1,0 +1,90 @@
+"""Command line: python -m playground train --task sentiment --arch lstm --json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from playground.config import ARCHITECTURES, TASKS, ExperimentConfig, default_config
+from playground.data.datasets import build_builtin
+from playground.device import DEVICE_CHOICES, pick_device
+from playground.train import ConfigError, Progress, Run, create_run, train_run
+
+
+def train_command(args: argparse.Namespace) -> int:
+    config = default_config(args.task, args.arch)
+    if args.epochs is not None:
+        config.train.epochs = args.epochs
+    if args.seed is not None:
+        config.train.seed = args.seed
+    config, warnings = ExperimentConfig.from_dict(config.to_dict())
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        device = pick_device(args.device)
+        data = build_builtin(config.data)
+        run = create_run(config, data)
+    except (ConfigError, RuntimeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    def show(run: Run, progress: Progress) -> None:
+        if not args.json and progress.val_loss is not None:
+            print(f"step {progress.step:>5}/{progress.total_steps}  epoch {progress.epoch:5.2f}  "
+                  f"train loss {progress.train_loss:.3f}  val loss {progress.val_loss:.3f}  "
+                  f"val acc {progress.val_accuracy:.3f}  {progress.seconds:6.1f}s", file=sys.stderr)
+
+    train_run(run, data, device, show)
+    result = run_report(run)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}: {value}")
+    return 0 if run.status == "finished" else 1
+
+
+def run_report(run: Run) -> dict:
+    """The numbers that say how good a run is, next to its baseline."""
+    m = run.metrics
+    report = {
+        "task": run.task, "arch": run.config.model.arch, "device": run.device,
+        "status": run.status, "steps": run.steps, "seconds": round(run.seconds, 3),
+        "parameters": run.num_parameters, "train_loss": _last_train_loss(run),
+        "val_loss": m.get("val_loss"), "val_accuracy": m.get("val_accuracy"),
+        "test_accuracy": m.get("test_accuracy"),
+        "baseline_loss": run.baseline.get("loss"), "baseline_accuracy": run.baseline.get("accuracy"),
+    }
+    if run.task == "next-word" and m.get("val_loss") is not None:
+        report["val_perplexity"] = math.exp(m["val_loss"])
+        report["baseline_perplexity"] = math.exp(run.baseline["loss"])
+    if "order_subset_accuracy" in m:
+        report["order_subset_accuracy"] = m["order_subset_accuracy"]
+    if run.status != "finished":
+        report["message"] = run.message
+    return report
+
+
+def _last_train_loss(run: Run) -> float | None:
+    rows = [r for r in run.history_rows if r["split"] == "train"]
+    return rows[-1]["loss"] if rows else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model on built-in data")
+    train.add_argument("--task", choices=TASKS, default="next-word")
+    train.add_argument("--arch", choices=ARCHITECTURES, default="lstm")
+    train.add_argument("--epochs", type=int, help="passes over the data (default: the task's)")
+    train.add_argument("--seed", type=int, help="seed for weights and batch order")
+    train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    train.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    return train_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Turning texts into padded index tensors for the two tasks, with baselines to beat."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+import torch
+
+from playground.config import DataConfig
+from playground.data.language import language_texts
+from playground.data.sentiment import LABELS, generate_sentiment
+from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, Vocabulary
+
+
+@dataclass
+class SequenceSet:
+    """Padded examples: inputs (N, T), lengths (N,), targets (N, T) per step or (N,) per sentence."""
+
+    inputs: torch.Tensor
+    lengths: torch.Tensor
+    targets: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.inputs.shape[0]
+
+    def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Rows `index`, trimmed to the longest of them so padding costs nothing."""
+        lengths = self.lengths[index]
+        width = int(lengths.max())
+        targets = self.targets[index]
+        if targets.dim() == 2:
+            targets = targets[:, :width]
+        return self.inputs[index, :width], lengths, targets
+
+
+@dataclass
+class TaskData:
+    """Everything a run trains and evaluates on."""
+
+    task: str
+    vocab: Vocabulary
+    train: SequenceSet
+    validation: SequenceSet
+    test: SequenceSet
+    class_names: list[str] = field(default_factory=list)  # empty for next-word
+    order_test: SequenceSet | None = None  # tagged order-sensitive sentiment test sentences
+    description: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self.vocab) if self.task == "next-word" else len(self.class_names)
+
+    def baseline(self) -> dict[str, float]:
+        """What a model that ignores its input scores: unigram or majority class."""
+        if self.task == "next-word":
+            return unigram_baseline(self.train, self.validation, len(self.vocab))
+        return majority_baseline(self.train, self.validation)
+
+
+def pad(rows: list[list[int]], width: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad index lists with <pad> into (N, T) and return it with the lengths (N,)."""
+    width = width or max((len(r) for r in rows), default=1)
+    out = torch.full((len(rows), max(width, 1)), PAD_ID, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.tensor(row[:width], dtype=torch.long)
+    lengths = torch.tensor([min(len(r), width) for r in rows], dtype=torch.long)
+    return out, lengths
+
+
+def next_word_set(texts: list[str], vocab: Vocabulary, max_length: int) -> SequenceSet:
+    """Each text as <bos> w1 .. wn <eos>, cut into windows of `max_length` predictions."""
+    inputs, targets = [], []
+    for text in texts:
+        ids = [BOS_ID] + vocab.encode(text) + [EOS_ID]
+        for start in range(0, len(ids) - 1, max_length):
+            window = ids[start: start + max_length + 1]
+            if len(window) >= 2:
+                inputs.append(window[:-1])
+                targets.append(window[1:])
+    if not inputs:
+        inputs, targets = [[BOS_ID]], [[EOS_ID]]
+    padded_inputs, lengths = pad(inputs)
+    padded_targets, _ = pad(targets, padded_inputs.shape[1])
+    return SequenceSet(padded_inputs, lengths, padded_targets)
+
+
+def classification_set(texts: list[str], labels: list[int], vocab: Vocabulary,
+                       max_length: int) -> SequenceSet:
+    """Each text as its first `max_length` token indices with one label; empty texts are dropped."""
+    rows, kept = [], []
+    for text, label in zip(texts, labels, strict=True):
+        ids = vocab.encode(text)[:max_length]
+        if ids:
+            rows.append(ids)
+            kept.append(label)
+    if not rows:
+        rows, kept = [[PAD_ID]], [0]
+    padded, lengths = pad(rows)
+    return SequenceSet(padded, lengths, torch.tensor(kept, dtype=torch.long))
+
+
+def split(items: list, seed: int, validation: float = 0.1, test: float = 0.1) -> tuple[list, list, list]:
+    """Shuffle with `seed` and split into train, validation and test (each non-empty if possible)."""
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    n_test = max(1, int(len(items) * test)) if len(items) >= 3 else 0
+    n_val = max(1, int(len(items) * validation)) if len(items) >= 3 else 0
+    return items[n_test + n_val:] or items, items[n_test: n_test + n_val] or items, items[:n_test] or items
+
+
+def build_next_word(texts: list[str], config: DataConfig, description: str) -> TaskData:
+    """Next-word data from raw texts: vocabulary from the training split only."""
+    train, val, test = split(texts, config.data_seed)
+    vocab = Vocabulary.build(train, config.tokenizer, config.min_count, config.max_vocab)
+    make = lambda part: next_word_set(part, vocab, config.max_length)  # noqa: E731
+    return TaskData("next-word", vocab, make(train), make(val), make(test), description=description)
+
+
+def build_classification(texts: list[str], labels: list[str], config: DataConfig,
+                         description: str) -> TaskData:
+    """Classification data from texts and string labels."""
+    class_names = sorted(set(labels))
+    label_ids = [class_names.index(label) for label in labels]
+    train, val, test = split(list(zip(texts, label_ids, strict=True)), config.data_seed)
+    vocab = Vocabulary.build([t for t, _ in train], config.tokenizer, config.min_count, config.max_vocab)
+
+    def make(part):
+        return classification_set([t for t, _ in part], [y for _, y in part], vocab, config.max_length)
+
+    return TaskData("sentiment", vocab, make(train), make(val), make(test), class_names,
+                    description=description)
+
+
+def build_builtin(config: DataConfig) -> TaskData:
+    """The built-in corpus of the configured task, generated from the data seed."""
+    if config.task == "next-word":
+        texts = language_texts(config.num_sentences, config.data_seed)
+        return build_next_word(texts, config, f"built-in toy language, {len(texts):,} sentences")
+    corpus = generate_sentiment(config.num_sentences, config.data_seed)
+    vocab = Vocabulary.build([e.text for e in corpus.train], config.tokenizer, config.min_count,
+                             config.max_vocab)
+
+    def make(examples):
+        return classification_set([e.text for e in examples], [e.label for e in examples], vocab,
+                                  config.max_length)
+
+    total = len(corpus.train) + len(corpus.validation) + len(corpus.test)
+    return TaskData("sentiment", vocab, make(corpus.train), make(corpus.validation),
+                    make(corpus.test), list(LABELS), order_test=make(corpus.order_sensitive_test),
+                    description=f"built-in reviews, {total:,} sentences "
+                                f"({len(corpus.order_sensitive_test)} order-sensitive test sentences)")
+
+
+def unigram_baseline(train: SequenceSet, validation: SequenceSet, vocab_size: int) -> dict[str, float]:
+    """Loss and accuracy of always predicting the training unigram distribution."""
+    counts = Counter(train.targets[train.targets != PAD_ID].tolist())
+    total = sum(counts.values()) + vocab_size  # add-one smoothing
+    val_targets = validation.targets[validation.targets != PAD_ID].tolist()
+    if not val_targets:
+        return {"loss": float("nan"), "accuracy": float("nan")}
+    loss = -sum(math.log((counts[t] + 1) / total) for t in val_targets) / len(val_targets)
+    most_common = counts.most_common(1)[0][0] if counts else EOS_ID
+    accuracy = sum(t == most_common for t in val_targets) / len(val_targets)
+    return {"loss": loss, "accuracy": accuracy}
+
+
+def majority_baseline(train: SequenceSet, validation: SequenceSet) -> dict[str, float]:
+    """Loss and accuracy of always predicting the training class frequencies."""
+    counts = Counter(train.targets.tolist())
+    total = sum(counts.values())
+    majority = counts.most_common(1)[0][0]
+    val = validation.targets.tolist()
+    loss = -sum(math.log(max(counts[y], 1) / total) for y in val) / max(len(val), 1)
+    return {"loss": loss, "accuracy": sum(y == majority for y in val) / max(len(val), 1)}

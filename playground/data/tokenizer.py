@@ -1,0 +1,79 @@
+"""Word- and character-level tokenization and the vocabulary that maps tokens to indices."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+SPECIAL_TOKENS = (PAD, UNK, BOS, EOS)
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+
+_WORD_PATTERN = re.compile(r"\w+(?:'\w+)?|[^\w\s]", re.UNICODE)
+
+
+def tokenize(text: str, level: str = "word") -> list[str]:
+    """Split text into lower-cased words and punctuation, or into characters."""
+    if level == "char":
+        return list(text)
+    if level != "word":
+        raise ValueError(f"unknown tokenizer level {level!r}: use 'word' or 'char'")
+    return _WORD_PATTERN.findall(text.lower())
+
+
+def join_tokens(tokens: Iterable[str], level: str = "word") -> str:
+    """Turn tokens back into readable text."""
+    return "".join(tokens) if level == "char" else " ".join(tokens)
+
+
+@dataclass
+class Vocabulary:
+    """Token <-> index tables; index 0 is padding, 1 is unknown, 2 and 3 start and end a sentence."""
+
+    tokens: list[str]
+    level: str = "word"
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, texts: Iterable[str], level: str = "word", min_count: int = 1,
+              max_size: int = 10_000) -> Vocabulary:
+        """Keep tokens seen at least `min_count` times, most frequent first, up to `max_size`."""
+        counter: Counter[str] = Counter()
+        for text in texts:
+            counter.update(tokenize(text, level))
+        kept = [t for t, c in sorted(counter.items(), key=lambda tc: (-tc[1], tc[0]))
+                if c >= min_count and t not in SPECIAL_TOKENS]
+        kept = kept[: max(0, max_size - len(SPECIAL_TOKENS))]
+        return cls(list(SPECIAL_TOKENS) + kept, level, {t: counter[t] for t in kept})
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.index
+
+    def encode_tokens(self, tokens: Iterable[str]) -> list[int]:
+        return [self.index.get(t, UNK_ID) for t in tokens]
+
+    def encode(self, text: str) -> list[int]:
+        """Indices of the tokens of `text`; unknown tokens map to <unk>."""
+        return self.encode_tokens(tokenize(text, self.level))
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.tokens[i] for i in ids]
+
+    def unknown_tokens(self, text: str) -> list[str]:
+        """The tokens of `text` the vocabulary does not know, in order, without repeats."""
+        return list(dict.fromkeys(t for t in tokenize(text, self.level) if t not in self.index))
+
+    def to_dict(self) -> dict:
+        return {"tokens": self.tokens, "level": self.level, "counts": self.counts}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Vocabulary:
+        return cls(list(data["tokens"]), data.get("level", "word"), dict(data.get("counts", {})))

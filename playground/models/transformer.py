@@ -1,0 +1,152 @@
+"""A small Transformer: token + position, multi-head self-attention, feed-forward, pre-norm."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from playground.models.common import ModelOutput, SequenceModel, Trace, masked_mean, valid_mask
+
+
+def attention(queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+              mask: torch.Tensor | None = None,
+              scaled: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """softmax(Q K^T / sqrt(d_k)) V, returning the output, the weights and the masked scores.
+
+    queries, keys, values: (..., T, D); mask: broadcastable to (..., T, T), True where allowed.
+    """
+    scores = queries @ keys.transpose(-2, -1)  # (..., T, T) pairwise similarity
+    if scaled:
+        scores = scores / math.sqrt(queries.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)  # each row sums to 1
+    return weights @ values, weights, scores
+
+
+def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
+    """PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(...): (length, dim)."""
+    position = torch.arange(length, dtype=torch.float32)[:, None]  # (P, 1)
+    frequency = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    table = torch.zeros(length, dim)
+    table[:, 0::2] = torch.sin(position * frequency)
+    table[:, 1::2] = torch.cos(position * frequency[: dim // 2])
+    return table
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention with one fused Q, K, V projection."""
+
+    def __init__(self, dim: int, num_heads: int, dropout: float):
+        super().__init__()
+        self.num_heads = num_heads
+        self.qkv = nn.Linear(dim, 3 * dim)  # W_q, W_k, W_v stacked: (3E, E)
+        self.proj = nn.Linear(dim, dim)
+        self.dropout = dropout
+
+    def split_heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        batch, steps, dim = x.shape
+        q, k, v = self.qkv(x).split(dim, dim=2)  # each (B, T, E)
+        shape = (batch, steps, self.num_heads, dim // self.num_heads)
+        return tuple(t.view(shape).transpose(1, 2) for t in (q, k, v))  # (B, N, T, D)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool,
+                record: dict | None = None) -> torch.Tensor:
+        batch, steps, dim = x.shape
+        q, k, v = self.split_heads(x)
+        if record is None:
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=mask, is_causal=causal and mask is None,
+                dropout_p=self.dropout if self.training else 0.0)
+        else:
+            if causal and mask is None:
+                mask = torch.ones(steps, steps, dtype=torch.bool, device=x.device).tril()
+            out, weights, scores = attention(q, k, v, mask)
+            weights = F.dropout(weights, self.dropout, self.training)
+            if self.training and self.dropout:
+                out = weights @ v
+            record.update(queries=q, keys=k, values=v, attention_scores=scores,
+                          attention_weights=weights)
+        out = out.transpose(1, 2).reshape(batch, steps, dim)  # (B, T, E)
+        return self.proj(out)
+
+
+class Block(nn.Module):
+    """x + attention(norm(x)), then x + feed_forward(norm(x))."""
+
+    def __init__(self, dim: int, num_heads: int, ff_dim: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attention = SelfAttention(dim, num_heads, dropout)
+        self.norm2 = nn.LayerNorm(dim)
+        self.feed_forward = nn.Sequential(nn.Linear(dim, ff_dim), nn.GELU(), nn.Linear(ff_dim, dim))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool,
+                record: dict | None = None) -> torch.Tensor:
+        x = x + self.dropout(self.attention(self.norm1(x), mask, causal, record))
+        return x + self.dropout(self.feed_forward(self.norm2(x)))
+
+
+class TransformerModel(SequenceModel):
+    """Causal for next-word prediction; padding-masked and mean-pooled for classification."""
+
+    def __init__(self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32,
+                 hidden_dim: int = 64, num_layers: int = 2, num_heads: int = 2,
+                 dropout: float = 0.0, max_length: int = 64, positional: str = "sinusoidal"):
+        super().__init__(vocab_size, embedding_dim, num_outputs, task)
+        self.max_length = max_length
+        self.positional = positional
+        if positional == "learned":
+            self.position_embedding = nn.Embedding(max_length, embedding_dim)
+        else:
+            self.register_buffer("position_table", sinusoidal_positions(max_length, embedding_dim),
+                                 persistent=False)
+        self.dropout = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(Block(embedding_dim, num_heads, hidden_dim, dropout)
+                                    for _ in range(num_layers))
+        self.norm = nn.LayerNorm(embedding_dim)
+        self.head = nn.Linear(embedding_dim, num_outputs)
+
+    def positions(self, steps: int) -> torch.Tensor:
+        """The position vectors of steps 0..steps-1: (T, E)."""
+        if self.positional == "learned":
+            return self.position_embedding.weight[:steps]
+        return self.position_table[:steps]
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
+                trace: bool = False) -> ModelOutput:
+        steps = tokens.shape[1]
+        if steps > self.max_length:
+            raise ValueError(f"{steps} tokens exceed this Transformer's {self.max_length} positions")
+        lengths = self.lengths_or_full(tokens, lengths)
+        embeddings = self.embedding(tokens)  # (B, T, E)
+        positions = self.positions(steps)  # (T, E)
+        x = self.dropout(embeddings + positions)
+        causal = self.per_step
+        mask = None
+        if not causal and bool((lengths < steps).any()):
+            mask = valid_mask(lengths, steps)[:, None, None, :]  # (B, 1, 1, T) keys that are words
+        records: list[dict] = []
+        outputs = []
+        for block in self.blocks:
+            record = {} if trace else None
+            x = block(x, mask, causal, record)
+            if trace:
+                records.append(record)
+                outputs.append(x)
+        x = self.norm(x)
+        record_out = None
+        if trace:
+            record_out = Trace(embeddings=embeddings, positions=positions,
+                               hidden_states=torch.stack(outputs),
+                               **{key: torch.stack([r[key] for r in records]) for key in records[0]})
+        if self.per_step:
+            return ModelOutput(self.head(x), record_out)  # (B, T, V)
+        pooled = masked_mean(x, lengths)  # (B, E)
+        if record_out is not None:
+            record_out.pooled = pooled
+        return ModelOutput(self.head(pooled), record_out)  # (B, C)

@@ -1,0 +1,345 @@
+"""Training: a loop that knows nothing about the UI and reports progress through a callback."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn import functional as F
+
+from playground.config import ARCH_LABELS, ExperimentConfig, TrainConfig, parameter_budget
+from playground.data.datasets import SequenceSet, TaskData
+from playground.data.tokenizer import PAD_ID, Vocabulary
+from playground.device import describe_device
+from playground.models import SequenceModel, build_model, count_parameters
+
+MAX_PARAMETERS = int(os.environ.get("PLAYGROUND_MAX_PARAMETERS", 5_000_000))
+MAX_SNAPSHOT_BYTES = 16 * 2**20
+MAX_SNAPSHOTS = 21
+_run_ids = itertools.count(1)
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be trained; the message says what to change."""
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch so a run is reproducible from its seed."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@dataclass
+class EmbeddingSnapshot:
+    """The embedding matrix (V, E) after `epoch` epochs (0 = at initialisation)."""
+
+    epoch: int
+    step: int
+    weights: torch.Tensor
+
+
+@dataclass
+class Progress:
+    """One progress event: where training is and the latest numbers."""
+
+    step: int
+    total_steps: int
+    epoch: float
+    seconds: float
+    train_loss: float
+    train_accuracy: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / max(self.total_steps, 1))
+
+
+@dataclass
+class Run:
+    """A trained (or training) model with everything needed to use, inspect and reproduce it."""
+
+    config: ExperimentConfig
+    vocab: Vocabulary
+    model: SequenceModel
+    class_names: list[str]
+    data_description: str
+    baseline: dict[str, float]
+    id: int = field(default_factory=lambda: next(_run_ids))
+    created: datetime = field(default_factory=datetime.now)
+    status: str = "new"  # new, training, finished, diverged, interrupted
+    message: str = ""
+    device: str = "CPU"
+    seconds: float = 0.0
+    steps: int = 0
+    total_steps: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    history_rows: list[dict] = field(default_factory=list)
+    snapshots: list[EmbeddingSnapshot] = field(default_factory=list)
+
+    @property
+    def task(self) -> str:
+        return self.config.data.task
+
+    @property
+    def name(self) -> str:
+        return f"#{self.id} {ARCH_LABELS[self.config.model.arch]} · {self.task}"
+
+    @property
+    def num_parameters(self) -> int:
+        return count_parameters(self.model)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per logged point: step, epoch, split (train/validation), loss, accuracy, ..."""
+        columns = ["step", "epoch", "split", "loss", "accuracy", "grad_norm", "clipped", "seconds"]
+        return pd.DataFrame(self.history_rows, columns=columns)
+
+    def summary(self) -> dict:
+        """One row for the table of runs."""
+        m = self.config.model
+        return {
+            "run": self.name, "status": self.status, "data": self.data_description,
+            "params": self.num_parameters, "embedding": m.embedding_dim,
+            "hidden": m.hidden_dim if m.arch != "bow" else None, "layers": m.num_layers,
+            "lr": self.config.train.learning_rate, "seed": self.config.train.seed,
+            "steps": self.steps, "seconds": round(self.seconds, 1), "device": self.device,
+            "val loss": self.metrics.get("val_loss"), "val accuracy": self.metrics.get("val_accuracy"),
+            "test accuracy": self.metrics.get("test_accuracy"),
+            "order-sensitive accuracy": self.metrics.get("order_subset_accuracy"),
+            "baseline accuracy": self.baseline.get("accuracy"),
+        }
+
+
+def create_run(config: ExperimentConfig, data: TaskData) -> Run:
+    """A fresh, seeded, untrained model for `config` on `data`; refuses oversized models."""
+    budget = parameter_budget(config, len(data.vocab))
+    if budget > MAX_PARAMETERS:
+        raise ConfigError(f"This model would have about {budget:,} parameters; the limit is "
+                          f"{MAX_PARAMETERS:,}. Lower the embedding or hidden size, the layers, "
+                          "or the maximum vocabulary.")
+    if len(data.vocab) <= 4:
+        raise ConfigError("The vocabulary has no words besides the special tokens: lower the "
+                          "minimum count or upload more text.")
+    set_seed(config.train.seed)
+    model = build_model(config.model, len(data.vocab), data.num_outputs, data.task,
+                        max_length=config.data.max_length)
+    return Run(config=config, vocab=data.vocab, model=model, class_names=data.class_names,
+               data_description=data.description, baseline=data.baseline())
+
+
+def step_loss(model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor,
+              targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mean cross-entropy, number of correct predictions, number of predictions (no sync)."""
+    logits = model(inputs, lengths).logits
+    if model.per_step:
+        flat_logits = logits.reshape(-1, logits.shape[-1])  # (B*T, V)
+        flat_targets = targets.reshape(-1)  # (B*T,)
+        loss = F.cross_entropy(flat_logits, flat_targets, ignore_index=PAD_ID)
+        counted = flat_targets != PAD_ID
+        correct = ((flat_logits.argmax(-1) == flat_targets) & counted).sum()
+        return loss, correct, counted.sum()
+    loss = F.cross_entropy(logits, targets)
+    correct = (logits.argmax(-1) == targets).sum()
+    return loss, correct, torch.tensor(targets.numel(), device=targets.device)
+
+
+@torch.no_grad()
+def evaluate(model: SequenceModel, dataset: SequenceSet, device: torch.device | str = "cpu",
+             batch_size: int = 512) -> dict[str, float]:
+    """Loss and accuracy of `model` on a whole dataset (per predicted token for next-word)."""
+    was_training = model.training
+    model.eval()
+    total_loss = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device)
+    count = torch.zeros((), device=device)
+    for start in range(0, len(dataset), batch_size):
+        index = torch.arange(start, min(start + batch_size, len(dataset)))
+        inputs, lengths, targets = (t.to(device) for t in dataset.batch(index))
+        loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
+        total_loss += loss * batch_count
+        correct += batch_correct
+        count += batch_count
+    model.train(was_training)
+    n = max(count.item(), 1)
+    return {"loss": total_loss.item() / n, "accuracy": correct.item() / n}
+
+
+def make_optimizer(model: SequenceModel, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=0.9)
+    return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+
+
+class Trainer:
+    """Trains a Run's model in place, so whatever finished survives an interruption."""
+
+    def __init__(self, run: Run, data: TaskData, device: torch.device | str = "cpu",
+                 on_progress: Callable[[Run, Progress], None] | None = None,
+                 log_every: int | None = None):
+        self.run = run
+        self.data = data
+        self.device = torch.device(device)
+        self.on_progress = on_progress
+        train = run.config.train
+        self.steps_per_epoch = math.ceil(len(data.train) / train.batch_size)
+        total = self.steps_per_epoch * train.epochs
+        self.total_steps = min(total, train.max_steps) if train.max_steps else total
+        self.log_every = log_every or max(1, min(20, self.total_steps // 100))
+        self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
+
+    def train(self) -> Run:
+        """Run the loop; stop cleanly on a non-finite loss or gradient, keeping the last good weights."""
+        run, config, device = self.run, self.run.config.train, self.device
+        model = run.model.to(device)
+        model.train()
+        optimizer = make_optimizer(model, config)
+        generator = torch.Generator().manual_seed(config.seed)
+        run.status, run.device, run.total_steps = "training", describe_device(device), self.total_steps
+        self.snapshot(0)
+        started = time.perf_counter()
+        good_state = clone_state(model)
+        losses = torch.zeros(self.log_every, device=device)  # per-step values, synced once per log
+        norms = torch.zeros(self.log_every, device=device)
+        correct = torch.zeros((), device=device)
+        counted = torch.zeros((), device=device)
+        step = filled = 0
+        try:
+            for epoch in range(config.epochs):
+                order = torch.randperm(len(self.data.train), generator=generator)
+                for start in range(0, len(order), config.batch_size):
+                    batch = self.data.train.batch(order[start:start + config.batch_size])
+                    inputs, lengths, targets = (t.to(device, non_blocking=True) for t in batch)
+                    loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    max_norm = config.clip_grad if config.clip_grad > 0 else float("inf")
+                    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+                    losses[filled] = loss.detach()
+                    norms[filled] = norm
+                    filled += 1
+                    correct += batch_correct
+                    counted += batch_count
+                    optimizer.step()
+                    step += 1
+                    run.steps = step
+                    epoch_done = start + config.batch_size >= len(order)
+                    if filled == self.log_every or step >= self.total_steps or epoch_done:
+                        finite = self.end_interval(step, filled, losses, norms, correct, counted, started)
+                        filled = 0
+                        if not finite:
+                            return self.diverged(good_state, started)
+                        good_state = clone_state(model)
+                        if step % self.eval_every == 0 or step >= self.total_steps or epoch_done:
+                            self.validate(step)
+                        self.report(step)
+                    if step >= self.total_steps:
+                        break
+                self.snapshot(epoch + 1)
+                if step >= self.total_steps:
+                    break
+            self.finish(started)
+        finally:
+            if run.status == "training":
+                run.status = "interrupted"
+                run.message = (f"Training stopped at step {step} of {self.total_steps}; the model "
+                               "keeps what it learned until then.")
+            run.seconds = time.perf_counter() - started
+            model.to("cpu").eval()
+        return run
+
+    def end_interval(self, step: int, n: int, losses: torch.Tensor, norms: torch.Tensor,
+                     correct: torch.Tensor, counted: torch.Tensor, started: float) -> bool:
+        """Sync the interval's per-step numbers once, log them; False if any was not finite."""
+        step_losses, step_norms = losses[:n].tolist(), norms[:n].tolist()
+        for i, (loss, norm) in enumerate(zip(step_losses, step_norms, strict=True)):
+            if not (math.isfinite(loss) and math.isfinite(norm)):
+                self.bad_step = step - n + i + 1
+                self.bad_value = ("loss", loss) if not math.isfinite(loss) else ("gradient", norm)
+                return False
+        clip = self.run.config.train.clip_grad
+        self.run.seconds = time.perf_counter() - started
+        self.run.history_rows.append({
+            "step": step, "epoch": step / self.steps_per_epoch, "split": "train",
+            "loss": sum(step_losses) / n, "accuracy": correct.item() / max(counted.item(), 1),
+            "grad_norm": max(step_norms), "clipped": sum(v > clip for v in step_norms) if clip else 0,
+            "seconds": self.run.seconds,
+        })
+        correct.zero_()
+        counted.zero_()
+        return True
+
+    def validate(self, step: int) -> None:
+        result = evaluate(self.run.model, self.data.validation, self.device)
+        self.run.metrics.update(val_loss=result["loss"], val_accuracy=result["accuracy"])
+        self.run.history_rows.append({
+            "step": step, "epoch": step / self.steps_per_epoch, "split": "validation",
+            "loss": result["loss"], "accuracy": result["accuracy"], "seconds": self.run.seconds,
+        })
+
+    def report(self, step: int) -> None:
+        if self.on_progress is None:
+            return
+        last_train = next(r for r in reversed(self.run.history_rows) if r["split"] == "train")
+        self.on_progress(self.run, Progress(
+            step=step, total_steps=self.total_steps, epoch=step / self.steps_per_epoch,
+            seconds=self.run.seconds, train_loss=last_train["loss"],
+            train_accuracy=last_train["accuracy"], val_loss=self.run.metrics.get("val_loss"),
+            val_accuracy=self.run.metrics.get("val_accuracy")))
+
+    def snapshot(self, epoch: int) -> None:
+        """Keep the embedding matrix after each epoch, thinning old ones to stay within budget."""
+        weights = self.run.model.embedding.weight.detach().to("cpu", copy=True)
+        snapshots = self.run.snapshots
+        snapshots.append(EmbeddingSnapshot(epoch, self.run.steps, weights))
+        limit = max(2, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // max(weights.numel() * 4, 1)))
+        while len(snapshots) > limit:
+            # Drop every second snapshot between the first and the last: spacing stays even.
+            snapshots[:] = snapshots[:1] + snapshots[2:-1:2] + snapshots[-1:]
+
+    def finish(self, started: float) -> None:
+        run = self.run
+        run.seconds = time.perf_counter() - started
+        test = evaluate(run.model, self.data.test, self.device)
+        run.metrics.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
+        if self.data.order_test is not None and len(self.data.order_test):
+            run.metrics["order_subset_accuracy"] = evaluate(run.model, self.data.order_test,
+                                                            self.device)["accuracy"]
+        run.status = "finished"
+        run.message = f"Trained {run.steps} steps in {run.seconds:.1f} s."
+
+    def diverged(self, good_state: dict, started: float) -> Run:
+        """Restore the last finite weights and say what happened and what to change."""
+        run = self.run
+        run.model.load_state_dict(good_state)
+        run.status = "diverged"
+        what, value = self.bad_value
+        kind = "NaN" if math.isnan(value) else "infinite"
+        advice = ("lower the learning rate" +
+                  (" or turn on gradient clipping" if not run.config.train.clip_grad else ""))
+        run.message = (f"The {what} became {kind} at step {self.bad_step}: training stopped. To fix "
+                       f"it, {advice} (it is {run.config.train.learning_rate:g}). The weights of the "
+                       "last step with finite values are kept.")
+        run.seconds = time.perf_counter() - started
+        return run
+
+
+def clone_state(model: SequenceModel) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def train_run(run: Run, data: TaskData, device: torch.device | str = "cpu",
+              on_progress: Callable[[Run, Progress], None] | None = None) -> Run:
+    """Train `run` on `data` with its own config; the Run is updated as training goes."""
+    return Trainer(run, data, device, on_progress).train()
