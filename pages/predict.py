@@ -1,0 +1,105 @@
+"""Predict: next-word probabilities and generation, or sentiment as each word is read."""
+
+import streamlit as st
+
+from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
+from playground.config import default_config
+from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
+from playground.text import escape_markdown
+from ui.state import active_run, builtin_data
+from ui.training import train_live
+
+MAX_CHARS = 500
+SENTIMENT_EXAMPLES = [
+    "the film was good",
+    "the film was not good",
+    "the food was bad but the service was great",
+    "the service was great but the food was bad",
+    "the hotel was lovely even though the room was small",
+    "i did not enjoy the concert",
+]
+
+
+def flag_unknown(run, text: str) -> None:
+    """Tell the learner which of their words the model has never seen."""
+    unknown = run.vocab.unknown_tokens(text)
+    if unknown:
+        shown = ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:12])
+        more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
+        st.warning(f"Not in this model's vocabulary, so read as <unk>: {shown}{more}. "
+                   "Try words from the training data.", icon=":material/help:")
+
+
+def next_word_view(run) -> None:
+    st.markdown("Type the start of a sentence. The model gives every word in its vocabulary a "
+                "probability of coming next; here are the likeliest.")
+    text = st.text_input("Start of a sentence", "the dog runs to the", max_chars=MAX_CHARS,
+                         key="predict_prefix")
+    k = st.slider("How many words to show", 3, 25, 10, key="predict_k")
+    flag_unknown(run, text)
+    st.plotly_chart(next_word_bars(top_next_words(run, text, k), text))
+
+    st.subheader("Generate a continuation")
+    st.caption("The model samples one word at a time from its own predictions. Low temperature "
+               "picks the likeliest words; high temperature takes more chances. Top-k keeps only "
+               "the k likeliest words at each step.")
+    cols = st.columns(4)
+    temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="predict_temperature")
+    top_k = cols[1].slider("Top-k", 1, 50, 10, key="predict_top_k")
+    length = cols[2].slider("Words", 1, 40, 12, key="predict_length")
+    seed = cols[3].number_input("Seed", 0, 2**31 - 1, 0, key="predict_seed")
+    if st.button("Generate three continuations", icon=":material/auto_awesome:", key="predict_generate"):
+        for offset in range(3):
+            continuation = generate(run, text, length, temperature, top_k, int(seed) + offset)
+            st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+
+
+def classification_view(run) -> None:
+    st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
+                "ended after each word, so you can see where it changes its mind.")
+    if run.data_description.startswith("built-in"):
+        def use_example() -> None:
+            if st.session_state.get("predict_example"):
+                st.session_state["predict_sentence"] = st.session_state["predict_example"]
+
+        st.pills("Try an example", SENTIMENT_EXAMPLES, key="predict_example", on_change=use_example)
+    text = st.text_input("Sentence", SENTIMENT_EXAMPLES[2], max_chars=MAX_CHARS, key="predict_sentence")
+    flag_unknown(run, text)
+    trajectory = sentiment_trajectory(run, text)
+    if trajectory.empty:
+        st.info("Type at least one word.")
+        return
+    probabilities = class_probabilities(run, text)
+    verdict = probabilities.idxmax()
+    cols = st.columns(min(len(probabilities), 6))
+    for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
+        cols[i].metric(f"P({name})", f"{p:.1%}")
+    st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
+    st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
+
+
+st.title("Use your model")
+run = active_run()
+if run is None:
+    st.info("There is no trained model yet. Train one here in a few seconds, or configure one on "
+            "the Train page.")
+    left, right = st.columns(2)
+    task = None
+    if left.button("Train a sentiment model", type="primary", width="stretch", key="predict_quick_sentiment"):
+        task = "sentiment"
+    if right.button("Train a next-word model", width="stretch", key="predict_quick_next"):
+        task = "next-word"
+    if task:
+        config = default_config(task, "lstm")
+        if train_live(config, builtin_data(config.data)) is not None:
+            st.rerun()
+    st.stop()
+
+st.caption(f"Model: {run.name}, {run.num_parameters:,} parameters, trained on "
+           f"{escape_markdown(run.data_description)} ({run.status}). Pick another in the sidebar.")
+if run.status == "diverged":
+    st.warning("This run diverged; it uses the last weights that were still finite.")
+if run.task == "next-word":
+    next_word_view(run)
+else:
+    classification_view(run)

@@ -1,0 +1,145 @@
+"""Train: task, data, architecture and hyperparameters; live curves; this session's runs."""
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from playground.config import (
+    ARCH_LABELS,
+    ARCHITECTURES,
+    TASK_LABELS,
+    TASKS,
+    ExperimentConfig,
+    check_consistency,
+    default_config,
+)
+from playground.data.datasets import TaskData, build_classification, build_next_word
+from playground.data.uploads import UploadError, labelled_texts, read_table, read_text_corpus
+from playground.text import escape_markdown
+from ui.forms import field_widget, section_widgets
+from ui.state import active_run, builtin_data, runs
+from ui.training import draw_curves, show_outcome, train_live
+
+TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "tweet")
+LABEL_COLUMN_GUESSES = ("label", "sentiment", "class", "target", "category", "y")
+
+
+def uploaded_data(task: str, config: ExperimentConfig) -> TaskData | None:
+    """Read the learner's file into task data, or explain what is wrong with it."""
+    kind = "txt" if task == "next-word" else "csv"
+    what = ("a .txt file: one sentence or paragraph per line" if kind == "txt"
+            else "a .csv file with a text column and a label column")
+    file = st.file_uploader(f"Upload {what}", type=[kind], key=f"train_upload_{task}")
+    if file is None:
+        st.info(f"Upload {what}. Nothing leaves this server; the file lives in your session only.")
+        return None
+    raw = file.getvalue()
+    try:
+        if kind == "txt":
+            lines, notes = read_text_corpus(raw, file.name)
+            cache_key = (file.file_id, dataclasses.astuple(config.data))
+            description = f"upload {file.name}, {len(lines):,} lines"
+            build = lambda: build_next_word(lines, config.data, description)  # noqa: E731
+        else:
+            table, notes = read_table(raw, file.name)
+            columns = list(table.columns)
+            left, right = st.columns(2)
+            text_column = left.selectbox("Text column", columns, key="train_text_column",
+                                         index=_guess(columns, TEXT_COLUMN_GUESSES, 0))
+            label_column = right.selectbox("Label column", columns, key="train_label_column",
+                                           index=_guess(columns, LABEL_COLUMN_GUESSES, 1))
+            texts, labels, more_notes = labelled_texts(table, text_column, label_column)
+            notes += more_notes
+            st.dataframe(table.head(5), hide_index=True)
+            cache_key = (file.file_id, text_column, label_column, dataclasses.astuple(config.data))
+            build = lambda: build_classification(texts, labels, config.data,  # noqa: E731
+                                                 f"upload {file.name}, {len(texts):,} rows")
+    except UploadError as error:
+        st.error(str(error))
+        return None
+    for note in notes:
+        st.warning(note)
+    cached = st.session_state.get("train_upload_data")
+    if cached is None or cached[0] != cache_key:
+        cached = (cache_key, build())
+        st.session_state["train_upload_data"] = cached
+    return cached[1]
+
+
+def _guess(columns: list, names: tuple, fallback: int) -> int:
+    lowered = [str(c).lower() for c in columns]
+    return next((lowered.index(n) for n in names if n in lowered), fallback)
+
+
+st.title("Train a model")
+settings, results = st.columns([5, 6], gap="large")
+
+with settings:
+    st.subheader("1 · Task and data")
+    task = st.segmented_control("Task", TASKS, format_func=TASK_LABELS.get, default="next-word",
+                                required=True, key="train_task")
+    defaults = default_config(task, "lstm")
+    source = field_widget(defaults.data, "source", f"train_source_{task}")
+    with st.expander("Tokens and sequence length"):
+        data_fields = ["tokenizer", "min_count", "max_vocab", "max_length"]
+        if source == "built-in":
+            data_fields += ["num_sentences", "data_seed"]
+        data_config = section_widgets(defaults.data, data_fields, f"train_data_{task}", columns=2)
+    data_config = dataclasses.replace(data_config, task=task, source=source)
+
+    st.subheader("2 · Model")
+    arch = st.segmented_control("Architecture", ARCHITECTURES, format_func=ARCH_LABELS.get,
+                                default="lstm", required=True, key="train_arch")
+    defaults = default_config(task, arch)
+    model_fields = {"rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init",
+                            "dropout"],
+                    "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
+                    "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional",
+                                    "dropout"],
+                    "bow": ["embedding_dim", "dropout"]}[arch]
+    model_config = section_widgets(defaults.model, model_fields, f"train_model_{task}_{arch}")
+    model_config = dataclasses.replace(model_config, arch=arch)
+
+    st.subheader("3 · Training")
+    train_config = section_widgets(defaults.train, ["optimizer", "learning_rate", "batch_size", "epochs",
+                                                    "max_steps", "clip_grad", "seed"],
+                                   f"train_train_{task}_{arch}")
+    config = ExperimentConfig(data_config, model_config, train_config)
+    for warning in check_consistency(config):
+        st.warning(warning)
+
+    if source == "built-in":
+        data = builtin_data(config.data)
+    else:
+        data = uploaded_data(task, config)
+    if data is not None:
+        st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
+                   f"{len(data.train):,} training and {len(data.validation):,} validation examples")
+    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=data is None,
+                        width="stretch", key="train_button")
+
+with results:
+    st.subheader("Training")
+    caption_slot, loss_slot, accuracy_slot = st.empty(), st.empty(), st.empty()
+    if clicked and data is not None:
+        if train_live(config, data, loss_slot, accuracy_slot) is not None:
+            st.rerun()  # so the sidebar and the table below list the new run
+    if (run := active_run()) is not None:
+        caption_slot.caption(f"Curves of the active run, {run.name}. Change the active run in the sidebar.")
+        draw_curves(run, loss_slot, accuracy_slot)
+        show_outcome(run)
+    else:
+        st.info("Set up a model on the left and press **Train**. The loss and accuracy curves appear "
+                "here while it trains; the dashed line is what a model that ignores its input scores.")
+
+st.subheader("This session's runs")
+if runs():
+    table = pd.DataFrame([r.summary() for r in reversed(runs())])
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(table, hide_index=True, column_config={
+        "val accuracy": percent, "test accuracy": percent, "order-sensitive accuracy": percent,
+        "baseline accuracy": percent, "val loss": st.column_config.NumberColumn(format="%.3f"),
+        "lr": st.column_config.NumberColumn(format="%g")})
+else:
+    st.caption("Runs you train appear here, newest first, so you can compare them.")

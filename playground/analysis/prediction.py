@@ -1,0 +1,91 @@
+"""Using a trained run: next-word distributions, generation, and sentiment word by word."""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, join_tokens, tokenize
+from playground.train import Run
+
+MAX_INPUT_TOKENS = 200
+
+
+def context_ids(run: Run, text: str) -> list[int]:
+    """<bos> and the indices of `text`, cut to the last tokens the model can read."""
+    ids = [BOS_ID] + run.vocab.encode_tokens(tokenize(text, run.vocab.level)[-MAX_INPUT_TOKENS:])
+    return ids[-run.config.data.max_length:]
+
+
+@torch.no_grad()
+def next_word_probabilities(run: Run, text: str) -> torch.Tensor:
+    """The model's probability (V,) for each vocabulary entry to come after `text`."""
+    run.model.eval()
+    tokens = torch.tensor([context_ids(run, text)])  # (1, T)
+    logits = run.model(tokens).logits[0, -1]  # (V,)
+    return torch.softmax(logits, dim=-1)
+
+
+def top_next_words(run: Run, text: str, k: int = 10) -> pd.DataFrame:
+    """The k likeliest next tokens after `text`, with probabilities, likeliest first."""
+    probabilities = next_word_probabilities(run, text)
+    probabilities[PAD_ID] = 0.0  # never a real prediction
+    values, indices = probabilities.topk(min(k, len(probabilities)))
+    return pd.DataFrame({"word": run.vocab.decode(indices.tolist()), "probability": values.tolist()})
+
+
+@torch.no_grad()
+def generate(run: Run, prefix: str, max_tokens: int = 20, temperature: float = 1.0,
+             top_k: int = 10, seed: int = 0) -> str:
+    """Continue `prefix` by sampling from the model, stopping at the end of the sentence."""
+    run.model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    ids = context_ids(run, prefix)
+    new_tokens: list[str] = []
+    for _ in range(max_tokens):
+        tokens = torch.tensor([ids[-run.config.data.max_length:]])  # (1, T)
+        logits = run.model(tokens).logits[0, -1] / max(temperature, 1e-3)  # (V,)
+        logits[PAD_ID] = float("-inf")
+        if top_k and top_k < logits.numel():
+            threshold = logits.topk(top_k).values[-1]
+            logits[logits < threshold] = float("-inf")
+        choice = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=generator))
+        if choice == EOS_ID:
+            break
+        ids.append(choice)
+        token = run.vocab.tokens[choice]
+        if token not in SPECIAL_TOKENS:
+            new_tokens.append(token)
+    return join_tokens(new_tokens, run.vocab.level)
+
+
+@torch.no_grad()
+def class_probabilities(run: Run, text: str) -> pd.Series:
+    """The model's probability of each class for `text`."""
+    trajectory = sentiment_trajectory(run, text)
+    if trajectory.empty:
+        return pd.Series(1 / len(run.class_names), index=run.class_names)
+    return trajectory.iloc[-1][run.class_names].astype(float)
+
+
+@torch.no_grad()
+def sentiment_trajectory(run: Run, text: str) -> pd.DataFrame:
+    """The prediction after each word: one row per word, a probability column per class.
+
+    Each row is the model's output for the sentence cut after that word, computed in one batch.
+    """
+    run.model.eval()
+    words = tokenize(text, run.vocab.level)[: run.config.data.max_length]
+    if not words:
+        return pd.DataFrame(columns=["position", "word", "known", *run.class_names])
+    ids = run.vocab.encode_tokens(words)
+    steps = len(ids)
+    tokens = torch.tensor(ids).expand(steps, steps).clone()  # (T, T): row t is the prefix of t+1 words
+    lengths = torch.arange(1, steps + 1)
+    tokens[torch.arange(steps)[None, :] >= lengths[:, None]] = PAD_ID
+    probabilities = torch.softmax(run.model(tokens, lengths).logits, -1)  # (T, C)
+    frame = pd.DataFrame(probabilities.numpy(), columns=run.class_names)
+    frame.insert(0, "known", [w in run.vocab for w in words])
+    frame.insert(0, "word", words)
+    frame.insert(0, "position", range(1, steps + 1))
+    return frame

@@ -1,0 +1,56 @@
+"""Figures of a model in use: next-word probabilities and sentiment as each word is read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+CLASS_COLORS = ["#E45756", "#54A24B", "#4C78A8", "#F58518", "#B279A2", "#9D755D", "#72B7B2"]
+
+
+def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
+    """Horizontal bars of the likeliest next words, likeliest on top."""
+    rows = top_words.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=rows["probability"], y=rows["word"], orientation="h", marker_color="#4C78A8",
+        text=[f"{p:.1%}" for p in rows["probability"]], textposition="outside",
+        hovertemplate="next word %{y}<br>probability %{x:.2%}<extra></extra>"))
+    fig.update_layout(
+        title="Likeliest next words" + (f" after “{shorten(context)}”" if context else ""),
+        xaxis_title="probability", yaxis_title="next word",
+        height=max(260, 28 * len(rows) + 110), margin={"t": 50, "b": 40, "r": 40},
+        xaxis={"tickformat": ".0%", "range": [0, min(1.0, float(rows["probability"].max()) * 1.25 + 0.02)]})
+    fig.update_yaxes(type="category")
+    return fig
+
+
+def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]) -> go.Figure:
+    """Each class's probability after reading each word; unknown words marked on the axis."""
+    labels = [f"{i}. {w}" if known else f"{i}. {w} (?)" for i, w, known in
+              zip(trajectory["position"], trajectory["word"], trajectory["known"], strict=True)]
+    fig = go.Figure()
+    if len(class_names) == 2:  # one line says it all: P(second class) = 1 - P(first)
+        shown = [(class_names[1], "#54A24B")]
+    else:
+        shown = [(name, CLASS_COLORS[i % len(CLASS_COLORS)]) for i, name in enumerate(class_names)]
+    for name, color in shown:
+        fig.add_trace(go.Scatter(
+            x=labels, y=trajectory[name], mode="lines+markers", name=f"P({name})",
+            line={"color": color, "width": 3}, marker={"size": 9},
+            hovertemplate="after “%{x}”<br>P(" + name + ") = %{y:.1%}<extra></extra>"))
+    if len(class_names) == 2:
+        fig.add_hrect(y0=0.5, y1=1.0, fillcolor="#54A24B", opacity=0.07, line_width=0)
+        fig.add_hrect(y0=0.0, y1=0.5, fillcolor="#E45756", opacity=0.07, line_width=0)
+        fig.add_hline(y=0.5, line_dash="dot", line_color="gray")
+    fig.update_layout(
+        title="How the prediction moves as each word is read",
+        xaxis_title="words read so far ((?) = unknown word)",
+        yaxis_title=f"P({shown[0][0]})" if len(shown) == 1 else "probability",
+        height=360, margin={"t": 50, "b": 60}, showlegend=len(shown) > 1)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else "…" + text[-limit:]

@@ -1,0 +1,42 @@
+"""Take screenshots of every page after a learner's first steps: python scripts/screenshots.py OUT_DIR."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+
+
+def open_page(page, title: str) -> None:
+    """Follow the sidebar link, as a learner would (a new URL would start a new session)."""
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_idle(page)
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(url)
+        wait_idle(page)
+        page.get_by_role("button", name="Train a sentiment model").click()
+        wait_idle(page)
+        page.screenshot(path=out / "home.png", full_page=True)
+        open_page(page, "Predict")
+        page.screenshot(path=out / "predict-sentiment.png", full_page=True)
+        open_page(page, "Train")
+        page.get_by_role("button", name="Train", exact=True).click()
+        wait_idle(page)
+        page.screenshot(path=out / "train.png", full_page=True)
+        open_page(page, "Predict")
+        page.screenshot(path=out / "predict-next-word.png", full_page=True)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "test-artifacts/screenshots"))

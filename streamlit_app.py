@@ -1,0 +1,31 @@
+"""Sequence Playground: navigation, the shared sidebar (device, active run), nothing else."""
+
+import streamlit as st
+
+from playground.device import describe_device
+from ui.state import active_run, device, runs
+
+st.set_page_config(page_title="Sequence Playground", page_icon=":material/timeline:", layout="wide")
+
+page = st.navigation([
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/keyboard:"),
+])
+
+with st.sidebar:
+    current = device()
+    st.badge(describe_device(current), icon=":material/memory:",
+             color="green" if current.type != "cpu" else "gray")
+    kept = runs()
+    if kept:
+        active = active_run()
+        ids = [r.id for r in reversed(kept)]
+        names = {r.id: f"{r.name} ({r.status})" for r in kept}
+        chosen = st.selectbox("Active run", ids, index=ids.index(active.id), format_func=names.get,
+                              help="The model the Predict page and later pages use.")
+        st.session_state["active_run_id"] = chosen
+    else:
+        st.caption("No model yet: train one on Home or Train.")
+
+page.run()

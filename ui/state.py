@@ -1,0 +1,58 @@
+"""A user's runs live in st.session_state; read-only built-in data is shared by everyone."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import streamlit as st
+import torch
+
+from playground.config import DataConfig
+from playground.data.datasets import TaskData, build_builtin
+from playground.device import pick_device
+from playground.train import Run
+
+MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
+
+
+def runs() -> list[Run]:
+    """This session's runs, oldest first."""
+    return st.session_state.setdefault("runs", [])
+
+
+def add_run(run: Run) -> None:
+    """Keep `run` and make it active; drop the oldest runs beyond the cap, with a notice."""
+    kept = runs()
+    kept.append(run)
+    while len(kept) > MAX_RUNS:
+        dropped = kept.pop(0)
+        st.toast(f"Run {dropped.name} was removed: a session keeps at most {MAX_RUNS} runs.")
+    st.session_state["active_run_id"] = run.id
+
+
+def active_run() -> Run | None:
+    """The run the learner picked in the sidebar, else the newest one."""
+    kept = runs()
+    wanted = st.session_state.get("active_run_id")
+    for run in kept:
+        if run.id == wanted:
+            return run
+    return kept[-1] if kept else None
+
+
+@st.cache_resource(show_spinner=False)
+def device() -> torch.device:
+    """The device for training: the same for every user of this server."""
+    return pick_device("auto")
+
+
+@st.cache_resource(max_entries=8, show_spinner="Generating the built-in corpus…")
+def _builtin(fields: tuple) -> TaskData:
+    # Shared read-only: generated from a seed, identical for all users, never modified by training.
+    return build_builtin(DataConfig(*fields))
+
+
+def builtin_data(config: DataConfig) -> TaskData:
+    """The built-in corpus for `config`, generated once per server."""
+    return _builtin(dataclasses.astuple(config))

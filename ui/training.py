@@ -1,0 +1,75 @@
+"""The live training view: a progress bar and loss/accuracy curves that update while training."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import streamlit as st
+
+from playground.config import ExperimentConfig
+from playground.data.datasets import TaskData
+from playground.figures.training import training_curve
+from playground.train import ConfigError, Progress, Run, create_run, train_run
+from ui.state import add_run, device
+
+_chart_ids = itertools.count()
+
+
+def draw_curves(run: Run, loss_slot, accuracy_slot) -> None:
+    """Fill two placeholders with the run's loss and accuracy curves."""
+    history = run.history
+    if history.empty:
+        return
+    n = next(_chart_ids)
+    loss_slot.plotly_chart(training_curve(history, "loss", run.baseline.get("loss")), key=f"loss_{n}")
+    accuracy_slot.plotly_chart(training_curve(history, "accuracy", run.baseline.get("accuracy")),
+                               key=f"accuracy_{n}")
+
+
+def progress_text(p: Progress) -> str:
+    text = f"Step {p.step:,} of {p.total_steps:,} · epoch {p.epoch:.2f} · train loss {p.train_loss:.3f}"
+    if p.val_accuracy is not None:
+        text += f" · validation accuracy {p.val_accuracy:.1%}"
+    return text + f" · {p.seconds:.1f} s"
+
+
+def train_live(config: ExperimentConfig, data: TaskData, loss_slot=None, accuracy_slot=None) -> Run | None:
+    """Train a new run, drawing progress as it goes; the run is kept in the session from the start."""
+    try:
+        run = create_run(config, data)
+    except ConfigError as error:
+        st.error(str(error))
+        return None
+    add_run(run)
+    bar = st.progress(0.0, text="Starting…")
+    if loss_slot is None:
+        loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
+    last_draw = 0.0
+
+    def show(run: Run, progress: Progress) -> None:
+        nonlocal last_draw
+        bar.progress(progress.fraction, text=progress_text(progress))
+        if time.perf_counter() - last_draw > 1.0:
+            draw_curves(run, loss_slot, accuracy_slot)
+            last_draw = time.perf_counter()
+
+    train_run(run, data, device(), show)
+    return run
+
+
+def show_outcome(run: Run) -> None:
+    """Say how training ended, with numbers next to the baseline."""
+    if run.status == "diverged":
+        st.error(run.message)
+        return
+    if run.status == "interrupted":
+        st.warning(run.message)
+        return
+    m = run.metrics
+    text = (f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {run.device}. "
+            f"Test accuracy **{m.get('test_accuracy', 0):.1%}** (a model that ignores its input: "
+            f"{run.baseline['accuracy']:.1%}).")
+    if "order_subset_accuracy" in m:
+        text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
+    st.success(text)
