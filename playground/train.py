@@ -198,6 +198,8 @@ class Trainer:
         self.total_steps = min(total, train.max_steps) if train.max_steps else total
         self.log_every = log_every or max(1, min(20, self.total_steps // 100))
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
+        # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
+        self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
 
     def train(self) -> Run:
         """Run the loop; stop cleanly on a non-finite loss or gradient, keeping the last good weights."""
@@ -261,18 +263,22 @@ class Trainer:
 
     def end_interval(self, step: int, n: int, losses: torch.Tensor, norms: torch.Tensor,
                      correct: torch.Tensor, counted: torch.Tensor, started: float) -> bool:
-        """Sync the interval's per-step numbers once, log them; False if any was not finite."""
+        """Sync the interval's per-step numbers once and log them; False if training blew up."""
         step_losses, step_norms = losses[:n].tolist(), norms[:n].tolist()
         for i, (loss, norm) in enumerate(zip(step_losses, step_norms, strict=True)):
             if not (math.isfinite(loss) and math.isfinite(norm)):
                 self.bad_step = step - n + i + 1
                 self.bad_value = ("loss", loss) if not math.isfinite(loss) else ("gradient", norm)
                 return False
+        mean_loss = sum(step_losses) / n
+        if mean_loss > self.explode_above:
+            self.bad_step, self.bad_value = step, ("loss", mean_loss)
+            return False
         clip = self.run.config.train.clip_grad
         self.run.seconds = time.perf_counter() - started
         self.run.history_rows.append({
             "step": step, "epoch": step / self.steps_per_epoch, "split": "train",
-            "loss": sum(step_losses) / n, "accuracy": correct.item() / max(counted.item(), 1),
+            "loss": mean_loss, "accuracy": correct.item() / max(counted.item(), 1),
             "grad_norm": max(step_norms), "clipped": sum(v > clip for v in step_norms) if clip else 0,
             "seconds": self.run.seconds,
         })
@@ -325,12 +331,17 @@ class Trainer:
         run.model.load_state_dict(good_state)
         run.status = "diverged"
         what, value = self.bad_value
-        kind = "NaN" if math.isnan(value) else "infinite"
+        if math.isnan(value):
+            happened = f"The {what} became NaN at step {self.bad_step}"
+        elif math.isinf(value):
+            happened = f"The {what} became infinite at step {self.bad_step}"
+        else:
+            happened = (f"The loss grew to {value:.3g} by step {self.bad_step}, far above the "
+                        f"{math.log(max(self.data.num_outputs, 2)):.2f} of a random guess")
         advice = ("lower the learning rate" +
                   (" or turn on gradient clipping" if not run.config.train.clip_grad else ""))
-        run.message = (f"The {what} became {kind} at step {self.bad_step}: training stopped. To fix "
-                       f"it, {advice} (it is {run.config.train.learning_rate:g}). The weights of the "
-                       "last step with finite values are kept.")
+        run.message = (f"{happened}: training diverged and stopped. To fix it, {advice} (it is "
+                       f"{run.config.train.learning_rate:g}). The last weights before it blew up are kept.")
         run.seconds = time.perf_counter() - started
         return run
 

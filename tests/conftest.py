@@ -1,0 +1,35 @@
+"""Shared fixtures: small, seeded data and models so the suite runs in minutes on a CPU."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from playground.config import default_config
+from playground.data.datasets import build_builtin
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def small_sentiment():
+    config = default_config("sentiment", "lstm")
+    config.data.num_sentences = 1500
+    return config, build_builtin(config.data)
+
+
+@pytest.fixture(scope="session")
+def small_next_word():
+    config = default_config("next-word", "lstm")
+    config.data.num_sentences = 1500
+    return config, build_builtin(config.data)
+
+
+def with_training(config, **train):
+    """A copy of `config` with some training fields changed (fixtures stay untouched)."""
+    config = copy.deepcopy(config)
+    for key, value in train.items():
+        setattr(config.train, key, value)
+    return config

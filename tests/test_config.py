@@ -1,0 +1,48 @@
+"""Configs: bounds on every field; untrusted values fall back to defaults with a warning."""
+
+import dataclasses
+
+import pytest
+
+from playground.config import DataConfig, ExperimentConfig, ModelConfig, TrainConfig, default_config
+
+
+def test_round_trip():
+    config = default_config("sentiment", "transformer")
+    again, warnings = ExperimentConfig.from_dict(config.to_dict())
+    assert again == config and warnings == []
+
+
+HOSTILE = ["1e309", "-1", "9" * 5000, "<script>alert(1)</script>", "nan", "", True, 3.5]
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_bad_values_fall_back_with_a_warning(raw):
+    config, warnings = ExperimentConfig.from_dict({"model": {"hidden_dim": raw}})
+    assert config.model.hidden_dim == ModelConfig().hidden_dim
+    assert len(warnings) == 1 and "Hidden size" in warnings[0]
+    assert "<script>" not in warnings[0]
+
+
+def test_unknown_keys_and_sections_are_ignored():
+    config, warnings = ExperimentConfig.from_dict({"model": {"bogus": 1}, "other": {}, "train": "x"})
+    assert config == ExperimentConfig() and warnings == []
+
+
+def test_choices_are_checked():
+    config, warnings = ExperimentConfig.from_dict({"model": {"arch": "gru"}, "data": {"task": "sentiment"}})
+    assert config.model.arch == "lstm" and config.data.task == "sentiment" and len(warnings) == 1
+
+
+def test_every_field_has_a_label_help_and_bounds_or_choices():
+    for cls in (DataConfig, ModelConfig, TrainConfig):
+        for f in dataclasses.fields(cls):
+            meta = f.metadata
+            assert meta["label"] and meta["help"], f.name
+            assert meta["choices"] is not None or (meta["lo"] is not None and meta["hi"] is not None), f.name
+
+
+def test_heads_must_divide_the_embedding_size():
+    config, warnings = ExperimentConfig.from_dict(
+        {"model": {"arch": "transformer", "embedding_dim": 30, "num_heads": 4}})
+    assert config.model.num_heads == 3 and "heads" in warnings[0]

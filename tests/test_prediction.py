@@ -1,0 +1,72 @@
+"""Predictions shown on the Predict page are the model's own outputs."""
+
+import pytest
+import torch
+
+from playground.analysis.prediction import (
+    class_probabilities,
+    context_ids,
+    generate,
+    next_word_probabilities,
+    sentiment_trajectory,
+    top_next_words,
+)
+from playground.train import create_run, train_run
+from tests.conftest import with_training
+
+
+@pytest.fixture(scope="module")
+def next_word_run(small_next_word):
+    config, data = small_next_word
+    return train_run(create_run(with_training(config, epochs=8), data), data)
+
+
+@pytest.fixture(scope="module")
+def sentiment_run(small_sentiment):
+    config, data = small_sentiment
+    return train_run(create_run(with_training(config, epochs=2), data), data)
+
+
+def test_top_words_are_sorted_probabilities(next_word_run):
+    top = top_next_words(next_word_run, "the dog runs to the", 8)
+    assert len(top) == 8 and top["probability"].is_monotonic_decreasing
+    assert top["probability"].sum() <= 1 + 1e-6
+    full = next_word_probabilities(next_word_run, "the dog runs to the")
+    assert full.sum().item() == pytest.approx(1, abs=1e-5)
+
+
+def test_a_trained_model_puts_places_after_to_the(next_word_run):
+    from playground.data.language import PLACES
+    top = top_next_words(next_word_run, "the dog runs to the", 5)
+    assert sum(w in PLACES for w in top["word"]) >= 4
+
+
+def test_generation_is_seeded_and_stops(next_word_run):
+    a = generate(next_word_run, "the cat", 15, temperature=1.0, top_k=10, seed=3)
+    assert a == generate(next_word_run, "the cat", 15, temperature=1.0, top_k=10, seed=3)
+    assert 0 < len(a.split()) <= 15
+    assert "<" not in a  # no special tokens in the text
+
+
+def test_long_input_is_cut_to_what_the_model_reads(next_word_run):
+    ids = context_ids(next_word_run, "word " * 10_000)
+    assert len(ids) == next_word_run.config.data.max_length
+
+
+def test_trajectory_rows_are_the_model_on_each_prefix(sentiment_run):
+    text = "the food was bad but the service was great"
+    trajectory = sentiment_trajectory(sentiment_run, text)
+    assert trajectory["word"].tolist() == text.split()
+    for t in (0, 4, len(trajectory) - 1):
+        ids = torch.tensor([sentiment_run.vocab.encode(" ".join(text.split()[: t + 1]))])
+        with torch.no_grad():
+            expected = torch.softmax(sentiment_run.model(ids).logits, -1)[0]
+        got = torch.tensor(trajectory.iloc[t][sentiment_run.class_names].to_numpy(dtype=float))
+        torch.testing.assert_close(got, expected.double(), atol=1e-5, rtol=0)
+    assert class_probabilities(sentiment_run, text).sum() == pytest.approx(1)
+
+
+def test_unknown_words_are_flagged(sentiment_run):
+    trajectory = sentiment_trajectory(sentiment_run, "the zorblax was good")
+    assert trajectory["known"].tolist() == [True, False, True, True]
+    assert sentiment_trajectory(sentiment_run, "   ").empty

@@ -1,0 +1,29 @@
+"""Tokenizer and vocabulary: round trips, unknown words, limits."""
+
+from playground.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, Vocabulary, join_tokens, tokenize
+
+
+def test_word_tokens_lowercase_and_split_punctuation():
+    assert tokenize("The dog's ball, red!") == ["the", "dog's", "ball", ",", "red", "!"]
+
+
+def test_char_tokens_keep_every_character():
+    text = "Hi, you 🙂"
+    assert join_tokens(tokenize(text, "char"), "char") == text
+
+
+def test_vocabulary_round_trip_and_special_tokens():
+    vocab = Vocabulary.build(["the cat sat", "the dog sat"])
+    assert vocab.tokens[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"]
+    assert (PAD_ID, UNK_ID, BOS_ID) == (0, 1, 2)
+    assert vocab.decode(vocab.encode("the dog sat")) == ["the", "dog", "sat"]
+    assert vocab.encode("the zebra") == [vocab.index["the"], UNK_ID]
+    assert vocab.unknown_tokens("the zebra and the zebra") == ["zebra", "and"]
+    assert Vocabulary.from_dict(vocab.to_dict()).tokens == vocab.tokens
+
+
+def test_min_count_and_max_size():
+    texts = ["a a a b b c"]
+    assert "c" not in Vocabulary.build(texts, min_count=2)
+    small = Vocabulary.build(texts, max_size=5)
+    assert len(small) == 5 and "a" in small and "c" not in small

@@ -1,0 +1,84 @@
+"""The trainer: learns, reproduces from the seed, survives divergence and interruption."""
+
+import math
+
+import pytest
+import torch
+
+from playground.train import MAX_SNAPSHOTS, ConfigError, Trainer, create_run, train_run
+from tests.conftest import with_training
+
+
+def test_training_beats_the_baseline(small_sentiment):
+    config, data = small_sentiment
+    run = train_run(create_run(with_training(config, epochs=4), data), data)
+    assert run.status == "finished"
+    assert run.metrics["val_accuracy"] > run.baseline["accuracy"] + 0.2
+    history = run.history
+    assert set(history["split"]) == {"train", "validation"}
+    first, last = history[history.split == "train"]["loss"].iloc[[0, -1]]
+    assert last < first
+
+
+def test_same_seed_same_numbers(small_next_word):
+    config, data = small_next_word
+    short = with_training(config, epochs=1, max_steps=15)
+    runs = [train_run(create_run(short, data), data) for _ in range(2)]
+    assert runs[0].history["loss"].tolist() == runs[1].history["loss"].tolist()
+    other = train_run(create_run(with_training(config, epochs=1, max_steps=15, seed=7), data), data)
+    assert other.history["loss"].tolist() != runs[0].history["loss"].tolist()
+
+
+@pytest.mark.parametrize("arch,optimizer", [("rnn", "sgd"), ("transformer", "sgd"), ("lstm", "adam")])
+def test_divergence_stops_with_advice_and_keeps_finite_weights(small_sentiment, arch, optimizer):
+    config, data = small_sentiment
+    config = with_training(config, learning_rate=1e6, clip_grad=0.0, optimizer=optimizer, epochs=2)
+    config.model.arch, config.model.activation = arch, "relu"
+    run = train_run(create_run(config, data), data)
+    assert run.status == "diverged"
+    assert any(words in run.message for words in ("NaN", "infinite", "grew to"))
+    assert "learning rate" in run.message and "clipping" in run.message
+    assert all(torch.isfinite(p).all() for p in run.model.parameters())
+    assert run.steps < run.total_steps
+
+
+def test_interruption_keeps_the_finished_work(small_sentiment):
+    config, data = small_sentiment
+
+    class Rerun(BaseException):  # what Streamlit raises inside a script when the user clicks
+        pass
+
+    def interrupt(run, progress):
+        if progress.step >= 30:
+            raise Rerun
+
+    run = create_run(with_training(config, epochs=3), data)
+    with pytest.raises(Rerun):
+        Trainer(run, data, on_progress=interrupt, log_every=10).train()
+    assert run.status == "interrupted" and f"step {run.steps} of {run.total_steps}" in run.message
+    assert 30 <= run.steps < run.total_steps and run.history["step"].max() == run.steps
+    assert next(run.model.parameters()).device.type == "cpu"
+
+
+def test_snapshots_are_bounded_and_keep_first_and_last(small_sentiment):
+    config, data = small_sentiment
+    run = train_run(create_run(with_training(config, epochs=30, max_steps=0, batch_size=512), data), data)
+    epochs = [s.epoch for s in run.snapshots]
+    assert len(epochs) <= MAX_SNAPSHOTS and epochs[0] == 0 and epochs[-1] == 30
+    assert epochs == sorted(epochs)
+
+
+def test_oversized_models_are_refused_before_building(small_next_word):
+    config, data = small_next_word
+    config = with_training(config)
+    config.model.hidden_dim, config.model.num_layers = 1024, 6
+    with pytest.raises(ConfigError, match="parameters"):
+        create_run(config, data)
+
+
+def test_grad_norms_and_clipping_are_recorded(small_sentiment):
+    config, data = small_sentiment
+    run = train_run(create_run(with_training(config, epochs=1, clip_grad=0.01), data), data)
+    train_rows = run.history[run.history.split == "train"]
+    assert (train_rows["grad_norm"] > 0.01).all() and train_rows["clipped"].sum() > 0
+    assert math.isfinite(run.metrics["test_accuracy"])
