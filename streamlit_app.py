@@ -1,11 +1,14 @@
 """Sequence Playground: navigation, the shared sidebar (device, active run), nothing else."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from playground.device import describe_device
 from ui.state import active_run, device, runs
 
-st.set_page_config(page_title="Sequence Playground", page_icon=":material/timeline:", layout="wide")
+ICON = Path(__file__).parent / "assets" / "icon.png"
+st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
 
 page = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

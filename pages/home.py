@@ -15,11 +15,12 @@ st.markdown(
 
 st.subheader("Four shapes of sequence problems")
 st.plotly_chart(task_shapes_figure(), config={"displayModeBar": False})
+st.markdown("A recurrent network reads one input per step and carries a hidden state forward:")
+st.latex(r"h_t = \tanh(W_{hh}\, h_{t-1} + W_{xh}\, x_t + b), \qquad y_t = W_{hy}\, h_t")
 st.caption(
-    "A recurrent network reads one input per step and carries a hidden state forward: "
-    "h_t = f(W_hh h_{t-1} + W_xh x_t). The same weights are used at every step, so one model "
-    "handles sentences of any length. Here you train many-to-one models (sentiment) and "
-    "many-to-many models (the next word at every step).")
+    "The same weights are used at every step, so one model handles sentences of any length. "
+    "Here you train many-to-one models (sentiment) and many-to-many models (the next word at "
+    "every step).")
 
 st.subheader("Train a model now")
 st.write("One click trains an LSTM with sensible defaults in a few seconds.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
 from playground.config import default_config
+from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.text import escape_markdown
 from ui.state import active_run, builtin_data
@@ -37,7 +38,12 @@ def next_word_view(run) -> None:
                          key="predict_prefix")
     k = st.slider("How many words to show", 3, 25, 10, key="predict_k")
     flag_unknown(run, text)
-    st.plotly_chart(next_word_bars(top_next_words(run, text, k), text))
+    top = top_next_words(run, text, k)
+    if run.config.data.source == "built-in":
+        top["word class"] = top["word"].map(word_class)
+        st.caption("Colours are the word classes of the built-in language: the model was never told "
+                   "them, so if one colour dominates, it discovered the class from context alone.")
+    st.plotly_chart(next_word_bars(top, text))
 
     st.subheader("Generate a continuation")
     st.caption("The model samples one word at a time from its own predictions. Low temperature "
@@ -57,7 +63,7 @@ def next_word_view(run) -> None:
 def classification_view(run) -> None:
     st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
                 "ended after each word, so you can see where it changes its mind.")
-    if run.data_description.startswith("built-in"):
+    if run.config.data.source == "built-in":
         def use_example() -> None:
             if st.session_state.get("predict_example"):
                 st.session_state["predict_sentence"] = st.session_state["predict_example"]

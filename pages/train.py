@@ -121,6 +121,9 @@ with settings:
 
 with results:
     st.subheader("Training")
+    st.caption("Loss and accuracy on the training batches (blue) and on held-out validation "
+               "sentences (orange). The dashed line is a model that ignores its input: the most "
+               "frequent word for next-word prediction, the most frequent class for sentiment.")
     caption_slot, loss_slot, accuracy_slot = st.empty(), st.empty(), st.empty()
     if clicked and data is not None:
         if train_live(config, data, loss_slot, accuracy_slot) is not None:

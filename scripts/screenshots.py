@@ -11,6 +11,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
 
+def trim(path: Path, margin: int = 40) -> None:
+    """Cut the empty space below the page's content."""
+    from PIL import Image, ImageChops
+    image = Image.open(path).convert("RGB")
+    main = image.crop((320, 0, image.width, image.height))
+    background = Image.new("RGB", main.size, main.getpixel((main.width - 5, main.height - 5)))
+    box = ImageChops.difference(main, background).getbbox()
+    if box:
+        image.crop((0, 0, image.width, min(image.height, box[3] + margin))).save(path)
+
+
 def open_page(page, title: str) -> None:
     """Follow the sidebar link, as a learner would (a new URL would start a new session)."""
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
@@ -36,6 +47,8 @@ def main(out: Path) -> None:
         open_page(page, "Predict")
         page.screenshot(path=out / "predict-next-word.png", full_page=True)
         browser.close()
+    for path in out.glob("*.png"):
+        trim(path)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,31 @@ import plotly.graph_objects as go
 CLASS_COLORS = ["#E45756", "#54A24B", "#4C78A8", "#F58518", "#B279A2", "#9D755D", "#72B7B2"]
 
 
+WORD_CLASS_COLORS = {
+    "animal": "#4C78A8", "person": "#72B7B2", "action": "#E45756", "place": "#54A24B",
+    "time of day": "#B279A2", "feeling": "#F58518", "food": "#9D755D", "adjective": "#EECA3B",
+    "adverb": "#FF9DA6", "other": "#BAB0AC",
+}
+
+
 def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
-    """Horizontal bars of the likeliest next words, likeliest on top."""
+    """Horizontal bars of the likeliest next words, likeliest on top, coloured by word class if given."""
     rows = top_words.iloc[::-1]
-    fig = go.Figure(go.Bar(
-        x=rows["probability"], y=rows["word"], orientation="h", marker_color="#4C78A8",
-        text=[f"{p:.1%}" for p in rows["probability"]], textposition="outside",
-        hovertemplate="next word %{y}<br>probability %{x:.2%}<extra></extra>"))
+    fig = go.Figure()
+    groups = rows.groupby("word class", sort=False) if "word class" in rows else [(None, rows)]
+    for word_class, group in groups:
+        fig.add_trace(go.Bar(
+            x=group["probability"], y=group["word"], orientation="h", name=word_class,
+            marker_color=WORD_CLASS_COLORS.get(word_class, "#4C78A8"),
+            text=[f"{p:.1%}" for p in group["probability"]], textposition="outside",
+            hovertemplate="next word %{y}<br>probability %{x:.2%}<extra>" + (word_class or "") + "</extra>"))
     fig.update_layout(
         title="Likeliest next words" + (f" after “{shorten(context)}”" if context else ""),
         xaxis_title="probability", yaxis_title="next word",
         height=max(260, 28 * len(rows) + 110), margin={"t": 50, "b": 40, "r": 40},
         xaxis={"tickformat": ".0%", "range": [0, min(1.0, float(rows["probability"].max()) * 1.25 + 0.02)]})
-    fig.update_yaxes(type="category")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(rows["word"]))
+    fig.update_layout(showlegend="word class" in rows, legend_title_text="word class")
     return fig
 
 

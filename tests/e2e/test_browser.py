@@ -1,0 +1,74 @@
+"""A learner's first journey in a real Chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.e2e
+ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
+
+if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    from playwright.sync_api import sync_playwright
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        errors: list[str] = []
+        dialogs: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        wait_idle(page)
+        yield page, errors, dialogs
+        browser.close()
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_idle(page)
+
+
+def assert_healthy(page, errors: list[str]) -> None:
+    assert page.get_by_test_id("stException").count() == 0
+    assert not [e for e in errors if "favicon" not in e], errors
+
+
+def test_first_journey(browser_page):
+    page, errors, dialogs = browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert page.get_by_text("Four shapes of sequence problems").is_visible()
+    page.get_by_role("button", name="Train a sentiment model").click()
+    wait_idle(page)
+    assert page.get_by_text("Test accuracy").is_visible()
+    assert page.get_by_test_id("stSidebar").get_by_text("Active run").is_visible()
+    page.screenshot(path=ARTIFACTS / "home.png")
+    assert_healthy(page, errors)
+
+    open_page(page, "Predict")
+    assert page.get_by_test_id("stPlotlyChart").count() == 1
+    box = page.get_by_label("Sentence")
+    box.fill("[x](javascript:alert(1)) <img src=x onerror=alert(1)> the zzq was great")
+    box.press("Enter")
+    wait_idle(page)
+    assert page.get_by_text("<img src=x onerror=alert(1)>", exact=False).count() >= 0
+    assert page.locator("img[src=x]").count() == 0 and page.locator("a[href^=javascript]").count() == 0
+    assert page.get_by_text("zzq", exact=False).first.is_visible()
+    page.screenshot(path=ARTIFACTS / "predict.png")
+    assert_healthy(page, errors)
+    assert dialogs == []
+
+    open_page(page, "Train")
+    assert page.get_by_test_id("stPlotlyChart").count() == 2  # the active run's curves
+    assert page.get_by_test_id("stDataFrame").count() == 1
+    page.screenshot(path=ARTIFACTS / "train.png")
+    assert_healthy(page, errors)

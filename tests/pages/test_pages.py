@@ -1,0 +1,148 @@
+"""Every page under AppTest: no exception, key widgets present, tiny trainings produce runs."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+TIMEOUT = 180
+
+
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def tiny_training(at: AppTest, task: str, arch: str = "lstm") -> AppTest:
+    """Configure the Train page for a run of a few seconds and press Train."""
+    at.segmented_control(key="train_task").set_value(task).run()
+    at.segmented_control(key="train_arch").set_value(arch).run()
+    at.number_input(key=f"train_data_{task}_num_sentences").set_value(400).run()
+    at.number_input(key=f"train_train_{task}_{arch}_epochs").set_value(1).run()
+    return at.button(key="train_button").click().run()
+
+
+def test_home_explains_and_trains_in_one_click():
+    at = app()
+    no_errors(at)
+    assert at.title[0].value == "Sequence Playground"
+    assert len(at.get("plotly_chart")) == 1  # the four task shapes
+    at.button[0].click().run()
+    no_errors(at)
+    runs = at.session_state["runs"]
+    assert len(runs) == 1 and runs[0].status == "finished" and runs[0].task == "sentiment"
+    assert "Test accuracy" in at.success[0].value
+
+
+def test_sidebar_shows_the_device():
+    # AppTest drops an st.navigation app's sidebar on reruns; tests/e2e checks the run picker there.
+    at = app()
+    assert "CPU" in at.sidebar.markdown[0].value
+    assert "No model yet" in at.sidebar.caption[0].value
+
+
+@pytest.mark.parametrize("task,arch", [("sentiment", "rnn"), ("next-word", "transformer"),
+                                       ("sentiment", "bow")])
+def test_train_page_runs_a_tiny_training(task, arch):
+    at = open_page(app(), "train")
+    no_errors(at)
+    at = tiny_training(at, task, arch)
+    no_errors(at)
+    runs = at.session_state["runs"]
+    assert len(runs) == 1 and runs[0].config.model.arch == arch and runs[0].status == "finished"
+    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) == 2  # runs table, loss and accuracy
+
+
+def test_train_page_reports_divergence_and_keeps_earlier_runs():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at.selectbox(key="train_model_sentiment_rnn_activation").set_value("relu").run()
+    at.number_input(key="train_train_sentiment_rnn_learning_rate").set_value(1e6).run()
+    at.number_input(key="train_train_sentiment_rnn_clip_grad").set_value(0.0).run()
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    runs = at.session_state["runs"]
+    assert [r.status for r in runs] == ["finished", "diverged"]
+    assert "learning rate" in at.error[0].value
+
+
+def test_predict_without_a_model_offers_to_train_one():
+    at = open_page(app(), "predict")
+    no_errors(at)
+    assert "no trained model" in at.info[0].value
+    at.button(key="predict_quick_next").click().run()
+    no_errors(at)
+    assert at.text_input(key="predict_prefix").value
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_predict_next_word_and_generation():
+    at = tiny_training(open_page(app(), "train"), "next-word")
+    at = open_page(at, "predict")
+    no_errors(at)
+    at.text_input(key="predict_prefix").input("the zzyzx runs to the").run()
+    assert "zzyzx" in at.warning[0].value
+    at.button(key="predict_generate").click().run()
+    no_errors(at)
+    assert len([m for m in at.markdown if m.value.startswith(("1.", "2.", "3."))]) == 3
+
+
+def test_predict_sentiment_word_by_word_with_hostile_text():
+    at = open_page(app(), "home")
+    at.button[0].click().run()
+    at = open_page(at, "predict")
+    no_errors(at)
+    assert {m.label for m in at.metric} == {"P(positive)", "P(negative)"}
+    hostile = "[x](javascript:alert(1)) <img src=x onerror=alert(1)> 🙂\u202e the film was good"
+    at.text_input(key="predict_sentence").input(hostile).run()
+    no_errors(at)
+    shown = " ".join(w.value for w in at.warning)
+    assert "](" not in shown.replace("\\]\\(", "") and "<img" not in shown.replace("\\<img", "")
+    at.pills(key="predict_example").set_value("the film was not good").run()
+    assert at.text_input(key="predict_sentence").value == "the film was not good"
+
+
+@pytest.mark.parametrize("raw,message", [
+    (b"\x00\x01\x02binary", "binary"),
+    (b"text,label\n", "no rows"),
+    (b"text,label\n" + b"same,x\n" * 20, "one class"),
+])
+def test_bad_csv_uploads_get_a_clear_message(raw, message):
+    at = open_page(app(), "train")
+    at.segmented_control(key="train_task").set_value("sentiment").run()
+    at.selectbox(key="train_source_sentiment").set_value("upload").run()
+    at.file_uploader(key="train_upload_sentiment").set_value(("reviews.csv", raw, "text/csv")).run()
+    assert not at.exception
+    assert message in at.error[0].value
+    assert at.button(key="train_button").disabled
+
+
+def test_good_uploads_train():
+    at = open_page(app(), "train")
+    at.selectbox(key="train_source_next-word").set_value("upload").run()
+    lines = b"the quick fox jumps over the lazy dog\n" * 40 + b"a slow cat sleeps\n" * 40
+    at.file_uploader(key="train_upload_next-word").set_value(("story.txt", lines, "text/plain")).run()
+    no_errors(at)
+    at.number_input(key="train_train_next-word_lstm_epochs").set_value(1).run()
+    at.button(key="train_button").click().run()
+    no_errors(at)
+    assert at.session_state["runs"][0].data_description.startswith("upload story.txt")
+    at.segmented_control(key="train_task").set_value("sentiment").run()
+    at.selectbox(key="train_source_sentiment").set_value("upload").run()
+    csv = b"review,verdict\n" + b"loved it,good\nhated it,bad\n" * 15
+    at.file_uploader(key="train_upload_sentiment").set_value(("r.csv", csv, "text/csv")).run()
+    no_errors(at)
+    assert at.selectbox(key="train_text_column").value == "review"
+    assert at.selectbox(key="train_label_column").value == "verdict"
+    at.number_input(key="train_train_sentiment_lstm_epochs").set_value(2).run()
+    at.button(key="train_button").click().run()
+    no_errors(at)
+    assert at.session_state["runs"][-1].class_names == ["bad", "good"]

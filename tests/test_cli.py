@@ -1,0 +1,30 @@
+"""The command line trains on built-in data and reports numbers next to the baseline."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_train_json_report():
+    result = subprocess.run(
+        [sys.executable, "-m", "playground", "train", "--task", "sentiment", "--arch", "bow",
+         "--epochs", "1", "--seed", "3", "--device", "cpu", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for key in ("task", "arch", "device", "steps", "seconds", "train_loss", "val_loss", "val_accuracy",
+                "baseline_accuracy", "order_subset_accuracy"):
+        assert key in report
+    assert report["task"] == "sentiment" and report["arch"] == "bow" and report["device"].startswith("CPU")
+
+
+def test_missing_gpu_is_a_clear_error():
+    import torch
+    if torch.cuda.is_available():
+        return
+    result = subprocess.run([sys.executable, "-m", "playground", "train", "--device", "cuda"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "no CUDA GPU" in result.stderr

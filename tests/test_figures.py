@@ -1,0 +1,59 @@
+"""Figure builders: the data drawn is the data given, and every axis is named."""
+
+import re
+
+import pandas as pd
+
+from playground.figures.concepts import TASK_SHAPES, task_shapes_figure
+from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
+from playground.figures.training import training_curve
+from playground.text import escape_markdown
+
+
+def history():
+    return pd.DataFrame({
+        "step": [10, 20, 20, 30], "epoch": [0.5, 1, 1, 1.5],
+        "split": ["train", "train", "validation", "train"],
+        "loss": [2.0, 1.5, 1.6, 1.2], "accuracy": [0.3, 0.5, 0.45, 0.6]})
+
+
+def test_training_curve_draws_each_split_and_the_baseline():
+    fig = training_curve(history(), "loss", baseline=2.5)
+    by_name = {t.name: t for t in fig.data}
+    assert list(by_name["train"].y) == [2.0, 1.5, 1.2] and list(by_name["validation"].x) == [20]
+    assert fig.layout.xaxis.title.text == "training step" and fig.layout.yaxis.title.text
+    assert fig.layout.shapes[0].y0 == 2.5
+    assert training_curve(history(), "accuracy").layout.yaxis.tickformat == ".0%"
+
+
+def test_next_word_bars_put_the_likeliest_on_top():
+    top = pd.DataFrame({"word": ["park", "river", "farm"], "probability": [0.5, 0.3, 0.1]})
+    fig = next_word_bars(top, "the dog runs to the")
+    assert list(fig.data[0].y) == ["farm", "river", "park"]  # Plotly draws bottom-up
+    assert list(fig.data[0].x) == [0.1, 0.3, 0.5]
+    assert "the dog runs to the" in fig.layout.title.text
+    coloured = next_word_bars(top.assign(**{"word class": ["place", "place", "animal"]}))
+    assert {t.name for t in coloured.data} == {"place", "animal"}
+    assert list(coloured.layout.yaxis.categoryarray) == ["farm", "river", "park"]
+
+
+def test_trajectory_marks_unknown_words_and_shows_p_positive():
+    trajectory = pd.DataFrame({"position": [1, 2], "word": ["great", "zzz"], "known": [True, False],
+                               "negative": [0.2, 0.3], "positive": [0.8, 0.7]})
+    fig = sentiment_trajectory_figure(trajectory, ["negative", "positive"])
+    assert len(fig.data) == 1 and fig.data[0].name == "P(positive)"
+    assert list(fig.data[0].y) == [0.8, 0.7] and list(fig.data[0].x) == ["1. great", "2. zzz (?)"]
+    three = trajectory.assign(neutral=[0.0, 0.0])
+    assert len(sentiment_trajectory_figure(three, ["negative", "neutral", "positive"]).data) == 3
+
+
+def test_task_shapes_has_four_labelled_panels():
+    fig = task_shapes_figure()
+    titles = [a.text for a in fig.layout.annotations if a.text.startswith("<b>") and " " in a.text]
+    assert [t.strip("<b>/") for t in titles] == [name for name, *_ in TASK_SHAPES]
+
+
+def test_user_text_cannot_become_markdown():
+    escaped = escape_markdown("[x](javascript:alert(1)) <img src=x onerror=alert(1)> **bold**")
+    assert re.search(r"(?<!\\)[\[\]()<>*]", escaped) is None  # every special character escaped
+    assert len(escape_markdown("a" * 1000)) < 400

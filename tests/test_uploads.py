@@ -1,0 +1,80 @@
+"""Uploads: every bad file gets a message that says what to fix; good ones load."""
+
+import pytest
+
+from playground.data.uploads import (
+    MAX_UPLOAD_BYTES,
+    UploadError,
+    decode_upload,
+    labelled_texts,
+    read_table,
+    read_text_corpus,
+)
+
+
+def test_plain_utf8_text_lines():
+    lines, notes = read_text_corpus(b"first line\n\n  second line  \n", "a.txt")
+    assert lines == ["first line", "second line"] and notes == []
+
+
+def test_latin1_and_utf16_are_read_with_a_note():
+    text = "café crème"
+    decoded = decode_upload(text.encode("latin-1"), "f.txt")
+    assert decoded.text == text and "Latin-1" in decoded.notes[0]
+    decoded = decode_upload(text.encode("utf-16"), "f.txt")
+    assert decoded.text == text and "UTF-16" in decoded.notes[0]
+
+
+@pytest.mark.parametrize("raw,words", [
+    (b"", "empty"), (b"   \n\n ", "empty"), (bytes(range(256)) * 4, "binary"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"), (b"x" * (MAX_UPLOAD_BYTES + 1), "limit"),
+])
+def test_unusable_files_are_refused_with_advice(raw, words):
+    with pytest.raises(UploadError, match=words):
+        read_text_corpus(raw, "f.txt")
+
+
+def test_csv_with_text_and_labels():
+    table, _ = read_table(b"text,label\n" + b"good film,pos\nbad film,neg\n" * 10, "r.csv")
+    texts, labels, notes = labelled_texts(table, "text", "label")
+    assert len(texts) == 20 and set(labels) == {"pos", "neg"} and notes == []
+
+
+def test_semicolon_csv_and_skipped_rows():
+    raw = b"review;stars\n" + b"nice;5\nawful;1\n" * 6 + b";3\n"
+    table, _ = read_table(raw, "r.csv")
+    texts, labels, notes = labelled_texts(table, "review", "stars")
+    assert len(texts) == 12 and "1 rows" in notes[0]
+
+
+@pytest.mark.parametrize("raw,words", [
+    (b"text,label\n", "no rows"),
+    (b"text,label\na,b\nc,d,e,f\n", "same number of columns"),
+    (b"justonecolumn\nabc\n", "one column"),
+])
+def test_malformed_tables(raw, words):
+    with pytest.raises(UploadError, match=words):
+        read_table(raw, "r.csv")
+
+
+def test_duplicate_columns_are_renamed_with_a_note():
+    table, notes = read_table(b"text,text,label\na,b,c\n", "r.csv")
+    assert len(set(table.columns)) == 3 and "repeats" in notes[0]
+
+
+@pytest.mark.parametrize("rows,words", [
+    ([("text", "same")] * 20, "one class"),
+    ([(f"t{i}", f"c{i}") for i in range(100)], "at most"),
+    ([("a", "x"), ("b", "y")], "at least"),
+])
+def test_label_problems(rows, words):
+    raw = ("text,label\n" + "\n".join(f"{t},{y}" for t, y in rows)).encode()
+    table, _ = read_table(raw, "r.csv")
+    with pytest.raises(UploadError, match=words):
+        labelled_texts(table, "text", "label")
+
+
+def test_same_column_for_text_and_label():
+    table, _ = read_table(b"text,label\na,b\n", "r.csv")
+    with pytest.raises(UploadError, match="different"):
+        labelled_texts(table, "text", "text")
