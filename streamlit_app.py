@@ -5,16 +5,18 @@ from pathlib import Path
 import streamlit as st
 
 from playground.device import describe_device
-from ui.state import active_run, device, runs
+from ui.state import active_run, device, runs, settle_runs
 
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
 
 page = st.navigation([
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/predict.py", title="Predict", icon=":material/keyboard:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
 ])
+
+settle_runs()
 
 with st.sidebar:
     current = device()

@@ -186,20 +186,3 @@ def field_spec(cls: type, name: str) -> dict[str, Any]:
     """The label, help, bounds and choices of one field, for building widgets."""
     f = {f.name: f for f in dataclasses.fields(cls)}[name]
     return dict(f.metadata)
-
-
-def parameter_budget(config: ExperimentConfig, vocab_size: int) -> int:
-    """A quick upper estimate of the model's parameter count, to refuse oversized models early."""
-    m = config.model
-    e, h, layers = m.embedding_dim, m.hidden_dim, m.num_layers
-    embed = vocab_size * e
-    head = (h if m.arch in ("rnn", "lstm") else e) * vocab_size
-    if m.arch == "rnn":
-        body = (e * h + h * h + 2 * h) + (layers - 1) * (2 * h * h + 2 * h)
-    elif m.arch == "lstm":
-        body = 4 * ((e * h + h * h + 2 * h) + (layers - 1) * (2 * h * h + 2 * h))
-    elif m.arch == "transformer":
-        body = layers * (4 * e * e + 2 * e * h + 6 * e)
-    else:
-        body = 0
-    return embed + body + head

@@ -6,6 +6,7 @@ import itertools
 import math
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from playground.config import ARCH_LABELS, ExperimentConfig, TrainConfig, parameter_budget
+from playground.config import ARCH_LABELS, ExperimentConfig, TrainConfig
 from playground.data.datasets import SequenceSet, TaskData
 from playground.data.tokenizer import PAD_ID, Vocabulary
 from playground.device import describe_device
@@ -87,6 +88,14 @@ class Run:
     metrics: dict[str, float] = field(default_factory=dict)
     history_rows: list[dict] = field(default_factory=list)
     snapshots: list[EmbeddingSnapshot] = field(default_factory=list)
+    settled: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.settled.set()  # set whenever no thread is training this run
+
+    def wait_until_settled(self, timeout: float) -> bool:
+        """Wait for a thread that is still training this run to stop; True if it did."""
+        return self.settled.wait(timeout)
 
     @property
     def task(self) -> str:
@@ -122,11 +131,19 @@ class Run:
         }
 
 
+def count_model_parameters(config: ExperimentConfig, data: TaskData) -> int:
+    """The exact parameter count of the model `config` describes, without allocating its weights."""
+    with torch.device("meta"):
+        model = build_model(config.model, len(data.vocab), data.num_outputs, data.task,
+                            max_length=config.data.max_length)
+    return count_parameters(model)
+
+
 def create_run(config: ExperimentConfig, data: TaskData) -> Run:
     """A fresh, seeded, untrained model for `config` on `data`; refuses oversized models."""
-    budget = parameter_budget(config, len(data.vocab))
-    if budget > MAX_PARAMETERS:
-        raise ConfigError(f"This model would have about {budget:,} parameters; the limit is "
+    size = count_model_parameters(config, data)
+    if size > MAX_PARAMETERS:
+        raise ConfigError(f"This model would have {size:,} parameters; the limit is "
                           f"{MAX_PARAMETERS:,}. Lower the embedding or hidden size, the layers, "
                           "or the maximum vocabulary.")
     if len(data.vocab) <= 4:
@@ -208,6 +225,7 @@ class Trainer:
         model.train()
         optimizer = make_optimizer(model, config)
         generator = torch.Generator().manual_seed(config.seed)
+        run.settled.clear()
         run.status, run.device, run.total_steps = "training", describe_device(device), self.total_steps
         self.snapshot(0)
         started = time.perf_counter()
@@ -259,6 +277,7 @@ class Trainer:
                                "keeps what it learned until then.")
             run.seconds = time.perf_counter() - started
             model.to("cpu").eval()
+            run.settled.set()
         return run
 
     def end_interval(self, step: int, n: int, losses: torch.Tensor, norms: torch.Tensor,

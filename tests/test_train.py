@@ -82,3 +82,12 @@ def test_grad_norms_and_clipping_are_recorded(small_sentiment):
     train_rows = run.history[run.history.split == "train"]
     assert (train_rows["grad_norm"] > 0.01).all() and train_rows["clipped"].sum() > 0
     assert math.isfinite(run.metrics["test_accuracy"])
+
+
+def test_a_run_is_settled_unless_a_thread_trains_it(small_sentiment):
+    config, data = small_sentiment
+    run = create_run(with_training(config, epochs=1, max_steps=5), data)
+    seen = []
+    train_run(run, data, on_progress=lambda r, p: seen.append(r.settled.is_set()))
+    assert seen and not any(seen)  # cleared while training
+    assert run.wait_until_settled(0) and run.status == "finished"

@@ -21,6 +21,17 @@ def runs() -> list[Run]:
     return st.session_state.setdefault("runs", [])
 
 
+def settle_runs(timeout: float = 15.0) -> None:
+    """Let a training that the last click interrupted finish stopping before the page draws it.
+
+    With fast reruns, Streamlit starts the new script run at once and stops the old one at its
+    next Streamlit call, so a run can still say "training" for a moment.
+    """
+    for run in runs():
+        if run.status == "training":
+            run.wait_until_settled(timeout)
+
+
 def add_run(run: Run) -> None:
     """Keep `run` and make it active; drop the oldest runs beyond the cap, with a notice."""
     kept = runs()

@@ -42,6 +42,9 @@ def train_live(config: ExperimentConfig, data: TaskData, loss_slot=None, accurac
         st.error(str(error))
         return None
     add_run(run)
+    # Any click reruns the script, which stops training where it is; this button says so.
+    st.button("Stop training", icon=":material/stop:", key=f"stop_{run.id}",
+              help="Stops after the current step; the model keeps what it has learned.")
     bar = st.progress(0.0, text="Starting…")
     if loss_slot is None:
         loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))

@@ -1,5 +1,6 @@
 """Every page under AppTest: no exception, key widgets present, tiny trainings produce runs."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ def app() -> AppTest:
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    return at.switch_page(f"pages/{page}.py").run()
+    return at.switch_page(f"app_pages/{page}.py").run()
 
 
 def no_errors(at: AppTest) -> None:
@@ -88,6 +89,8 @@ def test_predict_next_word_and_generation():
     at = tiny_training(open_page(app(), "train"), "next-word")
     at = open_page(at, "predict")
     no_errors(at)
+    at.pills(key="predict_prefix_example").set_value("the cats are").run()
+    assert at.text_input(key="predict_prefix").value == "the cats are"
     at.text_input(key="predict_prefix").input("the zzyzx runs to the").run()
     assert "zzyzx" in at.warning[0].value
     at.button(key="predict_generate").click().run()
@@ -104,9 +107,10 @@ def test_predict_sentiment_word_by_word_with_hostile_text():
     hostile = "[x](javascript:alert(1)) <img src=x onerror=alert(1)> 🙂\u202e the film was good"
     at.text_input(key="predict_sentence").input(hostile).run()
     no_errors(at)
-    shown = " ".join(w.value for w in at.warning)
-    assert "](" not in shown.replace("\\]\\(", "") and "<img" not in shown.replace("\\<img", "")
-    at.pills(key="predict_example").set_value("the film was not good").run()
+    shown = " ".join(w.value for w in at.warning).replace("`<unk>`", "")
+    assert "javascript" in shown
+    assert re.search(r"(?<!\\)[\[\]()<>]", shown) is None  # Markdown syntax arrives escaped
+    at.pills(key="predict_sentence_example").set_value("the film was not good").run()
     assert at.text_input(key="predict_sentence").value == "the film was not good"
 
 

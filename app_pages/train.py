@@ -17,6 +17,7 @@ from playground.config import (
 from playground.data.datasets import TaskData, build_classification, build_next_word
 from playground.data.uploads import UploadError, labelled_texts, read_table, read_text_corpus
 from playground.text import escape_markdown
+from playground.train import count_model_parameters
 from ui.forms import field_widget, section_widgets
 from ui.state import active_run, builtin_data, runs
 from ui.training import draw_curves, show_outcome, train_live
@@ -115,7 +116,8 @@ with settings:
         data = uploaded_data(task, config)
     if data is not None:
         st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
-                   f"{len(data.train):,} training and {len(data.validation):,} validation examples")
+                   f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
+                   f"model: {count_model_parameters(config, data):,} parameters")
     clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=data is None,
                         width="stretch", key="train_button")
 

@@ -41,11 +41,11 @@ home_run = next((r for r in runs() if r.id == st.session_state.get("home_run_id"
 if home_run is not None:
     show_outcome(home_run)
     if home_run.status == "finished":
-        st.page_link("pages/predict.py", label="Now type a sentence on the Predict page",
+        st.page_link("app_pages/predict.py", label="Now type a sentence on the Predict page",
                      icon=":material/arrow_forward:")
 
 st.subheader("Where to go next")
-st.page_link("pages/train.py", label="Train: pick data, an architecture and its sizes; watch the "
+st.page_link("app_pages/train.py", label="Train: pick data, an architecture and its sizes; watch the "
              "loss fall", icon=":material/model_training:")
-st.page_link("pages/predict.py", label="Predict: next-word probabilities, generation, and sentiment "
+st.page_link("app_pages/predict.py", label="Predict: next-word probabilities, generation, and sentiment "
              "word by word", icon=":material/keyboard:")

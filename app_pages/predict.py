@@ -11,6 +11,13 @@ from ui.state import active_run, builtin_data
 from ui.training import train_live
 
 MAX_CHARS = 500
+NEXT_WORD_EXAMPLES = [
+    "the dog runs to the",
+    "the cats are",
+    "the farmer eats",
+    "the fox near the dogs",
+    "the children walk to the park in the",
+]
 SENTIMENT_EXAMPLES = [
     "the film was good",
     "the film was not good",
@@ -21,19 +28,30 @@ SENTIMENT_EXAMPLES = [
 ]
 
 
+def example_pills(examples: list[str], target_key: str) -> None:
+    """Clickable examples that fill the text box."""
+    def use_example() -> None:
+        if st.session_state.get(f"{target_key}_example"):
+            st.session_state[target_key] = st.session_state[f"{target_key}_example"]
+
+    st.pills("Try an example", examples, key=f"{target_key}_example", on_change=use_example)
+
+
 def flag_unknown(run, text: str) -> None:
     """Tell the learner which of their words the model has never seen."""
     unknown = run.vocab.unknown_tokens(text)
     if unknown:
         shown = ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:12])
         more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
-        st.warning(f"Not in this model's vocabulary, so read as <unk>: {shown}{more}. "
+        st.warning(f"Not in this model's vocabulary, so read as `<unk>`: {shown}{more}. "
                    "Try words from the training data.", icon=":material/help:")
 
 
 def next_word_view(run) -> None:
     st.markdown("Type the start of a sentence. The model gives every word in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
+    if run.config.data.source == "built-in" and run.vocab.level == "word":
+        example_pills(NEXT_WORD_EXAMPLES, "predict_prefix")
     text = st.text_input("Start of a sentence", "the dog runs to the", max_chars=MAX_CHARS,
                          key="predict_prefix")
     k = st.slider("How many words to show", 3, 25, 10, key="predict_k")
@@ -63,12 +81,8 @@ def next_word_view(run) -> None:
 def classification_view(run) -> None:
     st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
                 "ended after each word, so you can see where it changes its mind.")
-    if run.config.data.source == "built-in":
-        def use_example() -> None:
-            if st.session_state.get("predict_example"):
-                st.session_state["predict_sentence"] = st.session_state["predict_example"]
-
-        st.pills("Try an example", SENTIMENT_EXAMPLES, key="predict_example", on_change=use_example)
+    if run.config.data.source == "built-in" and run.vocab.level == "word":
+        example_pills(SENTIMENT_EXAMPLES, "predict_sentence")
     text = st.text_input("Sentence", SENTIMENT_EXAMPLES[2], max_chars=MAX_CHARS, key="predict_sentence")
     flag_unknown(run, text)
     trajectory = sentiment_trajectory(run, text)
