@@ -19,22 +19,32 @@ NEXT_WORD_EXAMPLES = [
     "the children walk to the park in the",
 ]
 SENTIMENT_EXAMPLES = [
+    "the food was bad but the service was great",
     "the film was good",
     "the film was not good",
-    "the food was bad but the service was great",
     "the service was great but the food was bad",
     "the hotel was lovely even though the room was small",
     "i did not enjoy the concert",
 ]
 
 
-def example_pills(examples: list[str], target_key: str) -> None:
+def examples_for(run, built_in: list[str]) -> tuple[list[str], bool]:
+    """Chosen examples for the built-in corpus, or held-out inputs of the learner's own data."""
+    curated = run.config.data.source == "built-in" and run.vocab.level == "word"
+    return (built_in if curated else run.examples), curated
+
+
+def example_pills(examples: list[str], curated: bool, target_key: str) -> None:
     """Clickable examples that fill the text box."""
+    if not examples:
+        return
+
     def use_example() -> None:
         if st.session_state.get(f"{target_key}_example"):
             st.session_state[target_key] = st.session_state[f"{target_key}_example"]
 
-    st.pills("Try an example", examples, key=f"{target_key}_example", on_change=use_example)
+    label = "Try an example" if curated else "Try text the model did not train on"
+    st.pills(label, examples, key=f"{target_key}_example", on_change=use_example)
 
 
 def flag_unknown(run, text: str) -> None:
@@ -50,9 +60,9 @@ def flag_unknown(run, text: str) -> None:
 def next_word_view(run) -> None:
     st.markdown("Type the start of a sentence. The model gives every word in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
-    if run.config.data.source == "built-in" and run.vocab.level == "word":
-        example_pills(NEXT_WORD_EXAMPLES, "predict_prefix")
-    text = st.text_input("Start of a sentence", "the dog runs to the", max_chars=MAX_CHARS,
+    examples, curated = examples_for(run, NEXT_WORD_EXAMPLES)
+    example_pills(examples, curated, "predict_prefix")
+    text = st.text_input("Start of a sentence", examples[0] if examples else "", max_chars=MAX_CHARS,
                          key="predict_prefix")
     k = st.slider("How many words to show", 3, 25, 10, key="predict_k")
     flag_unknown(run, text)
@@ -81,9 +91,10 @@ def next_word_view(run) -> None:
 def classification_view(run) -> None:
     st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
                 "ended after each word, so you can see where it changes its mind.")
-    if run.config.data.source == "built-in" and run.vocab.level == "word":
-        example_pills(SENTIMENT_EXAMPLES, "predict_sentence")
-    text = st.text_input("Sentence", SENTIMENT_EXAMPLES[2], max_chars=MAX_CHARS, key="predict_sentence")
+    examples, curated = examples_for(run, SENTIMENT_EXAMPLES)
+    example_pills(examples, curated, "predict_sentence")
+    text = st.text_input("Sentence", examples[0] if examples else "", max_chars=MAX_CHARS,
+                         key="predict_sentence")
     flag_unknown(run, text)
     trajectory = sentiment_trajectory(run, text)
     if trajectory.empty:

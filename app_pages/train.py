@@ -26,44 +26,60 @@ TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "twee
 LABEL_COLUMN_GUESSES = ("label", "sentiment", "class", "target", "category", "y")
 
 
-def uploaded_data(task: str, config: ExperimentConfig) -> TaskData | None:
-    """Read the learner's file into task data, or explain what is wrong with it."""
+@dataclasses.dataclass
+class Upload:
+    """A learner's file, read and checked: texts (and labels, for classification)."""
+
+    key: tuple
+    description: str
+    texts: list[str]
+    labels: list[str] | None
+
+
+def read_upload(task: str) -> Upload | None:
+    """Show the uploader (and column pickers) and read the file, or explain what is wrong with it."""
     kind = "txt" if task == "next-word" else "csv"
     what = ("a .txt file: one sentence or paragraph per line" if kind == "txt"
             else "a .csv file with a text column and a label column")
     file = st.file_uploader(f"Upload {what}", type=[kind], key=f"train_upload_{task}")
     if file is None:
-        st.info(f"Upload {what}. Nothing leaves this server; the file lives in your session only.")
+        st.caption("Nothing leaves this server; the file lives in your session only.")
         return None
-    raw = file.getvalue()
     try:
         if kind == "txt":
-            lines, notes = read_text_corpus(raw, file.name)
-            cache_key = (file.file_id, dataclasses.astuple(config.data))
-            description = f"upload {file.name}, {len(lines):,} lines"
-            build = lambda: build_next_word(lines, config.data, description)  # noqa: E731
+            lines, notes = read_text_corpus(file.getvalue(), file.name)
+            upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None)
         else:
-            table, notes = read_table(raw, file.name)
+            table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
             left, right = st.columns(2)
             text_column = left.selectbox("Text column", columns, key="train_text_column",
                                          index=_guess(columns, TEXT_COLUMN_GUESSES, 0))
             label_column = right.selectbox("Label column", columns, key="train_label_column",
                                            index=_guess(columns, LABEL_COLUMN_GUESSES, 1))
+            st.dataframe(table.head(5), hide_index=True, height=150)
             texts, labels, more_notes = labelled_texts(table, text_column, label_column)
             notes += more_notes
-            st.dataframe(table.head(5), hide_index=True)
-            cache_key = (file.file_id, text_column, label_column, dataclasses.astuple(config.data))
-            build = lambda: build_classification(texts, labels, config.data,  # noqa: E731
-                                                 f"upload {file.name}, {len(texts):,} rows")
+            upload = Upload((file.file_id, text_column, label_column),
+                            f"upload {file.name}, {len(texts):,} rows", texts, labels)
     except UploadError as error:
         st.error(str(error))
         return None
     for note in notes:
         st.warning(note)
+    return upload
+
+
+def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
+    """Tensors for an upload, rebuilt only when the file, its columns or the token settings change."""
+    key = (upload.key, dataclasses.astuple(config.data))
     cached = st.session_state.get("train_upload_data")
-    if cached is None or cached[0] != cache_key:
-        cached = (cache_key, build())
+    if cached is None or cached[0] != key:
+        if upload.labels is None:
+            data = build_next_word(upload.texts, config.data, upload.description)
+        else:
+            data = build_classification(upload.texts, upload.labels, config.data, upload.description)
+        cached = (key, data)
         st.session_state["train_upload_data"] = cached
     return cached[1]
 
@@ -82,6 +98,7 @@ with settings:
                                 required=True, key="train_task")
     defaults = default_config(task, "lstm")
     source = field_widget(defaults.data, "source", f"train_source_{task}")
+    upload = read_upload(task) if source == "upload" else None
     with st.expander("Tokens and sequence length"):
         data_fields = ["tokenizer", "min_count", "max_vocab", "max_length"]
         if source == "built-in":
@@ -113,7 +130,7 @@ with settings:
     if source == "built-in":
         data = builtin_data(config.data)
     else:
-        data = uploaded_data(task, config)
+        data = upload_task_data(upload, config) if upload is not None else None
     if data is not None:
         st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
                    f"{len(data.train):,} training and {len(data.validation):,} validation examples · "

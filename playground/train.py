@@ -77,6 +77,7 @@ class Run:
     class_names: list[str]
     data_description: str
     baseline: dict[str, float]
+    examples: list[str] = field(default_factory=list)  # held-out inputs to try on the Predict page
     id: int = field(default_factory=lambda: next(_run_ids))
     created: datetime = field(default_factory=datetime.now)
     status: str = "new"  # new, training, finished, diverged, interrupted
@@ -153,7 +154,7 @@ def create_run(config: ExperimentConfig, data: TaskData) -> Run:
     model = build_model(config.model, len(data.vocab), data.num_outputs, data.task,
                         max_length=config.data.max_length)
     return Run(config=config, vocab=data.vocab, model=model, class_names=data.class_names,
-               data_description=data.description, baseline=data.baseline())
+               data_description=data.description, baseline=data.baseline(), examples=data.examples)
 
 
 def step_loss(model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor,
@@ -270,6 +271,10 @@ class Trainer:
                 if step >= self.total_steps:
                     break
             self.finish(started)
+        except Exception as error:  # a UI's control-flow signals are BaseExceptions and pass
+            run.status = "failed"
+            run.message = failure_message(error, run)
+            raise
         finally:
             if run.status == "training":
                 run.status = "interrupted"
@@ -363,6 +368,15 @@ class Trainer:
                        f"{run.config.train.learning_rate:g}). The last weights before it blew up are kept.")
         run.seconds = time.perf_counter() - started
         return run
+
+
+def failure_message(error: Exception, run: Run) -> str:
+    """What went wrong in words a learner can act on."""
+    text = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+    if isinstance(error, torch.OutOfMemoryError) or "out of memory" in text.lower():
+        return (f"Training ran out of memory after {run.steps} steps: lower the batch size, the "
+                "sequence length or the model's sizes.")
+    return f"Training stopped with an error after {run.steps} steps ({text}). The model so far is kept."
 
 
 def clone_state(model: SequenceModel) -> dict[str, torch.Tensor]:

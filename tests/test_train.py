@@ -91,3 +91,17 @@ def test_a_run_is_settled_unless_a_thread_trains_it(small_sentiment):
     train_run(run, data, on_progress=lambda r, p: seen.append(r.settled.is_set()))
     assert seen and not any(seen)  # cleared while training
     assert run.wait_until_settled(0) and run.status == "finished"
+
+
+def test_an_unexpected_error_is_reported_and_the_run_kept(small_sentiment, monkeypatch):
+    config, data = small_sentiment
+    run = create_run(with_training(config, epochs=1), data)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2 GiB")
+
+    monkeypatch.setattr("playground.train.step_loss", broken)
+    with pytest.raises(RuntimeError):
+        train_run(run, data)
+    assert run.status == "failed" and "batch size" in run.message
+    assert run.wait_until_settled(0)

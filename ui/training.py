@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 
 import streamlit as st
@@ -14,6 +15,7 @@ from playground.train import ConfigError, Progress, Run, create_run, train_run
 from ui.state import add_run, device
 
 _chart_ids = itertools.count()
+logger = logging.getLogger(__name__)
 
 
 def draw_curves(run: Run, loss_slot, accuracy_slot) -> None:
@@ -57,13 +59,16 @@ def train_live(config: ExperimentConfig, data: TaskData, loss_slot=None, accurac
             draw_curves(run, loss_slot, accuracy_slot)
             last_draw = time.perf_counter()
 
-    train_run(run, data, device(), show)
+    try:
+        train_run(run, data, device(), show)
+    except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
+        logger.exception("training %s failed", run.name)
     return run
 
 
 def show_outcome(run: Run) -> None:
     """Say how training ended, with numbers next to the baseline."""
-    if run.status == "diverged":
+    if run.status in ("diverged", "failed"):
         st.error(run.message)
         return
     if run.status == "interrupted":

@@ -48,7 +48,7 @@ class TaskData:
     class_names: list[str] = field(default_factory=list)  # empty for next-word
     order_test: SequenceSet | None = None  # tagged order-sensitive sentiment test sentences
     description: str = ""
-    notes: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # a few held-out inputs to try on Predict
 
     @property
     def num_outputs(self) -> int:
@@ -117,7 +117,8 @@ def build_next_word(texts: list[str], config: DataConfig, description: str) -> T
     train, val, test = split(texts, config.data_seed)
     vocab = Vocabulary.build(train, config.tokenizer, config.min_count, config.max_vocab)
     make = lambda part: next_word_set(part, vocab, config.max_length)  # noqa: E731
-    return TaskData("next-word", vocab, make(train), make(val), make(test), description=description)
+    return TaskData("next-word", vocab, make(train), make(val), make(test), description=description,
+                    examples=[prefix(t, config.tokenizer) for t in val[:6]])
 
 
 def build_classification(texts: list[str], labels: list[str], config: DataConfig,
@@ -132,7 +133,7 @@ def build_classification(texts: list[str], labels: list[str], config: DataConfig
         return classification_set([t for t, _ in part], [y for _, y in part], vocab, config.max_length)
 
     return TaskData("sentiment", vocab, make(train), make(val), make(test), class_names,
-                    description=description)
+                    description=description, examples=[t[:150] for t, _ in val[:6]])
 
 
 def build_builtin(config: DataConfig) -> TaskData:
@@ -153,6 +154,14 @@ def build_builtin(config: DataConfig) -> TaskData:
                     make(corpus.test), list(LABELS), order_test=make(corpus.order_sensitive_test),
                     description=f"built-in reviews, {total:,} sentences "
                                 f"({len(corpus.order_sensitive_test)} order-sensitive test sentences)")
+
+
+def prefix(text: str, level: str, fraction: float = 0.5) -> str:
+    """The first part of a text, as a prompt whose continuation the model can guess."""
+    if level == "char":
+        return text[: max(1, min(60, int(len(text) * fraction)))]
+    words = text.split()
+    return " ".join(words[: max(1, min(12, int(len(words) * fraction)))])
 
 
 def unigram_baseline(train: SequenceSet, validation: SequenceSet, vocab_size: int) -> dict[str, float]:

@@ -150,3 +150,7 @@ def test_good_uploads_train():
     at.button(key="train_button").click().run()
     no_errors(at)
     assert at.session_state["runs"][-1].class_names == ["bad", "good"]
+    at = open_page(at, "predict")
+    no_errors(at)
+    assert at.text_input(key="predict_sentence").value in ("loved it", "hated it")  # held-out rows
+    assert "did not train on" in at.pills(key="predict_sentence_example").label
