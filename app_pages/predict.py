@@ -7,6 +7,7 @@ from playground.config import default_config
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.text import escape_markdown
+from playground.train import Run
 from ui.state import active_run, builtin_data
 from ui.training import train_live
 
@@ -28,26 +29,27 @@ SENTIMENT_EXAMPLES = [
 ]
 
 
-def examples_for(run, built_in: list[str]) -> tuple[list[str], bool]:
-    """Chosen examples for the built-in corpus, or held-out inputs of the learner's own data."""
+def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
+    """A text input with clickable examples above it; unknown words are flagged below it.
+
+    The examples are chosen ones for the built-in corpus, or held-out inputs of an upload.
+    """
     curated = run.config.data.source == "built-in" and run.vocab.level == "word"
-    return (built_in if curated else run.examples), curated
-
-
-def example_pills(examples: list[str], curated: bool, target_key: str) -> None:
-    """Clickable examples that fill the text box."""
-    if not examples:
-        return
+    examples = built_in if curated else run.examples
 
     def use_example() -> None:
-        if st.session_state.get(f"{target_key}_example"):
-            st.session_state[target_key] = st.session_state[f"{target_key}_example"]
+        if st.session_state.get(f"{key}_example"):
+            st.session_state[key] = st.session_state[f"{key}_example"]
 
-    label = "Try an example" if curated else "Try text the model did not train on"
-    st.pills(label, examples, key=f"{target_key}_example", on_change=use_example)
+    if examples:
+        st.pills("Try an example" if curated else "Try text the model did not train on", examples,
+                 key=f"{key}_example", on_change=use_example)
+    text = st.text_input(label, examples[0] if examples else "", max_chars=MAX_CHARS, key=key)
+    flag_unknown(run, text)
+    return text
 
 
-def flag_unknown(run, text: str) -> None:
+def flag_unknown(run: Run, text: str) -> None:
     """Tell the learner which of their words the model has never seen."""
     unknown = run.vocab.unknown_tokens(text)
     if unknown:
@@ -57,15 +59,11 @@ def flag_unknown(run, text: str) -> None:
                    "Try words from the training data.", icon=":material/help:")
 
 
-def next_word_view(run) -> None:
+def next_word_view(run: Run) -> None:
     st.markdown("Type the start of a sentence. The model gives every word in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
-    examples, curated = examples_for(run, NEXT_WORD_EXAMPLES)
-    example_pills(examples, curated, "predict_prefix")
-    text = st.text_input("Start of a sentence", examples[0] if examples else "", max_chars=MAX_CHARS,
-                         key="predict_prefix")
+    text = text_box(run, NEXT_WORD_EXAMPLES, "Start of a sentence", "predict_prefix")
     k = st.slider("How many words to show", 3, 25, 10, key="predict_k")
-    flag_unknown(run, text)
     top = top_next_words(run, text, k)
     if run.config.data.source == "built-in":
         top["word class"] = top["word"].map(word_class)
@@ -88,14 +86,10 @@ def next_word_view(run) -> None:
             st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
 
 
-def classification_view(run) -> None:
+def classification_view(run: Run) -> None:
     st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
                 "ended after each word, so you can see where it changes its mind.")
-    examples, curated = examples_for(run, SENTIMENT_EXAMPLES)
-    example_pills(examples, curated, "predict_sentence")
-    text = st.text_input("Sentence", examples[0] if examples else "", max_chars=MAX_CHARS,
-                         key="predict_sentence")
-    flag_unknown(run, text)
+    text = text_box(run, SENTIMENT_EXAMPLES, "Sentence", "predict_sentence")
     trajectory = sentiment_trajectory(run, text)
     if trajectory.empty:
         st.info("Type at least one word.")

@@ -143,14 +143,13 @@ with results:
     st.caption("Loss and accuracy on the training batches (blue) and on held-out validation "
                "sentences (orange). The dashed line is a model that ignores its input: the most "
                "frequent word for next-word prediction, the most frequent class for sentiment.")
-    caption_slot, loss_slot, accuracy_slot = st.empty(), st.empty(), st.empty()
     if clicked and data is not None:
-        if train_live(config, data, loss_slot, accuracy_slot) is not None:
+        if train_live(config, data, side_by_side=False) is not None:
             st.rerun()  # so the sidebar and the table below list the new run
     if (run := active_run()) is not None:
-        caption_slot.caption(f"Curves of the active run, {run.name}. Change the active run in the sidebar.")
-        draw_curves(run, loss_slot, accuracy_slot)
+        st.caption(f"Curves of the active run, {run.name}. Change the active run in the sidebar.")
         show_outcome(run)
+        draw_curves(run, st.empty(), st.empty())
     else:
         st.info("Set up a model on the left and press **Train**. The loss and accuracy curves appear "
                 "here while it trains; the dashed line is what a model that ignores its input scores.")

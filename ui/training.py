@@ -36,7 +36,7 @@ def progress_text(p: Progress) -> str:
     return text + f" · {p.seconds:.1f} s"
 
 
-def train_live(config: ExperimentConfig, data: TaskData, loss_slot=None, accuracy_slot=None) -> Run | None:
+def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = True) -> Run | None:
     """Train a new run, drawing progress as it goes; the run is kept in the session from the start."""
     try:
         run = create_run(config, data)
@@ -44,12 +44,15 @@ def train_live(config: ExperimentConfig, data: TaskData, loss_slot=None, accurac
         st.error(str(error))
         return None
     add_run(run)
+    controls, status = st.columns([1, 3], vertical_alignment="center")
     # Any click reruns the script, which stops training where it is; this button says so.
-    st.button("Stop training", icon=":material/stop:", key=f"stop_{run.id}",
-              help="Stops after the current step; the model keeps what it has learned.")
-    bar = st.progress(0.0, text="Starting…")
-    if loss_slot is None:
+    controls.button("Stop training", icon=":material/stop:", key=f"stop_{run.id}",
+                    help="Stops after the current step; the model keeps what it has learned.")
+    bar = status.progress(0.0, text="Starting…")
+    if side_by_side:
         loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
+    else:
+        loss_slot, accuracy_slot = st.empty(), st.empty()
     last_draw = 0.0
 
     def show(run: Run, progress: Progress) -> None:

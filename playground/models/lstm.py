@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from playground.models.common import ModelOutput, SequenceModel, Trace
-from playground.models.rnn import head_logits
+from playground.models.common import Trace
+from playground.models.rnn import RecurrentModel
 
 
-class LSTMModel(SequenceModel):
+class LSTMModel(RecurrentModel):
     """A stacked LSTM; nn.LSTM for speed, an explicit loop over steps for the gates."""
 
     def __init__(self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32,
@@ -20,17 +20,9 @@ class LSTMModel(SequenceModel):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_dim, num_outputs)
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                trace: bool = False) -> ModelOutput:
-        lengths = self.lengths_or_full(tokens, lengths)
-        embeddings = self.embedding(tokens)  # (B, T, E)
-        if trace:
-            record = self.unrolled(self.dropout(embeddings))
-            states = record.hidden_states[-1]  # (B, T, H)
-        else:
-            record = None
-            states, _ = self.lstm(self.dropout(embeddings))  # (B, T, H)
-        return ModelOutput(head_logits(self, states, lengths, record), record)
+    @property
+    def layer(self) -> nn.RNNBase:
+        return self.lstm
 
     def unrolled(self, embeddings: torch.Tensor) -> Trace:
         """The LSTM one step at a time with nn.LSTM's own weights, keeping every gate."""

@@ -8,7 +8,33 @@ from torch import nn
 from playground.models.common import ModelOutput, SequenceModel, Trace, last_valid
 
 
-class RNNModel(SequenceModel):
+class RecurrentModel(SequenceModel):
+    """Shared forward pass of the RNN and the LSTM: PyTorch's layer, or the model's own loop."""
+
+    dropout: nn.Dropout
+    head: nn.Linear
+
+    @property
+    def layer(self) -> nn.RNNBase:
+        raise NotImplementedError
+
+    def unrolled(self, embeddings: torch.Tensor) -> Trace:
+        raise NotImplementedError
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
+                trace: bool = False) -> ModelOutput:
+        lengths = self.lengths_or_full(tokens, lengths)
+        embeddings = self.embedding(tokens)  # (B, T, E)
+        if trace:
+            record = self.unrolled(self.dropout(embeddings))
+            states = record.hidden_states[-1]  # (B, T, H)
+        else:
+            record = None
+            states, _ = self.layer(self.dropout(embeddings))  # (B, T, H)
+        return ModelOutput(head_logits(self, states, lengths, record), record)
+
+
+class RNNModel(RecurrentModel):
     """A stacked Elman RNN; nn.RNN for speed, an explicit loop over steps for the trace."""
 
     def __init__(self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32,
@@ -22,17 +48,9 @@ class RNNModel(SequenceModel):
         self.head = nn.Linear(hidden_dim, num_outputs)  # W_hy
         init_recurrent(self.rnn, recurrent_init)
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                trace: bool = False) -> ModelOutput:
-        lengths = self.lengths_or_full(tokens, lengths)
-        embeddings = self.embedding(tokens)  # (B, T, E)
-        if trace:
-            record = self.unrolled(self.dropout(embeddings))
-            states = record.hidden_states[-1]  # (B, T, H)
-        else:
-            record = None
-            states, _ = self.rnn(self.dropout(embeddings))  # (B, T, H)
-        return ModelOutput(head_logits(self, states, lengths, record), record)
+    @property
+    def layer(self) -> nn.RNNBase:
+        return self.rnn
 
     def unrolled(self, embeddings: torch.Tensor) -> Trace:
         """The recurrence one step at a time with nn.RNN's own weights, keeping every term."""
