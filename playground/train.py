@@ -120,15 +120,16 @@ class Run:
         """One row for the table of runs."""
         m = self.config.model
         return {
-            "run": self.name, "status": self.status, "data": self.data_description,
+            "run": self.name, "status": self.status,
+            "test accuracy": self.metrics.get("test_accuracy"),
+            "order-sensitive accuracy": self.metrics.get("order_subset_accuracy"),
+            "baseline accuracy": self.baseline.get("accuracy"),
+            "val accuracy": self.metrics.get("val_accuracy"), "val loss": self.metrics.get("val_loss"),
             "params": self.num_parameters, "embedding": m.embedding_dim,
             "hidden": m.hidden_dim if m.arch != "bow" else None, "layers": m.num_layers,
             "lr": self.config.train.learning_rate, "seed": self.config.train.seed,
             "steps": self.steps, "seconds": round(self.seconds, 1), "device": self.device,
-            "val loss": self.metrics.get("val_loss"), "val accuracy": self.metrics.get("val_accuracy"),
-            "test accuracy": self.metrics.get("test_accuracy"),
-            "order-sensitive accuracy": self.metrics.get("order_subset_accuracy"),
-            "baseline accuracy": self.baseline.get("accuracy"),
+            "data": self.data_description,
         }
 
 

@@ -43,11 +43,12 @@ def main(out: Path) -> None:
         open_page(page, "Train")
         page.get_by_role("button", name="Train", exact=True).click()
         wait_idle(page)
+        page.wait_for_timeout(1500)  # the runs table draws on a canvas after the script ends
         page.screenshot(path=out / "train.png", full_page=True)
         open_page(page, "Predict")
         page.screenshot(path=out / "predict-next-word.png", full_page=True)
         browser.close()
-    for path in out.glob("*.png"):
+    for path in sorted(out.glob("*.png")):
         trim(path)
 
 

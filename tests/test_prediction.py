@@ -70,3 +70,14 @@ def test_unknown_words_are_flagged(sentiment_run):
     trajectory = sentiment_trajectory(sentiment_run, "the zorblax was good")
     assert trajectory["known"].tolist() == [True, False, True, True]
     assert sentiment_trajectory(sentiment_run, "   ").empty
+
+
+def test_bar_chart_numbers_are_the_models_softmax(next_word_run):
+    text = "the cat sees the"
+    ids = [2] + next_word_run.vocab.encode(text)  # <bos> then the words
+    with torch.no_grad():
+        expected = torch.softmax(next_word_run.model(torch.tensor([ids])).logits[0, -1], -1)
+    top = top_next_words(next_word_run, text, 5)
+    values, indices = expected.topk(5)
+    assert top["word"].tolist() == next_word_run.vocab.decode(indices.tolist())
+    torch.testing.assert_close(torch.tensor(top["probability"].tolist()), values, atol=1e-6, rtol=0)

@@ -60,4 +60,4 @@ def wait_idle(page, timeout: float = 120_000) -> None:
     """Wait until the app has finished its current script run."""
     page.wait_for_timeout(300)
     page.wait_for_selector("[data-test-script-state=notRunning]", state="attached", timeout=timeout)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(500)  # let charts and tables finish drawing
