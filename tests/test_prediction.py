@@ -18,7 +18,7 @@ from tests.conftest import with_training
 @pytest.fixture(scope="module")
 def next_word_run(small_next_word):
     config, data = small_next_word
-    return train_run(create_run(with_training(config, epochs=8), data), data)
+    return train_run(create_run(with_training(config, epochs=12), data), data)
 
 
 @pytest.fixture(scope="module")

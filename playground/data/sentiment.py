@@ -134,3 +134,19 @@ def generate_sentiment(num_sentences: int = 12_000, seed: int = 0,
         validation=examples[n_test:n_test + n_val],
         test=examples[:n_test],
     )
+
+
+SENTIMENT_WORD_CLASSES: dict[str, list[str]] = {
+    "positive word": POSITIVE + LIKED + ["love", "like", "enjoy", "adore"],
+    "negative word": NEGATIVE + DISLIKED + ["hate", "dislike", "loathe", "despise"],
+    "intensifier": INTENSIFIERS,
+    "negation": NEGATIONS,
+    "connective": ["but", "although", "even", "though"],
+    "thing reviewed": ITEMS,
+}
+_SENTIMENT_CLASS_OF = {w: cls for cls, words in SENTIMENT_WORD_CLASSES.items() for w in words}
+
+
+def sentiment_word_class(word: str) -> str:
+    """The role of a word in the built-in reviews ('other' for the rest)."""
+    return _SENTIMENT_CLASS_OF.get(word, "other")

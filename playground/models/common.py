@@ -52,6 +52,11 @@ class SequenceModel(nn.Module):
         self.task = task
         self.num_outputs = num_outputs
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        # Small random vectors (as in GPT-2): what training adds then dominates what it started
+        # from, so word classes show up in the embedding space (tests/test_embeddings.py).
+        with torch.no_grad():
+            nn.init.normal_(self.embedding.weight, std=0.02)
+            self.embedding.weight[PAD_ID].zero_()
 
     @property
     def per_step(self) -> bool:

@@ -102,6 +102,7 @@ class TransformerModel(SequenceModel):
         self.positional = positional
         if positional == "learned":
             self.position_embedding = nn.Embedding(max_length, embedding_dim)
+            nn.init.normal_(self.position_embedding.weight, std=0.02)
         else:
             self.register_buffer("position_table", sinusoidal_positions(max_length, embedding_dim),
                                  persistent=False)
