@@ -10,11 +10,17 @@ from ui.state import active_run, device, runs, settle_runs
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
 
-page = st.navigation([
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
-])
+page = st.navigation({
+    "Start": [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
+    ],
+    "Look inside": [
+        st.Page("app_pages/encoding.py", title="Words to vectors", icon=":material/data_array:"),
+        st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
+    ],
+})
 
 settle_runs()
 

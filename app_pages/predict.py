@@ -3,13 +3,11 @@
 import streamlit as st
 
 from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
-from playground.config import default_config
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.text import escape_markdown
 from playground.train import Run
-from ui.state import active_run, builtin_data
-from ui.training import train_live
+from ui.training import require_run
 
 MAX_CHARS = 500
 NEXT_WORD_EXAMPLES = [
@@ -104,21 +102,7 @@ def classification_view(run: Run) -> None:
 
 
 st.title("Use your model")
-run = active_run()
-if run is None:
-    st.info("There is no trained model yet. Train one here in a few seconds, or configure one on "
-            "the Train page.")
-    left, right = st.columns(2)
-    task = None
-    if left.button("Train a sentiment model", type="primary", width="stretch", key="predict_quick_sentiment"):
-        task = "sentiment"
-    if right.button("Train a next-word model", width="stretch", key="predict_quick_next"):
-        task = "next-word"
-    if task:
-        config = default_config(task, "lstm")
-        if train_live(config, builtin_data(config.data)) is not None:
-            st.rerun()
-    st.stop()
+run = require_run("predict")
 
 st.caption(f"Model: {run.name}, {run.num_parameters:,} parameters, trained on "
            f"{escape_markdown(run.data_description)} ({run.status}). Pick another in the sidebar.")

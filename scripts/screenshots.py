@@ -32,7 +32,7 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with streamlit_server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page = browser.new_page(viewport={"width": 1400, "height": 3200})
         page.goto(url)
         wait_idle(page)
         page.get_by_role("button", name="Train a sentiment model").click()
@@ -47,6 +47,14 @@ def main(out: Path) -> None:
         page.screenshot(path=out / "train.png", full_page=True)
         open_page(page, "Predict")
         page.screenshot(path=out / "predict-next-word.png", full_page=True)
+        open_page(page, "Words to vectors")
+        page.screenshot(path=out / "encoding.png", full_page=True)
+        open_page(page, "Embedding space")
+        search = page.get_by_label("Find a word")
+        search.fill("happy")
+        search.press("Enter")
+        wait_idle(page)
+        page.screenshot(path=out / "embeddings.png", full_page=True)
         browser.close()
     for path in sorted(out.glob("*.png")):
         trim(path)

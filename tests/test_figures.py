@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from playground.figures.concepts import TASK_SHAPES, task_shapes_figure
@@ -57,3 +58,41 @@ def test_user_text_cannot_become_markdown():
     escaped = escape_markdown("[x](javascript:alert(1)) <img src=x onerror=alert(1)> **bold**")
     assert re.search(r"(?<!\\)[\[\]()<>*]", escaped) is None  # every special character escaped
     assert len(escape_markdown("a" * 1000)) < 400
+
+
+def test_one_hot_figure_has_a_single_one_per_row_at_the_index():
+    from playground.figures.embeddings import one_hot_figure
+    fig = one_hot_figure(["the", "dog", "the"], [4, 7, 4], [f"w{i}" for i in range(10)])
+    z = np.array(fig.data[0].z)
+    assert z.shape == (3, 10) and z.sum() == 3 and z[1, 7] == 1 and z[0, 4] == 1
+    assert "10 numbers per word" in fig.layout.title.text
+    assert list(fig.data[0].y) == ["1 the", "2 dog", "3 the"]  # repeated words keep their rows
+
+
+def test_embedding_and_similarity_figures_show_the_given_numbers():
+    from playground.figures.embeddings import embedding_figure, similarity_figure
+    vectors = np.arange(6, dtype=float).reshape(2, 3) - 2
+    fig = embedding_figure(["a", "b"], vectors)
+    assert np.array_equal(np.array(fig.data[0].z), vectors) and fig.data[0].zmid == 0
+    sim = similarity_figure(["a", "b"], np.array([[1.0, 0.5], [0.5, 1.0]]), "t")
+    assert sim.data[0].zmin == -1 and sim.data[0].zmax == 1
+
+
+def test_projection_figure_one_trace_per_class_and_a_highlight():
+    from playground.figures.embeddings import projection_figure
+    frame = pd.DataFrame({"word": ["dog", "cat", "park"], "class": ["animal", "animal", "place"],
+                          "count": [5, 4, 3], "x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5], "z": [0.0, 0, 1]})
+    fig = projection_figure(frame, 2, "pca", "dog", ["cat"])
+    assert [t.name for t in fig.data] == ["animal", "place", "searched word and neighbours"]
+    assert list(fig.data[-1].text) == ["dog", "cat"]
+    assert fig.layout.xaxis.title.text == "PC 1"
+    fig3 = projection_figure(frame, 3, "tsne")
+    assert fig3.data[0].type == "scatter3d" and fig3.layout.scene.zaxis.title.text == "t-SNE 3"
+
+
+def test_learning_animation_has_a_frame_per_epoch():
+    from playground.figures.embeddings import learning_animation
+    frames = pd.DataFrame({"epoch": [0, 0, 1, 1], "word": ["a", "b", "a", "b"], "class": ["x", "y", "x", "y"],
+                           "x": [0.0, 1, 2, 3], "y": [0.0, 1, 0, 1]})
+    fig = learning_animation(frames)
+    assert [f.name for f in fig.frames] == ["0", "1"] and fig.layout.sliders

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import numpy as np
 import streamlit as st
 import torch
 
+from playground.analysis.embeddings import project
 from playground.config import DataConfig
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
@@ -67,3 +69,9 @@ def _builtin(fields: tuple) -> TaskData:
 def builtin_data(config: DataConfig) -> TaskData:
     """The built-in corpus for `config`, generated once per server."""
     return _builtin(dataclasses.astuple(config))
+
+
+@st.cache_data(max_entries=16, show_spinner="Projecting the embeddings…")
+def cached_projection(matrix: np.ndarray, method: str, dims: int) -> np.ndarray:
+    """Coordinates of the rows of `matrix`: a pure function of it, so safe to share."""
+    return project(matrix, method, dims)

@@ -8,11 +8,11 @@ import time
 
 import streamlit as st
 
-from playground.config import ExperimentConfig
+from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.train import ConfigError, Progress, Run, create_run, train_run
-from ui.state import add_run, device
+from ui.state import active_run, add_run, builtin_data, device
 
 _chart_ids = itertools.count()
 logger = logging.getLogger(__name__)
@@ -84,3 +84,23 @@ def show_outcome(run: Run) -> None:
     if "order_subset_accuracy" in m:
         text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
     st.success(text)
+
+
+def require_run(key: str) -> Run:
+    """The active run; without one, say what to do, offer to train one here, and stop the page."""
+    run = active_run()
+    if run is not None:
+        return run
+    st.info("There is no trained model yet. Train one here in a few seconds, or configure one on "
+            "the Train page.")
+    left, right = st.columns(2)
+    task = None
+    if left.button("Train a sentiment model", type="primary", width="stretch", key=f"{key}_quick_sentiment"):
+        task = "sentiment"
+    if right.button("Train a next-word model", width="stretch", key=f"{key}_quick_next"):
+        task = "next-word"
+    if task:
+        config = default_config(task, "lstm")
+        if train_live(config, builtin_data(config.data)) is not None:
+            st.rerun()
+    st.stop()

@@ -32,11 +32,11 @@ def encode_sentence(run: Run, text: str) -> EncodedSentence:
     """The same sentence in each of the codes a network could read, from the run's vocabulary."""
     tokens = tokenize(text, run.vocab.level)[:MAX_SENTENCE_TOKENS]
     ids = run.vocab.encode_tokens(tokens)
-    one_hot = F.one_hot(torch.tensor(ids, dtype=torch.long), len(run.vocab)).numpy().astype(np.uint8)
+    index = torch.tensor(ids, dtype=torch.long)
+    one_hot = F.one_hot(index, len(run.vocab)).numpy().astype(np.uint8)  # (T, V), also for T = 0
     with torch.no_grad():
-        embeddings = run.model.embedding.weight[ids].numpy().copy() if ids else np.zeros((0, 1))
-    return EncodedSentence(tokens, ids, [t in run.vocab for t in tokens], one_hot.reshape(len(ids), -1),
-                           embeddings)
+        embeddings = run.model.embedding.weight[index].numpy().copy()  # (T, E)
+    return EncodedSentence(tokens, ids, [t in run.vocab for t in tokens], one_hot, embeddings)
 
 
 def cosine_similarities(vectors: np.ndarray) -> np.ndarray:
@@ -103,19 +103,28 @@ def project(matrix: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 
     return out
 
 
-def projection_frame(run: Run, method: str = "pca", dims: int = 2, limit: int | None = None,
-                     seed: int = 0) -> pd.DataFrame:
-    """One row per vocabulary word: index, word, class, count and its projected coordinates."""
-    words = vocabulary_words(run, limit)
-    index = [i for i, _ in words]
+def embedding_rows(run: Run, words: list[tuple[int, str]], weights: np.ndarray | None = None) -> np.ndarray:
+    """The embedding vectors (N, E) of `words`, from the trained model or from given weights."""
+    matrix = run.model.embedding.weight.detach().numpy() if weights is None else np.asarray(weights)
+    return matrix[[i for i, _ in words]]
+
+
+def describe_words(run: Run, words: list[tuple[int, str]], coordinates: np.ndarray) -> pd.DataFrame:
+    """One row per word: index, word, class, count and its coordinates x, y (and z)."""
     tokens = [t for _, t in words]
-    weights = run.model.embedding.weight.detach().numpy()[index]
-    coordinates = project(weights, method, dims, seed)
-    frame = pd.DataFrame({"index": index, "word": tokens, "class": word_classes(run, tokens),
+    frame = pd.DataFrame({"index": [i for i, _ in words], "word": tokens,
+                          "class": word_classes(run, tokens),
                           "count": [run.vocab.counts.get(t, 0) for t in tokens]})
-    for d in range(dims):
+    for d in range(coordinates.shape[1]):
         frame["xyz"[d]] = coordinates[:, d]
     return frame
+
+
+def projection_frame(run: Run, method: str = "pca", dims: int = 2, limit: int | None = None,
+                     seed: int = 0) -> pd.DataFrame:
+    """The vocabulary's most frequent words projected to `dims` dimensions, described."""
+    words = vocabulary_words(run, limit)
+    return describe_words(run, words, project(embedding_rows(run, words), method, dims, seed))
 
 
 def nearest_neighbours(run: Run, word: str, k: int = 10, weights: np.ndarray | None = None) -> pd.DataFrame:
@@ -135,13 +144,20 @@ def nearest_neighbours(run: Run, word: str, k: int = 10, weights: np.ndarray | N
 
 
 def snapshot_frames(run: Run, limit: int | None = None) -> pd.DataFrame:
-    """Every embedding snapshot projected by one PCA fitted on all of them, so frames share axes."""
+    """Every embedding snapshot projected by one PCA fitted on all of them, so frames share axes.
+
+    Each snapshot is first scaled to unit root-mean-square length: training grows the vectors
+    from a tiny start, and without the scaling the first frames would be a dot. Scaling keeps
+    every cosine similarity, so the shapes shown are the real ones.
+    """
     from sklearn.decomposition import PCA
 
     words = vocabulary_words(run, limit)
     index = [i for i, _ in words]
     tokens = [t for _, t in words]
-    stacked = np.concatenate([s.weights.numpy()[index] for s in run.snapshots])  # (S*N, E)
+    blocks = [s.weights.numpy()[index] for s in run.snapshots]
+    blocks = [b / max(float(np.sqrt((b ** 2).sum(1).mean())), 1e-12) for b in blocks]
+    stacked = np.concatenate(blocks)  # (S*N, E)
     dims = min(2, stacked.shape[1], stacked.shape[0])
     coordinates = np.zeros((stacked.shape[0], 2), dtype=np.float32)
     if stacked.shape[0] >= 2:

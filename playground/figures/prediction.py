@@ -5,14 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from playground.figures.colors import class_color
+
 CLASS_COLORS = ["#E45756", "#54A24B", "#4C78A8", "#F58518", "#B279A2", "#9D755D", "#72B7B2"]
-
-
-WORD_CLASS_COLORS = {
-    "animal": "#4C78A8", "person": "#72B7B2", "action": "#E45756", "place": "#54A24B",
-    "time of day": "#B279A2", "feeling": "#F58518", "food": "#9D755D", "adjective": "#EECA3B",
-    "adverb": "#FF9DA6", "other": "#BAB0AC",
-}
 
 
 def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
@@ -23,7 +18,7 @@ def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
     for word_class, group in groups:
         fig.add_trace(go.Bar(
             x=group["probability"], y=group["word"], orientation="h", name=word_class,
-            marker_color=WORD_CLASS_COLORS.get(word_class, "#4C78A8"),
+            marker_color=class_color(word_class),
             text=[f"{p:.1%}" for p in group["probability"]], textposition="outside",
             hovertemplate="next word %{y}<br>probability %{x:.2%}<extra>" + (word_class or "") + "</extra>"))
     fig.update_layout(

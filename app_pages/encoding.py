@@ -1,0 +1,66 @@
+"""Words to vectors: a sentence as indices, one-hot rows and embeddings, and which words are alike."""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from playground.analysis.embeddings import cosine_similarities, encode_sentence
+from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
+from playground.text import escape_markdown
+from ui.training import require_run
+
+DEFAULT_SENTENCES = {
+    "next-word": "the happy girl is glad in the park",
+    "sentiment": "the film was great and wonderful but the plot was dull",
+}
+
+st.title("From words to vectors")
+st.markdown("A network computes with numbers, so every word must become a vector first. "
+            "Here is your sentence in three codes, and what each one says about which words are alike.")
+run = require_run("encoding")
+st.caption(f"Model: {run.name}, trained on {escape_markdown(run.data_description)}. "
+           "Pick another in the sidebar.")
+
+default = DEFAULT_SENTENCES[run.task] if run.config.data.source == "built-in" else (
+    run.examples[0] if run.examples else "")
+text = st.text_input("Sentence", default if run.vocab.level == "word" else "the cat", max_chars=300,
+                     key="encoding_text")
+encoded = encode_sentence(run, text)
+if not encoded.tokens:
+    st.info("Type at least one word.")
+    st.stop()
+unknown = [t for t, known in zip(encoded.tokens, encoded.known, strict=True) if not known]
+if unknown:
+    listed = ", ".join(f"“{escape_markdown(w, 30)}”" for w in dict.fromkeys(unknown))
+    st.warning(f"Not in the vocabulary, so all of them share the `<unk>` index and vector: {listed}",
+               icon=":material/help:")
+
+vocab_size, dim = len(run.vocab), encoded.embeddings.shape[1]
+st.subheader("1 · Indices")
+st.markdown(f"The vocabulary numbers its {vocab_size:,} tokens; a word is just its position in that list.")
+indices = pd.DataFrame([encoded.ids, ["yes" if k else "no, <unk>" for k in encoded.known]],
+                       index=["index", "in vocabulary"], columns=row_labels(encoded.tokens))
+st.dataframe(indices.astype(str))
+
+st.subheader("2 · One-hot vectors")
+st.markdown(f"A row of {vocab_size:,} zeros with a single 1 at the word's index: simple and exact, "
+            f"but {vocab_size:,} numbers per word, {vocab_size - 1:,} of them zero.")
+st.plotly_chart(one_hot_figure(encoded.tokens, encoded.ids, run.vocab.tokens))
+
+st.subheader("3 · Learned embeddings")
+st.markdown(f"A row of {dim} numbers the model learned while training. The table of them "
+            f"(the embedding matrix, {vocab_size:,} × {dim}) is what the first layer of the model is.")
+st.plotly_chart(embedding_figure(encoded.tokens, encoded.embeddings))
+
+st.subheader("Which words are alike?")
+st.markdown(f"In one-hot space every two different words are equally far apart (distance "
+            f"√2 ≈ {math.sqrt(2):.2f}, cosine 0), so “happy” is no closer to “glad” than to “park”. "
+            "Learned embeddings put words that play the same part in sentences close together.")
+left, right = st.columns(2)
+left.plotly_chart(similarity_figure(encoded.tokens, cosine_similarities(encoded.one_hot),
+                                    "One-hot: cosine similarity"), key="encoding_onehot_similarity")
+right.plotly_chart(similarity_figure(encoded.tokens, cosine_similarities(encoded.embeddings),
+                                     "Embedding: cosine similarity"), key="encoding_embedding_similarity")
+st.caption("Cosine similarity is 1 for vectors pointing the same way, 0 for unrelated (perpendicular) "
+           "ones and −1 for opposite ones. A word repeated in the sentence is 1 with itself in both codes.")

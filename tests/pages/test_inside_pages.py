@@ -1,0 +1,69 @@
+"""The 'Look inside' pages under AppTest: Words to vectors and Embedding space."""
+
+import pytest
+
+from tests.pages.test_pages import app, no_errors, open_page, tiny_training
+
+
+@pytest.mark.parametrize("page", ["encoding", "embeddings"])
+def test_without_a_model_the_page_offers_to_train_one(page):
+    at = open_page(app(), page)
+    no_errors(at)
+    assert "no trained model" in at.info[0].value
+    at.button(key=f"{page}_quick_next").click().run()
+    no_errors(at)
+    assert len(at.session_state["runs"]) == 1 and len(at.get("plotly_chart")) >= 3
+
+
+def test_words_to_vectors_shows_every_code_with_sizes():
+    at = tiny_training(open_page(app(), "train"), "next-word")
+    at = open_page(at, "encoding")
+    no_errors(at)
+    vocab = len(at.session_state["runs"][0].vocab)
+    assert len(at.get("plotly_chart")) == 4  # one-hot, embedding, two similarity matrices
+    assert any(f"{vocab:,} zeros" in m.value for m in at.markdown)
+    at.text_input(key="encoding_text").input("the qwzx dog").run()
+    no_errors(at)
+    assert "qwzx" in at.warning[0].value
+    at.text_input(key="encoding_text").input("   ").run()
+    assert "at least one word" in at.info[0].value
+
+
+def test_embedding_space_search_projection_and_compare():
+    at = tiny_training(open_page(app(), "train"), "next-word")
+    at = tiny_training(at, "next-word", "transformer")
+    at = open_page(at, "embeddings")
+    no_errors(at)
+    at.text_input(key="embeddings_search").input("dog").run()
+    no_errors(at)
+    neighbours = at.dataframe[0].value
+    assert len(neighbours) == 8 and "dog" not in set(neighbours["word"])
+    at.text_input(key="embeddings_search").input("unicornz").run()
+    assert "not in this model's vocabulary" in at.warning[0].value
+    at.segmented_control(key="embeddings_method").set_value("tsne").run()
+    at.segmented_control(key="embeddings_dims").set_value(3).run()
+    no_errors(at)
+    compare = at.selectbox(key="embeddings_compare")
+    assert len(compare.options) == 2  # the start of this run, and the other run
+    compare.set_value(at.session_state["runs"][0].id).run()
+    no_errors(at)
+    assert at.dataframe[-1].value.shape == (2, 3)  # cohesion of both runs
+
+
+def test_a_vocabulary_of_three_words():
+    at = open_page(app(), "train")
+    at.selectbox(key="train_source_next-word").set_value("upload").run()
+    text = b"red green blue\n" * 20
+    at.file_uploader(key="train_upload_next-word").set_value(("tiny.txt", text, "text/plain")).run()
+    at.number_input(key="train_train_next-word_lstm_epochs").set_value(2).run()
+    at.button(key="train_button").click().run()
+    no_errors(at)
+    at = open_page(at, "embeddings")
+    no_errors(at)
+    at.segmented_control(key="embeddings_method").set_value("tsne").run()
+    no_errors(at)
+    at.text_input(key="embeddings_search").input("green").run()
+    no_errors(at)
+    assert set(at.dataframe[0].value["word"]) == {"red", "blue"}
+    at = open_page(at, "encoding")
+    no_errors(at)

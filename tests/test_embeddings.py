@@ -1,0 +1,128 @@
+"""Words as vectors: the numbers shown equal PyTorch's, and training makes word classes cohere."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from playground.analysis.embeddings import (
+    aligned,
+    class_cohesion,
+    cosine_similarities,
+    encode_sentence,
+    euclidean_distances,
+    nearest_neighbours,
+    perplexity_for,
+    project,
+    projection_frame,
+    snapshot_frames,
+    vocabulary_words,
+    word_classes,
+)
+from playground.config import default_config
+from playground.data.datasets import build_builtin
+from playground.train import create_run, train_run
+
+# Stated margin: after the default training, words of one class are on average this much closer
+# (mean cosine) than words of different classes; at initialisation the gap is within +-0.02.
+COHESION_MARGIN = 0.2
+
+
+@pytest.fixture(scope="module")
+def trained():
+    config = default_config("next-word", "lstm")
+    data = build_builtin(config.data)
+    return train_run(create_run(config, data), data)
+
+
+def cohesion(run, weights):
+    words = vocabulary_words(run)
+    return class_cohesion(weights[[i for i, _ in words]], word_classes(run, [t for _, t in words]))
+
+
+def test_same_class_words_cohere_after_training_and_not_before(trained):
+    before = cohesion(trained, trained.snapshots[0].weights.numpy())
+    after = cohesion(trained, trained.model.embedding.weight.detach().numpy())
+    assert abs(before["margin"]) < 0.02
+    assert after["margin"] > COHESION_MARGIN
+
+
+def test_sentence_codes_are_the_models_own(trained):
+    encoded = encode_sentence(trained, "the happy girl is glad")
+    ids = torch.tensor(encoded.ids)
+    assert np.array_equal(encoded.one_hot, F.one_hot(ids, len(trained.vocab)).numpy())
+    assert np.array_equal(encoded.embeddings, trained.model.embedding(ids).detach().numpy())
+    assert encoded.one_hot.shape == (5, len(trained.vocab)) and encoded.embeddings.shape == (5, 32)
+
+
+def test_one_hot_says_every_pair_of_words_is_equally_unlike(trained):
+    encoded = encode_sentence(trained, "happy glad park")
+    assert np.allclose(cosine_similarities(encoded.one_hot), np.eye(3))
+    distances = euclidean_distances(encoded.one_hot)
+    assert np.allclose(distances[~np.eye(3, dtype=bool)], np.sqrt(2))
+
+
+def test_embeddings_say_happy_is_closer_to_glad_than_to_park(trained):
+    similarity = cosine_similarities(encode_sentence(trained, "happy glad park").embeddings)
+    assert similarity[0, 1] > similarity[0, 2]
+
+
+def test_cosine_similarities_equal_pytorch():
+    x = np.random.default_rng(0).normal(size=(6, 5)).astype(np.float32)
+    expected = F.cosine_similarity(torch.tensor(x)[:, None], torch.tensor(x)[None], dim=-1).numpy()
+    assert np.allclose(cosine_similarities(x), expected, atol=1e-6)
+
+
+def test_neighbours_are_the_highest_cosines_in_the_full_space(trained):
+    table = nearest_neighbours(trained, "happy", 5)
+    weights = trained.model.embedding.weight.detach()
+    sims = F.cosine_similarity(weights, weights[trained.vocab.index["happy"]][None], dim=-1)
+    order = [trained.vocab.tokens[i] for i in sims.argsort(descending=True).tolist()]
+    expected = [w for w in order if w != "happy" and not w.startswith("<")][:5]
+    assert table["word"].tolist() == expected
+    assert table["cosine similarity"].is_monotonic_decreasing
+    with pytest.raises(KeyError, match="not in this model's vocabulary"):
+        nearest_neighbours(trained, "zebra")
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 40])
+@pytest.mark.parametrize("method,dims", [("pca", 2), ("pca", 3), ("tsne", 2), ("tsne", 3)])
+def test_projection_handles_any_vocabulary_size(n, method, dims):
+    matrix = np.random.default_rng(0).normal(size=(n, 8))
+    coordinates = project(matrix, method, dims)
+    assert coordinates.shape == (n, dims) and np.isfinite(coordinates).all()
+    assert perplexity_for(n) < max(n, 2)
+
+
+def test_pca_puts_the_largest_spread_first(trained):
+    frame = projection_frame(trained, "pca", 3)
+    assert frame["x"].var() >= frame["y"].var() >= frame["z"].var()
+    assert len(frame) == len(trained.vocab) - 4 and set(frame["class"]) >= {"animal", "place", "feeling"}
+
+
+def test_snapshot_frames_share_one_space(trained):
+    frames = snapshot_frames(trained, 50)
+    assert sorted(frames["epoch"].unique()) == [s.epoch for s in trained.snapshots]
+    assert (frames.groupby("epoch").size() == 50).all()
+    rms = frames.groupby("epoch").apply(lambda f: np.sqrt((f["x"] ** 2 + f["y"] ** 2).mean()))
+    assert rms.min() > 0.2 * rms.max()  # each frame has a visible shape, none is a dot
+
+
+def test_alignment_undoes_a_rotation():
+    reference = np.random.default_rng(1).normal(size=(20, 2))
+    angle = 0.7
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    assert np.allclose(aligned(reference, reference @ rotation), reference, atol=1e-8)
+
+
+def test_uploads_are_coloured_by_frequency(small_sentiment):
+    config, data = small_sentiment
+    run = create_run(config, data)
+    run.config.data.source = "upload"
+    classes = word_classes(run, [t for _, t in vocabulary_words(run)])
+    assert classes[0] == "top 10% most frequent" and classes[-1] == "least frequent 50%"
+
+
+def test_an_empty_sentence_has_empty_codes(trained):
+    encoded = encode_sentence(trained, "   ")
+    assert encoded.one_hot.shape == (0, len(trained.vocab)) and encoded.embeddings.shape == (0, 32)
