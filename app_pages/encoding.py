@@ -5,7 +5,14 @@ import math
 import pandas as pd
 import streamlit as st
 
-from playground.analysis.embeddings import cosine_similarities, encode_sentence
+from playground.analysis.embeddings import (
+    class_cohesion,
+    cosine_similarities,
+    embedding_rows,
+    encode_sentence,
+    vocabulary_words,
+    word_classes,
+)
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
 from playground.text import escape_markdown
 from ui.training import require_run
@@ -55,8 +62,17 @@ st.plotly_chart(embedding_figure(encoded.tokens, encoded.embeddings))
 
 st.subheader("Which words are alike?")
 st.markdown(f"In one-hot space every two different words are equally far apart (distance "
-            f"√2 ≈ {math.sqrt(2):.2f}, cosine 0), so “happy” is no closer to “glad” than to “park”. "
-            "Learned embeddings put words that play the same part in sentences close together.")
+            f"√2 ≈ {math.sqrt(2):.2f}, cosine 0): the code says nothing about which words are alike, "
+            "so “happy” is no closer to “glad” than to “park”. A learned embedding can say it.")
+words = vocabulary_words(run)
+classes = word_classes(run, [t for _, t in words])
+if run.config.data.source == "built-in" and run.vocab.level == "word":
+    cohesion = class_cohesion(embedding_rows(run, words), classes)
+    st.markdown(f"Over this model's whole vocabulary, two words of the same class (two animals, two "
+                f"places, …) have a mean cosine similarity of **{cohesion['within']:.2f}**, and two "
+                f"words of different classes **{cohesion['between']:.2f}**; at the random start both "
+                "were about 0. Single pairs can still surprise: a model only needs two words to be "
+                "alike if they help it predict the same things.")
 left, right = st.columns(2)
 left.plotly_chart(similarity_figure(encoded.tokens, cosine_similarities(encoded.one_hot),
                                     "One-hot: cosine similarity"), key="encoding_onehot_similarity")

@@ -57,6 +57,8 @@ ADJECTIVES = [
     "gentle", "wild", "clever", "tiny", "grey", "shy", "brave", "noisy", "quiet", "fat", "thin",
 ]
 ADVERBS = ["quickly", "slowly", "quietly", "happily", "often", "sometimes", "always", "rarely"]
+# What may follow a feeling: its own company, so feelings and places are told apart by context.
+FEELING_ENDINGS = ["today", "again", "now", "all day", "together", "once more"]
 NEAR_WORDS = ["near", "with", "behind", "beside"]
 
 WORD_CLASSES: dict[str, list[str]] = {
@@ -136,10 +138,10 @@ class _Grammar:
         elif kind < 0.55:
             feeling = self.pick(FEELINGS)
             words = f"{subject} {BE_VERBS[n]} {feeling}"
-            if self.rng.random() < 0.5:
-                words += " " + self.time_phrase()
-            elif self.rng.random() < 0.5:
-                words += f" in the {self.pick(PLACES)}"
+            if self.rng.random() < 0.4:
+                words += " " + self.pick(FEELING_ENDINGS)
+            elif self.rng.random() < 0.4:
+                words += f" with the {self.pick(ANIMALS if self.rng.random() < 0.5 else PEOPLE)[0]}"
         elif kind < 0.78:
             verb = self.pick(SEEING_VERBS)[n]
             obj = self.noun_phrase(self.rng.random() < 0.45)

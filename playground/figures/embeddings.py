@@ -84,7 +84,8 @@ def projection_figure(frame: pd.DataFrame, dims: int, method: str, highlight: st
         coords = {"x": group["x"], "y": group["y"]} | ({"z": group["z"]} if dims == 3 else {})
         fig.add_trace(scatter(
             **coords, mode="markers", name=str(name),
-            marker={"color": class_color(str(name)), "size": 4 if dims == 3 else 8, "opacity": 0.85},
+            marker={"color": class_color(str(name)), "size": 4 if dims == 3 else 8,
+                    "opacity": 0.3 if highlight else 0.85},  # dimmed so the searched word stands out
             text=group["word"], customdata=group[["count"]].to_numpy(),
             hovertemplate=f"<b>%{{text}}</b><br>{name}<br>seen %{{customdata[0]:,}} times<extra></extra>"))
     marked = ([highlight] if highlight else []) + list(neighbours or [])
