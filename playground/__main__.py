@@ -7,6 +7,8 @@ import json
 import math
 import sys
 
+import pandas as pd
+
 from playground.config import ARCHITECTURES, TASKS, ExperimentConfig, default_config
 from playground.data.datasets import build_builtin
 from playground.device import DEVICE_CHOICES, pick_device
@@ -72,6 +74,17 @@ def _last_train_loss(run: Run) -> float | None:
     return rows[-1]["loss"] if rows else None
 
 
+def bench_command(args: argparse.Namespace) -> int:
+    from playground.bench import run_benchmarks
+
+    rows = run_benchmarks(quick=args.quick)
+    print(pd.DataFrame(rows).to_string(index=False))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(rows, out, indent=2)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--seed", type=int, help="seed for weights and batch order")
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     train.add_argument("--json", action="store_true", help="print one JSON object")
+    bench = commands.add_parser("bench", help="measure speed (never a timed test)")
+    bench.add_argument("--quick", action="store_true", help="small sizes, to prove the benchmarks run")
+    bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    return train_command(args)
+    return bench_command(args) if args.command == "bench" else train_command(args)
 
 
 if __name__ == "__main__":

@@ -28,3 +28,12 @@ def test_missing_gpu_is_a_clear_error():
     result = subprocess.run([sys.executable, "-m", "playground", "train", "--device", "cuda"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "no CUDA GPU" in result.stderr
+
+
+def test_bench_quick_runs_and_writes_json(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, "-m", "playground", "bench", "--quick", "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(out.read_text())
+    assert {r["method"] for r in rows} == {"pca", "tsne"} and all(r["total_s"] > 0 for r in rows)

@@ -82,6 +82,23 @@ def test_first_journey(browser_page):
     page.screenshot(path=ARTIFACTS / "train.png")
     assert_healthy(page, errors)
 
+    open_page(page, "Words to vectors")
+    assert page.get_by_test_id("stPlotlyChart").count() == 4
+    page.screenshot(path=ARTIFACTS / "encoding.png", full_page=True)
+    assert_healthy(page, errors)
+
+    open_page(page, "Embedding space")
+    search = page.get_by_label("Find a word")
+    search.fill("great")
+    search.press("Enter")
+    wait_idle(page)
+    assert page.get_by_text("Nearest to “great”").is_visible()
+    assert page.get_by_test_id("stPlotlyChart").count() == 3  # space, animation, comparison
+    page.get_by_text("3D", exact=True).click()
+    wait_idle(page)
+    page.screenshot(path=ARTIFACTS / "embeddings.png", full_page=True)
+    assert_healthy(page, errors)
+
 
 def test_stop_keeps_what_was_learned(browser_page):
     page, errors, _ = browser_page
