@@ -19,6 +19,7 @@ page = st.navigation({
     "Look inside": [
         st.Page("app_pages/encoding.py", title="Words to vectors", icon=":material/data_array:"),
         st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
+        st.Page("app_pages/recurrence.py", title="Inside the recurrence", icon=":material/replay:"),
     ],
 })
 
