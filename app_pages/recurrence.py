@@ -40,10 +40,10 @@ SAMPLE_TEXTS = 300
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def sample_texts(task: str, seed: int) -> list[str]:
-    """Built-in sentences the model did not train on, to correlate units with features."""
+    """Sentences drawn afresh from the built-in generator (another seed), to correlate units with features."""
     if task == "next-word":
         return language_texts(SAMPLE_TEXTS, seed + 1)
-    return [e.text for e in generate_sentiment(2 * SAMPLE_TEXTS, seed).test[:SAMPLE_TEXTS]]
+    return [e.text for e in generate_sentiment(10 * SAMPLE_TEXTS, seed + 1).test[:SAMPLE_TEXTS]]
 
 
 def reordered(text: str) -> str:
@@ -143,7 +143,8 @@ with maths:
     origin = "the word's embedding" if layer == 0 else "h_t of the layer below"
     st.plotly_chart(embedding_figure([word], x_t[None, :]).update_layout(
         title=f"x_t: the input at this step, {origin} ({len(x_t)} numbers)",
-        height=170, yaxis_title=None, xaxis_title="dimension"), key="recurrence_x")
+        height=170, yaxis_title=None, xaxis_title="dimension").update_traces(showscale=False),
+        key="recurrence_x")
 with outputs:
     names = "next word" if run.task == "next-word" else "class"
     st.plotly_chart(output_bars(top_outputs(view, run, step, 5),
@@ -184,23 +185,24 @@ if picked:
 
 st.subheader("Units that track something")
 builtin = run.config.data.source == "built-in"
-texts = sample_texts(run.task, run.config.data.data_seed) if builtin else run.examples
+texts = (sample_texts(run.task, run.config.data.data_seed) if builtin else run.examples) or [text]
 feature = st.selectbox("A feature of the input", list(FEATURES), key="recurrence_feature")
 use_cell = arch == "lstm" and st.toggle("Use the cell state c_t", key="recurrence_cell")
 state_kind = "cell" if use_cell else "hidden"
 correlation = unit_feature_correlation(run, texts, feature, layer, state_kind)
 if correlation["correlation"].abs().max() < 1e-6:
     st.info("This feature never changes in these sentences, so no unit can track it. Pick another.")
-    st.stop()
-left, right = st.columns([1, 2])
-left.dataframe(correlation.head(8), hide_index=True,
-               column_config={"correlation": st.column_config.NumberColumn(format="%.2f")})
-left.caption(f"Pearson correlation over every step of {len(texts)} held-out sentences.")
-best = int(correlation["unit"].iloc[0])
-source = view.trace.cell_states if state_kind == "cell" else view.trace.hidden_states
-right.plotly_chart(unit_lines(source[layer, 0].numpy().T, view.steps, [best],
-                              f"Unit {best} on your sentence (r = {correlation['correlation'].iloc[0]:.2f})"),
-                   key="recurrence_best_unit")
+else:
+    left, right = st.columns([1, 2])
+    left.dataframe(correlation.head(8), hide_index=True,
+                   column_config={"correlation": st.column_config.NumberColumn(format="%.2f")})
+    left.caption(f"Pearson correlation over every step of {len(texts)} sentences "
+                 + ("drawn afresh from the built-in generator." if builtin else "held out from your data."))
+    best = int(correlation["unit"].iloc[0])
+    source = view.trace.cell_states if state_kind == "cell" else view.trace.hidden_states
+    title = f"Unit {best} on your sentence (r = {correlation['correlation'].iloc[0]:.2f})"
+    right.plotly_chart(unit_lines(source[layer, 0].numpy().T, view.steps, [best], title),
+                       key="recurrence_best_unit")
 
 st.subheader("Four design criteria, live")
 one, two = st.columns(2)

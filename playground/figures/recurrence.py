@@ -122,7 +122,7 @@ def influence_figure(influence: pd.DataFrame) -> go.Figure:
         x=[f"t={s + 1} {w}" for s, w in zip(influence["step"], influence["word"], strict=True)],
         y=influence["change"], mode="lines+markers", line={"color": HIDDEN_COLOR, "width": 3},
         hovertemplate="%{x}<br>change in h: %{y:.3f}<extra></extra>"))
-    fig.update_layout(title="Memory of the first word: how much h_t changes if only that word is replaced",
+    fig.update_layout(title="Memory of the first word",
                       xaxis_title="step", yaxis_title="‖h_t − h_t′‖", height=300, margin={"t": 50})
     fig.update_xaxes(type="category", tickangle=-45)
     return fig

@@ -1,0 +1,58 @@
+"""The 'Inside the recurrence' page under AppTest."""
+
+from tests.pages.test_pages import app, no_errors, open_page, tiny_training
+
+
+def test_without_a_model_it_offers_to_train_one():
+    at = open_page(app(), "recurrence")
+    no_errors(at)
+    assert "no trained model" in at.info[0].value
+
+
+def test_a_transformer_run_is_sent_to_a_recurrent_one():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "transformer")
+    at = open_page(at, "recurrence")
+    no_errors(at)
+    assert "no recurrence" in at.info[0].value
+    at.button(key="recurrence_train_rnn").click().run()
+    no_errors(at)
+    assert at.session_state["runs"][-1].config.model.arch == "rnn"
+    assert at.slider(key="recurrence_step").value >= 1
+
+
+def test_stepping_layers_gates_and_features():
+    at = open_page(app(), "train")
+    at.segmented_control(key="train_arch").set_value("lstm").run()
+    at.number_input(key="train_model_next-word_lstm_num_layers").set_value(2).run()
+    at = tiny_training(at, "next-word", "lstm")
+    at = open_page(at, "recurrence")
+    no_errors(at)
+    steps = at.slider(key="recurrence_step")
+    assert steps.value == 1
+    at.button(key="recurrence_forward").click().run()
+    at.button(key="recurrence_forward").click().run()
+    assert at.slider(key="recurrence_step").value == 3
+    at.button(key="recurrence_back").click().run()
+    assert at.slider(key="recurrence_step").value == 2
+    at.segmented_control(key="recurrence_layer").set_value(1).run()
+    no_errors(at)
+    assert [t.label for t in at.tabs] == ["hidden h_t", "cell c_t", "forget f_t", "input i_t", "output o_t",
+                                          "candidate g_t"]
+    at.selectbox(key="recurrence_feature").set_value("the subject is plural").run()
+    no_errors(at)
+    at.toggle(key="recurrence_cell").set_value(True).run()
+    no_errors(at)
+
+
+def test_unknown_words_and_a_long_sentence():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at = open_page(at, "recurrence")
+    at.text_input(key="recurrence_text").input("qqq zzz www").run()
+    no_errors(at)
+    assert "qqq" in at.warning[0].value
+    at.text_input(key="recurrence_text").input("good " * 80).run()
+    no_errors(at)
+    assert any("Only the first" in w.value for w in at.warning)
+    at.text_input(key="recurrence_text").input("").run()
+    no_errors(at)
+    assert "at least one word" in at.info[0].value.lower()
