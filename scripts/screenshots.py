@@ -55,6 +55,11 @@ def main(out: Path) -> None:
         search.press("Enter")
         wait_idle(page)
         page.screenshot(path=out / "embeddings.png", full_page=True)
+        open_page(page, "Inside the recurrence")
+        for _ in range(3):
+            page.get_by_role("button", name="▶").click()
+            wait_idle(page)
+        page.screenshot(path=out / "recurrence.png", full_page=True)
         browser.close()
     for path in sorted(out.glob("*.png")):
         trim(path)

@@ -99,6 +99,15 @@ def test_first_journey(browser_page):
     page.screenshot(path=ARTIFACTS / "embeddings.png", full_page=True)
     assert_healthy(page, errors)
 
+    open_page(page, "Inside the recurrence")
+    page.get_by_role("button", name="▶").click()
+    wait_idle(page)
+    assert page.get_by_text("Step 2: reading").is_visible()
+    page.get_by_role("tab", name="forget f_t").click()
+    assert page.get_by_test_id("stPlotlyChart").count() >= 8
+    page.screenshot(path=ARTIFACTS / "recurrence.png", full_page=True)
+    assert_healthy(page, errors)
+
 
 def test_stop_keeps_what_was_learned(browser_page):
     page, errors, _ = browser_page
