@@ -46,6 +46,13 @@ def sample_texts(task: str, seed: int) -> list[str]:
     return [e.text for e in generate_sentiment(10 * SAMPLE_TEXTS, seed + 1).test[:SAMPLE_TEXTS]]
 
 
+@st.cache_data(max_entries=32, show_spinner="Correlating units with the feature…")
+def feature_correlation(run_id: int, steps: int, feature: str, layer: int, state: str,
+                        texts: tuple[str, ...], _run: Run) -> pd.DataFrame:
+    """unit_feature_correlation, computed once per run (id and step count), texts and setting."""
+    return unit_feature_correlation(_run, list(texts), feature, layer, state)
+
+
 def reordered(text: str) -> str:
     """The clauses around 'but' swapped, or else the words in reverse order."""
     words = text.split()
@@ -189,7 +196,7 @@ texts = (sample_texts(run.task, run.config.data.data_seed) if builtin else run.e
 feature = st.selectbox("A feature of the input", list(FEATURES), key="recurrence_feature")
 use_cell = arch == "lstm" and st.toggle("Use the cell state c_t", key="recurrence_cell")
 state_kind = "cell" if use_cell else "hidden"
-correlation = unit_feature_correlation(run, texts, feature, layer, state_kind)
+correlation = feature_correlation(run.id, run.steps, feature, layer, state_kind, tuple(texts), run)
 if correlation["correlation"].abs().max() < 1e-6:
     st.info("This feature never changes in these sentences, so no unit can track it. Pick another.")
 else:
