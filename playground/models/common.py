@@ -34,6 +34,9 @@ class Trace:
     attention_scores: torch.Tensor | None = None  # (L, B, N, T, T) scaled, masked Q K^T
     attention_weights: torch.Tensor | None = None  # (L, B, N, T, T) softmax of the scores
     pooled: torch.Tensor | None = None  # (B, H) the sentence vector a classifier reads
+    # The top layer's h_t as the very tensors the recurrence used (T of (B, H)): autograd through
+    # these gives dL/dh_t along every path, which the stacked copy above cannot.
+    step_hidden: list[torch.Tensor] | None = None
 
 
 @dataclass

@@ -51,4 +51,4 @@ class LSTMModel(RecurrentModel):
         stacked = {key: torch.stack(value) for key, value in records.items()}  # (L, B, T, H)
         return Trace(embeddings=embeddings, hidden_states=stacked["h"], cell_states=stacked["c"],
                      input_gates=stacked["i"], forget_gates=stacked["f"],
-                     cell_candidates=stacked["g"], output_gates=stacked["o"])
+                     cell_candidates=stacked["g"], output_gates=stacked["o"], step_hidden=steps_out["h"])

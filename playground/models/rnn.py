@@ -78,7 +78,7 @@ class RNNModel(RecurrentModel):
             layer_input = self.rnn_dropout(layer_states)
         return Trace(embeddings=embeddings, hidden_states=torch.stack(hidden),
                      input_contributions=torch.stack(x_parts), recurrent_contributions=torch.stack(h_parts),
-                     pre_activations=torch.stack(pre))
+                     pre_activations=torch.stack(pre), step_hidden=layer_h)
 
     def rnn_dropout(self, states: torch.Tensor) -> torch.Tensor:
         """The dropout nn.RNN applies between layers (only while training)."""

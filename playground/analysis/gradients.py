@@ -1,0 +1,105 @@
+"""Backpropagation through time: how the gradient of the loss reaches earlier steps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn import functional as F
+
+from playground.analysis.recurrence import step_inputs
+from playground.train import Run
+
+LOSSES = {"last": "loss at the last step only", "sum": "loss summed over every step"}
+
+
+def sentence_loss(run: Run, text: str, loss: str = "last",
+                  target_class: int | None = None) -> tuple[torch.Tensor, object, list[str]]:
+    """The loss of `run` on `text` through the traced per-step path, its trace and the step labels.
+
+    Next-word models predict each next word of the sentence itself; a classifier is scored against
+    `target_class` (by default the class it predicts).
+    """
+    steps, ids, _ = step_inputs(run, text)
+    if run.task == "next-word":
+        if len(ids) < 2:
+            raise ValueError("type at least one word")
+        inputs, targets, steps = ids[:-1], torch.tensor(ids[1:]), steps[:-1]
+    else:
+        if not ids:
+            raise ValueError("type at least one word")
+        inputs = ids
+    run.model.eval()
+    output = run.model(torch.tensor([inputs]), trace=True)
+    logits = output.logits[0]
+    if run.task == "next-word":
+        per_step = F.cross_entropy(logits, targets, reduction="none")  # (T,)
+        value = per_step[-1] if loss == "last" else per_step.sum()
+    else:
+        target = int(logits.argmax()) if target_class is None else target_class
+        value = F.cross_entropy(logits[None], torch.tensor([target]))  # a classifier has one loss
+    return value, output.trace, steps
+
+
+def gradient_through_time(run: Run, text: str, loss: str = "last",
+                          target_class: int | None = None) -> pd.DataFrame:
+    """||dL/dx_t|| (every model) and ||dL/dh_t|| (recurrent models, top layer) for each step t."""
+    with torch.enable_grad():
+        value, trace, steps = sentence_loss(run, text, loss, target_class)
+        wanted = [trace.embeddings] + (list(trace.step_hidden) if trace.step_hidden else [])
+        grads = torch.autograd.grad(value, wanted, allow_unused=True)
+    frame = pd.DataFrame({"step": range(1, len(steps) + 1), "word": steps,
+                          "input": grads[0][0].norm(dim=-1).detach().numpy()})
+    if trace.step_hidden:
+        frame["hidden"] = [0.0 if g is None else float(g[0].norm()) for g in grads[1:]]
+    frame.attrs["loss"] = float(value.detach())
+    return frame
+
+
+def recurrent_matrix(size: int, rho: float, init: str = "random", measure: str = "spectral radius",
+                     seed: int = 0) -> np.ndarray:
+    """A W_hh of the given initialisation, scaled so its spectral radius (or top singular value) is rho."""
+    rng = np.random.default_rng(seed)
+    if init == "identity":
+        base = np.eye(size)
+    elif init == "orthogonal":
+        base, _ = np.linalg.qr(rng.normal(size=(size, size)))
+    else:
+        base = rng.normal(size=(size, size)) / math.sqrt(size)
+    scale = np.abs(np.linalg.eigvals(base)).max() if measure == "spectral radius" else np.linalg.norm(base, 2)
+    return base * (rho / scale)
+
+
+def jacobian_norms(rho: float, activation: str = "tanh", init: str = "random", length: int = 50,
+                   size: int = 32, measure: str = "spectral radius", seed: int = 0) -> pd.DataFrame:
+    """||dh_T/dh_t|| for every t, from the product of step Jacobians diag(act'(a_k)) W_hh.
+
+    The inputs are a fixed random sequence; rho^(T-t) is the theory for a linear network.
+    """
+    rng = np.random.default_rng(seed + 1)
+    w = recurrent_matrix(size, rho, init, measure, seed)
+    u = rng.normal(size=(size, size)) / math.sqrt(size)
+    inputs = rng.normal(size=(length, size)) * 0.5
+    derivative = {
+        "tanh": lambda a: 1 - np.tanh(a) ** 2,
+        "relu": lambda a: (a > 0).astype(float),
+        "linear": lambda a: np.ones_like(a),
+    }[activation]
+    act = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0), "linear": lambda a: a}[activation]
+    h = np.zeros(size)
+    slopes = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(length):
+            a = w @ h + u @ inputs[t]
+            h = act(a)
+            slopes.append(derivative(a))
+        jacobian = np.eye(size)  # dh_T/dh_T
+        norms = [1.0]
+        for k in range(length - 1, 0, -1):  # dh_T/dh_{k-1} = dh_T/dh_k · diag(act'(a_k)) W
+            jacobian = jacobian @ (slopes[k][:, None] * w)
+            norms.append(float(np.linalg.norm(jacobian, 2)) if np.isfinite(jacobian).all() else math.inf)
+        distance = np.arange(length)
+        theory = np.power(float(rho), distance.astype(float))
+    return pd.DataFrame({"distance": distance, "measured": norms, "theory": theory})

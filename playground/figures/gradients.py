@@ -1,0 +1,103 @@
+"""Figures of gradient flow: norms through time on log scales, with overflow shown, not hidden."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+RUN_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2"]
+
+
+def _finite(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Values a log axis can draw (others become gaps), and a mask of overflowed ones."""
+    raw = values.to_numpy(dtype=float)
+    overflow = ~np.isfinite(raw)
+    drawable = np.where(np.isfinite(raw) & (raw > 0), raw, np.nan)
+    return drawable, overflow
+
+
+def _mark_overflow(fig: go.Figure, x, overflow: np.ndarray, top: float, color: str) -> None:
+    if overflow.any():
+        fig.add_trace(go.Scatter(
+            x=np.asarray(x)[overflow], y=[top] * int(overflow.sum()), mode="markers+text", text="overflow",
+            textposition="top center", marker={"symbol": "x", "size": 10, "color": color}, showlegend=False,
+            hovertemplate="the value overflowed (inf or NaN)<extra></extra>"))
+
+
+def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: str) -> go.Figure:
+    """||dL/d·_t|| against step t, one line per run, on a log scale."""
+    fig = go.Figure()
+    drawable = [_finite(f[column])[0] for f in frames.values()]
+    tops = [np.nanmax(d) for d in drawable if np.isfinite(d).any()]
+    top = max(tops) * 3 if tops else 1.0
+    for i, (name, frame) in enumerate(frames.items()):
+        values, overflow = _finite(frame[column])
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        fig.add_trace(go.Scatter(
+            x=frame["step"], y=values, mode="lines+markers", name=name, line={"color": color, "width": 3},
+            customdata=frame[["word"]].to_numpy(),
+            hovertemplate=f"{name}<br>step %{{x}} (“%{{customdata[0]}}”)<br>norm %{{y:.3e}}<extra></extra>"))
+        _mark_overflow(fig, frame["step"], overflow, top, color)
+    fig.update_layout(title=title, xaxis_title="step t (word read at that step)", yaxis_title="gradient norm",
+                      height=400, margin={"t": 50}, legend={"orientation": "h", "y": -0.25})
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def sandbox_figure(norms: pd.DataFrame, rho: float) -> go.Figure:
+    """Measured ||dh_T/dh_t|| against the distance T - t, beside the theory rho^(T-t)."""
+    measured, overflow = _finite(norms["measured"])
+    theory, _ = _finite(norms["theory"])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=norms["distance"], y=theory, mode="lines",
+                             name=f"theory ρ^(T−t), ρ = {rho:g}", line={"color": "gray", "dash": "dash"},
+                             hovertemplate="T−t = %{x}<br>ρ^(T−t) = %{y:.3e}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=norms["distance"], y=measured, mode="lines",
+                             name="measured ‖∂h_T/∂h_t‖", line={"color": "#E45756", "width": 3},
+                             hovertemplate="T−t = %{x}<br>measured %{y:.3e}<extra></extra>"))
+    finite = np.concatenate([measured[np.isfinite(measured)], theory[np.isfinite(theory)]])
+    top = float(finite.max()) * 3 if finite.size else 1.0
+    _mark_overflow(fig, norms["distance"], overflow, top, "#E45756")
+    fig.update_layout(title="How the gradient shrinks or grows with distance",
+                      xaxis_title="steps back, T − t", yaxis_title="norm (log scale)", height=400,
+                      margin={"t": 50},
+                      legend={"orientation": "h", "y": -0.25})
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def grad_norm_figure(history: pd.DataFrame, clip: float) -> go.Figure:
+    """The global gradient norm while training, the clipping threshold, and where clipping acted."""
+    rows = history[history["split"] == "train"]
+    fig = go.Figure(go.Scatter(x=rows["step"], y=rows["grad_norm"], mode="lines",
+                               name="largest norm in the interval", line={"color": "#4C78A8"},
+                               hovertemplate="step %{x}<br>gradient norm %{y:.3g}<extra></extra>"))
+    if clip > 0:
+        fig.add_hline(y=clip, line_dash="dash", line_color="#E45756",
+                      annotation_text=f"clipping threshold {clip:g}")
+        clipped = rows[rows["clipped"] > 0]
+        fig.add_trace(go.Scatter(x=clipped["step"], y=clipped["grad_norm"], mode="markers",
+                                 name="clipping acted",
+                                 marker={"color": "#E45756", "size": 8, "symbol": "triangle-down"},
+                                 customdata=clipped[["clipped"]].to_numpy(),
+                                 hovertemplate="step %{x}: clipped %{customdata[0]} times<extra></extra>"))
+    fig.update_layout(title="Global gradient norm during training", xaxis_title="training step",
+                      yaxis_title="‖∇‖ (log scale)", height=330, margin={"t": 50},
+                      legend={"orientation": "h", "y": -0.3})
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def loss_comparison_figure(histories: dict[str, pd.DataFrame]) -> go.Figure:
+    """Training loss of several runs on one chart (log scale, so a blow-up stays visible)."""
+    fig = go.Figure()
+    for i, (name, history) in enumerate(histories.items()):
+        rows = history[history["split"] == "train"]
+        fig.add_trace(go.Scatter(x=rows["step"], y=rows["loss"], mode="lines+markers", name=name,
+                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
+                                 hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>"))
+    fig.update_layout(title="Training loss", xaxis_title="training step", yaxis_title="loss (log scale)",
+                      height=360, margin={"t": 50}, legend={"orientation": "h", "y": -0.3})
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
