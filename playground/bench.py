@@ -52,6 +52,34 @@ def projection_benchmark(sizes: tuple[int, ...] = (1000, 3000), dim: int = 32,
     return rows
 
 
+def recording_benchmark(repeats: int = 3, quick: bool = False) -> list[dict]:
+    """Training time with gradient recording on and off, interleaved A B A B, as a median ratio."""
+    from playground.config import default_config
+    from playground.data.datasets import build_builtin
+    from playground.train import Trainer, create_run
+
+    rows = []
+    for arch in ("rnn", "lstm"):
+        config = default_config("sentiment", arch)
+        if quick:
+            config.data.num_sentences, config.train.epochs = 400, 1
+        data = build_builtin(config.data)
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(repeats):
+            for record in (False, True):
+                run = create_run(config, data)
+                started = time.perf_counter()
+                Trainer(run, data, record_gradients=record).train()
+                times[record].append(time.perf_counter() - started)
+        off, on = statistics.median(times[False]), statistics.median(times[True])
+        rows.append({"benchmark": "gradient recording", "method": arch, "words": None, "dims": None,
+                     "project_s": None, "figure_s": None, "total_s": round(on, 3),
+                     "target_s": None, "off_s": round(off, 3), "ratio": round(on / off, 3),
+                     "target_ratio": 1.10})
+    return rows
+
+
 def run_benchmarks(quick: bool = False) -> list[dict]:
     """All benchmarks; --quick uses small sizes to prove they run."""
-    return projection_benchmark((200,) if quick else (1000, 3000), repeats=1 if quick else 3)
+    return (projection_benchmark((200,) if quick else (1000, 3000), repeats=1 if quick else 3)
+            + recording_benchmark(1 if quick else 3, quick))

@@ -26,6 +26,8 @@ from playground.models import SequenceModel, build_model, count_parameters
 MAX_PARAMETERS = int(os.environ.get("PLAYGROUND_MAX_PARAMETERS", 5_000_000))
 MAX_SNAPSHOT_BYTES = 16 * 2**20
 MAX_SNAPSHOTS = 21
+MAX_GRADIENT_PROBES = 24  # gradient recordings per run: bounded time and memory
+PROBE_BATCH = 8
 _run_ids = itertools.count(1)
 
 
@@ -47,6 +49,15 @@ class EmbeddingSnapshot:
     epoch: int
     step: int
     weights: torch.Tensor
+
+
+@dataclass
+class GradientProbe:
+    """Gradients at one training step: per time step on a fixed probe batch, and per parameter."""
+
+    step: int
+    time_norms: np.ndarray  # (T,) mean over the probe batch of ||dL/dh_t|| (or ||dL/dx_t||)
+    parameter_norms: dict[str, float]
 
 
 @dataclass
@@ -89,6 +100,7 @@ class Run:
     metrics: dict[str, float] = field(default_factory=dict)
     history_rows: list[dict] = field(default_factory=list)
     snapshots: list[EmbeddingSnapshot] = field(default_factory=list)
+    gradient_probes: list[GradientProbe] = field(default_factory=list)
     settled: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -206,7 +218,7 @@ class Trainer:
 
     def __init__(self, run: Run, data: TaskData, device: torch.device | str = "cpu",
                  on_progress: Callable[[Run, Progress], None] | None = None,
-                 log_every: int | None = None):
+                 log_every: int | None = None, record_gradients: bool = True):
         self.run = run
         self.data = data
         self.device = torch.device(device)
@@ -217,6 +229,9 @@ class Trainer:
         self.total_steps = min(total, train.max_steps) if train.max_steps else total
         self.log_every = log_every or max(1, min(20, self.total_steps // 100))
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
+        self.probe_every = max(1, self.total_steps // MAX_GRADIENT_PROBES) if record_gradients else 0
+        probe = torch.arange(min(PROBE_BATCH, len(data.validation)))
+        self.probe_batch = data.validation.batch(probe)
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
         self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
 
@@ -246,6 +261,8 @@ class Trainer:
                     loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
+                    if self.probe_every and step % self.probe_every == 0:
+                        self.record_gradients(step)
                     max_norm = config.clip_grad if config.clip_grad > 0 else float("inf")
                     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
                     losses[filled] = loss.detach()
@@ -310,6 +327,37 @@ class Trainer:
         correct.zero_()
         counted.zero_()
         return True
+
+    def record_gradients(self, step: int) -> None:
+        """Per-time-step gradient norms on the probe batch, and per-parameter norms of this step."""
+        model = self.run.model
+        parameter_norms = {name: p.grad.detach().norm() for name, p in model.named_parameters()
+                           if p.grad is not None}
+        was_training = model.training
+        model.eval()
+        inputs, lengths, targets = (t.to(self.device) for t in self.probe_batch)
+        with torch.enable_grad():
+            output = model(inputs, lengths, trace=True)
+            logits = output.logits
+            if model.per_step:
+                loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                       ignore_index=PAD_ID)
+            else:
+                loss = F.cross_entropy(logits, targets)
+            trace = output.trace
+            wanted = list(trace.step_hidden) if trace.step_hidden else [trace.embeddings]
+            grads = torch.autograd.grad(loss, wanted, allow_unused=True)
+        model.train(was_training)
+        if trace.step_hidden:
+            per_step = torch.stack([g.norm(dim=-1) if g is not None else torch.zeros(inputs.shape[0],
+                                    device=inputs.device) for g in grads], 1)  # (B, T)
+        else:
+            per_step = grads[0].norm(dim=-1)  # (B, T)
+        valid = (torch.arange(inputs.shape[1], device=inputs.device)[None, :] < lengths[:, None]).float()
+        time_norms = (per_step * valid).sum(0) / valid.sum(0).clamp(min=1)  # mean over real sequences
+        self.run.gradient_probes.append(GradientProbe(
+            step, time_norms.detach().cpu().numpy(),
+            {name: float(value) for name, value in parameter_norms.items()}))
 
     def validate(self, step: int) -> None:
         result = evaluate(self.run.model, self.data.validation, self.device)

@@ -36,4 +36,6 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = json.loads(out.read_text())
-    assert {r["method"] for r in rows} == {"pca", "tsne"} and all(r["total_s"] > 0 for r in rows)
+    assert {r["method"] for r in rows} == {"pca", "tsne", "rnn", "lstm"}
+    assert all(r["total_s"] > 0 for r in rows)
+    assert all(r["ratio"] > 0 for r in rows if r["benchmark"] == "gradient recording")
