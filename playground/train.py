@@ -229,7 +229,7 @@ class Trainer:
         self.total_steps = min(total, train.max_steps) if train.max_steps else total
         self.log_every = log_every or max(1, min(20, self.total_steps // 100))
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
-        self.probe_every = max(1, self.total_steps // MAX_GRADIENT_PROBES) if record_gradients else 0
+        self.probe_every = math.ceil(self.total_steps / MAX_GRADIENT_PROBES) if record_gradients else 0
         probe = torch.arange(min(PROBE_BATCH, len(data.validation)))
         self.probe_batch = data.validation.batch(probe)
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.

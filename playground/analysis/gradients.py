@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -76,26 +77,28 @@ def jacobian_norms(rho: float, activation: str = "tanh", init: str = "random", l
                    size: int = 32, measure: str = "spectral radius", seed: int = 0) -> pd.DataFrame:
     """||dh_T/dh_t|| for every t, from the product of step Jacobians diag(act'(a_k)) W_hh.
 
-    The inputs are a fixed random sequence; rho^(T-t) is the theory for a linear network.
+    The inputs are a fixed random sequence; rho^(T-t) is the theory for a linear network. The
+    arithmetic is float32, as in the models, so it overflows where theirs would.
     """
     rng = np.random.default_rng(seed + 1)
-    w = recurrent_matrix(size, rho, init, measure, seed)
-    u = rng.normal(size=(size, size)) / math.sqrt(size)
-    inputs = rng.normal(size=(length, size)) * 0.5
+    w = recurrent_matrix(size, rho, init, measure, seed).astype(np.float32)
+    u = (rng.normal(size=(size, size)) / math.sqrt(size)).astype(np.float32)
+    inputs = (rng.normal(size=(length, size)) * 0.5).astype(np.float32)
     derivative = {
         "tanh": lambda a: 1 - np.tanh(a) ** 2,
-        "relu": lambda a: (a > 0).astype(float),
+        "relu": lambda a: (a > 0).astype(np.float32),
         "linear": lambda a: np.ones_like(a),
     }[activation]
     act = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0), "linear": lambda a: a}[activation]
-    h = np.zeros(size)
+    h = np.zeros(size, dtype=np.float32)
     slopes = []
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(length):
             a = w @ h + u @ inputs[t]
             h = act(a)
-            slopes.append(derivative(a))
-        jacobian = np.eye(size)  # dh_T/dh_T
+            # Once the state overflows, every later slope is unknown: keep it NaN, never a silent 0.
+            slopes.append(derivative(a) if np.isfinite(a).all() else np.full(size, np.nan, np.float32))
+        jacobian = np.eye(size, dtype=np.float32)  # dh_T/dh_T
         norms = [1.0]
         for k in range(length - 1, 0, -1):  # dh_T/dh_{k-1} = dh_T/dh_k · diag(act'(a_k)) W
             jacobian = jacobian @ (slopes[k][:, None] * w)
@@ -103,3 +106,27 @@ def jacobian_norms(rho: float, activation: str = "tanh", init: str = "random", l
         distance = np.arange(length)
         theory = np.power(float(rho), distance.astype(float))
     return pd.DataFrame({"distance": distance, "measured": norms, "theory": theory})
+
+
+PARAMETER_NAMES = {"weight_ih": "W_xh", "weight_hh": "W_hh", "head.weight": "W_hy",
+                   "embedding.weight": "embedding"}
+
+
+def readable_parameter(name: str) -> str:
+    """'rnn.weight_hh_l0' -> 'W_hh (layer 1)'; other names are kept."""
+    for key, label in PARAMETER_NAMES.items():
+        if key in name:
+            layer = re.search(r"_l(\d+)$", name)
+            return f"{label} (layer {int(layer.group(1)) + 1})" if layer else label
+    return name
+
+
+def probe_tables(run: Run) -> tuple[list[int], np.ndarray, pd.DataFrame]:
+    """The run's gradient recordings: steps, norms (probes, T) and a long table of parameter norms."""
+    probes = run.gradient_probes
+    steps = [p.step for p in probes]
+    norms = np.stack([p.time_norms for p in probes]) if probes else np.zeros((0, 0))
+    rows = [{"step": p.step, "parameter": readable_parameter(name), "norm": value}
+            for p in probes for name, value in p.parameter_norms.items()
+            if "bias" not in name and name != "position_embedding.weight"]
+    return steps, norms, pd.DataFrame(rows, columns=["step", "parameter", "norm"])

@@ -101,3 +101,31 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame]) -> go.Figure:
                       height=360, margin={"t": 50}, legend={"orientation": "h", "y": -0.3})
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
+
+
+def probe_heatmap(steps: list[int], norms: np.ndarray, quantity: str) -> go.Figure:
+    """Gradient norm per time step (columns) at each recorded training step (rows), log colour."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logged = np.where(norms > 0, np.log10(norms), np.nan)
+    fig = go.Figure(go.Heatmap(
+        z=logged, x=list(range(1, norms.shape[1] + 1)), y=steps, colorscale="Viridis",
+        colorbar={"title": "log₁₀ norm"}, customdata=norms,
+        hovertemplate="training step %{y}<br>time step %{x}<br>norm %{customdata:.3e}<extra></extra>"))
+    fig.update_layout(title=f"‖∂L/∂{quantity}‖ on a fixed probe batch, while training",
+                      xaxis_title="time step t in the sequence", yaxis_title="training step", height=380,
+                      margin={"t": 50})
+    return fig
+
+
+def parameter_norms_figure(probes: pd.DataFrame) -> go.Figure:
+    """Each weight matrix's gradient norm at the recorded training steps (log scale)."""
+    fig = go.Figure()
+    for i, (name, rows) in enumerate(probes.groupby("parameter", sort=False)):
+        fig.add_trace(go.Scatter(x=rows["step"], y=rows["norm"], mode="lines+markers", name=str(name),
+                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)]},
+                                 hovertemplate=f"{name}<br>step %{{x}}: %{{y:.3e}}<extra></extra>"))
+    fig.update_layout(title="Gradient norm of each weight matrix", xaxis_title="training step",
+                      yaxis_title="‖∂L/∂W‖ (log scale)", height=380, margin={"t": 50},
+                      legend={"orientation": "h", "y": -0.3})
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig

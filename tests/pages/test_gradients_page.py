@@ -1,0 +1,40 @@
+"""The 'Backprop through time' page under AppTest."""
+
+from tests.pages.test_pages import app, no_errors, open_page, tiny_training
+
+
+def test_without_a_model_it_offers_to_train_one():
+    at = open_page(app(), "gradients")
+    no_errors(at)
+    assert "no trained model" in at.info[0].value
+
+
+def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at = tiny_training(at, "sentiment", "transformer")
+    at = open_page(at, "gradients")
+    no_errors(at)
+    runs = at.session_state["runs"]
+    at.multiselect(key="gradients_runs").set_value([r.id for r in runs]).run()
+    no_errors(at)
+    assert at.radio(key="gradients_quantity").value == "input"  # a Transformer has no h_t
+    assert len(at.get("plotly_chart")) == 5  # overlay, probe heatmap, parameters, global norm, sandbox
+    at.slider(key="gradients_rho").set_value(10.0).run()
+    at.selectbox(key="gradients_activation").set_value("relu").run()
+    at.slider(key="gradients_length").set_value(200).run()
+    no_errors(at)
+    assert "overflowed" in at.warning[0].value
+    at.button(key="gradients_explode").click().run()
+    assert not at.exception
+    assert "no clipping" in at.error[0].value and "diverged" in at.error[0].value
+    assert "clipped at 0.1" in at.success[0].value
+
+
+def test_next_word_loss_choice_and_an_empty_sentence():
+    at = tiny_training(open_page(app(), "train"), "next-word", "lstm")
+    at = open_page(at, "gradients")
+    at.radio(key="gradients_loss").set_value("sum").run()
+    no_errors(at)
+    at.text_input(key="gradients_text").input("").run()
+    no_errors(at)
+    assert "at least one word" in at.info[0].value.lower()
