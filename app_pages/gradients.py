@@ -40,12 +40,18 @@ default = DEFAULT_SENTENCES[run.task] if run.config.data.source == "built-in" el
     run.examples[0] if run.examples else "")
 text = st.text_input("Sentence", default, max_chars=300, key="gradients_text")
 left, right = st.columns(2)
-loss_kind = "last"
+loss_kind, target_class = "last", None
 if run.task == "next-word":
     loss_kind = left.radio("Loss", list(LOSSES), format_func=LOSSES.get, key="gradients_loss",
                            horizontal=True)
 else:
-    left.caption("A classifier has one loss, at the end of the sentence (against the class it predicts).")
+    options = [None, *range(len(run.class_names))]
+    target_class = left.selectbox(
+        "Loss against the label", options, key="gradients_target",
+        format_func=lambda c: "the class the model predicts" if c is None else f"“{run.class_names[c]}”",
+        help="A classifier has one loss, at the end of the sentence. Against the class it already "
+             "predicts the loss is small, and so are the gradients; against the other class they are "
+             "larger. The shape over the steps is what to look at.")
 recurrent = all(candidates[i].config.model.arch in ("rnn", "lstm") for i in chosen)
 quantity = right.radio("Gradient with respect to", ["hidden", "input"], key="gradients_quantity",
                        format_func={"hidden": "the hidden state h_t", "input": "the word's vector x_t"}.get,
@@ -57,7 +63,8 @@ if quantity == "hidden" and not recurrent:
 frames = {}
 for run_id in chosen:
     try:
-        frames[candidates[run_id].name] = gradient_through_time(candidates[run_id], text, loss_kind)
+        frames[candidates[run_id].name] = gradient_through_time(candidates[run_id], text, loss_kind,
+                                                                target_class)
     except ValueError as error:
         st.info(f"{str(error).capitalize()}.")
         break

@@ -60,6 +60,11 @@ def main(out: Path) -> None:
             page.get_by_role("button", name="▶").click()
             wait_idle(page)
         page.screenshot(path=out / "recurrence.png", full_page=True)
+        open_page(page, "Backprop through time")
+        page.get_by_role("button", name="Train both (about 10 seconds)").click()
+        wait_idle(page)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=out / "gradients.png", full_page=True)
         browser.close()
     for path in sorted(out.glob("*.png")):
         trim(path)

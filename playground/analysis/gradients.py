@@ -39,7 +39,8 @@ def sentence_loss(run: Run, text: str, loss: str = "last",
         per_step = F.cross_entropy(logits, targets, reduction="none")  # (T,)
         value = per_step[-1] if loss == "last" else per_step.sum()
     else:
-        target = int(logits.argmax()) if target_class is None else target_class
+        known = target_class is not None and 0 <= target_class < logits.shape[-1]
+        target = target_class if known else int(logits.argmax())
         value = F.cross_entropy(logits[None], torch.tensor([target]))  # a classifier has one loss
     return value, output.trace, steps
 

@@ -42,6 +42,11 @@ def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: st
     fig.update_layout(title=title, xaxis_title="step t (word read at that step)", yaxis_title="gradient norm",
                       height=400, margin={"t": 50}, legend={"orientation": "h", "y": -0.25})
     fig.update_yaxes(type="log", exponentformat="power")
+    first = next(iter(frames.values()), None)
+    if first is not None and len(first) <= 40:  # the same sentence for every run: name the steps
+        fig.update_xaxes(tickvals=list(first["step"]),
+                         ticktext=[f"{s} {w}" for s, w in zip(first["step"], first["word"], strict=True)],
+                         tickangle=-45)
     return fig
 
 

@@ -108,6 +108,12 @@ def test_first_journey(browser_page):
     page.screenshot(path=ARTIFACTS / "recurrence.png", full_page=True)
     assert_healthy(page, errors)
 
+    open_page(page, "Backprop through time")
+    assert page.get_by_text("1 · Gradient through time").is_visible()
+    assert page.get_by_test_id("stPlotlyChart").count() >= 5
+    page.screenshot(path=ARTIFACTS / "gradients.png", full_page=True)
+    assert_healthy(page, errors)
+
 
 def test_stop_keeps_what_was_learned(browser_page):
     page, errors, _ = browser_page
