@@ -21,6 +21,7 @@ page = st.navigation({
         st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
         st.Page("app_pages/recurrence.py", title="Inside the recurrence", icon=":material/replay:"),
         st.Page("app_pages/gradients.py", title="Backprop through time", icon=":material/trending_down:"),
+        st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
     ],
 })
 

@@ -1,0 +1,40 @@
+"""The 'Self-attention' page under AppTest."""
+
+from tests.pages.test_pages import app, no_errors, open_page, tiny_training
+
+
+def test_without_a_model_it_offers_to_train_one():
+    at = open_page(app(), "attention")
+    no_errors(at)
+    assert "no trained model" in at.info[0].value
+
+
+def test_a_recurrent_run_is_offered_a_transformer():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "lstm")
+    at = open_page(at, "attention")
+    no_errors(at)
+    assert "no attention" in at.info[0].value
+    at.button(key="attention_train").click().run()
+    no_errors(at)
+    assert at.session_state["runs"][-1].config.model.arch == "transformer"
+    assert at.selectbox(key="attention_head").options == ["head 1", "head 2"]
+
+
+def test_every_step_layers_heads_scaling_and_edge_cases():
+    at = tiny_training(open_page(app(), "train"), "next-word", "transformer")
+    at = open_page(at, "attention")
+    no_errors(at)
+    charts = len(at.get("plotly_chart"))
+    assert charts == 9  # positions, QKV, four score matrices, output, all heads, head view
+    at.selectbox(key="attention_layer").set_value(1).run()
+    at.selectbox(key="attention_head").set_value(1).run()
+    at.toggle(key="attention_unscaled").set_value(True).run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == charts + 2
+    at.text_input(key="attention_text").input("dog").run()
+    no_errors(at)
+    at.text_input(key="attention_text").input("the dog " * 40).run()
+    no_errors(at)
+    assert "positions" in at.warning[0].value
+    at.text_input(key="attention_text").input("").run()
+    assert "at least one word" in at.info[0].value.lower()
