@@ -65,6 +65,11 @@ def main(out: Path) -> None:
         wait_idle(page)
         page.wait_for_timeout(1000)
         page.screenshot(path=out / "gradients.png", full_page=True)
+        open_page(page, "Self-attention")
+        page.get_by_role("button", name="Train a Transformer").click()
+        wait_idle(page)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=out / "attention.png", full_page=True)
         browser.close()
     for path in sorted(out.glob("*.png")):
         trim(path)

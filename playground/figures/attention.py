@@ -113,18 +113,18 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
                 w = float(weights[head, q, k])
                 if w < threshold:
                     continue
-                fig.add_trace(go.Scatter(x=[0, 1], y=[ys[q], ys[k]], mode="lines", opacity=0.7,
+                fig.add_trace(go.Scatter(x=[0.08, 0.92], y=[ys[q], ys[k]], mode="lines", opacity=0.7,
                                          line={"color": color, "width": 1 + 9 * w}, name=f"head {head + 1}",
                                          legendgroup=f"head {head + 1}", showlegend=first,
                                          hovertemplate=f"head {head + 1}: {steps[q]} → {steps[k]} {w:.2f}"
                                                        "<extra></extra>"))
                 first = False
-    for x, anchor in ((-0.02, "right"), (1.02, "left")):
-        fig.add_trace(go.Scatter(x=[x] * steps_count, y=ys, mode="text", text=steps,
+    for x, anchor in ((0.0, "left"), (1.0, "right")):
+        fig.add_trace(go.Scatter(x=[x] * steps_count, y=ys, mode="text", text=steps, textfont={"size": 13},
                                  textposition=f"middle {anchor}", showlegend=False, hoverinfo="skip"))
     fig.update_layout(title=f"Head view: who looks at whom (lines for weights ≥ {threshold:g})",
                       height=max(300, 28 * steps_count + 120), margin={"t": 50},
-                      xaxis={"visible": False, "range": [-0.5, 1.5]}, yaxis={"visible": False},
+                      xaxis={"visible": False, "range": [-0.35, 1.35]}, yaxis={"visible": False},
                       legend={"orientation": "h", "y": -0.05})
     fig.add_annotation(x=0, y=1.5, text="<b>query</b>", showarrow=False)
     fig.add_annotation(x=1, y=1.5, text="<b>key</b>", showarrow=False)

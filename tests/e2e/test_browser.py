@@ -114,6 +114,14 @@ def test_first_journey(browser_page):
     page.screenshot(path=ARTIFACTS / "gradients.png", full_page=True)
     assert_healthy(page, errors)
 
+    open_page(page, "Self-attention")
+    page.get_by_role("button", name="Train a Transformer").click()
+    wait_idle(page)
+    assert page.get_by_text("3 · From scores to weights").is_visible()
+    assert page.get_by_test_id("stPlotlyChart").count() == 9
+    page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
+    assert_healthy(page, errors)
+
 
 def test_stop_keeps_what_was_learned(browser_page):
     page, errors, _ = browser_page
