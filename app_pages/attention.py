@@ -10,11 +10,10 @@ from playground.figures.attention import (
     entropy_figure,
     head_view,
     matrix_figure,
-    output_figure,
-    position_figure,
-    qkv_figure,
+    side_by_side,
 )
 from playground.text import escape_markdown
+from ui.sentences import sentence_box
 from ui.state import builtin_data
 from ui.training import require_run, train_live
 
@@ -41,9 +40,7 @@ head_size = model.embedding_dim // model.num_heads
 st.caption(f"Model: {run.name}: {model.num_layers} layers, {model.num_heads} heads of size {head_size}, "
            f"{'causal (next-word)' if run.task == 'next-word' else 'bidirectional, mean-pooled'}. "
            "Pick another in the sidebar.")
-default = DEFAULT_SENTENCES[run.task] if run.config.data.source == "built-in" else (
-    run.examples[0] if run.examples else "")
-text = st.text_input("Sentence", default, max_chars=400, key="attention_text")
+text = sentence_box(run, DEFAULT_SENTENCES, "attention_text")
 try:
     view = trace_attention(run, text)
 except ValueError as error:
@@ -52,18 +49,17 @@ except ValueError as error:
 if view.truncated:
     st.warning(f"The model has {run.model.max_length} positions, so only the first {len(view.steps)} tokens "
                "are shown.")
-unknown = run.vocab.unknown_tokens(text)
-if unknown:
-    st.warning("Read as `<unk>`: " + ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:10]),
-               icon=":material/help:")
-
 st.subheader("1 · Encode position")
 st.markdown(f"Attention itself ignores order, so each position p gets its own vector, added to the word's "
             f"embedding: input = embedding + position ({model.embedding_dim} numbers each). "
             + ("These are sine waves of different frequencies: PE(p, 2i) = sin(p / 10000^(2i/d)), "
                "PE(p, 2i+1) = cos(…)." if model.positional == "sinusoidal" else
                "This run learned its position vectors."))
-st.plotly_chart(position_figure(view.trace.positions.numpy(), view.steps), key="attention_positions")
+embedded = view.trace.embeddings[0].numpy()
+positions = view.trace.positions.numpy()
+st.plotly_chart(side_by_side([embedded, positions, embedded + positions],
+                             ["token embedding", "+ position", "= input to layer 1"], view.steps,
+                             "dimension"), key="attention_positions")
 
 st.subheader("2 · Query, key and value")
 cols = st.columns(2)
@@ -76,7 +72,9 @@ st.markdown(f"Three linear layers turn each word's vector ({model.embedding_dim}
             f"key and a value. Each head has its own slice: W_q, W_k, W_v are {model.embedding_dim} × "
             f"{head_size} for this head ({model.embedding_dim} × {model.embedding_dim} for all "
             f"{model.num_heads} heads together).")
-st.plotly_chart(qkv_figure(steps.queries, steps.keys, steps.values, view.steps), key="attention_qkv")
+st.plotly_chart(side_by_side([steps.queries, steps.keys, steps.values],
+                             ["Q: what each word looks for", "K: what each word offers",
+                              "V: what each word passes on"], view.steps), key="attention_qkv")
 
 st.subheader("3 · From scores to weights")
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}} + \text{mask}\Big)")
@@ -114,7 +112,9 @@ mix = mix[mix["weight"] > 0.005].sort_values("weight", ascending=False)
 left, right = st.columns([1, 2])
 left.dataframe(mix, hide_index=True, column_config={"weight": st.column_config.ProgressColumn(
     min_value=0, max_value=1, format="%.2f")})
-right.plotly_chart(output_figure(steps.values, steps.output, view.steps), key="attention_output")
+right.plotly_chart(side_by_side([steps.values, steps.output],
+                                ["V: what each word passes on", "A = weights × V: what each word gets"],
+                                view.steps), key="attention_output")
 
 st.subheader("All heads and layers")
 weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)

@@ -15,6 +15,7 @@ from playground.analysis.embeddings import (
 )
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
 from playground.text import escape_markdown
+from ui.sentences import sentence_box
 from ui.training import require_run
 
 DEFAULT_SENTENCES = {
@@ -29,19 +30,11 @@ run = require_run("encoding")
 st.caption(f"Model: {run.name}, trained on {escape_markdown(run.data_description)}. "
            "Pick another in the sidebar.")
 
-default = DEFAULT_SENTENCES[run.task] if run.config.data.source == "built-in" else (
-    run.examples[0] if run.examples else "")
-text = st.text_input("Sentence", default if run.vocab.level == "word" else "the cat", max_chars=300,
-                     key="encoding_text")
+text = sentence_box(run, DEFAULT_SENTENCES, "encoding_text", max_chars=300)
 encoded = encode_sentence(run, text)
 if not encoded.tokens:
     st.info("Type at least one word.")
     st.stop()
-unknown = [t for t, known in zip(encoded.tokens, encoded.known, strict=True) if not known]
-if unknown:
-    listed = ", ".join(f"“{escape_markdown(w, 30)}”" for w in dict.fromkeys(unknown))
-    st.warning(f"Not in the vocabulary, so all of them share the `<unk>` index and vector: {listed}",
-               icon=":material/help:")
 
 vocab_size, dim = len(run.vocab), encoded.embeddings.shape[1]
 st.subheader("1 · Indices")

@@ -15,6 +15,7 @@ from playground.figures.gradients import (
     probe_heatmap,
     sandbox_figure,
 )
+from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
 from ui.training import require_run, train_live
 
@@ -36,9 +37,7 @@ run = require_run("gradients")
 candidates = {r.id: r for r in runs() if r.task == run.task and r.vocab.level == run.vocab.level}
 chosen = st.multiselect("Runs to compare (same task)", list(candidates), default=[run.id],
                         format_func=lambda i: candidates[i].name, key="gradients_runs")
-default = DEFAULT_SENTENCES[run.task] if run.config.data.source == "built-in" else (
-    run.examples[0] if run.examples else "")
-text = st.text_input("Sentence", default, max_chars=300, key="gradients_text")
+text = sentence_box(run, DEFAULT_SENTENCES, "gradients_text")
 left, right = st.columns(2)
 loss_kind, target_class = "last", None
 if run.task == "next-word":

@@ -7,6 +7,7 @@ from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.text import escape_markdown
 from playground.train import Run
+from ui.sentences import flag_unknown
 from ui.training import require_run
 
 MAX_CHARS = 500
@@ -45,16 +46,6 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
     text = st.text_input(label, examples[0] if examples else "", max_chars=MAX_CHARS, key=key)
     flag_unknown(run, text)
     return text
-
-
-def flag_unknown(run: Run, text: str) -> None:
-    """Tell the learner which of their words the model has never seen."""
-    unknown = run.vocab.unknown_tokens(text)
-    if unknown:
-        shown = ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:12])
-        more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
-        st.warning(f"Not in this model's vocabulary, so read as `<unk>`: {shown}{more}. "
-                   "Try words from the training data.", icon=":material/help:")
 
 
 def next_word_view(run: Run) -> None:

@@ -30,6 +30,7 @@ from playground.figures.recurrence import (
 )
 from playground.text import escape_markdown
 from playground.train import Run
+from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
 from ui.training import require_run, train_live
 
@@ -93,18 +94,12 @@ arch = run.config.model.arch
 cell = "LSTM" if arch == "lstm" else f"RNN ({run.config.model.activation})"
 st.caption(f"Model: {run.name}, {cell}, {run.config.model.num_layers} layer(s) of "
            f"{run.config.model.hidden_dim} units. Pick another in the sidebar.")
-default = DEFAULT_SENTENCES[run.task] if run.config.data.source == "built-in" else (
-    run.examples[0] if run.examples else "")
-text = st.text_input("Sentence", default, max_chars=400, key="recurrence_text")
+text = sentence_box(run, DEFAULT_SENTENCES, "recurrence_text")
 try:
     view = trace_sentence(run, text)
 except ValueError as error:
     st.info(f"{str(error).capitalize()}.")
     st.stop()
-unknown = run.vocab.unknown_tokens(text)
-if unknown:
-    st.warning("Read as `<unk>` (not in the vocabulary): "
-               + ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:10]), icon=":material/help:")
 if view.truncated:
     st.warning(f"Only the first {len(view.steps)} steps are shown, to keep the figures readable.")
 

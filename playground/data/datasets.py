@@ -152,6 +152,7 @@ def build_builtin(config: DataConfig) -> TaskData:
     total = len(corpus.train) + len(corpus.validation) + len(corpus.test)
     return TaskData("sentiment", vocab, make(corpus.train), make(corpus.validation),
                     make(corpus.test), list(LABELS), order_test=make(corpus.order_sensitive_test),
+                    examples=[e.text for e in corpus.validation[:6]],
                     description=f"built-in reviews, {total:,} sentences "
                                 f"({len(corpus.order_sensitive_test)} order-sensitive test sentences)")
 

@@ -13,31 +13,18 @@ def labels(steps: list[str]) -> list[str]:
     return [f"{i + 1} {w}" for i, w in enumerate(steps)]
 
 
-def position_figure(positions: np.ndarray, steps: list[str]) -> go.Figure:
-    """The position vector added at each step: rows are positions, columns dimensions."""
-    fig = go.Figure(go.Heatmap(z=positions, y=labels(steps), colorscale="RdBu", zmid=0,
-                               colorbar={"title": "value"},
-                               hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>"))
-    fig.update_layout(title="Position encoding: a different vector for each position",
-                      xaxis_title="dimension", yaxis_title="position (word)",
-                      height=max(260, 24 * len(steps) + 120), margin={"t": 50})
-    fig.update_yaxes(autorange="reversed", type="category")
-    return fig
-
-
-def qkv_figure(queries: np.ndarray, keys: np.ndarray, values: np.ndarray, steps: list[str]) -> go.Figure:
-    """The head's queries, keys and values side by side (words × d_k)."""
-    fig = make_subplots(1, 3, subplot_titles=("Q: what each word looks for", "K: what each word offers",
-                                              "V: what each word passes on"), shared_yaxes=True,
-                        horizontal_spacing=0.04)
-    limit = float(max(np.abs(m).max() for m in (queries, keys, values)) or 1.0)
-    for column, matrix in enumerate((queries, keys, values), start=1):
+def side_by_side(matrices: list[np.ndarray], titles: list[str], steps: list[str],
+                 x_title: str = "dimension of the head") -> go.Figure:
+    """Word-by-dimension matrices next to each other on one colour scale (rows are the words)."""
+    fig = make_subplots(1, len(matrices), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
+    limit = float(max(np.abs(m).max() for m in matrices) or 1.0)
+    for column, matrix in enumerate(matrices, start=1):
         fig.add_trace(go.Heatmap(z=matrix, y=labels(steps), colorscale="RdBu", zmid=0, zmin=-limit,
-                                 zmax=limit, showscale=column == 3, colorbar={"title": "value"},
+                                 zmax=limit, showscale=column == len(matrices), colorbar={"title": "value"},
                                  hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>"), 1, column)
     fig.update_layout(height=max(260, 24 * len(steps) + 130), margin={"t": 60})
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text="dimension of the head")
+    fig.update_xaxes(title_text=x_title)
     return fig
 
 
@@ -128,19 +115,4 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
                       legend={"orientation": "h", "y": -0.05})
     fig.add_annotation(x=0, y=1.5, text="<b>query</b>", showarrow=False)
     fig.add_annotation(x=1, y=1.5, text="<b>key</b>", showarrow=False)
-    return fig
-
-
-def output_figure(values: np.ndarray, output: np.ndarray, steps: list[str]) -> go.Figure:
-    """The values V beside the outputs A = weights V: each output row is a mix of value rows."""
-    titles = ("V: what each word passes on", "A = weights × V: what each word gets")
-    fig = make_subplots(1, 2, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
-    limit = float(max(np.abs(values).max(), np.abs(output).max()) or 1.0)
-    for column, matrix in enumerate((values, output), start=1):
-        fig.add_trace(go.Heatmap(z=matrix, y=labels(steps), colorscale="RdBu", zmid=0, zmin=-limit,
-                                 zmax=limit, showscale=column == 2, colorbar={"title": "value"},
-                                 hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>"), 1, column)
-    fig.update_layout(height=max(260, 24 * len(steps) + 130), margin={"t": 60})
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text="dimension of the head")
     return fig

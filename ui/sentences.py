@@ -1,0 +1,32 @@
+"""The sentence box every 'look inside' page starts from, with unknown words flagged."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.text import escape_markdown
+from playground.train import Run
+
+
+def flag_unknown(run: Run, text: str) -> None:
+    """Tell the learner which of their words the model has never seen."""
+    unknown = run.vocab.unknown_tokens(text)
+    if unknown:
+        shown = ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:12])
+        more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
+        st.warning(f"Not in this model's vocabulary, so read as `<unk>`: {shown}{more}. "
+                   "Try words from the training data.", icon=":material/help:")
+
+
+def default_sentence(run: Run, built_in: dict[str, str]) -> str:
+    """A chosen sentence for the built-in corpora, else one the model held out of the learner's data."""
+    if run.config.data.source == "built-in" and run.vocab.level == "word":
+        return built_in[run.task]
+    return run.examples[0] if run.examples else ""
+
+
+def sentence_box(run: Run, built_in: dict[str, str], key: str, max_chars: int = 400) -> str:
+    """A text input starting from a sensible sentence for this run; unknown words are flagged."""
+    text = st.text_input("Sentence", default_sentence(run, built_in), max_chars=max_chars, key=key)
+    flag_unknown(run, text)
+    return text
