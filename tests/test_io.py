@@ -1,0 +1,104 @@
+"""Model files: save -> load gives identical logits; every malformed file is refused, none unpickled."""
+
+import io
+import json
+import os
+import pickle
+import struct
+
+import pytest
+import torch
+from safetensors.torch import save as save_tensors
+
+from playground.io import ModelFileError, load_run, save_run
+from playground.train import create_run, train_run
+from tests.conftest import with_training
+
+
+@pytest.fixture(scope="module")
+def saved(small_sentiment):
+    config, data = small_sentiment
+    run = train_run(create_run(with_training(config, epochs=1), data), data)
+    return run, save_run(run)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "bow"])
+def test_save_then_load_gives_identical_logits(small_next_word, arch):
+    config, data = small_next_word
+    config = with_training(config, max_steps=3)
+    config.model.arch = arch
+    run = train_run(create_run(config, data), data)
+    loaded = load_run(save_run(run))
+    tokens = torch.tensor([[2, 5, 6, 7, 8]])
+    with torch.no_grad():
+        assert torch.equal(run.model(tokens).logits, loaded.model(tokens).logits)
+    assert loaded.vocab.tokens == run.vocab.tokens and loaded.config == run.config
+    assert loaded.history["loss"].tolist() == run.history["loss"].tolist()
+
+
+def header_of(raw: bytes) -> dict:
+    (size,) = struct.unpack("<Q", raw[:8])
+    return json.loads(raw[8:8 + size])
+
+
+def with_header(raw: bytes, header: dict) -> bytes:
+    (size,) = struct.unpack("<Q", raw[:8])
+    body = json.dumps(header).encode()
+    return struct.pack("<Q", len(body)) + body + raw[8 + size:]
+
+
+class WritesAFile:
+    def __reduce__(self):
+        return (open, ("/tmp/playground-pickle-ran", "w"))
+
+
+def test_a_pickle_is_refused_and_never_run(tmp_path):
+    marker = "/tmp/playground-pickle-ran"
+    if os.path.exists(marker):
+        os.remove(marker)
+    for raw in (pickle.dumps(WritesAFile()), _torch_save(WritesAFile())):
+        with pytest.raises(ModelFileError, match="pickle"):
+            load_run(raw)
+    assert not os.path.exists(marker)
+
+
+def _torch_save(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"weights": torch.zeros(1), "trap": obj}, buffer)  # a .pt file (zip of pickles)
+    return buffer.getvalue()
+
+
+def test_malformed_files_are_refused_with_a_reason(saved):
+    run, raw = saved
+    header = header_of(raw)
+    meta = json.loads(header["__metadata__"]["playground"])
+    cases = {
+        "short": (b"abc", "too short"),
+        "renamed text": (b"hello, this is just some text in a file that was renamed", "header"),
+        "truncated": (raw[: len(raw) // 2], "truncated"),
+        "header bigger than the file": (struct.pack("<Q", len(raw) * 2) + raw[8:], "truncated"),
+        "not ours": (save_tensors({"w": torch.zeros(2)}), "not saved by Sequence Playground"),
+    }
+    huge = meta["vocabulary"]["tokens"] + ["x"] * 30_000
+    bad = dict(meta, vocabulary=dict(meta["vocabulary"], tokens=huge))
+    cases["huge vocabulary"] = (with_header(raw, dict(header, __metadata__={"playground": json.dumps(bad)})),
+                                "tokens")
+    bounds = dict(meta, config=dict(meta["config"], model=dict(meta["config"]["model"], hidden_dim=10**9)))
+    cases["out of bounds"] = (with_header(raw, dict(header, __metadata__={"playground": json.dumps(bounds)})),
+                              "out of bounds")
+    name = next(n for n in header if n.endswith("weight_hh_l0"))
+    shapes = dict(header, **{name: dict(header[name], shape=[3, 3])})
+    cases["wrong shape"] = (with_header(raw, shapes), "wrong shape")
+    for file, words in cases.values():
+        with pytest.raises(ModelFileError, match=words):
+            load_run(file)
+
+
+def test_nan_weights_are_refused(saved):
+    run, _ = saved
+    tensors = {k: v.clone() for k, v in run.model.state_dict().items()}
+    next(iter(tensors.values()))[0] = float("nan")
+    header = header_of(save_run(run))
+    raw = save_tensors(tensors, metadata=header["__metadata__"])
+    with pytest.raises(ModelFileError, match="NaN"):
+        load_run(raw)
