@@ -15,6 +15,7 @@ page = st.navigation({
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
+        st.Page("app_pages/runs.py", title="Runs", icon=":material/stacks:"),
     ],
     "Look inside": [
         st.Page("app_pages/encoding.py", title="Words to vectors", icon=":material/data_array:"),

@@ -31,3 +31,19 @@ def training_curve(history: pd.DataFrame, metric: str = "loss",
     if metric == "accuracy":
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return fig
+
+
+def runs_comparison(histories: dict[str, pd.DataFrame], metric: str = "loss",
+                    split: str = "validation") -> go.Figure:
+    """One line per run: `metric` on `split` against training step."""
+    fig = go.Figure()
+    for name, history in histories.items():
+        rows = history[history["split"] == split].dropna(subset=[metric])
+        fig.add_trace(go.Scatter(x=rows["step"], y=rows[metric], mode="lines+markers", name=name,
+                                 hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>"))
+    fig.update_layout(title=f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}",
+                      xaxis_title="training step", yaxis_title=METRIC_LABELS.get(metric, metric),
+                      height=360, margin={"t": 50}, legend={"orientation": "h", "y": -0.3})
+    if metric == "accuracy":
+        fig.update_yaxes(tickformat=".0%")
+    return fig

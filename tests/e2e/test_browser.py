@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_idle
 
@@ -47,8 +48,17 @@ def open_page(page, title: str) -> None:
     wait_idle(page)
 
 
+def expect_charts(page, count: int, at_least: bool = False) -> None:
+    """Wait (up to 30 s, for a loaded machine) until the page shows `count` Plotly charts."""
+    charts = page.get_by_test_id("stPlotlyChart")
+    if at_least:
+        expect(charts.nth(count - 1)).to_be_attached(timeout=30_000)
+    else:
+        expect(charts).to_have_count(count, timeout=30_000)
+
+
 def assert_healthy(page, errors: list[str]) -> None:
-    assert page.get_by_test_id("stException").count() == 0
+    expect(page.get_by_test_id("stException")).to_have_count(0, timeout=30_000)
     assert not [e for e in errors if "favicon" not in e], errors
 
 
@@ -64,7 +74,7 @@ def test_first_journey(browser_page):
     assert_healthy(page, errors)
 
     open_page(page, "Predict")
-    assert page.get_by_test_id("stPlotlyChart").count() == 1
+    expect_charts(page, 1)
     box = page.get_by_label("Sentence")
     box.fill("the zzq was great [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
     box.press("Enter")
@@ -77,13 +87,13 @@ def test_first_journey(browser_page):
     assert dialogs == []
 
     open_page(page, "Train")
-    assert page.get_by_test_id("stPlotlyChart").count() == 2  # the active run's curves
-    assert page.get_by_test_id("stDataFrame").count() == 1
+    expect_charts(page, 2)  # the active run's curves
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(1, timeout=30_000)
     page.screenshot(path=ARTIFACTS / "train.png")
     assert_healthy(page, errors)
 
     open_page(page, "Words to vectors")
-    assert page.get_by_test_id("stPlotlyChart").count() == 4
+    expect_charts(page, 4)
     page.screenshot(path=ARTIFACTS / "encoding.png", full_page=True)
     assert_healthy(page, errors)
 
@@ -93,7 +103,7 @@ def test_first_journey(browser_page):
     search.press("Enter")
     wait_idle(page)
     assert page.get_by_text("Nearest to “great”").is_visible()
-    assert page.get_by_test_id("stPlotlyChart").count() == 3  # space, animation, comparison
+    expect_charts(page, 3)  # space, animation, comparison
     page.get_by_text("3D", exact=True).click()
     wait_idle(page)
     page.screenshot(path=ARTIFACTS / "embeddings.png", full_page=True)
@@ -104,13 +114,13 @@ def test_first_journey(browser_page):
     wait_idle(page)
     assert page.get_by_text("Step 2: reading").is_visible()
     page.get_by_role("tab", name="forget f_t").click()
-    assert page.get_by_test_id("stPlotlyChart").count() >= 8
+    expect_charts(page, 8, at_least=True)
     page.screenshot(path=ARTIFACTS / "recurrence.png", full_page=True)
     assert_healthy(page, errors)
 
     open_page(page, "Backprop through time")
     assert page.get_by_text("1 · Gradient through time").is_visible()
-    assert page.get_by_test_id("stPlotlyChart").count() >= 5
+    expect_charts(page, 5, at_least=True)
     page.screenshot(path=ARTIFACTS / "gradients.png", full_page=True)
     assert_healthy(page, errors)
 
@@ -118,7 +128,7 @@ def test_first_journey(browser_page):
     page.get_by_role("button", name="Train a Transformer").click()
     wait_idle(page)
     assert page.get_by_text("3 · From scores to weights").is_visible()
-    assert page.get_by_test_id("stPlotlyChart").count() == 9
+    expect_charts(page, 9)
     page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
     assert_healthy(page, errors)
 
@@ -136,7 +146,7 @@ def test_stop_keeps_what_was_learned(browser_page):
     page.get_by_role("button", name="Stop training").click()
     wait_idle(page)
     assert page.get_by_text("Training stopped at step").is_visible()
-    assert page.get_by_test_id("stPlotlyChart").count() == 2  # the interrupted run's curves remain
+    expect_charts(page, 2)  # the interrupted run's curves remain
     page.screenshot(path=ARTIFACTS / "train-stopped.png")
     assert_healthy(page, errors)
 

@@ -1,0 +1,78 @@
+"""Runs: compare this session's runs, delete them, and save or load a run as a model file."""
+
+import pandas as pd
+import streamlit as st
+
+from playground.figures.training import runs_comparison
+from playground.io import ModelFileError, load_run, save_run
+from ui.state import MAX_RUNS, active_run, add_run, runs
+
+
+def config_differences(chosen: list) -> pd.DataFrame:
+    """The configuration fields whose values differ between the chosen runs."""
+    flat = {}
+    for run in chosen:
+        flat[run.name] = {f"{section}.{field}": value for section, values in run.config.to_dict().items()
+                          for field, value in values.items()}
+    table = pd.DataFrame(flat)
+    differing = table[table.nunique(axis=1, dropna=False) > 1] if len(chosen) > 1 else table
+    return differing.astype(str)
+
+
+st.title("Runs")
+st.markdown(f"Every model you train in this session is kept here (at most {MAX_RUNS}; the oldest goes "
+            "first). Compare them, delete the ones you are done with, or save one as a model file.")
+
+st.subheader("Load a model file")
+upload = st.file_uploader("A .safetensors model file saved from this page", type=["safetensors"],
+                          key="runs_upload")
+if upload is not None and st.session_state.get("runs_loaded_file") != upload.file_id:
+    try:
+        loaded = load_run(upload.getvalue())
+    except ModelFileError as error:
+        st.error(str(error))
+    else:
+        add_run(loaded)
+        st.session_state["runs_loaded_file"] = upload.file_id
+        st.success(f"Loaded {loaded.name} ({loaded.num_parameters:,} parameters). It is now the active run.")
+
+kept = runs()
+if not kept:
+    st.info("No runs yet: train one on Home or Train, or load a model file above.")
+    st.stop()
+
+st.subheader("This session's runs")
+names = {run.id: run.name for run in kept}
+chosen_ids = st.multiselect("Runs to compare", list(names), default=[r.id for r in kept[-3:]],
+                            format_func=names.get, key="runs_chosen")
+chosen = [run for run in kept if run.id in chosen_ids]
+st.dataframe(pd.DataFrame([r.summary() for r in reversed(kept)]), hide_index=True, column_config={
+    "test accuracy": st.column_config.NumberColumn(format="percent"),
+    "order-sensitive accuracy": st.column_config.NumberColumn(format="percent"),
+    "baseline accuracy": st.column_config.NumberColumn(format="percent"),
+    "val accuracy": st.column_config.NumberColumn(format="percent")})
+if chosen:
+    histories = {run.name: run.history for run in chosen}
+    left, right = st.columns(2)
+    left.plotly_chart(runs_comparison(histories, "loss"), key="runs_loss")
+    right.plotly_chart(runs_comparison(histories, "accuracy"), key="runs_accuracy")
+    st.markdown("**How their configurations differ**" if len(chosen) > 1 else "**Configuration**")
+    differences = config_differences(chosen)
+    if differences.empty:
+        st.caption("The chosen runs have the same configuration.")
+    else:
+        st.dataframe(differences)
+    if st.button(f"Delete the {len(chosen)} chosen run(s)", icon=":material/delete:", key="runs_delete"):
+        st.session_state["runs"] = [run for run in kept if run.id not in chosen_ids]
+        st.rerun()
+
+st.subheader("Save a run")
+run = active_run()
+st.markdown(f"The active run, **{run.name}**: weights in safetensors, with its configuration, "
+            "vocabulary and history in the file's header. Loading never runs code from the file.")
+left, right = st.columns(2)
+left.download_button("Download the model file", lambda: save_run(run), f"run-{run.id}.safetensors",
+                     "application/octet-stream", icon=":material/download:", key="runs_download_model")
+right.download_button("Download its history (CSV)", lambda: run.history.to_csv(index=False),
+                      f"run-{run.id}-history.csv", "text/csv", icon=":material/table:",
+                      key="runs_download_history")

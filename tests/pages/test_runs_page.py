@@ -1,0 +1,38 @@
+"""The 'Runs' page under AppTest: compare, delete, save and load model files."""
+
+from playground.io import save_run
+from tests.pages.test_pages import app, no_errors, open_page, tiny_training
+
+
+def test_without_runs_it_says_what_to_do():
+    at = open_page(app(), "runs")
+    no_errors(at)
+    assert "No runs yet" in at.info[0].value
+
+
+def test_compare_and_delete():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at = tiny_training(at, "sentiment", "lstm")
+    at = open_page(at, "runs")
+    no_errors(at)
+    assert len(at.multiselect(key="runs_chosen").value) == 2
+    assert len(at.get("plotly_chart")) == 2
+    differences = at.dataframe[1].value
+    assert "model.arch" in differences.index and "train.seed" not in differences.index
+    at.multiselect(key="runs_chosen").set_value([at.session_state["runs"][0].id]).run()
+    at.button(key="runs_delete").click().run()
+    no_errors(at)
+    assert [r.config.model.arch for r in at.session_state["runs"]] == ["lstm"]
+
+
+def test_a_saved_model_file_loads_and_a_bad_one_is_refused():
+    at = tiny_training(open_page(app(), "train"), "next-word", "lstm")
+    raw = save_run(at.session_state["runs"][0])
+    at = open_page(at, "runs")
+    uploader = at.file_uploader(key="runs_upload")
+    uploader.set_value(("model.safetensors", raw, "application/octet-stream")).run()
+    no_errors(at)
+    assert "Loaded" in at.success[0].value and len(at.session_state["runs"]) == 2
+    uploader = at.file_uploader(key="runs_upload")
+    uploader.set_value(("evil.safetensors", b"\x80\x04junk", "application/x")).run()
+    assert "pickle" in at.error[0].value and len(at.session_state["runs"]) == 2
