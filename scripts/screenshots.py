@@ -47,6 +47,9 @@ def main(out: Path) -> None:
         page.screenshot(path=out / "train.png", full_page=True)
         open_page(page, "Predict")
         page.screenshot(path=out / "predict-next-word.png", full_page=True)
+        open_page(page, "Runs")
+        page.wait_for_timeout(1500)  # tables draw on a canvas after the script ends
+        page.screenshot(path=out / "runs.png", full_page=True)
         open_page(page, "Words to vectors")
         page.screenshot(path=out / "encoding.png", full_page=True)
         open_page(page, "Embedding space")

@@ -14,5 +14,9 @@ CLASS_COLORS = {
 }
 
 
+# Distinct colours for runs shown together on one chart.
+RUN_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2"]
+
+
 def class_color(name: str | None) -> str:
     return CLASS_COLORS.get(name or "", "#4C78A8")

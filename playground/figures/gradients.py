@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-RUN_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2"]
+from playground.figures.colors import RUN_COLORS
 
 
 def _finite(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

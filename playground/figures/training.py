@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from playground.figures.colors import RUN_COLORS
+
 SPLIT_COLORS = {"train": "#4C78A8", "validation": "#F58518"}
 METRIC_LABELS = {"loss": "Cross-entropy loss", "accuracy": "Accuracy"}
 
@@ -37,9 +39,10 @@ def runs_comparison(histories: dict[str, pd.DataFrame], metric: str = "loss",
                     split: str = "validation") -> go.Figure:
     """One line per run: `metric` on `split` against training step."""
     fig = go.Figure()
-    for name, history in histories.items():
+    for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == split].dropna(subset=[metric])
         fig.add_trace(go.Scatter(x=rows["step"], y=rows[metric], mode="lines+markers", name=name,
+                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
                                  hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>"))
     fig.update_layout(title=f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}",
                       xaxis_title="training step", yaxis_title=METRIC_LABELS.get(metric, metric),
