@@ -1,6 +1,7 @@
 """Train: task, data, architecture and hyperparameters; live curves; this session's runs."""
 
 import dataclasses
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -13,12 +14,14 @@ from playground.config import (
     ExperimentConfig,
     check_consistency,
     default_config,
+    from_query_params,
+    to_query_params,
 )
 from playground.data.datasets import TaskData, build_classification, build_next_word
 from playground.data.uploads import UploadError, labelled_texts, read_table, read_text_corpus
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
-from ui.forms import field_widget, section_widgets
+from ui.forms import field_widget, preset_widgets, section_widgets
 from ui.state import active_run, builtin_data, runs
 from ui.training import draw_curves, show_outcome, train_live
 
@@ -90,12 +93,25 @@ def _guess(columns: list, names: tuple, fallback: int) -> int:
 
 
 st.title("Train a model")
+if not st.session_state.get("train_link_read"):  # a share link sets the form once per session
+    st.session_state["train_link_read"] = True
+    linked, link_warnings = from_query_params(
+        {key: st.query_params.get_all(key) for key in st.query_params})
+    if linked is not None:
+        preset_widgets(linked)
+        st.session_state["train_link_notes"] = [None, *link_warnings]
+for note in st.session_state.pop("train_link_notes", []):
+    if note is None:
+        st.info("This configuration came from a shared link. Press **Train**: the seed is part of the "
+                "link, so the run reproduces the shared numbers.")
+    else:
+        st.warning(note)
 settings, results = st.columns([5, 6], gap="large")
 
 with settings:
     st.subheader("1 · Task and data")
-    task = st.segmented_control("Task", TASKS, format_func=TASK_LABELS.get, default="next-word",
-                                required=True, key="train_task")
+    task = st.segmented_control("Task", TASKS, format_func=TASK_LABELS.get, required=True, key="train_task",
+                                **({} if "train_task" in st.session_state else {"default": "next-word"}))
     defaults = default_config(task, "lstm")
     source = field_widget(defaults.data, "source", f"train_source_{task}")
     upload = read_upload(task) if source == "upload" else None
@@ -107,8 +123,9 @@ with settings:
     data_config = dataclasses.replace(data_config, task=task, source=source)
 
     st.subheader("2 · Model")
-    arch = st.segmented_control("Architecture", ARCHITECTURES, format_func=ARCH_LABELS.get,
-                                default="lstm", required=True, key="train_arch")
+    arch = st.segmented_control("Architecture", ARCHITECTURES, format_func=ARCH_LABELS.get, required=True,
+                                key="train_arch",
+                                **({} if "train_arch" in st.session_state else {"default": "lstm"}))
     defaults = default_config(task, arch)
     model_fields = {"rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init",
                             "dropout"],
@@ -126,6 +143,14 @@ with settings:
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
         st.warning(warning)
+    link = to_query_params(config)
+    if dict(st.query_params) != link:
+        st.query_params.from_dict(link)  # the address bar is always a link to this configuration
+    with st.popover("Share this configuration", icon=":material/link:"):
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
+        st.caption("Whoever opens the link gets this form filled in; with the same seed, training gives "
+                   "the same numbers. Uploaded files are not part of a link.")
 
     if source == "built-in":
         data = builtin_data(config.data)

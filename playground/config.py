@@ -186,3 +186,50 @@ def field_spec(cls: type, name: str) -> dict[str, Any]:
     """The label, help, bounds and choices of one field, for building widgets."""
     f = {f.name: f for f in dataclasses.fields(cls)}[name]
     return dict(f.metadata)
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+def to_query_params(config: ExperimentConfig) -> dict[str, str]:
+    """Every field of `config` as a flat URL parameter (field names are unique across sections)."""
+    params = {}
+    for section, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            value = getattr(getattr(config, section), f.name)
+            params[f.name] = f"{value:g}" if isinstance(value, float) else str(value)
+    return params
+
+
+def from_query_params(params: dict[str, Any]) -> tuple[ExperimentConfig | None, list[str]]:
+    """The config a share link describes, or None if it has no config fields.
+
+    Starts from the defaults of the link's task and architecture; unknown keys are ignored, and
+    repeated, malformed or out-of-bounds values fall back to those defaults with a warning that
+    never repeats the raw value.
+    """
+    known = {f.name: (section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
+    parsed: dict[str, Any] = {}
+    warnings = []
+    for key, raw in params.items():
+        if key not in known:
+            continue
+        label = known[key][1].metadata["label"]
+        if isinstance(raw, list | tuple):
+            if len(raw) != 1:
+                warnings.append(f"{label} appears {len(raw)} times in the link; using the default.")
+                continue
+            raw = raw[0]
+        try:
+            parsed[key] = parse_value(known[key][1], raw)
+        except ValueError as error:
+            warnings.append(f"{label} in the link {error}; using the default.")
+    if not parsed and not warnings:
+        return None, []
+    config = default_config(parsed.get("task", "next-word"), parsed.get("arch", "lstm"))
+    for key, value in parsed.items():
+        setattr(getattr(config, known[key][0]), key, value)
+    if config.data.source == "upload":
+        config.data.source = "built-in"
+        warnings.append("A link cannot carry an uploaded file, so the built-in corpus is used.")
+    return config, warnings + check_consistency(config)

@@ -23,16 +23,19 @@ def field_widget(section: Any, name: str, key: str, container=st) -> Any:
     spec = field_spec(type(section), name)
     value = getattr(section, name)
     common = {"label": spec["label"], "help": spec["help"], "key": key}
+    preset = key in st.session_state  # set from a share link: the widget must not get a default too
     if spec["choices"] is not None:
         options = list(spec["choices"])
-        return container.selectbox(options=options, index=options.index(value),
-                                   format_func=lambda c: CHOICE_LABELS.get(c, c), **common)
+        start = {} if preset else {"index": options.index(value)}
+        return container.selectbox(options=options, format_func=lambda c: CHOICE_LABELS.get(c, c),
+                                   **start, **common)
     if isinstance(value, int):
-        return int(container.number_input(min_value=int(spec["lo"]), max_value=int(spec["hi"]),
-                                          value=value, step=1, **common))
+        start = {} if preset else {"value": value}
+        return int(container.number_input(min_value=int(spec["lo"]), max_value=int(spec["hi"]), step=1,
+                                          **start, **common))
+    start = {} if preset else {"value": float(value)}
     return float(container.number_input(min_value=float(spec["lo"]), max_value=float(spec["hi"]),
-                                        value=float(value), format="%g",
-                                        step=_float_step(spec, value), **common))
+                                        format="%g", step=_float_step(spec, value), **start, **common))
 
 
 def _float_step(spec: dict, value: float) -> float:
@@ -48,3 +51,15 @@ def section_widgets(section: Any, names: list[str], key_prefix: str, columns: in
     for i, name in enumerate(names):
         values[name] = field_widget(section, name, f"{key_prefix}_{name}", slots[i % columns])
     return dataclasses.replace(section, **values)
+
+
+def preset_widgets(config) -> None:
+    """Put a config's values into the Train page's widget keys, before the widgets are drawn."""
+    task, arch = config.data.task, config.model.arch
+    st.session_state["train_task"], st.session_state["train_arch"] = task, arch
+    st.session_state[f"train_source_{task}"] = config.data.source
+    for section, prefix in ((config.data, f"train_data_{task}"), (config.model, f"train_model_{task}_{arch}"),
+                            (config.train, f"train_train_{task}_{arch}")):
+        for f in dataclasses.fields(section):
+            if f.name not in ("task", "source", "arch"):
+                st.session_state[f"{prefix}_{f.name}"] = getattr(section, f.name)

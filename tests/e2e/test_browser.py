@@ -163,3 +163,17 @@ def test_deep_links_run_through_the_entrypoint(server, path, title):
     assert "Home" in nav and "Train" in nav and "Predict" in nav
     assert "CPU" in page.get_by_test_id("stSidebar").inner_text() or "GPU" in nav
     page.close()
+
+
+def test_a_share_link_opens_the_same_configuration(server):
+    url, browser = server
+    context = browser.new_context()  # a fresh browser: no cookies, no session
+    page = context.new_page()
+    page.goto(f"{url}/train?task=sentiment&arch=rnn&hidden_dim=40&seed=11&activation=relu")
+    wait_idle(page)
+    expect(page.get_by_role("spinbutton", name="Hidden size")).to_have_value("40")
+    expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("11")
+    assert page.get_by_text("came from a shared link").is_visible()
+    page.get_by_role("button", name="Share this configuration").click()
+    expect(page.get_by_text("hidden_dim=40", exact=False).first).to_be_visible()
+    context.close()

@@ -1,0 +1,53 @@
+"""Share links on the Train page: the form round-trips through the URL; hostile links are tamed."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.test_pages import no_errors
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+def open_link(params: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(params)
+    at.run()
+    return at.switch_page("app_pages/train.py").run()
+
+
+def test_a_link_round_trips_the_form():
+    first = open_link({})
+    first.segmented_control(key="train_task").set_value("sentiment").run()
+    first.segmented_control(key="train_arch").set_value("rnn").run()
+    first.number_input(key="train_model_sentiment_rnn_hidden_dim").set_value(40).run()
+    first.number_input(key="train_train_sentiment_rnn_seed").set_value(11).run()
+    link = dict(first.query_params)
+    assert link["hidden_dim"] == "40" and link["seed"] == "11" and link["arch"] == "rnn"
+    second = open_link(link)
+    no_errors(second)
+    assert "shared link" in second.info[0].value
+    assert second.number_input(key="train_model_sentiment_rnn_hidden_dim").value == 40
+    assert second.number_input(key="train_train_sentiment_rnn_seed").value == 11
+    assert dict(second.query_params) == link
+
+
+def test_the_same_link_trains_to_the_same_numbers():
+    params = {"task": "sentiment", "arch": "bow", "num_sentences": "400", "epochs": "1", "seed": "5"}
+    losses = []
+    for _ in range(2):
+        at = open_link(params)
+        at.button(key="train_button").click().run()
+        losses.append(at.session_state["runs"][-1].history["loss"].tolist())
+    assert losses[0] == losses[1]
+
+
+def test_hostile_links_fall_back_visibly_and_never_echo():
+    at = open_link({"hidden_dim": "1e309", "embedding_dim": "-1", "seed": "9" * 5000,
+                    "arch": "<script>alert(1)</script>", "source": "upload", "bogus": "1"})
+    no_errors(at)
+    shown = " ".join(w.value for w in at.warning)
+    assert "Hidden size" in shown and "Embedding size" in shown and "Seed" in shown
+    assert "Architecture" in shown and "uploaded file" in shown
+    assert "<script>" not in shown and "9999" not in shown
+    assert at.segmented_control(key="train_arch").value == "lstm"
