@@ -24,6 +24,7 @@ from playground.device import describe_device
 from playground.models import SequenceModel, build_model, count_parameters
 
 MAX_PARAMETERS = int(os.environ.get("PLAYGROUND_MAX_PARAMETERS", 5_000_000))
+MAX_STEPS = int(os.environ.get("PLAYGROUND_MAX_STEPS", 50_000))  # per run, for a shared server
 MAX_SNAPSHOT_BYTES = 16 * 2**20
 MAX_SNAPSHOTS = 21
 MAX_GRADIENT_PROBES = 24  # gradient recordings per run: bounded time and memory
@@ -226,7 +227,7 @@ class Trainer:
         train = run.config.train
         self.steps_per_epoch = math.ceil(len(data.train) / train.batch_size)
         total = self.steps_per_epoch * train.epochs
-        self.total_steps = min(total, train.max_steps) if train.max_steps else total
+        self.total_steps = min(total, train.max_steps or total, MAX_STEPS)
         self.log_every = log_every or max(1, min(20, self.total_steps // 100))
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
         self.probe_every = math.ceil(self.total_steps / MAX_GRADIENT_PROBES) if record_gradients else 0

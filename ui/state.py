@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 
 import numpy as np
 import streamlit as st
@@ -16,6 +17,7 @@ from playground.device import pick_device
 from playground.train import Run
 
 MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
+MAX_TRAININGS = int(os.environ.get("PLAYGROUND_MAX_TRAININGS", 2))  # at once, on the whole server
 
 
 def runs() -> list[Run]:
@@ -56,8 +58,14 @@ def active_run() -> Run | None:
 
 @st.cache_resource(show_spinner=False)
 def device() -> torch.device:
-    """The device for training: the same for every user of this server."""
-    return pick_device("auto")
+    """The device for training, the same for every user: PLAYGROUND_DEVICE, else the fastest."""
+    return pick_device(os.environ.get("PLAYGROUND_DEVICE", "auto"))
+
+
+@st.cache_resource(show_spinner=False)
+def training_slots() -> threading.BoundedSemaphore:
+    """Shared by every session: how many trainings may run on this server at the same time."""
+    return threading.BoundedSemaphore(MAX_TRAININGS)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Generating the built-in corpus…")

@@ -12,7 +12,7 @@ from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.train import ConfigError, Progress, Run, create_run, train_run
-from ui.state import active_run, add_run, builtin_data, device
+from ui.state import active_run, add_run, builtin_data, device, training_slots
 
 _chart_ids = itertools.count()
 logger = logging.getLogger(__name__)
@@ -43,6 +43,19 @@ def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = Tr
     except ConfigError as error:
         st.error(str(error))
         return None
+    slots = training_slots()
+    if not slots.acquire(blocking=False):
+        st.warning("The server is busy training other people's models. Try again in a moment; your "
+                   "runs so far are kept.", icon=":material/hourglass_empty:")
+        return None
+    try:
+        return _train_with_progress(run, data, side_by_side)
+    finally:
+        slots.release()
+
+
+def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
+    """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
     controls, status = st.columns([1, 3], vertical_alignment="center")
     # Any click reruns the script, which stops training where it is; this button says so.
