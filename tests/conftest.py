@@ -33,3 +33,17 @@ def with_training(config, **train):
     for key, value in train.items():
         setattr(config.train, key, value)
     return config
+
+
+def model_run(fixture, arch: str, **model):
+    """An untrained, seeded run of `arch` on a fixture's data, in eval mode."""
+    from playground.train import create_run
+
+    config, data = fixture
+    config = with_training(config)
+    config.model.arch = arch
+    for key, value in model.items():
+        setattr(config.model, key, value)
+    run = create_run(config, data)
+    run.model.eval()
+    return run

@@ -8,23 +8,12 @@ from torch.nn import functional as F
 from playground.analysis.gradients import gradient_through_time, jacobian_norms, probe_tables
 from playground.figures.gradients import gradient_time_figure, sandbox_figure
 from playground.train import MAX_GRADIENT_PROBES, Trainer, create_run, train_run
-from tests.conftest import with_training
+from tests.conftest import model_run, with_training
 
 # Thresholds stated in the README: over 50 steps the IRNN keeps ||dh_T/dh_t|| within [0.1, 10];
 # tanh with W_hh of spectral radius 0.5 falls below 1e-6.
 IRNN_BAND = (0.1, 10.0)
 TANH_VANISHED = 1e-6
-
-
-def make_run(fixture, arch, **model):
-    config, data = fixture
-    config = with_training(config)
-    config.model.arch = arch
-    for key, value in model.items():
-        setattr(config.model, key, value)
-    run = create_run(config, data)
-    run.model.eval()
-    return run
 
 
 def split_gradient(run, inputs, targets, t, loss_kind):
@@ -49,7 +38,7 @@ IRNN = {"activation": "relu", "recurrent_init": "identity"}
 @pytest.mark.parametrize("arch,model", [("rnn", {}), ("rnn", IRNN), ("lstm", {})])
 @pytest.mark.parametrize("loss_kind", ["last", "sum"])
 def test_hidden_gradients_equal_an_independent_autograd(small_next_word, arch, model, loss_kind):
-    run = make_run(small_next_word, arch, **model)
+    run = model_run(small_next_word, arch, **model)
     text = "the dog runs to the park"
     frame = gradient_through_time(run, text, loss_kind)
     ids = [2] + run.vocab.encode(text) + []
@@ -61,7 +50,7 @@ def test_hidden_gradients_equal_an_independent_autograd(small_next_word, arch, m
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "bow"])
 def test_input_gradients_equal_autograd_on_the_fast_path(small_sentiment, arch):
-    run = make_run(small_sentiment, arch)
+    run = model_run(small_sentiment, arch)
     text = "the film was not good"
     frame = gradient_through_time(run, text, target_class=1)
     ids = torch.tensor([run.vocab.encode(text)])

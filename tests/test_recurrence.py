@@ -18,25 +18,13 @@ from playground.analysis.recurrence import (
     unit_feature_correlation,
     unit_order,
 )
-from playground.train import create_run
-from tests.conftest import with_training
-
-
-def make_run(fixture, arch, **model):
-    config, data = fixture
-    config = with_training(config)
-    config.model.arch = arch
-    for key, value in model.items():
-        setattr(config.model, key, value)
-    run = create_run(config, data)
-    run.model.eval()
-    return run
+from tests.conftest import model_run
 
 
 @pytest.mark.parametrize("arch,model", [("rnn", {}), ("rnn", {"activation": "relu", "num_layers": 2}),
                                         ("lstm", {}), ("lstm", {"num_layers": 3})])
 def test_outputs_at_each_step_are_the_fast_paths(small_next_word, arch, model):
-    run = make_run(small_next_word, arch, **model)
+    run = model_run(small_next_word, arch, **model)
     view = trace_sentence(run, "the dog runs to the park")
     with torch.no_grad():
         fast = torch.softmax(run.model(torch.tensor([view.ids])).logits[0], -1).numpy()
@@ -46,7 +34,7 @@ def test_outputs_at_each_step_are_the_fast_paths(small_next_word, arch, model):
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm"])
 def test_a_sentiment_step_output_is_the_verdict_on_that_prefix(small_sentiment, arch):
-    run = make_run(small_sentiment, arch)
+    run = model_run(small_sentiment, arch)
     view = trace_sentence(run, "the film was not good")
     for t in (1, 4):
         with torch.no_grad():
@@ -56,7 +44,7 @@ def test_a_sentiment_step_output_is_the_verdict_on_that_prefix(small_sentiment, 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_rnn_step_table_adds_up(small_next_word, activation):
-    run = make_run(small_next_word, "rnn", activation=activation, num_layers=2)
+    run = model_run(small_next_word, "rnn", activation=activation, num_layers=2)
     view = trace_sentence(run, "the cat is happy")
     act = np.tanh if activation == "tanh" else (lambda v: np.maximum(v, 0))
     for layer in (0, 1):
@@ -76,7 +64,7 @@ def test_rnn_step_table_adds_up(small_next_word, activation):
 
 
 def test_lstm_step_table_follows_the_cell_equations(small_sentiment):
-    run = make_run(small_sentiment, "lstm", num_layers=2)
+    run = model_run(small_sentiment, "lstm", num_layers=2)
     view = trace_sentence(run, "the food was bad but the service was great")
     for layer in (0, 1):
         for step in range(len(view.steps)):
@@ -93,7 +81,7 @@ def test_lstm_step_table_follows_the_cell_equations(small_sentiment):
 
 
 def test_only_unknown_words_and_long_inputs(small_sentiment):
-    run = make_run(small_sentiment, "rnn")
+    run = model_run(small_sentiment, "rnn")
     view = trace_sentence(run, "qqq zzz www")
     assert view.ids == [1, 1, 1] and len(top_outputs(view, run, 2)) == 2
     long = trace_sentence(run, "good " * 500)
@@ -117,7 +105,7 @@ def test_features():
 
 
 def test_unit_correlation_matches_numpy(small_sentiment):
-    run = make_run(small_sentiment, "lstm")
+    run = model_run(small_sentiment, "lstm")
     texts = ["the film was not good", "the food was great but the room was bad", "i did not like the song"]
     table = unit_feature_correlation(run, texts, "inside a negation (after 'not' or 'never')")
     states = np.concatenate([trace_sentence(run, t).trace.hidden_states[-1, 0].numpy() for t in texts])
@@ -128,7 +116,7 @@ def test_unit_correlation_matches_numpy(small_sentiment):
 
 
 def test_memory_and_parameter_sharing(small_next_word):
-    run = make_run(small_next_word, "rnn")
+    run = model_run(small_next_word, "rnn")
     influence = first_word_influence(run, "the dog runs to the park")
     assert influence["word"].iloc[0] == "the" and (influence["change"] > 0).all()
     short, long = shared_parameter_counts(run, 3), shared_parameter_counts(run, 30)
