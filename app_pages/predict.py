@@ -7,7 +7,7 @@ from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.text import escape_markdown
 from playground.train import Run
-from ui.sentences import flag_unknown
+from ui.sentences import flag_unknown, has_chosen_examples
 from ui.training import require_run
 
 MAX_CHARS = 500
@@ -33,7 +33,7 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
 
     The examples are chosen ones for the built-in corpus, or held-out inputs of an upload.
     """
-    curated = run.config.data.source == "built-in" and run.vocab.level == "word"
+    curated = has_chosen_examples(run)
     examples = built_in if curated else run.examples
 
     def use_example() -> None:

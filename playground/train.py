@@ -279,7 +279,7 @@ class Trainer:
                         finite = self.end_interval(step, filled, losses, norms, correct, counted, started)
                         filled = 0
                         if not finite:
-                            return self.diverged(good_state, started)
+                            return self.diverged(good_state)
                         good_state = clone_state(model)
                         if step % self.eval_every == 0 or step >= self.total_steps or epoch_done:
                             self.validate(step)
@@ -399,7 +399,7 @@ class Trainer:
         run.status = "finished"
         run.message = f"Trained {run.steps} steps in {run.seconds:.1f} s."
 
-    def diverged(self, good_state: dict, started: float) -> Run:
+    def diverged(self, good_state: dict) -> Run:
         """Restore the last finite weights and say what happened and what to change."""
         run = self.run
         run.model.load_state_dict(good_state)
@@ -416,7 +416,6 @@ class Trainer:
                   (" or turn on gradient clipping" if not run.config.train.clip_grad else ""))
         run.message = (f"{happened}: training diverged and stopped. To fix it, {advice} (it is "
                        f"{run.config.train.learning_rate:g}). The last weights before it blew up are kept.")
-        run.seconds = time.perf_counter() - started
         return run
 
 

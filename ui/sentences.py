@@ -18,9 +18,14 @@ def flag_unknown(run: Run, text: str) -> None:
                    "Try words from the training data.", icon=":material/help:")
 
 
+def has_chosen_examples(run: Run) -> bool:
+    """Runs on the built-in corpora, read as words, can use sentences chosen for them."""
+    return run.config.data.source == "built-in" and run.vocab.level == "word"
+
+
 def default_sentence(run: Run, built_in: dict[str, str]) -> str:
     """A chosen sentence for the built-in corpora, else one the model held out of the learner's data."""
-    if run.config.data.source == "built-in" and run.vocab.level == "word":
+    if has_chosen_examples(run):
         return built_in[run.task]
     return run.examples[0] if run.examples else ""
 

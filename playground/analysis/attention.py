@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from playground.analysis.recurrence import step_inputs
 from playground.data.language import ANIMALS, NEAR_WORDS, PEOPLE, generate_language
-from playground.data.tokenizer import BOS_ID, tokenize
+from playground.data.tokenizer import BOS_ID
 from playground.models.common import Trace
 from playground.train import Run
 
@@ -45,15 +46,10 @@ def trace_attention(run: Run, text: str) -> AttentionView:
     """Run `text` through the Transformer's traced path (at most as many tokens as it has positions)."""
     if not is_transformer(run):
         raise ValueError("only Transformer runs have attention to look at")
-    tokens = tokenize(text, run.vocab.level)
-    limit = run.model.max_length - (1 if run.task == "next-word" else 0)
-    truncated = len(tokens) > limit
-    tokens = tokens[:limit]
-    if not tokens:
+    max_words = run.model.max_length - (1 if run.task == "next-word" else 0)  # <bos> takes a position
+    tokens, ids, truncated = step_inputs(run, text, max_words)
+    if not ids or ids == [BOS_ID]:
         raise ValueError("type at least one word")
-    ids = run.vocab.encode_tokens(tokens)
-    if run.task == "next-word":
-        tokens, ids = ["<bos>", *tokens], [BOS_ID, *ids]
     run.model.eval()
     trace = run.model(torch.tensor([ids]), trace=True).trace
     return AttentionView(tokens, ids, trace, truncated, run.task == "next-word")

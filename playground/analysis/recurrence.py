@@ -36,11 +36,11 @@ def is_recurrent(run: Run) -> bool:
     return run.config.model.arch in ("rnn", "lstm")
 
 
-def step_inputs(run: Run, text: str) -> tuple[list[str], list[int], bool]:
-    """The tokens a run reads for `text`, capped at MAX_STEPS; next-word runs start with <bos>."""
+def step_inputs(run: Run, text: str, max_words: int = MAX_STEPS - 1) -> tuple[list[str], list[int], bool]:
+    """The tokens a run reads for `text`, at most `max_words` of them; next-word runs start with <bos>."""
     tokens = tokenize(text, run.vocab.level)
-    truncated = len(tokens) > MAX_STEPS - 1
-    tokens = tokens[: MAX_STEPS - 1]
+    truncated = len(tokens) > max_words
+    tokens = tokens[:max_words]
     ids = run.vocab.encode_tokens(tokens)
     if run.task == "next-word":
         return ["<bos>"] + tokens, [BOS_ID] + ids, truncated

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from playground.figures.colors import class_color
-
-CLASS_COLORS = ["#E45756", "#54A24B", "#4C78A8", "#F58518", "#B279A2", "#9D755D", "#72B7B2"]
+from playground.figures.colors import RUN_COLORS, class_color
 
 
 def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
@@ -39,7 +37,7 @@ def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]
     if len(class_names) == 2:  # one line says it all: P(second class) = 1 - P(first)
         shown = [(class_names[1], "#54A24B")]
     else:
-        shown = [(name, CLASS_COLORS[i % len(CLASS_COLORS)]) for i, name in enumerate(class_names)]
+        shown = [(name, RUN_COLORS[i % len(RUN_COLORS)]) for i, name in enumerate(class_names)]
     for name, color in shown:
         fig.add_trace(go.Scatter(
             x=labels, y=trajectory[name], mode="lines+markers", name=f"P({name})",
