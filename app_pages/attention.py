@@ -12,19 +12,33 @@ from playground.figures.attention import (
     matrix_figure,
     side_by_side,
 )
+from playground.links import ViewOption, float_text, free_text, real, switch, whole, write_switch
 from playground.text import escape_markdown
+from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data
-from ui.training import require_run, train_live
+from ui.training import train_live
 
 DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy",
                      "sentiment": "the film was not good but the music was great"}
+
+VIEW = [
+    ViewOption("sentence", "attention_text", "The sentence", free_text(400)),
+    ViewOption("layer", "attention_layer", "Layer", whole(0, lambda run: run.config.model.num_layers - 1)),
+    ViewOption("head", "attention_head", "Head", whole(0, lambda run: run.config.model.num_heads - 1)),
+    ViewOption("unscaled", "attention_unscaled", "Compare without scaling", switch, write_switch),
+    ViewOption("word", "attention_word", "Show the mix for",
+               whole(0, lambda run: run.config.data.max_length - 1)),
+    ViewOption("threshold", "attention_threshold", "Line threshold", real(0.05, 0.9), float_text),
+    ViewOption("head_view", "attention_view_layer", "Head view of",
+               whole(0, lambda run: run.config.model.num_layers - 1)),
+]
 
 st.title("Self-attention, step by step")
 st.markdown("Instead of passing a state along, a Transformer lets every word look at every other word "
             "directly, in four steps: **encode position**, **extract query, key and value**, "
             "**weigh every pair**, and **mix the values**.")
-run = require_run("attention")
+run = linked_run("attention", VIEW)
 if not is_transformer(run):
     st.info(f"The active run is {ARCH_LABELS[run.config.model.arch]}, which has no attention. Pick a "
             "Transformer run in the sidebar, or train one here.")
@@ -35,6 +49,7 @@ if not is_transformer(run):
             st.rerun()
     st.stop()
 
+share_view(run, VIEW)
 model = run.config.model
 head_size = model.embedding_dim // model.num_heads
 st.caption(f"Model: {run.name}: {model.num_layers} layers, {model.num_heads} heads of size {head_size}, "
@@ -104,6 +119,8 @@ st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
 st.markdown("Each word's output is a weighted average of the values of the words it attends to: the "
             "row of weights above says how much of each.")
+if st.session_state.get("attention_word", 0) >= len(view.steps):
+    del st.session_state["attention_word"]  # a shorter sentence than the shared one
 word = st.selectbox("Show the mix for", range(len(view.steps)), index=len(view.steps) - 1,
                     format_func=lambda i: f"{i + 1} {view.steps[i]}", key="attention_word")
 mix = pd.DataFrame({"key word": [f"{i + 1} {w}" for i, w in enumerate(view.steps)],

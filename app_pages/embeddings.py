@@ -15,18 +15,29 @@ from playground.analysis.embeddings import (
 )
 from playground.data.tokenizer import tokenize
 from playground.figures.embeddings import comparison_figure, learning_animation, projection_figure
+from playground.links import ViewOption, free_text, one_of, whole
 from playground.text import escape_markdown
+from ui.links import linked_run, share_view
 from ui.state import cached_projection, runs
-from ui.training import require_run
 
 MAX_WORDS = {"pca": 3000, "tsne": 1500}
 ANIMATION_WORDS = 600
+VIEW = [
+    ViewOption("projection", "embeddings_method", "Projection", one_of(["pca", "tsne"])),
+    ViewOption("dims", "embeddings_dims", "Dimensions", one_of([2, 3])),
+    *(ViewOption(f"{method}_words", f"embeddings_count_{method}", "Words",
+                 whole(10, lambda run, most=most: max(10, min(len(run.vocab), most))))
+      for method, most in MAX_WORDS.items()),
+    ViewOption("find", "embeddings_search", "Find a word", free_text(60)),
+    ViewOption("neighbours", "embeddings_k", "Neighbours", whole(1, 50)),
+]
 
 st.title("Embedding space")
 st.markdown("Every word of the vocabulary is a point in a space with as many dimensions as the "
             "embedding size. Squeezed down to 2 or 3 dimensions, words the model treats alike land "
             "near each other.")
-run = require_run("embeddings")
+run = linked_run("embeddings", VIEW)
+share_view(run, VIEW)
 st.caption(f"Model: {run.name}, embedding size {run.config.model.embedding_dim}, trained on "
            f"{escape_markdown(run.data_description)}. Pick another in the sidebar.")
 

@@ -14,19 +14,23 @@ from playground.analysis.embeddings import (
     word_classes,
 )
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
+from playground.links import ViewOption, free_text
 from playground.text import escape_markdown
+from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
-from ui.training import require_run
 
 DEFAULT_SENTENCES = {
     "next-word": "the happy girl is glad in the park",
     "sentiment": "the film was great and wonderful but the plot was dull",
 }
 
+VIEW = [ViewOption("sentence", "encoding_text", "The sentence", free_text(300))]
+
 st.title("From words to vectors")
 st.markdown("A network computes with numbers, so every word must become a vector first. "
             "Here is your sentence in three codes, and what each one says about which words are alike.")
-run = require_run("encoding")
+run = linked_run("encoding", VIEW)
+share_view(run, VIEW)
 st.caption(f"Model: {run.name}, trained on {escape_markdown(run.data_description)}. "
            "Pick another in the sidebar.")
 

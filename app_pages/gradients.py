@@ -15,12 +15,30 @@ from playground.figures.gradients import (
     probe_heatmap,
     sandbox_figure,
 )
+from playground.links import ViewOption, float_text, free_text, one_of, real, whole
+from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
-from ui.training import require_run, train_live
+from ui.training import train_live
 
 DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy today",
                      "sentiment": "the film was not good but the music was great"}
+
+MEASURES = ["spectral radius", "largest singular value"]
+ACTIVATIONS = ["tanh", "relu", "linear"]
+INITS = ["random", "orthogonal", "identity"]
+VIEW = [
+    ViewOption("sentence", "gradients_text", "The sentence", free_text(400)),
+    ViewOption("loss", "gradients_loss", "Loss", one_of(list(LOSSES))),
+    ViewOption("label", "gradients_target", "Loss against the label",
+               one_of(lambda run: range(len(run.class_names)))),
+    ViewOption("wrt", "gradients_quantity", "Gradient with respect to", one_of(["hidden", "input"])),
+    ViewOption("rho", "gradients_rho", "ρ", real(0.1, 10.0), float_text),
+    ViewOption("measure", "gradients_measure", "ρ is its", one_of(MEASURES)),
+    ViewOption("sandbox_activation", "gradients_activation", "Activation", one_of(ACTIVATIONS)),
+    ViewOption("sandbox_init", "gradients_init", "W_hh initialisation", one_of(INITS)),
+    ViewOption("sandbox_length", "gradients_length", "Sequence length T", whole(5, 200)),
+]
 
 st.title("Backpropagation through time")
 st.markdown("Training needs the gradient of the loss with respect to every weight. In an RNN the "
@@ -33,7 +51,8 @@ st.markdown("Factors smaller than 1 make it **vanish** (early words stop matteri
             "initialisation, gated cells (LSTM), and gradient clipping.")
 
 st.subheader("1 · Gradient through time, on your sentence")
-run = require_run("gradients")
+run = linked_run("gradients", VIEW)
+share_view(run, VIEW)
 candidates = {r.id: r for r in runs() if r.task == run.task and r.vocab.level == run.vocab.level}
 chosen = st.multiselect("Runs to compare (same task)", list(candidates), default=[run.id],
                         format_func=lambda i: candidates[i].name, key="gradients_runs")
@@ -97,10 +116,10 @@ st.markdown("A random sequence runs through h_t = f(W_hh h_{t-1} + U x_t) with a
             "blows up**. Nonlinearities and random matrices bend the line; the trend stays.")
 cols = st.columns(5)
 rho = cols[0].slider("ρ (size of W_hh)", 0.1, 10.0, 0.9, 0.05, key="gradients_rho")
-measure = cols[1].selectbox("ρ is its", ["spectral radius", "largest singular value"],
+measure = cols[1].selectbox("ρ is its", MEASURES,
                             key="gradients_measure")
-activation = cols[2].selectbox("Activation", ["tanh", "relu", "linear"], key="gradients_activation")
-init = cols[3].selectbox("W_hh initialisation", ["random", "orthogonal", "identity"], key="gradients_init")
+activation = cols[2].selectbox("Activation", ACTIVATIONS, key="gradients_activation")
+init = cols[3].selectbox("W_hh initialisation", INITS, key="gradients_init")
 length = cols[4].slider("Sequence length T", 5, 200, 50, key="gradients_length")
 sandbox = jacobian_norms(rho, activation, init, length, measure=measure)
 st.plotly_chart(sandbox_figure(sandbox, rho), key="gradients_sandbox")

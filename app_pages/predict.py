@@ -5,10 +5,11 @@ import streamlit as st
 from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
+from playground.links import ViewOption, float_text, free_text, real, whole
 from playground.text import escape_markdown
 from playground.train import Run
+from ui.links import linked_run, share_view
 from ui.sentences import flag_unknown, has_chosen_examples
-from ui.training import require_run
 
 MAX_CHARS = 500
 NEXT_WORD_EXAMPLES = [
@@ -25,6 +26,15 @@ SENTIMENT_EXAMPLES = [
     "the service was great but the food was bad",
     "the hotel was lovely even though the room was small",
     "i did not enjoy the concert",
+]
+VIEW = [
+    ViewOption("prefix", "predict_prefix", "The start of a sentence", free_text(MAX_CHARS)),
+    ViewOption("sentence", "predict_sentence", "The sentence", free_text(MAX_CHARS)),
+    ViewOption("shown", "predict_k", "How many words to show", whole(3, 25)),
+    ViewOption("temperature", "predict_temperature", "Temperature", real(0.1, 2.0), float_text),
+    ViewOption("top_k", "predict_top_k", "Top-k", whole(1, 50)),
+    ViewOption("words", "predict_length", "Words to generate", whole(1, 40)),
+    ViewOption("sample_seed", "predict_seed", "Sampling seed", whole(0, 2**31 - 1)),
 ]
 
 
@@ -93,8 +103,8 @@ def classification_view(run: Run) -> None:
 
 
 st.title("Use your model")
-run = require_run("predict")
-
+run = linked_run("predict", VIEW)
+share_view(run, VIEW)
 st.caption(f"Model: {run.name}, {run.num_parameters:,} parameters, trained on "
            f"{escape_markdown(run.data_description)} ({run.status}). Pick another in the sidebar.")
 if run.status == "diverged":

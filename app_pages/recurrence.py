@@ -28,11 +28,22 @@ from playground.figures.recurrence import (
     unit_lines,
     unrolled_figure,
 )
+from playground.links import (
+    ViewOption,
+    free_text,
+    one_of,
+    switch,
+    whole,
+    whole_list,
+    write_list,
+    write_switch,
+)
 from playground.text import escape_markdown
 from playground.train import Run
+from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
-from ui.training import require_run, train_live
+from ui.training import train_live
 
 DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy today",
                      "sentiment": "the film was not good but the music was great"}
@@ -72,12 +83,22 @@ def prediction_text(run: Run, text: str) -> str:
     return f"{p.idxmax()} ({p.max():.0%})"
 
 
+VIEW = [
+    ViewOption("sentence", "recurrence_text", "The sentence", free_text(400)),
+    ViewOption("layer", "recurrence_layer", "Layer", whole(0, lambda run: run.config.model.num_layers - 1)),
+    ViewOption("step", "recurrence_step", "Step", whole(1, 400)),
+    ViewOption("units", "recurrence_units", "Units to plot",
+               whole_list(0, lambda run: run.config.model.hidden_dim - 1, max_items=8), write_list),
+    ViewOption("feature", "recurrence_feature", "Feature", one_of(list(FEATURES))),
+    ViewOption("cell", "recurrence_cell", "Use the cell state", switch, write_switch),
+]
+
 st.title("Inside the recurrence")
 st.markdown("An RNN reads one word per step and applies **the same function with the same weights** "
             "every time, carrying a hidden state h forward:")
 st.latex(r"h_t = \tanh(W_{hh}\, h_{t-1} + W_{xh}\, x_t + b), \qquad "
          r"y_t = \operatorname{softmax}(W_{hy}\, h_t)")
-run = require_run("recurrence")
+run = linked_run("recurrence", VIEW)
 if not is_recurrent(run):
     st.info(f"The active run is a {ARCH_LABELS[run.config.model.arch]}, which has no recurrence. Pick an RNN "
             "or LSTM run in the sidebar, or train one here.")
@@ -90,6 +111,7 @@ if not is_recurrent(run):
             st.rerun()
     st.stop()
 
+share_view(run, VIEW)
 arch = run.config.model.arch
 cell = "LSTM" if arch == "lstm" else f"RNN ({run.config.model.activation})"
 st.caption(f"Model: {run.name}, {cell}, {run.config.model.num_layers} layer(s) of "

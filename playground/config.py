@@ -133,6 +133,11 @@ def parse_value(f: dataclasses.Field, raw: Any) -> Any:
         if value not in meta["choices"]:
             raise ValueError(f"must be one of {', '.join(meta['choices'])}")
         return value
+    return parse_number(raw, meta["lo"], meta["hi"], whole=f.type in (int, "int"))
+
+
+def parse_number(raw: Any, lo: float | None, hi: float | None, whole: bool) -> float | int:
+    """A finite number within [lo, hi] from untrusted text, or ValueError saying what is wrong."""
     if isinstance(raw, bool):
         raise ValueError("must be a number")
     text = str(raw).strip()
@@ -144,14 +149,14 @@ def parse_value(f: dataclasses.Field, raw: Any) -> Any:
         raise ValueError("must be a number") from None
     if not math.isfinite(number):
         raise ValueError("must be a finite number")
-    if f.type in (int, "int"):
+    if whole:
         if number != int(number):
             raise ValueError("must be a whole number")
         number = int(number)
-    if meta["lo"] is not None and number < meta["lo"]:
-        raise ValueError(f"must be at least {meta['lo']:g}")
-    if meta["hi"] is not None and number > meta["hi"]:
-        raise ValueError(f"must be at most {meta['hi']:g}")
+    if lo is not None and number < lo:
+        raise ValueError(f"must be at least {lo:g}")
+    if hi is not None and number > hi:
+        raise ValueError(f"must be at most {hi:g}")
     return number
 
 

@@ -177,3 +177,29 @@ def test_a_share_link_opens_the_same_configuration(server):
     page.get_by_role("button", name="Share this configuration").click()
     expect(page.get_by_text("hidden_dim=40", exact=False).first).to_be_visible()
     context.close()
+
+
+def test_a_shared_view_retrains_its_model_in_a_fresh_browser(server):
+    url, browser = server
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sentence = "the dogs near the cat are"
+    page.goto(f"{url}/recurrence?task=next-word&arch=lstm&num_sentences=400&epochs=1&num_layers=2"
+              f"&hidden_dim=16&seed=3&sentence={sentence.replace(' ', '+')}&layer=1&step=4&cell=1")
+    wait_idle(page)
+    expect(page.get_by_text("shared together with its model")).to_be_visible()
+    page.get_by_role("button", name="Train the shared model").click()
+    expect(page.get_by_text("Showing the shared view")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    expect(page.get_by_role("textbox", name="Sentence")).to_have_value(sentence)
+    expect_charts(page, 4, at_least=True)
+    assert "step=4" in page.url and "layer=1" in page.url and "seed=3" in page.url
+    page.get_by_role("button", name="Share this view").click()
+    expect(page.get_by_text("sentence=the+dogs", exact=False).first).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "shared-view.png")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert not dialogs
+    context.close()

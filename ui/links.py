@@ -1,0 +1,100 @@
+"""Share links on the pages that show a model: read one once, retrain its model, keep the URL current."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, from_query_params
+from playground.links import ViewOption, matches, read_view, view_link
+from playground.train import Run
+from ui.state import builtin_data, runs
+from ui.training import require_run, train_live
+
+
+@dataclasses.dataclass
+class PendingLink:
+    """A share link opened on `page` whose model this session has not trained yet."""
+
+    page: str
+    config: ExperimentConfig
+    params: dict[str, list[str]]
+    warnings: list[str]
+
+
+def _read_link_once(page: str) -> None:
+    flag = f"{page}_link_read"
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    config, warnings = from_query_params(params)
+    if config is not None:
+        st.session_state["pending_link"] = PendingLink(page, config, params, warnings)
+
+
+def _describe(config: ExperimentConfig) -> str:
+    model, train = config.model, config.train
+    size = (f"embedding {model.embedding_dim}" if model.arch == "bow" else
+            f"{model.num_layers} layer(s) of {model.hidden_dim}, embedding {model.embedding_dim}")
+    return (f"{ARCH_LABELS[model.arch]}, {TASK_LABELS[config.data.task].lower()}, {size}, "
+            f"{train.epochs} epochs at learning rate {train.learning_rate:g}, seed {train.seed}")
+
+
+def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
+    """The run this page shows: the one a share link names (trained here on one click), else the active one.
+
+    Stops the page until a linked model is trained or the learner sets the link aside.
+    """
+    _read_link_once(page)
+    pending: PendingLink | None = st.session_state.get("pending_link")
+    if pending is not None and pending.page == page:
+        for warning in pending.warnings:
+            st.warning(warning)
+        match = next((r for r in reversed(runs()) if matches(r, pending.config)), None)
+        if match is None:
+            st.info(f"This view was shared together with its model: {_describe(pending.config)}. Train "
+                    "it here; the seed is part of the link, so you get the same model and the same "
+                    "numbers the sender saw.", icon=":material/link:")
+            left, right = st.columns(2)
+            if left.button("Train the shared model", type="primary", width="stretch",
+                           key=f"{page}_link_train"):
+                if train_live(pending.config, builtin_data(pending.config.data)) is not None:
+                    st.rerun()
+            if right.button("Set the link aside", width="stretch", key=f"{page}_link_ignore"):
+                del st.session_state["pending_link"]
+                st.rerun()
+            st.stop()
+        del st.session_state["pending_link"]
+        st.session_state["active_run_id"] = match.id
+        values, warnings = read_view(pending.params, options, match)
+        for key, value in values.items():
+            st.session_state[key] = value
+        for warning in warnings:
+            st.warning(warning)
+        st.success(f"Showing the shared view on {match.name}.", icon=":material/link:")
+    return require_run(page)
+
+
+def share_view(run: Run, options: Sequence[ViewOption]) -> None:
+    """Keep the address bar a link to this view of `run`, and offer it in a popover."""
+    values = {o.key: st.session_state[o.key] for o in options if o.key in st.session_state}
+    link = view_link(run, values, options)
+    if dict(st.query_params) != link:
+        st.query_params.from_dict(link)
+    with st.popover("Share this view", icon=":material/link:"):
+        if not link:
+            st.markdown("This run was trained on an uploaded file, which a link cannot carry. Send the "
+                        "model file instead: download it on the **Runs** page; whoever uploads it there "
+                        "sees the same model.")
+            return
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
+        caption = ("The link holds this model's training settings, its seed and what this page shows. "
+                   "Whoever opens it trains the same model in one click and sees this view.")
+        if run.status not in ("finished", "diverged"):
+            caption += " This run was stopped early; the link trains it to the end, so numbers can differ."
+        st.caption(caption)
