@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from playground.device import describe_device
-from ui.state import active_run, device, runs, settle_runs
+from ui.links import remember_opening_link
+from ui.state import active_run, device, restore_kept_widgets, runs, settle_runs
 
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
@@ -27,6 +28,8 @@ page = st.navigation({
 })
 
 settle_runs()
+remember_opening_link(page.url_path)
+restore_kept_widgets()
 
 with st.sidebar:
     current = device()

@@ -22,7 +22,8 @@ from playground.data.uploads import UploadError, labelled_texts, read_table, rea
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
-from ui.state import active_run, builtin_data, runs
+from ui.links import opening_link
+from ui.state import active_run, builtin_data, keep_across_pages, runs
 from ui.training import draw_curves, show_outcome, train_live
 
 TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "tweet")
@@ -93,10 +94,8 @@ def _guess(columns: list, names: tuple, fallback: int) -> int:
 
 
 st.title("Train a model")
-if not st.session_state.get("train_link_read"):  # a share link sets the form once per session
-    st.session_state["train_link_read"] = True
-    linked, link_warnings = from_query_params(
-        {key: st.query_params.get_all(key) for key in st.query_params})
+if (params := opening_link("train")) is not None:  # a share link sets the form once
+    linked, link_warnings = from_query_params(params)
     if linked is not None:
         preset_widgets(linked)
         st.session_state["train_link_notes"] = [None, *link_warnings]
@@ -106,6 +105,7 @@ for note in st.session_state.pop("train_link_notes", []):
                 "link, so the run reproduces the shared numbers.")
     else:
         st.warning(note)
+keep_across_pages("train_task", "train_arch")
 settings, results = st.columns([5, 6], gap="large")
 
 with settings:

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from playground.config import ARCH_LABELS, TASK_LABELS, field_spec
+from ui.state import keep_across_pages
 
 CHOICE_LABELS = {
     **ARCH_LABELS, **TASK_LABELS,
@@ -23,7 +24,8 @@ def field_widget(section: Any, name: str, key: str, container=st) -> Any:
     spec = field_spec(type(section), name)
     value = getattr(section, name)
     common = {"label": spec["label"], "help": spec["help"], "key": key}
-    preset = key in st.session_state  # set from a share link: the widget must not get a default too
+    keep_across_pages(key)
+    preset = key in st.session_state  # set from a share link or kept: the widget must not get a default too
     if spec["choices"] is not None:
         options = list(spec["choices"])
         start = {} if preset else {"index": options.index(value)}

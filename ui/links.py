@@ -11,7 +11,7 @@ import streamlit as st
 from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, from_query_params
 from playground.links import ViewOption, matches, read_view, view_link
 from playground.train import Run
-from ui.state import builtin_data, runs
+from ui.state import builtin_data, keep_across_pages, runs
 from ui.training import require_run, train_live
 
 
@@ -25,12 +25,29 @@ class PendingLink:
     warnings: list[str]
 
 
-def _read_link_once(page: str) -> None:
-    flag = f"{page}_link_read"
-    if st.session_state.get(flag):
+def remember_opening_link(page: str) -> None:
+    """Keep the URL this session was opened with: only that one is a share link.
+
+    Later URLs are the app's own (every page writes its state there as it runs).
+    """
+    if "opening_link" not in st.session_state:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        st.session_state["opening_link"] = (page, params)
+
+
+def opening_link(page: str) -> dict[str, list[str]] | None:
+    """The parameters of the link this session was opened with, once, if it was opened on `page`."""
+    opened = st.session_state.get("opening_link")
+    if opened is None or opened[0] != page or not opened[1]:
+        return None
+    st.session_state["opening_link"] = (opened[0], {})
+    return opened[1]
+
+
+def _read_link(page: str) -> None:
+    params = opening_link(page)
+    if params is None:
         return
-    st.session_state[flag] = True
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
     config, warnings = from_query_params(params)
     if config is not None:
         st.session_state["pending_link"] = PendingLink(page, config, params, warnings)
@@ -49,7 +66,8 @@ def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
 
     Stops the page until a linked model is trained or the learner sets the link aside.
     """
-    _read_link_once(page)
+    _read_link(page)
+    keep_across_pages(*(option.key for option in options))
     pending: PendingLink | None = st.session_state.get("pending_link")
     if pending is not None and pending.page == page:
         for warning in pending.warnings:

@@ -20,6 +20,18 @@ MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
 MAX_TRAININGS = int(os.environ.get("PLAYGROUND_MAX_TRAININGS", 2))  # at once, on the whole server
 
 
+def keep_across_pages(*keys: str) -> None:
+    """Remember these widget keys so their values survive a visit to another page."""
+    st.session_state.setdefault("kept_widget_keys", set()).update(keys)
+
+
+def restore_kept_widgets() -> None:
+    """Streamlit forgets a widget's value when a page without it runs; writing it back keeps it."""
+    for key in st.session_state.get("kept_widget_keys", ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def runs() -> list[Run]:
     """This session's runs, oldest first."""
     return st.session_state.setdefault("runs", [])

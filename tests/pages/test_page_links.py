@@ -52,7 +52,6 @@ CASES = [
 def open_link(page: str, params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update(params)
-    at.run()
     return at.switch_page(f"app_pages/{page}.py").run()
 
 

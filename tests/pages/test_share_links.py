@@ -12,7 +12,6 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 def open_link(params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update(params)
-    at.run()
     return at.switch_page("app_pages/train.py").run()
 
 
@@ -51,3 +50,15 @@ def test_hostile_links_fall_back_visibly_and_never_echo():
     assert "Architecture" in shown and "uploaded file" in shown
     assert "<script>" not in shown and "9999" not in shown
     assert at.segmented_control(key="train_arch").value == "lstm"
+
+
+def test_the_form_survives_a_visit_to_another_page():
+    at = open_link({})
+    at.segmented_control(key="train_arch").set_value("rnn").run()
+    at.number_input(key="train_model_next-word_rnn_hidden_dim").set_value(24).run()
+    at.switch_page("app_pages/predict.py").run()
+    at.switch_page("app_pages/train.py").run()
+    no_errors(at)
+    assert at.segmented_control(key="train_arch").value == "rnn"
+    assert at.number_input(key="train_model_next-word_rnn_hidden_dim").value == 24
+    assert not at.info or "shared link" not in at.info[0].value  # the app's own URL is no share link
