@@ -147,7 +147,7 @@ step = (slider.slider("Step", 1, count, key=step_key) if count > 1 else 1) - 1
 
 labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
 labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
-st.plotly_chart(unrolled_figure(view.steps, step, cell, labels), config={"displayModeBar": False})
+st.plotly_chart(unrolled_figure(view.steps, step, cell, labels))  # its toolbar saves it as PNG
 st.caption("Blue: the word's vector x_t. Green: the hidden state h_t. Orange: the output y_t (its top "
            "prediction written above). The arrows are the same three weight matrices at every step.")
 
