@@ -25,6 +25,9 @@ page = st.navigation({
         st.Page("app_pages/gradients.py", title="Backprop through time", icon=":material/trending_down:"),
         st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
     ],
+    "Experiments": [
+        st.Page("app_pages/lab.py", title="Shapes and limits", icon=":material/science:"),
+    ],
 })
 
 settle_runs()

@@ -1,8 +1,9 @@
-"""Command line: python -m playground train --task sentiment --arch lstm --json."""
+"""Command line: python -m playground train | bench | experiment NAME (see --help)."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import sys
@@ -85,6 +86,44 @@ def bench_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def experiment_command(args: argparse.Namespace) -> int:
+    from playground.experiments.registry import EXPERIMENTS
+
+    experiment = EXPERIMENTS[args.name]
+    settings = dict(experiment.large if args.size == "large" else experiment.small)
+    accepted = inspect.signature(experiment.run).parameters
+    for name, value in (("lengths", args.lengths), ("steps", args.steps), ("hidden", args.hidden),
+                        ("seed", args.seed), (experiment.models_argument, args.models)):
+        if value is None:
+            continue
+        if name not in accepted:
+            print(f"error: --{name} does not apply to the {args.name} experiment", file=sys.stderr)
+            return 2
+        settings[name] = value
+    device = pick_device(args.device)
+
+    printed = 0
+
+    def show(result, fraction: float) -> None:
+        nonlocal printed
+        for row in result.rows[printed:]:
+            print(f"{fraction:6.1%} done, {result.seconds:7.1f} s: {row}", file=sys.stderr)
+        printed = len(result.rows)
+
+    try:
+        result = experiment.run(**settings, device=device, progress=show)
+    except (TypeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report = result.to_dict() | {"title": experiment.title, "device": str(device),
+                                 "published": experiment.published}
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(report, out, indent=2)
+    print(result.table.to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -98,8 +137,28 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="measure speed (never a timed test)")
     bench.add_argument("--quick", action="store_true", help="small sizes, to prove the benchmarks run")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    experiment = commands.add_parser("experiment",
+                                     help="reproduce a classic result (see docs/experiments.md)")
+    experiment.add_argument("name", choices=["adding", "agreement", "bottleneck", "parallel"])
+    experiment.add_argument("--size", choices=["small", "large"], default="small",
+                            help="small: minutes on 2 CPU cores; large: for a GPU")
+    experiment.add_argument("--lengths", type=_int_list, help="sequence lengths, e.g. 10,50,100")
+    experiment.add_argument("--models", type=lambda text: text.split(","),
+                            help="which models: tanh,irnn,lstm,transformer (adding), rnn,lstm,transformer,"
+                                 "bow (agreement), plain,attention (bottleneck), rnn,lstm,transformer")
+    experiment.add_argument("--steps", type=int, help="training steps per model")
+    experiment.add_argument("--hidden", type=int, help="hidden size")
+    experiment.add_argument("--seed", type=int)
+    experiment.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    experiment.add_argument("--json", metavar="PATH", help="also write the settings and rows as JSON")
     args = parser.parse_args(argv)
+    if args.command == "experiment":
+        return experiment_command(args)
     return bench_command(args) if args.command == "bench" else train_command(args)
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(item) for item in text.split(",")]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,280 @@
+"""Shapes and limits: one small model per task shape, and the classic experiments on RNNs' limits."""
+
+import streamlit as st
+
+from playground.analysis.prediction import generate, sentiment_trajectory
+from playground.config import default_config
+from playground.experiments.adding import ARCHITECTURES as ADDING_MODELS
+from playground.experiments.agreement import CONDITIONS
+from playground.experiments.parallel import MODELS as PARALLEL_MODELS
+from playground.experiments.registry import EXPERIMENTS
+from playground.experiments.shapes import (
+    LABELS,
+    classify_each_word,
+    train_one_to_many,
+    train_one_to_one,
+    write_from_label,
+)
+from playground.experiments.summaries import (
+    adding_summary,
+    agreement_summary,
+    bottleneck_summary,
+    parallel_summary,
+)
+from playground.experiments.translation import MODELS as TRANSLATION_MODELS
+from playground.figures.experiments import adding_figure, agreement_figure, bottleneck_figure, parallel_figure
+from playground.figures.prediction import sentiment_trajectory_figure
+from playground.text import escape_markdown
+from playground.train import MAX_STEPS
+from ui.experiments import run_live, show_result
+from ui.state import builtin_data, runs
+from ui.training import train_live
+
+ARCH_NAMES = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
+
+
+def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
+    """A steps slider that never offers more than the server allows."""
+    allowed = [n for n in options if n <= MAX_STEPS] or [MAX_STEPS]
+    return st.select_slider(label, allowed, value=min(default, allowed[-1]), key=key)
+
+
+def quick_run(task: str, key: str):
+    """The newest built-in run for `task`, or a button that trains a small one here."""
+    found = [
+        r
+        for r in runs()
+        if r.task == task and r.config.data.source == "built-in" and r.status in ("finished", "diverged")
+    ]
+    if found:
+        return found[-1]
+    if st.button(
+        f"Train a small {'sentiment' if task == 'sentiment' else 'next-word'} LSTM (a few seconds)",
+        key=key,
+        icon=":material/play_arrow:",
+    ):
+        config = default_config(task, "lstm")
+        config.data.num_sentences, config.train.epochs = 4000, 3
+        if train_live(config, builtin_data(config.data)) is not None:
+            st.rerun()
+    return None
+
+
+st.title("Task shapes and the limits of RNNs")
+st.markdown(
+    "Sequence problems come in four shapes, and plain RNNs have three famous limits: one vector "
+    "must carry the whole input (**the encoding bottleneck**), steps must run one after another "
+    "(**no parallelism**), and early inputs fade (**no long memory**). Train each shape here in "
+    "seconds, then run the experiments that showed the limits, and compare with the papers."
+)
+
+st.header("1 · Four shapes, one model each")
+one_one, many_one, one_many, many_many = st.tabs(["One to one", "Many to one", "One to many", "Many to many"])
+
+with one_one:
+    st.markdown(
+        "**One word in, one class out.** A feed-forward network reads a single word as a one-hot "
+        "vector and says whether it is positive, negative or neutral. There is no sequence, so "
+        "there is no context either."
+    )
+    if st.button(
+        "Train the word classifier (about a second)", key="lab_train_one_to_one", icon=":material/play_arrow:"
+    ):
+        with st.spinner("Training…"):
+            st.session_state["lab_one_to_one"] = train_one_to_one()
+    trained = st.session_state.get("lab_one_to_one")
+    if trained is not None:
+        st.caption(
+            f"It fits all {len(trained.words)} words of the review lexicon ({trained.accuracy:.0%} right). "
+            "Now give it a sentence: it reads every word alone."
+        )
+        text = st.text_input("Sentence", "the film was not good", max_chars=300, key="lab_one_to_one_text")
+        words = classify_each_word(trained, text)
+        st.dataframe(
+            words,
+            hide_index=True,
+            column_config={
+                label: st.column_config.ProgressColumn(label, min_value=0, max_value=1, format="%.2f")
+                for label in ("negative", "neutral", "positive")
+            },
+        )
+        if {"not", "never"} & set(words["word"]):
+            st.info(
+                "“not” is just another neutral word to it: it cannot turn “good” around. That takes a "
+                "model that reads the words in order, the next tab."
+            )
+
+with many_one:
+    st.markdown(
+        "**A sentence in, one class out.** The recurrent network reads every word and its last "
+        "state decides the sentiment. The chart shows its answer after each word."
+    )
+    run = quick_run("sentiment", "lab_train_many_to_one")
+    if run is not None:
+        text = st.text_input("Sentence", "the film was not good", max_chars=300, key="lab_many_to_one_text")
+        trajectory = sentiment_trajectory(run, text)
+        if trajectory.empty:
+            st.info("Type at least one word.")
+        else:
+            st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names), key="lab_trajectory")
+        st.caption(f"Model: {run.name}. More on the **Predict** page.")
+
+with one_many:
+    st.markdown(
+        "**One label in, a sentence out.** The label becomes the LSTM's first hidden state; from "
+        "there it writes a review one word at a time, feeding each word back in."
+    )
+    if st.button(
+        "Train the review writer (a few seconds)", key="lab_train_one_to_many", icon=":material/play_arrow:"
+    ):
+        with st.spinner("Training…"):
+            st.session_state["lab_one_to_many"] = train_one_to_many()
+    writer = st.session_state.get("lab_one_to_many")
+    if writer is not None:
+        st.caption(
+            f"On held-out reviews its loss is {writer.loss_with_label:.3f} per word given the right "
+            f"label and {writer.loss_with_other_label:.3f} given the other one: the label steers it."
+        )
+        left, right = st.columns(2)
+        temperature = left.slider("Temperature", 0.2, 1.5, 0.8, 0.1, key="lab_one_to_many_temperature")
+        seed = right.number_input("Seed", 0, 10_000, 0, key="lab_one_to_many_seed")
+        for column, label in zip(st.columns(2), LABELS, strict=True):
+            column.markdown(f"**{label}**")
+            for sentence in write_from_label(writer, label, 4, temperature, int(seed)):
+                column.markdown(f"- {escape_markdown(sentence)}")
+
+with many_many:
+    st.markdown(
+        "**A sentence in, a sentence out.** A next-word model predicts at every step; here it "
+        "continues a start. Translation, the other many-to-many shape, is experiment 3 below: an "
+        "encoder reads the whole sentence, a decoder writes it in another language."
+    )
+    run = quick_run("next-word", "lab_train_many_to_many")
+    if run is not None:
+        text = st.text_input("Start", "the dog near the cats", max_chars=300, key="lab_many_to_many_text")
+        for offset in range(3):
+            continuation = generate(run, text, 12, 0.8, 10, offset)
+            st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+        st.caption(f"Model: {run.name}.")
+
+st.header("2 · The limits, measured")
+st.caption(
+    "Each experiment trains several models from scratch, so it takes minutes on a CPU. The chart "
+    "grows as points finish; **Stop** keeps what is done. The same experiments run from the command "
+    "line: `python -m playground experiment NAME --json out.json`."
+)
+
+st.subheader("No long memory: the adding problem")
+st.markdown(
+    "Each step shows a number and a marker; two steps are marked, one in each half, and the answer "
+    "is the sum of their numbers. Predicting the average, 1, scores an error of 1/6 at any length: "
+    "a model that cannot carry the first number to the end stays on that line."
+)
+small = EXPERIMENTS["adding"].small
+cols = st.columns([3, 3, 2])
+lengths = cols[0].multiselect(
+    "Sequence lengths", [10, 25, 50, 100, 200, 400], small["lengths"], key="lab_adding_lengths"
+)
+models = cols[1].multiselect(
+    "Models",
+    list(ADDING_MODELS),
+    small["architectures"],
+    format_func=ADDING_MODELS.get,
+    key="lab_adding_models",
+)
+with cols[2]:
+    steps = steps_choice(
+        "Training steps", [500, 1000, 2000, 3000, 5000, 10_000], small["steps"], "lab_adding_steps"
+    )
+if st.button(
+    "Run the adding problem", type="primary", key="lab_adding_run", disabled=not (lengths and models)
+):
+    run_live(
+        "adding",
+        {"lengths": sorted(lengths), "architectures": models, "steps": steps, "hidden": small["hidden"]},
+        adding_figure,
+    )
+show_result("adding", adding_figure, adding_summary)
+
+st.subheader("No long memory, in language: subject-verb agreement")
+st.markdown(
+    "Next-word models learn the built-in language, where at most one phrase like “near the cats” "
+    "sits between a subject and its verb. Then they continue “the dog near the cats beside the "
+    "cats …”: is a singular verb (runs, is) likelier than a plural one? "
+    + " ".join(f"*{name}*: {text}." for name, text in CONDITIONS.items())
+)
+small = EXPERIMENTS["agreement"].small
+cols = st.columns([3, 2, 2])
+models = cols[0].multiselect(
+    "Models", list(ARCH_NAMES), small["architectures"], format_func=ARCH_NAMES.get, key="lab_agreement_models"
+)
+phrases = cols[1].slider("Most phrases in between", 2, 10, small["max_phrases"], key="lab_agreement_phrases")
+epochs = cols[2].slider("Epochs", 1, 6, small["epochs"], key="lab_agreement_epochs")
+if st.button("Run the agreement test", type="primary", key="lab_agreement_run", disabled=not models):
+    run_live(
+        "agreement",
+        {
+            "architectures": models,
+            "max_phrases": phrases,
+            "epochs": epochs,
+            "num_sentences": small["num_sentences"],
+        },
+        agreement_figure,
+    )
+show_result("agreement", agreement_figure, agreement_summary)
+
+st.subheader("The encoding bottleneck: translation with and without attention")
+st.markdown(
+    "The source is the built-in language, one to several sentences joined by “and”; the target is "
+    "a made-up language with its own words and the verb at the end of each clause. The plain "
+    "encoder-decoder must pass the whole sentence through its final state; the one with attention "
+    "looks back at every encoder state while it writes."
+)
+small = EXPERIMENTS["bottleneck"].small
+cols = st.columns([3, 2, 2, 2])
+models = cols[0].multiselect(
+    "Models",
+    list(TRANSLATION_MODELS),
+    small["models"],
+    format_func=TRANSLATION_MODELS.get,
+    key="lab_bottleneck_models",
+)
+clauses = cols[1].slider(
+    "Most clauses per sentence", 1, 6, small["max_clauses"], key="lab_bottleneck_clauses"
+)
+hidden = cols[2].select_slider(
+    "Hidden size", [32, 64, 128, 256], small["hidden"], key="lab_bottleneck_hidden"
+)
+with cols[3]:
+    steps = steps_choice(
+        "Training steps", [500, 1000, 2000, 3000, 6000, 12_000], small["steps"], "lab_bottleneck_steps"
+    )
+if st.button("Run the translation test", type="primary", key="lab_bottleneck_run", disabled=not models):
+    run_live(
+        "bottleneck",
+        {"models": models, "max_clauses": clauses, "hidden": hidden, "steps": steps},
+        bottleneck_figure,
+    )
+show_result("bottleneck", bottleneck_figure, bottleneck_summary)
+
+st.subheader("No parallelism: time against sequence length")
+st.markdown(
+    "An RNN layer must compute step t before step t+1; a self-attention layer computes every "
+    "position at once and pays instead for comparing every pair. Measured now, on this server's "
+    "device, one layer with 128 units and a batch of 16."
+)
+small = EXPERIMENTS["parallel"].small
+cols = st.columns([3, 3])
+lengths = cols[0].multiselect(
+    "Sequence lengths", [16, 32, 64, 128, 256, 512, 1024, 2048], small["lengths"], key="lab_parallel_lengths"
+)
+models = cols[1].multiselect(
+    "Models",
+    list(PARALLEL_MODELS),
+    small["models"],
+    format_func=PARALLEL_MODELS.get,
+    key="lab_parallel_models",
+)
+if st.button("Measure", type="primary", key="lab_parallel_run", disabled=not (lengths and models)):
+    run_live("parallel", {"lengths": sorted(lengths), "models": models}, parallel_figure)
+show_result("parallel", parallel_figure, parallel_summary)

@@ -1,0 +1,1 @@
+"""Experiments that reproduce the classic results on sequence models, each a function returning a table."""

@@ -1,0 +1,86 @@
+"""What every experiment shares: a table that grows point by point, progress, and a stop signal."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import torch
+
+from playground.models.transformer import sinusoidal_positions
+
+
+@dataclass
+class ExperimentResult:
+    """Rows measured so far, the settings that produced them, and how long it took."""
+
+    name: str
+    settings: dict
+    rows: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    complete: bool = False
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def to_dict(self) -> dict:
+        return {"experiment": self.name, "settings": self.settings, "complete": self.complete,
+                "seconds": round(self.seconds, 2), "rows": self.rows}
+
+
+# Called after every finished point with the result so far and the fraction done; a caller that
+# wants to stop raises from it, and every point measured before stays in the result.
+Progress = Callable[[ExperimentResult, float], None]
+
+
+def no_progress(result: ExperimentResult, fraction: float) -> None:
+    """The default: nothing to show."""
+
+
+class Clock:
+    """Seconds since the experiment started, written into the result as it goes."""
+
+    def __init__(self, result: ExperimentResult):
+        self.result, self.start = result, time.perf_counter()
+
+    def tick(self) -> None:
+        self.result.seconds = time.perf_counter() - self.start
+
+
+class PositionalEncoder(torch.nn.Module):
+    """A Transformer encoder over vectors (not tokens): project, add sine positions, attend."""
+
+    def __init__(self, input_size: int, dim: int, layers: int = 2, heads: int = 4, max_length: int = 2048):
+        super().__init__()
+        self.project = torch.nn.Linear(input_size, dim)
+        self.register_buffer("positions", sinusoidal_positions(max_length, dim), persistent=False)
+        layer = torch.nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True,
+                                                 norm_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+    def forward(self, inputs: torch.Tensor, padding: torch.Tensor | None = None,
+                causal: bool = False) -> torch.Tensor:
+        length = inputs.shape[1]
+        x = self.project(inputs) + self.positions[:length]
+        mask = (torch.nn.Transformer.generate_square_subsequent_mask(length, device=x.device)
+                if causal else None)
+        return self.encoder(x, mask=mask, src_key_padding_mask=padding, is_causal=causal)
+
+
+def check_names(names: list[str], known: dict | list, what: str) -> None:
+    """Refuse an empty or unknown list of models with a message that lists the known ones."""
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown)) or '(none given)'}; "
+                         f"choose from {', '.join(known)}")
+
+
+def verdict(value: float, baseline: float) -> str:
+    """'solved', 'partly' or 'at the baseline' for an error against the trivial baseline's error."""
+    if not math.isfinite(value) or value >= 0.9 * baseline:
+        return "at the baseline"
+    return "solved" if value <= 0.1 * baseline else "partly"

@@ -1,0 +1,216 @@
+"""The encoding bottleneck: translation with and without attention, against sentence length.
+
+Bahdanau, Cho & Bengio (2015): an encoder-decoder that squeezes the whole sentence into one vector
+loses quality as sentences grow; one that attends over every encoder state holds it. The source is
+the built-in language, one to four sentences joined by "and"; the target is a second generated
+language with its own words and the verb at the end of each clause.
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from playground.data.language import BE_VERBS, EATING_VERBS, MOTION_VERBS, SEEING_VERBS, _Grammar
+from playground.experiments.common import Clock, ExperimentResult, Progress, check_names, no_progress
+
+VERBS = {w for pair in MOTION_VERBS + SEEING_VERBS + EATING_VERBS for w in pair} | set(BE_VERBS)
+PAD, BOS, EOS = 0, 1, 2
+SPECIALS = ["<pad>", "<bos>", "<eos>"]
+MODELS = {"plain": "encoder-decoder (one vector)", "attention": "encoder-decoder with attention"}
+
+
+def foreign_lexicon(words: list[str], seed: int = 7) -> dict[str, str]:
+    """A made-up word of two or three syllables for every source word, distinct, the same for a seed."""
+    rng = random.Random(seed)
+    consonants, vowels = "bdfgklmnprstvz", "aeiou"
+    lexicon, used = {}, set()
+    for word in sorted(words):
+        while True:
+            syllables = rng.choice([2, 2, 3])
+            candidate = "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(syllables))
+            if candidate not in used:
+                break
+        lexicon[word] = candidate
+        used.add(candidate)
+    return lexicon
+
+
+def reorder_clause(words: list[str]) -> list[str]:
+    """Subject, object, verb: the clause's first verb moves to its end."""
+    position = next((i for i, w in enumerate(words) if w in VERBS), None)
+    if position is None:
+        return words
+    return words[:position] + words[position + 1:] + [words[position]]
+
+
+def translate(sentence: str, lexicon: dict[str, str]) -> str:
+    """The reference translation: each clause reordered to verb-last, then every word replaced."""
+    clauses, current = [], []
+    for word in sentence.split():
+        if word == "and":
+            clauses.append(reorder_clause(current) + ["and"])
+            current = []
+        else:
+            current.append(word)
+    clauses.append(reorder_clause(current))
+    return " ".join(lexicon[w] for clause in clauses for w in clause)
+
+
+def source_sentences(count: int, max_clauses: int, seed: int) -> list[str]:
+    """Sentences of 1 to `max_clauses` clauses of the built-in language joined by "and", drawn evenly."""
+    grammar = _Grammar(random.Random(seed))
+    return [" and ".join(grammar.sentence().text for _ in range(grammar.rng.randint(1, max_clauses)))
+            for _ in range(count)]
+
+
+class Vocabulary:
+    """Word <-> index for one side, with padding, start and end tokens."""
+
+    def __init__(self, texts: list[str]):
+        self.tokens = SPECIALS + sorted({w for t in texts for w in t.split()})
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+
+    def encode(self, texts: list[str], add_bos: bool = False) -> torch.Tensor:
+        rows = [([BOS] if add_bos else []) + [self.index[w] for w in t.split()] + [EOS] for t in texts]
+        width = max(len(r) for r in rows)
+        return torch.tensor([r + [PAD] * (width - len(r)) for r in rows])
+
+
+class Translator(nn.Module):
+    """An LSTM encoder and an LSTM decoder; with `attention`, Luong's global attention on top.
+
+    Without attention the decoder sees the source only through the encoder's final state.
+    """
+
+    def __init__(self, source_size: int, target_size: int, embedding: int, hidden: int, attention: bool):
+        super().__init__()
+        self.attention = attention
+        self.source_embedding = nn.Embedding(source_size, embedding, padding_idx=PAD)
+        self.target_embedding = nn.Embedding(target_size, embedding, padding_idx=PAD)
+        self.encoder = nn.LSTM(embedding, hidden, batch_first=True)
+        self.decoder = nn.LSTM(embedding, hidden, batch_first=True)
+        if attention:
+            self.score = nn.Linear(hidden, hidden, bias=False)  # "general" score h_dec W h_enc
+            self.combine = nn.Linear(2 * hidden, hidden)
+        self.output = nn.Linear(hidden, target_size)
+
+    def encode(self, source: torch.Tensor) -> tuple[torch.Tensor, tuple, torch.Tensor]:
+        lengths = (source != PAD).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.source_embedding(source), lengths.cpu(),
+                                                   batch_first=True, enforce_sorted=False)
+        outputs, state = self.encoder(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=source.shape[1])
+        return outputs, state, source != PAD
+
+    def read_out(self, decoded: torch.Tensor, memory: torch.Tensor,
+                 mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if not self.attention:
+            return self.output(decoded), None
+        scores = self.score(decoded) @ memory.transpose(1, 2)  # (B, T_out, T_in)
+        weights = torch.softmax(scores.masked_fill(~mask[:, None, :], float("-inf")), dim=-1)
+        context = weights @ memory
+        return self.output(torch.tanh(self.combine(torch.cat([context, decoded], -1)))), weights
+
+    def forward(self, source: torch.Tensor, target_in: torch.Tensor) -> torch.Tensor:
+        """Logits for every target position, teacher-forced: (B, T_out, V)."""
+        memory, state, mask = self.encode(source)
+        decoded, _ = self.decoder(self.target_embedding(target_in), state)
+        return self.read_out(decoded, memory, mask)[0]
+
+    @torch.no_grad()
+    def greedy(self, source: torch.Tensor, max_length: int) -> torch.Tensor:
+        """The likeliest word at every step, fed back in, until every row has ended: (B, T)."""
+        memory, state, mask = self.encode(source)
+        token = torch.full((source.shape[0], 1), BOS, dtype=torch.long, device=source.device)
+        produced = []
+        for _ in range(max_length):
+            decoded, state = self.decoder(self.target_embedding(token), state)
+            logits, _ = self.read_out(decoded, memory, mask)
+            token = logits.argmax(-1)
+            produced.append(token)
+            if bool((torch.cat(produced, 1) == EOS).any(1).all()):
+                break
+        return torch.cat(produced, 1)
+
+
+def token_accuracy(predicted: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per sentence: the share of reference words (and the end) produced at the right position,
+    and whether the whole translation is exact."""
+    width = max(predicted.shape[1], reference.shape[1])
+    predicted = F.pad(predicted, (0, width - predicted.shape[1]), value=PAD)
+    reference = F.pad(reference, (0, width - reference.shape[1]), value=PAD)
+    real = reference != PAD
+    hits = (predicted == reference) & real
+    return hits.sum(1) / real.sum(1), (hits.sum(1) == real.sum(1))
+
+
+def evaluate_translator(model: Translator, source: torch.Tensor, reference: torch.Tensor,
+                        batch: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """Greedy translations of every source row scored against the references (see token_accuracy)."""
+    accuracy, exact = [], []
+    for start in range(0, len(source), batch):
+        rows = slice(start, start + batch)
+        predicted = model.greedy(source[rows], reference.shape[1] + 2)
+        a, e = token_accuracy(predicted, reference[rows])
+        accuracy.append(a.cpu())
+        exact.append(e.cpu())
+    return torch.cat(accuracy), torch.cat(exact)
+
+
+def bottleneck_experiment(models: list[str], max_clauses: int = 4, train_size: int = 20_000,
+                          steps: int = 3000,
+                          hidden: int = 128, test_size: int = 1200, seed: int = 0,
+                          device: str | torch.device = "cpu",
+                          progress: Progress = no_progress) -> ExperimentResult:
+    """Word accuracy and exact translations against source length, for each model."""
+    result = ExperimentResult("bottleneck", {
+        "models": models, "max_clauses": max_clauses, "train_size": train_size, "steps": steps,
+        "hidden": hidden, "test_size": test_size, "seed": seed, "batch": 64})
+    check_names(models, MODELS, "model")
+    clock = Clock(result)
+    sources = source_sentences(train_size + test_size, max_clauses, seed)
+    lexicon = foreign_lexicon(sorted({w for s in sources for w in s.split()}))
+    targets = [translate(s, lexicon) for s in sources]
+    source_vocab, target_vocab = Vocabulary(sources), Vocabulary(targets)
+    train_pairs = list(zip(sources[:train_size], targets[:train_size], strict=True))
+    test_sources, test_targets = sources[train_size:], targets[train_size:]
+    test_source = source_vocab.encode(test_sources).to(device)
+    test_reference = target_vocab.encode(test_targets).to(device)
+    lengths = torch.tensor([len(s.split()) for s in test_sources])
+    for done, kind in enumerate(models):
+        torch.manual_seed(seed)
+        model = Translator(len(source_vocab.tokens), len(target_vocab.tokens), 64, hidden,
+                           kind == "attention").to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+        rng = random.Random(seed)
+        for step in range(steps):
+            if step % 50 == 0:
+                progress(result, (done + 0.95 * step / steps) / len(models))
+            batch = rng.sample(train_pairs, 64)
+            source = source_vocab.encode([s for s, _ in batch]).to(device)
+            target = target_vocab.encode([t for _, t in batch], add_bos=True).to(device)
+            logits = model(source, target[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1),
+                                   ignore_index=PAD)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+        model.eval()
+        accuracy, exact = evaluate_translator(model, test_source, test_reference)
+        for low in range(1, int(lengths.max()) + 1, 8):
+            inside = (lengths >= low) & (lengths < low + 8)
+            if inside.sum() < 10:
+                continue
+            result.rows.append({"model": MODELS[kind], "source_words": f"{low}–{low + 7}",
+                                "mean_source_words": float(lengths[inside].float().mean()),
+                                "word_accuracy": float(accuracy[inside].mean()),
+                                "exact": float(exact[inside].float().mean()), "sentences": int(inside.sum())})
+        clock.tick()
+        progress(result, (done + 1) / len(models))
+    result.complete = True
+    return result

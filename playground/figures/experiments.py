@@ -1,0 +1,98 @@
+"""Figures of the lab's experiments: each result against the length or distance that stresses it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from playground.figures.colors import RUN_COLORS
+
+MODEL_COLORS = {
+    "tanh RNN": RUN_COLORS[1], "RNN": RUN_COLORS[1], "IRNN (ReLU, identity)": RUN_COLORS[3],
+    "LSTM": RUN_COLORS[0], "Transformer": RUN_COLORS[2], "Bag of words": RUN_COLORS[5],
+    "encoder-decoder (one vector)": RUN_COLORS[1], "encoder-decoder with attention": RUN_COLORS[0],
+}
+LEGEND = {"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"}
+
+
+def _color(name: str) -> str:
+    return MODEL_COLORS.get(name, RUN_COLORS[4])
+
+
+def adding_figure(table: pd.DataFrame) -> go.Figure:
+    """Test MSE against sequence length per architecture (log-log), with the predict-the-mean line."""
+    fig = go.Figure()
+    for name, rows in table.groupby("architecture", sort=False):
+        rows = rows.sort_values("length")
+        fig.add_trace(go.Scatter(x=rows["length"], y=rows["test_mse"], mode="lines+markers", name=str(name),
+                                 line={"color": _color(str(name))}, customdata=rows[["verdict"]].to_numpy(),
+                                 hovertemplate=f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}}"
+                                               "<br>%{customdata[0]}<extra></extra>"))
+    if not table.empty:
+        fig.add_hline(y=float(table["baseline_mse"].iloc[0]), line_dash="dash", line_color="gray",
+                      annotation_text="predicting the mean (MSE 1/6)", annotation_position="bottom left")
+    fig.update_layout(title="The adding problem: test error against sequence length",
+                      xaxis_title="sequence length T (steps)", yaxis_title="test MSE (log scale)",
+                      height=420, legend=LEGEND, margin={"t": 70})
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def agreement_figure(table: pd.DataFrame) -> go.Figure:
+    """Agreement accuracy against the phrases in between: attractors solid, same number dotted."""
+    fig = go.Figure()
+    for (name, condition), rows in table.groupby(["architecture", "condition"], sort=False):
+        rows = rows.sort_values("phrases")
+        fig.add_trace(go.Scatter(
+            x=rows["phrases"], y=rows["accuracy"], mode="lines+markers", name=f"{name}, {condition}",
+            line={"color": _color(str(name)), "dash": "solid" if condition == "attractors" else "dot"},
+            customdata=rows[["mean_distance"]].to_numpy(),
+            hovertemplate=f"{name}, {condition}<br>%{{x}} phrases, %{{customdata[0]:.1f}} words between"
+                          "<br>accuracy %{y:.1%}<extra></extra>"))
+    fig.add_hline(y=0.5, line_dash="dash", line_color="gray", annotation_text="chance",
+                  annotation_position="bottom left")
+    if not table.empty and table["phrases"].max() > 1:
+        fig.add_vrect(x0=1.5, x1=float(table["phrases"].max()) + 0.5, fillcolor="gray", opacity=0.08,
+                      line_width=0, annotation_text="longer than any training sentence",
+                      annotation_position="top left")
+    fig.update_layout(title="Does the verb agree with a subject further back?",
+                      xaxis_title="phrases between subject and verb (“near the cats” each)",
+                      yaxis_title="verb number right", height=440, legend=LEGEND, margin={"t": 90})
+    fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.Figure:
+    """Translation quality against source length, one line per model."""
+    label = {"word_accuracy": "words right, in the right place", "exact": "whole translation exact"}[metric]
+    fig = go.Figure()
+    for name, rows in table.groupby("model", sort=False):
+        fig.add_trace(go.Scatter(x=rows["mean_source_words"], y=rows[metric], mode="lines+markers",
+                                 name=str(name), line={"color": _color(str(name))},
+                                 customdata=rows[["source_words", "sentences"]].to_numpy(),
+                                 hovertemplate=f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} "
+                                               f"sentences)<br>{label} %{{y:.1%}}<extra></extra>"))
+    fig.update_layout(title=f"Translation against sentence length: {label}",
+                      xaxis_title="source sentence length (words)", yaxis_title=label, height=420,
+                      legend=LEGEND, margin={"t": 70})
+    fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
+    return fig
+
+
+def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") -> go.Figure:
+    """Milliseconds against sequence length per model, log-log."""
+    label = {"forward_backward_ms": "forward + backward", "forward_ms": "forward only"}[column]
+    fig = go.Figure()
+    for name, rows in table.groupby("model", sort=False):
+        rows = rows.sort_values("length")
+        fig.add_trace(go.Scatter(x=rows["length"], y=rows[column], mode="lines+markers", name=str(name),
+                                 line={"color": _color(str(name))},
+                                 hovertemplate=f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>"))
+    fig.update_layout(title=f"Time of one layer, {label}, against sequence length",
+                      xaxis_title="sequence length (log scale)", yaxis_title="milliseconds (log scale)",
+                      height=420, legend=LEGEND, margin={"t": 70})
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    return fig

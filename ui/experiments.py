@@ -1,0 +1,96 @@
+"""Running a lab experiment in the page: a slot on the server, progress, a chart that grows, Stop."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from playground.experiments.common import ExperimentResult
+from playground.experiments.registry import EXPERIMENTS
+from ui.state import device, training_slots
+
+logger = logging.getLogger(__name__)
+_chart_ids = itertools.count()
+
+
+def results() -> dict[str, ExperimentResult]:
+    """This session's experiment results by name, finished or stopped part-way."""
+    return st.session_state.setdefault("lab_results", {})
+
+
+def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
+    """Run experiment `name` with a progress bar and a chart redrawn at every finished point.
+
+    Any click reruns the page and stops the experiment at its next report; the points measured by
+    then stay in the session.
+    """
+    slots = training_slots()
+    if not slots.acquire(blocking=False):
+        st.warning(
+            "The server is busy training other people's models. Try again in a moment; your "
+            "results so far are kept.",
+            icon=":material/hourglass_empty:",
+        )
+        return
+    try:
+        controls, status = st.columns([1, 3], vertical_alignment="center")
+        controls.button(
+            "Stop",
+            icon=":material/stop:",
+            key=f"lab_stop_{name}",
+            help="Stops after the current report; the points measured so far are kept.",
+        )
+        bar = status.progress(0.0, text="Starting…")
+        chart = st.empty()
+        drawn, started = 0, time.perf_counter()
+
+        def show(result: ExperimentResult, fraction: float) -> None:
+            nonlocal drawn
+            results()[name] = result
+            elapsed = time.perf_counter() - started
+            bar.progress(min(fraction, 1.0), text=f"{len(result.rows)} points measured · {elapsed:.0f} s")
+            if len(result.rows) > drawn and result.rows:
+                drawn = len(result.rows)
+                chart.plotly_chart(figure(result.table), key=f"lab_live_{next(_chart_ids)}")
+
+        EXPERIMENTS[name].run(**settings, device=device(), progress=show)
+    except ValueError as error:
+        st.error(f"{error}.")
+    finally:
+        slots.release()
+
+
+def show_result(
+    name: str, figure: Callable[[pd.DataFrame], go.Figure], summary: Callable[[pd.DataFrame], list[str]]
+) -> None:
+    """The stored result of `name`: chart, what it shows against the published result, table, JSON."""
+    result = results().get(name)
+    if result is None or not result.rows:
+        return
+    table = result.table
+    if not result.complete:
+        st.warning(
+            f"Stopped after {len(result.rows)} points ({result.seconds:.0f} s). These are kept; "
+            "run again for the rest.",
+            icon=":material/pause:",
+        )
+    st.plotly_chart(figure(table), key=f"lab_chart_{name}")
+    st.markdown("**What we measured:** " + " ".join(summary(table)))
+    st.markdown(f"**Published:** {EXPERIMENTS[name].published}")
+    with st.expander("The numbers"):
+        st.dataframe(table, hide_index=True)
+        st.download_button(
+            "Download as JSON",
+            json.dumps(result.to_dict(), indent=2),
+            f"{name}.json",
+            "application/json",
+            icon=":material/download:",
+            key=f"lab_json_{name}",
+        )
