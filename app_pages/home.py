@@ -19,8 +19,9 @@ st.markdown("A recurrent network reads one input per step and carries a hidden s
 st.latex(r"h_t = \tanh(W_{hh}\, h_{t-1} + W_{xh}\, x_t + b), \qquad y_t = W_{hy}\, h_t")
 st.caption(
     "The same weights are used at every step, so one model handles sentences of any length. "
-    "Here you train many-to-one models (sentiment) and many-to-many models (the next word at "
-    "every step).")
+    "Train and Predict cover many-to-one (sentiment) and many-to-many (the next word at every "
+    "step); **Shapes and limits** trains one model of each shape, translation included, and "
+    "reruns the experiments that showed where plain RNNs fail.")
 
 st.subheader("Train a model now")
 st.write("One click trains an LSTM with sensible defaults in a few seconds.")

@@ -171,7 +171,7 @@ st.markdown(
     "a model that cannot carry the first number to the end stays on that line."
 )
 small = EXPERIMENTS["adding"].small
-cols = st.columns([3, 3, 2])
+cols = st.columns([2, 4, 2])
 lengths = cols[0].multiselect(
     "Sequence lengths", [10, 25, 50, 100, 200, 400], small["lengths"], key="lab_adding_lengths"
 )
@@ -236,7 +236,8 @@ models = cols[0].multiselect(
     "Models",
     list(TRANSLATION_MODELS),
     small["models"],
-    format_func=TRANSLATION_MODELS.get,
+    format_func={"plain": "one vector", "attention": "with attention"}.get,
+    help="\n".join(f"- {name}: {label}" for name, label in TRANSLATION_MODELS.items()),
     key="lab_bottleneck_models",
 )
 clauses = cols[1].slider(

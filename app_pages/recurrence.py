@@ -255,6 +255,8 @@ with two:
     st.markdown("**2 · Long-term dependencies.** Replace only the first word and see how much each later "
                 "h_t still changes: a plain RNN forgets quickly, an LSTM holds on longer.")
     st.plotly_chart(influence_figure(first_word_influence(run, text)), key="recurrence_influence")
+    st.page_link("app_pages/lab.py", label="How long can each model remember? The adding problem and "
+                 "subject-verb agreement, measured", icon=":material/science:")
     st.markdown("**4 · Parameter sharing.** The recurrent weights and the output layer are reused at "
                 "every step, so the count does not grow with the sentence:")
     counts = shared_parameter_counts(run, count)

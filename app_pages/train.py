@@ -160,6 +160,10 @@ with settings:
         st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
                    f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
                    f"model: {count_model_parameters(config, data):,} parameters")
+        if len(data.train) < 20 or len(data.validation) < 5:
+            st.warning(f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
+                       "the model can do little more than memorise them, and its accuracy on so few "
+                       "held-out examples means little. Add more text for a fair test.")
     clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=data is None,
                         width="stretch", key="train_button")
 

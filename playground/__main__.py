@@ -12,7 +12,7 @@ import pandas as pd
 
 from playground.config import ARCHITECTURES, TASKS, ExperimentConfig, default_config
 from playground.data.datasets import build_builtin
-from playground.device import DEVICE_CHOICES, pick_device
+from playground.device import DEVICE_CHOICES, describe_device, pick_device
 from playground.train import ConfigError, Progress, Run, create_run, train_run
 
 
@@ -116,7 +116,7 @@ def experiment_command(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     report = result.to_dict() | {"title": experiment.title, "device": str(device),
-                                 "published": experiment.published}
+                                 "machine": describe_device(device), "published": experiment.published}
     if args.json:
         with open(args.json, "w") as out:
             json.dump(report, out, indent=2)

@@ -73,6 +73,11 @@ def main(out: Path) -> None:
         wait_idle(page)
         page.wait_for_timeout(1000)
         page.screenshot(path=out / "attention.png", full_page=True)
+        open_page(page, "Shapes and limits")
+        page.get_by_role("button", name="Train the word classifier (about a second)").click()
+        wait_idle(page)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=out / "lab.png", full_page=True)
         browser.close()
     for path in sorted(out.glob("*.png")):
         trim(path)

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from playground.experiments.common import ExperimentResult
-from playground.experiments.registry import EXPERIMENTS
+from playground.experiments.registry import EXPERIMENTS, reference_result
 from ui.state import device, training_slots
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,13 @@ def show_result(
     """The stored result of `name`: chart, what it shows against the published result, table, JSON."""
     result = results().get(name)
     if result is None or not result.rows:
-        return
+        reference = reference_result(name)
+        if reference is None:
+            return
+        result, report = reference
+        machine = report.get("machine", "a CPU")
+        st.caption(f"Measured earlier with `python -m playground experiment {name}` on {machine} "
+                   f"({result.seconds / 60:.1f} min). Press the button above to measure it here, live.")
     table = result.table
     if not result.complete:
         st.warning(

@@ -22,8 +22,9 @@ from playground.train import Run, create_run, train_run
 
 ARCHITECTURES = ["rnn", "lstm", "transformer"]
 VERB_PAIRS = sorted(set(MOTION_VERBS + SEEING_VERBS + EATING_VERBS) | {BE_VERBS})  # (singular, plural)
-CONDITIONS = {"attractors": "every noun in between has the other number",
-              "same number": "every noun in between has the subject's number"}
+CONDITIONS = {"attractors": "every noun in between has the other number, so the nearest noun misleads",
+              "same number": "every noun in between has the subject's number: the same distance, but "
+                             "the nearest noun gives the right answer"}
 
 
 def agreement_prefix(grammar: _Grammar, phrases: int, attractors: bool) -> tuple[str, bool, int]:

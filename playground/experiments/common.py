@@ -27,6 +27,12 @@ class ExperimentResult:
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ExperimentResult:
+        """The result `to_dict` wrote (as the CLI's --json files hold it)."""
+        return cls(data["experiment"], data["settings"], list(data["rows"]), float(data["seconds"]),
+                   bool(data["complete"]))
+
     def to_dict(self) -> dict:
         return {"experiment": self.name, "settings": self.settings, "complete": self.complete,
                 "seconds": round(self.seconds, 2), "rows": self.rows}

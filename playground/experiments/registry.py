@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from playground.experiments.adding import adding_experiment
 from playground.experiments.agreement import agreement_experiment
+from playground.experiments.common import ExperimentResult
 from playground.experiments.parallel import parallel_experiment
 from playground.experiments.translation import bottleneck_experiment
 
@@ -21,6 +24,18 @@ class Experiment:
     small: dict
     large: dict
     published: str
+
+
+REFERENCE_RESULTS = Path(__file__).resolve().parents[2] / "assets" / "experiments"
+
+
+def reference_result(name: str) -> tuple[ExperimentResult, dict] | None:
+    """The result measured with the CLI at the small settings and shipped with the app, and its report."""
+    path = REFERENCE_RESULTS / f"{name}.json"
+    if not path.exists():
+        return None
+    report = json.loads(path.read_text())
+    return ExperimentResult.from_dict(report), report
 
 
 EXPERIMENTS = {

@@ -34,8 +34,9 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="The adding problem: test error against sequence length",
                       xaxis_title="sequence length T (steps)", yaxis_title="test MSE (log scale)",
                       height=420, legend=LEGEND, margin={"t": 70})
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log", exponentformat="power")
+    lengths = sorted(table["length"].unique()) if not table.empty else []
+    fig.update_xaxes(type="log", tickvals=lengths)
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
     return fig
 
 
@@ -55,10 +56,11 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
     if not table.empty and table["phrases"].max() > 1:
         fig.add_vrect(x0=1.5, x1=float(table["phrases"].max()) + 0.5, fillcolor="gray", opacity=0.08,
                       line_width=0, annotation_text="longer than any training sentence",
-                      annotation_position="top left")
+                      annotation_position="bottom right")
     fig.update_layout(title="Does the verb agree with a subject further back?",
                       xaxis_title="phrases between subject and verb (“near the cats” each)",
-                      yaxis_title="verb number right", height=440, legend=LEGEND, margin={"t": 90})
+                      yaxis_title="verb number right", height=500, margin={"t": 50},
+                      legend={"orientation": "h", "y": -0.22, "x": 0, "yanchor": "top"})
     fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
     fig.update_xaxes(dtick=1)
     return fig
@@ -93,6 +95,7 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
     fig.update_layout(title=f"Time of one layer, {label}, against sequence length",
                       xaxis_title="sequence length (log scale)", yaxis_title="milliseconds (log scale)",
                       height=420, legend=LEGEND, margin={"t": 70})
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
+    lengths = sorted(table["length"].unique()) if not table.empty else []
+    fig.update_xaxes(type="log", tickvals=lengths)
+    fig.update_yaxes(type="log", dtick=1)
     return fig

@@ -1,0 +1,1 @@
+"""Measurements that need a live server or take minutes; never part of the test suite."""

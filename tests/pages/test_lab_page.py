@@ -1,0 +1,74 @@
+"""Shapes and limits: every shape trains and answers; experiments run small and keep partial results."""
+
+from streamlit.testing.v1 import AppTest
+
+from playground.experiments.common import ExperimentResult
+from tests.pages.test_pages import APP, no_errors
+
+
+def lab() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=300).switch_page("app_pages/lab.py").run()
+
+
+def test_the_four_shapes_each_train_and_answer():
+    at = lab()
+    no_errors(at)
+    assert [t.label for t in at.tabs] == ["One to one", "Many to one", "One to many", "Many to many"]
+    at.button(key="lab_train_one_to_one").click().run()
+    words = at.dataframe[0].value.set_index("word")["class"]
+    assert words["good"] == "positive" and words["not"] == "neutral"
+    assert "cannot turn" in at.info[0].value
+
+    at.button(key="lab_train_one_to_many").click().run()
+    no_errors(at)
+    written = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(written) == 8
+
+    at.button(key="lab_train_many_to_one").click().run()
+    no_errors(at)
+    assert at.text_input(key="lab_many_to_one_text").value == "the film was not good"
+    at.button(key="lab_train_many_to_many").click().run()
+    no_errors(at)
+    continued = [m.value for m in at.markdown if m.value.startswith(("1. ", "2. ", "3. "))]
+    assert len(continued) == 3 and all(c[3:].startswith("the dog near the cats") for c in continued)
+
+
+def test_small_experiments_run_and_say_what_they_show():
+    at = lab()
+    at.multiselect(key="lab_parallel_lengths").set_value([8, 16]).run()
+    at.button(key="lab_parallel_run").click().run()
+    no_errors(at)
+    at.multiselect(key="lab_adding_lengths").set_value([10]).run()
+    at.multiselect(key="lab_adding_models").set_value(["tanh"]).run()
+    at.select_slider(key="lab_adding_steps").set_value(500).run()
+    at.button(key="lab_adding_run").click().run()
+    no_errors(at)
+    at.multiselect(key="lab_agreement_models").set_value(["bow"]).run()
+    at.slider(key="lab_agreement_phrases").set_value(2).run()
+    at.slider(key="lab_agreement_epochs").set_value(1).run()
+    at.button(key="lab_agreement_run").click().run()
+    no_errors(at)
+    measured = " ".join(m.value for m in at.markdown if m.value.startswith("**What we measured:**"))
+    assert "**RNN**" in measured and "**tanh RNN**" in measured and "**Bag of words**" in measured
+    published = [m.value for m in at.markdown if m.value.startswith("**Published:**")]
+    assert len(published) == 3
+    results = at.session_state["lab_results"]
+    assert results["adding"].complete and len(results["agreement"].rows) == 2 * 3
+
+
+def test_a_stopped_experiment_keeps_its_points_and_says_so():
+    at = lab()
+    partial = ExperimentResult("parallel", {}, rows=[
+        {"model": "RNN", "length": 16, "forward_ms": 1.0, "forward_backward_ms": 2.0,
+         "sequential_steps": 16}],
+        seconds=3.0, complete=False)
+    at.session_state["lab_results"] = {"parallel": partial}
+    at.run()
+    no_errors(at)
+    assert any("Stopped after 1 points" in w.value for w in at.warning)
+
+
+def test_an_empty_model_list_cannot_run():
+    at = lab()
+    at.multiselect(key="lab_bottleneck_models").set_value([]).run()
+    assert at.button(key="lab_bottleneck_run").disabled
