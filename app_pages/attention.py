@@ -12,7 +12,7 @@ from playground.figures.attention import (
     matrix_figure,
     side_by_side,
 )
-from playground.links import ViewOption, float_text, free_text, real, switch, whole, write_switch
+from playground.links import ViewOption, float_text, real, switch, text_option, whole, write_switch
 from playground.text import escape_markdown
 from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
@@ -23,7 +23,7 @@ DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy",
                      "sentiment": "the film was not good but the music was great"}
 
 VIEW = [
-    ViewOption("sentence", "attention_text", "The sentence", free_text(400)),
+    text_option("sentence", "attention_text", "The sentence", 400),
     ViewOption("layer", "attention_layer", "Layer", whole(0, lambda run: run.config.model.num_layers - 1)),
     ViewOption("head", "attention_head", "Head", whole(0, lambda run: run.config.model.num_heads - 1)),
     ViewOption("unscaled", "attention_unscaled", "Compare without scaling", switch, write_switch),

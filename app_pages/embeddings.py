@@ -15,9 +15,10 @@ from playground.analysis.embeddings import (
 )
 from playground.data.tokenizer import tokenize
 from playground.figures.embeddings import comparison_figure, learning_animation, projection_figure
-from playground.links import ViewOption, free_text, one_of, whole
+from playground.links import ViewOption, one_of, text_option, whole
 from playground.text import escape_markdown
 from ui.links import linked_run, share_view
+from ui.sentences import limited_text_input
 from ui.state import cached_projection, runs
 
 MAX_WORDS = {"pca": 3000, "tsne": 1500}
@@ -28,7 +29,7 @@ VIEW = [
     *(ViewOption(f"{method}_words", f"embeddings_count_{method}", "Words",
                  whole(10, lambda run, most=most: max(10, min(len(run.vocab), most))))
       for method, most in MAX_WORDS.items()),
-    ViewOption("find", "embeddings_search", "Find a word", free_text(60)),
+    text_option("find", "embeddings_search", "Find a word", 60),
     ViewOption("neighbours", "embeddings_k", "Neighbours", whole(1, 50)),
 ]
 
@@ -64,7 +65,7 @@ coordinates = cached_projection(embedding_rows(run, words), method, dims)
 frame = describe_words(run, words, coordinates)
 
 search_col, k_col = st.columns([3, 1])
-query = search_col.text_input("Find a word", "", max_chars=60, key="embeddings_search",
+query = limited_text_input("Find a word", "", "embeddings_search", 60, search_col,
                               placeholder="e.g. " + (words[min(5, len(words) - 1)][1]))
 k = k_col.number_input("Neighbours", 1, 50, 8, key="embeddings_k")
 neighbours = None

@@ -14,7 +14,7 @@ from playground.analysis.embeddings import (
     word_classes,
 )
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
-from playground.links import ViewOption, free_text
+from playground.links import text_option
 from playground.text import escape_markdown
 from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
@@ -24,7 +24,7 @@ DEFAULT_SENTENCES = {
     "sentiment": "the film was great and wonderful but the plot was dull",
 }
 
-VIEW = [ViewOption("sentence", "encoding_text", "The sentence", free_text(300))]
+VIEW = [text_option("sentence", "encoding_text", "The sentence", 300)]
 
 st.title("From words to vectors")
 st.markdown("A network computes with numbers, so every word must become a vector first. "

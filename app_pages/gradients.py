@@ -15,7 +15,7 @@ from playground.figures.gradients import (
     probe_heatmap,
     sandbox_figure,
 )
-from playground.links import ViewOption, float_text, free_text, one_of, real, whole
+from playground.links import ViewOption, float_text, one_of, real, text_option, whole
 from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
@@ -28,7 +28,7 @@ MEASURES = ["spectral radius", "largest singular value"]
 ACTIVATIONS = ["tanh", "relu", "linear"]
 INITS = ["random", "orthogonal", "identity"]
 VIEW = [
-    ViewOption("sentence", "gradients_text", "The sentence", free_text(400)),
+    text_option("sentence", "gradients_text", "The sentence", 400),
     ViewOption("loss", "gradients_loss", "Loss", one_of(list(LOSSES))),
     ViewOption("label", "gradients_target", "Loss against the label",
                one_of(lambda run: range(len(run.class_names)))),

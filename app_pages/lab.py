@@ -27,6 +27,7 @@ from playground.figures.prediction import sentiment_trajectory_figure
 from playground.text import escape_markdown
 from playground.train import MAX_STEPS
 from ui.experiments import run_live, show_result
+from ui.sentences import limited_text_input
 from ui.state import builtin_data, runs
 from ui.training import train_live
 
@@ -88,7 +89,7 @@ with one_one:
             f"It fits all {len(trained.words)} words of the review lexicon ({trained.accuracy:.0%} right). "
             "Now give it a sentence: it reads every word alone."
         )
-        text = st.text_input("Sentence", "the film was not good", max_chars=300, key="lab_one_to_one_text")
+        text = limited_text_input("Sentence", "the film was not good", "lab_one_to_one_text", 300)
         words = classify_each_word(trained, text)
         st.dataframe(
             words,
@@ -111,7 +112,7 @@ with many_one:
     )
     run = quick_run("sentiment", "lab_train_many_to_one")
     if run is not None:
-        text = st.text_input("Sentence", "the film was not good", max_chars=300, key="lab_many_to_one_text")
+        text = limited_text_input("Sentence", "the film was not good", "lab_many_to_one_text", 300)
         trajectory = sentiment_trajectory(run, text)
         if trajectory.empty:
             st.info("Type at least one word.")
@@ -151,7 +152,7 @@ with many_many:
     )
     run = quick_run("next-word", "lab_train_many_to_many")
     if run is not None:
-        text = st.text_input("Start", "the dog near the cats", max_chars=300, key="lab_many_to_many_text")
+        text = limited_text_input("Start", "the dog near the cats", "lab_many_to_many_text", 300)
         for offset in range(3):
             continuation = generate(run, text, 12, 0.8, 10, offset)
             st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")

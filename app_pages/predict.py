@@ -5,11 +5,11 @@ import streamlit as st
 from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
-from playground.links import ViewOption, float_text, free_text, real, whole
+from playground.links import ViewOption, float_text, real, text_option, whole
 from playground.text import escape_markdown
 from playground.train import Run
 from ui.links import linked_run, share_view
-from ui.sentences import flag_unknown, has_chosen_examples
+from ui.sentences import flag_unknown, has_chosen_examples, limited_text_input
 
 MAX_CHARS = 500
 NEXT_WORD_EXAMPLES = [
@@ -28,8 +28,8 @@ SENTIMENT_EXAMPLES = [
     "i did not enjoy the concert",
 ]
 VIEW = [
-    ViewOption("prefix", "predict_prefix", "The start of a sentence", free_text(MAX_CHARS)),
-    ViewOption("sentence", "predict_sentence", "The sentence", free_text(MAX_CHARS)),
+    text_option("prefix", "predict_prefix", "The start of a sentence", MAX_CHARS),
+    text_option("sentence", "predict_sentence", "The sentence", MAX_CHARS),
     ViewOption("shown", "predict_k", "How many words to show", whole(3, 25)),
     ViewOption("temperature", "predict_temperature", "Temperature", real(0.1, 2.0), float_text),
     ViewOption("top_k", "predict_top_k", "Top-k", whole(1, 50)),
@@ -53,7 +53,7 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
     if examples:
         st.pills("Try an example" if curated else "Try text the model did not train on", examples,
                  key=f"{key}_example", on_change=use_example)
-    text = st.text_input(label, examples[0] if examples else "", max_chars=MAX_CHARS, key=key)
+    text = limited_text_input(label, examples[0] if examples else "", key, MAX_CHARS)
     flag_unknown(run, text)
     return text
 

@@ -30,9 +30,9 @@ from playground.figures.recurrence import (
 )
 from playground.links import (
     ViewOption,
-    free_text,
     one_of,
     switch,
+    text_option,
     whole,
     whole_list,
     write_list,
@@ -84,7 +84,7 @@ def prediction_text(run: Run, text: str) -> str:
 
 
 VIEW = [
-    ViewOption("sentence", "recurrence_text", "The sentence", free_text(400)),
+    text_option("sentence", "recurrence_text", "The sentence", 400),
     ViewOption("layer", "recurrence_layer", "Layer", whole(0, lambda run: run.config.model.num_layers - 1)),
     ViewOption("step", "recurrence_step", "Step", whole(1, 400)),
     ViewOption("units", "recurrence_units", "Units to plot",

@@ -31,6 +31,11 @@ class ViewOption:
     write: Callable[[Any], str] = str
 
 
+def text_option(name: str, key: str, label: str, max_chars: int) -> ViewOption:
+    """A text box's option: read up to `max_chars` characters, and written cut to that length."""
+    return ViewOption(name, key, label, free_text(max_chars), clipped(max_chars))
+
+
 def _bound(bound: Bound, run: Run) -> float:
     return bound(run) if callable(bound) else bound
 
@@ -42,6 +47,11 @@ def free_text(max_chars: int) -> Callable[[str, Run], str]:
             raise ValueError(f"is longer than {max_chars} characters")
         return raw
     return parse
+
+
+def clipped(max_chars: int) -> Callable[[str], str]:
+    """Writes text for a link, cut to what `free_text(max_chars)` will read back."""
+    return lambda value: value[:max_chars]
 
 
 def whole(lo: Bound, hi: Bound) -> Callable[[str, Run], int]:

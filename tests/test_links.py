@@ -108,6 +108,14 @@ def test_only_a_complete_training_matches_a_link(run):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_view_names_never_shadow_config_fields(page):
     source = page_source(page)
-    names = re.findall(r'ViewOption\(\s*f?"([^"]+)"', source)
+    names = re.findall(r'(?:ViewOption|text_option)\(\s*f?"([^"]+)"', source)
     assert names and len(names) == len(set(names))
     assert not set(names) & CONFIG_KEYS
+
+
+def test_text_options_are_written_cut_to_what_they_read(run):
+    from playground.links import text_option
+    option = text_option("sentence", "k_text", "The sentence", 10)
+    link = view_link(run, {"k_text": "good " * 1000}, [option])
+    assert link["sentence"] == "good good "
+    assert read_view({"sentence": [link["sentence"]]}, [option], run) == ({"k_text": "good good "}, [])

@@ -27,3 +27,15 @@ def test_min_count_and_max_size():
     assert "c" not in Vocabulary.build(texts, min_count=2)
     small = Vocabulary.build(texts, max_size=5)
     assert len(small) == 5 and "a" in small and "c" not in small
+
+
+def test_invisible_characters_never_become_tokens():
+    assert tokenize("the\u200b film\u200d was\ufeff good") == ["the", "film", "was", "good"]
+    assert tokenize("the film \u202ewas good\u202c") == ["the", "film", "was", "good"]
+    assert tokenize("cafe\u0301 z\u0338oo") == ["café", "z\u0338oo"]  # accents stay inside the word
+    assert tokenize("a\u200bb", "char") == ["a", "b"]
+
+
+def test_escaped_text_shows_invisible_characters_by_code_point():
+    from playground.text import escape_markdown
+    assert escape_markdown("a\u200bb\u202e") == "a\\[U\\+200B\\]b\\[U\\+202E\\]"

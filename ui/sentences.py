@@ -30,8 +30,21 @@ def default_sentence(run: Run, built_in: dict[str, str]) -> str:
     return run.examples[0] if run.examples else ""
 
 
+def limited_text_input(label: str, value: str, key: str, limit: int, container=st, **kwargs) -> str:
+    """A text input that accepts any paste and reads only its first `limit` characters, saying so.
+
+    Streamlit's own max_chars silently refuses a longer paste, which looks like a broken box.
+    """
+    text = container.text_input(label, value, key=key, **kwargs)
+    if len(text) > limit:
+        st.warning(f"That is {len(text):,} characters; only the first {limit} are read.",
+                   icon=":material/content_cut:")
+        text = text[:limit]
+    return text
+
+
 def sentence_box(run: Run, built_in: dict[str, str], key: str, max_chars: int = 400) -> str:
     """A text input starting from a sensible sentence for this run; unknown words are flagged."""
-    text = st.text_input("Sentence", default_sentence(run, built_in), max_chars=max_chars, key=key)
+    text = limited_text_input("Sentence", default_sentence(run, built_in), key, max_chars)
     flag_unknown(run, text)
     return text

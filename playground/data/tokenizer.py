@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,11 +12,21 @@ PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIAL_TOKENS = (PAD, UNK, BOS, EOS)
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
-_WORD_PATTERN = re.compile(r"\w+(?:'\w+)?|[^\w\s]", re.UNICODE)
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents
+_WORD_PATTERN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)?|[^\w\s{_MARKS}]", re.UNICODE)
+
+
+def visible_text(text: str) -> str:
+    """NFC-normalised text without invisible format characters (zero-width spaces, direction marks).
+
+    Pasted text often carries them; they would otherwise become unknown tokens nobody can see.
+    """
+    return "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
 
 
 def tokenize(text: str, level: str = "word") -> list[str]:
-    """Split text into lower-cased words and punctuation, or into characters."""
+    """Split text into lower-cased words (accents kept) and punctuation, or into characters."""
+    text = visible_text(text)
     if level == "char":
         return list(text)
     if level != "word":
