@@ -22,6 +22,7 @@ from playground.analysis.embeddings import (
 from playground.config import default_config
 from playground.data.datasets import build_builtin
 from playground.train import create_run, train_run
+from tests.conftest import with_training
 
 # Stated margin: after the default training, words of one class are on average this much closer
 # (mean cosine) than words of different classes; at initialisation the gap is within +-0.02.
@@ -117,7 +118,7 @@ def test_alignment_undoes_a_rotation():
 
 def test_uploads_are_coloured_by_frequency(small_sentiment):
     config, data = small_sentiment
-    run = create_run(config, data)
+    run = create_run(with_training(config), data)  # a copy: the fixture's config stays built-in
     run.config.data.source = "upload"
     classes = word_classes(run, [t for _, t in vocabulary_words(run)])
     assert classes[0] == "top 10% most frequent" and classes[-1] == "least frequent 50%"

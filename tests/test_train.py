@@ -105,3 +105,31 @@ def test_an_unexpected_error_is_reported_and_the_run_kept(small_sentiment, monke
         train_run(run, data)
     assert run.status == "failed" and "batch size" in run.message
     assert run.wait_until_settled(0)
+
+
+def test_oversized_models_and_empty_vocabularies_are_refused_before_building(small_sentiment, monkeypatch):
+    import playground.train as train
+    from playground.config import default_config
+    from playground.data.datasets import build_next_word
+
+    config, data = small_sentiment
+    monkeypatch.setattr(train, "MAX_PARAMETERS", 1000)
+    with pytest.raises(ConfigError, match="the limit is 1,000"):
+        create_run(config, data)
+    monkeypatch.undo()
+    words = default_config("next-word", "lstm")
+    words.data.source, words.data.min_count = "upload", 5
+    rare = build_next_word(["every word here appears once"] * 4, words.data, "rare words")
+    with pytest.raises(ConfigError, match="no words besides the special tokens"):
+        create_run(words, rare)
+
+
+def test_sequences_longer_than_every_sentence_train(small_sentiment):
+    from playground.config import default_config
+    from playground.data.datasets import build_next_word
+
+    config = default_config("next-word", "lstm")
+    config.data.source, config.data.max_length, config.train.epochs = "upload", 256, 1
+    data = build_next_word(["the cat sat on the mat"] * 50, config.data, "short lines")
+    run = train_run(create_run(config, data), data)
+    assert run.status == "finished" and math.isfinite(run.metrics["val_loss"])

@@ -65,6 +65,7 @@ def test_duplicate_columns_are_renamed_with_a_note():
 @pytest.mark.parametrize("rows,words", [
     ([("text", "same")] * 20, "one class"),
     ([(f"t{i}", f"c{i}") for i in range(100)], "at most"),
+    ([(f"t{i}", f"c{i}") for i in range(100_000)], "100000 different values"),
     ([("a", "x"), ("b", "y")], "at least"),
 ])
 def test_label_problems(rows, words):

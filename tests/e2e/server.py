@@ -70,7 +70,7 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
         yield url
 
 
-def wait_idle(page, timeout: float = 120_000) -> None:
+def wait_idle(page, timeout: float = 240_000) -> None:
     """Wait until the app has finished its current script run."""
     page.wait_for_timeout(300)
     page.wait_for_selector("[data-test-script-state=notRunning]", state="attached", timeout=timeout)

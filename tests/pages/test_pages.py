@@ -154,3 +154,14 @@ def test_good_uploads_train():
     no_errors(at)
     assert at.text_input(key="predict_sentence").value in ("loved it", "hated it")  # held-out rows
     assert "did not train on" in at.pills(key="predict_sentence_example").label
+
+
+def test_a_one_sentence_upload_trains_with_a_warning():
+    at = open_page(app(), "train")
+    at.selectbox(key="train_source_next-word").set_value("upload").run()
+    at.file_uploader(key="train_upload_next-word").set_value(("one.txt", b"the cat sat on the mat\n",
+                                                              "text/plain")).run()
+    assert "can do little more than memorise" in " ".join(w.value for w in at.warning)
+    at.button(key="train_button").click().run()
+    no_errors(at)
+    assert at.session_state["runs"][-1].status == "finished"
