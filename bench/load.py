@@ -20,7 +20,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_server
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server
 
 LINK = ("/predict?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16"
         "&sentence=the+film+was+great")
@@ -66,7 +66,8 @@ async def one_session(browser, url: str) -> dict:
     context = await browser.new_context()
     page = await context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}")
+            if m.type == "error" and not benign(f"{m.text} {m.location.get('url', '')}") else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     started = time.perf_counter()
     retries = 0
@@ -74,22 +75,24 @@ async def one_session(browser, url: str) -> dict:
         await page.goto(url + LINK)
         await wait_idle(page)
         while True:
-            await page.get_by_role("button", name="Train the shared model").click()
+            await page.get_by_role("button", name="Train the shared model").click(timeout=120_000)
             await wait_idle(page)
             if await page.get_by_text("The server is busy").count() == 0:
                 break
             retries += 1
             await page.wait_for_timeout(1000)
-        await page.get_by_text("P(positive)").wait_for(timeout=120_000)
+        await page.get_by_text("P(positive)").first.wait_for(timeout=120_000)
         seconds = time.perf_counter() - started
         if await page.get_by_test_id("stException").count():
             errors.append("exception shown on the page")
-        runs = await page.get_by_test_id("stSidebar").get_by_text("#", exact=False).count()
+        await page.get_by_test_id("stSidebar").get_by_role("combobox").click()
+        runs = await page.get_by_role("option").count()
+        await page.keyboard.press("Escape")
         if runs != 1:
             errors.append(f"the sidebar lists {runs} runs, not this session's one")
     except Exception as error:  # a timeout or a missing element is a failed session, counted
         seconds = time.perf_counter() - started
-        errors.append(f"{type(error).__name__}: {error}"[:300])
+        errors.append(f"{type(error).__name__}: {error}"[:1500])
     finally:
         await context.close()
     return {"seconds": seconds, "retries": retries, "errors": errors}

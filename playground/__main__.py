@@ -76,13 +76,21 @@ def _last_train_loss(run: Run) -> float | None:
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    from playground.bench import run_benchmarks
+    from playground.bench import BENCHMARKS, run_benchmarks
 
-    rows = run_benchmarks(quick=args.quick)
-    print(pd.DataFrame(rows).to_string(index=False))
+    only = tuple(args.only.split(",")) if args.only else BENCHMARKS
+    unknown = [name for name in only if name not in BENCHMARKS]
+    if unknown:
+        print(f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}",
+              file=sys.stderr)
+        return 2
+    device = pick_device(args.device)
+    rows = run_benchmarks(quick=args.quick, only=only, data=args.data, device=device)
+    with pd.option_context("display.width", 200, "display.max_colwidth", 70):
+        print(pd.DataFrame(rows).to_string(index=False))
     if args.json:
         with open(args.json, "w") as out:
-            json.dump(rows, out, indent=2)
+            json.dump({"machine": describe_device(device), "quick": args.quick, "rows": rows}, out, indent=2)
     return 0
 
 
@@ -137,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="measure speed (never a timed test)")
     bench.add_argument("--quick", action="store_true", help="small sizes, to prove the benchmarks run")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.add_argument("--only", help="comma-separated, from: overhead, first-model, latency, scaling, "
+                                      "projection, recording")
+    bench.add_argument("--data", metavar="PATH", help="a text file for the character-level benchmarks")
+    bench.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
     experiment = commands.add_parser("experiment",
                                      help="reproduce a classic result (see docs/experiments.md)")
     experiment.add_argument("name", choices=["adding", "agreement", "bottleneck", "parallel"])

@@ -70,6 +70,12 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
         yield url
 
 
+def benign(error: str) -> bool:
+    """Streamlit's frontend first looks for its server under a deep link's path (/train/_stcore/...)
+    and falls back to the root; those probes 404 by design."""
+    return "favicon" in error or ("404" in error and "/_stcore/" in error)
+
+
 def wait_idle(page, timeout: float = 240_000) -> None:
     """Wait until the app has finished its current script run."""
     page.wait_for_timeout(300)

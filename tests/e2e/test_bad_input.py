@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_idle
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -48,12 +48,6 @@ def fresh_tab(browser):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     return url, context, page, errors, dialogs
-
-
-def benign(error: str) -> bool:
-    """Streamlit's frontend first looks for its server under a deep link's path (/train/_stcore/...)
-    and falls back to the root; those probes 404 by design."""
-    return "favicon" in error or ("404" in error and "/_stcore/" in error)
 
 
 def healthy(page, errors: list[str], dialogs: list[str]) -> None:

@@ -1,0 +1,85 @@
+"""App start time and server memory, measured against a live server in headless Chromium.
+
+    python -m bench.app [--json out.json]
+
+Start: from launching `streamlit run` to the Home page fully drawn (median of 3 cold starts).
+Memory: the server's resident memory with one session holding three trained runs at default
+sizes (its peak too), then the memory each extra idle session adds. Linux only (reads /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from bench.load import rss_mb
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_server, wait_idle
+
+IDLE_SESSIONS = 5
+
+
+def start_seconds(browser) -> float:
+    started = time.perf_counter()
+    with start_server() as (url, _):
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_text("Four shapes of sequence problems").wait_for(timeout=60_000)
+        wait_idle(page)
+        seconds = time.perf_counter() - started
+        page.close()
+    return seconds
+
+
+def memory(browser) -> dict:
+    with start_server() as (url, process):
+        page = browser.new_page()
+        page.goto(url)
+        wait_idle(page)
+        empty = rss_mb(process.pid)
+        for button in ("Train a sentiment model", "Train a next-word model"):
+            page.get_by_role("button", name=button).click()
+            wait_idle(page)
+        page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
+        wait_idle(page)
+        page.get_by_role("button", name="Train", exact=True).click()
+        wait_idle(page)
+        three_runs, peak = rss_mb(process.pid), rss_mb(process.pid, "VmHWM")
+        idle = [browser.new_page() for _ in range(IDLE_SESSIONS)]
+        for tab in idle:
+            tab.goto(url)
+            wait_idle(tab)
+        time.sleep(2)
+        with_idle = rss_mb(process.pid)
+        return {
+            "rss_one_session_no_runs_mb": round(empty),
+            "rss_three_runs_mb": round(three_runs),
+            "peak_rss_mb": round(max(peak, rss_mb(process.pid, "VmHWM"))),
+            "rss_per_idle_session_mb": round((with_idle - three_runs) / IDLE_SESSIONS, 1),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.app", description=__doc__.split("\n")[0])
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    args = parser.parse_args()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        starts = [start_seconds(browser) for _ in range(3)]
+        result = {
+            "start_s_median": round(statistics.median(starts), 2),
+            "start_s": [round(s, 2) for s in starts],
+            **memory(browser),
+        }
+        browser.close()
+    print(json.dumps(result, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Benchmarks: python -m playground bench [--quick] [--only NAME,...] [--data PATH] [--json PATH].
+
+Timings, never timed tests: every ratio is against a reference measured in the same run.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from playground.bench.latency import first_model_benchmark, latency_benchmark
+from playground.bench.overhead import overhead_benchmark
+from playground.bench.scaling import scaling_benchmark
+from playground.bench.views import projection_benchmark, recording_benchmark
+
+BENCHMARKS = ("overhead", "first-model", "latency", "scaling", "projection", "recording")
+
+
+def run_benchmarks(
+    quick: bool = False,
+    only: tuple[str, ...] = BENCHMARKS,
+    data: str | None = None,
+    device: torch.device | str = "cpu",
+) -> list[dict]:
+    """The chosen benchmarks; --quick uses small sizes to prove they run."""
+    rows: list[dict] = []
+    if "overhead" in only:
+        rows += overhead_benchmark(
+            data,
+            steps=8 if quick else 60,
+            repeats=1 if quick else 3,
+            device=device,
+            archs=("lstm",) if quick else ("lstm", "rnn", "transformer"),
+        )
+    if "first-model" in only and not quick:
+        rows += first_model_benchmark()
+    if "latency" in only:
+        rows += latency_benchmark(repeats=5 if quick else 200)
+    if "scaling" in only:
+        rows += scaling_benchmark(
+            (16, 32) if quick else (16, 32, 64, 128, 256, 512),
+            (64,) if quick else (64, 128, 256, 512),
+            repeats=1 if quick else 5,
+            device=device,
+        )
+    if "projection" in only:
+        rows += projection_benchmark((200,) if quick else (1000, 3000), repeats=1 if quick else 3)
+    if "recording" in only:
+        rows += recording_benchmark(1 if quick else 3, quick)
+    return rows
