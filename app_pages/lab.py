@@ -22,7 +22,14 @@ from playground.experiments.summaries import (
     parallel_summary,
 )
 from playground.experiments.translation import MODELS as TRANSLATION_MODELS
-from playground.figures.experiments import adding_figure, agreement_figure, bottleneck_figure, parallel_figure
+from playground.experiments.translation import train_translator, translate_sentence
+from playground.figures.experiments import (
+    adding_figure,
+    agreement_figure,
+    bottleneck_figure,
+    parallel_figure,
+    translation_attention_figure,
+)
 from playground.figures.prediction import sentiment_trajectory_figure
 from playground.text import escape_markdown
 from playground.train import MAX_STEPS
@@ -146,17 +153,60 @@ with one_many:
 
 with many_many:
     st.markdown(
-        "**A sentence in, a sentence out.** A next-word model predicts at every step; here it "
-        "continues a start. Translation, the other many-to-many shape, is experiment 3 below: an "
-        "encoder reads the whole sentence, a decoder writes it in another language."
+        "**A sentence in, a sentence out.** Two kinds. A next-word model writes one output per input "
+        "step, in step; a translator first reads the whole sentence (the encoder), then writes "
+        "another sentence of its own length (the decoder)."
     )
-    run = quick_run("next-word", "lab_train_many_to_many")
-    if run is not None:
-        text = limited_text_input("Start", "the dog near the cats", "lab_many_to_many_text", 300)
-        for offset in range(3):
-            continuation = generate(run, text, 12, 0.8, 10, offset)
-            st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
-        st.caption(f"Model: {run.name}.")
+    translated = None
+    next_word, translation = st.columns(2, gap="large")
+    with next_word:
+        st.markdown("**Next word, at every step**")
+        run = quick_run("next-word", "lab_train_many_to_many")
+        if run is not None:
+            text = limited_text_input("Start", "the dog near the cats", "lab_many_to_many_text", 300)
+            for offset in range(3):
+                continuation = generate(run, text, 12, 0.8, 10, offset)
+                st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+            st.caption(f"Model: {run.name}.")
+    with translation:
+        st.markdown("**Translation, encoder then decoder**")
+        st.caption(
+            "Into a made-up language with its own words and the verb at the end of each clause. With "
+            "attention, the decoder looks back at every word it read."
+        )
+        if st.button(
+            "Train a small translator (about 15 seconds)",
+            key="lab_train_translator",
+            icon=":material/play_arrow:",
+        ):
+            with st.spinner("Training…"):
+                st.session_state["lab_translator"] = train_translator()
+        translator = st.session_state.get("lab_translator")
+        if translator is not None:
+            text = limited_text_input(
+                "Sentence to translate", "the dogs near the cat are happy", "lab_translate_text", 200
+            )
+            try:
+                translated = translate_sentence(translator, text)
+            except ValueError as error:
+                st.warning(f"{escape_markdown(str(error)).capitalize()}. Use words of the built-in language.")
+            else:
+                right = sum(a == b for a, b in zip(translated.output, translated.reference, strict=False))
+                st.markdown(
+                    f"**It writes:** {escape_markdown(' '.join(translated.output))}  \n"
+                    f"**Reference:** {escape_markdown(' '.join(translated.reference))}  \n"
+                    f"{right} of {len(translated.reference)} words right, in place."
+                )
+                st.caption(f"On held-out sentences it gets {translator.word_accuracy:.0%} of words right.")
+    if translated is not None:
+        st.plotly_chart(
+            translation_attention_figure(translated.attention, translated.source, translated.output),
+            key="lab_translation_attention",
+        )
+        st.caption(
+            "Each row is one word the decoder wrote; the dark cell is the source word it was looking at. "
+            "The verb's row points back to the verb, wherever the reordering moved it."
+        )
 
 st.header("2 · The limits, measured")
 st.caption(

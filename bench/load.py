@@ -22,8 +22,10 @@ from playwright.async_api import async_playwright
 
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server
 
-LINK = ("/predict?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16"
-        "&sentence=the+film+was+great")
+LINK = (
+    "/predict?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16&sentence=the+film+was+great"
+)
+RETRY_MS = 5000  # a learner told "busy" tries again after a few seconds
 SESSION_TTL = 10  # seconds a closed session's state lives on the server here (Streamlit's default: 120)
 
 
@@ -66,22 +68,38 @@ async def one_session(browser, url: str) -> dict:
     context = await browser.new_context()
     page = await context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}")
-            if m.type == "error" and not benign(f"{m.text} {m.location.get('url', '')}") else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"{m.text} {m.location.get('url', '')}")
+            if m.type == "error" and not benign(f"{m.text} {m.location.get('url', '')}")
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
     started = time.perf_counter()
     retries = 0
     try:
         await page.goto(url + LINK)
         await wait_idle(page)
-        while True:
+        busy = page.get_by_text("The server is busy")
+        answer = page.get_by_text("P(positive)")
+        while not await answer.count():
             await page.get_by_role("button", name="Train the shared model").click(timeout=120_000)
-            await wait_idle(page)
-            if await page.get_by_text("The server is busy").count() == 0:
-                break
-            retries += 1
-            await page.wait_for_timeout(1000)
-        await page.get_by_text("P(positive)").first.wait_for(timeout=120_000)
+            clicked = time.perf_counter()
+            # the click returns before the rerun starts: wait for an answer, or for an idle page that
+            # still says "busy" well after the click
+            while not await answer.count():
+                await page.wait_for_timeout(250)
+                state = await page.locator("[data-test-script-state]").first.get_attribute(
+                    "data-test-script-state"
+                )
+                if state == "notRunning" and time.perf_counter() - clicked > 2 and await busy.count():
+                    retries += 1
+                    await page.wait_for_timeout(RETRY_MS)
+                    break
+                if time.perf_counter() - clicked > 300:
+                    raise TimeoutError("no prediction 300 s after pressing Train")
         seconds = time.perf_counter() - started
         if await page.get_by_test_id("stException").count():
             errors.append("exception shown on the page")
@@ -127,14 +145,20 @@ def run(session_counts: list[int]) -> list[dict]:
             time.sleep(SESSION_TTL + 20)  # closed sessions expire, then their runs can be freed
             after = rss_mb(process.pid)
         times = [r["seconds"] for r in results]
-        rows.append({
-            "sessions": sessions, "wall_s": round(wall, 1),
-            "prediction_p50_s": round(statistics.median(times), 1),
-            "prediction_p95_s": round(percentile(times, 0.95), 1),
-            "busy_retries": sum(r["retries"] for r in results),
-            "errors": sum(len(r["errors"]) for r in results),
-            "rss_before_mb": round(before), "rss_peak_mb": round(watch.peak), "rss_after_mb": round(after),
-            "error_samples": [e for r in results for e in r["errors"]][:5]})
+        rows.append(
+            {
+                "sessions": sessions,
+                "wall_s": round(wall, 1),
+                "prediction_p50_s": round(statistics.median(times), 1),
+                "prediction_p95_s": round(percentile(times, 0.95), 1),
+                "busy_retries": sum(r["retries"] for r in results),
+                "errors": sum(len(r["errors"]) for r in results),
+                "rss_before_mb": round(before),
+                "rss_peak_mb": round(watch.peak),
+                "rss_after_mb": round(after),
+                "error_samples": [e for r in results for e in r["errors"]][:5],
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     return rows
 

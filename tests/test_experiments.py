@@ -3,6 +3,7 @@
 import json
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -203,3 +204,17 @@ def test_the_experiment_command_writes_json(tmp_path, capsys):
     assert main(["experiment", "agreement", "--steps", "5"]) == 2
     assert "does not apply" in capsys.readouterr().err
     assert main(["experiment", "adding", "--models", "gru", "--steps", "1", "--lengths", "4"]) == 2
+
+
+def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention():
+    from playground.experiments.translation import train_translator, translate_sentence
+
+    trained = train_translator(steps=5, train_size=300)
+    result = translate_sentence(trained, "The dogs near the cat are happy")
+    assert result.source[-1] == "<end>" and len(result.source) == 8
+    assert result.reference == [trained.lexicon[w] for w in "the dogs near the cat happy are".split()]
+    assert result.attention.shape == (len(result.output), len(result.source))
+    if len(result.output):
+        np.testing.assert_allclose(result.attention.sum(1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="zebra"):
+        translate_sentence(trained, "the zebra runs")

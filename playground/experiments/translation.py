@@ -9,7 +9,9 @@ language with its own words and the verb at the end of each clause.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -44,7 +46,7 @@ def reorder_clause(words: list[str]) -> list[str]:
     position = next((i for i, w in enumerate(words) if w in VERBS), None)
     if position is None:
         return words
-    return words[:position] + words[position + 1:] + [words[position]]
+    return words[:position] + words[position + 1 :] + [words[position]]
 
 
 def translate(sentence: str, lexicon: dict[str, str]) -> str:
@@ -63,8 +65,10 @@ def translate(sentence: str, lexicon: dict[str, str]) -> str:
 def source_sentences(count: int, max_clauses: int, seed: int) -> list[str]:
     """Sentences of 1 to `max_clauses` clauses of the built-in language joined by "and", drawn evenly."""
     grammar = _Grammar(random.Random(seed))
-    return [" and ".join(grammar.sentence().text for _ in range(grammar.rng.randint(1, max_clauses)))
-            for _ in range(count)]
+    return [
+        " and ".join(grammar.sentence().text for _ in range(grammar.rng.randint(1, max_clauses)))
+        for _ in range(count)
+    ]
 
 
 class Vocabulary:
@@ -100,14 +104,16 @@ class Translator(nn.Module):
 
     def encode(self, source: torch.Tensor) -> tuple[torch.Tensor, tuple, torch.Tensor]:
         lengths = (source != PAD).sum(1)
-        packed = nn.utils.rnn.pack_padded_sequence(self.source_embedding(source), lengths.cpu(),
-                                                   batch_first=True, enforce_sorted=False)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.source_embedding(source), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
         outputs, state = self.encoder(packed)
         outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=source.shape[1])
         return outputs, state, source != PAD
 
-    def read_out(self, decoded: torch.Tensor, memory: torch.Tensor,
-                 mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def read_out(
+        self, decoded: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         if not self.attention:
             return self.output(decoded), None
         scores = self.score(decoded) @ memory.transpose(1, 2)  # (B, T_out, T_in)
@@ -122,19 +128,113 @@ class Translator(nn.Module):
         return self.read_out(decoded, memory, mask)[0]
 
     @torch.no_grad()
-    def greedy(self, source: torch.Tensor, max_length: int) -> torch.Tensor:
-        """The likeliest word at every step, fed back in, until every row has ended: (B, T)."""
+    def greedy(
+        self, source: torch.Tensor, max_length: int, with_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        """The likeliest word at every step, fed back in, until every row has ended: (B, T).
+
+        With `with_weights`, also the attention weights of every output step (B, T, T_in), or None.
+        """
         memory, state, mask = self.encode(source)
         token = torch.full((source.shape[0], 1), BOS, dtype=torch.long, device=source.device)
-        produced = []
+        produced, weights = [], []
         for _ in range(max_length):
             decoded, state = self.decoder(self.target_embedding(token), state)
-            logits, _ = self.read_out(decoded, memory, mask)
+            logits, step_weights = self.read_out(decoded, memory, mask)
             token = logits.argmax(-1)
             produced.append(token)
+            weights.append(step_weights)
             if bool((torch.cat(produced, 1) == EOS).any(1).all()):
                 break
-        return torch.cat(produced, 1)
+        tokens = torch.cat(produced, 1)
+        if not with_weights:
+            return tokens
+        return tokens, (torch.cat(weights, 1) if self.attention else None)
+
+
+@dataclass
+class TrainedTranslator:
+    """A small translator trained in seconds, with what it needs to translate a typed sentence."""
+
+    model: Translator
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+    lexicon: dict[str, str]
+    word_accuracy: float
+
+
+def train_translator(
+    steps: int = 600, max_clauses: int = 2, hidden: int = 64, train_size: int = 4000, seed: int = 0
+) -> TrainedTranslator:
+    """An encoder-decoder with attention on short sentences, for the many-to-many example."""
+    torch.manual_seed(seed)
+    sources = source_sentences(train_size + 200, max_clauses, seed)
+    lexicon = foreign_lexicon(sorted({w for s in sources for w in s.split()} | set(_all_words())))
+    targets = [translate(s, lexicon) for s in sources]
+    source_vocab, target_vocab = (
+        Vocabulary(sources + list(lexicon)),
+        Vocabulary(targets + list(lexicon.values())),
+    )
+    model = Translator(len(source_vocab.tokens), len(target_vocab.tokens), 32, hidden, attention=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    rng = random.Random(seed)
+    pairs = list(zip(sources[:train_size], targets[:train_size], strict=True))
+    for _ in range(steps):
+        batch = rng.sample(pairs, 64)
+        source = source_vocab.encode([s for s, _ in batch])
+        target = target_vocab.encode([t for _, t in batch], add_bos=True)
+        logits = model(source, target[:, :-1])
+        loss = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=PAD
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    model.eval()
+    accuracy, _ = evaluate_translator(
+        model, source_vocab.encode(sources[train_size:]), target_vocab.encode(targets[train_size:])
+    )
+    return TrainedTranslator(model, source_vocab, target_vocab, lexicon, float(accuracy.mean()))
+
+
+def _all_words() -> list[str]:
+    from playground.data.language import WORD_CLASSES
+
+    return [w for words in WORD_CLASSES.values() for w in words]
+
+
+@dataclass
+class Translation:
+    """A typed sentence translated: the model's words, the reference, and who attended to what."""
+
+    source: list[str]
+    output: list[str]
+    reference: list[str]
+    attention: np.ndarray  # (output words, source words + end)
+
+
+def translate_sentence(trained: TrainedTranslator, sentence: str) -> Translation:
+    """Translate `sentence`; raises ValueError naming the words the translator has never seen."""
+    words = sentence.lower().split()
+    unknown = [w for w in words if w not in trained.source_vocab.index]
+    if unknown or not words:
+        raise ValueError(
+            f"not in the built-in language: {', '.join(unknown[:8])}" if unknown else "type a sentence"
+        )
+    source = trained.source_vocab.encode([" ".join(words)])
+    tokens, weights = trained.model.greedy(source, 3 * len(words) + 4, with_weights=True)
+    output = []
+    for token in tokens[0].tolist():
+        if token == EOS:
+            break
+        output.append(trained.target_vocab.tokens[token])
+    return Translation(
+        words + ["<end>"],
+        output,
+        translate(" ".join(words), trained.lexicon).split(),
+        weights[0, : len(output)].numpy(),
+    )
 
 
 def token_accuracy(predicted: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,8 +248,9 @@ def token_accuracy(predicted: torch.Tensor, reference: torch.Tensor) -> tuple[to
     return hits.sum(1) / real.sum(1), (hits.sum(1) == real.sum(1))
 
 
-def evaluate_translator(model: Translator, source: torch.Tensor, reference: torch.Tensor,
-                        batch: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+def evaluate_translator(
+    model: Translator, source: torch.Tensor, reference: torch.Tensor, batch: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Greedy translations of every source row scored against the references (see token_accuracy)."""
     accuracy, exact = [], []
     for start in range(0, len(source), batch):
@@ -161,15 +262,31 @@ def evaluate_translator(model: Translator, source: torch.Tensor, reference: torc
     return torch.cat(accuracy), torch.cat(exact)
 
 
-def bottleneck_experiment(models: list[str], max_clauses: int = 4, train_size: int = 20_000,
-                          steps: int = 3000,
-                          hidden: int = 128, test_size: int = 1200, seed: int = 0,
-                          device: str | torch.device = "cpu",
-                          progress: Progress = no_progress) -> ExperimentResult:
+def bottleneck_experiment(
+    models: list[str],
+    max_clauses: int = 4,
+    train_size: int = 20_000,
+    steps: int = 3000,
+    hidden: int = 128,
+    test_size: int = 1200,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    progress: Progress = no_progress,
+) -> ExperimentResult:
     """Word accuracy and exact translations against source length, for each model."""
-    result = ExperimentResult("bottleneck", {
-        "models": models, "max_clauses": max_clauses, "train_size": train_size, "steps": steps,
-        "hidden": hidden, "test_size": test_size, "seed": seed, "batch": 64})
+    result = ExperimentResult(
+        "bottleneck",
+        {
+            "models": models,
+            "max_clauses": max_clauses,
+            "train_size": train_size,
+            "steps": steps,
+            "hidden": hidden,
+            "test_size": test_size,
+            "seed": seed,
+            "batch": 64,
+        },
+    )
     check_names(models, MODELS, "model")
     clock = Clock(result)
     sources = source_sentences(train_size + test_size, max_clauses, seed)
@@ -183,8 +300,9 @@ def bottleneck_experiment(models: list[str], max_clauses: int = 4, train_size: i
     lengths = torch.tensor([len(s.split()) for s in test_sources])
     for done, kind in enumerate(models):
         torch.manual_seed(seed)
-        model = Translator(len(source_vocab.tokens), len(target_vocab.tokens), 64, hidden,
-                           kind == "attention").to(device)
+        model = Translator(
+            len(source_vocab.tokens), len(target_vocab.tokens), 64, hidden, kind == "attention"
+        ).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
         rng = random.Random(seed)
         for step in range(steps):
@@ -194,8 +312,9 @@ def bottleneck_experiment(models: list[str], max_clauses: int = 4, train_size: i
             source = source_vocab.encode([s for s, _ in batch]).to(device)
             target = target_vocab.encode([t for _, t in batch], add_bos=True).to(device)
             logits = model(source, target[:, :-1])
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1),
-                                   ignore_index=PAD)
+            loss = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=PAD
+            )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -206,10 +325,16 @@ def bottleneck_experiment(models: list[str], max_clauses: int = 4, train_size: i
             inside = (lengths >= low) & (lengths < low + 8)
             if inside.sum() < 10:
                 continue
-            result.rows.append({"model": MODELS[kind], "source_words": f"{low}–{low + 7}",
-                                "mean_source_words": float(lengths[inside].float().mean()),
-                                "word_accuracy": float(accuracy[inside].mean()),
-                                "exact": float(exact[inside].float().mean()), "sentences": int(inside.sum())})
+            result.rows.append(
+                {
+                    "model": MODELS[kind],
+                    "source_words": f"{low}–{low + 7}",
+                    "mean_source_words": float(lengths[inside].float().mean()),
+                    "word_accuracy": float(accuracy[inside].mean()),
+                    "exact": float(exact[inside].float().mean()),
+                    "sentences": int(inside.sum()),
+                }
+            )
         clock.tick()
         progress(result, (done + 1) / len(models))
     result.complete = True

@@ -8,9 +8,14 @@ import plotly.graph_objects as go
 from playground.figures.colors import RUN_COLORS
 
 MODEL_COLORS = {
-    "tanh RNN": RUN_COLORS[1], "RNN": RUN_COLORS[1], "IRNN (ReLU, identity)": RUN_COLORS[3],
-    "LSTM": RUN_COLORS[0], "Transformer": RUN_COLORS[2], "Bag of words": RUN_COLORS[5],
-    "encoder-decoder (one vector)": RUN_COLORS[1], "encoder-decoder with attention": RUN_COLORS[0],
+    "tanh RNN": RUN_COLORS[1],
+    "RNN": RUN_COLORS[1],
+    "IRNN (ReLU, identity)": RUN_COLORS[3],
+    "LSTM": RUN_COLORS[0],
+    "Transformer": RUN_COLORS[2],
+    "Bag of words": RUN_COLORS[5],
+    "encoder-decoder (one vector)": RUN_COLORS[1],
+    "encoder-decoder with attention": RUN_COLORS[0],
 }
 LEGEND = {"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"}
 
@@ -24,16 +29,34 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for name, rows in table.groupby("architecture", sort=False):
         rows = rows.sort_values("length")
-        fig.add_trace(go.Scatter(x=rows["length"], y=rows["test_mse"], mode="lines+markers", name=str(name),
-                                 line={"color": _color(str(name))}, customdata=rows[["verdict"]].to_numpy(),
-                                 hovertemplate=f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}}"
-                                               "<br>%{customdata[0]}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=rows["length"],
+                y=rows["test_mse"],
+                mode="lines+markers",
+                name=str(name),
+                line={"color": _color(str(name))},
+                customdata=rows[["verdict"]].to_numpy(),
+                hovertemplate=f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}}"
+                "<br>%{customdata[0]}<extra></extra>",
+            )
+        )
     if not table.empty:
-        fig.add_hline(y=float(table["baseline_mse"].iloc[0]), line_dash="dash", line_color="gray",
-                      annotation_text="predicting the mean (MSE 1/6)", annotation_position="bottom left")
-    fig.update_layout(title="The adding problem: test error against sequence length",
-                      xaxis_title="sequence length T (steps)", yaxis_title="test MSE (log scale)",
-                      height=420, legend=LEGEND, margin={"t": 70})
+        fig.add_hline(
+            y=float(table["baseline_mse"].iloc[0]),
+            line_dash="dash",
+            line_color="gray",
+            annotation_text="predicting the mean (MSE 1/6)",
+            annotation_position="bottom left",
+        )
+    fig.update_layout(
+        title="The adding problem: test error against sequence length",
+        xaxis_title="sequence length T (steps)",
+        yaxis_title="test MSE (log scale)",
+        height=420,
+        legend=LEGEND,
+        margin={"t": 70},
+    )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1)
@@ -45,22 +68,43 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for (name, condition), rows in table.groupby(["architecture", "condition"], sort=False):
         rows = rows.sort_values("phrases")
-        fig.add_trace(go.Scatter(
-            x=rows["phrases"], y=rows["accuracy"], mode="lines+markers", name=f"{name}, {condition}",
-            line={"color": _color(str(name)), "dash": "solid" if condition == "attractors" else "dot"},
-            customdata=rows[["mean_distance"]].to_numpy(),
-            hovertemplate=f"{name}, {condition}<br>%{{x}} phrases, %{{customdata[0]:.1f}} words between"
-                          "<br>accuracy %{y:.1%}<extra></extra>"))
-    fig.add_hline(y=0.5, line_dash="dash", line_color="gray", annotation_text="chance",
-                  annotation_position="bottom left")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["phrases"],
+                y=rows["accuracy"],
+                mode="lines+markers",
+                name=f"{name}, {condition}",
+                line={"color": _color(str(name)), "dash": "solid" if condition == "attractors" else "dot"},
+                customdata=rows[["mean_distance"]].to_numpy(),
+                hovertemplate=f"{name}, {condition}<br>%{{x}} phrases, %{{customdata[0]:.1f}} words between"
+                "<br>accuracy %{y:.1%}<extra></extra>",
+            )
+        )
+    fig.add_hline(
+        y=0.5,
+        line_dash="dash",
+        line_color="gray",
+        annotation_text="chance",
+        annotation_position="bottom left",
+    )
     if not table.empty and table["phrases"].max() > 1:
-        fig.add_vrect(x0=1.5, x1=float(table["phrases"].max()) + 0.5, fillcolor="gray", opacity=0.08,
-                      line_width=0, annotation_text="longer than any training sentence",
-                      annotation_position="bottom right")
-    fig.update_layout(title="Does the verb agree with a subject further back?",
-                      xaxis_title="phrases between subject and verb (“near the cats” each)",
-                      yaxis_title="verb number right", height=500, margin={"t": 50},
-                      legend={"orientation": "h", "y": -0.22, "x": 0, "yanchor": "top"})
+        fig.add_vrect(
+            x0=1.5,
+            x1=float(table["phrases"].max()) + 0.5,
+            fillcolor="gray",
+            opacity=0.08,
+            line_width=0,
+            annotation_text="longer than any training sentence",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(
+        title="Does the verb agree with a subject further back?",
+        xaxis_title="phrases between subject and verb (“near the cats” each)",
+        yaxis_title="verb number right",
+        height=500,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.22, "x": 0, "yanchor": "top"},
+    )
     fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
     fig.update_xaxes(dtick=1)
     return fig
@@ -71,14 +115,26 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
     label = {"word_accuracy": "words right, in the right place", "exact": "whole translation exact"}[metric]
     fig = go.Figure()
     for name, rows in table.groupby("model", sort=False):
-        fig.add_trace(go.Scatter(x=rows["mean_source_words"], y=rows[metric], mode="lines+markers",
-                                 name=str(name), line={"color": _color(str(name))},
-                                 customdata=rows[["source_words", "sentences"]].to_numpy(),
-                                 hovertemplate=f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} "
-                                               f"sentences)<br>{label} %{{y:.1%}}<extra></extra>"))
-    fig.update_layout(title=f"Translation against sentence length: {label}",
-                      xaxis_title="source sentence length (words)", yaxis_title=label, height=420,
-                      legend=LEGEND, margin={"t": 70})
+        fig.add_trace(
+            go.Scatter(
+                x=rows["mean_source_words"],
+                y=rows[metric],
+                mode="lines+markers",
+                name=str(name),
+                line={"color": _color(str(name))},
+                customdata=rows[["source_words", "sentences"]].to_numpy(),
+                hovertemplate=f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} "
+                f"sentences)<br>{label} %{{y:.1%}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=f"Translation against sentence length: {label}",
+        xaxis_title="source sentence length (words)",
+        yaxis_title=label,
+        height=420,
+        legend=LEGEND,
+        margin={"t": 70},
+    )
     fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
     return fig
 
@@ -89,13 +145,50 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
     fig = go.Figure()
     for name, rows in table.groupby("model", sort=False):
         rows = rows.sort_values("length")
-        fig.add_trace(go.Scatter(x=rows["length"], y=rows[column], mode="lines+markers", name=str(name),
-                                 line={"color": _color(str(name))},
-                                 hovertemplate=f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>"))
-    fig.update_layout(title=f"Time of one layer, {label}, against sequence length",
-                      xaxis_title="sequence length (log scale)", yaxis_title="milliseconds (log scale)",
-                      height=420, legend=LEGEND, margin={"t": 70})
+        fig.add_trace(
+            go.Scatter(
+                x=rows["length"],
+                y=rows[column],
+                mode="lines+markers",
+                name=str(name),
+                line={"color": _color(str(name))},
+                hovertemplate=f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=f"Time of one layer, {label}, against sequence length",
+        xaxis_title="sequence length (log scale)",
+        yaxis_title="milliseconds (log scale)",
+        height=420,
+        legend=LEGEND,
+        margin={"t": 70},
+    )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
     fig.update_yaxes(type="log", dtick=1)
+    return fig
+
+
+def translation_attention_figure(weights, source: list[str], output: list[str]) -> go.Figure:
+    """Attention of each output word (rows) over the source words (columns), as a heatmap."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=weights,
+            x=[f"{i + 1} {w}" for i, w in enumerate(source)],
+            y=[f"{i + 1} {w}" for i, w in enumerate(output)],
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            colorbar={"title": "weight"},
+            hovertemplate="writing %{y}<br>looking at %{x}<br>weight %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Where the decoder looks while it writes each word",
+        xaxis_title="source words (the sentence you typed)",
+        yaxis_title="words it wrote",
+        height=max(320, 28 * len(output) + 160),
+        margin={"t": 50},
+    )
+    fig.update_yaxes(autorange="reversed")
     return fig
