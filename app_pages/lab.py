@@ -175,7 +175,7 @@ with many_many:
             "attention, the decoder looks back at every word it read."
         )
         if st.button(
-            "Train a small translator (about 15 seconds)",
+            "Train a small translator (about 20 seconds)",
             key="lab_train_translator",
             icon=":material/play_arrow:",
         ):

@@ -164,7 +164,7 @@ class TrainedTranslator:
 
 
 def train_translator(
-    steps: int = 600, max_clauses: int = 2, hidden: int = 64, train_size: int = 4000, seed: int = 0
+    steps: int = 1500, max_clauses: int = 1, hidden: int = 64, train_size: int = 4000, seed: int = 0
 ) -> TrainedTranslator:
     """An encoder-decoder with attention on short sentences, for the many-to-many example."""
     torch.manual_seed(seed)

@@ -32,6 +32,13 @@ def test_the_four_shapes_each_train_and_answer():
     continued = [m.value for m in at.markdown if m.value.startswith(("1. ", "2. ", "3. "))]
     assert len(continued) == 3 and all(c[3:].startswith("the dog near the cats") for c in continued)
 
+    at.button(key="lab_train_translator").click().run()
+    no_errors(at)
+    written = " ".join(m.value for m in at.markdown if m.value.startswith("**It writes:**"))
+    assert "7 of 7 words right" in written  # "the dogs near the cat are happy", verb moved last
+    at.text_input(key="lab_translate_text").set_value("the zebra runs").run()
+    assert "zebra" in at.warning[0].value
+
 
 def test_small_experiments_run_and_say_what_they_show():
     at = lab()
