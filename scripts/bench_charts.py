@@ -28,7 +28,7 @@ def scaling_frame(rows: list[dict]) -> pd.DataFrame:
         records.append(
             {"model": NAMES[arch], "length": int(length), "hidden": int(hidden), "ms": r["measured"]}
         )
-    return pd.DataFrame(records)
+    return pd.DataFrame(records).drop_duplicates(["model", "length", "hidden"])  # 64 × 128 is in both sweeps
 
 
 def chart(frame: pd.DataFrame, x: str, fixed: str, value: int, title: str) -> go.Figure:
