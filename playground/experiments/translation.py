@@ -9,6 +9,7 @@ language with its own words and the verb at the end of each clause.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,6 +153,36 @@ class Translator(nn.Module):
         return tokens, (torch.cat(weights, 1) if self.attention else None)
 
 
+def fit(
+    model: Translator,
+    pairs: list[tuple[str, str]],
+    source_vocab: Vocabulary,
+    target_vocab: Vocabulary,
+    steps: int,
+    learning_rate: float,
+    seed: int,
+    device: str | torch.device = "cpu",
+    on_step: Callable[[int], None] = lambda step: None,
+) -> None:
+    """Teacher-forced training on batches of 64 pairs (Adam, clipping at 1), then eval mode."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    rng = random.Random(seed)
+    for step in range(steps):
+        on_step(step)
+        batch = rng.sample(pairs, 64)
+        source = source_vocab.encode([s for s, _ in batch]).to(device)
+        target = target_vocab.encode([t for _, t in batch], add_bos=True).to(device)
+        logits = model(source, target[:, :-1])
+        loss = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=PAD
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    model.eval()
+
+
 @dataclass
 class TrainedTranslator:
     """A small translator trained in seconds, with what it needs to translate a typed sentence."""
@@ -176,22 +207,8 @@ def train_translator(
         Vocabulary(targets + list(lexicon.values())),
     )
     model = Translator(len(source_vocab.tokens), len(target_vocab.tokens), 32, hidden, attention=True)
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    rng = random.Random(seed)
     pairs = list(zip(sources[:train_size], targets[:train_size], strict=True))
-    for _ in range(steps):
-        batch = rng.sample(pairs, 64)
-        source = source_vocab.encode([s for s, _ in batch])
-        target = target_vocab.encode([t for _, t in batch], add_bos=True)
-        logits = model(source, target[:, :-1])
-        loss = F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=PAD
-        )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-    model.eval()
+    fit(model, pairs, source_vocab, target_vocab, steps, 3e-3, seed)
     accuracy, _ = evaluate_translator(
         model, source_vocab.encode(sources[train_size:]), target_vocab.encode(targets[train_size:])
     )
@@ -303,23 +320,12 @@ def bottleneck_experiment(
         model = Translator(
             len(source_vocab.tokens), len(target_vocab.tokens), 64, hidden, kind == "attention"
         ).to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-        rng = random.Random(seed)
-        for step in range(steps):
+
+        def report(step: int, done: int = done) -> None:
             if step % 50 == 0:
                 progress(result, (done + 0.95 * step / steps) / len(models))
-            batch = rng.sample(train_pairs, 64)
-            source = source_vocab.encode([s for s, _ in batch]).to(device)
-            target = target_vocab.encode([t for _, t in batch], add_bos=True).to(device)
-            logits = model(source, target[:, :-1])
-            loss = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=PAD
-            )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-        model.eval()
+
+        fit(model, train_pairs, source_vocab, target_vocab, steps, 2e-3, seed, device, report)
         accuracy, exact = evaluate_translator(model, test_source, test_reference)
         for low in range(1, int(lengths.max()) + 1, 8):
             inside = (lengths >= low) & (lengths < low + 8)
