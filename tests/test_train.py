@@ -133,3 +133,15 @@ def test_sequences_longer_than_every_sentence_train(small_sentiment):
     data = build_next_word(["the cat sat on the mat"] * 50, config.data, "short lines")
     run = train_run(create_run(config, data), data)
     assert run.status == "finished" and math.isfinite(run.metrics["val_loss"])
+
+
+def test_a_vocabulary_of_one_word_trains():
+    from playground.config import default_config
+    from playground.data.datasets import build_next_word
+
+    config = default_config("next-word", "lstm")
+    config.data.source, config.train.epochs = "upload", 1
+    data = build_next_word(["cat cat cat"] * 30, config.data, "one word")
+    assert len(data.vocab) == 5  # the four special tokens and "cat"
+    run = train_run(create_run(config, data), data)
+    assert run.status == "finished" and math.isfinite(run.metrics["val_loss"])
