@@ -28,6 +28,7 @@ MAX_STEPS = int(os.environ.get("PLAYGROUND_MAX_STEPS", 50_000))  # per run, for 
 MAX_SNAPSHOT_BYTES = 16 * 2**20
 MAX_SNAPSHOTS = 21
 MAX_GRADIENT_PROBES = 24  # gradient recordings per run: bounded time and memory
+MIN_STEPS_PER_PROBE = 25  # short runs probe less often, so a probe never costs much of a run
 PROBE_BATCH = 8
 _run_ids = itertools.count(1)
 
@@ -230,7 +231,8 @@ class Trainer:
         self.total_steps = min(total, train.max_steps or total, MAX_STEPS)
         self.log_every = log_every or max(1, min(20, self.total_steps // 100))
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
-        self.probe_every = math.ceil(self.total_steps / MAX_GRADIENT_PROBES) if record_gradients else 0
+        self.probe_every = (max(math.ceil(self.total_steps / MAX_GRADIENT_PROBES), MIN_STEPS_PER_PROBE)
+                            if record_gradients else 0)
         probe = torch.arange(min(PROBE_BATCH, len(data.validation)))
         self.probe_batch = data.validation.batch(probe)
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
