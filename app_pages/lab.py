@@ -1,5 +1,8 @@
 """Shapes and limits: one small model per task shape, and the classic experiments on RNNs' limits."""
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from playground.analysis.prediction import generate, sentiment_trajectory
@@ -47,6 +50,14 @@ def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
     return st.select_slider(label, allowed, value=min(default, allowed[-1]), key=key)
 
 
+def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
+    """A small model kept in this session, trained when `label` is clicked; None until then."""
+    if st.button(label, key=f"lab_train_{key}", icon=":material/play_arrow:"):
+        with st.spinner("Training…"):
+            st.session_state[f"lab_{key}"] = train()
+    return st.session_state.get(f"lab_{key}")
+
+
 def quick_run(task: str, key: str):
     """The newest built-in run for `task`, or a button that trains the default LSTM for it here."""
     found = [
@@ -84,12 +95,7 @@ with one_one:
         "vector and says whether it is positive, negative or neutral. There is no sequence, so "
         "there is no context either."
     )
-    if st.button(
-        "Train the word classifier (about a second)", key="lab_train_one_to_one", icon=":material/play_arrow:"
-    ):
-        with st.spinner("Training…"):
-            st.session_state["lab_one_to_one"] = train_one_to_one()
-    trained = st.session_state.get("lab_one_to_one")
+    trained = trained_here("Train the word classifier (about a second)", "one_to_one", train_one_to_one)
     if trained is not None:
         st.caption(
             f"It fits all {len(trained.words)} words of the review lexicon ({trained.accuracy:.0%} right). "
@@ -131,12 +137,7 @@ with one_many:
         "**One label in, a sentence out.** The label becomes the LSTM's first hidden state; from "
         "there it writes a review one word at a time, feeding each word back in."
     )
-    if st.button(
-        "Train the review writer (a few seconds)", key="lab_train_one_to_many", icon=":material/play_arrow:"
-    ):
-        with st.spinner("Training…"):
-            st.session_state["lab_one_to_many"] = train_one_to_many()
-    writer = st.session_state.get("lab_one_to_many")
+    writer = trained_here("Train the review writer (a few seconds)", "one_to_many", train_one_to_many)
     if writer is not None:
         st.caption(
             f"On held-out reviews its loss is {writer.loss_with_label:.3f} per word given the right "
@@ -173,14 +174,9 @@ with many_many:
             "Into a made-up language with its own words and the verb at the end of each clause. With "
             "attention, the decoder looks back at every word it read."
         )
-        if st.button(
-            "Train a small translator (about 20 seconds)",
-            key="lab_train_translator",
-            icon=":material/play_arrow:",
-        ):
-            with st.spinner("Training…"):
-                st.session_state["lab_translator"] = train_translator()
-        translator = st.session_state.get("lab_translator")
+        translator = trained_here(
+            "Train a small translator (about 20 seconds)", "translator", train_translator
+        )
         if translator is not None:
             text = limited_text_input(
                 "Sentence to translate", "the dogs near the cat are happy", "lab_translate_text", 200
