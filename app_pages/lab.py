@@ -63,7 +63,7 @@ def quick_run(task: str, key: str):
     found = [
         r
         for r in runs()
-        if r.task == task and r.config.data.source == "built-in" and r.status in ("finished", "diverged")
+        if r.task == task and r.config.data.source == "built-in" and r.complete
     ]
     if found:
         return found[-1]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
+from playground.bench.timing import percentile
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server
 
 LINK = (
@@ -123,11 +124,6 @@ async def load_round(url: str, sessions: int) -> list[dict]:
             return await asyncio.gather(*(one_session(browser, url) for _ in range(sessions)))
         finally:
             await browser.close()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(session_counts: list[int]) -> list[dict]:

@@ -140,4 +140,4 @@ def view_link(run: Run, widget_values: dict[str, Any], options: Sequence[ViewOpt
 
 def matches(run: Run, config) -> bool:
     """Whether `run` is the complete training that a link's config describes."""
-    return run.config == config and run.status in ("finished", "diverged")
+    return run.config == config and run.complete

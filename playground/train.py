@@ -113,6 +113,11 @@ class Run:
         return self.settled.wait(timeout)
 
     @property
+    def complete(self) -> bool:
+        """Trained to the end (a diverged run stops at the same step every time, so it counts)."""
+        return self.status in ("finished", "diverged")
+
+    @property
     def task(self) -> str:
         return self.config.data.task
 

@@ -14,7 +14,8 @@ import streamlit as st
 
 from playground.experiments.common import ExperimentResult
 from playground.experiments.registry import EXPERIMENTS, reference_result
-from ui.state import device, training_slots
+from ui.state import device
+from ui.training import training_slot
 
 logger = logging.getLogger(__name__)
 _chart_ids = itertools.count()
@@ -31,14 +32,12 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
     Any click reruns the page and stops the experiment at its next report; the points measured by
     then stay in the session.
     """
-    slots = training_slots()
-    if not slots.acquire(blocking=False):
-        st.warning(
-            "The server is busy training other people's models. Try again in a moment; your "
-            "results so far are kept.",
-            icon=":material/hourglass_empty:",
-        )
-        return
+    with training_slot() as granted:
+        if granted:
+            _run_with_progress(name, settings, figure)
+
+
+def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
     try:
         controls, status = st.columns([1, 3], vertical_alignment="center")
         controls.button(
@@ -63,8 +62,6 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
         EXPERIMENTS[name].run(**settings, device=device(), progress=show)
     except ValueError as error:
         st.error(f"{error}.")
-    finally:
-        slots.release()
 
 
 def show_result(
@@ -78,8 +75,10 @@ def show_result(
             return
         result, report = reference
         machine = report.get("machine", "a CPU")
-        st.caption(f"Measured earlier with `python -m playground experiment {name}` on {machine} "
-                   f"({result.seconds / 60:.1f} min). Press the button above to measure it here, live.")
+        st.caption(
+            f"Measured earlier with `python -m playground experiment {name}` on {machine} "
+            f"({result.seconds / 60:.1f} min). Press the button above to measure it here, live."
+        )
     table = result.table
     if not result.complete:
         st.warning(

@@ -113,6 +113,6 @@ def share_view(run: Run, options: Sequence[ViewOption]) -> None:
         st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
         caption = ("The link holds this model's training settings, its seed and what this page shows. "
                    "Whoever opens it trains the same model in one click and sees this view.")
-        if run.status not in ("finished", "diverged"):
+        if not run.complete:
             caption += " This run was stopped early; the link trains it to the end, so numbers can differ."
         st.caption(caption)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Iterator
 
 import streamlit as st
 
@@ -43,13 +45,21 @@ def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = Tr
     except ConfigError as error:
         st.error(str(error))
         return None
+    with training_slot() as granted:
+        return _train_with_progress(run, data, side_by_side) if granted else None
+
+
+@contextlib.contextmanager
+def training_slot() -> Iterator[bool]:
+    """One of the server's training slots for the block, or False and a "busy" message."""
     slots = training_slots()
     if not slots.acquire(blocking=False):
         st.warning("The server is busy training other people's models. Try again in a moment; your "
                    "runs so far are kept.", icon=":material/hourglass_empty:")
-        return None
+        yield False
+        return
     try:
-        return _train_with_progress(run, data, side_by_side)
+        yield True
     finally:
         slots.release()
 

@@ -21,6 +21,8 @@ def visible_text(text: str) -> str:
 
     Pasted text often carries them; they would otherwise become unknown tokens nobody can see.
     """
+    if text.isascii():  # nothing to normalise or drop; the built-in corpora take this path
+        return text
     return "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +30,12 @@ class Experiment:
 REFERENCE_RESULTS = Path(__file__).resolve().parents[2] / "assets" / "experiments"
 
 
+@functools.cache
 def reference_result(name: str) -> tuple[ExperimentResult, dict] | None:
-    """The result measured with the CLI at the small settings and shipped with the app, and its report."""
+    """The result measured with the CLI at the small settings and shipped with the app, and its report.
+
+    Read once per process: the files ship with the app and never change while it runs.
+    """
     path = REFERENCE_RESULTS / f"{name}.json"
     if not path.exists():
         return None

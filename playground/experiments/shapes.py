@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from playground.data.datasets import pad
 from playground.data.sentiment import LABELS, SENTIMENT_WORD_CLASSES, generate_sentiment
 from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, Vocabulary, tokenize
 
@@ -114,9 +115,7 @@ class OneToMany:
 
 
 def _encode(vocab: Vocabulary, texts: list[str]) -> torch.Tensor:
-    rows = [[BOS_ID, *vocab.encode_tokens(tokenize(t)), EOS_ID] for t in texts]
-    width = max(len(r) for r in rows)
-    return torch.tensor([r + [PAD_ID] * (width - len(r)) for r in rows])
+    return pad([[BOS_ID, *vocab.encode_tokens(tokenize(t)), EOS_ID] for t in texts])[0]
 
 
 def _loss(model: ConditionedGenerator, labels: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:

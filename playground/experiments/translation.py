@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from playground.data.datasets import pad
 from playground.data.language import BE_VERBS, EATING_VERBS, MOTION_VERBS, SEEING_VERBS, _Grammar
 from playground.experiments.common import Clock, ExperimentResult, Progress, check_names, no_progress
 
@@ -81,8 +82,7 @@ class Vocabulary:
 
     def encode(self, texts: list[str], add_bos: bool = False) -> torch.Tensor:
         rows = [([BOS] if add_bos else []) + [self.index[w] for w in t.split()] + [EOS] for t in texts]
-        width = max(len(r) for r in rows)
-        return torch.tensor([r + [PAD] * (width - len(r)) for r in rows])
+        return pad(rows)[0]
 
 
 class Translator(nn.Module):

@@ -24,21 +24,41 @@ def _color(name: str) -> str:
     return MODEL_COLORS.get(name, RUN_COLORS[4])
 
 
+def _line(
+    rows: pd.DataFrame,
+    x: str,
+    y: str,
+    name: str,
+    hovertemplate: str,
+    model: str | None = None,
+    customdata: list[str] | None = None,
+    dash: str = "solid",
+) -> go.Scatter:
+    """One model's line, in that model's colour on every chart."""
+    return go.Scatter(
+        x=rows[x],
+        y=rows[y],
+        mode="lines+markers",
+        name=name,
+        line={"color": _color(model or name), "dash": dash},
+        customdata=rows[customdata].to_numpy() if customdata else None,
+        hovertemplate=hovertemplate,
+    )
+
+
 def adding_figure(table: pd.DataFrame) -> go.Figure:
     """Test MSE against sequence length per architecture (log-log), with the predict-the-mean line."""
     fig = go.Figure()
     for name, rows in table.groupby("architecture", sort=False):
         rows = rows.sort_values("length")
         fig.add_trace(
-            go.Scatter(
-                x=rows["length"],
-                y=rows["test_mse"],
-                mode="lines+markers",
-                name=str(name),
-                line={"color": _color(str(name))},
-                customdata=rows[["verdict"]].to_numpy(),
-                hovertemplate=f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}}"
-                "<br>%{customdata[0]}<extra></extra>",
+            _line(
+                rows,
+                "length",
+                "test_mse",
+                str(name),
+                f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}}<br>%{{customdata[0]}}<extra></extra>",
+                customdata=["verdict"],
             )
         )
     if not table.empty:
@@ -69,15 +89,16 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
     for (name, condition), rows in table.groupby(["architecture", "condition"], sort=False):
         rows = rows.sort_values("phrases")
         fig.add_trace(
-            go.Scatter(
-                x=rows["phrases"],
-                y=rows["accuracy"],
-                mode="lines+markers",
-                name=f"{name}, {condition}",
-                line={"color": _color(str(name)), "dash": "solid" if condition == "attractors" else "dot"},
-                customdata=rows[["mean_distance"]].to_numpy(),
-                hovertemplate=f"{name}, {condition}<br>%{{x}} phrases, %{{customdata[0]:.1f}} words between"
+            _line(
+                rows,
+                "phrases",
+                "accuracy",
+                f"{name}, {condition}",
+                f"{name}, {condition}<br>%{{x}} phrases, %{{customdata[0]:.1f}} words between"
                 "<br>accuracy %{y:.1%}<extra></extra>",
+                model=str(name),
+                customdata=["mean_distance"],
+                dash="solid" if condition == "attractors" else "dot",
             )
         )
     fig.add_hline(
@@ -116,15 +137,14 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
     fig = go.Figure()
     for name, rows in table.groupby("model", sort=False):
         fig.add_trace(
-            go.Scatter(
-                x=rows["mean_source_words"],
-                y=rows[metric],
-                mode="lines+markers",
-                name=str(name),
-                line={"color": _color(str(name))},
-                customdata=rows[["source_words", "sentences"]].to_numpy(),
-                hovertemplate=f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} "
-                f"sentences)<br>{label} %{{y:.1%}}<extra></extra>",
+            _line(
+                rows,
+                "mean_source_words",
+                metric,
+                str(name),
+                f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} sentences)<br>{label} "
+                "%{y:.1%}<extra></extra>",
+                customdata=["source_words", "sentences"],
             )
         )
     fig.update_layout(
@@ -146,13 +166,8 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
     for name, rows in table.groupby("model", sort=False):
         rows = rows.sort_values("length")
         fig.add_trace(
-            go.Scatter(
-                x=rows["length"],
-                y=rows[column],
-                mode="lines+markers",
-                name=str(name),
-                line={"color": _color(str(name))},
-                hovertemplate=f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>",
+            _line(
+                rows, "length", column, str(name), f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>"
             )
         )
     fig.update_layout(
