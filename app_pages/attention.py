@@ -142,7 +142,7 @@ view_layer = st.selectbox("Head view of", range(view.num_layers), format_func=la
 st.plotly_chart(head_view(weights[view_layer], view.steps, threshold), key="attention_head_view")
 
 st.subheader("Compare with the recurrence")
-start = 1 if view.causal and len(view.steps) > 1 else 0  # the first real word, not <bos>
+start = 1 if view.steps[0] == "<bos>" and len(view.steps) > 1 else 0  # the first real word, not <bos>
 first, last = view.steps[start], view.steps[-1]
 distance = len(view.steps) - 1 - start
 st.markdown(f"An RNN has no such matrix: for “{escape_markdown(last)}” to use “{escape_markdown(first)}”, "

@@ -33,9 +33,14 @@ VIEW = [
     ViewOption("shown", "predict_k", "How many words to show", whole(3, 25)),
     ViewOption("temperature", "predict_temperature", "Temperature", real(0.1, 2.0), float_text),
     ViewOption("top_k", "predict_top_k", "Top-k", whole(1, 50)),
-    ViewOption("words", "predict_length", "Words to generate", whole(1, 40)),
+    ViewOption("words", "predict_length", "Tokens to generate", whole(1, lambda run: max_generated(run))),
     ViewOption("sample_seed", "predict_seed", "Sampling seed", whole(0, 2**31 - 1)),
 ]
+
+
+def max_generated(run: Run) -> int:
+    """How many tokens one continuation may have: a sentence of words, or a few lines of characters."""
+    return 400 if run.vocab.level == "char" else 40
 
 
 def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
@@ -77,12 +82,21 @@ def next_word_view(run: Run) -> None:
     cols = st.columns(4)
     temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="predict_temperature")
     top_k = cols[1].slider("Top-k", 1, 50, 10, key="predict_top_k")
-    length = cols[2].slider("Words", 1, 40, 12, key="predict_length")
+    characters = run.vocab.level == "char"
+    most = max_generated(run)
+    if st.session_state.get("predict_length", 0) > most:  # kept from a character model
+        st.session_state["predict_length"] = most
+    length = cols[2].slider("Characters" if characters else "Words", 1, most, 200 if characters else 12,
+                            key="predict_length")
     seed = cols[3].number_input("Seed", 0, 2**31 - 1, 0, key="predict_seed")
     if st.button("Generate three continuations", icon=":material/auto_awesome:", key="predict_generate"):
         for offset in range(3):
             continuation = generate(run, text, length, temperature, top_k, int(seed) + offset)
-            st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+            if characters:  # line breaks are part of what a character model writes
+                st.caption(f"Continuation {offset + 1}: your text, then the model's")
+                st.code(text + continuation, language=None, wrap_lines=True)
+            else:
+                st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
 
 
 def classification_view(run: Run) -> None:

@@ -17,8 +17,8 @@ from playground.config import (
     from_query_params,
     to_query_params,
 )
-from playground.data.datasets import TaskData, build_classification, build_next_word
-from playground.data.uploads import UploadError, labelled_texts, read_table, read_text_corpus
+from playground.data.datasets import TaskData, build_classification, build_next_word, build_stream
+from playground.data.uploads import UploadError, decode_upload, labelled_texts, read_table, text_lines
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
@@ -38,12 +38,13 @@ class Upload:
     description: str
     texts: list[str]
     labels: list[str] | None
+    text: str = ""  # the whole decoded .txt, newlines kept, for the one-stream layout
 
 
 def read_upload(task: str) -> Upload | None:
     """Show the uploader (and column pickers) and read the file, or explain what is wrong with it."""
     kind = "txt" if task == "next-word" else "csv"
-    what = ("a .txt file: one sentence or paragraph per line" if kind == "txt"
+    what = ("a .txt file: one sentence per line, or one long text (set “Text is” below)" if kind == "txt"
             else "a .csv file with a text column and a label column")
     file = st.file_uploader(f"Upload {what}", type=[kind], key=f"train_upload_{task}")
     if file is None:
@@ -51,8 +52,10 @@ def read_upload(task: str) -> Upload | None:
         return None
     try:
         if kind == "txt":
-            lines, notes = read_text_corpus(file.getvalue(), file.name)
-            upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None)
+            decoded = decode_upload(file.getvalue(), file.name)
+            lines, notes = text_lines(decoded.text, file.name), decoded.notes
+            upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None,
+                            decoded.text)
         else:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
@@ -79,7 +82,11 @@ def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
     key = (upload.key, dataclasses.astuple(config.data))
     cached = st.session_state.get("train_upload_data")
     if cached is None or cached[0] != key:
-        if upload.labels is None:
+        if upload.labels is None and config.data.text_layout == "stream":
+            size = f"{len(upload.text):,} characters"
+            data = build_stream(upload.text, config.data, f"{upload.description.split(',')[0]} as one "
+                                                          f"stream, {size}")
+        elif upload.labels is None:
             data = build_next_word(upload.texts, config.data, upload.description)
         else:
             data = build_classification(upload.texts, upload.labels, config.data, upload.description)
@@ -117,6 +124,8 @@ with settings:
     upload = read_upload(task) if source == "upload" else None
     with st.expander("Tokens and sequence length"):
         data_fields = ["tokenizer", "min_count", "max_vocab", "max_length"]
+        if task == "next-word":
+            data_fields.insert(3, "text_layout")
         if source == "built-in":
             data_fields += ["num_sentences", "data_seed"]
         data_config = section_widgets(defaults.data, data_fields, f"train_data_{task}", columns=2)
@@ -137,8 +146,8 @@ with settings:
     model_config = dataclasses.replace(model_config, arch=arch)
 
     st.subheader("3 · Training")
-    train_config = section_widgets(defaults.train, ["optimizer", "learning_rate", "batch_size", "epochs",
-                                                    "max_steps", "clip_grad", "seed"],
+    train_config = section_widgets(defaults.train, ["optimizer", "learning_rate", "schedule", "batch_size",
+                                                    "epochs", "max_steps", "clip_grad", "seed"],
                                    f"train_train_{task}_{arch}")
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):

@@ -36,6 +36,11 @@ class DataConfig:
                           help="Tokens seen fewer times than this become <unk>.")
     max_vocab: int = spec(5_000, label="Maximum vocabulary", lo=8, hi=20_000,
                           help="Keep at most this many tokens, most frequent first.")
+    text_layout: str = spec("lines", label="Text is", choices=("lines", "stream"),
+                            help="Next-word only. Lines: each line (sentence) is its own example, with "
+                                 "its start and end tokens. One stream: the whole text in contiguous blocks "
+                                 "of the sequence length, split 90/5/5 in order (as character-level GPTs "
+                                 "train).")
     max_length: int = spec(32, label="Sequence length", lo=2, hi=256,
                            help="Tokens per example; longer text is cut (sentiment) or split (next-word).")
     data_seed: int = spec(0, label="Data seed", lo=0, hi=2**31 - 1,
@@ -70,10 +75,14 @@ class ModelConfig:
 class TrainConfig:
     """How the model is trained."""
 
-    optimizer: str = spec("adam", label="Optimizer", choices=("adam", "sgd"),
-                          help="Adam adapts the step per weight; SGD uses one learning rate.")
+    optimizer: str = spec("adam", label="Optimizer", choices=("adam", "adamw", "sgd"),
+                          help="Adam adapts the step per weight; AdamW adds weight decay 0.1 on weight "
+                               "matrices (β2 0.99, as small GPTs use); SGD uses one learning rate.")
     learning_rate: float = spec(0.003, label="Learning rate", lo=1e-6, hi=1e6,
                                 help="Step size of each update.")
+    schedule: str = spec("constant", label="Learning-rate schedule", choices=("constant", "cosine"),
+                         help="Constant, or a linear warm-up over the first 5% of steps, then a cosine "
+                              "decay to a tenth of the learning rate at the last step.")
     batch_size: int = spec(64, label="Batch size", lo=1, hi=512, help="Examples per update.")
     epochs: int = spec(3, label="Epochs", lo=1, hi=50, help="Passes over the training data.")
     max_steps: int = spec(0, label="Step limit", lo=0, hi=50_000,

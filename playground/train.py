@@ -122,6 +122,11 @@ class Run:
         return self.config.data.task
 
     @property
+    def reads_bos(self) -> bool:
+        """Whether the model was trained on inputs that start with <bos> (next-word lines, not a stream)."""
+        return self.task == "next-word" and self.config.data.text_layout == "lines"
+
+    @property
     def name(self) -> str:
         return f"#{self.id} {ARCH_LABELS[self.config.model.arch]} · {self.task}"
 
@@ -132,7 +137,8 @@ class Run:
     @property
     def history(self) -> pd.DataFrame:
         """One row per logged point: step, epoch, split (train/validation), loss, accuracy, ..."""
-        columns = ["step", "epoch", "split", "loss", "accuracy", "grad_norm", "clipped", "seconds"]
+        columns = ["step", "epoch", "split", "loss", "accuracy", "grad_norm", "clipped", "learning_rate",
+                   "seconds"]
         return pd.DataFrame(self.history_rows, columns=columns)
 
     def summary(self) -> dict:
@@ -214,10 +220,34 @@ def evaluate(model: SequenceModel, dataset: SequenceSet, device: torch.device | 
     return {"loss": total_loss.item() / n, "accuracy": correct.item() / n}
 
 
+WEIGHT_DECAY = 0.1  # AdamW's, on weight matrices only (as in GPT-2 and nanoGPT)
+WARMUP_FRACTION = 0.05
+FINAL_LEARNING_RATE = 0.1  # of the starting one, at the end of a cosine schedule
+
+
 def make_optimizer(model: SequenceModel, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=0.9)
+    if config.optimizer == "adamw":
+        # Decay matrices (and embeddings), not biases or LayerNorm gains: those set scales, not features.
+        matrices = [p for p in model.parameters() if p.dim() >= 2]
+        vectors = [p for p in model.parameters() if p.dim() < 2]
+        groups = [{"params": matrices, "weight_decay": WEIGHT_DECAY},
+                  {"params": vectors, "weight_decay": 0.0}]
+        return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(0.9, 0.99))
     return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+
+
+def learning_rate_factor(step: int, total_steps: int, schedule: str) -> float:
+    """The multiple of the learning rate used for update `step` (0-based) of `total_steps`."""
+    if schedule != "cosine":
+        return 1.0
+    warmup = max(1, round(total_steps * WARMUP_FRACTION))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total_steps - 1 - warmup)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    return FINAL_LEARNING_RATE + (1 - FINAL_LEARNING_RATE) * cosine
 
 
 class Trainer:
@@ -249,6 +279,8 @@ class Trainer:
         model = run.model.to(device)
         model.train()
         optimizer = make_optimizer(model, config)
+        scheduled = config.schedule != "constant"
+        self.learning_rate = config.learning_rate  # of the latest update, logged with each interval
         generator = torch.Generator().manual_seed(config.seed)
         run.settled.clear()
         run.status, run.device, run.total_steps = "training", describe_device(device), self.total_steps
@@ -278,6 +310,11 @@ class Trainer:
                     filled += 1
                     correct += batch_correct
                     counted += batch_count
+                    if scheduled:
+                        self.learning_rate = config.learning_rate * learning_rate_factor(
+                            step, self.total_steps, config.schedule)
+                        for group in optimizer.param_groups:
+                            group["lr"] = self.learning_rate
                     optimizer.step()
                     step += 1
                     run.steps = step
@@ -330,7 +367,7 @@ class Trainer:
             "step": step, "epoch": step / self.steps_per_epoch, "split": "train",
             "loss": mean_loss, "accuracy": correct.item() / max(counted.item(), 1),
             "grad_norm": max(step_norms), "clipped": sum(v > clip for v in step_norms) if clip else 0,
-            "seconds": self.run.seconds,
+            "learning_rate": self.learning_rate, "seconds": self.run.seconds,
         })
         correct.zero_()
         counted.zero_()

@@ -36,7 +36,7 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = json.loads(out.read_text())["rows"]
-    assert {r["benchmark"] for r in rows} == {"training overhead", "answer latency", "scaling",
+    assert {r["benchmark"] for r in rows} == {"training overhead", "small GPT", "answer latency", "scaling",
                                               "embedding projection", "gradient recording"}
     assert all(r["measured"] > 0 for r in rows)
     assert all(r["ratio"] > 0 for r in rows if r["reference"] is not None)

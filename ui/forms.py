@@ -15,7 +15,9 @@ CHOICE_LABELS = {
     "built-in": "Built-in corpus", "upload": "Upload a file", "word": "Words", "char": "Characters",
     "adam": "Adam", "sgd": "SGD (momentum 0.9)", "default": "PyTorch default",
     "orthogonal": "Orthogonal", "identity": "Identity (IRNN)", "sinusoidal": "Sinusoidal",
-    "learned": "Learned",
+    "learned": "Learned", "adamw": "AdamW (weight decay 0.1)", "constant": "Constant",
+    "cosine": "Warm-up, then cosine", "lines": "Lines (one example each)",
+    "stream": "One stream (contiguous blocks)",
 }
 
 

@@ -46,7 +46,7 @@ def trace_attention(run: Run, text: str) -> AttentionView:
     """Run `text` through the Transformer's traced path (at most as many tokens as it has positions)."""
     if not is_transformer(run):
         raise ValueError("only Transformer runs have attention to look at")
-    max_words = run.model.max_length - (1 if run.task == "next-word" else 0)  # <bos> takes a position
+    max_words = run.model.max_length - (1 if run.reads_bos else 0)  # <bos> takes a position
     tokens, ids, truncated = step_inputs(run, text, max_words)
     if not ids or ids == [BOS_ID]:
         raise ValueError("type at least one word")

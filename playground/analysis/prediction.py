@@ -6,14 +6,19 @@ import pandas as pd
 import torch
 
 from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, join_tokens, tokenize
+from playground.text import token_label
 from playground.train import Run
 
 MAX_INPUT_TOKENS = 200
 
 
 def context_ids(run: Run, text: str) -> list[int]:
-    """<bos> and the indices of `text`, cut to the last tokens the model can read."""
-    ids = [BOS_ID] + run.vocab.encode_tokens(tokenize(text, run.vocab.level)[-MAX_INPUT_TOKENS:])
+    """The indices of `text` (after <bos> if the model reads one), cut to the last it can read."""
+    ids = run.vocab.encode_tokens(tokenize(text, run.vocab.level)[-MAX_INPUT_TOKENS:])
+    if run.reads_bos:
+        ids = [BOS_ID] + ids
+    elif not ids:
+        ids = [EOS_ID]  # nothing typed: a stream model still needs one input to predict from
     return ids[-run.config.data.max_length:]
 
 
@@ -27,11 +32,12 @@ def next_word_probabilities(run: Run, text: str) -> torch.Tensor:
 
 
 def top_next_words(run: Run, text: str, k: int = 10) -> pd.DataFrame:
-    """The k likeliest next tokens after `text`, with probabilities, likeliest first."""
+    """The k likeliest next tokens after `text` (spaces and line breaks drawn as ␣ and ↵), likeliest first."""
     probabilities = next_word_probabilities(run, text)
     probabilities[PAD_ID] = 0.0  # never a real prediction
     values, indices = probabilities.topk(min(k, len(probabilities)))
-    return pd.DataFrame({"word": run.vocab.decode(indices.tolist()), "probability": values.tolist()})
+    words = [token_label(t) for t in run.vocab.decode(indices.tolist())]
+    return pd.DataFrame({"word": words, "probability": values.tolist()})
 
 
 @torch.no_grad()

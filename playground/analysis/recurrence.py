@@ -10,6 +10,7 @@ import torch
 
 from playground.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, tokenize
 from playground.models.common import Trace
+from playground.text import token_label
 from playground.train import Run
 
 MAX_STEPS = 60
@@ -37,12 +38,13 @@ def is_recurrent(run: Run) -> bool:
 
 
 def step_inputs(run: Run, text: str, max_words: int = MAX_STEPS - 1) -> tuple[list[str], list[int], bool]:
-    """The tokens a run reads for `text`, at most `max_words` of them; next-word runs start with <bos>."""
+    """The tokens a run reads for `text`, at most `max_words` of them; after <bos> if it reads one."""
     tokens = tokenize(text, run.vocab.level)
     truncated = len(tokens) > max_words
     tokens = tokens[:max_words]
     ids = run.vocab.encode_tokens(tokens)
-    if run.task == "next-word":
+    tokens = [token_label(t) for t in tokens]
+    if run.reads_bos:
         return ["<bos>"] + tokens, [BOS_ID] + ids, truncated
     return tokens, ids, truncated
 
@@ -102,7 +104,8 @@ def top_outputs(view: RecurrenceView, run: Run, step: int, k: int = 5) -> pd.Dat
     if run.task == "next-word":
         probabilities[PAD_ID] = 0.0
     order = np.argsort(-probabilities)[: min(k, len(names))]
-    return pd.DataFrame({"output": [names[i] for i in order], "probability": probabilities[order]})
+    labels = [token_label(names[i]) for i in order]
+    return pd.DataFrame({"output": labels, "probability": probabilities[order]})
 
 
 def unit_order(states: np.ndarray) -> np.ndarray:
@@ -193,7 +196,7 @@ def unit_feature_correlation(run: Run, texts: list[str], feature: str, layer: in
 def first_word_influence(run: Run, text: str) -> pd.DataFrame:
     """How much the first word still moves h_t at each later step: ||h_t - h_t(first word -> <unk>)||."""
     steps, ids, _ = step_inputs(run, text)
-    first = 1 if run.task == "next-word" else 0  # the first real word
+    first = 1 if run.reads_bos else 0  # the first real word
     if len(ids) <= first:
         return pd.DataFrame(columns=["step", "word", "change"])
     swapped = list(ids)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import torch
 
+from playground.bench.gpt import gpt_benchmark
 from playground.bench.latency import first_model_benchmark, latency_benchmark
 from playground.bench.overhead import overhead_benchmark
 from playground.bench.scaling import scaling_benchmark
 from playground.bench.views import projection_benchmark, recording_benchmark
 
-BENCHMARKS = ("overhead", "first-model", "latency", "scaling", "projection", "recording")
+BENCHMARKS = ("overhead", "gpt", "first-model", "latency", "scaling", "projection", "recording")
 
 
 def run_benchmarks(
@@ -31,6 +32,9 @@ def run_benchmarks(
             device=device,
             archs=("lstm",) if quick else ("lstm", "rnn", "transformer"),
         )
+    if "gpt" in only:
+        rows += gpt_benchmark(data, iterations=20 if quick else 2000, every=10 if quick else 250,
+                              quick=quick, device=device)
     if "first-model" in only and not quick:
         rows += first_model_benchmark()
     if "latency" in only:

@@ -12,7 +12,7 @@ import torch
 from playground.config import DataConfig
 from playground.data.language import language_texts
 from playground.data.sentiment import LABELS, generate_sentiment
-from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, Vocabulary
+from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, Vocabulary, join_tokens, tokenize
 
 
 @dataclass
@@ -121,6 +121,53 @@ def build_next_word(texts: list[str], config: DataConfig, description: str) -> T
                     examples=[prefix(t, config.tokenizer) for t in val[:6]])
 
 
+def stream_set(ids: torch.Tensor, length: int) -> SequenceSet:
+    """A token stream (N,) cut into contiguous windows of `length` inputs, each target one token on."""
+    count = (len(ids) - 1) // length
+    if count == 0:  # shorter than one window: one shorter example, or a single placeholder
+        if len(ids) < 2:
+            ids = torch.tensor([BOS_ID, EOS_ID])
+        inputs, targets = ids[:-1], ids[1:]
+        return SequenceSet(inputs[None], torch.tensor([len(inputs)]), targets[None])
+    inputs = ids[: count * length].view(count, length)
+    targets = ids[1: count * length + 1].view(count, length)
+    return SequenceSet(inputs, torch.full((count,), length), targets)
+
+
+def stream_parts(size: int) -> tuple[slice, slice, slice]:
+    """Train, validation and test parts of a stream: the first 90%, the next 5%, the last 5%, in order."""
+    train_end, val_end = int(size * 0.9), int(size * 0.95)
+    return slice(0, train_end), slice(train_end, val_end), slice(val_end, size)
+
+
+def build_stream(text: str, config: DataConfig, description: str) -> TaskData:
+    """Next-word data from one long text, split in order so held-out text was never seen in training."""
+    tokens = tokenize(text, config.tokenizer)
+    train, val, test = stream_parts(len(tokens))
+    vocab = Vocabulary.from_counts(Counter(tokens[train]), config.tokenizer, config.min_count,
+                                   config.max_vocab)
+    ids = torch.tensor(vocab.encode_tokens(tokens), dtype=torch.long)
+    make = lambda part: stream_set(ids[part], config.max_length)  # noqa: E731
+    return TaskData("next-word", vocab, make(train), make(val), make(test), description=description,
+                    examples=stream_examples(tokens[val], config.tokenizer))
+
+
+def stream_examples(tokens: list[str], level: str, count: int = 6) -> list[str]:
+    """A few prompts from held-out text, each starting at a line or word start."""
+    size = 40 if level == "char" else 8
+    examples = []
+    for i in range(count):
+        start = len(tokens) * i // count
+        if level == "char":
+            newline = next((j + 1 for j in range(start, min(start + 200, len(tokens))) if tokens[j] == "\n"),
+                           start)
+            start = newline
+        piece = join_tokens(tokens[start: start + size], level).strip()
+        if piece and piece not in examples:
+            examples.append(piece)
+    return examples
+
+
 def build_classification(texts: list[str], labels: list[str], config: DataConfig,
                          description: str) -> TaskData:
     """Classification data from texts and string labels."""
@@ -140,6 +187,9 @@ def build_builtin(config: DataConfig) -> TaskData:
     """The built-in corpus of the configured task, generated from the data seed."""
     if config.task == "next-word":
         texts = language_texts(config.num_sentences, config.data_seed)
+        if config.text_layout == "stream":
+            return build_stream("\n".join(texts), config,
+                                f"built-in toy language as one stream, {len(texts):,} sentences")
         return build_next_word(texts, config, f"built-in toy language, {len(texts):,} sentences")
     corpus = generate_sentiment(config.num_sentences, config.data_seed)
     vocab = Vocabulary.build([e.text for e in corpus.train], config.tokenizer, config.min_count,

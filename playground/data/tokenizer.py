@@ -59,6 +59,12 @@ class Vocabulary:
         counter: Counter[str] = Counter()
         for text in texts:
             counter.update(tokenize(text, level))
+        return cls.from_counts(counter, level, min_count, max_size)
+
+    @classmethod
+    def from_counts(cls, counter: Counter[str], level: str = "word", min_count: int = 1,
+                    max_size: int = 10_000) -> Vocabulary:
+        """The vocabulary of tokens already counted (a long stream is tokenized once, not twice)."""
         kept = [t for t, c in sorted(counter.items(), key=lambda tc: (-tc[1], tc[0]))
                 if c >= min_count and t not in SPECIAL_TOKENS]
         kept = kept[: max(0, max_size - len(SPECIAL_TOKENS))]

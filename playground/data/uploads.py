@@ -55,11 +55,16 @@ def decode_upload(raw: bytes, name: str = "file") -> DecodedText:
 def read_text_corpus(raw: bytes, name: str = "file") -> tuple[list[str], list[str]]:
     """The non-empty lines of an uploaded .txt file, and notes on how it was read."""
     decoded = decode_upload(raw, name)
-    lines = [line.strip() for line in decoded.text.splitlines()]
+    return text_lines(decoded.text, name), decoded.notes
+
+
+def text_lines(text: str, name: str = "file") -> list[str]:
+    """The non-empty lines of a text, stripped; refuses a text of blank lines only."""
+    lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise UploadError(f"{name} has no text, only blank lines. Upload a file with sentences.")
-    return lines, decoded.notes
+    return lines
 
 
 def read_table(raw: bytes, name: str = "file") -> tuple[pd.DataFrame, list[str]]:

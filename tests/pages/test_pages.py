@@ -165,3 +165,29 @@ def test_a_one_sentence_upload_trains_with_a_warning():
     at.button(key="train_button").click().run()
     no_errors(at)
     assert at.session_state["runs"][-1].status == "finished"
+
+
+def test_a_text_uploaded_as_one_stream_trains_a_character_model():
+    at = open_page(app(), "train")
+    at.selectbox(key="train_source_next-word").set_value("upload").run()
+    verse = b"Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n" * 40
+    at.file_uploader(key="train_upload_next-word").set_value(("sonnet.txt", verse, "text/plain")).run()
+    at.selectbox(key="train_data_next-word_tokenizer").set_value("char").run()
+    at.selectbox(key="train_data_next-word_text_layout").set_value("stream").run()
+    at.segmented_control(key="train_arch").set_value("transformer").run()
+    at.selectbox(key="train_train_next-word_transformer_optimizer").set_value("adamw").run()
+    at.selectbox(key="train_train_next-word_transformer_schedule").set_value("cosine").run()
+    no_errors(at)
+    assert "as one stream, 3,240 characters" in " ".join(c.value for c in at.caption)
+    at.button(key="train_button").click().run()
+    no_errors(at)
+    run = at.session_state["runs"][-1]
+    assert run.status == "finished" and not run.reads_bos
+    assert run.config.train.optimizer == "adamw" and run.config.train.schedule == "cosine"
+    at = open_page(at, "predict")
+    no_errors(at)
+    assert at.slider(key="predict_length").label == "Characters"
+    at.button(key="predict_generate").click().run()
+    no_errors(at)
+    continuations = [block.value for block in at.code]
+    assert len(continuations) == 3 and all(len(c) > 100 for c in continuations)
