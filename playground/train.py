@@ -250,6 +250,12 @@ def learning_rate_factor(step: int, total_steps: int, schedule: str) -> float:
     return FINAL_LEARNING_RATE + (1 - FINAL_LEARNING_RATE) * cosine
 
 
+def default_log_interval(total_steps: int) -> int:
+    """Steps per logged point: at least 20 points, 10 to 20 steps apart in longer runs (each costs a sync)."""
+    fewest = min(10, max(1, total_steps // 20))
+    return max(fewest, min(20, total_steps // 100))
+
+
 class Trainer:
     """Trains a Run's model in place, so whatever finished survives an interruption."""
 
@@ -264,7 +270,7 @@ class Trainer:
         self.steps_per_epoch = math.ceil(len(data.train) / train.batch_size)
         total = self.steps_per_epoch * train.epochs
         self.total_steps = min(total, train.max_steps or total, MAX_STEPS)
-        self.log_every = log_every or max(1, min(20, self.total_steps // 100))
+        self.log_every = log_every or default_log_interval(self.total_steps)
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
         self.probe_every = (max(math.ceil(self.total_steps / MAX_GRADIENT_PROBES), MIN_STEPS_PER_PROBE)
                             if record_gradients else 0)
