@@ -40,7 +40,8 @@ def save_run(run: Run) -> bytes:
 
 def _header(raw: bytes) -> dict:
     """The safetensors JSON header, checked for size and shape before anything else is read."""
-    if raw[:1] == b"\x80" or raw[:2] == b"PK":
+    looks_safetensors = raw[8:9] == b"{"  # an 8-byte header length, then the JSON header
+    if not looks_safetensors and (raw[:1] == b"\x80" or raw[:2] == b"PK"):
         raise ModelFileError("This looks like a PyTorch pickle (.pt/.pth). Loading a pickle can run any "
                              "code, so only .safetensors files saved by the playground are accepted.")
     if len(raw) < 8:

@@ -1,5 +1,6 @@
 """Model files: save -> load gives identical logits; every malformed file is refused, none unpickled."""
 
+import copy
 import io
 import json
 import os
@@ -102,3 +103,14 @@ def test_nan_weights_are_refused(saved):
     raw = save_tensors(tensors, metadata=header["__metadata__"])
     with pytest.raises(ModelFileError, match="NaN"):
         load_run(raw)
+
+
+def test_a_header_length_that_starts_like_a_pickle_still_loads(saved):
+    run = copy.copy(saved[0])
+    for padding in range(256):  # find a header whose length's first byte is 0x80, a pickle's first byte
+        run.data_description = "x" * padding
+        raw = save_run(run)
+        if raw[:1] == b"\x80":
+            break
+    assert raw[:1] == b"\x80"
+    assert load_run(raw).data_description == "x" * padding
