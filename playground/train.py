@@ -28,7 +28,7 @@ MAX_STEPS = int(os.environ.get("PLAYGROUND_MAX_STEPS", 50_000))  # per run, for 
 MAX_SNAPSHOT_BYTES = 16 * 2**20
 MAX_SNAPSHOTS = 21
 MAX_GRADIENT_PROBES = 24  # gradient recordings per run: bounded time and memory
-MIN_STEPS_PER_PROBE = 25  # short runs probe less often, so a probe never costs much of a run
+MIN_STEPS_PER_PROBE = 50  # a probe costs about one training step: at most 2% of a run
 PROBE_BATCH = 8
 _run_ids = itertools.count(1)
 

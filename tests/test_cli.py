@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -47,3 +49,12 @@ def test_bench_refuses_unknown_names():
     result = subprocess.run([sys.executable, "-m", "playground", "bench", "--only", "speed"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "choose from" in result.stderr
+
+
+def test_the_gpu_benchmark_says_it_skips_without_a_gpu_and_reads_the_clis_device(capsys):
+    from playground.bench.gpu import cli_device, gpu_benchmark
+
+    assert gpu_benchmark(torch.device("cpu")) == []
+    assert "skipped" in capsys.readouterr().err
+    expected = "GPU" if torch.cuda.is_available() else "CPU"
+    assert cli_device().startswith(expected)  # the CLI picks the device on its own

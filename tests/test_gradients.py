@@ -90,7 +90,7 @@ def test_overflow_is_shown_not_hidden():
 
 def test_recording_gradients_never_changes_training(small_sentiment):
     config, data = small_sentiment
-    config = with_training(config, epochs=2)
+    config = with_training(config, epochs=6)  # 114 steps: probes at steps 0, 50 and 100
     config.model.arch = "rnn"
     plain = create_run(config, data)
     Trainer(plain, data, record_gradients=False).train()

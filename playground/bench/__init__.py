@@ -8,12 +8,13 @@ from __future__ import annotations
 import torch
 
 from playground.bench.gpt import gpt_benchmark
+from playground.bench.gpu import gpu_benchmark
 from playground.bench.latency import first_model_benchmark, latency_benchmark
 from playground.bench.overhead import overhead_benchmark
 from playground.bench.scaling import scaling_benchmark
 from playground.bench.views import projection_benchmark, recording_benchmark
 
-BENCHMARKS = ("overhead", "gpt", "first-model", "latency", "scaling", "projection", "recording")
+BENCHMARKS = ("overhead", "gpt", "first-model", "latency", "scaling", "projection", "recording", "gpu")
 
 
 def run_benchmarks(
@@ -50,4 +51,7 @@ def run_benchmarks(
         rows += projection_benchmark((200,) if quick else (1000, 3000), repeats=1 if quick else 3)
     if "recording" in only:
         rows += recording_benchmark(1 if quick else 3, quick)
+    if "gpu" in only:  # GPU against CPU; skipped with a note where there is no GPU
+        rows += gpu_benchmark(None if torch.device(device).type == "cpu" else torch.device(device),
+                              repeats=1 if quick else 5, quick=quick)
     return rows

@@ -20,35 +20,41 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
     """The network unrolled over the sentence: the same W_xh, W_hh, W_hy at every step."""
     start = min(max(0, chosen - MAX_DRAWN_STEPS // 2), max(0, len(steps) - MAX_DRAWN_STEPS))
     shown = range(start, min(len(steps), start + MAX_DRAWN_STEPS))
-    fig = go.Figure()
+    shapes: list[dict] = []
+    annotations: list[dict] = []  # collected and set once: Plotly revalidates the list on every add
+    arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2,
+             "arrowcolor": "#444", "text": ""}
     for column, t in enumerate(shown):
         x = column * 1.6
         focus = t == chosen
         boxes = ((0, INPUT_COLOR, f"x<sub>{t + 1}</sub>"), (1.5, HIDDEN_COLOR, f"h<sub>{t + 1}</sub>"),
                  (3, OUTPUT_COLOR, f"y<sub>{t + 1}</sub>"))
         for y, color, label in boxes:
-            fig.add_shape(type="rect", x0=x - 0.42, x1=x + 0.42, y0=y - 0.38, y1=y + 0.38, fillcolor=color,
-                          opacity=1 if focus else 0.45, line={"color": "black" if focus else "white",
-                                                              "width": 3 if focus else 1})
-            fig.add_annotation(x=x, y=y, text=f"<b>{label}</b>", showarrow=False,
-                               font={"color": "white", "size": 13})
-        fig.add_annotation(x=x, y=-0.62, text=steps[t], showarrow=False, font={"size": 13})
-        fig.add_annotation(x=x, y=3.6, text=outputs[t], showarrow=False, font={"size": 11, "color": "#555"})
-        fig.add_annotation(x=x, y=1.5 - 0.38, ax=x, ay=0.38, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowcolor="#444", text="")
-        fig.add_annotation(x=x + 0.2, y=0.75, text="W<sub>xh</sub>", showarrow=False, font={"size": 11})
-        fig.add_annotation(x=x, y=3 - 0.38, ax=x, ay=1.5 + 0.38, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowcolor="#444", text="")
-        fig.add_annotation(x=x + 0.2, y=2.25, text="W<sub>hy</sub>", showarrow=False, font={"size": 11})
+            shapes.append({"type": "rect", "x0": x - 0.42, "x1": x + 0.42, "y0": y - 0.38, "y1": y + 0.38,
+                           "fillcolor": color, "opacity": 1 if focus else 0.45,
+                           "line": {"color": "black" if focus else "white", "width": 3 if focus else 1}})
+            annotations.append({"x": x, "y": y, "text": f"<b>{label}</b>", "showarrow": False,
+                                "font": {"color": "white", "size": 13}})
+        annotations += [
+            {"x": x, "y": -0.62, "text": steps[t], "showarrow": False, "font": {"size": 13}},
+            {"x": x, "y": 3.6, "text": outputs[t], "showarrow": False, "font": {"size": 11, "color": "#555"}},
+            {"x": x, "y": 1.5 - 0.38, "ax": x, "ay": 0.38, **arrow},
+            {"x": x + 0.2, "y": 0.75, "text": "W<sub>xh</sub>", "showarrow": False, "font": {"size": 11}},
+            {"x": x, "y": 3 - 0.38, "ax": x, "ay": 1.5 + 0.38, **arrow},
+            {"x": x + 0.2, "y": 2.25, "text": "W<sub>hy</sub>", "showarrow": False, "font": {"size": 11}},
+        ]
         if column > 0:
-            fig.add_annotation(x=x - 0.42, y=1.5, ax=x - 1.18, ay=1.5, xref="x", yref="y", axref="x",
-                               ayref="y", showarrow=True, arrowhead=2, arrowcolor="#444", text="")
-            fig.add_annotation(x=x - 0.8, y=1.72, text="W<sub>hh</sub>", showarrow=False, font={"size": 11})
+            annotations += [
+                {"x": x - 0.42, "y": 1.5, "ax": x - 1.18, "ay": 1.5, **arrow},
+                {"x": x - 0.8, "y": 1.72, "text": "W<sub>hh</sub>", "showarrow": False, "font": {"size": 11}},
+            ]
     more_left, more_right = start > 0, start + MAX_DRAWN_STEPS < len(steps)
     if more_left:
-        fig.add_annotation(x=-0.95, y=1.5, text="…", showarrow=False, font={"size": 20})
+        annotations.append({"x": -0.95, "y": 1.5, "text": "…", "showarrow": False, "font": {"size": 20}})
     if more_right:
-        fig.add_annotation(x=len(shown) * 1.6 - 0.65, y=1.5, text="…", showarrow=False, font={"size": 20})
+        annotations.append({"x": len(shown) * 1.6 - 0.65, "y": 1.5, "text": "…", "showarrow": False,
+                            "font": {"size": 20}})
+    fig = go.Figure(layout={"shapes": shapes, "annotations": annotations})
     fig.update_layout(
         title=f"The {cell} unrolled over your sentence: one set of weights, used at every step",
         height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10}, plot_bgcolor="rgba(0,0,0,0)",

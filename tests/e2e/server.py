@@ -26,8 +26,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_server(timeout: float = 60.0,
-                 env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def start_server(timeout: float = 60.0, env: dict[str, str] | None = None,
+                 poll: float = 0.3) -> Iterator[tuple[str, subprocess.Popen]]:
     """Serve the app on a free loopback port until the block ends; yields its URL and process.
 
     The server's output goes to a temporary file, so a long run never blocks on a full pipe.
@@ -53,7 +53,7 @@ def start_server(timeout: float = 60.0,
                     log.seek(0)
                     output = log.read().decode(errors="replace")[-3000:]
                     raise RuntimeError(f"streamlit did not start:\n{output}")
-                time.sleep(0.3)
+                time.sleep(poll)
             yield url, process
         finally:
             process.terminate()
