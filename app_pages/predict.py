@@ -30,7 +30,7 @@ SENTIMENT_EXAMPLES = [
 VIEW = [
     text_option("prefix", "predict_prefix", "The start of a sentence", MAX_CHARS),
     text_option("sentence", "predict_sentence", "The sentence", MAX_CHARS),
-    ViewOption("shown", "predict_k", "How many words to show", whole(3, 25)),
+    ViewOption("shown", "predict_k", "How many to show", whole(3, 25)),
     ViewOption("temperature", "predict_temperature", "Temperature", real(0.1, 2.0), float_text),
     ViewOption("top_k", "predict_top_k", "Top-k", whole(1, 50)),
     ViewOption("words", "predict_length", "Tokens to generate", whole(1, lambda run: max_generated(run))),
@@ -64,21 +64,23 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
 
 
 def next_word_view(run: Run) -> None:
-    st.markdown("Type the start of a sentence. The model gives every word in its vocabulary a "
+    unit = "character" if run.vocab.level == "char" else "word"
+    start = "text" if unit == "character" else "sentence"
+    st.markdown(f"Type the start of a {start}. The model gives every {unit} in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
-    text = text_box(run, NEXT_WORD_EXAMPLES, "Start of a sentence", "predict_prefix")
-    k = st.slider("How many words to show", 3, 25, 10, key="predict_k")
+    text = text_box(run, NEXT_WORD_EXAMPLES, f"Start of a {start}", "predict_prefix")
+    k = st.slider(f"How many {unit}s to show", 3, 25, 10, key="predict_k")
     top = top_next_words(run, text, k)
-    if run.config.data.source == "built-in":
+    if run.config.data.source == "built-in" and unit == "word":
         top["word class"] = top["word"].map(word_class)
         st.caption("Colours are the word classes of the built-in language: the model was never told "
                    "them, so if one colour dominates, it discovered the class from context alone.")
-    st.plotly_chart(next_word_bars(top, text))
+    st.plotly_chart(next_word_bars(top, text, unit))
 
     st.subheader("Generate a continuation")
-    st.caption("The model samples one word at a time from its own predictions. Low temperature "
-               "picks the likeliest words; high temperature takes more chances. Top-k keeps only "
-               "the k likeliest words at each step.")
+    st.caption(f"The model samples one {unit} at a time from its own predictions. Low temperature "
+               f"picks the likeliest {unit}s; high temperature takes more chances. Top-k keeps only "
+               f"the k likeliest {unit}s at each step.")
     cols = st.columns(4)
     temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="predict_temperature")
     top_k = cols[1].slider("Top-k", 1, 50, 10, key="predict_top_k")

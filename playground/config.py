@@ -80,9 +80,9 @@ class TrainConfig:
                                "matrices (β2 0.99, as small GPTs use); SGD uses one learning rate.")
     learning_rate: float = spec(0.003, label="Learning rate", lo=1e-6, hi=1e6,
                                 help="Step size of each update.")
-    schedule: str = spec("constant", label="Learning-rate schedule", choices=("constant", "cosine"),
-                         help="Constant, or a linear warm-up over the first 5% of steps, then a cosine "
-                              "decay to a tenth of the learning rate at the last step.")
+    schedule: str = spec("constant", label="LR schedule", choices=("constant", "cosine"),
+                         help="How the learning rate changes: constant, or a linear warm-up over the first "
+                              "5% of steps, then a cosine decay to a tenth of it at the last step.")
     batch_size: int = spec(64, label="Batch size", lo=1, hi=512, help="Examples per update.")
     epochs: int = spec(3, label="Epochs", lo=1, hi=50, help="Passes over the training data.")
     max_steps: int = spec(0, label="Step limit", lo=0, hi=50_000,

@@ -298,6 +298,7 @@ class Trainer:
         correct = torch.zeros((), device=device)
         counted = torch.zeros((), device=device)
         step = filled = 0
+        next_eval = self.eval_every
         try:
             for epoch in range(config.epochs):
                 order = torch.randperm(len(self.data.train), generator=generator)
@@ -331,8 +332,10 @@ class Trainer:
                         if not finite:
                             return self.diverged(good_state)
                         good_state = clone_state(model)
-                        if step % self.eval_every == 0 or step >= self.total_steps or epoch_done:
+                        # Log points need not land on a multiple of eval_every: validate once past it.
+                        if step >= next_eval or step >= self.total_steps or epoch_done:
                             self.validate(step)
+                            next_eval = (step // self.eval_every + 1) * self.eval_every
                         self.report(step)
                     if step >= self.total_steps:
                         break

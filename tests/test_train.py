@@ -145,3 +145,16 @@ def test_a_vocabulary_of_one_word_trains():
     assert len(data.vocab) == 5  # the four special tokens and "cat"
     run = train_run(create_run(config, data), data)
     assert run.status == "finished" and math.isfinite(run.metrics["val_loss"])
+
+
+def test_validation_runs_twice_an_epoch_even_when_log_points_miss_the_half(small_sentiment):
+    config, data = small_sentiment
+    config = with_training(config, epochs=2)
+    trainer = Trainer(create_run(config, data), data, log_every=4, record_gradients=False)
+    assert trainer.eval_every % trainer.log_every  # half an epoch is not a log point
+    run = trainer.train()
+    steps = run.history.query("split == 'validation'")["step"].tolist()
+    per_epoch = trainer.steps_per_epoch
+    assert any(0 < step < per_epoch for step in steps)  # mid-epoch, not only at the epoch's end
+    assert any(per_epoch < step < 2 * per_epoch for step in steps)
+    assert steps == sorted(set(steps)) and steps[-1] == run.steps

@@ -15,9 +15,8 @@ CHOICE_LABELS = {
     "built-in": "Built-in corpus", "upload": "Upload a file", "word": "Words", "char": "Characters",
     "adam": "Adam", "sgd": "SGD (momentum 0.9)", "default": "PyTorch default",
     "orthogonal": "Orthogonal", "identity": "Identity (IRNN)", "sinusoidal": "Sinusoidal",
-    "learned": "Learned", "adamw": "AdamW (weight decay 0.1)", "constant": "Constant",
-    "cosine": "Warm-up, then cosine", "lines": "Lines (one example each)",
-    "stream": "One stream (contiguous blocks)",
+    "learned": "Learned", "adamw": "AdamW", "constant": "Constant", "cosine": "Warm-up + cosine",
+    "lines": "Lines", "stream": "One stream",
 }
 
 

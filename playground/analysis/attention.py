@@ -52,6 +52,7 @@ def trace_attention(run: Run, text: str) -> AttentionView:
         raise ValueError("type at least one word")
     run.model.eval()
     trace = run.model(torch.tensor([ids]), trace=True).trace
+    trace.positions = trace.positions.detach()  # learned positions are a slice of a parameter
     return AttentionView(tokens, ids, trace, truncated, run.task == "next-word")
 
 

@@ -153,19 +153,25 @@ def build_stream(text: str, config: DataConfig, description: str) -> TaskData:
 
 
 def stream_examples(tokens: list[str], level: str, count: int = 6) -> list[str]:
-    """A few prompts from held-out text, each starting at a line or word start."""
-    size = 40 if level == "char" else 8
+    """A few one-line prompts from held-out text (whole lines for characters, 8 words otherwise)."""
     examples = []
     for i in range(count):
         start = len(tokens) * i // count
         if level == "char":
-            newline = next((j + 1 for j in range(start, min(start + 200, len(tokens))) if tokens[j] == "\n"),
-                           start)
-            start = newline
-        piece = join_tokens(tokens[start: start + size], level).strip()
+            piece = first_full_line("".join(tokens[start: start + 2000]))[:40]
+        else:
+            piece = join_tokens(tokens[start: start + 8], level)
         if piece and piece not in examples:
             examples.append(piece)
     return examples
+
+
+def first_full_line(text: str, shortest: int = 12) -> str:
+    """The first complete line of `text` (after its first line break) with at least `shortest` characters."""
+    for line in text.split("\n")[1:-1]:
+        if len(line.strip()) >= shortest:
+            return line.strip()
+    return ""
 
 
 def build_classification(texts: list[str], labels: list[str], config: DataConfig,

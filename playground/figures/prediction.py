@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from playground.figures.colors import RUN_COLORS, class_color
 
 
-def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
+def next_word_bars(top_words: pd.DataFrame, context: str = "", unit: str = "word") -> go.Figure:
     """Horizontal bars of the likeliest next words, likeliest on top, coloured by word class if given."""
     rows = top_words.iloc[::-1]
     fig = go.Figure()
@@ -18,10 +18,10 @@ def next_word_bars(top_words: pd.DataFrame, context: str = "") -> go.Figure:
             x=group["probability"], y=group["word"], orientation="h", name=word_class,
             marker_color=class_color(word_class),
             text=[f"{p:.1%}" for p in group["probability"]], textposition="outside",
-            hovertemplate="next word %{y}<br>probability %{x:.2%}<extra>" + (word_class or "") + "</extra>"))
+            hovertemplate=f"next {unit} %{{y}}<br>probability %{{x:.2%}}<extra>{word_class or ''}</extra>"))
     fig.update_layout(
-        title="Likeliest next words" + (f" after “{shorten(context)}”" if context else ""),
-        xaxis_title="probability", yaxis_title="next word",
+        title=f"Likeliest next {unit}s" + (f" after “{shorten(context)}”" if context else ""),
+        xaxis_title="probability", yaxis_title=f"next {unit}",
         height=max(260, 28 * len(rows) + 110), margin={"t": 50, "b": 40, "r": 40},
         xaxis={"tickformat": ".0%", "range": [0, min(1.0, float(rows["probability"].max()) * 1.25 + 0.02)]})
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(rows["word"]))

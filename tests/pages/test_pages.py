@@ -175,6 +175,7 @@ def test_a_text_uploaded_as_one_stream_trains_a_character_model():
     at.selectbox(key="train_data_next-word_tokenizer").set_value("char").run()
     at.selectbox(key="train_data_next-word_text_layout").set_value("stream").run()
     at.segmented_control(key="train_arch").set_value("transformer").run()
+    at.selectbox(key="train_model_next-word_transformer_positional").set_value("learned").run()
     at.selectbox(key="train_train_next-word_transformer_optimizer").set_value("adamw").run()
     at.selectbox(key="train_train_next-word_transformer_schedule").set_value("cosine").run()
     no_errors(at)
@@ -191,3 +192,6 @@ def test_a_text_uploaded_as_one_stream_trains_a_character_model():
     no_errors(at)
     continuations = [block.value for block in at.code]
     assert len(continuations) == 3 and all(len(c) > 100 for c in continuations)
+    for page in ("attention", "encoding", "embeddings", "gradients"):  # learned positions, no <bos>
+        at = open_page(at, page)
+        no_errors(at)
