@@ -7,9 +7,12 @@ import torch
 
 from playground.analysis.attention import trace_attention
 from playground.analysis.prediction import context_ids, generate, top_next_words
+from playground.analysis.recurrence import step_inputs as recurrence_steps
 from playground.config import DataConfig, default_config
 from playground.data.datasets import build_stream, stream_parts, stream_set
 from playground.data.tokenizer import BOS_ID, UNK_ID
+from playground.io import load_run, save_run
+from playground.text import token_label
 from playground.train import (
     FINAL_LEARNING_RATE,
     WEIGHT_DECAY,
@@ -17,6 +20,7 @@ from playground.train import (
     create_run,
     learning_rate_factor,
     make_optimizer,
+    train_run,
 )
 from tests.conftest import with_training
 
@@ -103,3 +107,14 @@ def test_adamw_decays_weight_matrices_not_biases_or_norms():
     assert any(names[id(p)].endswith("bias") for p in kept["params"])
     assert len(decayed["params"]) + len(kept["params"]) == len(list(run.model.parameters()))
     assert optimizer.defaults["betas"] == (0.9, 0.99)
+
+
+def test_whitespace_tokens_are_drawn_visibly_and_a_saved_stream_run_still_reads_no_bos():
+    shown = [token_label(t) for t in (" ", "\n", "\t", "a", "\u200b", "<eos>")]
+    assert shown == ["␣", "↵", "⇥", "a", "U+200B", "<eos>"]
+    config = default_config("next-word", "lstm")
+    config.data.tokenizer, config.data.text_layout, config.train.max_steps = "char", "stream", 3
+    data = build_stream(VERSE, config.data, "verse")
+    loaded = load_run(save_run(train_run(create_run(config, data), data)))
+    assert not loaded.reads_bos and loaded.config.train.schedule == "constant"
+    assert recurrence_steps(loaded, "Thou art", 10)[0][:2] == ["T", "h"]

@@ -12,6 +12,7 @@ from torch.nn import functional as F
 from playground.data.language import word_class
 from playground.data.sentiment import sentiment_word_class
 from playground.data.tokenizer import SPECIAL_TOKENS, tokenize
+from playground.text import token_label
 from playground.train import Run
 
 MAX_SENTENCE_TOKENS = 40
@@ -36,7 +37,8 @@ def encode_sentence(run: Run, text: str) -> EncodedSentence:
     one_hot = F.one_hot(index, len(run.vocab)).numpy().astype(np.uint8)  # (T, V), also for T = 0
     with torch.no_grad():
         embeddings = run.model.embedding.weight[index].numpy().copy()  # (T, E)
-    return EncodedSentence(tokens, ids, [t in run.vocab for t in tokens], one_hot, embeddings)
+    labels = [token_label(t) for t in tokens]  # spaces and line breaks drawn as ␣ and ↵
+    return EncodedSentence(labels, ids, [t in run.vocab for t in tokens], one_hot, embeddings)
 
 
 def cosine_similarities(vectors: np.ndarray) -> np.ndarray:
@@ -112,7 +114,7 @@ def embedding_rows(run: Run, words: list[tuple[int, str]], weights: np.ndarray |
 def describe_words(run: Run, words: list[tuple[int, str]], coordinates: np.ndarray) -> pd.DataFrame:
     """One row per word: index, word, class, count and its coordinates x, y (and z)."""
     tokens = [t for _, t in words]
-    frame = pd.DataFrame({"index": [i for i, _ in words], "word": tokens,
+    frame = pd.DataFrame({"index": [i for i, _ in words], "word": [token_label(t) for t in tokens],
                           "class": word_classes(run, tokens),
                           "count": [run.vocab.counts.get(t, 0) for t in tokens]})
     for d in range(coordinates.shape[1]):
@@ -139,7 +141,8 @@ def nearest_neighbours(run: Run, word: str, k: int = 10, weights: np.ndarray | N
     similarity[run.vocab.index[word]] = float("-inf")
     k = min(k, len(run.vocab) - len(SPECIAL_TOKENS) - 1)
     values, indices = similarity.topk(max(k, 0))
-    return pd.DataFrame({"rank": range(1, len(values) + 1), "word": run.vocab.decode(indices.tolist()),
+    neighbours = [token_label(t) for t in run.vocab.decode(indices.tolist())]
+    return pd.DataFrame({"rank": range(1, len(values) + 1), "word": neighbours,
                          "cosine similarity": values.tolist()})
 
 
@@ -166,7 +169,8 @@ def snapshot_frames(run: Run, limit: int | None = None) -> pd.DataFrame:
     frames = []
     for s, snapshot in enumerate(run.snapshots):
         block = coordinates[s * len(tokens):(s + 1) * len(tokens)]
-        frames.append(pd.DataFrame({"epoch": snapshot.epoch, "step": snapshot.step, "word": tokens,
+        frames.append(pd.DataFrame({"epoch": snapshot.epoch, "step": snapshot.step,
+                                    "word": [token_label(t) for t in tokens],
                                     "class": classes, "x": block[:, 0], "y": block[:, 1]}))
     return pd.concat(frames, ignore_index=True)
 

@@ -25,8 +25,8 @@ def sentence_loss(run: Run, text: str, loss: str = "last",
     """
     steps, ids, _ = step_inputs(run, text)
     if run.task == "next-word":
-        if len(ids) < 2:
-            raise ValueError("type at least one word")
+        if len(ids) < 2:  # a model that reads no <bos> needs two tokens for one prediction
+            raise ValueError("type at least one word" if run.reads_bos else "type at least two tokens")
         inputs, targets, steps = ids[:-1], torch.tensor(ids[1:]), steps[:-1]
     else:
         if not ids:
