@@ -196,7 +196,7 @@ def step_loss(model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor,
         return loss, correct, counted.sum()
     loss = F.cross_entropy(logits, targets)
     correct = (logits.argmax(-1) == targets).sum()
-    return loss, correct, torch.tensor(targets.numel(), device=targets.device)
+    return loss, correct, torch.full((), targets.numel(), device=targets.device)  # no host-to-device copy
 
 
 @torch.no_grad()
@@ -234,8 +234,13 @@ def make_optimizer(model: SequenceModel, config: TrainConfig) -> torch.optim.Opt
         vectors = [p for p in model.parameters() if p.dim() < 2]
         groups = [{"params": matrices, "weight_decay": WEIGHT_DECAY},
                   {"params": vectors, "weight_decay": 0.0}]
-        return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(0.9, 0.99))
-    return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(0.9, 0.99), **fused(model))
+    return torch.optim.Adam(model.parameters(), lr=config.learning_rate, **fused(model))
+
+
+def fused(model: SequenceModel) -> dict[str, bool]:
+    """Fused Adam(W) where PyTorch has the kernels (CPU, CUDA): one call updates every weight."""
+    return {"fused": True} if {p.device.type for p in model.parameters()} <= {"cpu", "cuda"} else {}
 
 
 def learning_rate_factor(step: int, total_steps: int, schedule: str) -> float:

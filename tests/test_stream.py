@@ -118,3 +118,30 @@ def test_whitespace_tokens_are_drawn_visibly_and_a_saved_stream_run_still_reads_
     loaded = load_run(save_run(train_run(create_run(config, data), data)))
     assert not loaded.reads_bos and loaded.config.train.schedule == "constant"
     assert recurrence_steps(loaded, "Thou art", 10)[0][:2] == ["T", "h"]
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_the_fused_optimizers_update_as_pytorchs_reference_loop_does(name):
+    config = default_config("next-word", "transformer")
+    config.train.optimizer = name
+    data = build_stream(VERSE, DataConfig(tokenizer="char", max_length=16), "verse")
+    inputs, _, targets = data.train.batch(torch.arange(8))
+    losses = {}
+    for fused_kernels in (True, False):
+        run = create_run(config, data)  # seeded: the same start both times
+        optimizer = make_optimizer(run.model, config.train)
+        assert optimizer.defaults.get("fused") is True
+        if not fused_kernels:  # PyTorch's per-tensor reference implementation, same settings
+            settings = optimizer.defaults
+            groups = [{"params": g["params"], "weight_decay": g["weight_decay"]}
+                      for g in optimizer.param_groups]
+            optimizer = type(optimizer)(groups, lr=settings["lr"], betas=settings["betas"], foreach=False)
+            assert not optimizer.defaults["fused"]
+        for _ in range(20):
+            logits = run.model(inputs).logits.reshape(-1, len(data.vocab))
+            loss = torch.nn.functional.cross_entropy(logits, targets.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        losses[fused_kernels] = loss.item()
+    assert losses[True] == pytest.approx(losses[False], rel=1e-5)

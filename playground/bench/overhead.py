@@ -20,7 +20,7 @@ from playground.data.datasets import TaskData, next_word_set
 from playground.data.language import language_texts
 from playground.data.tokenizer import Vocabulary
 from playground.models import build_model
-from playground.train import Trainer, create_run
+from playground.train import Trainer, create_run, make_optimizer
 
 BLOCK, BATCH = 64, 32
 
@@ -75,7 +75,7 @@ def bare_ms(config, data, device) -> float:
     model = build_model(
         config.model, len(data.vocab), data.num_outputs, "next-word", max_length=config.data.max_length
     ).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.train.learning_rate)
+    optimizer = make_optimizer(model, config.train)  # the Trainer's own, so only the loop differs
     inputs_all, _, targets_all = data.train.batch(torch.arange(len(data.train)))
     steps = config.train.max_steps
     started = time.perf_counter()
