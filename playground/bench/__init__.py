@@ -28,8 +28,8 @@ def run_benchmarks(
     if "overhead" in only:
         rows += overhead_benchmark(
             data,
-            steps=8 if quick else 60,
-            repeats=1 if quick else 3,
+            steps=8 if quick else 300,
+            repeats=1 if quick else 4,
             device=device,
             archs=("lstm",) if quick else ("lstm", "rnn", "transformer"),
         )
