@@ -6,7 +6,7 @@ import streamlit as st
 
 from playground.device import describe_device
 from ui.links import remember_opening_link
-from ui.state import active_run, device, restore_kept_widgets, runs, settle_runs
+from ui.state import active_run, device, restore_kept_widgets, runs, settle_runs, warm_up_in_background
 
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
@@ -50,3 +50,4 @@ with st.sidebar:
         st.caption("No model yet: train one on Home or Train.")
 
 page.run()
+warm_up_in_background()  # after the page is drawn, so the first view never waits for it

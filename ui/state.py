@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import threading
 
@@ -72,6 +73,19 @@ def active_run() -> Run | None:
 def device() -> torch.device:
     """The device for training, the same for every user: PLAYGROUND_DEVICE, else the fastest."""
     return pick_device(os.environ.get("PLAYGROUND_DEVICE", "auto"))
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background() -> threading.Thread:
+    """Once per server: import what the first training needs while the learner reads the page.
+
+    PyTorch imports its compiler stack (torch._dynamo, about 1 s) the first time any optimizer is
+    made; without this, the first click on Train pays for it.
+    """
+    thread = threading.Thread(target=importlib.import_module, args=("torch._dynamo",),
+                              name="playground-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,9 +1,11 @@
 """A shared server: sessions are kept apart, trainings are capped, and so are steps."""
 
+import sys
+
 from playground.train import Trainer, create_run
 from tests.conftest import with_training
 from tests.pages.test_pages import app, open_page, tiny_training
-from ui.state import training_slots
+from ui.state import training_slots, warm_up_in_background
 
 
 def test_two_sessions_never_see_each_others_runs():
@@ -36,3 +38,12 @@ def test_the_server_caps_steps(small_sentiment, monkeypatch):
     run = create_run(with_training(config, epochs=5), data)
     Trainer(run, data).train()
     assert run.steps == 7 and run.status == "finished"
+
+
+def test_the_server_warms_up_the_first_trainings_imports_once_in_the_background():
+    app()  # the entrypoint starts it after drawing the first page
+    thread = warm_up_in_background()
+    assert thread.daemon and thread.name == "playground-warm-up"
+    thread.join(60)
+    assert not thread.is_alive() and "torch._dynamo" in sys.modules
+    assert warm_up_in_background() is thread  # once per server, not per session or rerun
