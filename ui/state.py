@@ -18,6 +18,7 @@ from playground.device import pick_device
 from playground.train import Run
 
 MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
+WARM_UP_DELAY_S = 2.0
 MAX_TRAININGS = int(os.environ.get("PLAYGROUND_MAX_TRAININGS", 2))  # at once, on the whole server
 
 
@@ -80,10 +81,11 @@ def warm_up_in_background() -> threading.Thread:
     """Once per server: import what the first training needs while the learner reads the page.
 
     PyTorch imports its compiler stack (torch._dynamo, about 1 s) the first time any optimizer is
-    made; without this, the first click on Train pays for it.
+    made; without this, the first click on Train pays for it. It starts a moment after the first
+    page, because an import holds the interpreter and would slow that page's drawing.
     """
-    thread = threading.Thread(target=importlib.import_module, args=("torch._dynamo",),
-                              name="playground-warm-up", daemon=True)
+    thread = threading.Timer(WARM_UP_DELAY_S, importlib.import_module, args=("torch._dynamo",))
+    thread.name, thread.daemon = "playground-warm-up", True
     thread.start()
     return thread
 
