@@ -27,20 +27,22 @@ SENTIMENT_EXAMPLES = [
     "the hotel was lovely even though the room was small",
     "i did not enjoy the concert",
 ]
+
+
+def max_generated(run: Run) -> int:
+    """How many tokens one continuation may have: a sentence of words, or a few lines of characters."""
+    return 400 if run.vocab.level == "char" else 40
+
+
 VIEW = [
     text_option("prefix", "predict_prefix", "The start of a sentence", MAX_CHARS),
     text_option("sentence", "predict_sentence", "The sentence", MAX_CHARS),
     ViewOption("shown", "predict_k", "How many to show", whole(3, 25)),
     ViewOption("temperature", "predict_temperature", "Temperature", real(0.1, 2.0), float_text),
     ViewOption("top_k", "predict_top_k", "Top-k", whole(1, 50)),
-    ViewOption("words", "predict_length", "Tokens to generate", whole(1, lambda run: max_generated(run))),
+    ViewOption("words", "predict_length", "Tokens to generate", whole(1, max_generated)),
     ViewOption("sample_seed", "predict_seed", "Sampling seed", whole(0, 2**31 - 1)),
 ]
-
-
-def max_generated(run: Run) -> int:
-    """How many tokens one continuation may have: a sentence of words, or a few lines of characters."""
-    return 400 if run.vocab.level == "char" else 40
 
 
 def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:

@@ -39,6 +39,7 @@ class Upload:
     texts: list[str]
     labels: list[str] | None
     text: str = ""  # the whole decoded .txt, newlines kept, for the one-stream layout
+    stream_description: str = ""
 
 
 def read_upload(task: str) -> Upload | None:
@@ -54,8 +55,9 @@ def read_upload(task: str) -> Upload | None:
         if kind == "txt":
             decoded = decode_upload(file.getvalue(), file.name)
             lines, notes = text_lines(decoded.text, file.name), decoded.notes
+            stream = f"upload {file.name} as one stream, {len(decoded.text):,} characters"
             upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None,
-                            decoded.text)
+                            decoded.text, stream)
         else:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
@@ -83,9 +85,7 @@ def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
     cached = st.session_state.get("train_upload_data")
     if cached is None or cached[0] != key:
         if upload.labels is None and config.data.text_layout == "stream":
-            size = f"{len(upload.text):,} characters"
-            data = build_stream(upload.text, config.data, f"{upload.description.split(',')[0]} as one "
-                                                          f"stream, {size}")
+            data = build_stream(upload.text, config.data, upload.stream_description)
         elif upload.labels is None:
             data = build_next_word(upload.texts, config.data, upload.description)
         else:
