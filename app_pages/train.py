@@ -19,6 +19,7 @@ from playground.config import (
 )
 from playground.data.datasets import TaskData, build_classification, build_next_word, build_stream
 from playground.data.uploads import UploadError, decode_upload, labelled_texts, read_table, text_lines
+from playground.figures.training import training_curve
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
@@ -188,6 +189,10 @@ with results:
         st.caption(f"Curves of the active run, {run.name}. Change the active run in the sidebar.")
         show_outcome(run)
         draw_curves(run, st.empty(), st.empty())
+        if run.config.train.schedule != "constant" and not run.history.empty:
+            steps = run.history.query("split == 'train'")
+            st.plotly_chart(training_curve(steps, "learning_rate", title="Learning rate of each update"),
+                            key="train_learning_rate")
     else:
         st.info("Set up a model on the left and press **Train**. The loss and accuracy curves appear "
                 "here while it trains; the dashed line is what a model that ignores its input scores.")

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from playground.figures.colors import RUN_COLORS
 
 SPLIT_COLORS = {"train": "#4C78A8", "validation": "#F58518"}
-METRIC_LABELS = {"loss": "Cross-entropy loss", "accuracy": "Accuracy"}
+METRIC_LABELS = {"loss": "Cross-entropy loss", "accuracy": "Accuracy", "learning_rate": "Learning rate"}
 
 
 def training_curve(history: pd.DataFrame, metric: str = "loss",
@@ -32,6 +32,8 @@ def training_curve(history: pd.DataFrame, metric: str = "loss",
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
     if metric == "accuracy":
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    if metric == "learning_rate":
+        fig.update_yaxes(tickformat="~g", rangemode="tozero")  # 0.001, not Plotly's SI "1m"
     return fig
 
 

@@ -185,6 +185,8 @@ def test_a_text_uploaded_as_one_stream_trains_a_character_model():
     run = at.session_state["runs"][-1]
     assert run.status == "finished" and not run.reads_bos
     assert run.config.train.optimizer == "adamw" and run.config.train.schedule == "cosine"
+    rates = at.get("plotly_chart")[-1].proto.spec  # the schedule, drawn under the curves
+    assert "Learning rate of each update" in rates
     at = open_page(at, "predict")
     no_errors(at)
     assert at.slider(key="predict_length").label == "Characters"
