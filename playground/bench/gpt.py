@@ -60,7 +60,7 @@ class ReferenceGPT(nn.Module):
     """nanoGPT's GPT: token and position embeddings, blocks, final norm, head tied to the embedding."""
 
     def __init__(self, vocab_size: int, block: int = BLOCK, layers: int = LAYERS, heads: int = HEADS,
-                 width: int = WIDTH):
+                 width: int = WIDTH, init: str = "gpt2"):
         super().__init__()
         self.wte = nn.Embedding(vocab_size, width)
         self.wpe = nn.Embedding(block, width)
@@ -68,6 +68,10 @@ class ReferenceGPT(nn.Module):
         self.ln_f = nn.LayerNorm(width, bias=False)
         self.lm_head = nn.Linear(width, vocab_size, bias=False)
         self.wte.weight = self.lm_head.weight
+        if init == "pytorch":  # an ablation: PyTorch's own init for linear layers, embeddings as below
+            nn.init.normal_(self.wte.weight, std=0.02)
+            nn.init.normal_(self.wpe.weight, std=0.02)
+            return
         for module in self.modules():
             if isinstance(module, nn.Linear | nn.Embedding):
                 nn.init.normal_(module.weight, std=0.02)
@@ -93,14 +97,15 @@ def reference_learning_rate(step: int, total: int) -> float:
 class ReferenceTraining:
     """nanoGPT's training loop, advanced a few iterations at a time and timed on its own."""
 
-    def __init__(self, text: str, total: int, seed: int, device: torch.device):
+    def __init__(self, text: str, total: int, seed: int, device: torch.device, init: str = "gpt2",
+                 sampling: str = "random"):
         chars = sorted(set(text))  # nanoGPT's vocabulary: every character of the whole text
         self.index = {c: i for i, c in enumerate(chars)}
         ids = torch.tensor([self.index[c] for c in text], dtype=torch.long)
         split = int(len(ids) * 0.9)
         self.train_ids, self.val_ids = ids[:split], ids[split:]
         torch.manual_seed(seed)
-        self.model = ReferenceGPT(len(chars)).to(device)
+        self.model = ReferenceGPT(len(chars), init=init).to(device)
         decay = [p for p in self.model.parameters() if p.dim() >= 2]
         no_decay = [p for p in self.model.parameters() if p.dim() < 2]
         self.optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
@@ -108,15 +113,28 @@ class ReferenceTraining:
                                            lr=LEARNING_RATE, betas=(0.9, 0.99))
         self.generator = torch.Generator().manual_seed(seed)
         self.device, self.total, self.step, self.seconds = device, total, 0, 0.0
+        self.sampling = sampling  # "random" windows (nanoGPT), or "epochs" of blocks (an ablation)
+        self.blocks = stream_set(self.train_ids, BLOCK)
+        self.order: list[int] = []
+
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch: random windows, or the next blocks of a shuffled epoch."""
+        if self.sampling == "epochs":
+            if len(self.order) < BATCH:
+                self.order += torch.randperm(len(self.blocks), generator=self.generator).tolist()
+            rows, self.order = self.order[:BATCH], self.order[BATCH:]
+            return self.blocks.inputs[rows], self.blocks.targets[rows]
+        starts = torch.randint(len(self.train_ids) - BLOCK, (BATCH,), generator=self.generator).tolist()
+        x = torch.stack([self.train_ids[i: i + BLOCK] for i in starts])
+        y = torch.stack([self.train_ids[i + 1: i + 1 + BLOCK] for i in starts])
+        return x, y
 
     def advance(self, until: int) -> None:
         """Train up to iteration `until`, adding the time taken to `seconds`."""
         started = time.perf_counter()
         self.model.train()
         while self.step < until:
-            starts = torch.randint(len(self.train_ids) - BLOCK, (BATCH,), generator=self.generator)
-            x = torch.stack([self.train_ids[i: i + BLOCK] for i in starts.tolist()]).to(self.device)
-            y = torch.stack([self.train_ids[i + 1: i + 1 + BLOCK] for i in starts.tolist()]).to(self.device)
+            x, y = (t.to(self.device) for t in self.batch())
             for group in self.optimizer.param_groups:
                 group["lr"] = reference_learning_rate(self.step, self.total)
             logits = self.model(x)
