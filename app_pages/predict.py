@@ -66,14 +66,14 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
 
 
 def next_word_view(run: Run) -> None:
-    unit = "character" if run.vocab.level == "char" else "word"
-    start = "text" if unit == "character" else "sentence"
+    characters = run.vocab.level == "char"
+    unit, start = ("character", "text") if characters else ("word", "sentence")
     st.markdown(f"Type the start of a {start}. The model gives every {unit} in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
     text = text_box(run, NEXT_WORD_EXAMPLES, f"Start of a {start}", "predict_prefix")
     k = st.slider(f"How many {unit}s to show", 3, 25, 10, key="predict_k")
     top = top_next_words(run, text, k)
-    if run.config.data.source == "built-in" and unit == "word":
+    if run.config.data.source == "built-in" and not characters:
         top["word class"] = top["word"].map(word_class)
         st.caption("Colours are the word classes of the built-in language: the model was never told "
                    "them, so if one colour dominates, it discovered the class from context alone.")
@@ -86,11 +86,10 @@ def next_word_view(run: Run) -> None:
     cols = st.columns(4)
     temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="predict_temperature")
     top_k = cols[1].slider("Top-k", 1, 50, 10, key="predict_top_k")
-    characters = run.vocab.level == "char"
     most = max_generated(run)
     if st.session_state.get("predict_length", 0) > most:  # kept from a character model
         st.session_state["predict_length"] = most
-    length = cols[2].slider("Characters" if characters else "Words", 1, most, 200 if characters else 12,
+    length = cols[2].slider(f"{unit.capitalize()}s", 1, most, 200 if characters else 12,
                             key="predict_length")
     seed = cols[3].number_input("Seed", 0, 2**31 - 1, 0, key="predict_seed")
     if st.button("Generate three continuations", icon=":material/auto_awesome:", key="predict_generate"):

@@ -283,6 +283,7 @@ class Trainer:
         self.probe_batch = data.validation.batch(probe)
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
         self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
+        self.learning_rate = train.learning_rate  # of the latest update, logged with each interval
 
     def train(self) -> Run:
         """Run the loop; stop cleanly on a non-finite loss or gradient, keeping the last good weights."""
@@ -291,7 +292,6 @@ class Trainer:
         model.train()
         optimizer = make_optimizer(model, config)
         scheduled = config.schedule != "constant"
-        self.learning_rate = config.learning_rate  # of the latest update, logged with each interval
         generator = torch.Generator().manual_seed(config.seed)
         run.settled.clear()
         run.status, run.device, run.total_steps = "training", describe_device(device), self.total_steps
