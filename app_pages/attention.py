@@ -18,6 +18,7 @@ from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data
 from ui.training import train_live
+from ui.widgets import selectbox, slider
 
 DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy",
                      "sentiment": "the film was not good but the music was great"}
@@ -78,9 +79,9 @@ st.plotly_chart(side_by_side([embedded, positions, embedded + positions],
 
 st.subheader("2 · Query, key and value")
 cols = st.columns(2)
-layer = cols[0].selectbox("Layer", range(view.num_layers), format_func=lambda i: f"layer {i + 1}",
+layer = selectbox(cols[0], "Layer", range(view.num_layers), format_func=lambda i: f"layer {i + 1}",
                           key="attention_layer")
-head = cols[1].selectbox("Head", range(view.num_heads), format_func=lambda i: f"head {i + 1}",
+head = selectbox(cols[1], "Head", range(view.num_heads), format_func=lambda i: f"head {i + 1}",
                          key="attention_head")
 steps = attention_steps(view, layer, head)
 st.markdown(f"Three linear layers turn each word's vector ({model.embedding_dim} numbers) into a query, a "
@@ -119,9 +120,7 @@ st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
 st.markdown("Each word's output is a weighted average of the values of the words it attends to: the "
             "row of weights above says how much of each.")
-if st.session_state.get("attention_word", 0) >= len(view.steps):
-    del st.session_state["attention_word"]  # a shorter sentence than the shared one
-word = st.selectbox("Show the mix for", range(len(view.steps)), index=len(view.steps) - 1,
+word = selectbox(st, "Show the mix for", range(len(view.steps)), index=len(view.steps) - 1,
                     format_func=lambda i: f"{i + 1} {view.steps[i]}", key="attention_word")
 mix = pd.DataFrame({"key word": [f"{i + 1} {w}" for i, w in enumerate(view.steps)],
                     "weight": steps.weights[word]})
@@ -136,8 +135,9 @@ right.plotly_chart(side_by_side([steps.values, steps.output],
 st.subheader("All heads and layers")
 weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)
 st.plotly_chart(all_heads_figure(weights, view.steps), key="attention_all")
-threshold = st.slider("Draw lines for weights of at least", 0.05, 0.9, 0.15, 0.05, key="attention_threshold")
-view_layer = st.selectbox("Head view of", range(view.num_layers), format_func=lambda i: f"layer {i + 1}",
+threshold = slider(st, "Draw lines for weights of at least", 0.05, 0.9, 0.15, key="attention_threshold",
+                   step=0.05)
+view_layer = selectbox(st, "Head view of", range(view.num_layers), format_func=lambda i: f"layer {i + 1}",
                           key="attention_view_layer")
 st.plotly_chart(head_view(weights[view_layer], view.steps, threshold), key="attention_head_view")
 

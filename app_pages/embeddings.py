@@ -20,6 +20,7 @@ from playground.text import escape_markdown
 from ui.links import linked_run, share_view
 from ui.sentences import limited_text_input
 from ui.state import cached_projection, runs
+from ui.widgets import selectbox, slider
 
 MAX_WORDS = {"pca": 3000, "tsne": 1500}
 ANIMATION_WORDS = 600
@@ -27,7 +28,7 @@ VIEW = [
     ViewOption("projection", "embeddings_method", "Projection", one_of(["pca", "tsne"])),
     ViewOption("dims", "embeddings_dims", "Dimensions", one_of([2, 3])),
     *(ViewOption(f"{method}_words", f"embeddings_count_{method}", "Words",
-                 whole(10, lambda run, most=most: max(10, min(len(run.vocab), most))))
+                 whole(10, lambda run, most=most: max(10, min(len(vocabulary_words(run)), most))))
       for method, most in MAX_WORDS.items()),
     text_option("find", "embeddings_search", "Find a word", 60),
     ViewOption("neighbours", "embeddings_k", "Neighbours", whole(1, 50)),
@@ -57,8 +58,8 @@ method = cols[0].segmented_control("Projection", ["pca", "tsne"], default="pca",
 dims = cols[1].segmented_control("Dimensions", [2, 3], default=2, required=True,
                                  format_func=lambda d: f"{d}D", key="embeddings_dims")
 most = min(len(all_words), MAX_WORDS[method])
-count = most if most <= 20 else cols[2].slider(
-    "Words (most frequent first)", 10, most, min(most, 500), key=f"embeddings_count_{method}",
+count = most if most <= 20 else slider(
+    cols[2], "Words (most frequent first)", 10, most, min(most, 500), key=f"embeddings_count_{method}",
     help="t-SNE takes a few seconds for a thousand words.")
 words = all_words[:count]
 coordinates = cached_projection(embedding_rows(run, words), method, dims)
@@ -114,9 +115,14 @@ else:
     st.plotly_chart(learning_animation(snapshot_frames(run, min(count, ANIMATION_WORDS))))
 
 st.subheader("Compare")
-options = {"start": "this run at initialisation (epoch 0)"} | {
+start = {"start": "this run at initialisation (epoch 0)"} if run.snapshots else {}
+options = start | {
     r.id: r.name for r in runs() if r.id != run.id and r.vocab.level == run.vocab.level}
-choice = st.selectbox("Compare this run with", list(options), format_func=options.get,
+if not options:
+    st.info("There is nothing to compare with: this run has no snapshot from its start (it was loaded "
+            "from an older model file), and no other run reads the same kind of tokens. Train another run.")
+    st.stop()
+choice = selectbox(st, "Compare this run with", list(options), format_func=options.get,
                       key="embeddings_compare")
 if choice == "start":
     other_name, shared = "at initialisation", words

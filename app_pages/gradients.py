@@ -20,6 +20,7 @@ from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
 from ui.training import train_live
+from ui.widgets import multiselect, selectbox
 
 DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy today",
                      "sentiment": "the film was not good but the music was great"}
@@ -54,7 +55,7 @@ st.subheader("1 · Gradient through time, on your sentence")
 run = linked_run("gradients", VIEW)
 share_view(run, VIEW)
 candidates = {r.id: r for r in runs() if r.task == run.task and r.vocab.level == run.vocab.level}
-chosen = st.multiselect("Runs to compare (same task)", list(candidates), default=[run.id],
+chosen = multiselect(st, "Runs to compare (same task)", list(candidates), default=[run.id],
                         format_func=lambda i: candidates[i].name, key="gradients_runs")
 text = sentence_box(run, DEFAULT_SENTENCES, "gradients_text")
 left, right = st.columns(2)
@@ -64,8 +65,8 @@ if run.task == "next-word":
                            horizontal=True)
 else:
     options = [None, *range(len(run.class_names))]
-    target_class = left.selectbox(
-        "Loss against the label", options, key="gradients_target",
+    target_class = selectbox(
+        left, "Loss against the label", options, key="gradients_target",
         format_func=lambda c: "the class the model predicts" if c is None else f"“{run.class_names[c]}”",
         help="A classifier has one loss, at the end of the sentence. Against the class it already "
              "predicts the loss is small, and so are the gradients; against the other class they are "

@@ -10,6 +10,7 @@ from playground.text import escape_markdown
 from playground.train import Run
 from ui.links import linked_run, share_view
 from ui.sentences import flag_unknown, has_chosen_examples, limited_text_input
+from ui.widgets import slider
 
 MAX_CHARS = 500
 NEXT_WORD_EXAMPLES = [
@@ -87,9 +88,7 @@ def next_word_view(run: Run) -> None:
     temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="predict_temperature")
     top_k = cols[1].slider("Top-k", 1, 50, 10, key="predict_top_k")
     most = max_generated(run)
-    if st.session_state.get("predict_length", 0) > most:  # kept from a character model
-        st.session_state["predict_length"] = most
-    length = cols[2].slider(f"{unit.capitalize()}s", 1, most, 200 if characters else 12,
+    length = slider(cols[2], f"{unit.capitalize()}s", 1, most, min(most, 200 if characters else 12),
                             key="predict_length")
     seed = cols[3].number_input("Seed", 0, 2**31 - 1, 0, key="predict_seed")
     if st.button("Generate three continuations", icon=":material/auto_awesome:", key="predict_generate"):

@@ -44,6 +44,7 @@ from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
 from ui.training import train_live
+from ui.widgets import multiselect
 
 DEFAULT_SENTENCES = {"next-word": "the dogs near the cat are happy today",
                      "sentiment": "the film was not good but the music was great"}
@@ -201,7 +202,7 @@ for tab, (name, (values, signed, zmax)) in zip(tabs, states.items(), strict=True
     tab.plotly_chart(figure, key=f"recurrence_heatmap_{name}")
 st.caption("Units are ordered so that units with similar time courses sit together (hierarchical "
            "clustering by correlation). Hover a cell to see the word and value.")
-picked = st.multiselect("Units to plot", list(range(hidden.shape[0])), key="recurrence_units",
+picked = multiselect(st, "Units to plot", list(range(hidden.shape[0])), key="recurrence_units",
                         default=[int(u) for u in order[:3]], max_selections=8)
 if picked:
     st.plotly_chart(unit_lines(hidden, view.steps, picked, "Chosen hidden units, step by step"),

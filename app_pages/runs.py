@@ -6,6 +6,7 @@ import streamlit as st
 from playground.figures.training import runs_comparison
 from playground.io import ModelFileError, load_run, save_run
 from ui.state import MAX_RUNS, active_run, add_run, runs
+from ui.widgets import multiselect
 
 
 def config_differences(chosen: list) -> pd.DataFrame:
@@ -43,7 +44,7 @@ if not kept:
 
 st.subheader("This session's runs")
 names = {run.id: run.name for run in kept}
-chosen_ids = st.multiselect("Runs to compare", list(names), default=[r.id for r in kept[-3:]],
+chosen_ids = multiselect(st, "Runs to compare", list(names), default=[r.id for r in kept[-3:]],
                             format_func=names.get, key="runs_chosen")
 chosen = [run for run in kept if run.id in chosen_ids]
 st.dataframe(pd.DataFrame([r.summary() for r in reversed(kept)]), hide_index=True, column_config={

@@ -12,14 +12,15 @@ from safetensors.torch import save as save_tensors
 
 from playground.config import ExperimentConfig
 from playground.data.tokenizer import SPECIAL_TOKENS, Vocabulary
+from playground.file_header import FORMAT, ModelFileHeader, parse_header
 from playground.models import build_model
-from playground.train import MAX_PARAMETERS, Run
+from playground.train import MAX_PARAMETERS, EmbeddingSnapshot, GradientProbe, Run
 
-FORMAT = "sequence-playground/1"
 MAX_FILE_BYTES = 64 * 2**20
 MAX_HEADER_BYTES = 4 * 2**20
-MAX_CLASSES = 50
+MAX_VOCABULARY = 20_000
 DTYPES = {"F32": torch.float32}
+SNAPSHOT_PREFIX, PROBE_PREFIX = "__snapshot__.", "__probe__."  # tensors besides the model's weights
 
 
 class ModelFileError(ValueError):
@@ -27,14 +28,22 @@ class ModelFileError(ValueError):
 
 
 def save_run(run: Run) -> bytes:
-    """The run as a .safetensors file: weights, plus everything needed to rebuild and use it."""
+    """The run as a .safetensors file: weights, embedding snapshots and gradient probes, plus
+    everything needed to rebuild, use and restore it in the JSON header."""
     header = {
         "format": FORMAT, "config": run.config.to_dict(), "vocabulary": run.vocab.to_dict(),
         "class_names": run.class_names, "data_description": run.data_description,
         "baseline": run.baseline, "metrics": run.metrics, "examples": run.examples,
-        "history": run.history_rows, "steps": run.steps, "seconds": run.seconds, "device": run.device,
+        "history": run.history_rows, "steps": run.steps, "total_steps": run.total_steps,
+        "seconds": run.seconds, "device": run.device, "status": run.status, "message": run.message,
+        "snapshots": [{"epoch": s.epoch, "step": s.step} for s in run.snapshots],
+        "probes": [{"step": p.step, "parameter_norms": p.parameter_norms} for p in run.gradient_probes],
     }
     tensors = {name: value.detach().to("cpu").contiguous() for name, value in run.model.state_dict().items()}
+    for i, snapshot in enumerate(run.snapshots):
+        tensors[f"{SNAPSHOT_PREFIX}{i}"] = snapshot.weights.detach().to("cpu", torch.float32).contiguous()
+    for i, probe in enumerate(run.gradient_probes):
+        tensors[f"{PROBE_PREFIX}{i}"] = torch.as_tensor(probe.time_norms, dtype=torch.float32).contiguous()
     return save_tensors(tensors, metadata={"playground": json.dumps(header)})
 
 
@@ -52,11 +61,44 @@ def _header(raw: bytes) -> dict:
                              "or allows: the file is truncated or not a model file.")
     try:
         header = json.loads(raw[8:8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ModelFileError("This is not a .safetensors model file (its header is not JSON).") from None
     if not isinstance(header, dict):
         raise ModelFileError("This is not a .safetensors model file (its header is not a JSON object).")
     return header
+
+
+def _metadata(header: dict) -> ModelFileHeader:
+    """The playground's own part of the header, validated against its schema."""
+    metadata = header.get("__metadata__")
+    text = metadata.get("playground") if isinstance(metadata, dict) else None
+    if not isinstance(text, str):
+        raise ModelFileError("This .safetensors file was not saved by Sequence Playground "
+                             "(no playground header).")
+    try:
+        meta = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise ModelFileError("This .safetensors file's playground header is not valid JSON.") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError("This .safetensors file was not saved by Sequence Playground, or by a version "
+                             "it cannot read.")
+    try:
+        return parse_header(meta)
+    except ValueError as error:
+        raise ModelFileError(f"The file's header is malformed: {error}.") from None
+
+
+def _expected_shapes(meta: ModelFileHeader, config: ExperimentConfig, outputs: int) -> dict[str, tuple]:
+    """Every tensor the file must hold, with its shape: the model's weights, then snapshots and probes."""
+    tokens = len(meta.vocabulary.tokens)
+    with torch.device("meta"):  # the expected shapes, without allocating a model yet
+        expected = build_model(config.model, tokens, outputs, config.data.task, config.data.max_length)
+    shapes = {name: tuple(value.shape) for name, value in expected.state_dict().items()}
+    if sum(math.prod(s) for s in shapes.values()) > MAX_PARAMETERS:
+        raise ModelFileError("The model in this file is larger than this server allows.")
+    for i in range(len(meta.snapshots)):
+        shapes[f"{SNAPSHOT_PREFIX}{i}"] = (tokens, config.model.embedding_dim)
+    return shapes
 
 
 def load_run(raw: bytes) -> Run:
@@ -65,42 +107,38 @@ def load_run(raw: bytes) -> Run:
         raise ModelFileError(f"The file is {len(raw) / 2**20:.0f} MB; model files are at most "
                              f"{MAX_FILE_BYTES // 2**20} MB.")
     header = _header(raw)
-    try:
-        meta = json.loads(header.get("__metadata__", {}).get("playground", ""))
-    except (AttributeError, json.JSONDecodeError):
-        raise ModelFileError("This .safetensors file was not saved by Sequence Playground "
-                             "(no playground header).") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError("This .safetensors file was not saved by Sequence Playground, or by a version "
-                             "it cannot read.")
-    config, warnings = ExperimentConfig.from_dict(meta.get("config", {}))
+    meta = _metadata(header)
+    config, warnings = ExperimentConfig.from_dict(meta.config)
     if warnings:
         raise ModelFileError("The file's configuration is out of bounds: " + " ".join(warnings))
-    vocab_data = meta.get("vocabulary", {})
-    tokens = vocab_data.get("tokens") if isinstance(vocab_data, dict) else None
-    if (not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens)
-            or tokens[:len(SPECIAL_TOKENS)] != list(SPECIAL_TOKENS)):
-        raise ModelFileError("The file's vocabulary is missing or malformed.")
-    if len(tokens) > config.data.max_vocab or len(tokens) > 20_000:
+    tokens = meta.vocabulary.tokens
+    if tokens[:len(SPECIAL_TOKENS)] != list(SPECIAL_TOKENS):
+        raise ModelFileError("The file's vocabulary does not start with the special tokens "
+                             f"{', '.join(SPECIAL_TOKENS)}.")
+    if meta.vocabulary.level != config.data.tokenizer:
+        raise ModelFileError(f"The file's vocabulary is of {meta.vocabulary.level}s but its configuration "
+                             f"reads {config.data.tokenizer}s.")
+    if len(tokens) > min(config.data.max_vocab, MAX_VOCABULARY):
         raise ModelFileError(f"The file declares {len(tokens):,} tokens, more than its configuration allows "
                              f"({config.data.max_vocab:,}).")
-    class_names = meta.get("class_names", [])
-    if config.data.task == "sentiment" and not (isinstance(class_names, list) and 2 <= len(class_names)
-                                                <= MAX_CLASSES):
-        raise ModelFileError("The file's class names are missing or malformed.")
-    outputs = len(tokens) if config.data.task == "next-word" else len(class_names)
-    with torch.device("meta"):  # the expected shapes, without allocating a model yet
-        expected = build_model(config.model, len(tokens), outputs, config.data.task, config.data.max_length)
-    shapes = {name: tuple(value.shape) for name, value in expected.state_dict().items()}
-    if sum(math.prod(s) for s in shapes.values()) > MAX_PARAMETERS:
-        raise ModelFileError("The model in this file is larger than this server allows.")
+    sentiment = config.data.task == "sentiment"
+    if sentiment and len(meta.class_names) < 2:
+        raise ModelFileError("The file's class names are missing: a sentiment model needs at least two.")
+    outputs = len(meta.class_names) if sentiment else len(tokens)
+    shapes = _expected_shapes(meta, config, outputs)
     declared = {name: entry for name, entry in header.items() if name != "__metadata__"}
-    if set(declared) != set(shapes):
+    probe_names = {name for name in declared if name.startswith(PROBE_PREFIX)}
+    if set(declared) - probe_names != set(shapes) or probe_names != {
+            f"{PROBE_PREFIX}{i}" for i in range(len(meta.probes))}:
         raise ModelFileError("The file's weights do not match its configuration (different tensors).")
     for name, entry in declared.items():
-        if (not isinstance(entry, dict) or entry.get("dtype") not in DTYPES
-                or tuple(entry.get("shape", ())) != shapes[name]):
-            raise ModelFileError(f"The weight '{name[:60]}' has the wrong shape or type for this "
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        wanted = shapes.get(name)
+        fits = (isinstance(shape, list) and all(isinstance(n, int) for n in shape)
+                and (tuple(shape) == wanted if wanted is not None else
+                     len(shape) == 1 and shape[0] <= config.data.max_length + 1))
+        if not fits or entry.get("dtype") not in DTYPES:
+            raise ModelFileError(f"The tensor '{name[:60]}' has the wrong shape or type for this "
                                  "configuration.")
     try:
         tensors = load_tensors(raw)
@@ -109,17 +147,21 @@ def load_run(raw: bytes) -> Run:
     if not all(torch.isfinite(t).all() for t in tensors.values()):
         raise ModelFileError("The file's weights contain NaN or infinite values.")
     model = build_model(config.model, len(tokens), outputs, config.data.task, config.data.max_length)
-    model.load_state_dict(tensors, strict=True)
+    model.load_state_dict({name: tensors[name] for name in model.state_dict()}, strict=True)
     model.eval()
-    vocab = Vocabulary(tokens, vocab_data.get("level", "word"), {k: int(v) for k, v in vocab_data.get(
-        "counts", {}).items() if isinstance(v, int | float)})
+    vocab = Vocabulary(list(tokens), meta.vocabulary.level, dict(meta.vocabulary.counts))
     run = Run(config=config, vocab=vocab, model=model,
-              class_names=list(class_names) if config.data.task == "sentiment" else [],
-              data_description=str(meta.get("data_description", "a model file"))[:200],
-              baseline={k: float(v) for k, v in meta.get("baseline", {}).items()},
-              examples=[str(e)[:200] for e in meta.get("examples", [])][:6])
-    run.metrics = {k: float(v) for k, v in meta.get("metrics", {}).items() if isinstance(v, int | float)}
-    run.history_rows = [r for r in meta.get("history", []) if isinstance(r, dict)][:10_000]
-    run.steps = int(meta.get("steps", 0))
+              class_names=list(meta.class_names) if sentiment else [],
+              data_description=meta.data_description[:200], baseline=meta.baseline.model_dump(),
+              examples=[e[:200] for e in meta.examples][:6])
+    run.metrics = dict(meta.metrics)
+    run.history_rows = [row.model_dump() for row in meta.history]
+    run.steps, run.total_steps = meta.steps, meta.total_steps
+    run.seconds, run.device = meta.seconds, meta.device
+    run.snapshots = [EmbeddingSnapshot(s.epoch, s.step, tensors[f"{SNAPSHOT_PREFIX}{i}"])
+                     for i, s in enumerate(meta.snapshots)]
+    run.gradient_probes = [
+        GradientProbe(p.step, tensors[f"{PROBE_PREFIX}{i}"].numpy(), dict(p.parameter_norms))
+        for i, p in enumerate(meta.probes)]
     run.status, run.message = "loaded", "Loaded from a model file."
     return run
