@@ -6,7 +6,16 @@ import streamlit as st
 
 from playground.device import describe_device
 from ui.links import remember_opening_link
-from ui.state import active_run, device, restore_kept_widgets, runs, settle_runs, warm_up_in_background
+from ui.state import (
+    active_run,
+    device,
+    remember_this_browser,
+    restore_kept_widgets,
+    restore_session,
+    runs,
+    settle_runs,
+    warm_up_in_background,
+)
 
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
@@ -30,6 +39,7 @@ page = st.navigation({
     ],
 })
 
+restore_session()
 settle_runs()
 remember_opening_link(page.url_path)
 restore_kept_widgets()
@@ -50,4 +60,5 @@ with st.sidebar:
         st.caption("No model yet: train one on Home or Train.")
 
 page.run()
+remember_this_browser()
 warm_up_in_background()  # after the page is drawn, so the first view never waits for it

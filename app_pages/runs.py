@@ -5,7 +5,7 @@ import streamlit as st
 
 from playground.figures.training import runs_comparison
 from playground.io import ModelFileError, load_run, save_run
-from ui.state import MAX_RUNS, active_run, add_run, runs
+from ui.state import MAX_RUNS, active_run, add_run, delete_runs, run_store, runs
 from ui.widgets import multiselect
 
 
@@ -21,8 +21,13 @@ def config_differences(chosen: list) -> pd.DataFrame:
 
 
 st.title("Runs")
-st.markdown(f"Every model you train in this session is kept here (at most {MAX_RUNS}; the oldest goes "
-            "first). Compare them, delete the ones you are done with, or save one as a model file.")
+st.markdown(f"Every model you train is kept here (at most {MAX_RUNS}; the oldest goes first). Compare "
+            "them, delete the ones you are done with, or save one as a model file.")
+keep_days = run_store().settings.keep_days
+st.caption(f"Your runs are saved on this server and come back after a reload, a lost connection or a "
+           f"restart of the server, for {keep_days:g} days after your last visit. Only this browser gets "
+           "them back (a cookie tells it apart; nothing in a link does): another browser or a private "
+           "window starts empty. Deleting a run here deletes it from the server too.")
 
 st.subheader("Load a model file")
 upload = st.file_uploader("A .safetensors model file saved from this page", type=["safetensors"],
@@ -42,11 +47,15 @@ if not kept:
     st.info("No runs yet: train one on Home or Train, or load a model file above.")
     st.stop()
 
-st.subheader("This session's runs")
+st.subheader("Your runs")
 names = {run.id: run.name for run in kept}
 chosen_ids = multiselect(st, "Runs to compare", list(names), default=[r.id for r in kept[-3:]],
                             format_func=names.get, key="runs_chosen")
 chosen = [run for run in kept if run.id in chosen_ids]
+if chosen and st.button(f"Delete the {len(chosen)} chosen run(s)", icon=":material/delete:",
+                        key="runs_delete"):
+    delete_runs(set(chosen_ids))
+    st.rerun()
 st.dataframe(pd.DataFrame([r.summary() for r in reversed(kept)]), hide_index=True, column_config={
     "test accuracy": st.column_config.NumberColumn(format="percent"),
     "order-sensitive accuracy": st.column_config.NumberColumn(format="percent"),
@@ -63,9 +72,6 @@ if chosen:
         st.caption("The chosen runs have the same configuration.")
     else:
         st.dataframe(differences)
-    if st.button(f"Delete the {len(chosen)} chosen run(s)", icon=":material/delete:", key="runs_delete"):
-        st.session_state["runs"] = [run for run in kept if run.id not in chosen_ids]
-        st.rerun()
 
 st.subheader("Save a run")
 run = active_run()

@@ -90,6 +90,7 @@ class ModelFileHeader(_Strict):
     device: ShortText = "CPU"
     status: Literal["finished", "diverged", "interrupted", "failed", "training", "loaded"] = "loaded"
     message: Annotated[str, Field(max_length=2000)] = ""
+    created: Annotated[str, Field(max_length=40)] | None = None
     snapshots: Annotated[list[SnapshotHeader], Field(max_length=MAX_SNAPSHOTS_IN_FILE)] = []
     probes: Annotated[list[ProbeHeader], Field(max_length=MAX_PROBES_IN_FILE)] = []
 

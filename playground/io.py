@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import struct
+from datetime import datetime
 
 import torch
 from safetensors.torch import load as load_tensors
@@ -36,6 +38,7 @@ def save_run(run: Run) -> bytes:
         "baseline": run.baseline, "metrics": run.metrics, "examples": run.examples,
         "history": run.history_rows, "steps": run.steps, "total_steps": run.total_steps,
         "seconds": run.seconds, "device": run.device, "status": run.status, "message": run.message,
+        "created": run.created.isoformat(),
         "snapshots": [{"epoch": s.epoch, "step": s.step} for s in run.snapshots],
         "probes": [{"step": p.step, "parameter_norms": p.parameter_norms} for p in run.gradient_probes],
     }
@@ -101,8 +104,11 @@ def _expected_shapes(meta: ModelFileHeader, config: ExperimentConfig, outputs: i
     return shapes
 
 
-def load_run(raw: bytes) -> Run:
-    """Rebuild a run from a model file, refusing anything malformed before a model is built."""
+def load_run(raw: bytes, restore: bool = False) -> Run:
+    """Rebuild a run from a model file, refusing anything malformed before a model is built.
+
+    `restore` keeps the status the file was saved with (the run store's files); an upload is "loaded".
+    """
     if len(raw) > MAX_FILE_BYTES:
         raise ModelFileError(f"The file is {len(raw) / 2**20:.0f} MB; model files are at most "
                              f"{MAX_FILE_BYTES // 2**20} MB.")
@@ -164,4 +170,12 @@ def load_run(raw: bytes) -> Run:
         GradientProbe(p.step, tensors[f"{PROBE_PREFIX}{i}"].numpy(), dict(p.parameter_norms))
         for i, p in enumerate(meta.probes)]
     run.status, run.message = "loaded", "Loaded from a model file."
+    if restore:
+        run.status, run.message = meta.status, meta.message
+        if meta.status == "training":
+            run.status = "interrupted"
+            run.message = (f"The server stopped while this run was training; it keeps the weights of step "
+                           f"{run.steps:,} of {run.total_steps:,}, the last checked before then.")
+    with contextlib.suppress(ValueError, TypeError):
+        run.created = datetime.fromisoformat(meta.created or "")
     return run

@@ -8,6 +8,7 @@ import os
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,7 +92,8 @@ class Run:
     data_description: str
     baseline: dict[str, float]
     examples: list[str] = field(default_factory=list)  # held-out inputs to try on the Predict page
-    id: int = field(default_factory=lambda: next(_run_ids))
+    id: int = field(default_factory=lambda: next(_run_ids))  # this server process's number for it
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # its name in the run store, stable
     created: datetime = field(default_factory=datetime.now)
     status: str = "new"  # new, training, finished, diverged, interrupted
     message: str = ""

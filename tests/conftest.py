@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 
 import pytest
 import torch
@@ -11,6 +13,8 @@ from playground.config import default_config
 from playground.data.datasets import build_builtin
 
 torch.set_num_threads(2)
+# The run store of every app the tests start (AppTest in this process, servers it spawns): a fresh folder.
+os.environ.setdefault("PLAYGROUND_STORE_DIR", tempfile.mkdtemp(prefix="playground-store-"))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import streamlit as st
 
 from playground.experiments.common import ExperimentResult
 from playground.experiments.registry import EXPERIMENTS, reference_result
-from ui.state import device
+from ui.state import device, persist_experiment
 from ui.training import training_slot
 
 logger = logging.getLogger(__name__)
@@ -49,10 +49,14 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
         bar = status.progress(0.0, text="Starting…")
         chart = st.empty()
         drawn, started = 0, time.perf_counter()
+        saved = started
 
         def show(result: ExperimentResult, fraction: float) -> None:
-            nonlocal drawn
+            nonlocal drawn, saved
             results()[name] = result
+            if time.perf_counter() - saved > 5.0 or result.complete:
+                persist_experiment(result)  # a reload or a server restart keeps the points measured
+                saved = time.perf_counter()
             elapsed = time.perf_counter() - started
             bar.progress(min(fraction, 1.0), text=f"{len(result.rows)} points measured · {elapsed:.0f} s")
             if len(result.rows) > drawn and result.rows:
@@ -62,6 +66,9 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
         EXPERIMENTS[name].run(**settings, device=device(), progress=show)
     except ValueError as error:
         st.error(f"{error}.")
+    finally:
+        if name in results():
+            persist_experiment(results()[name])
 
 
 def show_result(

@@ -15,7 +15,9 @@ from playground.analysis.embeddings import project
 from playground.config import DataConfig
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
+from playground.run_store import RunStore, StoreSettings
 from playground.train import Run
+from ui.browser import browser_id, remember_browser
 
 MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
 WARM_UP_DELAY_S = 2.0
@@ -39,6 +41,92 @@ def runs() -> list[Run]:
     return st.session_state.setdefault("runs", [])
 
 
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    """The server's run store (shared object; each browser only ever reads its own folder)."""
+    return RunStore(StoreSettings.from_environment(MAX_RUNS))
+
+
+@st.cache_resource(ttl=3600, show_spinner=False)
+def _prune_store() -> int:
+    # At most once an hour for the whole server: drop idle browsers' runs, then keep within size.
+    try:
+        return run_store().prune()
+    except OSError:
+        return 0
+
+
+def _store_failed(error: OSError) -> None:
+    """Say once per session that runs are kept in memory only; the app goes on as before."""
+    if not st.session_state.get("store_failed"):
+        st.session_state["store_failed"] = True
+        st.warning(f"Runs cannot be saved on this server ({error.strerror or error}); they are kept "
+                   "in this session only and are lost on reload.", icon=":material/cloud_off:")
+
+
+def restore_session() -> None:
+    """On a session's first run: give this browser back its runs and experiment results."""
+    if "runs" in st.session_state:
+        return
+    st.session_state["runs"] = []
+    store, browser = run_store(), browser_id()
+    _prune_store()
+    try:
+        store.touch(browser)
+        restored, warnings = store.load(browser)
+        experiments, more = store.load_experiments(browser)
+    except OSError as error:
+        _store_failed(error)
+        return
+    st.session_state["runs"] = restored
+    st.session_state.setdefault("lab_results", {}).update(experiments)
+    for warning in warnings + more:
+        st.warning(warning, icon=":material/warning:")
+    if restored:
+        st.session_state["active_run_id"] = restored[-1].id
+
+
+def remember_this_browser() -> None:
+    """Keep the browser's cookie as long as its runs are kept."""
+    remember_browser(run_store().settings.keep_days)
+
+
+def persist(run: Run) -> None:
+    """Write a settled (or checkpointed) run to the store; on failure, warn and go on in memory."""
+    if st.session_state.get("store_failed"):
+        return
+    try:
+        run_store().save(browser_id(), run)
+    except OSError as error:
+        _store_failed(error)
+
+
+def persist_experiment(result) -> None:
+    """Write a Lab experiment's result (finished or stopped part-way) to the store."""
+    if st.session_state.get("store_failed"):
+        return
+    try:
+        run_store().save_experiment(browser_id(), result)
+    except OSError as error:
+        _store_failed(error)
+
+
+def delete_runs(ids: set[int]) -> None:
+    """Remove runs from the session and from the store."""
+    kept = runs()
+    for run in kept:
+        if run.id in ids:
+            forget(run)
+    st.session_state["runs"] = [run for run in kept if run.id not in ids]
+
+
+def forget(run: Run) -> None:
+    try:
+        run_store().delete(browser_id(), run)
+    except OSError as error:
+        _store_failed(error)
+
+
 def settle_runs(timeout: float = 15.0) -> None:
     """Let a training that the last click interrupted finish stopping before the page draws it.
 
@@ -54,9 +142,12 @@ def add_run(run: Run) -> None:
     """Keep `run` and make it active; drop the oldest runs beyond the cap, with a notice."""
     kept = runs()
     kept.append(run)
+    if run.status not in ("new", "training"):
+        persist(run)
     while len(kept) > MAX_RUNS:
         dropped = kept.pop(0)
-        st.toast(f"Run {dropped.name} was removed: a session keeps at most {MAX_RUNS} runs.")
+        forget(dropped)
+        st.toast(f"Run {dropped.name} was removed: a browser keeps at most {MAX_RUNS} runs.")
     st.session_state["active_run_id"] = run.id
 
 

@@ -14,9 +14,10 @@ from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.train import ConfigError, Progress, Run, create_run, train_run
-from ui.state import active_run, add_run, builtin_data, device, training_slots
+from ui.state import active_run, add_run, builtin_data, device, persist, training_slots
 
 _chart_ids = itertools.count()
+CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
 logger = logging.getLogger(__name__)
 
 
@@ -76,19 +77,24 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
         loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
     else:
         loss_slot, accuracy_slot = st.empty(), st.empty()
-    last_draw = 0.0
+    last_draw = last_save = time.perf_counter()
 
     def show(run: Run, progress: Progress) -> None:
-        nonlocal last_draw
+        nonlocal last_draw, last_save
         bar.progress(progress.fraction, text=progress_text(progress))
         if time.perf_counter() - last_draw > 1.0:
             draw_curves(run, loss_slot, accuracy_slot)
             last_draw = time.perf_counter()
+        if time.perf_counter() - last_save > CHECKPOINT_SECONDS:
+            persist(run)  # weights that just passed the divergence check: a server crash keeps them
+            last_save = time.perf_counter()
 
     try:
         train_run(run, data, device(), show)
     except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
         logger.exception("training %s failed", run.name)
+    finally:
+        persist(run)  # finished, diverged, failed, or interrupted by a click: kept across reloads
     return run
 
 

@@ -1,0 +1,198 @@
+"""The server-side run store: each browser's runs on disk, as model files, so a reload loses nothing.
+
+Layout: `<root>/<browser folder>/<run uid>.safetensors` (the same file format as a download from
+the Runs page) and `<root>/<browser folder>/experiments/<name>.json`. The folder name is a hash of
+the browser's secret identifier, so a listing of the store reveals no identifier. Every file read
+back goes through the same validation as an upload; a file that fails is deleted and reported.
+Writes go to a temporary file first and are renamed into place, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from playground.experiments.common import ExperimentResult
+from playground.experiments.registry import EXPERIMENTS, reference_result
+from playground.io import ModelFileError, load_run, save_run
+from playground.train import Run
+
+RUN_SUFFIX = ".safetensors"
+SEEN_FILE = ".last-seen"
+MAX_EXPERIMENT_BYTES = 4 * 2**20
+
+
+def default_root() -> Path:
+    """A folder under the user's cache directory (XDG_CACHE_HOME, else ~/.cache)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "sequence-playground" / "runs"
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Bounds for a shared server, read from PLAYGROUND_STORE_* settings."""
+
+    root: Path
+    keep_days: float = 7.0
+    max_bytes: int = 2 * 2**30
+    max_runs: int = 12
+
+    @classmethod
+    def from_environment(cls, max_runs: int) -> StoreSettings:
+        root = os.environ.get("PLAYGROUND_STORE_DIR")
+        return cls(root=Path(root) if root else default_root(),
+                   keep_days=float(os.environ.get("PLAYGROUND_STORE_KEEP_DAYS", 7)),
+                   max_bytes=int(float(os.environ.get("PLAYGROUND_STORE_MAX_MB", 2048)) * 2**20),
+                   max_runs=max_runs)
+
+
+class _StoredExperiment(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    experiment: str = Field(max_length=100)
+    settings: dict
+    complete: bool
+    seconds: float = Field(ge=0, allow_inf_nan=False)
+    rows: list[dict[str, str | int | float | bool | None]] = Field(max_length=10_000)
+
+
+class RunStore:
+    """Runs and experiment results per browser, on disk, within the settings' bounds."""
+
+    def __init__(self, settings: StoreSettings):
+        self.settings = settings
+
+    def folder(self, browser: str) -> Path:
+        digest = hashlib.sha256(browser.encode()).hexdigest()[:32]
+        return self.settings.root / digest
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+
+    def save(self, browser: str, run: Run) -> None:
+        """Write `run` (raises OSError when the disk is full or the folder is not writable)."""
+        self._write(self.folder(browser) / f"{run.uid}{RUN_SUFFIX}", save_run(run))
+
+    def delete(self, browser: str, run: Run) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder(browser) / f"{run.uid}{RUN_SUFFIX}").unlink()
+
+    def touch(self, browser: str) -> None:
+        """Mark the browser as seen now: its runs are kept for `keep_days` from here."""
+        self._write(self.folder(browser) / SEEN_FILE, str(time.time()).encode())
+
+    def load(self, browser: str) -> tuple[list[Run], list[str]]:
+        """This browser's runs, oldest first, and a warning for each file that was dropped."""
+        folder = self.folder(browser)
+        runs, warnings = [], []
+        paths = sorted(folder.glob(f"*{RUN_SUFFIX}")) if folder.is_dir() else []
+        for path in paths:
+            try:
+                run = load_run(path.read_bytes(), restore=True)
+            except ModelFileError as error:
+                warnings.append(f"A stored run could not be restored and was removed: {error}")
+                path.unlink(missing_ok=True)
+                continue
+            except OSError as error:
+                warnings.append(f"A stored run could not be read ({error.strerror}).")
+                continue
+            run.uid = path.name[: -len(RUN_SUFFIX)]
+            runs.append(run)
+        runs.sort(key=lambda run: run.created)
+        for extra in runs[: max(0, len(runs) - self.settings.max_runs)]:
+            self.delete(browser, extra)
+        return runs[-self.settings.max_runs:], warnings
+
+    def save_experiment(self, browser: str, result: ExperimentResult) -> None:
+        data = json.dumps(result.to_dict()).encode()
+        if len(data) <= MAX_EXPERIMENT_BYTES:
+            self._write(self.folder(browser) / "experiments" / f"{_safe_name(result.name)}.json", data)
+
+    def load_experiments(self, browser: str) -> tuple[dict[str, ExperimentResult], list[str]]:
+        folder = self.folder(browser) / "experiments"
+        results, warnings = {}, []
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                if path.stat().st_size > MAX_EXPERIMENT_BYTES:
+                    raise ValueError("too large")
+                checked = _StoredExperiment.model_validate(json.loads(path.read_bytes()))
+                _check_columns(checked)
+            except (OSError, ValueError, RecursionError, ValidationError):
+                warnings.append(f"A stored experiment result ({path.stem[:40]}) could not be restored and "
+                                "was removed.")
+                path.unlink(missing_ok=True)
+                continue
+            results[checked.experiment] = ExperimentResult(checked.experiment, checked.settings,
+                                                           list(checked.rows), checked.seconds,
+                                                           checked.complete)
+        return results, warnings
+
+    def prune(self, now: float | None = None) -> int:
+        """Drop browsers idle longer than `keep_days`, then the oldest runs of the least recently
+        seen browsers until the store fits `max_bytes`. Returns the number of bytes freed."""
+        now = time.time() if now is None else now
+        root = self.settings.root
+        if not root.is_dir():
+            return 0
+        freed = 0
+        browsers = []
+        for folder in root.iterdir():
+            if not folder.is_dir():
+                continue
+            seen = _last_seen(folder)
+            files = [p for p in folder.rglob("*") if p.is_file()]
+            if now - seen > self.settings.keep_days * 86_400:
+                freed += sum(p.stat().st_size for p in files if p.exists())
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            browsers.append((seen, files))
+        total = sum(p.stat().st_size for _, files in browsers for p in files if p.exists())
+        for _, files in sorted(browsers, key=lambda b: b[0]):
+            runs = sorted((p for p in files if p.suffix == RUN_SUFFIX), key=lambda p: p.stat().st_mtime)
+            for path in runs:
+                if total <= self.settings.max_bytes:
+                    return freed
+                size = path.stat().st_size
+                path.unlink(missing_ok=True)
+                total -= size
+                freed += size
+        return freed
+
+
+def _check_columns(result: _StoredExperiment) -> None:
+    """A result is drawn by its experiment's figure: it must be a known experiment with its own columns."""
+    if result.experiment not in EXPERIMENTS:
+        raise ValueError("unknown experiment")
+    reference = reference_result(result.experiment)
+    if reference is not None and reference[0].rows:
+        columns = set(reference[0].rows[0])
+        if any(set(row) != columns for row in result.rows):
+            raise ValueError("other columns than the experiment writes")
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:60] or "experiment"
+
+
+def _last_seen(folder: Path) -> float:
+    try:
+        return float((folder / SEEN_FILE).read_text())
+    except (OSError, ValueError):
+        try:
+            return folder.stat().st_mtime
+        except OSError:
+            return 0.0
