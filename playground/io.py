@@ -161,7 +161,7 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
               data_description=meta.data_description[:200], baseline=meta.baseline.model_dump(),
               examples=[e[:200] for e in meta.examples][:6])
     run.metrics = dict(meta.metrics)
-    run.history_rows = [row.model_dump() for row in meta.history]
+    run.history_rows = [row.model_dump(exclude_unset=True) for row in meta.history]
     run.steps, run.total_steps = meta.steps, meta.total_steps
     run.seconds, run.device = meta.seconds, meta.device
     run.snapshots = [EmbeddingSnapshot(s.epoch, s.step, tensors[f"{SNAPSHOT_PREFIX}{i}"])

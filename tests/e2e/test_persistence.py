@@ -1,0 +1,75 @@
+"""Nothing is lost: runs survive a reload and a server restart, and only their own browser gets them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+def sidebar_runs(page) -> str:
+    """The sidebar's text with the active run picker's current value."""
+    sidebar = page.get_by_test_id("stSidebar")
+    picker = sidebar.get_by_test_id("stSelectbox").locator("input")
+    return sidebar.inner_text() + (picker.first.input_value() if picker.count() else "")
+
+
+def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
+    from playwright.sync_api import sync_playwright
+
+    store = tempfile.mkdtemp(prefix="playground-store-e2e-")
+    env = {"PLAYGROUND_STORE_DIR": store}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        learner = browser.new_context(viewport={"width": 1400, "height": 1200})
+        page = learner.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        with start_server(env=env) as (url, _):
+            page.goto(url)
+            wait_idle(page)
+            page.get_by_role("button", name="Train a sentiment model").click()
+            wait_idle(page)
+            expect(page.get_by_text("Test accuracy")).to_be_visible()
+            assert "LSTM · sentiment (finished)" in sidebar_runs(page)
+
+            page.reload()
+            wait_idle(page)
+            assert "LSTM · sentiment (finished)" in sidebar_runs(page)
+            page.get_by_test_id("stSidebarNav").get_by_text("Runs", exact=True).click()
+            wait_idle(page)
+            expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=30_000)  # its curves
+            assert "7 days" in page.get_by_text("Your runs are saved").inner_text()
+
+            # The address bar and a share link carry nothing that identifies the browser.
+            cookie = next(c for c in learner.cookies() if c["name"] == "sequence_playground_browser")
+            assert cookie["value"] not in page.url
+            page.get_by_test_id("stSidebarNav").get_by_text("Predict", exact=True).click()
+            wait_idle(page)
+            assert cookie["value"] not in page.url
+
+            stranger = browser.new_context()
+            other = stranger.new_page()
+            other.goto(page.url)  # the learner's address bar, opened in another browser
+            wait_idle(other)
+            assert "No model yet" in sidebar_runs(other)
+            stranger.close()
+
+        with start_server(env=env) as (url, _):  # the server process restarted, same store
+            errors.clear()  # the page's reconnection attempts while no server was up
+            page.goto(url)
+            wait_idle(page)
+            assert "LSTM · sentiment (finished)" in sidebar_runs(page)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        assert not [e for e in errors if not benign(e)], errors
+        browser.close()

@@ -1,0 +1,200 @@
+"""The run store and the model-file header schema: what comes back is what was kept, bad files are dropped."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from playground.file_header import ModelFileHeader
+from playground.io import ModelFileError, load_run, save_run
+from playground.run_store import RunStore, StoreSettings
+from playground.train import create_run, train_run
+from tests.conftest import with_training
+
+
+@pytest.fixture(scope="module")
+def trained(small_sentiment):
+    config, data = small_sentiment
+    return train_run(create_run(with_training(config, max_steps=20), data), data)
+
+
+def store_at(tmp_path, **bounds) -> RunStore:
+    return RunStore(StoreSettings(root=tmp_path / "store", **bounds))
+
+
+def test_a_run_comes_back_whole(tmp_path, trained):
+    store = store_at(tmp_path)
+    store.save("browser-a", trained)
+    (restored,), warnings = store.load("browser-a")
+    assert not warnings
+    assert restored.uid == trained.uid and restored.status == "finished"
+    assert restored.history_rows == trained.history_rows and restored.metrics == trained.metrics
+    assert [s.epoch for s in restored.snapshots] == [s.epoch for s in trained.snapshots]
+    pairs = zip(restored.snapshots, trained.snapshots, strict=True)
+    assert all((a.weights == b.weights).all() for a, b in pairs)
+    assert [p.step for p in restored.gradient_probes] == [p.step for p in trained.gradient_probes]
+    assert store.load("browser-b") == ([], [])  # another browser sees nothing
+
+
+def test_a_run_saved_while_training_comes_back_interrupted(tmp_path, trained):
+    store = store_at(tmp_path)
+    trained.status = "training"
+    try:
+        store.save("b", trained)
+    finally:
+        trained.status = "finished"
+    (restored,), _ = store.load("b")
+    assert restored.status == "interrupted" and "server stopped" in restored.message
+
+
+@pytest.mark.parametrize("damage", ["truncated", "pickle", "nan"])
+def test_a_corrupt_stored_file_is_dropped_and_the_others_kept(tmp_path, trained, damage):
+    store = store_at(tmp_path)
+    store.save("b", trained)
+    raw = save_run(trained)
+    bad = store.folder("b") / f"bad{damage}.safetensors"
+    if damage == "truncated":
+        bad.write_bytes(raw[: len(raw) // 2])
+    elif damage == "pickle":
+        bad.write_bytes(b"\x80\x04\x95" + b"\x00" * 64)
+    else:
+        size = struct.unpack("<Q", raw[:8])[0]
+        body = bytearray(raw)
+        body[8 + size: 8 + size + 4] = struct.pack("<f", float("nan"))  # the first float of the data
+        bad.write_bytes(bytes(body))
+    runs, warnings = store.load("b")
+    assert [r.uid for r in runs] == [trained.uid]
+    assert len(warnings) == 1 and not bad.exists()
+
+
+def test_delete_removes_it_from_disk(tmp_path, trained):
+    store = store_at(tmp_path)
+    store.save("b", trained)
+    store.delete("b", trained)
+    assert store.load("b") == ([], [])
+
+
+def test_prune_drops_idle_browsers_then_the_oldest_runs_beyond_the_size(tmp_path, trained):
+    store = store_at(tmp_path, keep_days=7, max_bytes=10**9)
+    for browser in ("old", "recent"):
+        store.touch(browser)
+        store.save(browser, trained)
+    (store.folder("old") / ".last-seen").write_text(str(time.time() - 8 * 86_400))
+    store.prune()
+    assert not store.folder("old").exists() and store.load("recent")[0]
+    size = len(save_run(trained))
+    small = store_at(tmp_path, max_bytes=int(size * 1.5))
+    small.save("recent", trained)  # the same run under a second name, written later
+    uid, trained.uid = trained.uid, "second"
+    try:
+        small.save("recent", trained)
+    finally:
+        trained.uid = uid
+    os.utime(small.folder("recent") / "second.safetensors", (time.time() + 5, time.time() + 5))
+    small.prune()
+    left = sorted(p.name for p in small.folder("recent").glob("*.safetensors"))
+    assert left == ["second.safetensors"]  # the older file went first
+
+
+def test_an_unwritable_store_raises_oserror(tmp_path, trained):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = RunStore(StoreSettings(root=blocker))
+    with pytest.raises(OSError):
+        store.save("b", trained)
+
+
+def test_experiment_results_come_back_and_bad_ones_are_dropped(tmp_path):
+    from playground.experiments.registry import reference_result
+
+    store = store_at(tmp_path)
+    result, _ = reference_result("adding")
+    store.save_experiment("b", result)
+    (store.folder("b") / "experiments" / "bogus.json").write_text(json.dumps(
+        {"experiment": "adding", "settings": {}, "complete": True, "seconds": 1.0, "rows": [{"x": 1}]}))
+    results, warnings = store.load_experiments("b")
+    assert results["adding"].rows == result.rows and len(warnings) == 1
+
+
+# --- the header schema, drawn by Hypothesis -------------------------------------------------------
+
+def with_meta(raw: bytes, change) -> bytes:
+    """The file `raw` with its playground header changed by `change(meta)` (weights kept)."""
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    meta = json.loads(header["__metadata__"]["playground"])
+    change(meta)
+    header["__metadata__"]["playground"] = json.dumps(meta)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + raw[8 + size:]
+
+
+WRONG = st.one_of(st.none(), st.text(max_size=5), st.lists(st.integers(), max_size=3),
+                  st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.booleans(),
+                  st.floats(allow_nan=False) | st.just(1e300))
+FIELDS = ["baseline", "metrics", "steps", "seconds", "history", "vocabulary", "class_names",
+          "examples", "snapshots", "probes", "status", "total_steps", "device"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(FIELDS), value=WRONG)
+def test_any_wrong_type_is_refused_by_name_or_loads_cleanly(trained, field, value):
+    raw = with_meta(save_run(trained), lambda meta: meta.__setitem__(field, value))
+    try:
+        run = load_run(raw)
+    except ModelFileError as error:
+        assert "header" in str(error) or "weights" in str(error) or "tensor" in str(error)
+        return
+    # Whatever loaded is usable: the numbers a page reads are of the declared types.
+    assert isinstance(run.steps, int) and 0 <= run.steps <= 10**7
+    assert all(isinstance(v, float) for v in run.metrics.values())
+    assert isinstance(run.baseline["accuracy"], float)
+    run.history  # noqa: B018 - builds the DataFrame
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("baseline", {"loss": 0.7}, "baseline.accuracy"),
+    ("steps", "12", "steps"),
+    ("steps", None, "steps"),
+    ("steps", 1e300, "steps"),
+    ("history", 3, "history"),
+    ("class_names", ["pos", "pos"], "class_names"),
+    ("class_names", [1, 2], "class_names"),
+    ("vocabulary", {"tokens": ["<pad>", "<unk>", "<bos>", "<eos>", "a"], "level": "bogus"},
+     "vocabulary.level"),
+    ("metrics", {"test_accuracy": [1]}, "metrics"),
+])
+def test_each_reported_header_case_names_its_field(trained, field, value, words):
+    raw = with_meta(save_run(trained), lambda meta: meta.__setitem__(field, value))
+    with pytest.raises(ModelFileError, match=words.replace(".", r"\.")):
+        load_run(raw)
+
+
+@pytest.mark.parametrize("where", ["outer", "playground"])
+def test_deeply_nested_json_is_refused_not_a_recursion_error(trained, where):
+    deep = "[" * 100_000 + "]" * 100_000
+    raw = save_run(trained)
+    size = struct.unpack("<Q", raw[:8])[0]
+    if where == "outer":
+        text = raw[8:8 + size].decode().replace('"__metadata__"', f'"deep": {deep}, "__metadata__"', 1)
+    else:
+        header = json.loads(raw[8:8 + size])
+        inner = header["__metadata__"]["playground"]
+        header["__metadata__"]["playground"] = '{"deep": ' + deep + ", " + inner[1:]
+        text = json.dumps(header)
+    nested = text.encode() + b" " * (-len(text.encode()) % 8)
+    with pytest.raises(ModelFileError):
+        load_run(struct.pack("<Q", len(nested)) + nested + raw[8 + size:])
+
+
+def test_the_schema_accepts_what_the_app_writes(trained):
+    size = struct.unpack("<Q", save_run(trained)[:8])[0]
+    meta = json.loads(json.loads(save_run(trained)[8:8 + size])["__metadata__"]["playground"])
+    ModelFileHeader.model_validate(meta)
