@@ -150,7 +150,7 @@ def test_any_wrong_type_is_refused_by_name_or_loads_cleanly(trained, field, valu
     try:
         run = load_run(raw)
     except ModelFileError as error:
-        assert "header" in str(error) or "weights" in str(error) or "tensor" in str(error)
+        assert str(error).startswith(("The file", "This")), error  # a sentence, never a traceback
         return
     # Whatever loaded is usable: the numbers a page reads are of the declared types.
     assert isinstance(run.steps, int) and 0 <= run.steps <= 10**7
