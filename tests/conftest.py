@@ -51,3 +51,8 @@ def model_run(fixture, arch: str, **model):
     run = create_run(config, data)
     run.model.eval()
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--monkey-long", action="store_true",
+                     help="random browser interactions: thousands of actions instead of a CI-sized run")
