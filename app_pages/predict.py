@@ -59,7 +59,8 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
 
     if examples:
         st.pills("Try an example" if curated else "Try text the model did not train on", examples,
-                 key=f"{key}_example", on_change=use_example)
+                 format_func=lambda example: escape_markdown(example, 80), key=f"{key}_example",
+                 on_change=use_example)
     text = limited_text_input(label, examples[0] if examples else "", key, MAX_CHARS)
     flag_unknown(run, text)
     return text
@@ -114,7 +115,7 @@ def classification_view(run: Run) -> None:
     verdict = probabilities.idxmax()
     cols = st.columns(min(len(probabilities), 6))
     for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
-        cols[i].metric(f"P({name})", f"{p:.1%}")
+        cols[i].metric(f"P({escape_markdown(name, 60)})", f"{p:.1%}")
     st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
 

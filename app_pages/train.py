@@ -73,10 +73,10 @@ def read_upload(task: str) -> Upload | None:
             upload = Upload((file.file_id, text_column, label_column),
                             f"upload {file.name}, {len(texts):,} rows", texts, labels)
     except UploadError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error), 1000))
         return None
     for note in notes:
-        st.warning(note)
+        st.warning(escape_markdown(note, 1000))
     return upload
 
 
@@ -112,7 +112,7 @@ for note in st.session_state.pop("train_link_notes", []):
         st.info("This configuration came from a shared link. Press **Train**: the seed is part of the "
                 "link, so the run reproduces the shared numbers.")
     else:
-        st.warning(note)
+        st.warning(escape_markdown(note, 1000))
 keep_across_pages("train_task", "train_arch")
 settings, results = st.columns([5, 6], gap="large")
 
@@ -152,7 +152,7 @@ with settings:
                                    f"train_train_{task}_{arch}")
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
-        st.warning(warning)
+        st.warning(escape_markdown(warning, 1000))
     link = to_query_params(config)
     if dict(st.query_params) != link:
         st.query_params.from_dict(link)  # the address bar is always a link to this configuration

@@ -13,6 +13,7 @@ import streamlit as st
 from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
+from playground.text import escape_markdown
 from playground.train import ConfigError, Progress, Run, create_run, train_run
 from ui.state import active_run, add_run, builtin_data, device, training_slots
 
@@ -43,7 +44,7 @@ def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = Tr
     try:
         run = create_run(config, data)
     except ConfigError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error), 1000))
         return None
     with training_slot() as granted:
         return _train_with_progress(run, data, side_by_side) if granted else None
@@ -95,10 +96,10 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
 def show_outcome(run: Run) -> None:
     """Say how training ended, with numbers next to the baseline."""
     if run.status in ("diverged", "failed"):
-        st.error(run.message)
+        st.error(escape_markdown(run.message, 1000))
         return
     if run.status == "interrupted":
-        st.warning(run.message)
+        st.warning(escape_markdown(run.message, 1000))
         return
     m = run.metrics
     text = (f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {run.device}. "
