@@ -114,8 +114,13 @@ else:
     st.plotly_chart(learning_animation(snapshot_frames(run, min(count, ANIMATION_WORDS))))
 
 st.subheader("Compare")
-options = {"start": "this run at initialisation (epoch 0)"} | {
+# A run loaded from a model file has no snapshots: its start is not in the file.
+options = ({"start": "this run at initialisation (epoch 0)"} if run.snapshots else {}) | {
     r.id: r.name for r in runs() if r.id != run.id and r.vocab.level == run.vocab.level}
+if not options:
+    st.info("Nothing to compare with: this run was loaded from a file, which keeps its final weights "
+            "only. Train another run with the same kind of tokens to compare the two.")
+    st.stop()
 choice = st.selectbox("Compare this run with", list(options), format_func=options.get,
                       key="embeddings_compare")
 if choice == "start":

@@ -8,7 +8,8 @@ import unicodedata
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^@])")
 # GitHub-style autolinks ("www.x", "https://x", "a@b.c", "mailto:a") are found in the text *after*
 # backslash escapes are resolved, so escaping cannot stop them. A word joiner (U+2060, invisible,
-# no line break) after every ".", ":" and "@" breaks each pattern without changing what is seen.
+# no line break) on both sides of every ".", ":" and "@" breaks each pattern without changing what
+# is seen.
 _AUTOLINK_BREAK = re.compile(r"(\\[.:@])")
 WORD_JOINER = "\u2060"
 _PLOTLY_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;", "%": "&#37;", "{": "&#123;",
@@ -33,7 +34,7 @@ def escape_markdown(text: object, limit: int = 300) -> str:
     """
     text = visible_characters(shorten(str(text), limit).replace("\n", " "))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _AUTOLINK_BREAK.sub(r"\1" + WORD_JOINER, escaped)
+    return _AUTOLINK_BREAK.sub(WORD_JOINER + r"\1" + WORD_JOINER, escaped)
 
 
 def escape_plotly(text: object, limit: int = 200) -> str:
