@@ -39,3 +39,4 @@ def test_invisible_characters_never_become_tokens():
 def test_escaped_text_shows_invisible_characters_by_code_point():
     from playground.text import escape_markdown
     assert escape_markdown("a\u200bb\u202e") == "a\\[U\\+200B\\]b\\[U\\+202E\\]"
+
