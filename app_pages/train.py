@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from playground.budget import over_budget
 from playground.config import (
     ARCH_LABELS,
     ARCHITECTURES,
@@ -25,7 +26,7 @@ from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
 from ui.links import opening_link
 from ui.state import active_run, builtin_data, keep_across_pages, runs
-from ui.training import draw_curves, show_outcome, train_live
+from ui.training import draw_curves, estimate_note, show_outcome, train_live
 
 TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "tweet")
 LABEL_COLUMN_GUESSES = ("label", "sentiment", "class", "target", "category", "y")
@@ -174,7 +175,9 @@ with settings:
             st.warning(f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
                        "the model can do little more than memorise them, and its accuracy on so few "
                        "held-out examples means little. Add more text for a fair test.")
-    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=data is None,
+    # The cost is shown as the settings change, and a link over the server's limits says so on opening.
+    affordable = data is not None and over_budget(estimate_note(config, data)) is None
+    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not affordable,
                         width="stretch", key="train_button")
 
 with results:
