@@ -19,7 +19,14 @@ from playground.config import (
     to_query_params,
 )
 from playground.data.datasets import TaskData, build_classification, build_next_word, build_stream
-from playground.data.uploads import UploadError, decode_upload, labelled_texts, read_table, text_lines
+from playground.data.uploads import (
+    MAX_UPLOAD_BYTES,
+    UploadError,
+    decode_upload,
+    labelled_texts,
+    read_table,
+    text_lines,
+)
 from playground.figures.training import training_curve
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
@@ -49,7 +56,9 @@ def read_upload(task: str) -> Upload | None:
     kind = "txt" if task == "next-word" else "csv"
     what = ("a .txt file: one sentence per line, or one long text (set “Text is” below)" if kind == "txt"
             else "a .csv file with a text column and a label column")
-    file = st.file_uploader(f"Upload {what}", type=[kind], key=f"train_upload_{task}")
+    limit = f"{MAX_UPLOAD_BYTES / 1e6:g} MB"
+    file = st.file_uploader(f"Upload {what} (at most {limit})", type=[kind], key=f"train_upload_{task}",
+                            help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.")
     if file is None:
         st.caption("Nothing leaves this server; the file lives in your session only.")
         return None

@@ -7,8 +7,9 @@ N heads, V outputs), with coefficients calibrated by `python -m bench.estimate` 
 (docs/reliability.md gives its accuracy):
 
     memory  ≈ fixed + bytes per parameter × P + max(activations of a training batch,
-                                                    half those of an evaluation batch of 512)
-    seconds ≈ steps × (FLOPs × seconds per FLOP + elementwise work + optimizer) + evaluations
+                                                    intermediates of an evaluation batch of 512)
+    seconds ≈ steps × (FLOPs × seconds per FLOP + serial time steps + elementwise work + overhead)
+              + evaluations (forward passes over the validation set, twice an epoch, and the test set)
 """
 
 from __future__ import annotations
@@ -29,22 +30,23 @@ MAX_MEMORY_MB = float(os.environ.get("PLAYGROUND_MAX_MEMORY_MB", 1000))
 MAX_MINUTES = float(os.environ.get("PLAYGROUND_MAX_MINUTES", 10))
 EVAL_BATCH = 512  # playground.train.evaluate's batch
 
-# Calibrated by `python -m bench.estimate` on 10 configurations (2-core CPU, PyTorch 2.13, fitted
-# by non-negative least squares on relative error); docs/reliability.md gives the accuracy.
-FIXED_MB = 24.0  # allocator slack and small buffers above the baseline
-BYTES_PER_PARAMETER = 47  # weights, gradients, Adam's two moments, the last good copy, temporaries
-# Bytes held at the peak, per float of each activation shape below:
-BYTES_PER_LOGIT = 22  # next-word logits (B, T, V): logits, softmax, their gradient
-BYTES_PER_RNN_STATE = 15  # (L, B, T, H): pre-activation, h_t, gradient
-BYTES_PER_LSTM_STATE = 49  # (L, B, T, H): four gates, their activations, c_t, tanh(c_t), h_t
-BYTES_PER_TRANSFORMER_UNIT = 5  # (L, B, T, 12E + 3H): norms, Q K V, outputs, residuals, feed-forward
-BYTES_PER_ATTENTION_WEIGHT = 0.03  # (L, B, N, T, T): PyTorch's fused attention keeps almost none
-EVAL_FRACTION = 0.5  # a forward pass without gradients keeps about half of what training does
-SECONDS_PER_FLOP = 4.85e-12  # matrix multiplies, forward + backward, float32
-SECONDS_PER_ATTENTION_FLOP = 1.77e-11  # Q K^T and weights @ V: smaller, less efficient kernels
-SECONDS_PER_ELEMENT = 2.5e-8  # elementwise work per (B, T, width, layer): activations, norms, gates
-SECONDS_PER_PARAMETER = 1.95e-8  # the optimizer's and clipping's pass over every weight
-STEP_SECONDS = 2.4e-3  # per training step: batching, bookkeeping
+# Calibrated by `python -m bench.estimate`: non-negative least squares on the relative error of 11
+# measured configurations (2-core CPU, PyTorch 2.13), checked on 4 held out; docs/reliability.md.
+FIXED_MB = 24.5  # allocator slack and small buffers above the baseline
+BYTES_PER_PARAMETER = 48.7  # weights, gradients, Adam's two moments, the last good copy, temporaries
+# Bytes held at the peak per element of each activation shape (B batch, T steps, L layers):
+BYTES_PER_EMBEDDING = 12.2  # (B, T, E): looked-up vectors, their gradient
+BYTES_PER_LOGIT = 10.5  # (B, T, V) for next-word, (B, C) for classes: logits, softmax, gradient
+BYTES_PER_RNN_STATE = 13.9  # (L, B, T, H): pre-activation, h_t, gradient
+BYTES_PER_LSTM_STATE = 48.0  # (L, B, T, H): four gates, their activations, c_t, tanh(c_t), h_t
+BYTES_PER_TRANSFORMER_UNIT = 4.5  # (L, B, T, 12E + 3H): norms, Q K V, outputs, residuals, feed-forward
+BYTES_PER_ATTENTION_WEIGHT = 0.5  # (L, B, N, T, T): PyTorch's fused attention keeps almost none
+SECONDS_PER_FLOP = 5.84e-12  # matrix multiplies: 2 per weight and position forward, twice that back
+SECONDS_PER_ATTENTION_FLOP = 2.45e-11  # Q K^T and weights @ V: smaller, less efficient products
+SECONDS_PER_SERIAL_STEP = 1.44e-4  # an RNN/LSTM's time steps run one after another, per layer
+SECONDS_PER_ELEMENT = 3.89e-9  # elementwise work per (B, T, width, layer), and per (B, T, E)
+SECONDS_PER_RUNNING_MEAN = 2.54e-8  # per (B, T, E): the bag of words' cumulative mean for next-word
+STEP_SECONDS = 2.15e-3  # per training step: batching, the optimizer, bookkeeping
 
 
 @dataclass
@@ -102,7 +104,9 @@ def activation_bytes(config: ExperimentConfig, data: TaskData, batch: int, steps
     m = config.model
     tokens = batch * steps
     E, H, L = m.embedding_dim, m.hidden_dim, m.num_layers
-    held = BYTES_PER_LOGIT * tokens * data.num_outputs if data.task == "next-word" else 0.0
+    per_step = data.task == "next-word"
+    logits = (tokens if per_step else batch) * data.num_outputs
+    held = BYTES_PER_EMBEDDING * tokens * E + BYTES_PER_LOGIT * logits
     if m.arch == "rnn":
         held += BYTES_PER_RNN_STATE * L * tokens * H
     elif m.arch == "lstm":
@@ -112,6 +116,19 @@ def activation_bytes(config: ExperimentConfig, data: TaskData, batch: int, steps
         held += L * (BYTES_PER_TRANSFORMER_UNIT * tokens * (12 * E + 3 * H)
                      + BYTES_PER_ATTENTION_WEIGHT * batch * heads * steps * steps)
     return held
+
+
+def evaluation_bytes(config: ExperimentConfig, data: TaskData, batch: int, steps: int) -> float:
+    """Bytes an evaluation batch holds without gradients: one layer's intermediates at a time, the
+    embeddings and the logits (float32, twice each for the in-place-free PyTorch ops)."""
+    m = config.model
+    tokens = batch * steps
+    E, H = m.embedding_dim, m.hidden_dim
+    logits = (tokens if data.task == "next-word" else batch) * data.num_outputs
+    layer = {"rnn": 2 * H, "lstm": 6 * H, "transformer": 4 * E + H, "bow": E}[m.arch] * tokens
+    if m.arch == "transformer":
+        layer += batch * m.num_heads * steps * steps * BYTES_PER_ATTENTION_WEIGHT / 4
+    return 4 * 2 * (tokens * E + layer + logits)
 
 
 def estimate_run(config: ExperimentConfig, data: TaskData, total_steps: int | None = None) -> Estimate:
@@ -125,30 +142,32 @@ def estimate_run(config: ExperimentConfig, data: TaskData, total_steps: int | No
     eval_batch = min(EVAL_BATCH, max(len(data.validation), len(data.test), 1))
     total, body = parameter_counts(config, data)
     activations = max(activation_bytes(config, data, batch, length),
-                      EVAL_FRACTION * activation_bytes(config, data, eval_batch, length))
+                      evaluation_bytes(config, data, eval_batch, length))
     peak_mb = FIXED_MB + (BYTES_PER_PARAMETER * total + activations) / 2**20
 
-    step_seconds = step_time(config, data, batch, length, body, total)
-    per_example = (step_seconds - STEP_SECONDS - SECONDS_PER_PARAMETER * total) / 3 / batch  # forward only
+    step_seconds = step_time(config, data, batch, length, body)
+    per_example = (step_seconds - STEP_SECONDS) / 3 / batch  # a forward pass is about a third of a step
     evaluations = max(1, steps // max(1, math.ceil(len(data.train) / train.batch_size) // 2)) + 1
     eval_seconds = per_example * (evaluations * len(data.validation) + len(data.test))
     return Estimate(peak_mb, steps * step_seconds + max(eval_seconds, 0.0), steps, step_seconds,
                     culprit(config, data, batch, length))
 
 
-def step_time(config: ExperimentConfig, data: TaskData, batch: int, length: int, body: int,
-              total: int) -> float:
-    """Seconds of one training step: matrix multiplies (2 FLOPs per weight and position, forward;
-    twice that backward), attention's T x T products, elementwise work, the optimizer, overhead."""
+def step_time(config: ExperimentConfig, data: TaskData, batch: int, length: int, body: int) -> float:
+    """Seconds of one training step: matrix multiplies (2 FLOPs per weight and position forward,
+    twice that backward), attention's T x T products, serial time steps, elementwise work, overhead."""
     m = config.model
     tokens = batch * length
     width = m.embedding_dim if m.arch in ("transformer", "bow") else m.hidden_dim
-    outputs_per = tokens if data.task == "next-word" else batch
-    flops = 3 * (2 * tokens * body + 2 * outputs_per * width * data.num_outputs)
+    per_step = data.task == "next-word"
+    flops = 3 * (2 * tokens * body + 2 * (tokens if per_step else batch) * width * data.num_outputs)
     attention = 3 * m.num_layers * 4 * tokens * length * m.embedding_dim if m.arch == "transformer" else 0
-    layers = m.num_layers if m.arch != "bow" else 1
+    serial = m.num_layers * length if m.arch in ("rnn", "lstm") else 0
+    elements = (tokens * width * m.num_layers if m.arch != "bow" else 0) + tokens * m.embedding_dim
+    running_mean = tokens * m.embedding_dim if m.arch == "bow" and per_step else 0
     return (SECONDS_PER_FLOP * flops + SECONDS_PER_ATTENTION_FLOP * attention
-            + SECONDS_PER_ELEMENT * tokens * width * layers + SECONDS_PER_PARAMETER * total + STEP_SECONDS)
+            + SECONDS_PER_SERIAL_STEP * serial + SECONDS_PER_ELEMENT * elements
+            + SECONDS_PER_RUNNING_MEAN * running_mean + STEP_SECONDS)
 
 
 def culprit(config: ExperimentConfig, data: TaskData, batch: int, length: int) -> str:

@@ -56,7 +56,7 @@ def test_the_labs_own_trainings_take_a_training_slot():
         at.button(key="lab_train_one_to_one").click().run()
         assert not at.exception
         assert any("busy" in w.value for w in at.warning)
-        assert at.session_state["lab_one_to_one"] is None
+        assert "lab_one_to_one" not in at.session_state
     finally:
         for _ in range(taken):
             slots.release()
