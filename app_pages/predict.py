@@ -2,8 +2,16 @@
 
 import streamlit as st
 
-from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
+from playground.analysis.prediction import (
+    class_probabilities,
+    generate,
+    input_limit,
+    sentiment_trajectory,
+    top_next_words,
+    unread_tokens,
+)
 from playground.data.language import word_class
+from playground.data.tokenizer import join_tokens
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.links import ViewOption, float_text, real, text_option, whole
 from playground.text import escape_markdown
@@ -66,12 +74,27 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
     return text
 
 
+def say_what_was_cut(run: Run, text: str, from_start: bool) -> None:
+    """Name the part of the text the model does not read, so a verdict is never about less than it seems."""
+    unread = unread_tokens(run, text, from_start)
+    if not unread:
+        return
+    unit = "characters" if run.vocab.level == "char" else "words"
+    why = (f"this Transformer has {run.config.data.max_length} positions"
+           if run.config.model.arch == "transformer" else "the page reads that many")
+    where = "first" if from_start else "last"
+    shown = escape_markdown(join_tokens(unread, run.vocab.level), 200)
+    st.warning(f"The model reads only the {where} {input_limit(run)} {unit} ({why}); it did not read "
+               f"{len(unread):,} {unit}: “{shown}”.", icon=":material/content_cut:")
+
+
 def next_word_view(run: Run) -> None:
     characters = run.vocab.level == "char"
     unit, start = ("character", "text") if characters else ("word", "sentence")
     st.markdown(f"Type the start of a {start}. The model gives every {unit} in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
     text = text_box(run, NEXT_WORD_EXAMPLES, f"Start of a {start}", "predict_prefix")
+    say_what_was_cut(run, text, from_start=False)
     k = st.slider(f"How many {unit}s to show", 3, 25, 10, key="predict_k")
     top = top_next_words(run, text, k)
     if run.config.data.source == "built-in" and not characters:
@@ -107,6 +130,7 @@ def classification_view(run: Run) -> None:
     st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
                 "ended after each word, so you can see where it changes its mind.")
     text = text_box(run, SENTIMENT_EXAMPLES, "Sentence", "predict_sentence")
+    say_what_was_cut(run, text, from_start=True)
     trajectory = sentiment_trajectory(run, text)
     if trajectory.empty:
         st.info("Type at least one word.")

@@ -22,6 +22,7 @@ from playground.data.datasets import TaskData, build_classification, build_next_
 from playground.data.uploads import (
     MAX_UPLOAD_BYTES,
     UploadError,
+    check_lines_to_split,
     decode_upload,
     labelled_texts,
     read_table,
@@ -49,6 +50,7 @@ class Upload:
     labels: list[str] | None
     text: str = ""  # the whole decoded .txt, newlines kept, for the one-stream layout
     stream_description: str = ""
+    name: str = ""
 
 
 def read_upload(task: str) -> Upload | None:
@@ -68,7 +70,7 @@ def read_upload(task: str) -> Upload | None:
             lines, notes = text_lines(decoded.text, file.name), decoded.notes
             stream = f"upload {file.name} as one stream, {len(decoded.text):,} characters"
             upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None,
-                            decoded.text, stream)
+                            decoded.text, stream, file.name)
         else:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
@@ -98,6 +100,7 @@ def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
         if upload.labels is None and config.data.text_layout == "stream":
             data = build_stream(upload.text, config.data, upload.stream_description)
         elif upload.labels is None:
+            check_lines_to_split(upload.texts, upload.name)
             data = build_next_word(upload.texts, config.data, upload.description)
         else:
             data = build_classification(upload.texts, upload.labels, config.data, upload.description)
@@ -175,7 +178,12 @@ with settings:
     if source == "built-in":
         data = builtin_data(config.data)
     else:
-        data = upload_task_data(upload, config) if upload is not None else None
+        data = None
+        if upload is not None:
+            try:
+                data = upload_task_data(upload, config)
+            except UploadError as error:
+                st.error(escape_markdown(str(error), 1000))
     if data is not None:
         st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
                    f"{len(data.train):,} training and {len(data.validation):,} validation examples · "

@@ -7,7 +7,7 @@ N heads, V outputs), with coefficients calibrated by `python -m bench.estimate` 
 (docs/reliability.md gives its accuracy):
 
     memory  ≈ fixed + bytes per parameter × P + max(activations of a training batch,
-                                                    intermediates of an evaluation batch of 512)
+                                                    intermediates of an evaluation batch)
     seconds ≈ steps × (FLOPs × seconds per FLOP + serial time steps + elementwise work + overhead)
               + evaluations (forward passes over the validation set, twice an epoch, and the test set)
 """
@@ -23,12 +23,12 @@ import torch
 from playground.config import ExperimentConfig
 from playground.data.datasets import TaskData
 from playground.models import build_model
+from playground.train import evaluation_batch, planned_steps
 
 # Sized for the smallest hosted tier (Streamlit Community Cloud, about 2.7 GB): two trainings at
 # once (PLAYGROUND_MAX_TRAININGS) of 1,000 MB each beside the ~600 MB an idle server holds.
 MAX_MEMORY_MB = float(os.environ.get("PLAYGROUND_MAX_MEMORY_MB", 1000))
 MAX_MINUTES = float(os.environ.get("PLAYGROUND_MAX_MINUTES", 10))
-EVAL_BATCH = 512  # playground.train.evaluate's batch
 
 # Calibrated by `python -m bench.estimate`: non-negative least squares on the relative error of 11
 # measured configurations (2-core CPU, PyTorch 2.13), checked on 4 held out; docs/reliability.md.
@@ -133,13 +133,12 @@ def evaluation_bytes(config: ExperimentConfig, data: TaskData, batch: int, steps
 
 def estimate_run(config: ExperimentConfig, data: TaskData, total_steps: int | None = None) -> Estimate:
     """Peak memory and duration of training `config` on `data`, before any weight is allocated."""
-    from playground.train import planned_steps  # train imports this module
 
     train = config.train
     steps = total_steps if total_steps is not None else planned_steps(train, len(data.train))
     length = sequence_length(config, data)
     batch = min(train.batch_size, max(len(data.train), 1))
-    eval_batch = min(EVAL_BATCH, max(len(data.validation), len(data.test), 1))
+    eval_batch = min(evaluation_batch(train.batch_size, length), max(len(data.validation), len(data.test), 1))
     total, body = parameter_counts(config, data)
     activations = max(activation_bytes(config, data, batch, length),
                       evaluation_bytes(config, data, eval_batch, length))

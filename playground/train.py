@@ -264,6 +264,16 @@ def learning_rate_factor(step: int, total_steps: int, schedule: str) -> float:
     return FINAL_LEARNING_RATE + (1 - FINAL_LEARNING_RATE) * cosine
 
 
+EVAL_BATCH = 512
+EVAL_TOKENS = 16_384  # positions per evaluation batch at most, unless a training batch has more
+
+
+def evaluation_batch(batch_size: int, length: int) -> int:
+    """Examples per evaluation batch: up to 512, fewer for long sequences, so that evaluating never
+    needs much more memory than a training step (512 × 256 positions of a wide Transformer is GBs)."""
+    return max(batch_size, min(EVAL_BATCH, EVAL_TOKENS // max(length, 1)))
+
+
 def planned_steps(config: TrainConfig, examples: int) -> int:
     """Updates a run will make: its epochs, cut at its own step limit and the server's."""
     total = math.ceil(examples / config.batch_size) * config.epochs
@@ -306,6 +316,7 @@ class Trainer:
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
         self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
         self.learning_rate = train.learning_rate  # of the latest update, logged with each interval
+        self.eval_batch = evaluation_batch(train.batch_size, int(data.train.inputs.shape[1]))
 
     def train(self) -> Run:
         """Run the loop; stop cleanly on a non-finite loss or gradient, keeping the last good weights."""
@@ -453,7 +464,8 @@ class Trainer:
             {name: float(value) for name, value in parameter_norms.items()}))
 
     def validate(self, step: int) -> None:
-        result = evaluate(self.run.model, self.data.validation, self.device, check=self.check_stop)
+        result = evaluate(self.run.model, self.data.validation, self.device, self.eval_batch,
+                          check=self.check_stop)
         self.run.metrics.update(val_loss=result["loss"], val_accuracy=result["accuracy"])
         self.run.history_rows.append({
             "step": step, "epoch": step / self.steps_per_epoch, "split": "validation",
@@ -483,11 +495,12 @@ class Trainer:
     def finish(self, started: float) -> None:
         run = self.run
         run.seconds = time.perf_counter() - started
-        test = evaluate(run.model, self.data.test, self.device, check=self.check_stop)
+        test = evaluate(run.model, self.data.test, self.device, self.eval_batch, check=self.check_stop)
         run.metrics.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
         if self.data.order_test is not None and len(self.data.order_test):
-            run.metrics["order_subset_accuracy"] = evaluate(run.model, self.data.order_test, self.device,
-                                                            check=self.check_stop)["accuracy"]
+            order = evaluate(run.model, self.data.order_test, self.device, self.eval_batch,
+                             check=self.check_stop)
+            run.metrics["order_subset_accuracy"] = order["accuracy"]
         run.status = "finished"
         run.message = f"Trained {run.steps} steps in {run.seconds:.1f} s."
 

@@ -71,6 +71,19 @@ def text_lines(text: str, name: str = "file") -> list[str]:
     return lines
 
 
+MIN_LINES = 10  # with fewer, one line per example leaves nothing to hold out
+
+
+def check_lines_to_split(lines: list[str], name: str = "file") -> None:
+    """Refuse a .txt read one example per line that has too few lines to hold any out."""
+    if len(lines) < MIN_LINES:
+        count = "one line" if len(lines) == 1 else f"{len(lines)} lines"
+        raise UploadError(f"{name} has {count}. Read one example per line, training, validation and test "
+                          "would be the same text. Set “Text is” (under Tokens and sequence length) to one "
+                          f"long text, which holds out the end of the text instead, or upload at least "
+                          f"{MIN_LINES} lines.")
+
+
 def read_table(raw: bytes, name: str = "file") -> tuple[pd.DataFrame, list[str]]:
     """An uploaded .csv as a table of strings, and notes on how it was read."""
     decoded = decode_upload(raw, name)
