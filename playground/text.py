@@ -7,10 +7,9 @@ import unicodedata
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^@])")
 # GitHub-style autolinks ("www.x", "https://x", "a@b.c", "mailto:a") are found in the text *after*
-# backslash escapes are resolved, so escaping cannot stop them. A word joiner (U+2060, invisible,
-# no line break) on both sides of every ".", ":" and "@" breaks each pattern without changing what
-# is seen.
-_AUTOLINK_BREAK = re.compile(r"(\\[.:@])")
+# backslash escapes are resolved, so escaping cannot stop them. A word joiner (U+2060: invisible,
+# no line break) inside each pattern's fixed part breaks it without changing what is seen.
+_AUTOLINK_PARTS = re.compile(r"(?i)www(?=\.)|(?:https?|mailto|xmpp)(?=:)|@")
 WORD_JOINER = "\u2060"
 _PLOTLY_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;", "%": "&#37;", "{": "&#123;",
                    "}": "&#125;"}
@@ -25,6 +24,10 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _break_autolink(match: re.Match) -> str:
+    return f"{WORD_JOINER}@{WORD_JOINER}" if match[0] == "@" else match[0] + WORD_JOINER
+
+
 def escape_markdown(text: object, limit: int = 300) -> str:
     """User text for st.markdown and every other Markdown string: shown as typed, never a link,
     formatting, a formula or HTML.
@@ -33,8 +36,8 @@ def escape_markdown(text: object, limit: int = 300) -> str:
     Invisible control and format characters are written as their code points, e.g. [U+200B].
     """
     text = visible_characters(shorten(str(text), limit).replace("\n", " "))
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _AUTOLINK_BREAK.sub(WORD_JOINER + r"\1" + WORD_JOINER, escaped)
+    text = _AUTOLINK_PARTS.sub(_break_autolink, text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def escape_plotly(text: object, limit: int = 200) -> str:

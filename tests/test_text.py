@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from playground.text import WORD_JOINER, escape_markdown, escape_plotly, visible_characters
 
-AUTOLINK = re.compile(r"(?i)\bwww\.|[a-z][a-z0-9+.-]*:/|[\w.+-]@[\w-]|mailto:")
+AUTOLINK = re.compile(r"(?i)www\.|(?:https?|mailto|xmpp):|[\w.+-]@|@[\w-]")  # what GFM links
 
 
 @given(st.lists(st.sampled_from(list("aw.:/@ <>*_[]()$`&%{}#!-\\\n") + ["www", "http", "mailto"]),

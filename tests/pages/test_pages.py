@@ -162,7 +162,8 @@ def test_a_one_sentence_upload_is_refused_line_by_line_and_trains_as_one_text():
     at.file_uploader(key="train_upload_next-word").set_value(("one.txt", b"the cat sat on the mat\n",
                                                               "text/plain")).run()
     assert not at.exception
-    assert "one.txt has one line" in at.error[0].value and "one long text" in at.error[0].value
+    message = re.sub(r"\\(.)", r"\1", at.error[0].value)  # a library message is shown escaped
+    assert "one.txt has one line" in message and "one long text" in message
     assert at.button(key="train_button").disabled  # one line would be train, validation and test at once
     at.selectbox(key="train_data_next-word_text_layout").set_value("stream").run()
     assert "can do little more than memorise" in " ".join(w.value for w in at.warning)
