@@ -133,11 +133,50 @@ def measure(spec: dict, threads: int = 2, steps: int = STEPS) -> dict:
             "step_seconds": round(measured["step_seconds"], 4), **measured}
 
 
+IDLE_CHILD = r"""
+import gc, json, sys
+import torch
+torch.set_num_threads(2)
+import torch._dynamo
+from playground.config import ExperimentConfig
+from playground.data.datasets import build_builtin
+from playground.memory import release_memory, resident_mb
+from playground.train import create_run, Trainer
+config, _ = ExperimentConfig.from_dict(json.loads(sys.argv[1]))
+data = build_builtin(config.data)
+figures = {"before": resident_mb()}
+run = create_run(config, data)
+Trainer(run, data, record_gradients=False).train()
+figures["after training, run kept"] = resident_mb()
+del run
+gc.collect()
+figures["run dropped (gc only)"] = resident_mb()
+release_memory()
+figures["after release_memory()"] = resident_mb()
+print(json.dumps(figures))
+"""
+IDLE_CONFIG = {"data": {"task": "sentiment", "num_sentences": 3000},
+               "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 1024, "num_layers": 1},
+               "train": {"batch_size": 256, "max_steps": 10}}
+
+
+def idle_memory() -> dict[str, float]:
+    """Resident MB of a fresh process around one ~400 MB training: what stays, what is given back."""
+    out = subprocess.run([sys.executable, "-c", IDLE_CHILD, json.dumps(IDLE_CONFIG)], capture_output=True,
+                         text=True, check=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=SAVED)
     parser.add_argument("--only", type=int, nargs="*", help="indices of CONFIGS to run")
+    parser.add_argument("--idle", action="store_true", help="only the memory given back after a training")
     args = parser.parse_args()
+    if args.idle:
+        for name, mb in idle_memory().items():
+            print(f"{name:<28} {mb:7.0f} MB")
+        return
     rows = []
     for i, spec in enumerate(CONFIGS):
         if args.only and i not in args.only:
