@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_server, wait_idle
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, start_server, wait_idle
 
 pytestmark = pytest.mark.e2e
+ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
+ISSUE_LINK = ("task=next-word&arch=transformer&tokenizer=char&text_layout=stream&max_length=256"
+              "&num_sentences=50000&embedding_dim=512&hidden_dim=1024&num_layers=2&num_heads=8"
+              "&batch_size=512&epochs=50")
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -43,6 +47,13 @@ def test_stop_and_a_closed_tab_each_end_the_training_and_free_its_slot():
         print(f"Stop to the page saying so: {time.perf_counter() - clicked:.1f} s")
         assert "of 9,000" in stopped.inner_text() and "no test score" in stopped.inner_text()
         expect(stopper.get_by_text("Test accuracy", exact=False)).to_have_count(0)
+        ARTIFACTS.mkdir(exist_ok=True)
+        stopper.screenshot(path=ARTIFACTS / "stopped.png")
+        stopper.goto(f"{url}/train?{ISSUE_LINK}")  # the issue's link: refused on opening
+        wait_idle(stopper)
+        expect(stopper.get_by_text("this server allows", exact=False).first).to_be_visible()
+        expect(stopper.get_by_role("button", name="Train", exact=True)).to_be_disabled()
+        stopper.screenshot(path=ARTIFACTS / "over-size-link.png")
         stopper.close()
 
         closing = chromium.new_context()
