@@ -150,7 +150,7 @@ def show_outcome(run: Run) -> None:
     if run.status in ("stopped", "interrupted"):
         st.warning(escape_markdown(run.message, 1000), icon=":material/stop_circle:")
         return
-    if run.status != "finished":  # still stopping, or never started
+    if run.status not in ("finished", "loaded"):  # still stopping, or never started
         st.info(f"**{run.name}** is still stopping (step {run.steps:,} of {run.total_steps:,}).")
         return
     m = run.metrics
