@@ -120,12 +120,14 @@ if (params := opening_link("train")) is not None:  # a share link sets the form 
     if linked is not None:
         preset_widgets(linked)
         st.session_state["train_link_notes"] = [None, *link_warnings]
+        st.session_state["train_link_cost_check"] = True  # an over-size link says so at the top
 for note in st.session_state.pop("train_link_notes", []):
     if note is None:
         st.info("This configuration came from a shared link. Press **Train**: the seed is part of the "
                 "link, so the run reproduces the shared numbers.")
     else:
         st.warning(escape_markdown(note, 1000))
+link_alert = st.container()
 keep_across_pages("train_task", "train_arch")
 settings, results = st.columns([5, 6], gap="large")
 
@@ -193,7 +195,12 @@ with settings:
                        "the model can do little more than memorise them, and its accuracy on so few "
                        "held-out examples means little. Add more text for a fair test.")
     # The cost is shown as the settings change, and a link over the server's limits says so on opening.
-    affordable = data is not None and over_budget(estimate_note(config, data)) is None
+    refusal = over_budget(estimate_note(config, data)) if data is not None else None
+    opened_from_link = data is not None and st.session_state.pop("train_link_cost_check", False)
+    if refusal is not None and opened_from_link:
+        link_alert.error(f"This link's model is too big for this server: {refusal[0].lower()}{refusal[1:]}",
+                         icon=":material/block:")
+    affordable = data is not None and refusal is None
     clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not affordable,
                         width="stretch", key="train_button")
 
