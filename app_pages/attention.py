@@ -60,7 +60,7 @@ text = sentence_box(run, DEFAULT_SENTENCES, "attention_text")
 try:
     view = trace_attention(run, text)
 except ValueError as error:
-    st.info(f"{str(error).capitalize()}.")
+    st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
     st.stop()
 if view.truncated:
     st.warning(f"The model has {run.model.max_length} positions, so only the first {len(view.steps)} tokens "

@@ -16,6 +16,7 @@ from playground.figures.gradients import (
     sandbox_figure,
 )
 from playground.links import ViewOption, float_text, one_of, real, text_option, whole
+from playground.text import escape_markdown
 from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
@@ -67,7 +68,8 @@ else:
     options = [None, *range(len(run.class_names))]
     target_class = selectbox(
         left, "Loss against the label", options, key="gradients_target",
-        format_func=lambda c: "the class the model predicts" if c is None else f"“{run.class_names[c]}”",
+        format_func=lambda c: ("the class the model predicts" if c is None
+                               else f"“{escape_markdown(run.class_names[c], 60)}”"),
         help="A classifier has one loss, at the end of the sentence. Against the class it already "
              "predicts the loss is small, and so are the gradients; against the other class they are "
              "larger. The shape over the steps is what to look at.")
@@ -85,7 +87,7 @@ for run_id in chosen:
         frames[candidates[run_id].name] = gradient_through_time(candidates[run_id], text, loss_kind,
                                                                 target_class)
     except ValueError as error:
-        st.info(f"{str(error).capitalize()}.")
+        st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
         break
 if frames:
     symbol = "h_t" if quantity == "hidden" else "x_t"
@@ -154,7 +156,7 @@ if len(pair) == 2:
     st.plotly_chart(loss_comparison_figure({f"{labels[r.id]} ({r.name})": r.history for r in pair}),
                     key="gradients_explode_chart")
     for r in pair:
-        message = r.message
+        message = escape_markdown(r.message, 1000)
         if r.status == "diverged":
             st.error(f"{labels[r.id]}: {message}")
         else:

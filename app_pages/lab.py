@@ -39,7 +39,7 @@ from playground.train import MAX_STEPS
 from ui.experiments import run_live, show_result
 from ui.sentences import limited_text_input
 from ui.state import builtin_data, runs
-from ui.training import train_live
+from ui.training import train_live, training_slot
 
 ARCH_NAMES = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
 
@@ -51,10 +51,14 @@ def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
 
 
 def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
-    """A small model kept in this session, trained when `label` is clicked; None until then."""
+    """A small model kept in this session, trained when `label` is clicked; None until then.
+
+    It takes one of the server's training slots, like every other training.
+    """
     if st.button(label, key=f"lab_train_{key}", icon=":material/play_arrow:"):
-        with st.spinner("Training…"):
-            st.session_state[f"lab_{key}"] = train()
+        with training_slot() as granted, st.spinner("Training…"):
+            if granted:
+                st.session_state[f"lab_{key}"] = train()
     return st.session_state.get(f"lab_{key}")
 
 

@@ -2,8 +2,16 @@
 
 import streamlit as st
 
-from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
+from playground.analysis.prediction import (
+    class_probabilities,
+    generate,
+    input_limit,
+    sentiment_trajectory,
+    top_next_words,
+    unread_tokens,
+)
 from playground.data.language import word_class
+from playground.data.tokenizer import join_tokens
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.links import ViewOption, float_text, real, text_option, whole
 from playground.text import escape_markdown
@@ -60,10 +68,25 @@ def text_box(run: Run, built_in: list[str], label: str, key: str) -> str:
 
     if examples:
         st.pills("Try an example" if curated else "Try text the model did not train on", examples,
-                 key=f"{key}_example", on_change=use_example)
+                 format_func=lambda example: escape_markdown(example, 80), key=f"{key}_example",
+                 on_change=use_example)
     text = limited_text_input(label, examples[0] if examples else "", key, MAX_CHARS)
     flag_unknown(run, text)
     return text
+
+
+def say_what_was_cut(run: Run, text: str, from_start: bool) -> None:
+    """Name the part of the text the model does not read, so a verdict is never about less than it seems."""
+    unread = unread_tokens(run, text, from_start)
+    if not unread:
+        return
+    unit = "characters" if run.vocab.level == "char" else "words"
+    why = (f"this Transformer has {run.config.data.max_length} positions"
+           if run.config.model.arch == "transformer" else "the page reads that many")
+    where = "first" if from_start else "last"
+    shown = escape_markdown(join_tokens(unread, run.vocab.level), 200)
+    st.warning(f"The model reads only the {where} {input_limit(run)} {unit} ({why}); it did not read "
+               f"{len(unread):,} {unit}: “{shown}”.", icon=":material/content_cut:")
 
 
 def next_word_view(run: Run) -> None:
@@ -72,6 +95,7 @@ def next_word_view(run: Run) -> None:
     st.markdown(f"Type the start of a {start}. The model gives every {unit} in its vocabulary a "
                 "probability of coming next; here are the likeliest.")
     text = text_box(run, NEXT_WORD_EXAMPLES, f"Start of a {start}", "predict_prefix")
+    say_what_was_cut(run, text, from_start=False)
     k = st.slider(f"How many {unit}s to show", 3, 25, 10, key="predict_k")
     top = top_next_words(run, text, k)
     if run.config.data.source == "built-in" and not characters:
@@ -105,6 +129,7 @@ def classification_view(run: Run) -> None:
     st.markdown("Type a sentence. The chart shows what the model would say if the sentence "
                 "ended after each word, so you can see where it changes its mind.")
     text = text_box(run, SENTIMENT_EXAMPLES, "Sentence", "predict_sentence")
+    say_what_was_cut(run, text, from_start=True)
     trajectory = sentiment_trajectory(run, text)
     if trajectory.empty:
         st.info("Type at least one word.")
@@ -113,7 +138,7 @@ def classification_view(run: Run) -> None:
     verdict = probabilities.idxmax()
     cols = st.columns(min(len(probabilities), 6))
     for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
-        cols[i].metric(f"P({name})", f"{p:.1%}")
+        cols[i].metric(f"P({escape_markdown(name, 60)})", f"{p:.1%}")
     st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
 

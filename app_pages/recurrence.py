@@ -121,7 +121,7 @@ text = sentence_box(run, DEFAULT_SENTENCES, "recurrence_text")
 try:
     view = trace_sentence(run, text)
 except ValueError as error:
-    st.info(f"{str(error).capitalize()}.")
+    st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
     st.stop()
 if view.truncated:
     st.warning(f"Only the first {len(view.steps)} steps are shown, to keep the figures readable.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from playground.figures.training import runs_comparison
 from playground.io import ModelFileError, load_run, save_run
+from playground.text import escape_markdown
 from ui.state import MAX_RUNS, active_run, add_run, delete_runs, run_store, runs
 from ui.widgets import multiselect
 
@@ -36,7 +37,7 @@ if upload is not None and st.session_state.get("runs_loaded_file") != upload.fil
     try:
         loaded = load_run(upload.getvalue())
     except ModelFileError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error), 1000))
     else:
         add_run(loaded)
         st.session_state["runs_loaded_file"] = upload.file_id

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from playground.budget import over_budget
 from playground.config import (
     ARCH_LABELS,
     ARCHITECTURES,
@@ -18,14 +19,22 @@ from playground.config import (
     to_query_params,
 )
 from playground.data.datasets import TaskData, build_classification, build_next_word, build_stream
-from playground.data.uploads import UploadError, decode_upload, labelled_texts, read_table, text_lines
+from playground.data.uploads import (
+    MAX_UPLOAD_BYTES,
+    UploadError,
+    check_lines_to_split,
+    decode_upload,
+    labelled_texts,
+    read_table,
+    text_lines,
+)
 from playground.figures.training import training_curve
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
 from ui.links import opening_link
 from ui.state import active_run, builtin_data, keep_across_pages, runs
-from ui.training import draw_curves, show_outcome, train_live
+from ui.training import draw_curves, estimate_note, show_outcome, train_live
 
 TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "tweet")
 LABEL_COLUMN_GUESSES = ("label", "sentiment", "class", "target", "category", "y")
@@ -41,6 +50,7 @@ class Upload:
     labels: list[str] | None
     text: str = ""  # the whole decoded .txt, newlines kept, for the one-stream layout
     stream_description: str = ""
+    name: str = ""
 
 
 def read_upload(task: str) -> Upload | None:
@@ -48,7 +58,9 @@ def read_upload(task: str) -> Upload | None:
     kind = "txt" if task == "next-word" else "csv"
     what = ("a .txt file: one sentence per line, or one long text (set “Text is” below)" if kind == "txt"
             else "a .csv file with a text column and a label column")
-    file = st.file_uploader(f"Upload {what}", type=[kind], key=f"train_upload_{task}")
+    limit = f"{MAX_UPLOAD_BYTES / 1e6:g} MB"
+    file = st.file_uploader(f"Upload {what} (at most {limit})", type=[kind], key=f"train_upload_{task}",
+                            help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.")
     if file is None:
         st.caption("Nothing leaves this server; the file lives in your session only.")
         return None
@@ -58,7 +70,7 @@ def read_upload(task: str) -> Upload | None:
             lines, notes = text_lines(decoded.text, file.name), decoded.notes
             stream = f"upload {file.name} as one stream, {len(decoded.text):,} characters"
             upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None,
-                            decoded.text, stream)
+                            decoded.text, stream, file.name)
         else:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
@@ -73,10 +85,10 @@ def read_upload(task: str) -> Upload | None:
             upload = Upload((file.file_id, text_column, label_column),
                             f"upload {file.name}, {len(texts):,} rows", texts, labels)
     except UploadError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error), 1000))
         return None
     for note in notes:
-        st.warning(note)
+        st.warning(escape_markdown(note, 1000))
     return upload
 
 
@@ -88,6 +100,7 @@ def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
         if upload.labels is None and config.data.text_layout == "stream":
             data = build_stream(upload.text, config.data, upload.stream_description)
         elif upload.labels is None:
+            check_lines_to_split(upload.texts, upload.name)
             data = build_next_word(upload.texts, config.data, upload.description)
         else:
             data = build_classification(upload.texts, upload.labels, config.data, upload.description)
@@ -107,12 +120,14 @@ if (params := opening_link("train")) is not None:  # a share link sets the form 
     if linked is not None:
         preset_widgets(linked)
         st.session_state["train_link_notes"] = [None, *link_warnings]
+        st.session_state["train_link_cost_check"] = True  # an over-size link says so at the top
 for note in st.session_state.pop("train_link_notes", []):
     if note is None:
         st.info("This configuration came from a shared link. Press **Train**: the seed is part of the "
                 "link, so the run reproduces the shared numbers.")
     else:
-        st.warning(note)
+        st.warning(escape_markdown(note, 1000))
+link_alert = st.container()
 keep_across_pages("train_task", "train_arch")
 settings, results = st.columns([5, 6], gap="large")
 
@@ -152,7 +167,7 @@ with settings:
                                    f"train_train_{task}_{arch}")
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
-        st.warning(warning)
+        st.warning(escape_markdown(warning, 1000))
     link = to_query_params(config)
     if dict(st.query_params) != link:
         st.query_params.from_dict(link)  # the address bar is always a link to this configuration
@@ -165,7 +180,12 @@ with settings:
     if source == "built-in":
         data = builtin_data(config.data)
     else:
-        data = upload_task_data(upload, config) if upload is not None else None
+        data = None
+        if upload is not None:
+            try:
+                data = upload_task_data(upload, config)
+            except UploadError as error:
+                st.error(escape_markdown(str(error), 1000))
     if data is not None:
         st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
                    f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
@@ -174,7 +194,14 @@ with settings:
             st.warning(f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
                        "the model can do little more than memorise them, and its accuracy on so few "
                        "held-out examples means little. Add more text for a fair test.")
-    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=data is None,
+    # The cost is shown as the settings change, and a link over the server's limits says so on opening.
+    refusal = over_budget(estimate_note(config, data)) if data is not None else None
+    opened_from_link = data is not None and st.session_state.pop("train_link_cost_check", False)
+    if refusal is not None and opened_from_link:
+        link_alert.error(f"This link's model is too big for this server: {refusal[0].lower()}{refusal[1:]}",
+                         icon=":material/block:")
+    affordable = data is not None and refusal is None
+    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not affordable,
                         width="stretch", key="train_button")
 
 with results:

@@ -53,7 +53,11 @@ def save_run(run: Run) -> bytes:
 def _header(raw: bytes) -> dict:
     """The safetensors JSON header, checked for size and shape before anything else is read."""
     looks_safetensors = raw[8:9] == b"{"  # an 8-byte header length, then the JSON header
-    if not looks_safetensors and (raw[:1] == b"\x80" or raw[:2] == b"PK"):
+    if not looks_safetensors and raw[:2] == b"PK":
+        raise ModelFileError("This is a zip archive, not a model file (PyTorch's .pt/.pth files are zip "
+                             "archives holding a pickle, which can run any code when loaded). Only "
+                             ".safetensors files saved by the playground are accepted.")
+    if not looks_safetensors and raw[:1] == b"\x80":
         raise ModelFileError("This looks like a PyTorch pickle (.pt/.pth). Loading a pickle can run any "
                              "code, so only .safetensors files saved by the playground are accepted.")
     if len(raw) < 8:
@@ -85,6 +89,10 @@ def _metadata(header: dict) -> ModelFileHeader:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError("This .safetensors file was not saved by Sequence Playground, or by a version "
                              "it cannot read.")
+    sections = meta.get("config")  # not objects: every setting would fall back to its default
+    if not isinstance(sections, dict) or not all(isinstance(sections.get(k), dict)
+                                                 for k in ("data", "model", "train")):
+        raise ModelFileError("The file's configuration is missing or not a JSON object.")
     try:
         return parse_header(meta)
     except ValueError as error:

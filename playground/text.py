@@ -1,22 +1,53 @@
-"""Making user text safe to show inside Markdown."""
+"""Making text from users, files and links safe to show: one escaping function per target."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^@])")
+# GitHub-style autolinks ("www.x", "https://x", "a@b.c", "mailto:a") are found in the text *after*
+# backslash escapes are resolved, so escaping cannot stop them. A word joiner (U+2060: invisible,
+# no line break) inside each pattern's fixed part breaks it without changing what is seen.
+_AUTOLINK_PARTS = re.compile(r"(?i)www(?=\.)|(?:https?|mailto|xmpp)(?=:)|@")
+WORD_JOINER = "\u2060"
+_PLOTLY_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;", "%": "&#37;", "{": "&#123;",
+                   "}": "&#125;"}
 
 
-def escape_markdown(text: str, limit: int = 300) -> str:
-    """Backslash-escape Markdown syntax so user text shows as typed, never as links or HTML.
+def visible_characters(text: str) -> str:
+    """Invisible control and format characters written as their code points, e.g. [U+200B]."""
+    return "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _break_autolink(match: re.Match) -> str:
+    return f"{WORD_JOINER}@{WORD_JOINER}" if match[0] == "@" else match[0] + WORD_JOINER
+
+
+def escape_markdown(text: object, limit: int = 300) -> str:
+    """User text for st.markdown and every other Markdown string: shown as typed, never a link,
+    formatting, a formula or HTML.
+
+    Backslash-escapes Markdown syntax and breaks autolinks with an invisible word joiner.
     Invisible control and format characters are written as their code points, e.g. [U+200B].
     """
-    text = text if len(text) <= limit else text[:limit] + "…"
-    text = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cc", "Cf") else c
-                   for c in text.replace("\n", " "))
+    text = visible_characters(shorten(str(text), limit).replace("\n", " "))
+    text = _AUTOLINK_PARTS.sub(_break_autolink, text)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def escape_plotly(text: object, limit: int = 200) -> str:
+    """User text for any Plotly string (titles, axes, ticks, legends, hover text, annotations).
+
+    Plotly draws a subset of HTML there (<a href>, <b>, <br>, ...), fills %{...} templates and
+    typesets $...$ with MathJax; entities keep all of it as plain characters.
+    """
+    text = visible_characters(shorten(str(text), limit))
+    return "".join(_PLOTLY_SPECIAL.get(c, c) for c in text)
 
 
 _WHITESPACE_LABELS = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}

@@ -38,6 +38,10 @@ class ConfigError(ValueError):
     """A configuration that cannot be trained; the message says what to change."""
 
 
+class StopTraining(Exception):
+    """Raised inside the loop when the caller's stop check or the time limit says to stop."""
+
+
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and PyTorch so a run is reproducible from its seed."""
     random.seed(seed)
@@ -95,7 +99,7 @@ class Run:
     id: int = field(default_factory=lambda: next(_run_ids))  # this server process's number for it
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # its name in the run store, stable
     created: datetime = field(default_factory=datetime.now)
-    status: str = "new"  # new, training, finished, diverged, interrupted
+    status: str = "new"  # new, training, finished, diverged, stopped, interrupted, failed
     message: str = ""
     device: str = "CPU"
     seconds: float = 0.0
@@ -203,14 +207,19 @@ def step_loss(model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor,
 
 @torch.no_grad()
 def evaluate(model: SequenceModel, dataset: SequenceSet, device: torch.device | str = "cpu",
-             batch_size: int = 512) -> dict[str, float]:
-    """Loss and accuracy of `model` on a whole dataset (per predicted token for next-word)."""
+             batch_size: int = 512, check: Callable[[], None] | None = None) -> dict[str, float]:
+    """Loss and accuracy of `model` on a whole dataset (per predicted token for next-word).
+
+    `check` runs before each batch and may raise to stop a long evaluation part-way.
+    """
     was_training = model.training
     model.eval()
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device)
     count = torch.zeros((), device=device)
     for start in range(0, len(dataset), batch_size):
+        if check is not None:
+            check()
         index = torch.arange(start, min(start + batch_size, len(dataset)))
         inputs, lengths, targets = (t.to(device) for t in dataset.batch(index))
         loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
@@ -257,6 +266,22 @@ def learning_rate_factor(step: int, total_steps: int, schedule: str) -> float:
     return FINAL_LEARNING_RATE + (1 - FINAL_LEARNING_RATE) * cosine
 
 
+EVAL_BATCH = 512
+EVAL_TOKENS = 16_384  # positions per evaluation batch at most, unless a training batch has more
+
+
+def evaluation_batch(batch_size: int, length: int) -> int:
+    """Examples per evaluation batch: up to 512, fewer for long sequences, so that evaluating never
+    needs much more memory than a training step (512 × 256 positions of a wide Transformer is GBs)."""
+    return max(batch_size, min(EVAL_BATCH, EVAL_TOKENS // max(length, 1)))
+
+
+def planned_steps(config: TrainConfig, examples: int) -> int:
+    """Updates a run will make: its epochs, cut at its own step limit and the server's."""
+    total = math.ceil(examples / config.batch_size) * config.epochs
+    return min(total, config.max_steps or total, MAX_STEPS)
+
+
 def default_log_interval(total_steps: int) -> int:
     """Steps per logged point: at least 20 points, 10 to 20 steps apart in longer runs (each costs a sync)."""
     fewest = min(10, max(1, total_steps // 20))
@@ -264,19 +289,26 @@ def default_log_interval(total_steps: int) -> int:
 
 
 class Trainer:
-    """Trains a Run's model in place, so whatever finished survives an interruption."""
+    """Trains a Run's model in place, so whatever finished survives an interruption.
+
+    `should_stop` is called before every step and every evaluation batch (a cheap flag read), so
+    a Stop takes effect within one step; `time_limit` (seconds) stops a run that overruns.
+    """
 
     def __init__(self, run: Run, data: TaskData, device: torch.device | str = "cpu",
                  on_progress: Callable[[Run, Progress], None] | None = None,
-                 log_every: int | None = None, record_gradients: bool = True):
+                 log_every: int | None = None, record_gradients: bool = True,
+                 should_stop: Callable[[], bool] | None = None, time_limit: float | None = None):
         self.run = run
+        self.should_stop = should_stop
+        self.time_limit = time_limit
+        self.started = time.perf_counter()
         self.data = data
         self.device = torch.device(device)
         self.on_progress = on_progress
         train = run.config.train
         self.steps_per_epoch = math.ceil(len(data.train) / train.batch_size)
-        total = self.steps_per_epoch * train.epochs
-        self.total_steps = min(total, train.max_steps or total, MAX_STEPS)
+        self.total_steps = planned_steps(train, len(data.train))
         self.log_every = log_every or default_log_interval(self.total_steps)
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
         self.probe_every = (max(math.ceil(self.total_steps / MAX_GRADIENT_PROBES), MIN_STEPS_PER_PROBE)
@@ -286,6 +318,7 @@ class Trainer:
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
         self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
         self.learning_rate = train.learning_rate  # of the latest update, logged with each interval
+        self.eval_batch = evaluation_batch(train.batch_size, int(data.train.inputs.shape[1]))
 
     def train(self) -> Run:
         """Run the loop; stop cleanly on a non-finite loss or gradient, keeping the last good weights."""
@@ -298,7 +331,7 @@ class Trainer:
         run.settled.clear()
         run.status, run.device, run.total_steps = "training", describe_device(device), self.total_steps
         self.snapshot(0)
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         good_state = clone_state(model)
         losses = torch.zeros(self.log_every, device=device)  # per-step values, synced once per log
         norms = torch.zeros(self.log_every, device=device)
@@ -310,6 +343,7 @@ class Trainer:
             for epoch in range(config.epochs):
                 order = torch.randperm(len(self.data.train), generator=generator)
                 for start in range(0, len(order), config.batch_size):
+                    self.check_stop()
                     batch = self.data.train.batch(order[start:start + config.batch_size])
                     inputs, lengths, targets = (t.to(device, non_blocking=True) for t in batch)
                     loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
@@ -350,6 +384,10 @@ class Trainer:
                 if step >= self.total_steps:
                     break
             self.finish(started)
+        except StopTraining as stop:
+            run.status = "stopped"
+            run.message = (f"Stopped at step {run.steps:,} of {self.total_steps:,}{stop}; the model keeps "
+                           "what it learned until then. It has no test score: it did not finish.")
         except Exception as error:  # a UI's control-flow signals are BaseExceptions and pass
             run.status = "failed"
             run.message = failure_message(error, run)
@@ -357,12 +395,19 @@ class Trainer:
         finally:
             if run.status == "training":
                 run.status = "interrupted"
-                run.message = (f"Training stopped at step {step} of {self.total_steps}; the model "
-                               "keeps what it learned until then.")
+                run.message = (f"Stopped at step {run.steps:,} of {self.total_steps:,}; the model "
+                               "keeps what it learned until then. It has no test score: it did not finish.")
             run.seconds = time.perf_counter() - started
             model.to("cpu").eval()
             run.settled.set()
         return run
+
+    def check_stop(self) -> None:
+        """Raise StopTraining if the caller asked to stop or the run is over its time limit."""
+        if self.should_stop is not None and self.should_stop():
+            raise StopTraining("")
+        if self.time_limit is not None and time.perf_counter() - self.started > self.time_limit:
+            raise StopTraining(f": this server allows {self.time_limit / 60:g} minutes per training")
 
     def end_interval(self, step: int, n: int, losses: torch.Tensor, norms: torch.Tensor,
                      correct: torch.Tensor, counted: torch.Tensor, started: float) -> bool:
@@ -421,7 +466,8 @@ class Trainer:
             {name: float(value) for name, value in parameter_norms.items()}))
 
     def validate(self, step: int) -> None:
-        result = evaluate(self.run.model, self.data.validation, self.device)
+        result = evaluate(self.run.model, self.data.validation, self.device, self.eval_batch,
+                          check=self.check_stop)
         self.run.metrics.update(val_loss=result["loss"], val_accuracy=result["accuracy"])
         self.run.history_rows.append({
             "step": step, "epoch": step / self.steps_per_epoch, "split": "validation",
@@ -451,11 +497,12 @@ class Trainer:
     def finish(self, started: float) -> None:
         run = self.run
         run.seconds = time.perf_counter() - started
-        test = evaluate(run.model, self.data.test, self.device)
+        test = evaluate(run.model, self.data.test, self.device, self.eval_batch, check=self.check_stop)
         run.metrics.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
         if self.data.order_test is not None and len(self.data.order_test):
-            run.metrics["order_subset_accuracy"] = evaluate(run.model, self.data.order_test,
-                                                            self.device)["accuracy"]
+            order = evaluate(run.model, self.data.order_test, self.device, self.eval_batch,
+                             check=self.check_stop)
+            run.metrics["order_subset_accuracy"] = order["accuracy"]
         run.status = "finished"
         run.message = f"Trained {run.steps} steps in {run.seconds:.1f} s."
 
@@ -493,6 +540,7 @@ def clone_state(model: SequenceModel) -> dict[str, torch.Tensor]:
 
 
 def train_run(run: Run, data: TaskData, device: torch.device | str = "cpu",
-              on_progress: Callable[[Run, Progress], None] | None = None) -> Run:
+              on_progress: Callable[[Run, Progress], None] | None = None,
+              should_stop: Callable[[], bool] | None = None, time_limit: float | None = None) -> Run:
     """Train `run` on `data` with its own config; the Run is updated as training goes."""
-    return Trainer(run, data, device, on_progress).train()
+    return Trainer(run, data, device, on_progress, should_stop=should_stop, time_limit=time_limit).train()

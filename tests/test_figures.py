@@ -96,3 +96,62 @@ def test_learning_animation_has_a_frame_per_epoch():
                            "x": [0.0, 1, 2, 3], "y": [0.0, 1, 0, 1]})
     fig = learning_animation(frames)
     assert [f.name for f in fig.frames] == ["0", "1"] and fig.layout.sliders
+
+
+HOSTILE_LABELS = ['<a href="https://evil.example">x</a>', "<b>bold</b>", "$x^2$", "%{y} {x}", "a & b <br>"]
+
+
+def strings(value) -> list[str]:
+    """Every string inside a figure's JSON."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list | tuple | np.ndarray):
+        return [s for v in list(value) for s in strings(v)]
+    return []
+
+
+def assert_no_raw_markup(fig) -> None:
+    found = [s for s in strings(fig.to_plotly_json())
+             if re.search(r"<a |<b>bold|\$x|%\{y\} |& b", s)]
+    assert found == []
+
+
+def test_text_from_users_reaches_every_chart_as_plain_text():
+    from playground.figures.attention import head_view, matrix_figure
+    from playground.figures.embeddings import (
+        comparison_figure,
+        learning_animation,
+        one_hot_figure,
+        projection_figure,
+    )
+    from playground.figures.experiments import translation_attention_figure
+    from playground.figures.recurrence import influence_figure, output_bars, state_heatmap, unrolled_figure
+
+    words = HOSTILE_LABELS
+    n = len(words)
+    frame = pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.arange(n, dtype=float), "word": words,
+                          "class": words, "count": [1] * n, "epoch": [0] * n})
+    figures = [
+        next_word_bars(pd.DataFrame({"word": words, "probability": np.linspace(0.1, 0.5, n)}), words[0]),
+        sentiment_trajectory_figure(pd.DataFrame({"position": range(1, n + 1), "word": words,
+                                                  "known": [True] * n, words[0]: [0.5] * n,
+                                                  words[1]: [0.5] * n}), words[:2]),
+        sentiment_trajectory_figure(pd.DataFrame({"position": [1], "word": ["a"], "known": [True],
+                                                  **{w: [0.2] for w in words}}), words),
+        matrix_figure(np.eye(n), words, "scores"),
+        head_view(np.full((1, n, n), 0.5), words),
+        one_hot_figure(words, list(range(n)), words),
+        projection_figure(frame, 2, "pca", words[0], words[1:]),
+        learning_animation(frame),
+        comparison_figure(frame, frame, ("a", "b")),
+        translation_attention_figure(np.eye(n), words, words),
+        unrolled_figure(words, 0, "LSTM", words),
+        state_heatmap(np.ones((3, n)), words, "states", np.arange(3)),
+        output_bars(pd.DataFrame({"output": words, "probability": [0.2] * n}), "out"),
+        influence_figure(pd.DataFrame({"step": range(n), "word": words, "change": [0.1] * n})),
+    ]
+    for fig in figures:
+        assert_no_raw_markup(fig)
+    assert any("&lt;a href" in s for s in strings(figures[0].to_plotly_json()))  # shown, as text

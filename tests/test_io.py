@@ -115,3 +115,19 @@ def test_a_header_length_that_starts_like_a_pickle_still_loads(saved):
             break
     assert raw[:1] == b"\x80"
     assert load_run(raw).data_description == ("x" * padding)[:200]  # descriptions are cut to 200
+
+
+def test_a_zip_file_and_a_configuration_that_is_not_an_object_get_their_own_messages(saved):
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    with pytest.raises(ModelFileError, match="zip archive, not a model file"):
+        load_run(buffer.getvalue())
+    run, raw = saved
+    header = header_of(raw)
+    meta = json.loads(header["__metadata__"]["playground"])
+    for config in ([1, 2], "model", dict(meta["config"], model=[3])):
+        bad = dict(meta, config=config)
+        with pytest.raises(ModelFileError, match="configuration is missing or not a JSON object"):
+            load_run(with_header(raw, dict(header, __metadata__={"playground": json.dumps(bad)})))

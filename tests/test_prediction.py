@@ -4,12 +4,15 @@ import pytest
 import torch
 
 from playground.analysis.prediction import (
+    MAX_INPUT_TOKENS,
     class_probabilities,
     context_ids,
     generate,
+    input_limit,
     next_word_probabilities,
     sentiment_trajectory,
     top_next_words,
+    unread_tokens,
 )
 from playground.train import create_run, train_run
 from tests.conftest import with_training
@@ -50,7 +53,29 @@ def test_generation_is_seeded_and_stops(next_word_run):
 
 def test_long_input_is_cut_to_what_the_model_reads(next_word_run):
     ids = context_ids(next_word_run, "word " * 10_000)
-    assert len(ids) == next_word_run.config.data.max_length
+    assert len(ids) == input_limit(next_word_run) == MAX_INPUT_TOKENS  # a recurrent model reads any length
+    unread = unread_tokens(next_word_run, "word " * 10_000, from_start=False)
+    assert len(unread) + len(ids) - next_word_run.reads_bos == 10_000  # read and unread add up
+
+
+def test_a_recurrent_classifier_reads_a_review_longer_than_its_training_sequences(sentiment_run):
+    review = ("the film was good and the actors were great and the music was lovely and the story was "
+              "fun and the ending was happy and the seats were fine but the hotel was dreadful")
+    words = review.split()
+    assert len(words) > sentiment_run.config.data.max_length
+    trajectory = sentiment_trajectory(sentiment_run, review)
+    assert trajectory["word"].tolist() == words  # the last clause is read, not dropped silently
+    assert unread_tokens(sentiment_run, review, from_start=True) == []
+
+
+def test_a_transformer_names_the_words_past_its_positions(small_sentiment):
+    config, data = small_sentiment
+    config = with_training(config, epochs=1)
+    config.model.arch, config.data.max_length = "transformer", 8
+    run = create_run(config, data)
+    text = "the film was good and the actors were great but the hotel was dreadful"
+    assert len(sentiment_trajectory(run, text)) == 8
+    assert unread_tokens(run, text, from_start=True) == text.split()[8:]
 
 
 def test_trajectory_rows_are_the_model_on_each_prefix(sentiment_run):

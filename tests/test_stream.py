@@ -145,3 +145,11 @@ def test_the_fused_optimizers_update_as_pytorchs_reference_loop_does(name):
             optimizer.step()
         losses[fused_kernels] = loss.item()
     assert losses[True] == pytest.approx(losses[False], rel=1e-5)
+
+
+def test_a_text_shorter_than_its_held_out_parts_still_builds():
+    from playground.config import DataConfig
+    from playground.data.datasets import build_stream
+    config = DataConfig(task="next-word", text_layout="stream")
+    data = build_stream("the cat sat on the mat\n", config, "one line")
+    assert len(data.train) == len(data.validation) == len(data.test) == 1  # placeholders where empty

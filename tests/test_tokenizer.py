@@ -39,3 +39,9 @@ def test_invisible_characters_never_become_tokens():
 def test_escaped_text_shows_invisible_characters_by_code_point():
     from playground.text import escape_markdown
     assert escape_markdown("a\u200bb\u202e") == "a\\[U\\+200B\\]b\\[U\\+202E\\]"
+
+
+
+def test_emoji_variation_selectors_never_become_invisible_words():
+    assert tokenize("i love it \u2764\ufe0f so much") == ["i", "love", "it", "\u2764", "so", "much"]
+    assert tokenize("a\ufe0fb\ufe0e", "char") == ["a", "b"]

@@ -158,3 +158,35 @@ def test_validation_runs_twice_an_epoch_even_when_log_points_miss_the_half(small
     assert any(0 < step < per_epoch for step in steps)  # mid-epoch, not only at the epoch's end
     assert any(per_epoch < step < 2 * per_epoch for step in steps)
     assert steps == sorted(set(steps)) and steps[-1] == run.steps
+
+
+def test_a_stop_takes_effect_before_the_next_step_not_at_the_next_report(small_sentiment):
+    config, data = small_sentiment
+    run = create_run(with_training(config, epochs=3), data)
+    checks = []
+
+    def stop_after_seven_steps() -> bool:
+        checks.append(run.steps)
+        return run.steps >= 7
+
+    Trainer(run, data, log_every=50, should_stop=stop_after_seven_steps).train()
+    assert run.status == "stopped" and run.steps == 7 < run.total_steps  # no report came before it
+    assert f"Stopped at step 7 of {run.total_steps}" in run.message and "no test score" in run.message
+    assert "test_accuracy" not in run.metrics
+    assert checks[:8] == list(range(8))  # checked before every step
+    assert run.settled.is_set() and next(run.model.parameters()).device.type == "cpu"
+
+
+def test_a_stop_during_a_long_evaluation_ends_it_part_way(small_sentiment):
+    config, data = small_sentiment
+    run = create_run(with_training(config, epochs=1, max_steps=3), data)
+    trainer = Trainer(run, data, should_stop=lambda: run.steps >= 3)  # the steps are done: evaluating
+    trainer.train()
+    assert run.status == "stopped" and run.steps == 3 and "test_accuracy" not in run.metrics
+
+
+def test_a_run_over_the_time_limit_stops_and_says_the_limit(small_sentiment):
+    config, data = small_sentiment
+    run = train_run(create_run(with_training(config, epochs=3), data), data, time_limit=0.0)
+    assert run.status == "stopped" and run.steps == 0
+    assert "this server allows 0 minutes per training" in run.message

@@ -79,3 +79,24 @@ def test_same_column_for_text_and_label():
     table, _ = read_table(b"text,label\na,b\n", "r.csv")
     with pytest.raises(UploadError, match="different"):
         labelled_texts(table, "text", "text")
+
+
+def test_binary_data_after_the_first_64_kb_is_still_found():
+    raw = b"a perfectly normal line of text\n" * 3000 + bytes(range(256)) * 40
+    assert len(raw) > 65_536 + 1000
+    with pytest.raises(UploadError, match="binary"):
+        decode_upload(raw, "f.txt")
+
+
+def test_one_upload_limit_stated_in_decimal_megabytes():
+    assert MAX_UPLOAD_BYTES == 10_000_000  # what Streamlit's uploader calls 10 MB
+    with pytest.raises(UploadError, match="is 10.0 MB; the limit is 10 MB"):
+        decode_upload(b"x" * (MAX_UPLOAD_BYTES + 1), "f.txt")
+    assert len(decode_upload(b"x" * MAX_UPLOAD_BYTES, "f.txt").text) == MAX_UPLOAD_BYTES
+
+
+def test_too_few_lines_to_hold_any_out_are_refused_with_the_way_out():
+    from playground.data.uploads import MIN_LINES, check_lines_to_split
+    with pytest.raises(UploadError, match="two.txt has 2 lines.*one long text"):
+        check_lines_to_split(["the cat sat", "on the mat"], "two.txt")
+    check_lines_to_split(["a line"] * MIN_LINES, "ten.txt")

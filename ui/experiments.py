@@ -14,6 +14,7 @@ import streamlit as st
 
 from playground.experiments.common import ExperimentResult
 from playground.experiments.registry import EXPERIMENTS, reference_result
+from playground.text import escape_markdown
 from ui.state import device, persist_experiment
 from ui.training import training_slot
 
@@ -65,7 +66,7 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
 
         EXPERIMENTS[name].run(**settings, device=device(), progress=show)
     except ValueError as error:
-        st.error(f"{error}.")
+        st.error(f"{escape_markdown(str(error), 1000)}.")
     finally:
         if name in results():
             persist_experiment(results()[name])

@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from playground.budget import estimate_run, over_budget
 from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, from_query_params
 from playground.links import ViewOption, matches, read_view, view_link
+from playground.text import escape_markdown
 from playground.train import Run
 from ui.state import builtin_data, keep_across_pages, runs
 from ui.training import require_run, train_live
@@ -71,15 +73,18 @@ def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
     pending: PendingLink | None = st.session_state.get("pending_link")
     if pending is not None and pending.page == page:
         for warning in pending.warnings:
-            st.warning(warning)
+            st.warning(escape_markdown(warning, 1000))
         match = next((r for r in reversed(runs()) if matches(r, pending.config)), None)
         if match is None:
             st.info(f"This view was shared together with its model: {_describe(pending.config)}. Train "
                     "it here; the seed is part of the link, so you get the same model and the same "
                     "numbers the sender saw.", icon=":material/link:")
+            refusal = over_budget(estimate_run(pending.config, builtin_data(pending.config.data)))
+            if refusal is not None:
+                st.error(refusal, icon=":material/block:")
             left, right = st.columns(2)
             if left.button("Train the shared model", type="primary", width="stretch",
-                           key=f"{page}_link_train"):
+                           key=f"{page}_link_train", disabled=refusal is not None):
                 if train_live(pending.config, builtin_data(pending.config.data)) is not None:
                     st.rerun()
             if right.button("Set the link aside", width="stretch", key=f"{page}_link_ignore"):
@@ -92,7 +97,7 @@ def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
         for key, value in values.items():
             st.session_state[key] = value
         for warning in warnings:
-            st.warning(warning)
+            st.warning(escape_markdown(warning, 1000))
         st.success(f"Showing the shared view on {match.name}.", icon=":material/link:")
     return require_run(page)
 

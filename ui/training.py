@@ -6,13 +6,26 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from playground.budget import (
+    MAX_MEMORY_MB,
+    MAX_MINUTES,
+    Estimate,
+    estimate_run,
+    format_duration,
+    format_mb,
+    over_budget,
+)
 from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
+from playground.memory import release_memory
+from playground.text import escape_markdown
 from playground.train import ConfigError, Progress, Run, create_run, train_run
 from ui.state import active_run, add_run, builtin_data, device, persist, training_slots
 
@@ -40,14 +53,50 @@ def progress_text(p: Progress) -> str:
 
 
 def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = True) -> Run | None:
-    """Train a new run, drawing progress as it goes; the run is kept in the session from the start."""
+    """Train a new run, drawing progress as it goes; the run is kept in the session from the start.
+
+    Refuses a run the server cannot afford (memory or time over its settings) before building it.
+    """
+    refusal = over_budget(estimate_run(config, data))
+    if refusal is not None:
+        st.error(refusal, icon=":material/block:")
+        return None
     try:
         run = create_run(config, data)
     except ConfigError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error), 1000))
         return None
     with training_slot() as granted:
-        return _train_with_progress(run, data, side_by_side) if granted else None
+        if not granted:
+            return None
+        release_memory()  # what runs deleted since the last training left behind
+        try:
+            return _train_with_progress(run, data, side_by_side)
+        finally:
+            release_memory()  # the optimizer's state and the activations, handed back to the OS
+
+
+def estimate_note(config: ExperimentConfig, data: TaskData) -> Estimate:
+    """Show what the run will cost, as an error where the server would refuse it; return the estimate."""
+    estimate = estimate_run(config, data)
+    refusal = over_budget(estimate)
+    if refusal is not None:
+        st.error(refusal, icon=":material/block:")
+    else:
+        st.caption(f"Estimated cost: {format_mb(estimate.peak_mb)} of memory, "
+                   f"{format_duration(estimate.seconds)} ({estimate.steps:,} steps). The server allows "
+                   f"{format_mb(MAX_MEMORY_MB)} and {format_duration(MAX_MINUTES * 60)} per training.")
+    return estimate
+
+
+def stop_requested() -> Callable[[], bool]:
+    """A check the trainer calls between steps: True once Stop is pressed, any other click reruns
+    the page, or the tab is closed (Streamlit asks this script run to stop in all three cases)."""
+    context = get_script_run_ctx()
+    requests = getattr(context, "script_requests", None)
+    if requests is None:  # not inside a script run (a test calling the function directly)
+        return lambda: False
+    return lambda: getattr(requests, "_state", None) in (ScriptRequestType.STOP, ScriptRequestType.RERUN)
 
 
 @contextlib.contextmanager
@@ -69,9 +118,10 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
     controls, status = st.columns([1, 3], vertical_alignment="center")
-    # Any click reruns the script, which stops training where it is; this button says so.
     controls.button("Stop training", icon=":material/stop:", key=f"stop_{run.id}",
                     help="Stops after the current step; the model keeps what it has learned.")
+    # A click reruns the script: Streamlit asks this run to stop, and the trainer checks for that
+    # between steps (stop_requested), so the thread and its training slot are free within a step.
     bar = status.progress(0.0, text="Starting…")
     if side_by_side:
         loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
@@ -90,7 +140,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
             last_save = time.perf_counter()
 
     try:
-        train_run(run, data, device(), show)
+        train_run(run, data, device(), show, should_stop=stop_requested(), time_limit=MAX_MINUTES * 60)
     except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
         logger.exception("training %s failed", run.name)
     finally:
@@ -99,12 +149,15 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
 
 
 def show_outcome(run: Run) -> None:
-    """Say how training ended, with numbers next to the baseline."""
+    """Say how training ended, with numbers next to the baseline; only a finished run is a success."""
     if run.status in ("diverged", "failed"):
-        st.error(run.message)
+        st.error(escape_markdown(run.message, 1000))
         return
-    if run.status == "interrupted":
-        st.warning(run.message)
+    if run.status in ("stopped", "interrupted"):
+        st.warning(escape_markdown(run.message, 1000), icon=":material/stop_circle:")
+        return
+    if run.status not in ("finished", "loaded"):  # still stopping, or never started
+        st.info(f"**{run.name}** is still stopping (step {run.steps:,} of {run.total_steps:,}).")
         return
     m = run.metrics
     text = (f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {run.device}. "

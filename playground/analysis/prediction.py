@@ -12,6 +12,24 @@ from playground.train import Run
 MAX_INPUT_TOKENS = 200
 
 
+def input_limit(run: Run) -> int:
+    """How many tokens the model reads at once: a Transformer has max_length positions; a recurrent
+    model or a bag of words reads any length (up to MAX_INPUT_TOKENS here)."""
+    if run.config.model.arch == "transformer":
+        return min(run.config.data.max_length, MAX_INPUT_TOKENS)
+    return MAX_INPUT_TOKENS
+
+
+def unread_tokens(run: Run, text: str, from_start: bool) -> list[str]:
+    """The tokens of `text` the model does not read: past its limit, or (for next-word, which reads
+    the end) before it."""
+    tokens = tokenize(text, run.vocab.level)
+    limit = input_limit(run) - (1 if run.reads_bos and not from_start else 0)
+    if len(tokens) <= limit:
+        return []
+    return tokens[limit:] if from_start else tokens[:-limit]
+
+
 def context_ids(run: Run, text: str) -> list[int]:
     """The indices of `text` (after <bos> if the model reads one), cut to the last it can read."""
     ids = run.vocab.encode_tokens(tokenize(text, run.vocab.level)[-MAX_INPUT_TOKENS:])
@@ -19,7 +37,7 @@ def context_ids(run: Run, text: str) -> list[int]:
         ids = [BOS_ID] + ids
     elif not ids:
         ids = [EOS_ID]  # nothing typed: a stream model still needs one input to predict from
-    return ids[-run.config.data.max_length:]
+    return ids[-input_limit(run):]
 
 
 @torch.no_grad()
@@ -49,7 +67,7 @@ def generate(run: Run, prefix: str, max_tokens: int = 20, temperature: float = 1
     ids = context_ids(run, prefix)
     new_tokens: list[str] = []
     for _ in range(max_tokens):
-        tokens = torch.tensor([ids[-run.config.data.max_length:]])  # (1, T)
+        tokens = torch.tensor([ids[-input_limit(run):]])  # (1, T)
         logits = run.model(tokens).logits[0, -1] / max(temperature, 1e-3)  # (V,)
         logits[PAD_ID] = float("-inf")
         if top_k and top_k < logits.numel():
@@ -81,7 +99,7 @@ def sentiment_trajectory(run: Run, text: str) -> pd.DataFrame:
     Each row is the model's output for the sentence cut after that word, computed in one batch.
     """
     run.model.eval()
-    words = tokenize(text, run.vocab.level)[: run.config.data.max_length]
+    words = tokenize(text, run.vocab.level)[: input_limit(run)]
     if not words:
         return pd.DataFrame(columns=["position", "word", "known", *run.class_names])
     ids = run.vocab.encode_tokens(words)

@@ -124,7 +124,7 @@ def build_next_word(texts: list[str], config: DataConfig, description: str) -> T
 def stream_set(ids: torch.Tensor, length: int) -> SequenceSet:
     """A token stream (N,) cut into contiguous windows of `length` inputs, each target one token on."""
     count = (len(ids) - 1) // length
-    if count == 0:  # shorter than one window: one shorter example, or a single placeholder
+    if count <= 0:  # shorter than one window (or empty): one shorter example, or a placeholder
         if len(ids) < 2:
             ids = torch.tensor([BOS_ID, EOS_ID])
         inputs, targets = ids[:-1], ids[1:]

@@ -16,14 +16,20 @@ _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # 
 _WORD_PATTERN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)?|[^\w\s{_MARKS}]", re.UNICODE)
 
 
+def _invisible(c: str) -> bool:
+    """Format characters (zero-width spaces, direction marks) and variation selectors (U+FE0F asks
+    for the emoji style of the character before it): they change no word, only how it is drawn."""
+    return unicodedata.category(c) == "Cf" or "\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"
+
+
 def visible_text(text: str) -> str:
-    """NFC-normalised text without invisible format characters (zero-width spaces, direction marks).
+    """NFC-normalised text without invisible format characters and variation selectors.
 
     Pasted text often carries them; they would otherwise become unknown tokens nobody can see.
     """
     if text.isascii():  # nothing to normalise or drop; the built-in corpora take this path
         return text
-    return "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
+    return "".join(c for c in unicodedata.normalize("NFC", text) if not _invisible(c))
 
 
 def tokenize(text: str, level: str = "word") -> list[str]:

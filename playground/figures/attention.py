@@ -6,11 +6,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.text import escape_plotly
+
 HEAD_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2", "#9D755D", "#EECA3B"]
 
 
 def labels(steps: list[str]) -> list[str]:
-    return [f"{i + 1} {w}" for i, w in enumerate(steps)]
+    """Unique, escaped axis labels: '1 the', '2 dog', ..."""
+    return [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
 def side_by_side(matrices: list[np.ndarray], titles: list[str], steps: list[str],
@@ -92,6 +95,7 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
     heads, steps_count = weights.shape[0], weights.shape[-1]
     fig = go.Figure()
     ys = -np.arange(steps_count)
+    shown = [escape_plotly(s) for s in steps]
     for head in range(heads):
         color = HEAD_COLORS[head % len(HEAD_COLORS)]
         first = True
@@ -103,11 +107,11 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
                 fig.add_trace(go.Scatter(x=[0.08, 0.92], y=[ys[q], ys[k]], mode="lines", opacity=0.7,
                                          line={"color": color, "width": 1 + 9 * w}, name=f"head {head + 1}",
                                          legendgroup=f"head {head + 1}", showlegend=first,
-                                         hovertemplate=f"head {head + 1}: {steps[q]} → {steps[k]} {w:.2f}"
+                                         hovertemplate=f"head {head + 1}: {shown[q]} → {shown[k]} {w:.2f}"
                                                        "<extra></extra>"))
                 first = False
     for x, anchor in ((0.0, "left"), (1.0, "right")):
-        fig.add_trace(go.Scatter(x=[x] * steps_count, y=ys, mode="text", text=steps, textfont={"size": 13},
+        fig.add_trace(go.Scatter(x=[x] * steps_count, y=ys, mode="text", text=shown, textfont={"size": 13},
                                  textposition=f"middle {anchor}", showlegend=False, hoverinfo="skip"))
     fig.update_layout(title=f"Head view: who looks at whom (lines for weights ≥ {threshold:g})",
                       height=max(300, 28 * steps_count + 120), margin={"t": 50},

@@ -9,13 +9,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.figures.colors import CLASS_COLORS, class_color
+from playground.text import escape_plotly
 
 MAX_HEATMAP_COLUMNS = 5000
 
 
 def row_labels(tokens: list[str]) -> list[str]:
     """Unique axis labels, so a repeated word keeps its own row: '1 the', '2 dog', ..."""
-    return [f"{i + 1} {t}" for i, t in enumerate(tokens)]
+    return [f"{i + 1} {escape_plotly(t)}" for i, t in enumerate(tokens)]
 
 
 def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -> go.Figure:
@@ -33,7 +34,7 @@ def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -
         fig = go.Figure(go.Scatter(x=ids, y=labels, mode="markers", marker={"symbol": "square", "size": 8,
                                                                               "color": "#08306B"}))
     fig.add_trace(go.Scatter(  # name the column that holds the 1
-        x=ids, y=labels, mode="text", text=[f"  {i}: {vocab_tokens[i]}" for i in ids],
+        x=ids, y=labels, mode="text", text=[f"  {i}: {escape_plotly(vocab_tokens[i])}" for i in ids],
         textposition="middle right", textfont={"color": "#E45756", "size": 12}, showlegend=False,
         hovertemplate="%{y}: the 1 is in column %{x}<extra></extra>"))
     fig.update_layout(
@@ -82,11 +83,12 @@ def projection_figure(frame: pd.DataFrame, dims: int, method: str, highlight: st
     axis_name = "PC" if method == "pca" else "t-SNE"
     for name, group in frame.groupby("class", sort=True):
         coords = {"x": group["x"], "y": group["y"]} | ({"z": group["z"]} if dims == 3 else {})
+        name = escape_plotly(name)
         fig.add_trace(scatter(
-            **coords, mode="markers", name=str(name),
+            **coords, mode="markers", name=name,
             marker={"color": class_color(str(name)), "size": 4 if dims == 3 else 8,
                     "opacity": 0.3 if highlight else 0.85},  # dimmed so the searched word stands out
-            text=group["word"], customdata=group[["count"]].to_numpy(),
+            text=[escape_plotly(w) for w in group["word"]], customdata=group[["count"]].to_numpy(),
             hovertemplate=f"<b>%{{text}}</b><br>{name}<br>seen %{{customdata[0]:,}} times<extra></extra>"))
     marked = ([highlight] if highlight else []) + list(neighbours or [])
     rows = frame.set_index("word").loc[[w for w in marked if w in set(frame["word"])]]
@@ -94,7 +96,8 @@ def projection_figure(frame: pd.DataFrame, dims: int, method: str, highlight: st
         coords = {"x": rows["x"], "y": rows["y"]} | ({"z": rows["z"]} if dims == 3 else {})
         sizes = [18 if w == highlight else 12 for w in rows.index]
         fig.add_trace(scatter(
-            **coords, mode="markers+text", name="searched word and neighbours", text=list(rows.index),
+            **coords, mode="markers+text", name="searched word and neighbours",
+            text=[escape_plotly(w) for w in rows.index],
             textposition="top center", hoverinfo="skip",
             marker={"size": sizes, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}}))
     title = f"Embedding space, {len(frame):,} words, {method.upper() if method == 'pca' else 't-SNE'}"
@@ -113,6 +116,8 @@ def learning_animation(frames: pd.DataFrame) -> go.Figure:
     pad_x = (frames["x"].max() - frames["x"].min()) * 0.05 + 1e-6
     pad_y = (frames["y"].max() - frames["y"].min()) * 0.05 + 1e-6
     classes = sorted(frames["class"].unique())
+    frames = frames.assign(word=[escape_plotly(w) for w in frames["word"]],
+                           **{"class": [escape_plotly(c) for c in frames["class"]]})
     fig = px.scatter(
         frames, x="x", y="y", color="class", animation_frame="epoch", hover_name="word",
         category_orders={"class": classes}, color_discrete_map=CLASS_COLORS,
@@ -130,10 +135,12 @@ def comparison_figure(left: pd.DataFrame, right: pd.DataFrame, titles: tuple[str
     fig = make_subplots(1, 2, subplot_titles=titles, horizontal_spacing=0.06)
     for column, frame in enumerate((left, right), start=1):
         for name, group in frame.groupby("class", sort=True):
+            shown = escape_plotly(name)
             fig.add_trace(go.Scatter(
-                x=group["x"], y=group["y"], mode="markers", name=str(name), legendgroup=str(name),
+                x=group["x"], y=group["y"], mode="markers", name=shown, legendgroup=shown,
                 showlegend=column == 1, marker={"color": class_color(str(name)), "size": 7, "opacity": 0.85},
-                text=group["word"], hovertemplate="<b>%{text}</b><br>" + str(name) + "<extra></extra>"),
+                text=[escape_plotly(w) for w in group["word"]],
+                hovertemplate="<b>%{text}</b><br>" + shown + "<extra></extra>"),
                 row=1, col=column)
     fig.update_layout(height=520, legend_title_text="word class", margin={"t": 60})
     fig.update_xaxes(title="PC 1")

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playground.figures.colors import RUN_COLORS
+from playground.text import escape_plotly
 
 MODEL_COLORS = {
     "tanh RNN": RUN_COLORS[1],
@@ -189,8 +190,8 @@ def translation_attention_figure(weights, source: list[str], output: list[str]) 
     fig = go.Figure(
         go.Heatmap(
             z=weights,
-            x=[f"{i + 1} {w}" for i, w in enumerate(source)],
-            y=[f"{i + 1} {w}" for i, w in enumerate(output)],
+            x=[f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(source)],
+            y=[f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(output)],
             colorscale="Blues",
             zmin=0,
             zmax=1,

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playground.figures.colors import RUN_COLORS
+from playground.text import escape_plotly
 
 
 def _finite(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +37,7 @@ def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: st
         color = RUN_COLORS[i % len(RUN_COLORS)]
         fig.add_trace(go.Scatter(
             x=frame["step"], y=values, mode="lines+markers", name=name, line={"color": color, "width": 3},
-            customdata=frame[["word"]].to_numpy(),
+            customdata=[[escape_plotly(w)] for w in frame["word"]],
             hovertemplate=f"{name}<br>step %{{x}} (“%{{customdata[0]}}”)<br>norm %{{y:.3e}}<extra></extra>"))
         _mark_overflow(fig, frame["step"], overflow, top, color)
     fig.update_layout(title=title, xaxis_title="step t (word read at that step)", yaxis_title="gradient norm",
@@ -44,8 +45,8 @@ def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: st
     fig.update_yaxes(type="log", exponentformat="power")
     first = next(iter(frames.values()), None)
     if first is not None and len(first) <= 40:  # the same sentence for every run: name the steps
-        fig.update_xaxes(tickvals=list(first["step"]),
-                         ticktext=[f"{s} {w}" for s, w in zip(first["step"], first["word"], strict=True)],
+        ticks = [f"{s} {escape_plotly(w)}" for s, w in zip(first["step"], first["word"], strict=True)]
+        fig.update_xaxes(tickvals=list(first["step"]), ticktext=ticks,
                          tickangle=-45)
     return fig
 

@@ -7,13 +7,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
+from playground.text import escape_plotly
 
 MAX_DRAWN_STEPS = 9
 
 
 def step_labels(steps: list[str]) -> list[str]:
     """Unique axis labels per step: 't=1 the', 't=2 dog', ..."""
-    return [f"t={i + 1} {w}" for i, w in enumerate(steps)]
+    return [f"t={i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
 def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]) -> go.Figure:
@@ -36,8 +37,9 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
             annotations.append({"x": x, "y": y, "text": f"<b>{label}</b>", "showarrow": False,
                                 "font": {"color": "white", "size": 13}})
         annotations += [
-            {"x": x, "y": -0.62, "text": steps[t], "showarrow": False, "font": {"size": 13}},
-            {"x": x, "y": 3.6, "text": outputs[t], "showarrow": False, "font": {"size": 11, "color": "#555"}},
+            {"x": x, "y": -0.62, "text": escape_plotly(steps[t]), "showarrow": False, "font": {"size": 13}},
+            {"x": x, "y": 3.6, "text": escape_plotly(outputs[t]), "showarrow": False,
+             "font": {"size": 11, "color": "#555"}},
             {"x": x, "y": 1.5 - 0.38, "ax": x, "ay": 0.38, **arrow},
             {"x": x + 0.2, "y": 0.75, "text": "W<sub>xh</sub>", "showarrow": False, "font": {"size": 11}},
             {"x": x, "y": 3 - 0.38, "ax": x, "ay": 1.5 + 0.38, **arrow},
@@ -113,7 +115,8 @@ def step_heatmap(table: pd.DataFrame, title: str) -> go.Figure:
 def output_bars(outputs: pd.DataFrame, title: str) -> go.Figure:
     """The likeliest outputs at one step."""
     rows = outputs.iloc[::-1]
-    fig = go.Figure(go.Bar(x=rows["probability"], y=rows["output"], orientation="h",
+    names = [escape_plotly(o) for o in rows["output"]]
+    fig = go.Figure(go.Bar(x=rows["probability"], y=names, orientation="h",
                            marker_color=OUTPUT_COLOR, text=[f"{p:.1%}" for p in rows["probability"]],
                            textposition="outside", hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
     fig.update_layout(title=title, xaxis={"tickformat": ".0%", "range": [0, 1.15]}, height=260,
@@ -125,7 +128,8 @@ def output_bars(outputs: pd.DataFrame, title: str) -> go.Figure:
 def influence_figure(influence: pd.DataFrame) -> go.Figure:
     """How far h_t moves when only the first word is changed, step by step."""
     fig = go.Figure(go.Scatter(
-        x=[f"t={s + 1} {w}" for s, w in zip(influence["step"], influence["word"], strict=True)],
+        x=[f"t={s + 1} {escape_plotly(w)}"
+           for s, w in zip(influence["step"], influence["word"], strict=True)],
         y=influence["change"], mode="lines+markers", line={"color": HIDDEN_COLOR, "width": 3},
         hovertemplate="%{x}<br>change in h: %{y:.3f}<extra></extra>"))
     fig.update_layout(title="Memory of the first word",

@@ -156,11 +156,16 @@ def test_good_uploads_train():
     assert "did not train on" in at.pills(key="predict_sentence_example").label
 
 
-def test_a_one_sentence_upload_trains_with_a_warning():
+def test_a_one_sentence_upload_is_refused_line_by_line_and_trains_as_one_text():
     at = open_page(app(), "train")
     at.selectbox(key="train_source_next-word").set_value("upload").run()
     at.file_uploader(key="train_upload_next-word").set_value(("one.txt", b"the cat sat on the mat\n",
                                                               "text/plain")).run()
+    assert not at.exception
+    message = re.sub(r"\\(.)", r"\1", at.error[0].value)  # a library message is shown escaped
+    assert "one.txt has one line" in message and "one long text" in message
+    assert at.button(key="train_button").disabled  # one line would be train, validation and test at once
+    at.selectbox(key="train_data_next-word_text_layout").set_value("stream").run()
     assert "can do little more than memorise" in " ".join(w.value for w in at.warning)
     at.button(key="train_button").click().run()
     no_errors(at)

@@ -1,0 +1,31 @@
+"""The escaping functions: text from strangers stays text in Markdown and in Plotly."""
+
+import html
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from playground.text import WORD_JOINER, escape_markdown, escape_plotly, visible_characters
+
+AUTOLINK = re.compile(r"(?i)www\.|(?:https?|mailto|xmpp):|[\w.+-]@|@[\w-]")  # what GFM links
+
+
+@given(st.lists(st.sampled_from(list("aw.:/@ <>*_[]()$`&%{}#!-\\\n") + ["www", "http", "mailto"]),
+                max_size=40).map("".join))
+def test_escaped_markdown_has_no_live_syntax_and_no_autolink(text):
+    escaped = escape_markdown(text)
+    # every Markdown/HTML special character is backslash-escaped ...
+    assert re.search(r"(?<!\\)[\[\]()<>*_`$&#!{}]", escaped.replace("\\\\", "")) is None
+    # ... and with the escapes resolved (as the autolink finder sees the text) no autolink is left
+    assert AUTOLINK.search(re.sub(r"\\(.)", r"\1", escaped)) is None
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == text.replace("\n", " ")[:300] + (
+        "…" if len(text) > 300 else "")
+
+
+@given(st.text(max_size=80))
+def test_escaped_plotly_text_has_no_tags_templates_or_formulas(text):
+    escaped = escape_plotly(text)
+    assert not set("<>$%{}") & set(escaped)
+    assert re.search(r"&(?!amp;|lt;|gt;|#\d+;)", escaped) is None
+    assert html.unescape(escaped) == visible_characters(text)
