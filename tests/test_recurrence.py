@@ -125,8 +125,9 @@ def test_memory_and_parameter_sharing(small_next_word):
     assert short[shared] == long[shared] and long["unshared over 30 steps"] == 30 * long[shared]
 
 
-@pytest.mark.parametrize(("arch", "activation", "task"), [("rnn", "tanh", "next-word"), ("rnn", "relu", "next-word"),
-                                                          ("lstm", "tanh", "next-word"), ("rnn", "relu", "sentiment")])
+@pytest.mark.parametrize(("arch", "activation", "task"), [
+    ("rnn", "tanh", "next-word"), ("rnn", "relu", "next-word"), ("lstm", "tanh", "next-word"),
+    ("rnn", "relu", "sentiment")])
 def test_each_run_is_shown_its_own_equations(arch, activation, task):
     """A ReLU RNN never sees tanh, an LSTM sees its gates, a classifier reads out h_T once."""
     text = " ".join(recurrence_equations(arch, activation, task))
