@@ -89,7 +89,8 @@ def attention_steps(view: AttentionView, layer: int, head: int) -> AttentionStep
     unscaled = torch.softmax(raw.masked_fill(~mask, float("-inf")), dim=-1)
     inputs = view.trace.attention_inputs[layer, 0]  # (T, E)
     return AttentionSteps(inputs.numpy(), q.numpy(), k.numpy(), v.numpy(), raw.numpy(), scaled.numpy(),
-                          masked.numpy(), weights.numpy(), unscaled.numpy(), (weights @ v).numpy(), mask.numpy())
+                          masked.numpy(), weights.numpy(), unscaled.numpy(), (weights @ v).numpy(),
+                          mask.numpy())
 
 
 def row_entropy(weights: np.ndarray) -> np.ndarray:
