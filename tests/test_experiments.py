@@ -334,3 +334,24 @@ def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention(
         np.testing.assert_allclose(result.attention.sum(1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="zebra"):
         translate_sentence(trained, "the zebra runs")
+
+
+def test_figures_draw_the_mean_over_seeds_with_the_range_as_bars():
+    from playground.figures.experiments import adding_figure, bottleneck_figure, critical_path_figure
+
+    rows = [{"architecture": "tanh RNN", "length": 25, "test_mse": mse, "baseline_mse": BASELINE_MSE,
+             "verdict": verdict(mse, BASELINE_MSE), "seed": seed}
+            for seed, mse in enumerate([0.161, 0.0115, 0.154])]
+    trace = adding_figure(pd.DataFrame(rows)).data[0]
+    np.testing.assert_allclose(trace.y, [np.mean([0.161, 0.0115, 0.154])])
+    np.testing.assert_allclose(trace.error_y.array, [0.161 - np.mean([0.161, 0.0115, 0.154])])
+    np.testing.assert_allclose(trace.error_y.arrayminus, [np.mean([0.161, 0.0115, 0.154]) - 0.0115])
+    translations = pd.DataFrame([
+        {"model": "encoder-decoder (one vector)", "source_words": "1–8", "mean_source_words": 5.0,
+         "word_accuracy": a, "bleu": b, "exact": e, "sentences": 10, "seed": s}
+        for s, (a, b, e) in enumerate([(0.9, 80.0, 0.5), (0.7, 60.0, 0.3)])])
+    bleu = bottleneck_figure(translations, "bleu").data[0]
+    assert list(bleu.y) == [70.0] and list(bleu.error_y.array) == [10.0]
+    timing = parallel_experiment([4, 8], ["rnn", "transformer"], hidden=8, batch=2, repeats=1).table
+    paths = {trace.name: list(trace.y) for trace in critical_path_figure(timing).data}
+    assert paths["RNN"][1] > paths["RNN"][0] and paths["Transformer"][0] == paths["Transformer"][1]
