@@ -128,7 +128,8 @@ st.markdown("A random sequence runs through h_t = f(W_hh h_{t-1} + U x_t) with a
             "exactly ρ per step, so the norm is ρ^(T−t): **below 1 it decays geometrically, above 1 it "
             "blows up**. A random or orthogonal W_hh bends that line. A nonlinearity changes more: "
             "tanh′(a) = 1 − tanh²(a) is at most 1 and near 0 where tanh saturates, and ReLU′ is 0 for "
-            "every unit that is off, so each factor diag(f′(a_k)) W_hh is smaller than W_hh itself. "
+            "every unit that is off, so each factor diag(f′(a_k)) W_hh is no larger than W_hh itself and "
+            "usually smaller. "
             "With tanh the gradient can therefore **vanish even when ρ > 1**. The dotted line runs the "
             "same W_hh and inputs through a linear cell, the case the theory describes.")
 cols = st.columns(5)
@@ -144,7 +145,8 @@ st.plotly_chart(sandbox_figure(sandbox, rho, linear, activation), key="gradients
 st.caption(sandbox_caption(sandbox, linear, rho, activation))
 if not np.isfinite(sandbox["measured"].iloc[-1]):
     st.warning("Marked “overflow”: the product of Jacobians grew past the largest float32 number "
-               "(about 3.4 × 10³⁸) at those distances; the points before it are exact. In training "
+               "(about 3.4 × 10³⁸) at those distances; the points before it are computed (the state "
+               "overflowing does not stop that). In training "
                "this is the inf or NaN that stops a run.")
 
 st.subheader("4 · Exploding for real")

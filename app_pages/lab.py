@@ -8,7 +8,7 @@ import streamlit as st
 from playground.analysis.prediction import generate, sentiment_trajectory
 from playground.config import default_config
 from playground.experiments.adding import ARCHITECTURES as ADDING_MODELS
-from playground.experiments.agreement import CONDITIONS
+from playground.experiments.agreement import CONDITIONS, training_profile
 from playground.experiments.parallel import MODELS as PARALLEL_MODELS
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.experiments.shapes import (
@@ -44,6 +44,12 @@ from ui.state import builtin_data, runs
 from ui.training import train_live
 
 ARCH_NAMES = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
+
+
+@st.cache_data(show_spinner=False)
+def cached_training_profile(num_sentences: int) -> dict:
+    """What the agreement models' training data shows (a fraction of a second, kept per server)."""
+    return training_profile(num_sentences, default_config("next-word", "rnn").data.data_seed)
 
 
 def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
@@ -263,14 +269,18 @@ if longer is not None:
                "seed only, so it shows what more updates can do, not how reliably.")
 
 st.subheader("No long memory, in language: subject-verb agreement")
+small = EXPERIMENTS["agreement"].small
+seen = cached_training_profile(small["num_sentences"])
 st.markdown(
     "Next-word models learn the built-in language, where at most one phrase like “near the cats” "
-    "sits between a subject and its verb, so the subject and its verb are never more than 3 words "
-    "apart in training; and that phrase's noun **always has the other number** (the language never "
-    "writes “the dog near the cat”). Training sentences run to 14 words; what the test changes is "
-    "the subject–verb distance. The models then continue “the dog near the cats beside the "
-    "cats …”: is a singular verb (runs, is) likelier than a plural one? Each point is 200 prefixes; "
-    "a share is called below chance only where every seed's 95% interval lies under 50%. "
+    f"sits between a subject and its verb ({seen['subjects_with_a_phrase']:.0%} of sentences), so in "
+    f"training the subject and its verb are never more than {seen['longest_subject_verb_distance']} "
+    f"words apart; and that phrase's noun **always has the other number** "
+    f"({seen['near_phrases_with_other_number']:.0%} of them: the language never writes “the dog near "
+    f"the cat”). Training sentences run to {seen['longest_sentence_words']} words; what the test "
+    "changes is the subject–verb distance. The models then continue “the dog near the cats beside "
+    "the cats …”: is a singular verb (runs, is) likelier than a plural one? Each point is 200 "
+    "prefixes; a share is called below chance only where every seed's 95% interval lies under 50%. "
     + " ".join(f"*{name}*: {text}." for name, text in CONDITIONS.items())
 )
 small = EXPERIMENTS["agreement"].small

@@ -159,7 +159,7 @@ def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float
         linear_final = float(linear["measured"].iloc[-1])
         same = f"{linear_final:.2e}" if math.isfinite(linear_final) else "an overflow"
         text += (f" The {activation} slopes f′(a_k) average {slope:.2f} over units and steps, so each "
-                 f"factor diag(f′(a_k)) W_hh is smaller than W_hh; the same W_hh in a linear cell gives "
+                 f"factor diag(f′(a_k)) W_hh is no larger than W_hh; the same W_hh in a linear cell gives "
                  f"{same}.")
     return text
 
