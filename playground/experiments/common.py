@@ -124,6 +124,8 @@ def run_seeds(name: str, run: Callable[..., ExperimentResult], settings: dict, s
             progress(merged, (index + fraction) / len(seeds))
 
         result = run(**settings, seed=seed, progress=within, **kwargs)
+        extra = {k: v for k, v in result.settings.items() if k not in merged.settings and k != "seed"}
+        merged.settings |= extra  # what a run measured about its setup, e.g. agreement's training profile
         merged.rows[before:] = [row | {"seed": seed} for row in result.rows]
         merged.seconds = time.perf_counter() - start
         if not result.complete:
