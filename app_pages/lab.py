@@ -258,8 +258,8 @@ if longer is not None:
     long_result, long_reports = longer
     long_steps = long_reports[0]["settings"]["steps"]
     st.markdown(
-        f"**Why the budget matters.** The papers trained on millions of sequences; {small['steps']:,} "
-        f"steps of 64 are about {small['steps'] * 64 / 1e6:.1f} million. At T = 100 the first useful "
+        f"**Why the budget matters.** {small['steps']:,} steps of 64 sequences are about "
+        f"{small['steps'] * 64 / 1e6:.1f} million examples. At T = 100 the first useful "
         "gradient has to cross 100 steps before a model can start to learn, so the same models given "
         f"{long_steps:,} steps (one seed, `{long_reports[0]['command']}`, "
         f"{long_result.seconds / 60:.0f} min):"

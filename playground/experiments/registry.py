@@ -47,13 +47,14 @@ def reference_result(name: str) -> tuple[ExperimentResult, list[dict]] | None:
 
 
 LE_2015 = ("Le, Jaitly & Hinton (2015), abstract: ReLU RNNs with identity-initialised recurrent weights "
-           "(IRNN) are \"comparable to a standard implementation of LSTMs\" on their benchmarks, two of them "
-           "toy problems with long-range structure (the adding problem is one); the tanh RNN is their "
-           "baseline that fails on long sequences.")
+           "(IRNN) are \"comparable to a standard implementation of LSTMs\" on their four benchmarks, two "
+           "of them \"toy problems involving long-range temporal structures\" (the adding problem is one). "
+           "Their figures' numbers are not quoted here: we could not check them against the paper's text.")
 LINZEN_2016 = ("Linzen, Dupoux & Goldberg (2016), abstract: trained on the number task directly, the LSTM "
                "made \"less than 1% errors\" overall, \"but errors increased when sequential and structural "
                "information conflicted\" (attractors); \"the frequency of such errors rose sharply in the "
-               "language-modeling setting\", the setting measured here.")
+               "language-modeling setting\", the setting measured here. The paper's per-attractor "
+               "figures are not quoted: we could not check them against its text.")
 EXPERIMENTS = {
     "adding": Experiment(
         "Long memory: the adding problem", adding_experiment, "architectures",
