@@ -214,8 +214,9 @@ with many_many:
 st.header("2 · The limits, measured")
 st.caption(
     "Each experiment trains several models from scratch, so it takes minutes on a CPU. The charts "
-    "first show the shipped results: the mean over 3 seeds, with bars from the best to the worst "
-    "seed. A run here uses one seed; the chart grows as points finish, and **Stop** keeps what is "
+    "first show the shipped results: the mean over the seeds each was run with (the text under "
+    "each chart says how many), with bars from the lowest to the highest seed. A run here uses one "
+    "seed; the chart grows as points finish, and **Stop** keeps what is "
     "done. The same experiments run from the command line: "
     "`python -m playground experiment NAME --seeds 3 --json out.json`."
 )

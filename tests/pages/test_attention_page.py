@@ -25,7 +25,7 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     at = open_page(at, "attention")
     no_errors(at)
     charts = len(at.get("plotly_chart"))
-    assert charts == 9  # positions, QKV, four score matrices, output, all heads, head view
+    assert charts == 10  # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view
     at.selectbox(key="attention_layer").set_value(1).run()
     at.selectbox(key="attention_head").set_value(1).run()
     at.toggle(key="attention_unscaled").set_value(True).run()
