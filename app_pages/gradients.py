@@ -56,7 +56,8 @@ st.latex(r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J
          r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}")
 st.markdown("(∂L/∂h as a row vector; matrices do not commute, so the factors run from k = T *down* to "
             "t + 1.) For the loss **summed over every step**, each step's loss L_s adds one such product "
-            "from s down to t + 1, so ∂L/∂h_t = Σ_{s ≥ t} ∂L_s/∂h_t. An **LSTM** has other J_k: its "
+            "from s down to t + 1, and ∂L/∂h_t is the sum of ∂L_s/∂h_t over every s ≥ t. An **LSTM** has "
+            "other J_k: its "
             "cell state adds a path c_{k-1} → c_k through the forget gate, diag(f_k), besides the gates' "
             "own paths. The curves below are computed exactly with autograd, whichever case you pick. "
             "Factors smaller than 1 make the product **vanish** (early words stop mattering), larger "

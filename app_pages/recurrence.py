@@ -113,8 +113,10 @@ if not is_recurrent(run):
 share_view(run, VIEW)
 arch = run.config.model.arch
 cell = "LSTM" if arch == "lstm" else f"RNN ({run.config.model.activation})"
-st.markdown(f"This run's equations ({cell}; with more than one layer, x_t of a higher layer is the h_t "
-            "of the layer below):")
+readout = ("y_t at every step, from that step's h_t" if run.task == "next-word" else
+           "y once, from the last word's h_T")
+st.markdown(f"This run's equations ({cell}; the output is {readout}; with more than one layer, x_t of a "
+            "higher layer is the h_t of the layer below):")
 for equation in recurrence_equations(arch, run.config.model.activation, run.task):
     st.latex(equation)
 st.caption(f"Model: {run.name}, {cell}, {run.config.model.num_layers} layer(s) of "

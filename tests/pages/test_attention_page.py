@@ -31,6 +31,9 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     at.toggle(key="attention_unscaled").set_value(True).run()
     no_errors(at)
     assert len(at.get("plotly_chart")) == charts + 2
+    text = " ".join(m.value for m in at.markdown)
+    assert "Q = LayerNorm(x) W_q + b_q" in text  # what W_q multiplies, said and shown
+    assert "extremely small gradients" in text and "3.2.1" in text  # Vaswani et al.'s own reason
     at.text_input(key="attention_text").input("dog").run()
     no_errors(at)
     at.text_input(key="attention_text").input("the dog " * 40).run()

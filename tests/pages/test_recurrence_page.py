@@ -18,7 +18,8 @@ def test_a_transformer_run_is_sent_to_a_recurrent_one():
     no_errors(at)
     assert at.session_state["runs"][-1].config.model.arch == "rnn"
     equations = " ".join(e.value for e in at.latex)
-    assert r"\tanh(W_{hh}" in equations and r"\sigma" not in equations and "h_T" in equations  # a classifier
+    assert r"h_t = \tanh(W_{hh}" in equations and r"\sigma" not in equations
+    assert "h_T" in equations  # a classifier reads its output once, from the last state
     assert at.slider(key="recurrence_step").value >= 1
 
 
