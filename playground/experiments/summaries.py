@@ -12,8 +12,9 @@ import pandas as pd
 from playground.experiments.tables import adding_table, agreement_table, bottleneck_table, parallel_table
 
 
-def _seeds(count: int) -> str:
-    return f"{count} seed{'s' if count != 1 else ''}"
+def _seeds(count: int, mean: bool = False) -> str:
+    """'1 seed' or '3 seeds' (', mean' where a mean over several is what follows)."""
+    return f"{count} seed" if count == 1 else f"{count} seeds" + (", mean" if mean else "")
 
 
 def adding_summary(table: pd.DataFrame) -> list[str]:
@@ -48,7 +49,8 @@ def agreement_summary(table: pd.DataFrame) -> list[str]:
         rows = rows.set_index("phrases")
         most = int(rows.index.max())
         count = int(rows["seeds"].max())
-        text = (f"**{name}** ({_seeds(count)}, mean): {rows['mean'].iloc[0]:.0%} with nothing in between, "
+        text = (f"**{name}** ({_seeds(count, mean=True)}): {rows['mean'].iloc[0]:.0%} with nothing in "
+                f"between, "
                 f"{rows['mean'].get(1, float('nan')):.0%} with one attractor, {rows.loc[most, 'mean']:.0%} "
                 f"with {most}")
         if "against_chance" in rows:
@@ -71,7 +73,7 @@ def bottleneck_summary(table: pd.DataFrame) -> list[str]:
         first, last = rows.iloc[0], rows.iloc[-1]
         bleu = "bleu_mean" in rows
         lines.append(
-            f"**{name}** ({_seeds(int(first['word_accuracy_seeds']))}, mean): "
+            f"**{name}** ({_seeds(int(first['word_accuracy_seeds']), mean=True)}): "
             f"{first['word_accuracy_mean']:.0%} of words in place"
             + (f", BLEU {first['bleu_mean']:.1f}" if bleu else "")
             + f", {first['exact_mean']:.0%} exact on {first['source_words']}-word sentences; "
