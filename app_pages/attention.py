@@ -84,10 +84,16 @@ layer = selectbox(cols[0], "Layer", range(view.num_layers), format_func=lambda i
 head = selectbox(cols[1], "Head", range(view.num_heads), format_func=lambda i: f"head {i + 1}",
                          key="attention_head")
 steps = attention_steps(view, layer, head)
-st.markdown(f"Three linear layers turn each word's vector ({model.embedding_dim} numbers) into a query, a "
-            f"key and a value. Each head has its own slice: W_q, W_k, W_v are {model.embedding_dim} × "
-            f"{head_size} for this head ({model.embedding_dim} × {model.embedding_dim} for all "
-            f"{model.num_heads} heads together).")
+st.markdown(f"Each block first normalises every word's vector (**LayerNorm**: minus its mean, divided by "
+            f"its spread, then a learned scale and shift; this model's blocks are *pre-norm*). Three linear "
+            f"layers then turn that normalised vector ({model.embedding_dim} numbers) into a query, a key "
+            f"and a value: Q = LayerNorm(x) W_q + b_q, and the same for K and V. Each head has its own "
+            f"slice: W_q, W_k, W_v are {model.embedding_dim} × {head_size} for this head "
+            f"({model.embedding_dim} × {model.embedding_dim} for all {model.num_heads} heads together).")
+block_input = "the input to layer 1" if layer == 0 else f"the output of layer {layer}"
+st.plotly_chart(side_by_side([steps.inputs], [f"LayerNorm of {block_input}: what W_q, W_k, W_v multiply"],
+                             view.steps, "dimension"),
+                key="attention_normed")
 st.plotly_chart(side_by_side([steps.queries, steps.keys, steps.values],
                              ["Q: what each word looks for", "K: what each word offers",
                               "V: what each word passes on"], view.steps), key="attention_qkv")
@@ -107,9 +113,12 @@ left.plotly_chart(matrix_figure(steps.scaled_scores, view.steps, mask_title, ste
 right.plotly_chart(matrix_figure(steps.weights, view.steps, "softmax: each row sums to 1", steps.mask, True),
                    key="attention_weights")
 if st.toggle("Compare without the scaling by √d_k", key="attention_unscaled"):
-    st.markdown("Without the division, scores grow with the head size d_k, and softmax of large numbers "
-                "puts nearly all weight on one word (low entropy): the gradient then flows through one "
-                "path only. Scaling keeps the rows spread.")
+    st.markdown("Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
+                "q · k has variance d_k, so the scores grow with the head size. Vaswani et al. (2017, "
+                "section 3.2.1) suspect that for large d_k the dot products grow large in magnitude, "
+                "**pushing the softmax into regions where it has extremely small gradients**; dividing by "
+                "√d_k counteracts that. On screen: without the division the weights pile onto one word "
+                "(lower entropy), where the softmax is flat and barely changes with the scores.")
     left, right = st.columns(2)
     left.plotly_chart(matrix_figure(steps.unscaled_weights, view.steps, "softmax without scaling", steps.mask,
                                     True), key="attention_unscaled_weights")

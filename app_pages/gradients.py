@@ -5,7 +5,13 @@ import copy
 import numpy as np
 import streamlit as st
 
-from playground.analysis.gradients import LOSSES, gradient_through_time, jacobian_norms, probe_tables
+from playground.analysis.gradients import (
+    LOSSES,
+    gradient_through_time,
+    jacobian_norms,
+    probe_tables,
+    sandbox_caption,
+)
 from playground.config import default_config
 from playground.figures.gradients import (
     grad_norm_figure,
@@ -45,12 +51,20 @@ VIEW = [
 st.title("Backpropagation through time")
 st.markdown("Training needs the gradient of the loss with respect to every weight. In an RNN the "
             "loss at step T reaches an early state h_t only through every step in between, so its "
-            "gradient is a **product of many factors**, one per step:")
-st.latex(r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\prod_{k=t+1}^{T}"
+            "gradient is a **product of many factors**, one per step. For a plain RNN, "
+            "h_k = f(a_k) with a_k = W_hh h_{k-1} + W_xh x_k + b, and a loss L at the last step T only:")
+st.latex(r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J_T\, J_{T-1} \cdots "
+         r"J_{t+1}, \qquad J_k = \frac{\partial h_k}{\partial h_{k-1}} = "
          r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}")
-st.markdown("Factors smaller than 1 make it **vanish** (early words stop mattering), larger than 1 make "
-            "it **explode** (training blows up). The fixes from the lecture: ReLU with identity "
-            "initialisation, gated cells (LSTM), and gradient clipping.")
+st.markdown("(∂L/∂h as a row vector; matrices do not commute, so the factors run from k = T *down* to "
+            "t + 1.) For the loss **summed over every step**, each step's loss L_s adds one such product "
+            "from s down to t + 1, and ∂L/∂h_t is the sum of ∂L_s/∂h_t over every s ≥ t. An **LSTM** has "
+            "other J_k: its "
+            "cell state adds a path c_{k-1} → c_k through the forget gate, diag(f_k), besides the gates' "
+            "own paths. The curves below are computed exactly with autograd, whichever case you pick. "
+            "Factors smaller than 1 make the product **vanish** (early words stop mattering), larger "
+            "than 1 make it **explode** (training blows up). The fixes from the lecture: ReLU with "
+            "identity initialisation, gated cells (LSTM), and gradient clipping.")
 
 st.subheader("1 · Gradient through time, on your sentence")
 run = linked_run("gradients", VIEW)
@@ -114,9 +128,14 @@ st.plotly_chart(grad_norm_figure(run.history, run.config.train.clip_grad), key="
 
 st.subheader("3 · Vanishing and exploding, by hand")
 st.markdown("A random sequence runs through h_t = f(W_hh h_{t-1} + U x_t) with a W_hh you set. Each step "
-            "back multiplies the gradient by diag(f′(a)) W_hh; with f linear and W_hh = ρ·I that is "
+            "back multiplies the gradient by diag(f′(a_k)) W_hh. With f linear and W_hh = ρ·I that is "
             "exactly ρ per step, so the norm is ρ^(T−t): **below 1 it decays geometrically, above 1 it "
-            "blows up**. Nonlinearities and random matrices bend the line; the trend stays.")
+            "blows up**. A random or orthogonal W_hh bends that line. A nonlinearity changes more: "
+            "tanh′(a) = 1 − tanh²(a) is at most 1 and near 0 where tanh saturates, and ReLU′ is 0 for "
+            "every unit that is off, so each factor diag(f′(a_k)) W_hh is no larger than W_hh itself and "
+            "usually smaller. "
+            "With tanh the gradient can therefore **vanish even when ρ > 1**. The dotted line runs the "
+            "same W_hh and inputs through a linear cell, the case the theory describes.")
 cols = st.columns(5)
 rho = cols[0].slider("ρ (size of W_hh)", 0.1, 10.0, 0.9, 0.05, key="gradients_rho")
 measure = cols[1].selectbox("ρ is its", MEASURES,
@@ -125,16 +144,17 @@ activation = cols[2].selectbox("Activation", ACTIVATIONS, key="gradients_activat
 init = cols[3].selectbox("W_hh initialisation", INITS, key="gradients_init")
 length = cols[4].slider("Sequence length T", 5, 200, 50, key="gradients_length")
 sandbox = jacobian_norms(rho, activation, init, length, measure=measure)
-st.plotly_chart(sandbox_figure(sandbox, rho), key="gradients_sandbox")
-final = sandbox["measured"].iloc[-1]
-if not np.isfinite(final):
-    st.warning("The values overflowed (marked “overflow”): the gradient grew past what a computer can "
-               "store. In training this is the NaN that stops a run.")
-else:
-    st.caption(f"After {length - 1} steps back the gradient is {final:.2e} times its size at the end.")
+linear = jacobian_norms(rho, "linear", init, length, measure=measure) if activation != "linear" else None
+st.plotly_chart(sandbox_figure(sandbox, rho, linear, activation), key="gradients_sandbox")
+st.caption(sandbox_caption(sandbox, linear, rho, activation))
+if not np.isfinite(sandbox["measured"].iloc[-1]):
+    st.warning("Marked “overflow”: the product of Jacobians grew past the largest float32 number "
+               "(about 3.4 × 10³⁸) at those distances; the points before it are computed (the state "
+               "overflowing does not stop that). In training "
+               "this is the inf or NaN that stops a run.")
 
 st.subheader("4 · Exploding for real")
-st.markdown("The same RNN trained twice with plain SGD at a high learning rate (1.0): once without "
+st.markdown("The same RNN trained twice with SGD (momentum 0.9) at a high learning rate (1.0): once without "
             "clipping, once with the gradient norm clipped to 0.1. One blows up and the divergence guard "
             "stops it; the other trains.")
 if st.button("Train both (about 10 seconds)", icon=":material/bolt:", key="gradients_explode"):

@@ -8,9 +8,9 @@ import streamlit as st
 from playground.analysis.prediction import generate, sentiment_trajectory
 from playground.config import default_config
 from playground.experiments.adding import ARCHITECTURES as ADDING_MODELS
-from playground.experiments.agreement import CONDITIONS
+from playground.experiments.agreement import CONDITIONS, training_profile
 from playground.experiments.parallel import MODELS as PARALLEL_MODELS
-from playground.experiments.registry import EXPERIMENTS
+from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.experiments.shapes import (
     LABELS,
     classify_each_word,
@@ -24,24 +24,32 @@ from playground.experiments.summaries import (
     bottleneck_summary,
     parallel_summary,
 )
+from playground.experiments.tables import adding_table, agreement_table, bottleneck_table, parallel_table
 from playground.experiments.translation import MODELS as TRANSLATION_MODELS
 from playground.experiments.translation import train_translator, translate_sentence
 from playground.figures.experiments import (
     adding_figure,
     agreement_figure,
     bottleneck_figure,
+    critical_path_figure,
     parallel_figure,
     translation_attention_figure,
 )
 from playground.figures.prediction import sentiment_trajectory_figure
 from playground.text import escape_markdown
 from playground.train import MAX_STEPS
-from ui.experiments import run_live, show_result
+from ui.experiments import results, run_live, show_result
 from ui.sentences import limited_text_input
 from ui.state import builtin_data, runs
 from ui.training import train_live, training_slot
 
 ARCH_NAMES = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
+
+
+@st.cache_data(show_spinner=False)
+def cached_training_profile(num_sentences: int) -> dict:
+    """What the agreement models' training data shows (a fraction of a second, kept per server)."""
+    return training_profile(num_sentences, default_config("next-word", "rnn").data.data_seed)
 
 
 def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
@@ -209,16 +217,21 @@ with many_many:
 
 st.header("2 · The limits, measured")
 st.caption(
-    "Each experiment trains several models from scratch, so it takes minutes on a CPU. The chart "
-    "grows as points finish; **Stop** keeps what is done. The same experiments run from the command "
-    "line: `python -m playground experiment NAME --json out.json`."
+    "Each experiment trains several models from scratch, so it takes minutes on a CPU. The charts "
+    "first show the shipped results: the mean over the seeds each was run with (the text under "
+    "each chart says how many), with bars from the lowest to the highest seed. A run here uses one "
+    "seed; the chart grows as points finish, and **Stop** keeps what is "
+    "done. The same experiments run from the command line: "
+    "`python -m playground experiment NAME --seeds 3 --json out.json`."
 )
 
 st.subheader("No long memory: the adding problem")
 st.markdown(
     "Each step shows a number and a marker; two steps are marked, one in each half, and the answer "
     "is the sum of their numbers. Predicting the average, 1, scores an error of 1/6 at any length: "
-    "a model that cannot carry the first number to the end stays on that line."
+    "a model that cannot carry the first number to the end stays on that line. Every model is read "
+    "the same way, at its last step. The *Transformer without attention* keeps everything but the "
+    "attention, so its last step sees only itself: it shows what attention adds."
 )
 small = EXPERIMENTS["adding"].small
 cols = st.columns([2, 4, 2])
@@ -244,13 +257,35 @@ if st.button(
         {"lengths": sorted(lengths), "architectures": models, "steps": steps, "hidden": small["hidden"]},
         adding_figure,
     )
-show_result("adding", adding_figure, adding_summary)
+show_result("adding", adding_figure, adding_summary, adding_table)
+longer = reference_result("adding-long")
+if longer is not None:
+    long_result, long_reports = longer
+    long_steps = long_reports[0]["settings"]["steps"]
+    st.markdown(
+        f"**Why the budget matters.** {small['steps']:,} steps of 64 sequences are about "
+        f"{small['steps'] * 64 / 1e6:.1f} million examples. At T = 100 the first useful "
+        "gradient has to cross 100 steps before a model can start to learn, so the same models given "
+        f"{long_steps:,} steps (one seed, `{long_reports[0]['command']}`, "
+        f"{long_result.seconds / 60:.0f} min):"
+    )
+    st.markdown(" ".join(adding_summary(long_result.table)))
+    st.caption("Compare with the T = 100 results of the 3,000-step runs above. This longer run used one "
+               "seed only, so it shows what more updates can do, not how reliably.")
 
 st.subheader("No long memory, in language: subject-verb agreement")
+small = EXPERIMENTS["agreement"].small
+seen = cached_training_profile(small["num_sentences"])
 st.markdown(
     "Next-word models learn the built-in language, where at most one phrase like “near the cats” "
-    "sits between a subject and its verb. Then they continue “the dog near the cats beside the "
-    "cats …”: is a singular verb (runs, is) likelier than a plural one? "
+    f"sits between a subject and its verb ({seen['subjects_with_a_phrase']:.0%} of sentences), so in "
+    f"training the subject and its verb are never more than {seen['longest_subject_verb_distance']} "
+    f"words apart; and that phrase's noun **always has the other number** "
+    f"({seen['near_phrases_with_other_number']:.0%} of them: the language never writes “the dog near "
+    f"the cat”). Training sentences run to {seen['longest_sentence_words']} words; what the test "
+    "changes is the subject–verb distance. The models then continue “the dog near the cats beside "
+    "the cats …”: is a singular verb (runs, is) likelier than a plural one? Each point is 200 "
+    "prefixes; a share is called below chance only where every seed's 95% interval lies under 50%. "
     + " ".join(f"*{name}*: {text}." for name, text in CONDITIONS.items())
 )
 small = EXPERIMENTS["agreement"].small
@@ -271,17 +306,19 @@ if st.button("Run the agreement test", type="primary", key="lab_agreement_run", 
         },
         agreement_figure,
     )
-show_result("agreement", agreement_figure, agreement_summary)
+show_result("agreement", agreement_figure, agreement_summary, agreement_table)
 
 st.subheader("The encoding bottleneck: translation with and without attention")
 st.markdown(
     "The source is the built-in language, one to several sentences joined by “and”; the target is "
     "a made-up language with its own words and the verb at the end of each clause. The plain "
     "encoder-decoder must pass the whole sentence through its final state; the one with attention "
-    "looks back at every encoder state while it writes."
+    "looks back at every encoder state while it writes. Two scores: *words in place* counts a word "
+    "only at its exact position, so one early slip fails the rest; **BLEU** (sacrebleu's standard "
+    "corpus BLEU) counts matching word sequences wherever they are."
 )
 small = EXPERIMENTS["bottleneck"].small
-cols = st.columns([3, 2, 2, 2])
+cols = st.columns([3, 2, 2, 2, 2])
 models = cols[0].multiselect(
     "Models",
     list(TRANSLATION_MODELS),
@@ -300,19 +337,45 @@ with cols[3]:
     steps = steps_choice(
         "Training steps", [500, 1000, 2000, 3000, 6000, 12_000], small["steps"], "lab_bottleneck_steps"
     )
+with cols[4]:
+    plain_steps = steps_choice(
+        "Steps for the plain model", [500, 1000, 2000, 3000, 6000, 12_000], small["steps"],
+        "lab_bottleneck_plain_steps",
+    )
+st.caption(
+    "Compare like with like: a plain model that still gets short sentences wrong is undertrained, "
+    "and its fall with length then mixes two causes. Give it more steps until its short sentences "
+    "are right."
+)
 if st.button("Run the translation test", type="primary", key="lab_bottleneck_run", disabled=not models):
     run_live(
         "bottleneck",
-        {"models": models, "max_clauses": clauses, "hidden": hidden, "steps": steps},
+        {"models": models, "max_clauses": clauses, "hidden": hidden, "steps": steps,
+         "plain_steps": plain_steps},
         bottleneck_figure,
     )
-show_result("bottleneck", bottleneck_figure, bottleneck_summary)
+metric = st.segmented_control(
+    "Score", ["bleu", "word_accuracy", "exact"], default="bleu", required=True,
+    format_func={"bleu": "BLEU", "word_accuracy": "words in place", "exact": "exact"}.get,
+    key="lab_bottleneck_metric",
+)
+show_result(
+    "bottleneck", lambda table: bottleneck_figure(table, metric), bottleneck_summary, bottleneck_table
+)
 
 st.subheader("No parallelism: time against sequence length")
 st.markdown(
     "An RNN layer must compute step t before step t+1; a self-attention layer computes every "
     "position at once and pays instead for comparing every pair. Measured now, on this server's "
     "device, one layer with 128 units and a batch of 16."
+)
+st.info(
+    "**Time shows the point only on parallel hardware.** On a few CPU cores there is little to run "
+    "side by side, so time follows the amount of arithmetic, and attention's n² comparisons can make "
+    "it the slower layer. Vaswani et al. compare sequential operations: the second chart counts them "
+    "in the layer's own computation, the longest chain of operations that must wait for each other, "
+    "which is the same on any hardware.",
+    icon=":material/info:",
 )
 small = EXPERIMENTS["parallel"].small
 cols = st.columns([3, 3])
@@ -328,4 +391,15 @@ models = cols[1].multiselect(
 )
 if st.button("Measure", type="primary", key="lab_parallel_run", disabled=not (lengths and models)):
     run_live("parallel", {"lengths": sorted(lengths), "models": models}, parallel_figure)
-show_result("parallel", parallel_figure, parallel_summary)
+show_result("parallel", parallel_figure, parallel_summary, parallel_table)
+parallel_result = results().get("parallel")
+if parallel_result is None or not parallel_result.rows:
+    shipped = reference_result("parallel")
+    parallel_result = shipped[0] if shipped else None
+if parallel_result is not None and "critical_path_ops" in parallel_result.table:
+    st.plotly_chart(critical_path_figure(parallel_result.table), key="lab_critical_path")
+    st.caption(
+        "Counted from the autograd graph of one layer: the recurrent layers unrolled one cell per step "
+        "grow by a fixed number of operations per step (n steps, as in Vaswani et al.'s table 1); the "
+        "self-attention layer's chain is the same at every length."
+    )

@@ -8,6 +8,7 @@ from playground.analysis.recurrence import (
     FEATURES,
     first_word_influence,
     is_recurrent,
+    recurrence_equations,
     shared_parameter_counts,
     step_input_vector,
     step_table,
@@ -96,9 +97,7 @@ VIEW = [
 
 st.title("Inside the recurrence")
 st.markdown("An RNN reads one word per step and applies **the same function with the same weights** "
-            "every time, carrying a hidden state h forward:")
-st.latex(r"h_t = \tanh(W_{hh}\, h_{t-1} + W_{xh}\, x_t + b), \qquad "
-         r"y_t = \operatorname{softmax}(W_{hy}\, h_t)")
+            "every time, carrying a hidden state h forward.")
 run = linked_run("recurrence", VIEW)
 if not is_recurrent(run):
     st.info(f"The active run is a {ARCH_LABELS[run.config.model.arch]}, which has no recurrence. Pick an RNN "
@@ -115,6 +114,12 @@ if not is_recurrent(run):
 share_view(run, VIEW)
 arch = run.config.model.arch
 cell = "LSTM" if arch == "lstm" else f"RNN ({run.config.model.activation})"
+readout = ("y_t at every step, from that step's h_t" if run.task == "next-word" else
+           "y once, from the last word's h_T")
+st.markdown(f"This run's equations ({cell}; the output is {readout}; with more than one layer, x_t of a "
+            "higher layer is the h_t of the layer below):")
+for equation in recurrence_equations(arch, run.config.model.activation, run.task):
+    st.latex(equation)
 st.caption(f"Model: {run.name}, {cell}, {run.config.model.num_layers} layer(s) of "
            f"{run.config.model.hidden_dim} units. Pick another in the sidebar.")
 text = sentence_box(run, DEFAULT_SENTENCES, "recurrence_text")

@@ -95,19 +95,26 @@ def bench_command(args: argparse.Namespace) -> int:
 
 
 def experiment_command(args: argparse.Namespace) -> int:
+    from playground.experiments.common import run_seeds
     from playground.experiments.registry import EXPERIMENTS
 
     experiment = EXPERIMENTS[args.name]
     settings = dict(experiment.large if args.size == "large" else experiment.small)
     accepted = inspect.signature(experiment.run).parameters
     for name, value in (("lengths", args.lengths), ("steps", args.steps), ("hidden", args.hidden),
-                        ("seed", args.seed), (experiment.models_argument, args.models)):
+                        ("plain_steps", args.plain_steps), (experiment.models_argument, args.models)):
         if value is None:
             continue
         if name not in accepted:
-            print(f"error: --{name} does not apply to the {args.name} experiment", file=sys.stderr)
+            print(f"error: --{name.replace('_', '-')} does not apply to the {args.name} experiment",
+                  file=sys.stderr)
             return 2
         settings[name] = value
+    if args.seeds < 1:
+        print("error: --seeds must be at least 1", file=sys.stderr)
+        return 2
+    first = args.seed if args.seed is not None else 0
+    seeds = list(range(first, first + args.seeds))
     device = pick_device(args.device)
 
     printed = 0
@@ -119,7 +126,7 @@ def experiment_command(args: argparse.Namespace) -> int:
         printed = len(result.rows)
 
     try:
-        result = experiment.run(**settings, device=device, progress=show)
+        result = run_seeds(args.name, experiment.run, settings, seeds, show, device=device)
     except (TypeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -156,11 +163,16 @@ def main(argv: list[str] | None = None) -> int:
                             help="small: minutes on 2 CPU cores; large: for a GPU")
     experiment.add_argument("--lengths", type=_int_list, help="sequence lengths, e.g. 10,50,100")
     experiment.add_argument("--models", type=lambda text: text.split(","),
-                            help="which models: tanh,irnn,lstm,transformer (adding), rnn,lstm,transformer,"
-                                 "bow (agreement), plain,attention (bottleneck), rnn,lstm,transformer")
+                            help="which models: tanh,irnn,lstm,transformer,transformer-no-attention "
+                                 "(adding), rnn,lstm,transformer,bow (agreement), plain,attention "
+                                 "(bottleneck), rnn,lstm,transformer (parallel)")
     experiment.add_argument("--steps", type=int, help="training steps per model")
     experiment.add_argument("--hidden", type=int, help="hidden size")
-    experiment.add_argument("--seed", type=int)
+    experiment.add_argument("--seed", type=int, help="the first seed (default 0)")
+    experiment.add_argument("--seeds", type=int, default=1,
+                            help="how many seeds, from --seed on: the tables report their mean and spread")
+    experiment.add_argument("--plain-steps", type=int,
+                            help="bottleneck: training steps for the plain model (default: --steps)")
     experiment.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     experiment.add_argument("--json", metavar="PATH", help="also write the settings and rows as JSON")
     args = parser.parse_args(argv)

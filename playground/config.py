@@ -77,7 +77,8 @@ class TrainConfig:
 
     optimizer: str = spec("adam", label="Optimizer", choices=("adam", "adamw", "sgd"),
                           help="Adam adapts the step per weight; AdamW adds weight decay 0.1 on weight "
-                               "matrices (β2 0.99, as small GPTs use); SGD uses one learning rate.")
+                               "matrices (β2 0.99, as small GPTs use); SGD uses one learning rate for "
+                               "every weight, with momentum 0.9.")
     learning_rate: float = spec(0.003, label="Learning rate", lo=1e-6, hi=1e6,
                                 help="Step size of each update.")
     schedule: str = spec("constant", label="LR schedule", choices=("constant", "cosine"),

@@ -52,6 +52,24 @@ def test_steps_reproduce_the_models_forward_pass(trained):
             x = block(x, None, True)
 
 
+def test_the_shown_normalised_input_times_w_q_gives_the_shown_queries(trained):
+    """Pre-norm blocks: a learner who multiplies the page's LayerNorm(x) by W_q gets the page's Q."""
+    view = trace_attention(trained, "the dogs near the cat are happy")
+    dim = trained.config.model.embedding_dim
+    for layer, block in enumerate(trained.model.blocks):
+        weight, bias = block.attention.qkv.weight.detach(), block.attention.qkv.bias.detach()
+        size = dim // view.num_heads
+        for head in range(view.num_heads):
+            steps = attention_steps(view, layer, head)
+            rows = slice(head * size, (head + 1) * size)  # this head's slice of W_q
+            by_hand = steps.inputs @ weight[rows].numpy().T + bias[rows].numpy()
+            np.testing.assert_allclose(by_hand, steps.queries, atol=1e-5)
+            keys = steps.inputs @ weight[dim:][rows].numpy().T + bias[dim:][rows].numpy()
+            np.testing.assert_allclose(keys, steps.keys, atol=1e-5)
+    raw = view.trace.embeddings[0].numpy() + view.trace.positions.numpy()
+    assert not np.allclose(attention_steps(view, 0, 0).inputs, raw, atol=1e-3)  # W_q never sees x itself
+
+
 def test_rows_sum_to_one_and_the_future_is_masked(trained):
     view = trace_attention(trained, "the cat sees the dog in the park")
     for layer in range(view.num_layers):

@@ -11,9 +11,15 @@ import torch
 from playground.__main__ import main
 from playground.data.language import ANIMALS, PEOPLE, _Grammar
 from playground.experiments.adding import BASELINE_MSE, AddingModel, adding_batch, adding_experiment
-from playground.experiments.agreement import agreement_experiment, agreement_prefix
-from playground.experiments.common import check_names, verdict
-from playground.experiments.parallel import parallel_experiment
+from playground.experiments.agreement import (
+    agreement_experiment,
+    agreement_prefix,
+    subject_verb_distance,
+    training_profile,
+    wilson_interval,
+)
+from playground.experiments.common import check_names, run_seeds, verdict
+from playground.experiments.parallel import critical_path, parallel_experiment
 from playground.experiments.shapes import (
     classify_each_word,
     train_one_to_many,
@@ -21,11 +27,14 @@ from playground.experiments.shapes import (
     write_from_label,
 )
 from playground.experiments.summaries import adding_summary, agreement_summary, parallel_summary
+from playground.experiments.tables import adding_table, agreement_table
 from playground.experiments.translation import (
     EOS,
     PAD,
     Translator,
+    Vocabulary,
     bottleneck_experiment,
+    corpus_bleu,
     foreign_lexicon,
     reorder_clause,
     token_accuracy,
@@ -51,7 +60,7 @@ def test_predicting_the_mean_scores_the_analytic_baseline():
     assert abs(BASELINE_MSE - 1 / 6) < 1e-12
 
 
-@pytest.mark.parametrize("arch", ["tanh", "irnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["tanh", "irnn", "lstm", "transformer", "transformer-no-attention"])
 def test_adding_models_give_one_number_per_sequence(arch):
     model = AddingModel(arch, 16)
     assert model(torch.rand(3, 12, 2)).shape == (3,)
@@ -159,6 +168,10 @@ def test_a_tiny_bottleneck_experiment_fills_its_table():
                                    test_size=60)
     assert set(result.table["model"]) == {"encoder-decoder (one vector)", "encoder-decoder with attention"}
     assert result.table["word_accuracy"].between(0, 1).all() and result.complete
+    assert result.table["bleu"].between(0, 100).all()
+    longer = bottleneck_experiment(["plain"], max_clauses=1, train_size=100, steps=2, plain_steps=4, hidden=8,
+                                   test_size=20)
+    assert set(longer.table["steps"]) == {4} and longer.settings["plain_steps"] == 4
 
 
 def test_timing_rows_for_each_model_and_length():
@@ -168,6 +181,8 @@ def test_timing_rows_for_each_model_and_length():
     assert table.loc[table["model"] == "RNN", "sequential_steps"].tolist() == [4, 8]
     assert (table.loc[table["model"] == "Transformer", "sequential_steps"] == 1).all()
     assert "Transformer" in parallel_summary(table)[-1]
+    assert table.loc[table["model"] == "RNN", "critical_path_ops"].tolist() == [critical_path("rnn", 4),
+                                                                               critical_path("rnn", 8)]
 
 
 def test_one_to_one_reads_each_word_alone():
@@ -184,14 +199,107 @@ def test_one_to_many_writes_from_a_label():
     assert all(w in writer.vocab.index for s in sentences for w in s.split())
 
 
-def test_adding_summary_names_solved_and_stuck_lengths():
-    table = pd.DataFrame([
-        {"architecture": "LSTM", "length": 10, "verdict": "solved"},
-        {"architecture": "LSTM", "length": 50, "verdict": "partly"},
-        {"architecture": "tanh RNN", "length": 50, "verdict": "at the baseline"}])
-    lines = adding_summary(table)
-    assert lines == ["**LSTM**: solved T = 10; partly learned T = 50.",
-                     "**tanh RNN**: stayed at the baseline at T = 50."]
+def test_adding_summary_claims_a_verdict_only_where_every_seed_agrees():
+    """The issue's case: at T = 25 seeds 0, 1, 2 give 0.161, 0.0115 (solved), 0.154."""
+    rows = [{"architecture": "tanh RNN", "length": 25, "test_mse": mse, "verdict": verdict(mse, BASELINE_MSE),
+             "seed": seed} for seed, mse in enumerate([0.161, 0.0115, 0.154])]
+    rows += [{"architecture": "LSTM", "length": 25, "test_mse": mse, "verdict": verdict(mse, BASELINE_MSE),
+              "seed": seed} for seed, mse in enumerate([0.004, 0.002, 0.001])]
+    summary = adding_table(pd.DataFrame(rows)).set_index("architecture")
+    assert summary.loc["tanh RNN", "verdict"] == "at the baseline in 2 of 3, solved in 1 of 3"
+    assert not summary.loc["tanh RNN", "all_seeds_agree"] and summary.loc["LSTM", "all_seeds_agree"]
+    np.testing.assert_allclose(summary.loc["tanh RNN", "mean"], np.mean([0.161, 0.0115, 0.154]))
+    np.testing.assert_allclose(summary.loc["tanh RNN", "std"], np.std([0.161, 0.0115, 0.154], ddof=1))
+    assert (summary.loc["tanh RNN", "low"], summary.loc["tanh RNN", "high"]) == (0.0115, 0.161)
+    lines = adding_summary(pd.DataFrame(rows))
+    assert lines[0].startswith("**tanh RNN** (3 seeds): at T = 25 the seeds differ")
+    assert "stayed at the baseline" not in lines[0]
+    assert lines[1] == "**LSTM** (3 seeds): solved T = 25."
+
+
+def test_every_adding_model_is_read_at_its_last_step():
+    """Like for like: changing any earlier step moves the output only through the model itself, and
+    without attention the Transformer's last step sees nothing but its own input."""
+    inputs, _ = adding_batch(4, 12, torch.Generator().manual_seed(3))
+    changed = inputs.clone()
+    changed[:, :-1] = torch.rand(4, 11, 2)
+    for arch in ["tanh", "irnn", "lstm", "transformer", "transformer-no-attention"]:
+        torch.manual_seed(0)
+        model = AddingModel(arch, 16).eval()
+        with torch.no_grad():
+            same = torch.allclose(model(inputs), model(changed), atol=1e-6)
+        assert same == (arch == "transformer-no-attention"), arch
+    row = adding_experiment([4], ["transformer", "transformer-no-attention"], steps=2, hidden=8).rows
+    assert {r["readout"] for r in row} == {"last step"}
+
+
+def test_seeds_are_run_tagged_and_kept_when_stopped():
+    result = run_seeds("adding", adding_experiment, {"lengths": [4], "architectures": ["tanh"], "steps": 2,
+                                                     "hidden": 8}, [3, 4])
+    assert result.complete and [r["seed"] for r in result.rows] == [3, 4]
+    assert result.settings["seeds"] == [3, 4] and "seed" not in result.settings
+    assert result.rows[0]["test_mse"] != result.rows[1]["test_mse"]
+
+    class Stop(Exception):
+        pass
+
+    kept = {}
+
+    def stop_in_the_second_seed(result, fraction):
+        kept["result"] = result
+        if len(result.rows) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_seeds("adding", adding_experiment, {"lengths": [4, 5], "architectures": ["tanh"], "steps": 1,
+                                                "hidden": 8}, [0, 1], stop_in_the_second_seed)
+    assert [r["seed"] for r in kept["result"].rows] == [0, 0, 1] and not kept["result"].complete
+
+
+def test_the_training_language_never_shows_a_subject_verb_distance_past_three():
+    profile = training_profile(3000, 0)
+    assert profile["longest_subject_verb_distance"] == 3
+    assert profile["near_phrases_with_other_number"] == 1.0  # every "near" noun has the other number
+    assert 10 <= profile["longest_sentence_words"] <= 14
+    assert subject_verb_distance("the dog near the big cats runs to the park") == 4
+    assert subject_verb_distance("the dog") is None
+
+
+def test_below_chance_is_claimed_only_when_every_interval_says_so():
+    """47% of 200 is not below chance: its 95% Wilson interval reaches past one half."""
+    low, high = wilson_interval(94, 200)
+    assert low < 0.47 < 0.5 < high
+    assert wilson_interval(0, 10)[0] == 0 and wilson_interval(10, 10)[1] == 1
+    rows = [{"architecture": "RNN", "condition": "attractors", "phrases": k, "mean_distance": 3.3 * k,
+             "accuracy": c / 200, "ci_low": wilson_interval(c, 200)[0], "ci_high": wilson_interval(c, 200)[1],
+             "seed": seed}
+            for seed, counts in enumerate([(200, 94, 20), (200, 100, 30), (200, 90, 8)])
+            for k, c in enumerate(counts)]
+    summary = agreement_table(pd.DataFrame(rows)).set_index("phrases")
+    assert summary["against_chance"].tolist() == ["above", "not distinguishable", "below"]
+    line = agreement_summary(pd.DataFrame(rows))[0]
+    assert "below chance (every seed's 95% interval under 50%) at 2 attractors" in line
+
+
+def test_bleu_credits_a_word_one_place_late_where_the_in_place_score_does_not():
+    reference = "ba ka du ve zo mi"
+    late = "ni ba ka du ve zo mi"  # one extra word at the start shifts every position
+    in_place = token_accuracy(torch.tensor([[9, 4, 5, 6, 7, 8, 10, EOS]]),
+                              torch.tensor([[4, 5, 6, 7, 8, 10, EOS]]))
+    assert float(in_place[0]) == 0  # not one word at its exact position
+    assert corpus_bleu([late], [reference]) > 50
+    assert corpus_bleu([reference], [reference]) == pytest.approx(100)
+    vocab = Vocabulary([reference])
+    assert vocab.decode(vocab.encode([reference], add_bos=True)) == [reference]
+
+
+def test_the_critical_path_grows_with_length_for_recurrent_layers_only():
+    rnn = [critical_path("rnn", n) for n in (4, 8, 16)]
+    lstm = [critical_path("lstm", n) for n in (4, 8, 16)]
+    transformer = [critical_path("transformer", n) for n in (4, 8, 16)]
+    assert rnn[2] - rnn[1] == 2 * (rnn[1] - rnn[0]) > 0  # a fixed number of operations per step
+    assert lstm[2] - lstm[1] == 2 * (lstm[1] - lstm[0]) > 0
+    assert len(set(transformer)) == 1
 
 
 def test_the_experiment_command_writes_json(tmp_path, capsys):
@@ -204,6 +312,14 @@ def test_the_experiment_command_writes_json(tmp_path, capsys):
     assert main(["experiment", "agreement", "--steps", "5"]) == 2
     assert "does not apply" in capsys.readouterr().err
     assert main(["experiment", "adding", "--models", "gru", "--steps", "1", "--lengths", "4"]) == 2
+    assert main(["experiment", "adding", "--plain-steps", "5", "--steps", "1", "--lengths", "4"]) == 2
+    assert main(["experiment", "adding", "--seeds", "0"]) == 2
+    seeded = tmp_path / "adding.json"
+    assert main(["experiment", "adding", "--models", "tanh", "--steps", "1", "--lengths", "4",
+                 "--hidden", "4", "--seed", "5", "--seeds", "2", "--device", "cpu",
+                 "--json", str(seeded)]) == 0
+    report = json.loads(seeded.read_text())
+    assert [r["seed"] for r in report["rows"]] == [5, 6] and report["settings"]["seeds"] == [5, 6]
 
 
 def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention():
@@ -218,3 +334,24 @@ def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention(
         np.testing.assert_allclose(result.attention.sum(1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="zebra"):
         translate_sentence(trained, "the zebra runs")
+
+
+def test_figures_draw_the_mean_over_seeds_with_the_range_as_bars():
+    from playground.figures.experiments import adding_figure, bottleneck_figure, critical_path_figure
+
+    rows = [{"architecture": "tanh RNN", "length": 25, "test_mse": mse, "baseline_mse": BASELINE_MSE,
+             "verdict": verdict(mse, BASELINE_MSE), "seed": seed}
+            for seed, mse in enumerate([0.161, 0.0115, 0.154])]
+    trace = adding_figure(pd.DataFrame(rows)).data[0]
+    np.testing.assert_allclose(trace.y, [np.mean([0.161, 0.0115, 0.154])])
+    np.testing.assert_allclose(trace.error_y.array, [0.161 - np.mean([0.161, 0.0115, 0.154])])
+    np.testing.assert_allclose(trace.error_y.arrayminus, [np.mean([0.161, 0.0115, 0.154]) - 0.0115])
+    translations = pd.DataFrame([
+        {"model": "encoder-decoder (one vector)", "source_words": "1–8", "mean_source_words": 5.0,
+         "word_accuracy": a, "bleu": b, "exact": e, "sentences": 10, "seed": s}
+        for s, (a, b, e) in enumerate([(0.9, 80.0, 0.5), (0.7, 60.0, 0.3)])])
+    bleu = bottleneck_figure(translations, "bleu").data[0]
+    assert list(bleu.y) == [70.0] and list(bleu.error_y.array) == [10.0]
+    timing = parallel_experiment([4, 8], ["rnn", "transformer"], hidden=8, batch=2, repeats=1).table
+    paths = {trace.name: list(trace.y) for trace in critical_path_figure(timing).data}
+    assert paths["RNN"][1] > paths["RNN"][0] and paths["Transformer"][0] == paths["Transformer"][1]

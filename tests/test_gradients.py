@@ -5,7 +5,14 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from playground.analysis.gradients import gradient_through_time, jacobian_norms, probe_tables
+from playground.analysis.gradients import (
+    backprop_to_step,
+    gradient_through_time,
+    jacobian_norms,
+    probe_tables,
+    sandbox_caption,
+    step_jacobian,
+)
 from playground.figures.gradients import gradient_time_figure, sandbox_figure
 from playground.train import MAX_GRADIENT_PROBES, Trainer, create_run, train_run
 from tests.conftest import model_run, with_training
@@ -86,6 +93,67 @@ def test_overflow_is_shown_not_hidden():
     frame = norms.rename(columns={"distance": "step", "measured": "hidden"}).assign(word="w")
     fig = gradient_time_figure({"run": frame}, "hidden", "t")
     assert any(trace.text is not None and "overflow" in str(trace.text) for trace in fig.data)
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu"])
+@pytest.mark.parametrize(("rho", "length", "last_finite"), [(10.0, 50, 38), (2.0, 200, 127)])
+def test_a_state_past_float32_leaves_the_gradients_float32_can_hold(activation, rho, length, last_finite):
+    """The forward state overflows float32 long before the gradient does; only the gradient decides.
+
+    With W_hh = rho·I the product of Jacobians is rho^d (linear cells; ReLU units that stay on, as
+    they do once the state is large and positive), which float32 holds up to d = floor(38.5/log10 rho).
+    """
+    state = np.zeros(1, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        for _ in range(length):
+            state = np.float32(rho) * state + np.float32(1.0)
+    assert not np.isfinite(state).all()  # the forward pass of the model would have overflowed
+    norms = jacobian_norms(rho, activation, "identity", length)
+    measured = norms["measured"].to_numpy()
+    distance = norms["distance"].to_numpy()
+    fits = distance <= last_finite
+    np.testing.assert_allclose(measured[fits], float(rho) ** distance[fits], rtol=1e-5)
+    assert np.isinf(measured[~fits]).all()
+    assert int(np.isfinite(measured).sum()) == last_finite + 1
+    assert f"computed up to {last_finite} steps back" in sandbox_caption(norms, None, rho, activation)
+
+
+def test_the_formula_multiplies_from_step_t_down_in_the_right_order():
+    """On a 2x2 tanh RNN, dL/dh_t = dL/dh_T J_T ··· J_{t+1} equals autograd; increasing order does not."""
+    w = torch.tensor([[0.9, -1.3], [0.4, 0.7]], dtype=torch.float64)
+    u = torch.tensor([[0.5, 0.2], [-0.3, 0.8]], dtype=torch.float64)
+    xs = torch.tensor([[1.0, -0.5], [0.3, 0.9], [-1.2, 0.4], [0.6, 0.1]], dtype=torch.float64)
+    readout = torch.tensor([1.5, -2.0], dtype=torch.float64)
+    h1 = torch.tanh(u @ xs[0]).detach().requires_grad_(True)  # h_1, the state we differentiate for
+    h, pre = h1, []
+    for x in xs[1:]:  # steps 2..T, T = 4
+        a = w @ h + u @ x
+        pre.append(a.detach())
+        h = torch.tanh(a)
+    loss = readout @ h  # a loss at the last step only
+    (autograd,) = torch.autograd.grad(loss, h1)
+    jacobians = [np.eye(2)] + [step_jacobian(1 - np.tanh(a.numpy()) ** 2, w.numpy()) for a in pre]  # J_1..J_4
+    formula = backprop_to_step(readout.numpy(), jacobians, t=1)
+    np.testing.assert_allclose(formula, autograd.numpy(), rtol=1e-12)
+    increasing = readout.numpy() @ jacobians[1] @ jacobians[2] @ jacobians[3]  # k = t+1 ... T, in order
+    assert not np.allclose(increasing, autograd.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(backprop_to_step(readout.numpy(), jacobians, t=4), readout.numpy())
+
+
+def test_the_sandbox_says_why_tanh_vanishes_above_rho_one():
+    """At rho = 1.2 the theory grows 1.2^49 ≈ 7600 while tanh's gradient falls: the caption says why."""
+    tanh = jacobian_norms(1.2, "tanh", "random", 50)
+    linear = jacobian_norms(1.2, "linear", "random", 50)
+    assert tanh["measured"].iloc[-1] < 1 < tanh["theory"].iloc[-1]
+    assert linear["measured"].iloc[-1] > 1  # the same W_hh in a linear cell does blow up
+    slopes = tanh["slope"].iloc[1:]
+    assert ((slopes > 0) & (slopes < 1)).all()
+    caption = sandbox_caption(tanh, linear, 1.2, "tanh")
+    assert f"{tanh['measured'].iloc[-1]:.2e}" in caption and f"{linear['measured'].iloc[-1]:.2e}" in caption
+    assert f"{float(np.nanmean(tanh['slope'])):.2f}" in caption
+    fig = sandbox_figure(tanh, 1.2, linear, "tanh")
+    assert [trace.name for trace in fig.data][:3] == ["same W_hh, linear cell", "theory ρ^(T−t), ρ = 1.2",
+                                                      "measured ‖∂h_T/∂h_t‖ (tanh)"]
 
 
 def test_recording_gradients_never_changes_training(small_sentiment):

@@ -10,6 +10,7 @@ from playground.analysis.recurrence import (
     first_word_influence,
     negation_feature,
     plural_subject_feature,
+    recurrence_equations,
     shared_parameter_counts,
     step_input_vector,
     step_table,
@@ -122,3 +123,18 @@ def test_memory_and_parameter_sharing(small_next_word):
     short, long = shared_parameter_counts(run, 3), shared_parameter_counts(run, 30)
     shared = "shared (what the model has)"
     assert short[shared] == long[shared] and long["unshared over 30 steps"] == 30 * long[shared]
+
+
+@pytest.mark.parametrize(("arch", "activation", "task"), [
+    ("rnn", "tanh", "next-word"), ("rnn", "relu", "next-word"), ("lstm", "tanh", "next-word"),
+    ("rnn", "relu", "sentiment")])
+def test_each_run_is_shown_its_own_equations(arch, activation, task):
+    """A ReLU RNN never sees tanh, an LSTM sees its gates, a classifier reads out h_T once."""
+    text = " ".join(recurrence_equations(arch, activation, task))
+    if arch == "lstm":
+        assert all(gate in text for gate in ("i_t", "f_t", "o_t", "g_t", r"c_t = f_t \odot c_{t-1}"))
+    else:
+        assert ("ReLU" in text) == (activation == "relu") and (r"\tanh" in text) == (activation == "tanh")
+    assert ("h_T" in text) == (task != "next-word") and ("y_t" in text) == (task == "next-word")
+    with pytest.raises(ValueError):
+        recurrence_equations("transformer", activation, task)

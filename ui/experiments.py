@@ -73,19 +73,26 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
 
 
 def show_result(
-    name: str, figure: Callable[[pd.DataFrame], go.Figure], summary: Callable[[pd.DataFrame], list[str]]
+    name: str,
+    figure: Callable[[pd.DataFrame], go.Figure],
+    summary: Callable[[pd.DataFrame], list[str]],
+    aggregate: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
-    """The stored result of `name`: chart, what it shows against the published result, table, JSON."""
+    """The stored result of `name`: chart, what it shows against the published result, table, JSON.
+
+    Until the learner runs it, the shipped multi-seed result, with the commands that measured it.
+    """
     result = results().get(name)
     if result is None or not result.rows:
         reference = reference_result(name)
         if reference is None:
             return
-        result, report = reference
-        machine = report.get("machine", "a CPU")
+        result, reports = reference
+        machine = reports[0].get("machine", "a CPU")
+        commands = "; ".join(f"`{report['command']}`" for report in reports)
         st.caption(
-            f"Measured earlier with `python -m playground experiment {name}` on {machine} "
-            f"({result.seconds / 60:.1f} min). Press the button above to measure it here, live."
+            f"Measured earlier on {machine} ({result.seconds / 60:.1f} min in all) with {commands}. "
+            "Press the button above to measure it here, live, with one seed."
         )
     table = result.table
     if not result.complete:
@@ -98,6 +105,10 @@ def show_result(
     st.markdown("**What we measured:** " + " ".join(summary(table)))
     st.markdown(f"**Published:** {EXPERIMENTS[name].published}")
     with st.expander("The numbers"):
+        if aggregate is not None:
+            st.caption("Over seeds: mean, standard deviation (std), lowest (low) and highest (high).")
+            st.dataframe(aggregate(table), hide_index=True)
+            st.caption("Every seed's rows:")
         st.dataframe(table, hide_index=True)
         st.download_button(
             "Download as JSON",

@@ -60,6 +60,7 @@ def trace_attention(run: Run, text: str) -> AttentionView:
 class AttentionSteps:
     """The four steps of one head: Q K^T, scaled, masked, softmax; then the output."""
 
+    inputs: np.ndarray  # (T, E) LayerNorm of the block's input: what W_q, W_k and W_v multiply
     queries: np.ndarray  # (T, D)
     keys: np.ndarray
     values: np.ndarray
@@ -86,8 +87,10 @@ def attention_steps(view: AttentionView, layer: int, head: int) -> AttentionStep
     masked = scaled.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(masked, dim=-1)
     unscaled = torch.softmax(raw.masked_fill(~mask, float("-inf")), dim=-1)
-    return AttentionSteps(q.numpy(), k.numpy(), v.numpy(), raw.numpy(), scaled.numpy(), masked.numpy(),
-                          weights.numpy(), unscaled.numpy(), (weights @ v).numpy(), mask.numpy())
+    inputs = view.trace.attention_inputs[layer, 0]  # (T, E)
+    return AttentionSteps(inputs.numpy(), q.numpy(), k.numpy(), v.numpy(), raw.numpy(), scaled.numpy(),
+                          masked.numpy(), weights.numpy(), unscaled.numpy(), (weights @ v).numpy(),
+                          mask.numpy())
 
 
 def row_entropy(weights: np.ndarray) -> np.ndarray:

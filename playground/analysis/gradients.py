@@ -74,39 +74,94 @@ def recurrent_matrix(size: int, rho: float, init: str = "random", measure: str =
     return base * (rho / scale)
 
 
+def step_jacobian(slope: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """J_k = dh_k/dh_{k-1} = diag(f'(a_k)) W_hh for h_k = f(W_hh h_{k-1} + U x_k)."""
+    return slope[:, None] * w
+
+
+def backprop_to_step(dl_dh_last: np.ndarray, jacobians: list[np.ndarray], t: int) -> np.ndarray:
+    """dL/dh_t for a loss at the last step T, with J_1..J_T given: dL/dh_T · J_T · J_{T-1} ··· J_{t+1}.
+
+    Row-vector chain rule; matrices do not commute, so the factors run from k = T down to t + 1.
+    Steps count from 1, so `jacobians[k - 1]` is J_k and t = T returns dL/dh_T itself.
+    """
+    gradient = np.asarray(dl_dh_last)
+    for k in range(len(jacobians), t, -1):
+        gradient = gradient @ jacobians[k - 1]
+    return gradient
+
+
 def jacobian_norms(rho: float, activation: str = "tanh", init: str = "random", length: int = 50,
                    size: int = 32, measure: str = "spectral radius", seed: int = 0) -> pd.DataFrame:
     """||dh_T/dh_t|| for every t, from the product of step Jacobians diag(act'(a_k)) W_hh.
 
     The inputs are a fixed random sequence; rho^(T-t) is the theory for a linear network. The
-    arithmetic is float32, as in the models, so it overflows where theirs would.
+    product of Jacobians is float32, as in the models, so it overflows where theirs would. The
+    slopes act'(a_k) come from a float64 forward pass: for linear and ReLU cells they do not depend
+    on the size of the state (1, or the sign of a_k), so a state too large for float32 must not
+    turn a gradient that float32 can hold into "overflow". `slope` is the mean of act'(a_k) over the
+    units at the step that distance back: where it is below 1 (tanh saturating, ReLU units off),
+    each factor diag(act'(a_k)) W_hh is smaller than W_hh and the product falls below rho^(T-t).
     """
     rng = np.random.default_rng(seed + 1)
-    w = recurrent_matrix(size, rho, init, measure, seed).astype(np.float32)
+    w64 = recurrent_matrix(size, rho, init, measure, seed)
+    w = w64.astype(np.float32)
     u = (rng.normal(size=(size, size)) / math.sqrt(size)).astype(np.float32)
     inputs = (rng.normal(size=(length, size)) * 0.5).astype(np.float32)
     derivative = {
         "tanh": lambda a: 1 - np.tanh(a) ** 2,
-        "relu": lambda a: (a > 0).astype(np.float32),
+        "relu": lambda a: (a > 0).astype(np.float64),
         "linear": lambda a: np.ones_like(a),
     }[activation]
     act = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0), "linear": lambda a: a}[activation]
-    h = np.zeros(size, dtype=np.float32)
+    h = np.zeros(size)
     slopes = []
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(length):
-            a = w @ h + u @ inputs[t]
+            a = w64 @ h + u.astype(np.float64) @ inputs[t].astype(np.float64)
             h = act(a)
-            # Once the state overflows, every later slope is unknown: keep it NaN, never a silent 0.
-            slopes.append(derivative(a) if np.isfinite(a).all() else np.full(size, np.nan, np.float32))
+            if activation == "linear":
+                slope = np.ones(size)  # whatever the state holds
+            elif np.isfinite(a).all() or (activation == "relu" and not np.isnan(a).any()):
+                slope = derivative(a)  # ReLU needs only the sign of a, which ±inf still has
+            else:  # the sign or the saturation is unknown: say so, never a silent 0
+                slope = np.full(size, np.nan)
+            slopes.append(slope.astype(np.float32))
         jacobian = np.eye(size, dtype=np.float32)  # dh_T/dh_T
-        norms = [1.0]
+        norms, mean_slopes = [1.0], [math.nan]  # distance 0 multiplies by nothing
         for k in range(length - 1, 0, -1):  # dh_T/dh_{k-1} = dh_T/dh_k · diag(act'(a_k)) W
-            jacobian = jacobian @ (slopes[k][:, None] * w)
+            jacobian = jacobian @ step_jacobian(slopes[k], w)
             norms.append(float(np.linalg.norm(jacobian, 2)) if np.isfinite(jacobian).all() else math.inf)
+            mean_slopes.append(float(np.mean(slopes[k])))
         distance = np.arange(length)
         theory = np.power(float(rho), distance.astype(float))
-    return pd.DataFrame({"distance": distance, "measured": norms, "theory": theory})
+    return pd.DataFrame({"distance": distance, "measured": norms, "theory": theory, "slope": mean_slopes})
+
+
+def per_step_rate(norms: pd.DataFrame) -> float:
+    """The geometric mean factor per step back, (||dh_T/dh_1|| / 1)^(1/(T-1)); NaN if it overflowed."""
+    final, steps = float(norms["measured"].iloc[-1]), len(norms) - 1
+    return final ** (1 / steps) if steps and math.isfinite(final) and final > 0 else math.nan
+
+
+def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float, activation: str) -> str:
+    """What the sandbox shows in numbers: the end value, the rate per step, and why it is not rho."""
+    steps = len(norms) - 1
+    final = float(norms["measured"].iloc[-1])
+    if not math.isfinite(final):
+        finite = norms.loc[np.isfinite(norms["measured"]), "distance"]
+        return (f"The gradient is computed up to {int(finite.max())} steps back and overflows float32 beyond "
+                f"(ρ = {rho:g}).")
+    text = (f"After {steps} steps back the gradient is {final:.2e} times its size at the end: "
+            f"{per_step_rate(norms):.3f} per step on average, against ρ = {rho:g}.")
+    if linear is not None:
+        slope = float(np.nanmean(norms["slope"]))
+        linear_final = float(linear["measured"].iloc[-1])
+        same = f"{linear_final:.2e}" if math.isfinite(linear_final) else "an overflow"
+        text += (f" The {activation} slopes f′(a_k) average {slope:.2f} over units and steps, so each "
+                 f"factor diag(f′(a_k)) W_hh is no larger than W_hh; the same W_hh in a linear cell gives "
+                 f"{same}.")
+    return text
 
 
 PARAMETER_NAMES = {"weight_ih": "W_xh", "weight_hh": "W_hh", "head.weight": "W_hy",

@@ -213,3 +213,26 @@ def shared_parameter_counts(run: Run, steps: int) -> dict[str, int]:
     head = sum(p.numel() for p in run.model.head.parameters())
     return {"shared (what the model has)": recurrent + head,
             f"unshared over {steps} steps": (recurrent + head) * steps}
+
+
+def recurrence_equations(arch: str, activation: str, task: str) -> list[str]:
+    """The LaTeX equations of one run's own cell and output (tanh or ReLU RNN, or LSTM), one per line.
+
+    A next-word model reads y_t out at every step; a classifier reads y once, from the last h_T.
+    """
+    if arch == "lstm":
+        gates = [(r"i_t", r"\sigma", "i"), (r"f_t", r"\sigma", "f"), (r"o_t", r"\sigma", "o"),
+                 (r"g_t", r"\tanh", "g")]
+        cell = [f"{name} = {function}(W_{{i{g}}} x_t + W_{{h{g}}} h_{{t-1}} + b_{g})"
+                for name, function, g in gates]
+        cell += [r"c_t = f_t \odot c_{t-1} + i_t \odot g_t", r"h_t = o_t \odot \tanh(c_t)"]
+    elif arch == "rnn":
+        function = r"\tanh" if activation == "tanh" else r"\operatorname{ReLU}"
+        cell = [r"h_t = " + function + r"(W_{hh}\, h_{t-1} + W_{xh}\, x_t + b)"]
+    else:
+        raise ValueError(f"{arch!r} has no recurrence")
+    if task == "next-word":
+        output = r"y_t = \operatorname{softmax}(W_{hy}\, h_t + b_y)"
+    else:
+        output = r"y = \operatorname{softmax}(W_{hy}\, h_T + b_y)"
+    return [*cell, output]

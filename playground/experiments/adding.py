@@ -23,7 +23,8 @@ from playground.experiments.common import (
 )
 
 ARCHITECTURES = {"tanh": "tanh RNN", "irnn": "IRNN (ReLU, identity)", "lstm": "LSTM",
-                 "transformer": "Transformer"}
+                 "transformer": "Transformer",
+                 "transformer-no-attention": "Transformer without attention"}
 BASELINE_MSE = 1 / 6  # predicting the mean 1: the variance of a sum of two U[0, 1]
 LEARNING_RATE = 1e-3  # Adam, the same for every model, with gradients clipped at norm 1
 
@@ -43,7 +44,13 @@ def adding_batch(batch: int, length: int, generator: torch.Generator) -> tuple[t
 
 
 class AddingModel(nn.Module):
-    """A recurrent net read at its last step, or a Transformer averaged over steps, then one number."""
+    """A recurrent net or a (bidirectional) Transformer encoder, read at its last step, then one number.
+
+    Every model is read the same way. (An average over all steps would not be like for like: a
+    per-step feature averaged over the sequence can add up the marked values with no position
+    seeing another.) "transformer-no-attention" removes the attention, so the last step sees only
+    its own input: the ablation that shows what attention adds.
+    """
 
     def __init__(self, arch: str, hidden: int):
         super().__init__()
@@ -60,19 +67,18 @@ class AddingModel(nn.Module):
             self.body = nn.LSTM(2, hidden, batch_first=True)
             with torch.no_grad():  # forget gate bias 1: remember by default
                 self.body.bias_ih_l0[hidden:2 * hidden].fill_(1.0)
-        elif arch == "transformer":
-            self.body = PositionalEncoder(2, hidden, layers=1)
+        elif arch.startswith("transformer") and arch in ARCHITECTURES:
+            self.body = PositionalEncoder(2, hidden, layers=1, attention=arch != "transformer-no-attention")
         else:
             raise ValueError(f"unknown architecture {arch!r}")
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        if self.arch == "transformer":
-            summary = self.body(inputs).mean(dim=1)
+        if self.arch.startswith("transformer"):
+            outputs = self.body(inputs)
         else:
             outputs, _ = self.body(inputs)
-            summary = outputs[:, -1]
-        return self.head(summary).squeeze(-1)
+        return self.head(outputs[:, -1]).squeeze(-1)
 
 
 def train_adding(arch: str, length: int, steps: int, hidden: int = 64, batch: int = 64, seed: int = 0,
@@ -96,7 +102,7 @@ def train_adding(arch: str, length: int, steps: int, hidden: int = 64, batch: in
     model.eval()
     with torch.no_grad():
         mse = float(nn.functional.mse_loss(model(test_inputs.to(device)), test_targets.to(device)))
-    return {"architecture": ARCHITECTURES[arch], "length": length, "test_mse": mse,
+    return {"architecture": ARCHITECTURES[arch], "length": length, "readout": "last step", "test_mse": mse,
             "baseline_mse": BASELINE_MSE, "verdict": verdict(mse, BASELINE_MSE)}
 
 

@@ -57,16 +57,41 @@ class Clock:
         self.result.seconds = time.perf_counter() - self.start
 
 
-class PositionalEncoder(torch.nn.Module):
-    """A Transformer encoder over vectors (not tokens): project, add sine positions, attend."""
+class FeedForwardOnly(torch.nn.Module):
+    """A pre-norm encoder block with its attention removed: x + FF(LayerNorm(x)), position by position.
 
-    def __init__(self, input_size: int, dim: int, layers: int = 2, heads: int = 4, max_length: int = 2048):
+    The ablation that shows what attention adds: no position can see any other.
+    """
+
+    def __init__(self, dim: int, layers: int):
+        super().__init__()
+        self.blocks = torch.nn.ModuleList(
+            torch.nn.Sequential(torch.nn.LayerNorm(dim), torch.nn.Linear(dim, 2 * dim), torch.nn.ReLU(),
+                                torch.nn.Linear(2 * dim, dim)) for _ in range(layers))
+
+    def forward(self, x: torch.Tensor, **_: object) -> torch.Tensor:
+        for block in self.blocks:
+            x = x + block(x)
+        return x
+
+
+class PositionalEncoder(torch.nn.Module):
+    """A Transformer encoder over vectors (not tokens): project, add sine positions, attend.
+
+    `attention=False` keeps everything but the attention (see FeedForwardOnly).
+    """
+
+    def __init__(self, input_size: int, dim: int, layers: int = 2, heads: int = 4, max_length: int = 2048,
+                 attention: bool = True):
         super().__init__()
         self.project = torch.nn.Linear(input_size, dim)
         self.register_buffer("positions", sinusoidal_positions(max_length, dim), persistent=False)
-        layer = torch.nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True,
-                                                 norm_first=True)
-        self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        if attention:
+            layer = torch.nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True,
+                                                     norm_first=True)
+            self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        else:
+            self.encoder = FeedForwardOnly(dim, layers)
 
     def forward(self, inputs: torch.Tensor, padding: torch.Tensor | None = None,
                 causal: bool = False) -> torch.Tensor:
@@ -75,6 +100,51 @@ class PositionalEncoder(torch.nn.Module):
         mask = (torch.nn.Transformer.generate_square_subsequent_mask(length, device=x.device)
                 if causal else None)
         return self.encoder(x, mask=mask, src_key_padding_mask=padding, is_causal=causal)
+
+
+def run_seeds(name: str, run: Callable[..., ExperimentResult], settings: dict, seeds: list[int],
+              progress: Progress = no_progress, **kwargs: object) -> ExperimentResult:
+    """`run(**settings, seed=s)` for every seed, its rows tagged with the seed, in one result.
+
+    Every table of the docs and the page reports the mean and the spread over these seeds. A run
+    stopped part-way keeps the rows measured so far.
+    """
+    if not seeds:
+        raise ValueError("give at least one seed")
+    settings = {k: v for k, v in settings.items() if k != "seed"}
+    merged = ExperimentResult(name, settings | {"seeds": list(seeds)})
+    start = time.perf_counter()
+    for index, seed in enumerate(seeds):
+        before = len(merged.rows)
+
+        def within(result: ExperimentResult, fraction: float, index: int = index, seed: int = seed,
+                   before: int = before) -> None:
+            merged.rows[before:] = [row | {"seed": seed} for row in result.rows]
+            merged.seconds = time.perf_counter() - start
+            progress(merged, (index + fraction) / len(seeds))
+
+        result = run(**settings, seed=seed, progress=within, **kwargs)
+        extra = {k: v for k, v in result.settings.items() if k not in merged.settings and k != "seed"}
+        merged.settings |= extra  # what a run measured about its setup, e.g. agreement's training profile
+        merged.rows[before:] = [row | {"seed": seed} for row in result.rows]
+        merged.seconds = time.perf_counter() - start
+        if not result.complete:
+            return merged
+    merged.complete = True
+    return merged
+
+
+def seed_key_columns(table: pd.DataFrame, values: list[str]) -> list[str]:
+    """The columns that name a point (everything but the seed and the measured values)."""
+    return [c for c in table.columns if c not in values and c != "seed"]
+
+
+def over_seeds(table: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """Mean, standard deviation, min, max and count of `value` over seeds for each point `keys`."""
+    grouped = table.groupby(keys, sort=False)[value]
+    summary = grouped.agg(mean="mean", std="std", low="min", high="max", seeds="count").reset_index()
+    summary["std"] = summary["std"].fillna(0.0)
+    return summary
 
 
 def check_names(names: list[str], known: dict | list, what: str) -> None:

@@ -1,78 +1,100 @@
-"""Plain sentences that say what an experiment's table shows, next to the published result."""
+"""Plain sentences that say what an experiment's table shows, next to the published result.
+
+Every claim is over all the seeds in the table: a verdict is stated only where every seed agrees,
+otherwise the count of seeds is given; a share is "below chance" only where every seed's 95%
+interval lies below one half.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from playground.experiments.tables import adding_table, agreement_table, bottleneck_table, parallel_table
 
-def _lengths(rows: pd.DataFrame, verdict: str) -> list[int]:
-    return sorted(int(x) for x in rows.loc[rows["verdict"] == verdict, "length"])
+
+def _seeds(count: int, mean: bool = False) -> str:
+    """'1 seed' or '3 seeds' (', mean' where a mean over several is what follows)."""
+    return f"{count} seed" if count == 1 else f"{count} seeds" + (", mean" if mean else "")
 
 
 def adding_summary(table: pd.DataFrame) -> list[str]:
-    """For each architecture: the lengths it solved and those where it stayed at the baseline."""
+    """For each architecture: the lengths every seed solved, those where every seed stayed at the
+    baseline, and the mixed ones with their counts."""
+    summary = adding_table(table)
     lines = []
-    for name, rows in table.groupby("architecture", sort=False):
-        solved, stuck = _lengths(rows, "solved"), _lengths(rows, "at the baseline")
+    for name, rows in summary.groupby("architecture", sort=False):
         parts = []
-        if solved:
-            parts.append(f"solved T = {', '.join(map(str, solved))}")
-        if stuck:
-            parts.append(f"stayed at the baseline at T = {', '.join(map(str, stuck))}")
-        partly = _lengths(rows, "partly")
-        if partly:
-            parts.append(f"partly learned T = {', '.join(map(str, partly))}")
-        lines.append(f"**{name}**: " + "; ".join(parts) + ".")
+        agreed = rows[rows["all_seeds_agree"]]
+        for verdict, text in [("solved", "solved"), ("at the baseline", "stayed at the baseline at"),
+                              ("partly", "partly learned")]:
+            lengths = sorted(int(x) for x in agreed.loc[agreed["verdict"].str.startswith(verdict), "length"])
+            if lengths:
+                parts.append(f"{text} T = {', '.join(map(str, lengths))}")
+        for _, row in rows[~rows["all_seeds_agree"]].iterrows():
+            parts.append(f"at T = {int(row['length'])} the seeds differ ({row['verdict']}; MSE "
+                         f"{row['low']:.3g} to {row['high']:.3g})")
+        count = int(rows["seeds"].max())
+        lines.append(f"**{name}** ({_seeds(count)}): " + "; ".join(parts) + ".")
     return lines
 
 
 def agreement_summary(table: pd.DataFrame) -> list[str]:
-    """For each architecture: accuracy with no phrase, with one attractor and with the most attractors."""
+    """For each architecture: mean accuracy with no phrase, one attractor and the most, and where it is
+    below chance for every seed."""
+    summary = agreement_table(table)
     lines = []
-    attractors = table[table["condition"] == "attractors"]
-    same = table[table["condition"] == "same number"]
+    attractors = summary[summary["condition"] == "attractors"]
+    same = summary[summary["condition"] == "same number"]
     for name, rows in attractors.groupby("architecture", sort=False):
-        rows = rows.set_index("phrases")["accuracy"]
+        rows = rows.set_index("phrases")
         most = int(rows.index.max())
-        below = [int(k) for k, v in rows.items() if v < 0.5]
-        one = rows.get(1, float("nan"))
-        text = (f"**{name}**: {rows.iloc[0]:.0%} with nothing in between, {one:.0%} with one attractor, "
-                f"{rows[most]:.0%} with {most}")
-        text += f"; below chance from {below[0]} attractors" if below else "; never below chance"
-        distance_only = same[same["architecture"] == name].set_index("phrases")["accuracy"]
+        count = int(rows["seeds"].max())
+        text = (f"**{name}** ({_seeds(count, mean=True)}): {rows['mean'].iloc[0]:.0%} with nothing in "
+                f"between, "
+                f"{rows['mean'].get(1, float('nan')):.0%} with one attractor, {rows.loc[most, 'mean']:.0%} "
+                f"with {most}")
+        if "against_chance" in rows:
+            below = [int(k) for k, v in rows["against_chance"].items() if v == "below"]
+            text += (f"; below chance (every seed's 95% interval under 50%) at {', '.join(map(str, below))} "
+                     "attractors" if below else "; never clearly below chance")
+        distance_only = same[same["architecture"] == name].set_index("phrases")["mean"]
         if most in distance_only:
-            text += f". With the same distance but no attractors: {distance_only[most]:.0%}"
+            text += f". Same distance, no attractors: {distance_only[most]:.0%}"
         lines.append(text + ".")
     return lines
 
 
 def bottleneck_summary(table: pd.DataFrame) -> list[str]:
-    """For each model: word accuracy on the shortest and the longest sentences."""
+    """For each model: words in place and BLEU on the shortest and the longest sentences."""
+    summary = bottleneck_table(table)
     lines = []
-    for name, rows in table.groupby("model", sort=False):
+    for name, rows in summary.groupby("model", sort=False):
         rows = rows.sort_values("mean_source_words")
         first, last = rows.iloc[0], rows.iloc[-1]
-        lines.append(f"**{name}**: {first['word_accuracy']:.0%} of words right on "
-                     f"{first['source_words']}-word sentences, {last['word_accuracy']:.0%} on "
-                     f"{last['source_words']}-word ones "
-                     f"({last['exact']:.0%} exact).")
+        bleu = "bleu_mean" in rows
+        lines.append(
+            f"**{name}** ({_seeds(int(first['word_accuracy_seeds']), mean=True)}): "
+            f"{first['word_accuracy_mean']:.0%} of words in place"
+            + (f", BLEU {first['bleu_mean']:.1f}" if bleu else "")
+            + f", {first['exact_mean']:.0%} exact on {first['source_words']}-word sentences; "
+            f"{last['word_accuracy_mean']:.0%}" + (f", BLEU {last['bleu_mean']:.1f}" if bleu else "")
+            + f", {last['exact_mean']:.0%} exact on {last['source_words']}-word ones.")
     return lines
 
 
 def parallel_summary(table: pd.DataFrame) -> list[str]:
-    """How much each model slows down from the shortest to the longest length, and who is faster there."""
+    """How much each model slows down from the shortest to the longest length, and its critical path."""
+    summary = parallel_table(table)
     lines = []
-    longest = int(table["length"].max())
-    shortest = int(table["length"].min())
-    for name, rows in table.groupby("model", sort=False):
-        rows = rows.set_index("length")["forward_backward_ms"]
-        growth = rows[longest] / rows[shortest]
-        lines.append(f"**{name}**: {rows[shortest]:.2f} ms at length {shortest}, {rows[longest]:.2f} ms at "
-                     f"{longest} ({growth:.1f}× for {longest // shortest}× the length).")
-    at_longest = table[table["length"] == longest].set_index("model")["forward_backward_ms"]
-    if "Transformer" in at_longest and len(at_longest) > 1:
-        transformer = at_longest["Transformer"]
-        recurrent = at_longest.drop("Transformer")
-        others = ", ".join(f"the {n} {v / transformer:.1f}× that" for n, v in recurrent.items())
-        lines.append(f"At length {longest} the Transformer layer takes {transformer:.2f} ms, {others}.")
+    longest, shortest = int(summary["length"].max()), int(summary["length"].min())
+    for name, rows in summary.groupby("model", sort=False):
+        rows = rows.set_index("length")
+        growth = rows.loc[longest, "mean"] / rows.loc[shortest, "mean"]
+        text = (f"**{name}**: {rows.loc[shortest, 'mean']:.2f} ms at length {shortest}, "
+                f"{rows.loc[longest, 'mean']:.2f} ms at {longest} ({growth:.1f}× for "
+                f"{longest // shortest}× the length)")
+        if "critical_path_ops" in rows:
+            text += (f"; {int(rows.loc[shortest, 'critical_path_ops'])} operations in sequence at "
+                     f"{shortest}, {int(rows.loc[longest, 'critical_path_ops'])} at {longest}")
+        lines.append(text + ".")
     return lines

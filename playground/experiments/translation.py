@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sacrebleu.metrics import BLEU
 from torch import nn
 from torch.nn import functional as F
 
@@ -83,6 +84,19 @@ class Vocabulary:
     def encode(self, texts: list[str], add_bos: bool = False) -> torch.Tensor:
         rows = [([BOS] if add_bos else []) + [self.index[w] for w in t.split()] + [EOS] for t in texts]
         return pad(rows)[0]
+
+    def decode(self, rows: torch.Tensor) -> list[str]:
+        """Each row's words up to its first end token (padding and start tokens dropped)."""
+        texts = []
+        for row in rows.tolist():
+            words = []
+            for token in row:
+                if token == EOS:
+                    break
+                if token not in (PAD, BOS):
+                    words.append(self.tokens[token])
+            texts.append(" ".join(words))
+        return texts
 
 
 class Translator(nn.Module):
@@ -266,9 +280,13 @@ def token_accuracy(predicted: torch.Tensor, reference: torch.Tensor) -> tuple[to
 
 
 def evaluate_translator(
-    model: Translator, source: torch.Tensor, reference: torch.Tensor, batch: int = 256
+    model: Translator, source: torch.Tensor, reference: torch.Tensor, batch: int = 256,
+    outputs: list[torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Greedy translations of every source row scored against the references (see token_accuracy)."""
+    """Greedy translations of every source row scored against the references (see token_accuracy).
+
+    The translations themselves are appended to `outputs` when it is given (for BLEU).
+    """
     accuracy, exact = [], []
     for start in range(0, len(source), batch):
         rows = slice(start, start + batch)
@@ -276,7 +294,17 @@ def evaluate_translator(
         a, e = token_accuracy(predicted, reference[rows])
         accuracy.append(a.cpu())
         exact.append(e.cpu())
+        if outputs is not None:
+            outputs.extend(predicted.cpu())
     return torch.cat(accuracy), torch.cat(exact)
+
+
+def corpus_bleu(hypotheses: list[str], references: list[str]) -> float:
+    """Corpus BLEU (0-100) with sacrebleu's standard settings: 4-grams, brevity penalty, no smoothing tricks.
+
+    Unlike the in-place word score, a word produced one position late still earns its n-grams.
+    """
+    return float(BLEU().corpus_score(hypotheses, [references]).score)
 
 
 def bottleneck_experiment(
@@ -289,8 +317,14 @@ def bottleneck_experiment(
     seed: int = 0,
     device: str | torch.device = "cpu",
     progress: Progress = no_progress,
+    plain_steps: int | None = None,
 ) -> ExperimentResult:
-    """Word accuracy and exact translations against source length, for each model."""
+    """Word accuracy, BLEU and exact translations against source length, for each model.
+
+    `plain_steps` trains the plain model longer (or shorter) than `steps`, to compare a plain model
+    that has learned its short sentences with the attention model.
+    """
+    plain_steps = steps if plain_steps is None else plain_steps
     result = ExperimentResult(
         "bottleneck",
         {
@@ -298,6 +332,7 @@ def bottleneck_experiment(
             "max_clauses": max_clauses,
             "train_size": train_size,
             "steps": steps,
+            "plain_steps": plain_steps,
             "hidden": hidden,
             "test_size": test_size,
             "seed": seed,
@@ -321,12 +356,16 @@ def bottleneck_experiment(
             len(source_vocab.tokens), len(target_vocab.tokens), 64, hidden, kind == "attention"
         ).to(device)
 
-        def report(step: int, done: int = done) -> None:
-            if step % 50 == 0:
-                progress(result, (done + 0.95 * step / steps) / len(models))
+        model_steps = plain_steps if kind == "plain" else steps
 
-        fit(model, train_pairs, source_vocab, target_vocab, steps, 2e-3, seed, device, report)
-        accuracy, exact = evaluate_translator(model, test_source, test_reference)
+        def report(step: int, done: int = done, model_steps: int = model_steps) -> None:
+            if step % 50 == 0:
+                progress(result, (done + 0.95 * step / model_steps) / len(models))
+
+        fit(model, train_pairs, source_vocab, target_vocab, model_steps, 2e-3, seed, device, report)
+        produced: list[torch.Tensor] = []
+        accuracy, exact = evaluate_translator(model, test_source, test_reference, outputs=produced)
+        hypotheses = [target_vocab.decode(row[None])[0] for row in produced]
         for low in range(1, int(lengths.max()) + 1, 8):
             inside = (lengths >= low) & (lengths < low + 8)
             if inside.sum() < 10:
@@ -336,7 +375,10 @@ def bottleneck_experiment(
                     "model": MODELS[kind],
                     "source_words": f"{low}–{low + 7}",
                     "mean_source_words": float(lengths[inside].float().mean()),
+                    "steps": model_steps,
                     "word_accuracy": float(accuracy[inside].mean()),
+                    "bleu": corpus_bleu([hypotheses[i] for i in np.flatnonzero(inside.numpy())],
+                                        [test_targets[i] for i in np.flatnonzero(inside.numpy())]),
                     "exact": float(exact[inside].float().mean()),
                     "sentences": int(inside.sum()),
                 }

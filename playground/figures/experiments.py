@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from playground.experiments.tables import adding_table, agreement_table, bottleneck_table, parallel_table
 from playground.figures.colors import RUN_COLORS
 from playground.text import escape_plotly
 
@@ -14,6 +15,7 @@ MODEL_COLORS = {
     "IRNN (ReLU, identity)": RUN_COLORS[3],
     "LSTM": RUN_COLORS[0],
     "Transformer": RUN_COLORS[2],
+    "Transformer without attention": "#9D755D",
     "Bag of words": RUN_COLORS[5],
     "encoder-decoder (one vector)": RUN_COLORS[1],
     "encoder-decoder with attention": RUN_COLORS[0],
@@ -34,8 +36,15 @@ def _line(
     model: str | None = None,
     customdata: list[str] | None = None,
     dash: str = "solid",
+    spread: tuple[str, str] | None = None,
 ) -> go.Scatter:
-    """One model's line, in that model's colour on every chart."""
+    """One model's line, in that model's colour on every chart; `spread` names the min and max columns
+    drawn as error bars (the range over seeds)."""
+    error = None
+    if spread is not None:
+        low, high = spread
+        error = {"type": "data", "symmetric": False, "array": (rows[high] - rows[y]).to_numpy(),
+                 "arrayminus": (rows[y] - rows[low]).to_numpy(), "thickness": 1.5, "width": 4}
     return go.Scatter(
         x=rows[x],
         y=rows[y],
@@ -44,22 +53,27 @@ def _line(
         line={"color": _color(model or name), "dash": dash},
         customdata=rows[customdata].to_numpy() if customdata else None,
         hovertemplate=hovertemplate,
+        error_y=error,
     )
 
 
 def adding_figure(table: pd.DataFrame) -> go.Figure:
-    """Test MSE against sequence length per architecture (log-log), with the predict-the-mean line."""
+    """Test MSE against sequence length per architecture (log-log): the mean over seeds, bars from the
+    best to the worst seed, and the predict-the-mean line."""
     fig = go.Figure()
-    for name, rows in table.groupby("architecture", sort=False):
+    summary = adding_table(table) if not table.empty else table
+    for name, rows in (summary.groupby("architecture", sort=False) if not table.empty else []):
         rows = rows.sort_values("length")
         fig.add_trace(
             _line(
                 rows,
                 "length",
-                "test_mse",
+                "mean",
                 str(name),
-                f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}}<br>%{{customdata[0]}}<extra></extra>",
-                customdata=["verdict"],
+                f"{name}<br>length %{{x}}<br>test MSE %{{y:.4f}} (mean of %{{customdata[1]}} seeds)"
+                "<br>%{customdata[0]}<extra></extra>",
+                customdata=["verdict", "seeds"],
+                spread=("low", "high"),
             )
         )
     if not table.empty:
@@ -85,21 +99,25 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
 
 
 def agreement_figure(table: pd.DataFrame) -> go.Figure:
-    """Agreement accuracy against the phrases in between: attractors solid, same number dotted."""
+    """Agreement accuracy against the phrases in between: attractors solid, same number dotted; the mean
+    over seeds with bars from the lowest to the highest seed."""
     fig = go.Figure()
-    for (name, condition), rows in table.groupby(["architecture", "condition"], sort=False):
+    summary = agreement_table(table) if not table.empty else table
+    groups = summary.groupby(["architecture", "condition"], sort=False) if not table.empty else []
+    for (name, condition), rows in groups:
         rows = rows.sort_values("phrases")
         fig.add_trace(
             _line(
                 rows,
                 "phrases",
-                "accuracy",
+                "mean",
                 f"{name}, {condition}",
                 f"{name}, {condition}<br>%{{x}} phrases, %{{customdata[0]:.1f}} words between"
-                "<br>accuracy %{y:.1%}<extra></extra>",
+                "<br>accuracy %{y:.1%} (mean of %{customdata[1]} seeds)<extra></extra>",
                 model=str(name),
-                customdata=["mean_distance"],
+                customdata=["mean_distance", "seeds"],
                 dash="solid" if condition == "attractors" else "dot",
+                spread=("low", "high"),
             )
         )
     fig.add_hline(
@@ -116,7 +134,7 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
             fillcolor="gray",
             opacity=0.08,
             line_width=0,
-            annotation_text="longer than any training sentence",
+            annotation_text="subject–verb distances never seen in training",
             annotation_position="bottom right",
         )
     fig.update_layout(
@@ -133,19 +151,23 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
 
 
 def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.Figure:
-    """Translation quality against source length, one line per model."""
-    label = {"word_accuracy": "words right, in the right place", "exact": "whole translation exact"}[metric]
+    """Translation quality against source length, one line per model (mean over seeds, range as bars)."""
+    label = {"word_accuracy": "words right, in the right place", "exact": "whole translation exact",
+             "bleu": "BLEU (sacrebleu)"}[metric]
     fig = go.Figure()
-    for name, rows in table.groupby("model", sort=False):
+    summary = bottleneck_table(table) if not table.empty else table
+    shown = "%{y:.1f}" if metric == "bleu" else "%{y:.1%}"
+    for name, rows in (summary.groupby("model", sort=False) if not table.empty else []):
         fig.add_trace(
             _line(
                 rows,
                 "mean_source_words",
-                metric,
+                f"{metric}_mean",
                 str(name),
                 f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} sentences)<br>{label} "
-                "%{y:.1%}<extra></extra>",
+                f"{shown}<extra></extra>",
                 customdata=["source_words", "sentences"],
+                spread=(f"{metric}_low", f"{metric}_high"),
             )
         )
     fig.update_layout(
@@ -156,19 +178,24 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
         legend=LEGEND,
         margin={"t": 70},
     )
-    fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
+    if metric == "bleu":
+        fig.update_yaxes(range=[0, 103])
+    else:
+        fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
     return fig
 
 
 def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") -> go.Figure:
-    """Milliseconds against sequence length per model, log-log."""
-    label = {"forward_backward_ms": "forward + backward", "forward_ms": "forward only"}[column]
+    """Milliseconds against sequence length per model, log-log (mean over seeds, range as bars)."""
+    label = {"forward_backward_ms": "forward + backward"}[column]
     fig = go.Figure()
-    for name, rows in table.groupby("model", sort=False):
+    summary = parallel_table(table) if not table.empty else table
+    for name, rows in (summary.groupby("model", sort=False) if not table.empty else []):
         rows = rows.sort_values("length")
         fig.add_trace(
             _line(
-                rows, "length", column, str(name), f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>"
+                rows, "length", "mean", str(name), f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>",
+                spread=("low", "high"),
             )
         )
     fig.update_layout(
@@ -182,6 +209,28 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
     fig.update_yaxes(type="log", dtick=1)
+    return fig
+
+
+def critical_path_figure(table: pd.DataFrame) -> go.Figure:
+    """Operations that must run one after another in one layer, against sequence length (log-log)."""
+    fig = go.Figure()
+    rows_by_model = table.groupby("model", sort=False) if "critical_path_ops" in table else []
+    for name, rows in rows_by_model:
+        rows = rows.groupby("length", as_index=False)["critical_path_ops"].first().sort_values("length")
+        fig.add_trace(_line(rows, "length", "critical_path_ops", str(name),
+                            f"{name}<br>length %{{x}}<br>%{{y}} operations in sequence<extra></extra>"))
+    fig.update_layout(
+        title="Critical path of one layer: operations that must wait for each other",
+        xaxis_title="sequence length (log scale)",
+        yaxis_title="operations in sequence (log scale)",
+        height=380,
+        legend=LEGEND,
+        margin={"t": 70},
+    )
+    lengths = sorted(table["length"].unique()) if not table.empty else []
+    fig.update_xaxes(type="log", tickvals=lengths)
+    fig.update_yaxes(type="log")
     return fig
 
 

@@ -51,18 +51,29 @@ def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: st
     return fig
 
 
-def sandbox_figure(norms: pd.DataFrame, rho: float) -> go.Figure:
-    """Measured ||dh_T/dh_t|| against the distance T - t, beside the theory rho^(T-t)."""
+def sandbox_figure(norms: pd.DataFrame, rho: float, linear: pd.DataFrame | None = None,
+                   activation: str = "") -> go.Figure:
+    """Measured ||dh_T/dh_t|| against the distance T - t, beside the theory rho^(T-t).
+
+    `linear`, if given, is the same W_hh and inputs through a linear cell: the case the theory is for.
+    """
     measured, overflow = _finite(norms["measured"])
     theory, _ = _finite(norms["theory"])
     fig = go.Figure()
+    if linear is not None:
+        same_w, _ = _finite(linear["measured"])
+        fig.add_trace(go.Scatter(x=linear["distance"], y=same_w, mode="lines",
+                                 name="same W_hh, linear cell", line={"color": "#4C78A8", "dash": "dot"},
+                                 hovertemplate="T−t = %{x}<br>linear cell %{y:.3e}<extra></extra>"))
     fig.add_trace(go.Scatter(x=norms["distance"], y=theory, mode="lines",
                              name=f"theory ρ^(T−t), ρ = {rho:g}", line={"color": "gray", "dash": "dash"},
                              hovertemplate="T−t = %{x}<br>ρ^(T−t) = %{y:.3e}<extra></extra>"))
     fig.add_trace(go.Scatter(x=norms["distance"], y=measured, mode="lines",
-                             name="measured ‖∂h_T/∂h_t‖", line={"color": "#E45756", "width": 3},
+                             name=f"measured ‖∂h_T/∂h_t‖{f' ({activation})' if activation else ''}",
+                             line={"color": "#E45756", "width": 3},
                              hovertemplate="T−t = %{x}<br>measured %{y:.3e}<extra></extra>"))
-    finite = np.concatenate([measured[np.isfinite(measured)], theory[np.isfinite(theory)]])
+    finite = np.concatenate([measured[np.isfinite(measured)], theory[np.isfinite(theory)]]
+                            + ([same_w[np.isfinite(same_w)]] if linear is not None else []))
     top = float(finite.max()) * 3 if finite.size else 1.0
     _mark_overflow(fig, norms["distance"], overflow, top, "#E45756")
     fig.update_layout(title="How the gradient shrinks or grows with distance",

@@ -28,6 +28,7 @@ class Trace:
     output_gates: torch.Tensor | None = None  # (L, B, T, H) LSTM o_t
     cell_states: torch.Tensor | None = None  # (L, B, T, H) LSTM c_t
     positions: torch.Tensor | None = None  # (T, E) position vectors added to the embeddings
+    attention_inputs: torch.Tensor | None = None  # (L, B, T, E) LayerNorm of each block's input
     queries: torch.Tensor | None = None  # (L, B, N, T, D)
     keys: torch.Tensor | None = None  # (L, B, N, T, D)
     values: torch.Tensor | None = None  # (L, B, N, T, D)

@@ -87,7 +87,10 @@ class Block(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool,
                 record: dict | None = None) -> torch.Tensor:
-        x = x + self.dropout(self.attention(self.norm1(x), mask, causal, record))
+        normed = self.norm1(x)  # pre-norm: Q, K and V are projections of LayerNorm(x), not of x
+        if record is not None:
+            record["attention_inputs"] = normed
+        x = x + self.dropout(self.attention(normed, mask, causal, record))
         return x + self.dropout(self.feed_forward(self.norm2(x)))
 
 

@@ -25,12 +25,15 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     at = open_page(at, "attention")
     no_errors(at)
     charts = len(at.get("plotly_chart"))
-    assert charts == 9  # positions, QKV, four score matrices, output, all heads, head view
+    assert charts == 10  # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view
     at.selectbox(key="attention_layer").set_value(1).run()
     at.selectbox(key="attention_head").set_value(1).run()
     at.toggle(key="attention_unscaled").set_value(True).run()
     no_errors(at)
     assert len(at.get("plotly_chart")) == charts + 2
+    text = " ".join(m.value for m in at.markdown)
+    assert "Q = LayerNorm(x) W_q + b_q" in text  # what W_q multiplies, said and shown
+    assert "extremely small gradients" in text and "3.2.1" in text  # Vaswani et al.'s own reason
     at.text_input(key="attention_text").input("dog").run()
     no_errors(at)
     at.text_input(key="attention_text").input("the dog " * 40).run()

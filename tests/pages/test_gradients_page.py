@@ -23,7 +23,15 @@ def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
     at.selectbox(key="gradients_activation").set_value("relu").run()
     at.slider(key="gradients_length").set_value(200).run()
     no_errors(at)
-    assert "overflowed" in at.warning[0].value
+    assert "largest float32 number" in at.warning[0].value
+    assert any("computed up to" in c.value for c in at.caption)  # the finite part is still shown
+    at.selectbox(key="gradients_activation").set_value("tanh").run()
+    at.slider(key="gradients_rho").set_value(1.2).run()
+    at.slider(key="gradients_length").set_value(50).run()
+    no_errors(at)
+    assert not at.warning  # tanh never overflows
+    sandbox = next(c.value for c in at.caption if c.value.startswith("After 49 steps back"))
+    assert "against ρ = 1.2" in sandbox and "linear cell gives" in sandbox
     at.button(key="gradients_explode").click().run()
     assert not at.exception
     assert "no clipping" in at.error[0].value and "diverged" in at.error[0].value

@@ -63,6 +63,9 @@ def test_small_experiments_run_and_say_what_they_show():
     assert len(shipped) == 1 and "experiment bottleneck" in shipped[0]
     results = at.session_state["lab_results"]
     assert results["adding"].complete and len(results["agreement"].rows) == 2 * 3
+    assert any("only on parallel hardware" in i.value for i in at.info)  # the caveat, on the page
+    assert any(c.value.startswith("Counted from the autograd graph") for c in at.caption)
+    assert "**tanh RNN** (1 seed)" in measured  # a live run is one seed, and says so
 
 
 def test_a_stopped_experiment_keeps_its_points_and_says_so():

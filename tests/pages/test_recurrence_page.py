@@ -17,6 +17,9 @@ def test_a_transformer_run_is_sent_to_a_recurrent_one():
     at.button(key="recurrence_train_rnn").click().run()
     no_errors(at)
     assert at.session_state["runs"][-1].config.model.arch == "rnn"
+    equations = " ".join(e.value for e in at.latex)
+    assert r"h_t = \tanh(W_{hh}" in equations and r"\sigma" not in equations
+    assert "h_T" in equations  # a classifier reads its output once, from the last state
     assert at.slider(key="recurrence_step").value >= 1
 
 
@@ -27,6 +30,8 @@ def test_stepping_layers_gates_and_features():
     at = tiny_training(at, "next-word", "lstm")
     at = open_page(at, "recurrence")
     no_errors(at)
+    equations = " ".join(e.value for e in at.latex)
+    assert r"f_t = \sigma" in equations and r"\tanh(W_{hh}" not in equations  # the LSTM's own cell
     steps = at.slider(key="recurrence_step")
     assert steps.value == 1
     at.button(key="recurrence_forward").click().run()
