@@ -6,8 +6,8 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
+from playground.app_files import assets_folder
 from playground.experiments.adding import adding_experiment
 from playground.experiments.agreement import agreement_experiment
 from playground.experiments.common import ExperimentResult
@@ -27,7 +27,7 @@ class Experiment:
     published: str
 
 
-REFERENCE_RESULTS = Path(__file__).resolve().parents[2] / "assets" / "experiments"
+REFERENCE_RESULTS = assets_folder() / "experiments"
 
 
 @functools.cache
