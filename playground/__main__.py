@@ -121,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     commands = {"train": train_command, "predict": predict_command, "show": show_command,
                 "experiment": experiment_command, "bench": bench_command}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:  # before or after training (`train` keeps a run stopped while it trains)
+        print("\nstopped (Ctrl+C)", file=sys.stderr)
+        return 130
 
 
 def _int_list(text: str) -> list[int]:

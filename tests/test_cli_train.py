@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -215,3 +217,22 @@ def test_progress_is_a_bar_in_a_terminal_and_lines_in_a_log():
     for event in events:
         short(None, event)
     assert quiet.getvalue() == ""
+
+
+def test_ctrl_c_while_training_keeps_saves_and_reports_the_run(tmp_path):
+    saved = tmp_path / "stopped.safetensors"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "playground", "train", "--task", "sentiment", "--arch", "bow",
+         "--num-sentences", "2000", "--epochs", "50", "--batch-size", "8", "--save", str(saved), "--json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:  # "Data: ..." is printed just before training starts
+        if line.startswith("Data:"):
+            break
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    report = json.loads(out)
+    assert report["status"] == "interrupted" and "Training stopped at step" in report["message"]
+    loaded = load_model(saved)
+    assert 0 < loaded.steps == report["steps"] < 50 * 250
