@@ -87,7 +87,7 @@ def read_data_file(path: str | Path, task: str, text_column: str | None = None,
     raw = path.read_bytes()
     if kind == "txt":
         if text_column or label_column:
-            raise UploadError("--text-column and --label-column are for .csv files (sentiment).")
+            raise UploadError(f"{path.name}: text and label columns are for .csv files (sentiment).")
         return text_file(raw, path.name, origin="file")
     table, notes = read_table(raw, path.name)
     columns = [str(c) for c in table.columns]
