@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -33,8 +34,11 @@ class TrainingProgress:
             numbers["val acc"] = f"{progress.val_accuracy:.1%}"
         if self.terminal:
             if self.bar is None:
+                # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
+                sized = terminal_width(self.stream) > 0
                 self.bar = tqdm(total=progress.total_steps, unit="step", desc="training", file=self.stream,
-                                delay=self.delay, dynamic_ncols=True, leave=True)
+                                delay=self.delay, dynamic_ncols=sized, ncols=None if sized else 100,
+                                leave=True)
             self.bar.set_postfix(numbers, refresh=False)
             self.bar.update(progress.step - self.bar.n)
             return
@@ -50,3 +54,11 @@ class TrainingProgress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def terminal_width(stream: TextIO) -> int:
+    """The width the terminal behind `stream` reports, 0 where it reports none."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
