@@ -18,16 +18,20 @@ from playground.config import (
     from_query_params,
     to_query_params,
 )
-from playground.data.datasets import TaskData, build_classification, build_next_word, build_stream
-from playground.data.uploads import (
-    MAX_UPLOAD_BYTES,
-    UploadError,
-    check_lines_to_split,
-    decode_upload,
-    labelled_texts,
-    read_table,
-    text_lines,
+from playground.data.datasets import TaskData
+from playground.data.files import (
+    FILE_KINDS,
+    FILE_WANTED,
+    LABEL_COLUMN_GUESSES,
+    TEXT_COLUMN_GUESSES,
+    DataFile,
+    few_examples_warning,
+    file_task_data,
+    guess_column,
+    table_file,
+    text_file,
 )
+from playground.data.uploads import MAX_UPLOAD_BYTES, UploadError, read_table
 from playground.figures.training import training_curve
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
@@ -36,58 +40,44 @@ from ui.links import opening_link
 from ui.state import active_run, builtin_data, keep_across_pages, runs
 from ui.training import draw_curves, estimate_note, show_outcome, train_live
 
-TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "tweet")
-LABEL_COLUMN_GUESSES = ("label", "sentiment", "class", "target", "category", "y")
-
 
 @dataclasses.dataclass
 class Upload:
-    """A learner's file, read and checked: texts (and labels, for classification)."""
+    """A learner's file as read from the uploader; `key` changes when the file or its columns do."""
 
     key: tuple
-    description: str
-    texts: list[str]
-    labels: list[str] | None
-    text: str = ""  # the whole decoded .txt, newlines kept, for the one-stream layout
-    stream_description: str = ""
-    name: str = ""
+    file: DataFile
 
 
 def read_upload(task: str) -> Upload | None:
     """Show the uploader (and column pickers) and read the file, or explain what is wrong with it."""
-    kind = "txt" if task == "next-word" else "csv"
-    what = ("a .txt file: one sentence per line, or one long text (set “Text is” below)" if kind == "txt"
-            else "a .csv file with a text column and a label column")
+    kind = FILE_KINDS[task]
+    hint = " (set “Text is” below)" if kind == "txt" else ""
     limit = f"{MAX_UPLOAD_BYTES / 1e6:g} MB"
-    file = st.file_uploader(f"Upload {what} (at most {limit})", type=[kind], key=f"train_upload_{task}",
+    file = st.file_uploader(f"Upload {FILE_WANTED[kind]}{hint}, at most {limit}", type=[kind],
+                            key=f"train_upload_{task}",
                             help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.")
     if file is None:
         st.caption("Nothing leaves this server; the file lives in your session only.")
         return None
     try:
         if kind == "txt":
-            decoded = decode_upload(file.getvalue(), file.name)
-            lines, notes = text_lines(decoded.text, file.name), decoded.notes
-            stream = f"upload {file.name} as one stream, {len(decoded.text):,} characters"
-            upload = Upload((file.file_id,), f"upload {file.name}, {len(lines):,} lines", lines, None,
-                            decoded.text, stream, file.name)
+            upload = Upload((file.file_id,), text_file(file.getvalue(), file.name))
         else:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
             left, right = st.columns(2)
             text_column = left.selectbox("Text column", columns, key="train_text_column",
-                                         index=_guess(columns, TEXT_COLUMN_GUESSES, 0))
+                                         index=guess_column(columns, TEXT_COLUMN_GUESSES, 0))
             label_column = right.selectbox("Label column", columns, key="train_label_column",
-                                           index=_guess(columns, LABEL_COLUMN_GUESSES, 1))
+                                           index=guess_column(columns, LABEL_COLUMN_GUESSES, 1))
             st.dataframe(table.head(5), hide_index=True, height=150)
-            texts, labels, more_notes = labelled_texts(table, text_column, label_column)
-            notes += more_notes
             upload = Upload((file.file_id, text_column, label_column),
-                            f"upload {file.name}, {len(texts):,} rows", texts, labels)
+                            table_file(table, file.name, text_column, label_column, notes))
     except UploadError as error:
         st.error(escape_markdown(str(error), 1000))
         return None
-    for note in notes:
+    for note in upload.file.notes:
         st.warning(escape_markdown(note, 1000))
     return upload
 
@@ -97,21 +87,9 @@ def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
     key = (upload.key, dataclasses.astuple(config.data))
     cached = st.session_state.get("train_upload_data")
     if cached is None or cached[0] != key:
-        if upload.labels is None and config.data.text_layout == "stream":
-            data = build_stream(upload.text, config.data, upload.stream_description)
-        elif upload.labels is None:
-            check_lines_to_split(upload.texts, upload.name)
-            data = build_next_word(upload.texts, config.data, upload.description)
-        else:
-            data = build_classification(upload.texts, upload.labels, config.data, upload.description)
-        cached = (key, data)
+        cached = (key, file_task_data(upload.file, config.data))
         st.session_state["train_upload_data"] = cached
     return cached[1]
-
-
-def _guess(columns: list, names: tuple, fallback: int) -> int:
-    lowered = [str(c).lower() for c in columns]
-    return next((lowered.index(n) for n in names if n in lowered), fallback)
 
 
 st.title("Train a model")
@@ -190,10 +168,8 @@ with settings:
         st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
                    f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
                    f"model: {count_model_parameters(config, data):,} parameters")
-        if len(data.train) < 20 or len(data.validation) < 5:
-            st.warning(f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
-                       "the model can do little more than memorise them, and its accuracy on so few "
-                       "held-out examples means little. Add more text for a fair test.")
+        if (few := few_examples_warning(data)) is not None:
+            st.warning(few)
     # The cost is shown as the settings change, and a link over the server's limits says so on opening.
     refusal = over_budget(estimate_note(config, data)) if data is not None else None
     opened_from_link = data is not None and st.session_state.pop("train_link_cost_check", False)

@@ -1,78 +1,24 @@
-"""Command line: python -m playground train | bench | experiment NAME (see --help)."""
+"""The command line (`python -m playground` or `sequence-playground`).
+
+Subcommands: train, predict, show, app, bench, experiment.
+Each subcommand has --help.
+"""
 
 from __future__ import annotations
 
 import argparse
 import inspect
 import json
-import math
 import sys
 
 import pandas as pd
 
-from playground.config import ARCHITECTURES, TASKS, ExperimentConfig, default_config
-from playground.data.datasets import build_builtin
+from playground import __version__
+from playground.cli.app import app_command
+from playground.cli.flags import normalize_flags
+from playground.cli.models import add_model_parsers, predict_command, show_command
+from playground.cli.training import add_train_parser, train_command
 from playground.device import DEVICE_CHOICES, describe_device, pick_device
-from playground.train import ConfigError, Progress, Run, create_run, train_run
-
-
-def train_command(args: argparse.Namespace) -> int:
-    config = default_config(args.task, args.arch)
-    if args.epochs is not None:
-        config.train.epochs = args.epochs
-    if args.seed is not None:
-        config.train.seed = args.seed
-    config, warnings = ExperimentConfig.from_dict(config.to_dict())
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    try:
-        device = pick_device(args.device)
-        data = build_builtin(config.data)
-        run = create_run(config, data)
-    except (ConfigError, RuntimeError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
-    def show(run: Run, progress: Progress) -> None:
-        if not args.json and progress.val_loss is not None:
-            print(f"step {progress.step:>5}/{progress.total_steps}  epoch {progress.epoch:5.2f}  "
-                  f"train loss {progress.train_loss:.3f}  val loss {progress.val_loss:.3f}  "
-                  f"val acc {progress.val_accuracy:.3f}  {progress.seconds:6.1f}s", file=sys.stderr)
-
-    train_run(run, data, device, show)
-    result = run_report(run)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>24}: {value}")
-    return 0 if run.status == "finished" else 1
-
-
-def run_report(run: Run) -> dict:
-    """The numbers that say how good a run is, next to its baseline."""
-    m = run.metrics
-    report = {
-        "task": run.task, "arch": run.config.model.arch, "device": run.device,
-        "status": run.status, "steps": run.steps, "seconds": round(run.seconds, 3),
-        "parameters": run.num_parameters, "train_loss": _last_train_loss(run),
-        "val_loss": m.get("val_loss"), "val_accuracy": m.get("val_accuracy"),
-        "test_accuracy": m.get("test_accuracy"),
-        "baseline_loss": run.baseline.get("loss"), "baseline_accuracy": run.baseline.get("accuracy"),
-    }
-    if run.task == "next-word" and m.get("val_loss") is not None:
-        report["val_perplexity"] = math.exp(m["val_loss"])
-        report["baseline_perplexity"] = math.exp(run.baseline["loss"])
-    if "order_subset_accuracy" in m:
-        report["order_subset_accuracy"] = m["order_subset_accuracy"]
-    if run.status != "finished":
-        report["message"] = run.message
-    return report
-
-
-def _last_train_loss(run: Run) -> float | None:
-    rows = [r for r in run.history_rows if r["split"] == "train"]
-    return rows[-1]["loss"] if rows else None
 
 
 def bench_command(args: argparse.Namespace) -> int:
@@ -139,16 +85,15 @@ def experiment_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sequence-playground {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a model on built-in data")
-    train.add_argument("--task", choices=TASKS, default="next-word")
-    train.add_argument("--arch", choices=ARCHITECTURES, default="lstm")
-    train.add_argument("--epochs", type=int, help="passes over the data (default: the task's)")
-    train.add_argument("--seed", type=int, help="seed for weights and batch order")
-    train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
-    train.add_argument("--json", action="store_true", help="print one JSON object")
+    add_train_parser(commands)
+    add_model_parsers(commands)
+    commands.add_parser("app", help="start the Streamlit app (from any folder)",
+                        description="Start the Streamlit app with the project's settings; any further "
+                                    "arguments go to `streamlit run`, e.g. --server.port 8502.")
     bench = commands.add_parser("bench", help="measure speed (never a timed test)")
     bench.add_argument("--quick", action="store_true", help="small sizes, to prove the benchmarks run")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -175,10 +120,24 @@ def main(argv: list[str] | None = None) -> int:
                             help="bottleneck: training steps for the plain model (default: --steps)")
     experiment.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     experiment.add_argument("--json", metavar="PATH", help="also write the settings and rows as JSON")
-    args = parser.parse_args(argv)
-    if args.command == "experiment":
-        return experiment_command(args)
-    return bench_command(args) if args.command == "bench" else train_command(args)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = normalize_flags(sys.argv[1:] if argv is None else list(argv))
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "app":
+        return app_command(extra)  # the rest is for `streamlit run`
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    commands = {"train": train_command, "predict": predict_command, "show": show_command,
+                "experiment": experiment_command, "bench": bench_command}
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:  # before or after training (`train` keeps a run stopped while it trains)
+        print("\nstopped (Ctrl+C)", file=sys.stderr)
+        return 130
 
 
 def _int_list(text: str) -> list[int]:

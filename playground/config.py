@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -248,3 +249,30 @@ def from_query_params(params: dict[str, Any]) -> tuple[ExperimentConfig | None, 
         config.data.source = "built-in"
         warnings.append("A link cannot carry an uploaded file, so the built-in corpus is used.")
     return config, warnings + check_consistency(config)
+
+
+FIELDS = {f.name: (section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
+
+
+def with_settings(base: ExperimentConfig | None = None, **values: Any) -> tuple[ExperimentConfig, list[str]]:
+    """`base` (else the defaults of the given task and architecture, as the Train form starts) with
+    some fields set by name; a bad value raises ValueError in the form's words ("Hidden size must be
+    at most 1024"). Returns the config and what `check_consistency` changed.
+    """
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise ValueError(f"Unknown setting {', '.join(unknown)}; the settings are {', '.join(FIELDS)}.")
+    parsed = {}
+    for name, raw in values.items():
+        f = FIELDS[name][1]
+        try:
+            parsed[name] = parse_value(f, raw)
+        except ValueError as error:
+            raise ValueError(f"{f.metadata['label']} {error}") from None
+    if base is None:
+        config = default_config(parsed.get("task", "next-word"), parsed.get("arch", "lstm"))
+    else:
+        config = copy.deepcopy(base)  # never change the caller's object
+    for name, value in parsed.items():
+        setattr(getattr(config, FIELDS[name][0]), name, value)
+    return config, check_consistency(config)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
-from playground.config import SECTIONS, parse_number, to_query_params
+from playground.config import SECTIONS, ExperimentConfig, from_query_params, parse_number, to_query_params
 from playground.train import Run
 
 Bound = float | Callable[[Run], float]
 CONFIG_KEYS = frozenset(f.name for cls in SECTIONS.values() for f in dataclasses.fields(cls))
 MAX_LIST_ITEMS = 16
+MAX_LINK_CHARS = 20_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,3 +143,26 @@ def view_link(run: Run, widget_values: dict[str, Any], options: Sequence[ViewOpt
 def matches(run: Run, config) -> bool:
     """Whether `run` is the complete training that a link's config describes."""
     return run.config == config and run.complete
+
+
+def link_params(link: str) -> dict[str, list[str]]:
+    """The parameters of a share link, given whole, as its query string, or as its settings part."""
+    text = link.strip()
+    if len(text) > MAX_LINK_CHARS:
+        raise ValueError(f"The link is longer than {MAX_LINK_CHARS:,} characters; a share link is far "
+                         "shorter.")
+    if "?" in text:
+        text = text.split("?", 1)[1]
+    return parse_qs(text.split("#", 1)[0], keep_blank_values=True)
+
+
+def config_from_link(link: str) -> tuple[ExperimentConfig, list[str]]:
+    """The training config a share link describes, and the app's warnings for its bad values.
+
+    The same parser as the app's (`from_query_params`), so the link trains the same model.
+    """
+    config, warnings = from_query_params(link_params(link))
+    if config is None:
+        raise ValueError("The link holds no training settings (it should contain task=…&arch=…&seed=…); "
+                         "copy it from “Share this configuration” on the Train page or “Share this view”.")
+    return config, warnings

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from playground.app_files import assets_folder
 from playground.experiments.adding import adding_experiment
 from playground.experiments.agreement import agreement_experiment
 from playground.experiments.common import ExperimentResult
@@ -26,6 +27,9 @@ class Experiment:
     small: dict
     large: dict
     published: str
+
+
+REFERENCE_RESULTS = assets_folder() / "experiments"
 
 
 @functools.cache

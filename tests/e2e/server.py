@@ -26,19 +26,23 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_server(timeout: float = 60.0, env: dict[str, str] | None = None,
-                 poll: float = 0.3) -> Iterator[tuple[str, subprocess.Popen]]:
+def start_server(timeout: float = 60.0, env: dict[str, str] | None = None, poll: float = 0.3,
+                 command: list[str] | None = None,
+                 cwd: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
     """Serve the app on a free loopback port until the block ends; yields its URL and process.
 
-    The server's output goes to a temporary file, so a long run never blocks on a full pipe.
+    `command` replaces `python -m streamlit run streamlit_app.py` (e.g. an installed
+    `sequence-playground app`); the server options are appended to it. The server's output goes
+    to a temporary file, so a long run never blocks on a full pipe.
     """
     port = free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
+    command = command or [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py")]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [*command, "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1"],
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout

@@ -1,0 +1,1 @@
+"""The command line's subcommands: train, predict, show and app (bench and experiment live in __main__)."""
