@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.analysis.calibration import known_words
 from playground.analysis.prediction import class_probabilities, generate, sentiment_trajectory, top_next_words
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
@@ -116,6 +117,16 @@ def classification_view(run: Run) -> None:
     for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
         cols[i].metric(f"P({name})", f"{p:.1%}")
     st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
+    if not known_words(run.vocab, text):
+        st.info("None of these words is in the model's vocabulary (punctuation marks are not words), so "
+                "it has no evidence either way: whatever it says is a guess. A model trained with word "
+                "dropout, as the built-in sentiment defaults are, says about 50%.",
+                icon=":material/help:")
+    if "test_ece" in run.metrics:
+        st.caption(f"How far to trust these percentages: on its test sentences this model's confidence "
+                   f"differed from its accuracy by {run.metrics['test_ece']:.1%} on average (expected "
+                   "calibration error, ten bins). On sentences unlike its training data it can be "
+                   "confidently wrong.")
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
 
 

@@ -137,7 +137,7 @@ def default_config(task: str = "next-word", arch: str = "lstm") -> ExperimentCon
     if arch == "bow":
         config.train.learning_rate = 0.01
     if task == "sentiment" and arch == "transformer":
-        config.train.schedule = "cosine"  # the reviews' many structures: 87% vs 77% test accuracy, seed 0
+        config.train.schedule = "cosine"  # the reviews' many structures: 83% vs 77% test accuracy, seed 0
     return config
 
 
