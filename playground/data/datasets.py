@@ -237,8 +237,12 @@ def no_evidence_rows(vocab: Vocabulary, count: int, seed: int) -> list[list[int]
     """
     rng = random.Random(seed)
     marks = [i for t, i in vocab.index.items() if len(t) == 1 and not t.isalnum() and i > EOS_ID]
-    choices = [UNK_ID] * max(len(marks), 1) + marks
-    return [[rng.choice(choices) for _ in range(rng.randint(1, 8))] for _ in range(count)]
+    mixed = [UNK_ID] * max(len(marks), 1) + marks
+    rows = []
+    for i in range(count):  # half only <unk> ("zzz qqq"), half <unk> and marks ("!!!", "zzz?")
+        choices = mixed if i % 2 else [UNK_ID]
+        rows.append([rng.choice(choices) for _ in range(rng.randint(1, 8))])
+    return rows
 
 
 def prefix(text: str, level: str, fraction: float = 0.5) -> str:
