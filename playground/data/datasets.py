@@ -237,10 +237,14 @@ def no_evidence_rows(vocab: Vocabulary, count: int, seed: int) -> list[list[int]
     """
     rng = random.Random(seed)
     marks = [i for t, i in vocab.index.items() if len(t) == 1 and not t.isalnum() and i > EOS_ID]
-    mixed = [UNK_ID] * max(len(marks), 1) + marks
     rows = []
-    for i in range(count):  # half only <unk> ("zzz qqq"), half <unk> and marks ("!!!", "zzz?")
-        choices = mixed if i % 2 else [UNK_ID]
+    for i in range(count):  # in turn: only <unk> ("zzz qqq"), one mark ("???"), both ("zzz!")
+        if i % 3 == 0 or not marks:
+            choices = [UNK_ID]
+        elif i % 3 == 1:
+            choices = [rng.choice(marks)]
+        else:
+            choices = [UNK_ID] * len(marks) + marks
         rows.append([rng.choice(choices) for _ in range(rng.randint(1, 8))])
     return rows
 
