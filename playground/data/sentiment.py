@@ -413,7 +413,8 @@ def sentiment_word_class(word: str) -> str:
 
 
 # Edits a person makes without changing what they mean: accuracy should not move under them.
-_CONNECTIVE = re.compile(r"\s+(?=(?:but|yet|however|although|though|even though)\b)", re.IGNORECASE)
+_CONNECTIVE = re.compile(r"(?<![,;.])(?<!\beven)\s+(?=(?:but|yet|however|although|though|even though)\b)",
+                         re.IGNORECASE)
 _END = re.compile(r"[\s.!?,;]+$")
 
 
@@ -423,9 +424,9 @@ def with_full_stop(text: str) -> str:
 
 
 def with_commas(text: str) -> str:
-    """A comma before each connective, or at the end of a sentence that has none."""
-    if _CONNECTIVE.search(text):
-        return _CONNECTIVE.sub(", ", text.replace(",", ""))
+    """A comma before each connective that has none, or at the end of a sentence without one."""
+    if re.search(r"\b(?:but|yet|however|although|though)\b", text, re.IGNORECASE):
+        return _CONNECTIVE.sub(", ", text)
     return _END.sub("", text) + ","
 
 
