@@ -227,7 +227,7 @@ def build_builtin(config: DataConfig) -> TaskData:
                                 f"{len(unseen)} unseen-structure test sentences)")
 
 
-NO_EVIDENCE_SHARE = 30  # one training row in 30 is a pair of rows with no known word
+NO_EVIDENCE_SHARE = 30  # per 30 training sentences, one row with no known word, with both labels
 
 
 def no_evidence_rows(vocab: Vocabulary, count: int, seed: int) -> list[list[int]]:
