@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.analysis.calibration import known_words
 from playground.analysis.prediction import (
     class_probabilities,
     generate,
@@ -140,6 +141,17 @@ def classification_view(run: Run) -> None:
     for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
         cols[i].metric(f"P({escape_markdown(name, 60)})", f"{p:.1%}")
     st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
+    if not known_words(run.vocab, text):
+        st.info("None of these words is in the model's vocabulary (punctuation marks are not words), so "
+                "it has no evidence either way: whatever it says is a guess. The built-in sentiment "
+                "defaults are trained to say about 50% here (word dropout and rows of unknown words "
+                "labelled both ways); they mostly land between 35% and 65%.",
+                icon=":material/help:")
+    if "test_ece" in run.metrics:
+        st.caption(f"How far to trust these percentages: on its test sentences this model's confidence "
+                   f"differed from its accuracy by {run.metrics['test_ece']:.1%} on average (expected "
+                   "calibration error, ten bins). On sentences unlike its training data it can be "
+                   "confidently wrong.")
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
 
 

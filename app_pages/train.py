@@ -141,7 +141,8 @@ with settings:
 
     st.subheader("3 · Training")
     train_config = section_widgets(defaults.train, ["optimizer", "learning_rate", "schedule", "batch_size",
-                                                    "epochs", "max_steps", "clip_grad", "seed"],
+                                                    "epochs", "max_steps", "clip_grad", "word_dropout",
+                                                    "seed"],
                                    f"train_train_{task}_{arch}")
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):

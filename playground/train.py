@@ -18,9 +18,14 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
+from playground.analysis.calibration import (
+    expected_calibration_error,
+    no_evidence_probabilities,
+    predicted_probabilities,
+)
 from playground.config import ARCH_LABELS, ExperimentConfig, TrainConfig
 from playground.data.datasets import SequenceSet, TaskData
-from playground.data.tokenizer import PAD_ID, Vocabulary
+from playground.data.tokenizer import EOS_ID, PAD_ID, UNK_ID, Vocabulary
 from playground.device import describe_device
 from playground.models import SequenceModel, build_model, count_parameters
 
@@ -319,6 +324,7 @@ class Trainer:
         self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
         self.learning_rate = train.learning_rate  # of the latest update, logged with each interval
         self.eval_batch = evaluation_batch(train.batch_size, int(data.train.inputs.shape[1]))
+        self.dropout_generator = torch.Generator().manual_seed(train.seed + 1)
 
     def train(self) -> Run:
         """Run the loop; stop cleanly on a non-finite loss or gradient, keeping the last good weights."""
@@ -345,6 +351,9 @@ class Trainer:
                 for start in range(0, len(order), config.batch_size):
                     self.check_stop()
                     batch = self.data.train.batch(order[start:start + config.batch_size])
+                    if config.word_dropout > 0:
+                        batch = (drop_words(batch[0], config.word_dropout, self.dropout_generator),
+                                 *batch[1:])
                     inputs, lengths, targets = (t.to(device, non_blocking=True) for t in batch)
                     loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
                     optimizer.zero_grad(set_to_none=True)
@@ -503,6 +512,12 @@ class Trainer:
             order = evaluate(run.model, self.data.order_test, self.device, self.eval_batch,
                              check=self.check_stop)
             run.metrics["order_subset_accuracy"] = order["accuracy"]
+        for name, probe in self.data.probes.items():
+            if len(probe):
+                run.metrics[f"{name}_accuracy"] = evaluate(run.model, probe, self.device, self.eval_batch,
+                                                           check=self.check_stop)["accuracy"]
+        if not run.model.per_step:
+            run.metrics.update(classifier_checks(run.model, self.data, run.vocab, run.class_names))
         run.status = "finished"
         run.message = f"Trained {run.steps} steps in {run.seconds:.1f} s."
 
@@ -533,6 +548,25 @@ def failure_message(error: Exception, run: Run) -> str:
         return (f"Training ran out of memory after {run.steps} steps: lower the batch size, the "
                 "sequence length or the model's sizes.")
     return f"Training stopped with an error after {run.steps} steps ({text}). The model so far is kept."
+
+
+def drop_words(inputs: torch.Tensor, rate: float, generator: torch.Generator) -> torch.Tensor:
+    """Word dropout: each real token (not padding or <bos>/<eos>) becomes <unk> with probability `rate`."""
+    dropped = torch.rand(inputs.shape, generator=generator) < rate
+    return inputs.masked_fill(dropped & (inputs > EOS_ID), UNK_ID)
+
+
+def classifier_checks(model: SequenceModel, data: TaskData, vocab: Vocabulary,
+                      class_names: list[str]) -> dict[str, float]:
+    """Expected calibration error on the test split, and P(positive) for inputs with no known word."""
+    checks = {"test_ece": expected_calibration_error(predicted_probabilities(model, data.test),
+                                                     data.test.targets)}
+    if "positive" in class_names:
+        positive = no_evidence_probabilities(model, vocab)[:, class_names.index("positive")]
+        if len(positive):
+            checks |= {"unknown_p_positive_min": float(positive.min()),
+                       "unknown_p_positive_max": float(positive.max())}
+    return checks
 
 
 def clone_state(model: SequenceModel) -> dict[str, torch.Tensor]:

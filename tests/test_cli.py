@@ -18,8 +18,12 @@ def test_train_json_report():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     for key in ("task", "arch", "device", "steps", "seconds", "train_loss", "val_loss", "val_accuracy",
-                "baseline_accuracy", "order_subset_accuracy"):
+                "baseline_accuracy", "order_subset_accuracy", "unseen_structure_accuracy",
+                "test_full_stop_accuracy", "test_comma_accuracy", "test_capitals_accuracy", "test_ece",
+                "unknown_p_positive_min", "unknown_p_positive_max"):
         assert key in report
+    assert 0 <= report["test_ece"] <= 1
+    assert report["unknown_p_positive_min"] <= report["unknown_p_positive_max"]
     assert report["task"] == "sentiment" and report["arch"] == "bow" and report["device"].startswith("CPU")
 
 

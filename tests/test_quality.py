@@ -1,32 +1,74 @@
-"""The promises of the README, with default settings on the built-in data (seeded, CPU)."""
+"""The promises of the README, with default settings on the built-in data (seeded, CPU).
+
+Issue 23's targets, as measured over three seeds in the README: the LSTM meets them; the
+Transformer does not reach 90% on unseen structures (about 65%), and these thresholds say so.
+"""
+
+from pathlib import Path
 
 import pytest
+import torch
 
+from playground.analysis.prediction import classify_texts, read_labelled_texts
 from playground.config import default_config
 from playground.data.datasets import build_builtin
 from playground.train import create_run, train_run
 
+TYPED = str(Path(__file__).parent / "fixtures" / "typed_reviews.tsv")
+
 
 @pytest.fixture(scope="module")
-def sentiment_results():
-    results = {}
+def sentiment_runs():
+    runs = {}
     for arch in ("lstm", "transformer", "bow"):
         config = default_config("sentiment", arch)
         data = build_builtin(config.data)
-        results[arch] = train_run(create_run(config, data), data).metrics
-    return results
+        runs[arch] = train_run(create_run(config, data), data)
+    return runs
 
 
-@pytest.mark.parametrize("arch", ["lstm", "transformer"])
-def test_order_aware_models_solve_sentiment(sentiment_results, arch):
-    assert sentiment_results[arch]["test_accuracy"] >= 0.90
-    assert sentiment_results[arch]["order_subset_accuracy"] >= 0.85
+@pytest.fixture(scope="module")
+def sentiment_results(sentiment_runs):
+    return {arch: run.metrics for arch, run in sentiment_runs.items()}
+
+
+@pytest.mark.parametrize(("arch", "test", "unseen"), [("lstm", 0.95, 0.85), ("transformer", 0.75, 0.55)])
+def test_order_aware_models_solve_sentiment(sentiment_results, arch, test, unseen):
+    assert sentiment_results[arch]["test_accuracy"] >= test
+    assert sentiment_results[arch]["unseen_structure_accuracy"] >= unseen
 
 
 def test_bag_of_words_fails_where_order_matters(sentiment_results):
-    bow = sentiment_results["bow"]["order_subset_accuracy"]
-    assert bow < 0.65
-    assert bow < min(sentiment_results[a]["order_subset_accuracy"] for a in ("lstm", "transformer")) - 0.25
+    bow = sentiment_results["bow"]
+    assert bow["order_subset_accuracy"] < 0.55
+    unseen = [sentiment_results[a]["unseen_structure_accuracy"] for a in ("lstm", "transformer")]
+    assert bow["unseen_order_sensitive_accuracy"] < min(unseen) - 0.2
+
+
+@pytest.mark.parametrize(("arch", "most"), [("lstm", 0.01), ("transformer", 0.02)])
+def test_full_stops_commas_and_capitals_barely_move_accuracy(sentiment_results, arch, most):
+    m = sentiment_results[arch]
+    for edit in ("full_stop", "comma", "capitals", "no_punctuation"):
+        assert abs(m[f"test_{edit}_accuracy"] - m["test_accuracy"]) <= most, edit
+    assert m["test_capitals_accuracy"] == m["test_accuracy"]  # words are lower-cased
+
+
+@pytest.mark.parametrize("arch", ["lstm", "transformer", "bow"])
+def test_no_known_word_means_no_verdict(sentiment_results, arch):
+    m = sentiment_results[arch]
+    assert 0.25 <= m["unknown_p_positive_min"] <= m["unknown_p_positive_max"] <= 0.75
+    assert m["test_ece"] < 0.1
+
+
+@pytest.mark.parametrize(("arch", "least"), [("lstm", 0.9), ("transformer", 0.9)])
+def test_reviews_written_by_hand(sentiment_runs, arch, least):
+    texts, labels = read_labelled_texts(TYPED)
+    assert len(texts) >= 60
+    predicted = classify_texts(sentiment_runs[arch], texts).argmax(-1)
+    accuracy = (predicted == torch.tensor(labels)).float().mean()
+    assert accuracy >= least
+    bow = classify_texts(sentiment_runs["bow"], texts).argmax(-1)
+    assert (bow == torch.tensor(labels)).float().mean() < accuracy - 0.15
 
 
 def test_next_word_model_beats_the_unigram_baseline():

@@ -45,3 +45,9 @@ def test_escaped_text_shows_invisible_characters_by_code_point():
 def test_emoji_variation_selectors_never_become_invisible_words():
     assert tokenize("i love it \u2764\ufe0f so much") == ["i", "love", "it", "\u2764", "so", "much"]
     assert tokenize("a\ufe0fb\ufe0e", "char") == ["a", "b"]
+
+
+def test_case_and_apostrophes_are_handled_the_same_when_typing_and_training():
+    assert tokenize("The Film WASN\u2019T Good.") == tokenize("the film wasn't good .") == [
+        "the", "film", "wasn't", "good", "."]
+    assert tokenize("!!!") == ["!", "!", "!"]

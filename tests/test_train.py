@@ -11,7 +11,8 @@ from tests.conftest import with_training
 
 def test_training_beats_the_baseline(small_sentiment):
     config, data = small_sentiment
-    run = train_run(create_run(with_training(config, epochs=8), data), data)
+    # 1,500 reviews of many structures: 8 epochs reach 60% validation accuracy, 20 reach 88%.
+    run = train_run(create_run(with_training(config, epochs=20), data), data)
     assert run.status == "finished"
     assert run.metrics["val_accuracy"] > run.baseline["accuracy"] + 0.2
     history = run.history

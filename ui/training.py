@@ -165,6 +165,9 @@ def show_outcome(run: Run) -> None:
             f"{run.baseline['accuracy']:.1%}).")
     if "order_subset_accuracy" in m:
         text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
+    if "unseen_structure_accuracy" in m:
+        text += (f" On sentences of structures it never trained on: "
+                 f"**{m['unseen_structure_accuracy']:.1%}**.")
     st.success(text)
 
 

@@ -113,3 +113,26 @@ def sentiment_trajectory(run: Run, text: str) -> pd.DataFrame:
     frame.insert(0, "word", words)
     frame.insert(0, "position", range(1, steps + 1))
     return frame
+
+
+@torch.no_grad()
+def classify_texts(run: Run, texts: list[str]) -> torch.Tensor:
+    """The model's class probabilities (N, C) for each text, read whole as on the Predict page."""
+    run.model.eval()
+    rows = [run.vocab.encode(t)[: run.config.data.max_length] or [PAD_ID] for t in texts]
+    width = max(len(r) for r in rows)
+    tokens = torch.tensor([r + [PAD_ID] * (width - len(r)) for r in rows])  # (N, T)
+    lengths = torch.tensor([len(r) for r in rows])
+    return torch.softmax(run.model(tokens, lengths).logits, -1)
+
+
+def read_labelled_texts(path: str) -> tuple[list[str], list[int]]:
+    """Sentences and labels from a file of 'label<TAB>sentence' lines ('#' starts a comment line)."""
+    texts, labels = [], []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip() and not line.startswith("#"):
+                label, text = line.rstrip("\n").split("\t", 1)
+                texts.append(text)
+                labels.append(int(label))
+    return texts, labels

@@ -135,11 +135,17 @@ def run_report(run: Run) -> dict:
     if run.task == "next-word" and m.get("val_loss") is not None:
         report["val_perplexity"] = math.exp(m["val_loss"])
         report["baseline_perplexity"] = math.exp(run.baseline["loss"])
-    if "order_subset_accuracy" in m:
-        report["order_subset_accuracy"] = m["order_subset_accuracy"]
+    report |= {key: value for key, value in m.items() if key in SENTIMENT_CHECKS}
     if run.status != "finished":
         report["message"] = run.message
     return report
+
+
+# Sentiment checks: order, unseen structures, edits that keep the meaning, calibration.
+SENTIMENT_CHECKS = ("order_subset_accuracy", "unseen_structure_accuracy", "unseen_order_sensitive_accuracy",
+                    "test_full_stop_accuracy", "test_comma_accuracy", "test_capitals_accuracy",
+                    "test_no_punctuation_accuracy", "test_ece", "unknown_p_positive_min",
+                    "unknown_p_positive_max")
 
 
 def _last_train_loss(run: Run) -> float | None:

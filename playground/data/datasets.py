@@ -11,8 +11,8 @@ import torch
 
 from playground.config import DataConfig
 from playground.data.language import language_texts
-from playground.data.sentiment import LABELS, generate_sentiment
-from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, Vocabulary, join_tokens, tokenize
+from playground.data.sentiment import LABELS, PERTURBATIONS, SentimentExample, generate_sentiment
+from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary, join_tokens, tokenize
 
 
 @dataclass
@@ -47,6 +47,8 @@ class TaskData:
     test: SequenceSet
     class_names: list[str] = field(default_factory=list)  # empty for next-word
     order_test: SequenceSet | None = None  # tagged order-sensitive sentiment test sentences
+    # More tagged test sets, each reported as "<name>_accuracy": unseen structures, edited test sentences.
+    probes: dict[str, SequenceSet] = field(default_factory=dict)
     description: str = ""
     examples: list[str] = field(default_factory=list)  # a few held-out inputs to try on Predict
 
@@ -91,12 +93,14 @@ def next_word_set(texts: list[str], vocab: Vocabulary, max_length: int) -> Seque
 def classification_set(texts: list[str], labels: list[int], vocab: Vocabulary,
                        max_length: int) -> SequenceSet:
     """Each text as its first `max_length` token indices with one label; empty texts are dropped."""
-    rows, kept = [], []
-    for text, label in zip(texts, labels, strict=True):
-        ids = vocab.encode(text)[:max_length]
-        if ids:
-            rows.append(ids)
-            kept.append(label)
+    rows = [vocab.encode(text)[:max_length] for text in texts]
+    return classification_rows(rows, labels)
+
+
+def classification_rows(rows: list[list[int]], labels: list[int]) -> SequenceSet:
+    """Index lists with one label each, padded; empty rows are dropped."""
+    pairs = [(r, y) for r, y in zip(rows, labels, strict=True) if r]
+    rows, kept = [r for r, _ in pairs], [y for _, y in pairs]
     if not rows:
         rows, kept = [[PAD_ID]], [0]
     padded, lengths = pad(rows)
@@ -201,16 +205,48 @@ def build_builtin(config: DataConfig) -> TaskData:
     vocab = Vocabulary.build([e.text for e in corpus.train], config.tokenizer, config.min_count,
                              config.max_vocab)
 
-    def make(examples):
-        return classification_set([e.text for e in examples], [e.label for e in examples], vocab,
-                                  config.max_length)
+    def make(examples: list[SentimentExample], edit=None):
+        return classification_set([edit(e.text) if edit else e.text for e in examples],
+                                  [e.label for e in examples], vocab, config.max_length)
 
+    train_rows = [vocab.encode(e.text)[:config.max_length] for e in corpus.train]
+    train_labels = [e.label for e in corpus.train]
+    noise = no_evidence_rows(vocab, len(train_rows) // NO_EVIDENCE_SHARE, config.data_seed)
+    train = classification_rows(train_rows + noise + noise,
+                                train_labels + [0] * len(noise) + [1] * len(noise))
+    unseen = corpus.unseen_structure_test
+    probes = {"unseen_structure": make(unseen),
+              "unseen_order_sensitive": make([e for e in unseen if e.order_sensitive])}
+    probes |= {f"test_{name}": make(corpus.test, edit) for name, edit in PERTURBATIONS.items()}
     total = len(corpus.train) + len(corpus.validation) + len(corpus.test)
-    return TaskData("sentiment", vocab, make(corpus.train), make(corpus.validation),
+    return TaskData("sentiment", vocab, train, make(corpus.validation),
                     make(corpus.test), list(LABELS), order_test=make(corpus.order_sensitive_test),
-                    examples=[e.text for e in corpus.validation[:6]],
+                    probes=probes, examples=[e.text for e in corpus.validation[:6]],
                     description=f"built-in reviews, {total:,} sentences "
-                                f"({len(corpus.order_sensitive_test)} order-sensitive test sentences)")
+                                f"({len(corpus.order_sensitive_test)} order-sensitive and "
+                                f"{len(unseen)} unseen-structure test sentences)")
+
+
+NO_EVIDENCE_SHARE = 30  # per 30 training sentences, one row with no known word, with both labels
+
+
+def no_evidence_rows(vocab: Vocabulary, count: int, seed: int) -> list[list[int]]:
+    """`count` rows of 1-8 tokens, each <unk> or a punctuation mark, for training with both labels.
+
+    Taught once as negative and once as positive, they say: with no known word there is no evidence.
+    """
+    rng = random.Random(seed)
+    marks = [i for t, i in vocab.index.items() if len(t) == 1 and not t.isalnum() and i > EOS_ID]
+    rows = []
+    for i in range(count):  # in turn: only <unk> ("zzz qqq"), one mark ("???"), both ("zzz!")
+        if i % 3 == 0 or not marks:
+            choices = [UNK_ID]
+        elif i % 3 == 1:
+            choices = [rng.choice(marks)]
+        else:
+            choices = [UNK_ID] * len(marks) + marks
+        rows.append([rng.choice(choices) for _ in range(rng.randint(1, 8))])
+    return rows
 
 
 def prefix(text: str, level: str, fraction: float = 0.5) -> str:

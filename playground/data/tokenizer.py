@@ -32,14 +32,22 @@ def visible_text(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFC", text) if not _invisible(c))
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
 def tokenize(text: str, level: str = "word") -> list[str]:
-    """Split text into lower-cased words (accents kept) and punctuation, or into characters."""
+    """Split text into words and punctuation marks, or into characters; the same for training and typing.
+
+    Words: lower-cased (so capitals never change a prediction), accents kept, one apostrophe kept
+    inside a word ("didn't"; typographic apostrophes count as "'"); every other punctuation mark or
+    symbol is a token of its own ("good." is "good", "."; "!!!" is three "!"). Characters: as typed.
+    """
     text = visible_text(text)
     if level == "char":
         return list(text)
     if level != "word":
         raise ValueError(f"unknown tokenizer level {level!r}: use 'word' or 'char'")
-    return _WORD_PATTERN.findall(text.lower())
+    return _WORD_PATTERN.findall(text.lower().translate(_APOSTROPHES))
 
 
 def join_tokens(tokens: Iterable[str], level: str = "word") -> str:

@@ -112,6 +112,11 @@ def test_predict_sentiment_word_by_word_with_hostile_text():
     assert re.search(r"(?<!\\)[\[\]()<>]", shown) is None  # Markdown syntax arrives escaped
     at.pills(key="predict_sentence_example").set_value("the film was not good").run()
     assert at.text_input(key="predict_sentence").value == "the film was not good"
+    assert not any("no evidence" in i.value for i in at.info)
+    assert any("calibration error" in c.value for c in at.caption)
+    at.text_input(key="predict_sentence").input("zzz qqq !!! 😀😀😀").run()
+    no_errors(at)
+    assert any("no evidence" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("raw,message", [
