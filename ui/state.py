@@ -15,6 +15,7 @@ from playground.analysis.embeddings import project
 from playground.config import DataConfig
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
+from playground.memory import release_memory
 from playground.run_store import RunStore, StoreSettings
 from playground.train import Run
 from ui.browser import browser_id, remember_browser
@@ -118,6 +119,7 @@ def delete_runs(ids: set[int]) -> None:
         if run.id in ids:
             forget(run)
     st.session_state["runs"] = [run for run in kept if run.id not in ids]
+    release_memory()  # their weights and snapshots go back to the OS now, not at the next training
 
 
 def forget(run: Run) -> None:
