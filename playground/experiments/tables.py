@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from playground.app_files import assets_folder
 from playground.experiments.common import over_seeds
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "assets" / "experiments"
+REFERENCE_DIR = assets_folder() / "experiments"  # in a checkout or an installed package alike
 # The shipped result files behind each table, and the one command that wrote each (each fits the
 # 10-minute slot a shared machine gives; docs/experiments.md lists them, a test checks they match).
 EXPERIMENT = "python -m playground experiment"

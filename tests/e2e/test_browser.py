@@ -159,7 +159,7 @@ def test_stop_keeps_what_was_learned(browser_page):
     page.wait_for_selector("text=/Step \\d+ of/", timeout=30_000)
     page.get_by_role("button", name="Stop training").click()
     wait_idle(page)
-    assert page.get_by_text("Training stopped at step").is_visible()
+    assert page.get_by_text("Stopped at step").is_visible()
     expect_charts(page, 2)  # the interrupted run's curves remain
     page.screenshot(path=ARTIFACTS / "train-stopped.png")
     assert_healthy(page, errors)

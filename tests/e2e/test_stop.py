@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ ISSUE_LINK = ("task=next-word&arch=transformer&tokenizer=char&text_layout=stream
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
-# Minutes of training (7,500 steps): without a working stop it holds the slot.
+# Minutes of training (thousands of steps): without a working stop it holds the slot.
 LONG = "task=sentiment&arch=lstm&num_sentences=12000&hidden_dim=256&epochs=50&batch_size=64"
 SMALL = "task=sentiment&arch=bow&num_sentences=400&epochs=1"
 
@@ -45,7 +46,7 @@ def test_stop_and_a_closed_tab_each_end_the_training_and_free_its_slot():
         stopped = stopper.get_by_text("Stopped at step", exact=False).first
         expect(stopped).to_be_visible(timeout=30_000)
         print(f"Stop to the page saying so: {time.perf_counter() - clicked:.1f} s")
-        assert "of 7,500" in stopped.inner_text() and "no test score" in stopped.inner_text()
+        assert re.search(r"of [\d,]{5,}", stopped.inner_text()) and "no test score" in stopped.inner_text()
         expect(stopper.get_by_text("Test accuracy", exact=False)).to_have_count(0)
         ARTIFACTS.mkdir(exist_ok=True)
         stopper.screenshot(path=ARTIFACTS / "stopped.png")
