@@ -101,6 +101,6 @@ def test_the_installed_app_starts_from_another_folder(installed):
         assert page.get_by_test_id("stException").count() == 0
         page.get_by_test_id("stSidebarNav").get_by_text("Shapes and limits", exact=True).click()
         wait_idle(page)
-        expect(page.get_by_text("Measured earlier with").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Measured earlier on").first).to_be_visible(timeout=30_000)
         assert page.get_by_test_id("stException").count() == 0 and not errors
         browser.close()
