@@ -201,7 +201,7 @@ with results:
         st.info("Set up a model on the left and press **Train**. The loss and accuracy curves appear "
                 "here while it trains; the dashed line is what a model that ignores its input scores.")
 
-st.subheader("This session's runs")
+st.subheader("Your runs")
 if runs():
     table = pd.DataFrame([r.summary() for r in reversed(runs())])
     percent = st.column_config.NumberColumn(format="percent")

@@ -38,7 +38,7 @@ def restore_kept_widgets() -> None:
 
 
 def runs() -> list[Run]:
-    """This session's runs, oldest first."""
+    """This browser's runs in this session (restored from the run store on its first run), oldest first."""
     return st.session_state.setdefault("runs", [])
 
 
