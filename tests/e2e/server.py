@@ -85,3 +85,17 @@ def wait_idle(page, timeout: float = 240_000) -> None:
     page.wait_for_timeout(300)
     page.wait_for_selector("[data-test-script-state=notRunning]", state="attached", timeout=timeout)
     page.wait_for_timeout(500)  # let charts and tables finish drawing
+
+
+def fresh_tab(browser):
+    """A new browser context (a new session) that records console errors and dialogs."""
+    url, chromium = browser
+    context = chromium.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    return url, context, page, errors, dialogs

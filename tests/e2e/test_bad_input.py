@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, streamlit_server, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, fresh_tab, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -25,29 +25,6 @@ HOSTILE = {
     "10,000 words": "good " * 10_000,
 }
 SMALL_MODEL = "task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield url, browser
-        browser.close()
-
-
-def fresh_tab(browser):
-    """A new browser context (a new session) that records console errors and dialogs."""
-    url, chromium = browser
-    context = chromium.new_context(viewport={"width": 1400, "height": 1400})
-    page = context.new_page()
-    errors: list[str] = []
-    dialogs: list[str] = []
-    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    return url, context, page, errors, dialogs
 
 
 def healthy(page, errors: list[str], dialogs: list[str]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, streamlit_server, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, fresh_tab, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -60,28 +60,6 @@ FIND_RENDERED = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with streamlit_server() as url, sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield url, chromium
-        chromium.close()
-
-
-def new_tab(browser):
-    url, chromium = browser
-    context = chromium.new_context(viewport={"width": 1400, "height": 1400})
-    page = context.new_page()
-    errors: list[str] = []
-    dialogs: list[str] = []
-    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    return url, context, page, errors, dialogs
-
-
 def nothing_rendered(page, errors: list[str], dialogs: list[str], where: str) -> None:
     expect(page.get_by_test_id("stException")).to_have_count(0, timeout=30_000)
     assert not [e for e in errors if not benign(e)], errors
@@ -98,7 +76,7 @@ def open_page(page, title: str) -> None:
 def test_a_strangers_csv_stays_text_on_train_and_predict(browser, tmp_path):
     """Column names, class names, texts and the file's name: Train's messages, Predict's pills,
     metric labels, verdict and chart."""
-    url, context, page, errors, dialogs = new_tab(browser)
+    url, context, page, errors, dialogs = fresh_tab(browser)
     text_column, label_column, constant_column = HOSTILE[4], HOSTILE[5], HOSTILE[6]
     positive, negative = HOSTILE[0] + " " + HOSTILE[3], HOSTILE[1] + " " + HOSTILE[7]
     rows = []
@@ -171,7 +149,7 @@ def hostile_model_file(tmp_path: Path) -> Path:
 
 def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
     """Vocabulary tokens and descriptions from a model file; a share link's sentence; the Lab's box."""
-    url, context, page, errors, dialogs = new_tab(browser)
+    url, context, page, errors, dialogs = fresh_tab(browser)
     page.goto(f"{url}/runs")
     wait_idle(page)
     page.locator("input[type=file]").set_input_files(hostile_model_file(tmp_path))
@@ -191,7 +169,7 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
     nothing_rendered(page, errors, dialogs, "predict bars")
     context.close()
 
-    url, context, page, errors, dialogs = new_tab(browser)
+    url, context, page, errors, dialogs = fresh_tab(browser)
     sentence = "the film https://evil.example/zqx was good www.evil.example a@evil.example"
     page.goto(f"{url}/recurrence?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16"
               f"&sentence={sentence.replace(':', '%3A').replace('/', '%2F').replace(' ', '%20')}")
