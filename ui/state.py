@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import os
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -92,24 +93,24 @@ def remember_this_browser() -> None:
     remember_browser(run_store().settings.keep_days)
 
 
-def persist(run: Run) -> None:
-    """Write a settled (or checkpointed) run to the store; on failure, warn and go on in memory."""
-    if st.session_state.get("store_failed"):
+def _in_store(write: Callable[[RunStore, str], None], after_failure: bool = False) -> None:
+    """Apply one write to this browser's part of the store; on failure, warn once and go on in memory."""
+    if st.session_state.get("store_failed") and not after_failure:
         return
     try:
-        run_store().save(browser_id(), run)
+        write(run_store(), browser_id())
     except OSError as error:
         _store_failed(error)
+
+
+def persist(run: Run) -> None:
+    """Write a settled (or checkpointed) run to the store."""
+    _in_store(lambda store, browser: store.save(browser, run))
 
 
 def persist_experiment(result) -> None:
     """Write a Lab experiment's result (finished or stopped part-way) to the store."""
-    if st.session_state.get("store_failed"):
-        return
-    try:
-        run_store().save_experiment(browser_id(), result)
-    except OSError as error:
-        _store_failed(error)
+    _in_store(lambda store, browser: store.save_experiment(browser, result))
 
 
 def delete_runs(ids: set[int]) -> None:
@@ -123,10 +124,7 @@ def delete_runs(ids: set[int]) -> None:
 
 
 def forget(run: Run) -> None:
-    try:
-        run_store().delete(browser_id(), run)
-    except OSError as error:
-        _store_failed(error)
+    _in_store(lambda store, browser: store.delete(browser, run), after_failure=True)  # frees space
 
 
 def settle_runs(timeout: float = 15.0) -> None:
