@@ -74,7 +74,8 @@ def act(page, rng: random.Random) -> str:
         "text": main.locator("[data-testid=stTextInput] input:not([disabled]):visible"),
         "slider": main.locator("[data-testid=stSlider] [role=slider]:visible"),
         "select": main.locator("[data-testid=stSelectbox]:visible"),
-        "toggle": main.locator("[data-testid=stCheckbox] label:visible, [data-testid=stToggle] label:visible"),
+        "toggle": main.locator("[data-testid=stCheckbox] label:visible, "
+                               "[data-testid=stToggle] label:visible"),
         "segment": main.locator("[data-testid=stButtonGroup] button:not([disabled]):visible"),
         "radio": main.locator("[data-testid=stRadio] label:visible"),
         "button": main.locator("[data-testid=stButton] button:not([disabled]):visible"),
