@@ -20,24 +20,26 @@ from ui.state import (
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
 
-page = st.navigation({
-    "Start": [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
-        st.Page("app_pages/runs.py", title="Runs", icon=":material/stacks:"),
-    ],
-    "Look inside": [
-        st.Page("app_pages/encoding.py", title="Words to vectors", icon=":material/data_array:"),
-        st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
-        st.Page("app_pages/recurrence.py", title="Inside the recurrence", icon=":material/replay:"),
-        st.Page("app_pages/gradients.py", title="Backprop through time", icon=":material/trending_down:"),
-        st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
-    ],
-    "Experiments": [
-        st.Page("app_pages/lab.py", title="Shapes and limits", icon=":material/science:"),
-    ],
-})
+page = st.navigation(
+    {
+        "Start": [
+            st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+            st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+            st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
+            st.Page("app_pages/runs.py", title="Runs", icon=":material/stacks:"),
+        ],
+        "Look inside": [
+            st.Page("app_pages/encoding.py", title="Words to vectors", icon=":material/data_array:"),
+            st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
+            st.Page("app_pages/recurrence.py", title="Inside the recurrence", icon=":material/replay:"),
+            st.Page("app_pages/gradients.py", title="Backprop through time", icon=":material/trending_down:"),
+            st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
+        ],
+        "Experiments": [
+            st.Page("app_pages/lab.py", title="Shapes and limits", icon=":material/science:"),
+        ],
+    }
+)
 
 restore_session()
 settle_runs()
@@ -46,15 +48,21 @@ restore_kept_widgets()
 
 with st.sidebar:
     current = device()
-    st.badge(describe_device(current), icon=":material/memory:",
-             color="green" if current.type != "cpu" else "gray")
+    st.badge(
+        describe_device(current), icon=":material/memory:", color="green" if current.type != "cpu" else "gray"
+    )
     kept = runs()
     if kept:
         active = active_run()
         ids = [r.id for r in reversed(kept)]
         names = {r.id: f"{r.name} ({r.status})" for r in kept}
-        chosen = st.selectbox("Active run", ids, index=ids.index(active.id), format_func=names.get,
-                              help="The model the Predict page and later pages use.")
+        chosen = st.selectbox(
+            "Active run",
+            ids,
+            index=ids.index(active.id),
+            format_func=names.get,
+            help="The model the Predict page and later pages use.",
+        )
         st.session_state["active_run_id"] = chosen
     else:
         st.caption("No model yet: train one on Home or Train.")

@@ -27,12 +27,15 @@ DEFAULT_SENTENCES = {
 VIEW = [text_option("sentence", "encoding_text", "The sentence", 300)]
 
 st.title("From words to vectors")
-st.markdown("A network computes with numbers, so every word must become a vector first. "
-            "Here is your sentence in three codes, and what each one says about which words are alike.")
+st.markdown(
+    "A network computes with numbers, so every word must become a vector first. "
+    "Here is your sentence in three codes, and what each one says about which words are alike."
+)
 run = linked_run("encoding", VIEW)
 share_view(run, VIEW)
-st.caption(f"Model: {run.name}, trained on {escape_markdown(run.data_description)}. "
-           "Pick another in the sidebar.")
+st.caption(
+    f"Model: {run.name}, trained on {escape_markdown(run.data_description)}. Pick another in the sidebar."
+)
 
 text = sentence_box(run, DEFAULT_SENTENCES, "encoding_text", max_chars=300)
 encoded = encode_sentence(run, text)
@@ -43,37 +46,56 @@ if not encoded.tokens:
 vocab_size, dim = len(run.vocab), encoded.embeddings.shape[1]
 st.subheader("1 · Indices")
 st.markdown(f"The vocabulary numbers its {vocab_size:,} tokens; a word is just its position in that list.")
-indices = pd.DataFrame([encoded.ids, ["yes" if k else "no, <unk>" for k in encoded.known]],
-                       index=["index", "in vocabulary"], columns=row_labels(encoded.tokens))
+indices = pd.DataFrame(
+    [encoded.ids, ["yes" if k else "no, <unk>" for k in encoded.known]],
+    index=["index", "in vocabulary"],
+    columns=row_labels(encoded.tokens),
+)
 st.dataframe(indices.astype(str))
 
 st.subheader("2 · One-hot vectors")
-st.markdown(f"A row of {vocab_size:,} zeros with a single 1 at the word's index: simple and exact, "
-            f"but {vocab_size:,} numbers per word, {vocab_size - 1:,} of them zero.")
+st.markdown(
+    f"A row of {vocab_size:,} zeros with a single 1 at the word's index: simple and exact, "
+    f"but {vocab_size:,} numbers per word, {vocab_size - 1:,} of them zero."
+)
 st.plotly_chart(one_hot_figure(encoded.tokens, encoded.ids, run.vocab.tokens))
 
 st.subheader("3 · Learned embeddings")
-st.markdown(f"A row of {dim} numbers the model learned while training. The table of them "
-            f"(the embedding matrix, {vocab_size:,} × {dim}) is what the first layer of the model is.")
+st.markdown(
+    f"A row of {dim} numbers the model learned while training. The table of them "
+    f"(the embedding matrix, {vocab_size:,} × {dim}) is what the first layer of the model is."
+)
 st.plotly_chart(embedding_figure(encoded.tokens, encoded.embeddings))
 
 st.subheader("Which words are alike?")
-st.markdown(f"In one-hot space every two different words are equally far apart (distance "
-            f"√2 ≈ {math.sqrt(2):.2f}, cosine 0): the code says nothing about which words are alike, "
-            "so “happy” is no closer to “glad” than to “park”. A learned embedding can say it.")
+st.markdown(
+    f"In one-hot space every two different words are equally far apart (distance "
+    f"√2 ≈ {math.sqrt(2):.2f}, cosine 0): the code says nothing about which words are alike, "
+    "so “happy” is no closer to “glad” than to “park”. A learned embedding can say it."
+)
 words = vocabulary_words(run)
 classes = word_classes(run, [t for _, t in words])
 if run.config.data.source == "built-in" and run.vocab.level == "word":
     cohesion = class_cohesion(embedding_rows(run, words), classes)
-    st.markdown(f"Over this model's whole vocabulary, two words of the same class (two animals, two "
-                f"places, …) have a mean cosine similarity of **{cohesion['within']:.2f}**, and two "
-                f"words of different classes **{cohesion['between']:.2f}**; at the random start both "
-                "were about 0. Single pairs can still surprise: a model only needs two words to be "
-                "alike if they help it predict the same things.")
+    st.markdown(
+        f"Over this model's whole vocabulary, two words of the same class (two animals, two "
+        f"places, …) have a mean cosine similarity of **{cohesion['within']:.2f}**, and two "
+        f"words of different classes **{cohesion['between']:.2f}**; at the random start both "
+        "were about 0. Single pairs can still surprise: a model only needs two words to be "
+        "alike if they help it predict the same things."
+    )
 left, right = st.columns(2)
-left.plotly_chart(similarity_figure(encoded.tokens, cosine_similarities(encoded.one_hot),
-                                    "One-hot: cosine similarity"), key="encoding_onehot_similarity")
-right.plotly_chart(similarity_figure(encoded.tokens, cosine_similarities(encoded.embeddings),
-                                     "Embedding: cosine similarity"), key="encoding_embedding_similarity")
-st.caption("Cosine similarity is 1 for vectors pointing the same way, 0 for unrelated (perpendicular) "
-           "ones and −1 for opposite ones. A word repeated in the sentence is 1 with itself in both codes.")
+left.plotly_chart(
+    similarity_figure(encoded.tokens, cosine_similarities(encoded.one_hot), "One-hot: cosine similarity"),
+    key="encoding_onehot_similarity",
+)
+right.plotly_chart(
+    similarity_figure(
+        encoded.tokens, cosine_similarities(encoded.embeddings), "Embedding: cosine similarity"
+    ),
+    key="encoding_embedding_similarity",
+)
+st.caption(
+    "Cosine similarity is 1 for vectors pointing the same way, 0 for unrelated (perpendicular) "
+    "ones and −1 for opposite ones. A word repeated in the sentence is 1 with itself in both codes."
+)

@@ -72,11 +72,7 @@ def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
 
 def quick_run(task: str, key: str):
     """The newest built-in run for `task`, or a button that trains the default LSTM for it here."""
-    found = [
-        r
-        for r in runs()
-        if r.task == task and r.config.data.source == "built-in" and r.complete
-    ]
+    found = [r for r in runs() if r.task == task and r.config.data.source == "built-in" and r.complete]
     if found:
         return found[-1]
     if st.button(
@@ -270,8 +266,10 @@ if longer is not None:
         f"{long_result.seconds / 60:.0f} min):"
     )
     st.markdown(" ".join(adding_summary(long_result.table)))
-    st.caption("Compare with the T = 100 results of the 3,000-step runs above. This longer run used one "
-               "seed only, so it shows what more updates can do, not how reliably.")
+    st.caption(
+        "Compare with the T = 100 results of the 3,000-step runs above. This longer run used one "
+        "seed only, so it shows what more updates can do, not how reliably."
+    )
 
 st.subheader("No long memory, in language: subject-verb agreement")
 small = EXPERIMENTS["agreement"].small
@@ -339,7 +337,9 @@ with cols[3]:
     )
 with cols[4]:
     plain_steps = steps_choice(
-        "Steps for the plain model", [500, 1000, 2000, 3000, 6000, 12_000], small["steps"],
+        "Steps for the plain model",
+        [500, 1000, 2000, 3000, 6000, 12_000],
+        small["steps"],
         "lab_bottleneck_plain_steps",
     )
 st.caption(
@@ -350,12 +350,20 @@ st.caption(
 if st.button("Run the translation test", type="primary", key="lab_bottleneck_run", disabled=not models):
     run_live(
         "bottleneck",
-        {"models": models, "max_clauses": clauses, "hidden": hidden, "steps": steps,
-         "plain_steps": plain_steps},
+        {
+            "models": models,
+            "max_clauses": clauses,
+            "hidden": hidden,
+            "steps": steps,
+            "plain_steps": plain_steps,
+        },
         bottleneck_figure,
     )
 metric = st.segmented_control(
-    "Score", ["bleu", "word_accuracy", "exact"], default="bleu", required=True,
+    "Score",
+    ["bleu", "word_accuracy", "exact"],
+    default="bleu",
+    required=True,
     format_func={"bleu": "BLEU", "word_accuracy": "words in place", "exact": "exact"}.get,
     key="lab_bottleneck_metric",
 )

@@ -14,25 +14,33 @@ def config_differences(chosen: list) -> pd.DataFrame:
     """The configuration fields whose values differ between the chosen runs."""
     flat = {}
     for run in chosen:
-        flat[run.name] = {f"{section}.{field}": value for section, values in run.config.to_dict().items()
-                          for field, value in values.items()}
+        flat[run.name] = {
+            f"{section}.{field}": value
+            for section, values in run.config.to_dict().items()
+            for field, value in values.items()
+        }
     table = pd.DataFrame(flat)
     differing = table[table.nunique(axis=1, dropna=False) > 1] if len(chosen) > 1 else table
     return differing.astype(str)
 
 
 st.title("Runs")
-st.markdown(f"Every model you train is kept here (at most {MAX_RUNS}; the oldest goes first). Compare "
-            "them, delete the ones you are done with, or save one as a model file.")
+st.markdown(
+    f"Every model you train is kept here (at most {MAX_RUNS}; the oldest goes first). Compare "
+    "them, delete the ones you are done with, or save one as a model file."
+)
 keep_days = run_store().settings.keep_days
-st.caption(f"Your runs are saved on this server and come back after a reload, a lost connection or a "
-           f"restart of the server, for {keep_days:g} days after your last visit. Only this browser gets "
-           "them back (a cookie tells it apart; nothing in a link does): another browser or a private "
-           "window starts empty. Deleting a run here deletes it from the server too.")
+st.caption(
+    f"Your runs are saved on this server and come back after a reload, a lost connection or a "
+    f"restart of the server, for {keep_days:g} days after your last visit. Only this browser gets "
+    "them back (a cookie tells it apart; nothing in a link does): another browser or a private "
+    "window starts empty. Deleting a run here deletes it from the server too."
+)
 
 st.subheader("Load a model file")
-upload = st.file_uploader("A .safetensors model file saved from this page", type=["safetensors"],
-                          key="runs_upload")
+upload = st.file_uploader(
+    "A .safetensors model file saved from this page", type=["safetensors"], key="runs_upload"
+)
 if upload is not None and st.session_state.get("runs_loaded_file") != upload.file_id:
     try:
         loaded = load_run(upload.getvalue())
@@ -50,18 +58,30 @@ if not kept:
 
 st.subheader("Your runs")
 names = {run.id: run.name for run in kept}
-chosen_ids = multiselect(st, "Runs to compare", list(names), default=[r.id for r in kept[-3:]],
-                            format_func=names.get, key="runs_chosen")
+chosen_ids = multiselect(
+    st,
+    "Runs to compare",
+    list(names),
+    default=[r.id for r in kept[-3:]],
+    format_func=names.get,
+    key="runs_chosen",
+)
 chosen = [run for run in kept if run.id in chosen_ids]
-if chosen and st.button(f"Delete the {len(chosen)} chosen run(s)", icon=":material/delete:",
-                        key="runs_delete"):
+if chosen and st.button(
+    f"Delete the {len(chosen)} chosen run(s)", icon=":material/delete:", key="runs_delete"
+):
     delete_runs(set(chosen_ids))
     st.rerun()
-st.dataframe(pd.DataFrame([r.summary() for r in reversed(kept)]), hide_index=True, column_config={
-    "test accuracy": st.column_config.NumberColumn(format="percent"),
-    "order-sensitive accuracy": st.column_config.NumberColumn(format="percent"),
-    "baseline accuracy": st.column_config.NumberColumn(format="percent"),
-    "val accuracy": st.column_config.NumberColumn(format="percent")})
+st.dataframe(
+    pd.DataFrame([r.summary() for r in reversed(kept)]),
+    hide_index=True,
+    column_config={
+        "test accuracy": st.column_config.NumberColumn(format="percent"),
+        "order-sensitive accuracy": st.column_config.NumberColumn(format="percent"),
+        "baseline accuracy": st.column_config.NumberColumn(format="percent"),
+        "val accuracy": st.column_config.NumberColumn(format="percent"),
+    },
+)
 if chosen:
     histories = {run.name: run.history for run in chosen}
     left, right = st.columns(2)
@@ -76,11 +96,24 @@ if chosen:
 
 st.subheader("Save a run")
 run = active_run()
-st.markdown(f"The active run, **{run.name}**: weights in safetensors, with its configuration, "
-            "vocabulary and history in the file's header. Loading never runs code from the file.")
+st.markdown(
+    f"The active run, **{run.name}**: weights in safetensors, with its configuration, "
+    "vocabulary and history in the file's header. Loading never runs code from the file."
+)
 left, right = st.columns(2)
-left.download_button("Download the model file", lambda: save_run(run), f"run-{run.id}.safetensors",
-                     "application/octet-stream", icon=":material/download:", key="runs_download_model")
-right.download_button("Download its history (CSV)", lambda: run.history.to_csv(index=False),
-                      f"run-{run.id}-history.csv", "text/csv", icon=":material/table:",
-                      key="runs_download_history")
+left.download_button(
+    "Download the model file",
+    lambda: save_run(run),
+    f"run-{run.id}.safetensors",
+    "application/octet-stream",
+    icon=":material/download:",
+    key="runs_download_model",
+)
+right.download_button(
+    "Download its history (CSV)",
+    lambda: run.history.to_csv(index=False),
+    f"run-{run.id}-history.csv",
+    "text/csv",
+    icon=":material/table:",
+    key="runs_download_history",
+)

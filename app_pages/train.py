@@ -54,9 +54,12 @@ def read_upload(task: str) -> Upload | None:
     kind = FILE_KINDS[task]
     hint = " (set “Text is” below)" if kind == "txt" else ""
     limit = f"{MAX_UPLOAD_BYTES / 1e6:g} MB"
-    file = st.file_uploader(f"Upload {FILE_WANTED[kind]}{hint}, at most {limit}", type=[kind],
-                            key=f"train_upload_{task}",
-                            help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.")
+    file = st.file_uploader(
+        f"Upload {FILE_WANTED[kind]}{hint}, at most {limit}",
+        type=[kind],
+        key=f"train_upload_{task}",
+        help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.",
+    )
     if file is None:
         st.caption("Nothing leaves this server; the file lives in your session only.")
         return None
@@ -67,13 +70,23 @@ def read_upload(task: str) -> Upload | None:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
             left, right = st.columns(2)
-            text_column = left.selectbox("Text column", columns, key="train_text_column",
-                                         index=guess_column(columns, TEXT_COLUMN_GUESSES, 0))
-            label_column = right.selectbox("Label column", columns, key="train_label_column",
-                                           index=guess_column(columns, LABEL_COLUMN_GUESSES, 1))
+            text_column = left.selectbox(
+                "Text column",
+                columns,
+                key="train_text_column",
+                index=guess_column(columns, TEXT_COLUMN_GUESSES, 0),
+            )
+            label_column = right.selectbox(
+                "Label column",
+                columns,
+                key="train_label_column",
+                index=guess_column(columns, LABEL_COLUMN_GUESSES, 1),
+            )
             st.dataframe(table.head(5), hide_index=True, height=150)
-            upload = Upload((file.file_id, text_column, label_column),
-                            table_file(table, file.name, text_column, label_column, notes))
+            upload = Upload(
+                (file.file_id, text_column, label_column),
+                table_file(table, file.name, text_column, label_column, notes),
+            )
     except UploadError as error:
         st.error(escape_markdown(str(error), 1000))
         return None
@@ -101,8 +114,10 @@ if (params := opening_link("train")) is not None:  # a share link sets the form 
         st.session_state["train_link_cost_check"] = True  # an over-size link says so at the top
 for note in st.session_state.pop("train_link_notes", []):
     if note is None:
-        st.info("This configuration came from a shared link. Press **Train**: the seed is part of the "
-                "link, so the run reproduces the shared numbers.")
+        st.info(
+            "This configuration came from a shared link. Press **Train**: the seed is part of the "
+            "link, so the run reproduces the shared numbers."
+        )
     else:
         st.warning(escape_markdown(note, 1000))
 link_alert = st.container()
@@ -111,8 +126,14 @@ settings, results = st.columns([5, 6], gap="large")
 
 with settings:
     st.subheader("1 · Task and data")
-    task = st.segmented_control("Task", TASKS, format_func=TASK_LABELS.get, required=True, key="train_task",
-                                **({} if "train_task" in st.session_state else {"default": "next-word"}))
+    task = st.segmented_control(
+        "Task",
+        TASKS,
+        format_func=TASK_LABELS.get,
+        required=True,
+        key="train_task",
+        **({} if "train_task" in st.session_state else {"default": "next-word"}),
+    )
     defaults = default_config(task, "lstm")
     source = field_widget(defaults.data, "source", f"train_source_{task}")
     upload = read_upload(task) if source == "upload" else None
@@ -126,24 +147,40 @@ with settings:
     data_config = dataclasses.replace(data_config, task=task, source=source)
 
     st.subheader("2 · Model")
-    arch = st.segmented_control("Architecture", ARCHITECTURES, format_func=ARCH_LABELS.get, required=True,
-                                key="train_arch",
-                                **({} if "train_arch" in st.session_state else {"default": "lstm"}))
+    arch = st.segmented_control(
+        "Architecture",
+        ARCHITECTURES,
+        format_func=ARCH_LABELS.get,
+        required=True,
+        key="train_arch",
+        **({} if "train_arch" in st.session_state else {"default": "lstm"}),
+    )
     defaults = default_config(task, arch)
-    model_fields = {"rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init",
-                            "dropout"],
-                    "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
-                    "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional",
-                                    "dropout"],
-                    "bow": ["embedding_dim", "dropout"]}[arch]
+    model_fields = {
+        "rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init", "dropout"],
+        "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
+        "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional", "dropout"],
+        "bow": ["embedding_dim", "dropout"],
+    }[arch]
     model_config = section_widgets(defaults.model, model_fields, f"train_model_{task}_{arch}")
     model_config = dataclasses.replace(model_config, arch=arch)
 
     st.subheader("3 · Training")
-    train_config = section_widgets(defaults.train, ["optimizer", "learning_rate", "schedule", "batch_size",
-                                                    "epochs", "max_steps", "clip_grad", "word_dropout",
-                                                    "seed"],
-                                   f"train_train_{task}_{arch}")
+    train_config = section_widgets(
+        defaults.train,
+        [
+            "optimizer",
+            "learning_rate",
+            "schedule",
+            "batch_size",
+            "epochs",
+            "max_steps",
+            "clip_grad",
+            "word_dropout",
+            "seed",
+        ],
+        f"train_train_{task}_{arch}",
+    )
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
         st.warning(escape_markdown(warning, 1000))
@@ -153,8 +190,10 @@ with settings:
     with st.popover("Share this configuration", icon=":material/link:"):
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
-        st.caption("Whoever opens the link gets this form filled in; with the same seed, training gives "
-                   "the same numbers. Uploaded files are not part of a link.")
+        st.caption(
+            "Whoever opens the link gets this form filled in; with the same seed, training gives "
+            "the same numbers. Uploaded files are not part of a link."
+        )
 
     if source == "built-in":
         data = builtin_data(config.data)
@@ -166,26 +205,38 @@ with settings:
             except UploadError as error:
                 st.error(escape_markdown(str(error), 1000))
     if data is not None:
-        st.caption(f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
-                   f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
-                   f"model: {count_model_parameters(config, data):,} parameters")
+        st.caption(
+            f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
+            f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
+            f"model: {count_model_parameters(config, data):,} parameters"
+        )
         if (few := few_examples_warning(data)) is not None:
             st.warning(few)
     # The cost is shown as the settings change, and a link over the server's limits says so on opening.
     refusal = over_budget(estimate_note(config, data)) if data is not None else None
     opened_from_link = data is not None and st.session_state.pop("train_link_cost_check", False)
     if refusal is not None and opened_from_link:
-        link_alert.error(f"This link's model is too big for this server: {refusal[0].lower()}{refusal[1:]}",
-                         icon=":material/block:")
+        link_alert.error(
+            f"This link's model is too big for this server: {refusal[0].lower()}{refusal[1:]}",
+            icon=":material/block:",
+        )
     affordable = data is not None and refusal is None
-    clicked = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not affordable,
-                        width="stretch", key="train_button")
+    clicked = st.button(
+        "Train",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=not affordable,
+        width="stretch",
+        key="train_button",
+    )
 
 with results:
     st.subheader("Training")
-    st.caption("Loss and accuracy on the training batches (blue) and on held-out validation "
-               "sentences (orange). The dashed line is a model that ignores its input: the most "
-               "frequent word for next-word prediction, the most frequent class for sentiment.")
+    st.caption(
+        "Loss and accuracy on the training batches (blue) and on held-out validation "
+        "sentences (orange). The dashed line is a model that ignores its input: the most "
+        "frequent word for next-word prediction, the most frequent class for sentiment."
+    )
     if clicked and data is not None:
         if train_live(config, data, side_by_side=False) is not None:
             st.rerun()  # so the sidebar and the table below list the new run
@@ -195,19 +246,31 @@ with results:
         draw_curves(run, st.empty(), st.empty())
         if run.config.train.schedule != "constant" and not run.history.empty:
             steps = run.history.query("split == 'train'")
-            st.plotly_chart(training_curve(steps, "learning_rate", title="Learning rate of each update"),
-                            key="train_learning_rate")
+            st.plotly_chart(
+                training_curve(steps, "learning_rate", title="Learning rate of each update"),
+                key="train_learning_rate",
+            )
     else:
-        st.info("Set up a model on the left and press **Train**. The loss and accuracy curves appear "
-                "here while it trains; the dashed line is what a model that ignores its input scores.")
+        st.info(
+            "Set up a model on the left and press **Train**. The loss and accuracy curves appear "
+            "here while it trains; the dashed line is what a model that ignores its input scores."
+        )
 
 st.subheader("Your runs")
 if runs():
     table = pd.DataFrame([r.summary() for r in reversed(runs())])
     percent = st.column_config.NumberColumn(format="percent")
-    st.dataframe(table, hide_index=True, column_config={
-        "val accuracy": percent, "test accuracy": percent, "order-sensitive accuracy": percent,
-        "baseline accuracy": percent, "val loss": st.column_config.NumberColumn(format="%.3f"),
-        "lr": st.column_config.NumberColumn(format="%g")})
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "val accuracy": percent,
+            "test accuracy": percent,
+            "order-sensitive accuracy": percent,
+            "baseline accuracy": percent,
+            "val loss": st.column_config.NumberColumn(format="%.3f"),
+            "lr": st.column_config.NumberColumn(format="%g"),
+        },
+    )
 else:
     st.caption("Runs you train appear here, newest first, so you can compare them.")

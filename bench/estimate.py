@@ -24,70 +24,185 @@ STEPS = 5
 
 # A spread: each architecture, both tasks, small to ~1 GB, long and short sequences, big vocabularies.
 CONFIGS: list[dict[str, dict]] = [
-    {"data": {"task": "next-word", "tokenizer": "char", "text_layout": "stream", "max_length": 128,
-              "num_sentences": 3000},
-     "model": {"arch": "transformer", "embedding_dim": 128, "hidden_dim": 256, "num_layers": 2,
-               "num_heads": 4},
-     "train": {"batch_size": 128}},
-    {"data": {"task": "next-word", "tokenizer": "char", "text_layout": "stream", "max_length": 256,
-              "num_sentences": 3000},
-     "model": {"arch": "transformer", "embedding_dim": 64, "hidden_dim": 128, "num_layers": 2,
-               "num_heads": 8},
-     "train": {"batch_size": 64}},
-    {"data": {"task": "next-word", "tokenizer": "word", "text_layout": "stream", "max_length": 64,
-              "num_sentences": 6000},
-     "model": {"arch": "transformer", "embedding_dim": 256, "hidden_dim": 512, "num_layers": 3,
-               "num_heads": 4},
-     "train": {"batch_size": 256}},
-    {"data": {"task": "sentiment", "num_sentences": 3000},
-     "model": {"arch": "transformer", "embedding_dim": 128, "hidden_dim": 512, "num_layers": 2,
-               "num_heads": 4},
-     "train": {"batch_size": 512}},
-    {"data": {"task": "next-word", "tokenizer": "char", "text_layout": "stream", "max_length": 256,
-              "num_sentences": 3000},
-     "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 512, "num_layers": 2},
-     "train": {"batch_size": 128}},
-    {"data": {"task": "next-word", "tokenizer": "word", "text_layout": "lines", "max_length": 32,
-              "num_sentences": 6000},
-     "model": {"arch": "lstm", "embedding_dim": 128, "hidden_dim": 256, "num_layers": 1},
-     "train": {"batch_size": 512}},
-    {"data": {"task": "sentiment", "num_sentences": 3000},
-     "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 1024, "num_layers": 1},
-     "train": {"batch_size": 256}},
-    {"data": {"task": "next-word", "tokenizer": "char", "text_layout": "stream", "max_length": 256,
-              "num_sentences": 3000},
-     "model": {"arch": "rnn", "embedding_dim": 64, "hidden_dim": 512, "num_layers": 2},
-     "train": {"batch_size": 256}},
-    {"data": {"task": "next-word", "tokenizer": "word", "text_layout": "stream", "max_length": 128,
-              "num_sentences": 6000},
-     "model": {"arch": "bow", "embedding_dim": 256},
-     "train": {"batch_size": 256}},
-    {"data": {"task": "next-word", "tokenizer": "word", "text_layout": "lines", "max_length": 32,
-              "num_sentences": 1000},
-     "model": {"arch": "lstm", "embedding_dim": 32, "hidden_dim": 64, "num_layers": 1},
-     "train": {"batch_size": 64}},
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "char",
+            "text_layout": "stream",
+            "max_length": 128,
+            "num_sentences": 3000,
+        },
+        "model": {
+            "arch": "transformer",
+            "embedding_dim": 128,
+            "hidden_dim": 256,
+            "num_layers": 2,
+            "num_heads": 4,
+        },
+        "train": {"batch_size": 128},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "char",
+            "text_layout": "stream",
+            "max_length": 256,
+            "num_sentences": 3000,
+        },
+        "model": {
+            "arch": "transformer",
+            "embedding_dim": 64,
+            "hidden_dim": 128,
+            "num_layers": 2,
+            "num_heads": 8,
+        },
+        "train": {"batch_size": 64},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "word",
+            "text_layout": "stream",
+            "max_length": 64,
+            "num_sentences": 6000,
+        },
+        "model": {
+            "arch": "transformer",
+            "embedding_dim": 256,
+            "hidden_dim": 512,
+            "num_layers": 3,
+            "num_heads": 4,
+        },
+        "train": {"batch_size": 256},
+    },
+    {
+        "data": {"task": "sentiment", "num_sentences": 3000},
+        "model": {
+            "arch": "transformer",
+            "embedding_dim": 128,
+            "hidden_dim": 512,
+            "num_layers": 2,
+            "num_heads": 4,
+        },
+        "train": {"batch_size": 512},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "char",
+            "text_layout": "stream",
+            "max_length": 256,
+            "num_sentences": 3000,
+        },
+        "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 512, "num_layers": 2},
+        "train": {"batch_size": 128},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "word",
+            "text_layout": "lines",
+            "max_length": 32,
+            "num_sentences": 6000,
+        },
+        "model": {"arch": "lstm", "embedding_dim": 128, "hidden_dim": 256, "num_layers": 1},
+        "train": {"batch_size": 512},
+    },
+    {
+        "data": {"task": "sentiment", "num_sentences": 3000},
+        "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 1024, "num_layers": 1},
+        "train": {"batch_size": 256},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "char",
+            "text_layout": "stream",
+            "max_length": 256,
+            "num_sentences": 3000,
+        },
+        "model": {"arch": "rnn", "embedding_dim": 64, "hidden_dim": 512, "num_layers": 2},
+        "train": {"batch_size": 256},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "word",
+            "text_layout": "stream",
+            "max_length": 128,
+            "num_sentences": 6000,
+        },
+        "model": {"arch": "bow", "embedding_dim": 256},
+        "train": {"batch_size": 256},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "word",
+            "text_layout": "lines",
+            "max_length": 32,
+            "num_sentences": 1000,
+        },
+        "model": {"arch": "lstm", "embedding_dim": 32, "hidden_dim": 64, "num_layers": 1},
+        "train": {"batch_size": 64},
+    },
     # Held out: measured after the coefficients were fitted to the ten above, to check them (the
     # last one, a bag of words, showed a missing per-token cost and then joined the fit).
-    {"data": {"task": "sentiment", "num_sentences": 3000},
-     "model": {"arch": "transformer", "embedding_dim": 256, "hidden_dim": 1024, "num_layers": 3,
-               "num_heads": 8},
-     "train": {"batch_size": 256}},
-    {"data": {"task": "next-word", "tokenizer": "word", "text_layout": "lines", "max_length": 32,
-              "num_sentences": 6000},
-     "model": {"arch": "rnn", "embedding_dim": 128, "hidden_dim": 256, "num_layers": 3},
-     "train": {"batch_size": 256}},
-    {"data": {"task": "next-word", "tokenizer": "char", "text_layout": "stream", "max_length": 128,
-              "num_sentences": 3000},
-     "model": {"arch": "lstm", "embedding_dim": 32, "hidden_dim": 256, "num_layers": 3},
-     "train": {"batch_size": 64}},
-    {"data": {"task": "next-word", "tokenizer": "word", "text_layout": "stream", "max_length": 128,
-              "num_sentences": 6000},
-     "model": {"arch": "transformer", "embedding_dim": 64, "hidden_dim": 128, "num_layers": 1,
-               "num_heads": 2},
-     "train": {"batch_size": 16}},
-    {"data": {"task": "sentiment", "num_sentences": 3000},
-     "model": {"arch": "bow", "embedding_dim": 512},
-     "train": {"batch_size": 512}},
+    {
+        "data": {"task": "sentiment", "num_sentences": 3000},
+        "model": {
+            "arch": "transformer",
+            "embedding_dim": 256,
+            "hidden_dim": 1024,
+            "num_layers": 3,
+            "num_heads": 8,
+        },
+        "train": {"batch_size": 256},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "word",
+            "text_layout": "lines",
+            "max_length": 32,
+            "num_sentences": 6000,
+        },
+        "model": {"arch": "rnn", "embedding_dim": 128, "hidden_dim": 256, "num_layers": 3},
+        "train": {"batch_size": 256},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "char",
+            "text_layout": "stream",
+            "max_length": 128,
+            "num_sentences": 3000,
+        },
+        "model": {"arch": "lstm", "embedding_dim": 32, "hidden_dim": 256, "num_layers": 3},
+        "train": {"batch_size": 64},
+    },
+    {
+        "data": {
+            "task": "next-word",
+            "tokenizer": "word",
+            "text_layout": "stream",
+            "max_length": 128,
+            "num_sentences": 6000,
+        },
+        "model": {
+            "arch": "transformer",
+            "embedding_dim": 64,
+            "hidden_dim": 128,
+            "num_layers": 1,
+            "num_heads": 2,
+        },
+        "train": {"batch_size": 16},
+    },
+    {
+        "data": {"task": "sentiment", "num_sentences": 3000},
+        "model": {"arch": "bow", "embedding_dim": 512},
+        "train": {"batch_size": 512},
+    },
 ]
 HELD_OUT = range(10, 14)  # not used to fit playground.budget's coefficients
 
@@ -126,11 +241,20 @@ print(json.dumps({"peak_mb": peak - max(before, base), "step_seconds": statistic
 
 def measure(spec: dict, threads: int = 2, steps: int = STEPS) -> dict:
     """One configuration in a fresh process: its peak memory above its baseline and its step time."""
-    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec), str(threads), str(steps)],
-                         capture_output=True, text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(spec), str(threads), str(steps)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     measured = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"config": spec, "peak_mb": round(measured["peak_mb"], 1),
-            "step_seconds": round(measured["step_seconds"], 4), **measured}
+    return {
+        "config": spec,
+        "peak_mb": round(measured["peak_mb"], 1),
+        "step_seconds": round(measured["step_seconds"], 4),
+        **measured,
+    }
 
 
 IDLE_CHILD = r"""
@@ -155,15 +279,22 @@ release_memory()
 figures["after release_memory()"] = resident_mb()
 print(json.dumps(figures))
 """
-IDLE_CONFIG = {"data": {"task": "sentiment", "num_sentences": 3000},
-               "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 1024, "num_layers": 1},
-               "train": {"batch_size": 256, "max_steps": 10}}
+IDLE_CONFIG = {
+    "data": {"task": "sentiment", "num_sentences": 3000},
+    "model": {"arch": "lstm", "embedding_dim": 64, "hidden_dim": 1024, "num_layers": 1},
+    "train": {"batch_size": 256, "max_steps": 10},
+}
 
 
 def idle_memory() -> dict[str, float]:
     """Resident MB of a fresh process around one ~400 MB training: what stays, what is given back."""
-    out = subprocess.run([sys.executable, "-c", IDLE_CHILD, json.dumps(IDLE_CONFIG)], capture_output=True,
-                         text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", IDLE_CHILD, json.dumps(IDLE_CONFIG)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -183,13 +314,18 @@ def main() -> None:
             continue
         row = measure(spec)
         rows.append({"held_out": i in HELD_OUT, **row})
-        print(f"{i}: {spec['model']['arch']:<11} peak {row['peak_mb']:7.0f} MB (estimate "
-              f"{row['estimate_mb']:7.0f}), step {row['step_seconds']:.3f} s (estimate "
-              f"{row['estimate_step_seconds']:.3f})", flush=True)
+        print(
+            f"{i}: {spec['model']['arch']:<11} peak {row['peak_mb']:7.0f} MB (estimate "
+            f"{row['estimate_mb']:7.0f}), step {row['step_seconds']:.3f} s (estimate "
+            f"{row['estimate_step_seconds']:.3f})",
+            flush=True,
+        )
     ratios = [r["estimate_mb"] / r["peak_mb"] for r in rows] + [
-        r["estimate_step_seconds"] / r["step_seconds"] for r in rows]
-    print(f"estimate / measured: {min(ratios):.2f} to {max(ratios):.2f}, "
-          f"median {statistics.median(ratios):.2f}")
+        r["estimate_step_seconds"] / r["step_seconds"] for r in rows
+    ]
+    print(
+        f"estimate / measured: {min(ratios):.2f} to {max(ratios):.2f}, median {statistics.median(ratios):.2f}"
+    )
     args.json.write_text(json.dumps(rows, indent=1) + "\n")
 
 

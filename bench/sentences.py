@@ -26,13 +26,33 @@ from playground.data.sentiment import generate_sentiment
 from playground.train import create_run, train_run
 
 TYPED = "tests/fixtures/typed_reviews.tsv"
-REPORTED = ("seconds", "test_accuracy", "order_subset_accuracy", "unseen_structure_accuracy",
-            "test_full_stop_accuracy", "test_comma_accuracy", "test_capitals_accuracy",
-            "test_no_punctuation_accuracy", "test_ece", "unknown_p_positive_min",
-            "unknown_p_positive_max", "typed_accuracy")
+REPORTED = (
+    "seconds",
+    "test_accuracy",
+    "order_subset_accuracy",
+    "unseen_structure_accuracy",
+    "test_full_stop_accuracy",
+    "test_comma_accuracy",
+    "test_capitals_accuracy",
+    "test_no_punctuation_accuracy",
+    "test_ece",
+    "unknown_p_positive_min",
+    "unknown_p_positive_max",
+    "typed_accuracy",
+)
 # Prefixes no sentence of the toy language starts with: word orders and words it never uses.
-UNSEEN_PREFIXES = ("the park", "runs the", "the dog the", "the happy", "dogs", "the dogs is",
-                   "in the morning the", "the cat runs runs", "the dog runs to the dog", "the car")
+UNSEEN_PREFIXES = (
+    "the park",
+    "runs the",
+    "the dog the",
+    "the happy",
+    "dogs",
+    "the dogs is",
+    "in the morning the",
+    "the cat runs runs",
+    "the dog runs to the dog",
+    "the car",
+)
 
 
 def set_value(config, assignment: str) -> None:
@@ -56,13 +76,26 @@ def sentiment_rows(archs: list[str], seeds: list[int], settings: list[str]) -> l
             run = train_run(create_run(config, data), data)
             predicted = classify_texts(run, texts).argmax(-1)
             correct = (predicted == torch.tensor(labels)).tolist()
-            row = {"arch": arch, "seed": seed, "seconds": run.seconds, **run.metrics,
-                   "typed_accuracy": sum(correct) / len(correct),
-                   "typed_wrong": [t for t, ok in zip(texts, correct, strict=True) if not ok],
-                   "unseen_by_structure": unseen_by_structure(run, config)}
+            row = {
+                "arch": arch,
+                "seed": seed,
+                "seconds": run.seconds,
+                **run.metrics,
+                "typed_accuracy": sum(correct) / len(correct),
+                "typed_wrong": [t for t, ok in zip(texts, correct, strict=True) if not ok],
+                "unseen_by_structure": unseen_by_structure(run, config),
+            }
             rows.append(row)
-            print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()
-                              if k in REPORTED or k in ("arch", "seed")}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        k: round(v, 4) if isinstance(v, float) else v
+                        for k, v in row.items()
+                        if k in REPORTED or k in ("arch", "seed")
+                    }
+                ),
+                flush=True,
+            )
     return rows
 
 
@@ -89,7 +122,7 @@ def summary(rows: list[dict]) -> list[dict]:
         for key in REPORTED:
             values = [r[key] for r in mine if key in r]
             if values:
-                line[key] = (f"{statistics.mean(values):.3f} ({min(values):.3f}–{max(values):.3f})")
+                line[key] = f"{statistics.mean(values):.3f} ({min(values):.3f}–{max(values):.3f})"
         structures = defaultdict(list)
         for r in mine:
             for name, value in r["unseen_by_structure"].items():
@@ -109,9 +142,15 @@ def next_word_rows(seed: int = 0) -> list[dict]:
         run = train_run(create_run(config, data), data)
         for prefix in UNSEEN_PREFIXES:
             top = top_next_words(run, prefix, 3)
-            rows.append({"arch": arch, "prefix": prefix,
-                         "next": ", ".join(f"{w} {p:.0%}" for w, p in zip(top["word"], top["probability"],
-                                                                         strict=True))})
+            rows.append(
+                {
+                    "arch": arch,
+                    "prefix": prefix,
+                    "next": ", ".join(
+                        f"{w} {p:.0%}" for w, p in zip(top["word"], top["probability"], strict=True)
+                    ),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -120,8 +159,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.sentences", description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--archs", default="lstm,transformer,bow", help='"" for none')
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help="change a default setting, e.g. train.epochs=8")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="change a default setting, e.g. train.epochs=8",
+    )
     parser.add_argument("--next-word", action="store_true", help="also check next-word models")
     parser.add_argument("--json", metavar="PATH", help="also write every row as JSON")
     args = parser.parse_args()
@@ -134,8 +178,12 @@ def main() -> None:
     words = next_word_rows() if args.next_word else []
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"settings": args.set, "rows": rows, "summary": table, "next_word": words}, out,
-                      indent=2, ensure_ascii=False)
+            json.dump(
+                {"settings": args.set, "rows": rows, "summary": table, "next_word": words},
+                out,
+                indent=2,
+                ensure_ascii=False,
+            )
 
 
 if __name__ == "__main__":

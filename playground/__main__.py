@@ -27,8 +27,10 @@ def bench_command(args: argparse.Namespace) -> int:
     only = tuple(args.only.split(",")) if args.only else BENCHMARKS
     unknown = [name for name in only if name not in BENCHMARKS]
     if unknown:
-        print(f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}",
-              file=sys.stderr)
+        print(
+            f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}",
+            file=sys.stderr,
+        )
         return 2
     device = pick_device(args.device)
     rows = run_benchmarks(quick=args.quick, only=only, data=args.data, device=device)
@@ -47,13 +49,20 @@ def experiment_command(args: argparse.Namespace) -> int:
     experiment = EXPERIMENTS[args.name]
     settings = dict(experiment.large if args.size == "large" else experiment.small)
     accepted = inspect.signature(experiment.run).parameters
-    for name, value in (("lengths", args.lengths), ("steps", args.steps), ("hidden", args.hidden),
-                        ("plain_steps", args.plain_steps), (experiment.models_argument, args.models)):
+    for name, value in (
+        ("lengths", args.lengths),
+        ("steps", args.steps),
+        ("hidden", args.hidden),
+        ("plain_steps", args.plain_steps),
+        (experiment.models_argument, args.models),
+    ):
         if value is None:
             continue
         if name not in accepted:
-            print(f"error: --{name.replace('_', '-')} does not apply to the {args.name} experiment",
-                  file=sys.stderr)
+            print(
+                f"error: --{name.replace('_', '-')} does not apply to the {args.name} experiment",
+                file=sys.stderr,
+            )
             return 2
         settings[name] = value
     if args.seeds < 1:
@@ -76,8 +85,12 @@ def experiment_command(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    report = result.to_dict() | {"title": experiment.title, "device": str(device),
-                                 "machine": describe_device(device), "published": experiment.published}
+    report = result.to_dict() | {
+        "title": experiment.title,
+        "device": str(device),
+        "machine": describe_device(device),
+        "published": experiment.published,
+    }
     if args.json:
         with open(args.json, "w") as out:
             json.dump(report, out, indent=2)
@@ -91,33 +104,50 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     add_train_parser(commands)
     add_model_parsers(commands)
-    commands.add_parser("app", help="start the Streamlit app (from any folder)",
-                        description="Start the Streamlit app with the project's settings; any further "
-                                    "arguments go to `streamlit run`, e.g. --server.port 8502.")
+    commands.add_parser(
+        "app",
+        help="start the Streamlit app (from any folder)",
+        description="Start the Streamlit app with the project's settings; any further "
+        "arguments go to `streamlit run`, e.g. --server.port 8502.",
+    )
     bench = commands.add_parser("bench", help="measure speed (never a timed test)")
     bench.add_argument("--quick", action="store_true", help="small sizes, to prove the benchmarks run")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    bench.add_argument("--only", help="comma-separated, from: overhead, first-model, latency, scaling, "
-                                      "projection, recording")
+    bench.add_argument(
+        "--only", help="comma-separated, from: overhead, first-model, latency, scaling, projection, recording"
+    )
     bench.add_argument("--data", metavar="PATH", help="a text file for the character-level benchmarks")
     bench.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
-    experiment = commands.add_parser("experiment",
-                                     help="reproduce a classic result (see docs/experiments.md)")
+    experiment = commands.add_parser(
+        "experiment", help="reproduce a classic result (see docs/experiments.md)"
+    )
     experiment.add_argument("name", choices=["adding", "agreement", "bottleneck", "parallel"])
-    experiment.add_argument("--size", choices=["small", "large"], default="small",
-                            help="small: minutes on 2 CPU cores; large: for a GPU")
+    experiment.add_argument(
+        "--size",
+        choices=["small", "large"],
+        default="small",
+        help="small: minutes on 2 CPU cores; large: for a GPU",
+    )
     experiment.add_argument("--lengths", type=_int_list, help="sequence lengths, e.g. 10,50,100")
-    experiment.add_argument("--models", type=lambda text: text.split(","),
-                            help="which models: tanh,irnn,lstm,transformer,transformer-no-attention "
-                                 "(adding), rnn,lstm,transformer,bow (agreement), plain,attention "
-                                 "(bottleneck), rnn,lstm,transformer (parallel)")
+    experiment.add_argument(
+        "--models",
+        type=lambda text: text.split(","),
+        help="which models: tanh,irnn,lstm,transformer,transformer-no-attention "
+        "(adding), rnn,lstm,transformer,bow (agreement), plain,attention "
+        "(bottleneck), rnn,lstm,transformer (parallel)",
+    )
     experiment.add_argument("--steps", type=int, help="training steps per model")
     experiment.add_argument("--hidden", type=int, help="hidden size")
     experiment.add_argument("--seed", type=int, help="the first seed (default 0)")
-    experiment.add_argument("--seeds", type=int, default=1,
-                            help="how many seeds, from --seed on: the tables report their mean and spread")
-    experiment.add_argument("--plain-steps", type=int,
-                            help="bottleneck: training steps for the plain model (default: --steps)")
+    experiment.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="how many seeds, from --seed on: the tables report their mean and spread",
+    )
+    experiment.add_argument(
+        "--plain-steps", type=int, help="bottleneck: training steps for the plain model (default: --steps)"
+    )
     experiment.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     experiment.add_argument("--json", metavar="PATH", help="also write the settings and rows as JSON")
     return parser
@@ -131,8 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         return app_command(extra)  # the rest is for `streamlit run`
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    commands = {"train": train_command, "predict": predict_command, "show": show_command,
-                "experiment": experiment_command, "bench": bench_command}
+    commands = {
+        "train": train_command,
+        "predict": predict_command,
+        "show": show_command,
+        "experiment": experiment_command,
+        "bench": bench_command,
+    }
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:  # before or after training (`train` keeps a run stopped while it trains)

@@ -26,8 +26,12 @@ from playground.io import MAX_FILE_BYTES, ModelFileError, load_run, save_run
 from playground.train import Progress, Run, create_run, train_run
 
 
-def load_data(config: ExperimentConfig, path: str | Path | None = None, text_column: str | None = None,
-              label_column: str | None = None) -> tuple[TaskData, list[str]]:
+def load_data(
+    config: ExperimentConfig,
+    path: str | Path | None = None,
+    text_column: str | None = None,
+    label_column: str | None = None,
+) -> tuple[TaskData, list[str]]:
     """The data `config` trains on: the built-in corpus, or a file read exactly as the app reads an upload.
 
     Returns the data and notes on how it was read (encoding, skipped rows, too few examples).
@@ -43,9 +47,16 @@ def load_data(config: ExperimentConfig, path: str | Path | None = None, text_col
     return data, [*data_file.notes, *([few] if few else [])]
 
 
-def train_model(config: ExperimentConfig | None = None, *, data: str | Path | TaskData | None = None,
-                device: str = "auto", progress: Callable[[Run, Progress], None] | None = None,
-                text_column: str | None = None, label_column: str | None = None, **settings: Any) -> Run:
+def train_model(
+    config: ExperimentConfig | None = None,
+    *,
+    data: str | Path | TaskData | None = None,
+    device: str = "auto",
+    progress: Callable[[Run, Progress], None] | None = None,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    **settings: Any,
+) -> Run:
     """Train a model as the Train page does and return its Run.
 
     `settings` are the Train form's fields by name (task, arch, hidden_dim, epochs, seed, ...), with
@@ -75,14 +86,25 @@ def predict(run: Run, text: str, k: int = 5) -> dict[str, Any]:
     unknown = [t for t in tokenize(text, run.vocab.level) if t not in run.vocab]
     if run.task == "next-word":
         top = top_next_words(run, text, k)
-        return {"text": text, "task": run.task, "unknown": unknown,
-                "next": [{"token": str(w), "probability": float(p)}
-                         for w, p in zip(top["word"], top["probability"], strict=True)]}
+        return {
+            "text": text,
+            "task": run.task,
+            "unknown": unknown,
+            "next": [
+                {"token": str(w), "probability": float(p)}
+                for w, p in zip(top["word"], top["probability"], strict=True)
+            ],
+        }
     if not tokenize(text, run.vocab.level):
         raise ValueError("Type at least one word.")
     probabilities = class_probabilities(run, text)
-    return {"text": text, "task": run.task, "unknown": unknown, "label": str(probabilities.idxmax()),
-            "probabilities": {str(name): float(p) for name, p in probabilities.items()}}
+    return {
+        "text": text,
+        "task": run.task,
+        "unknown": unknown,
+        "label": str(probabilities.idxmax()),
+        "probabilities": {str(name): float(p) for name, p in probabilities.items()},
+    }
 
 
 def trace(run: Run, text: str) -> RecurrenceView | AttentionView:
@@ -102,8 +124,9 @@ def save_model(run: Run, path: str | Path) -> Path:
     """Write the run as the Runs page's model file (.safetensors: weights, config, vocabulary, history)."""
     path = Path(path)
     if path.suffix != ".safetensors":
-        raise ValueError(f"{path.name}: a model file's name ends in .safetensors (the Runs page loads only "
-                         "those).")
+        raise ValueError(
+            f"{path.name}: a model file's name ends in .safetensors (the Runs page loads only those)."
+        )
     path.write_bytes(save_run(run))
     return path
 
@@ -115,6 +138,7 @@ def load_model(path: str | Path) -> Run:
         raise ModelFileError(f"{path}: no such file.")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:  # refuse before reading it all; load_run says the same
-        raise ModelFileError(f"The file is {size / 2**20:.0f} MB; model files are at most "
-                             f"{MAX_FILE_BYTES // 2**20} MB.")
+        raise ModelFileError(
+            f"The file is {size / 2**20:.0f} MB; model files are at most {MAX_FILE_BYTES // 2**20} MB."
+        )
     return load_run(path.read_bytes())

@@ -17,8 +17,10 @@ def app_folder() -> Path:
     for folder in (PACKAGE / "_app", PACKAGE.parent):
         if (folder / ENTRY_POINT).is_file():
             return folder
-    raise FileNotFoundError("The app's files (streamlit_app.py, app_pages/, ui/) were not found next to "
-                            f"the playground package in {PACKAGE.parent}; reinstall it with `pip install .`.")
+    raise FileNotFoundError(
+        "The app's files (streamlit_app.py, app_pages/, ui/) were not found next to "
+        f"the playground package in {PACKAGE.parent}; reinstall it with `pip install .`."
+    )
 
 
 def assets_folder() -> Path:

@@ -64,8 +64,10 @@ class Estimate:
         return self.seconds / 60
 
     def describe(self) -> str:
-        return (f"about {format_mb(self.peak_mb)} of memory and {format_duration(self.seconds)} "
-                f"({self.steps:,} steps of about {format_duration(self.step_seconds)})")
+        return (
+            f"about {format_mb(self.peak_mb)} of memory and {format_duration(self.seconds)} "
+            f"({self.steps:,} steps of about {format_duration(self.step_seconds)})"
+        )
 
 
 def format_mb(mb: float) -> str:
@@ -91,11 +93,13 @@ def sequence_length(config: ExperimentConfig, data: TaskData) -> int:
 def parameter_counts(config: ExperimentConfig, data: TaskData) -> tuple[int, int]:
     """(all parameters, those applied at every position by a matrix multiply: the body)."""
     with torch.device("meta"):
-        model = build_model(config.model, len(data.vocab), data.num_outputs, data.task,
-                            max_length=config.data.max_length)
+        model = build_model(
+            config.model, len(data.vocab), data.num_outputs, data.task, max_length=config.data.max_length
+        )
     total = sum(p.numel() for p in model.parameters())
     lookup = model.embedding.weight.numel() + sum(
-        p.numel() for name, p in model.named_parameters() if name.startswith(("position_embedding", "head")))
+        p.numel() for name, p in model.named_parameters() if name.startswith(("position_embedding", "head"))
+    )
     return total, total - lookup
 
 
@@ -113,8 +117,10 @@ def activation_bytes(config: ExperimentConfig, data: TaskData, batch: int, steps
         held += BYTES_PER_LSTM_STATE * L * tokens * H
     elif m.arch == "transformer":
         heads = max(h for h in range(1, m.num_heads + 1) if E % h == 0)
-        held += L * (BYTES_PER_TRANSFORMER_UNIT * tokens * (12 * E + 3 * H)
-                     + BYTES_PER_ATTENTION_WEIGHT * batch * heads * steps * steps)
+        held += L * (
+            BYTES_PER_TRANSFORMER_UNIT * tokens * (12 * E + 3 * H)
+            + BYTES_PER_ATTENTION_WEIGHT * batch * heads * steps * steps
+        )
     return held
 
 
@@ -140,16 +146,22 @@ def estimate_run(config: ExperimentConfig, data: TaskData, total_steps: int | No
     batch = min(train.batch_size, max(len(data.train), 1))
     eval_batch = min(evaluation_batch(train.batch_size, length), max(len(data.validation), len(data.test), 1))
     total, body = parameter_counts(config, data)
-    activations = max(activation_bytes(config, data, batch, length),
-                      evaluation_bytes(config, data, eval_batch, length))
+    activations = max(
+        activation_bytes(config, data, batch, length), evaluation_bytes(config, data, eval_batch, length)
+    )
     peak_mb = FIXED_MB + (BYTES_PER_PARAMETER * total + activations) / 2**20
 
     step_seconds = step_time(config, data, batch, length, body)
     per_example = (step_seconds - STEP_SECONDS) / 3 / batch  # a forward pass is about a third of a step
     evaluations = max(1, steps // max(1, math.ceil(len(data.train) / train.batch_size) // 2)) + 1
     eval_seconds = per_example * (evaluations * len(data.validation) + len(data.test))
-    return Estimate(peak_mb, steps * step_seconds + max(eval_seconds, 0.0), steps, step_seconds,
-                    culprit(config, data, batch, length))
+    return Estimate(
+        peak_mb,
+        steps * step_seconds + max(eval_seconds, 0.0),
+        steps,
+        step_seconds,
+        culprit(config, data, batch, length),
+    )
 
 
 def step_time(config: ExperimentConfig, data: TaskData, batch: int, length: int, body: int) -> float:
@@ -164,9 +176,14 @@ def step_time(config: ExperimentConfig, data: TaskData, batch: int, length: int,
     serial = m.num_layers * length if m.arch in ("rnn", "lstm") else 0
     elements = (tokens * width * m.num_layers if m.arch != "bow" else 0) + tokens * m.embedding_dim
     running_mean = tokens * m.embedding_dim if m.arch == "bow" and per_step else 0
-    return (SECONDS_PER_FLOP * flops + SECONDS_PER_ATTENTION_FLOP * attention
-            + SECONDS_PER_SERIAL_STEP * serial + SECONDS_PER_ELEMENT * elements
-            + SECONDS_PER_RUNNING_MEAN * running_mean + STEP_SECONDS)
+    return (
+        SECONDS_PER_FLOP * flops
+        + SECONDS_PER_ATTENTION_FLOP * attention
+        + SECONDS_PER_SERIAL_STEP * serial
+        + SECONDS_PER_ELEMENT * elements
+        + SECONDS_PER_RUNNING_MEAN * running_mean
+        + STEP_SECONDS
+    )
 
 
 def culprit(config: ExperimentConfig, data: TaskData, batch: int, length: int) -> str:
@@ -181,16 +198,21 @@ def culprit(config: ExperimentConfig, data: TaskData, batch: int, length: int) -
     return "the batch size or the sequence length (then the embedding or hidden size, or the layers)"
 
 
-def over_budget(estimate: Estimate, max_mb: float | None = None,
-                max_minutes: float | None = None) -> str | None:
+def over_budget(
+    estimate: Estimate, max_mb: float | None = None, max_minutes: float | None = None
+) -> str | None:
     """Why this server refuses the run, and what to lower; None if it fits."""
     max_mb = MAX_MEMORY_MB if max_mb is None else max_mb
     max_minutes = MAX_MINUTES if max_minutes is None else max_minutes
     if estimate.peak_mb > max_mb:
-        return (f"This run would need {estimate.describe()}; this server allows "
-                f"{format_mb(max_mb)} per training. Lower {estimate.culprit}.")
+        return (
+            f"This run would need {estimate.describe()}; this server allows "
+            f"{format_mb(max_mb)} per training. Lower {estimate.culprit}."
+        )
     if estimate.minutes > max_minutes:
-        return (f"This run would take {estimate.describe()}; this server allows "
-                f"{format_duration(max_minutes * 60)} per training. Lower the epochs or the step limit, "
-                f"or {estimate.culprit}.")
+        return (
+            f"This run would take {estimate.describe()}; this server allows "
+            f"{format_duration(max_minutes * 60)} per training. Lower the epochs or the step limit, "
+            f"or {estimate.culprit}."
+        )
     return None

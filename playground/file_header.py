@@ -67,8 +67,9 @@ class SnapshotHeader(_Strict):
 
 class ProbeHeader(_Strict):
     step: Count
-    parameter_norms: Annotated[dict[Annotated[str, Field(max_length=200)], NonNegative],
-                               Field(max_length=100)]
+    parameter_norms: Annotated[
+        dict[Annotated[str, Field(max_length=200)], NonNegative], Field(max_length=100)
+    ]
 
 
 class ModelFileHeader(_Strict):
@@ -77,8 +78,9 @@ class ModelFileHeader(_Strict):
     format: Literal["sequence-playground/1"]
     config: dict
     vocabulary: VocabularyHeader
-    class_names: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
-                           Field(max_length=MAX_CLASSES)] = []
+    class_names: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=MAX_CLASSES)
+    ] = []
     data_description: Annotated[str, Field(max_length=2000)] = "a model file"
     baseline: Baseline
     metrics: Annotated[dict[Annotated[str, Field(max_length=100)], Finite], Field(max_length=50)] = {}

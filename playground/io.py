@@ -33,11 +33,21 @@ def save_run(run: Run) -> bytes:
     """The run as a .safetensors file: weights, embedding snapshots and gradient probes, plus
     everything needed to rebuild, use and restore it in the JSON header."""
     header = {
-        "format": FORMAT, "config": run.config.to_dict(), "vocabulary": run.vocab.to_dict(),
-        "class_names": run.class_names, "data_description": run.data_description,
-        "baseline": run.baseline, "metrics": run.metrics, "examples": run.examples,
-        "history": run.history_rows, "steps": run.steps, "total_steps": run.total_steps,
-        "seconds": run.seconds, "device": run.device, "status": run.status, "message": run.message,
+        "format": FORMAT,
+        "config": run.config.to_dict(),
+        "vocabulary": run.vocab.to_dict(),
+        "class_names": run.class_names,
+        "data_description": run.data_description,
+        "baseline": run.baseline,
+        "metrics": run.metrics,
+        "examples": run.examples,
+        "history": run.history_rows,
+        "steps": run.steps,
+        "total_steps": run.total_steps,
+        "seconds": run.seconds,
+        "device": run.device,
+        "status": run.status,
+        "message": run.message,
         "created": run.created.isoformat(),
         "snapshots": [{"epoch": s.epoch, "step": s.step} for s in run.snapshots],
         "probes": [{"step": p.step, "parameter_norms": p.parameter_norms} for p in run.gradient_probes],
@@ -54,20 +64,26 @@ def _header(raw: bytes) -> dict:
     """The safetensors JSON header, checked for size and shape before anything else is read."""
     looks_safetensors = raw[8:9] == b"{"  # an 8-byte header length, then the JSON header
     if not looks_safetensors and raw[:2] == b"PK":
-        raise ModelFileError("This is a zip archive, not a model file (PyTorch's .pt/.pth files are zip "
-                             "archives holding a pickle, which can run any code when loaded). Only "
-                             ".safetensors files saved by the playground are accepted.")
+        raise ModelFileError(
+            "This is a zip archive, not a model file (PyTorch's .pt/.pth files are zip "
+            "archives holding a pickle, which can run any code when loaded). Only "
+            ".safetensors files saved by the playground are accepted."
+        )
     if not looks_safetensors and raw[:1] == b"\x80":
-        raise ModelFileError("This looks like a PyTorch pickle (.pt/.pth). Loading a pickle can run any "
-                             "code, so only .safetensors files saved by the playground are accepted.")
+        raise ModelFileError(
+            "This looks like a PyTorch pickle (.pt/.pth). Loading a pickle can run any "
+            "code, so only .safetensors files saved by the playground are accepted."
+        )
     if len(raw) < 8:
         raise ModelFileError("This file is too short to be a model file. Download one from the Runs page.")
     (size,) = struct.unpack("<Q", raw[:8])
     if size > MAX_HEADER_BYTES or size > len(raw) - 8:
-        raise ModelFileError(f"The file's header says it is {size:,} bytes long, more than the file holds "
-                             "or allows: the file is truncated or not a model file.")
+        raise ModelFileError(
+            f"The file's header says it is {size:,} bytes long, more than the file holds "
+            "or allows: the file is truncated or not a model file."
+        )
     try:
-        header = json.loads(raw[8:8 + size].decode("utf-8"))
+        header = json.loads(raw[8 : 8 + size].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ModelFileError("This is not a .safetensors model file (its header is not JSON).") from None
     if not isinstance(header, dict):
@@ -80,18 +96,21 @@ def _metadata(header: dict) -> ModelFileHeader:
     metadata = header.get("__metadata__")
     text = metadata.get("playground") if isinstance(metadata, dict) else None
     if not isinstance(text, str):
-        raise ModelFileError("This .safetensors file was not saved by Sequence Playground "
-                             "(no playground header).")
+        raise ModelFileError(
+            "This .safetensors file was not saved by Sequence Playground (no playground header)."
+        )
     try:
         meta = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         raise ModelFileError("This .safetensors file's playground header is not valid JSON.") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError("This .safetensors file was not saved by Sequence Playground, or by a version "
-                             "it cannot read.")
+        raise ModelFileError(
+            "This .safetensors file was not saved by Sequence Playground, or by a version it cannot read."
+        )
     sections = meta.get("config")  # not objects: every setting would fall back to its default
-    if not isinstance(sections, dict) or not all(isinstance(sections.get(k), dict)
-                                                 for k in ("data", "model", "train")):
+    if not isinstance(sections, dict) or not all(
+        isinstance(sections.get(k), dict) for k in ("data", "model", "train")
+    ):
         raise ModelFileError("The file's configuration is missing or not a JSON object.")
     try:
         return parse_header(meta)
@@ -118,23 +137,29 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
     `restore` keeps the status the file was saved with (the run store's files); an upload is "loaded".
     """
     if len(raw) > MAX_FILE_BYTES:
-        raise ModelFileError(f"The file is {len(raw) / 2**20:.0f} MB; model files are at most "
-                             f"{MAX_FILE_BYTES // 2**20} MB.")
+        raise ModelFileError(
+            f"The file is {len(raw) / 2**20:.0f} MB; model files are at most {MAX_FILE_BYTES // 2**20} MB."
+        )
     header = _header(raw)
     meta = _metadata(header)
     config, warnings = ExperimentConfig.from_dict(meta.config)
     if warnings:
         raise ModelFileError("The file's configuration is out of bounds: " + " ".join(warnings))
     tokens = meta.vocabulary.tokens
-    if tokens[:len(SPECIAL_TOKENS)] != list(SPECIAL_TOKENS):
-        raise ModelFileError("The file's vocabulary does not start with the special tokens "
-                             f"{', '.join(SPECIAL_TOKENS)}.")
+    if tokens[: len(SPECIAL_TOKENS)] != list(SPECIAL_TOKENS):
+        raise ModelFileError(
+            f"The file's vocabulary does not start with the special tokens {', '.join(SPECIAL_TOKENS)}."
+        )
     if meta.vocabulary.level != config.data.tokenizer:
-        raise ModelFileError(f"The file's vocabulary is of {meta.vocabulary.level}s but its configuration "
-                             f"reads {config.data.tokenizer}s.")
+        raise ModelFileError(
+            f"The file's vocabulary is of {meta.vocabulary.level}s but its configuration "
+            f"reads {config.data.tokenizer}s."
+        )
     if len(tokens) > min(config.data.max_vocab, MAX_VOCABULARY):
-        raise ModelFileError(f"The file declares {len(tokens):,} tokens, more than its configuration allows "
-                             f"({config.data.max_vocab:,}).")
+        raise ModelFileError(
+            f"The file declares {len(tokens):,} tokens, more than its configuration allows "
+            f"({config.data.max_vocab:,})."
+        )
     sentiment = config.data.task == "sentiment"
     if sentiment and len(meta.class_names) < 2:
         raise ModelFileError("The file's class names are missing: a sentiment model needs at least two.")
@@ -143,17 +168,25 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
     declared = {name: entry for name, entry in header.items() if name != "__metadata__"}
     probe_names = {name for name in declared if name.startswith(PROBE_PREFIX)}
     if set(declared) - probe_names != set(shapes) or probe_names != {
-            f"{PROBE_PREFIX}{i}" for i in range(len(meta.probes))}:
+        f"{PROBE_PREFIX}{i}" for i in range(len(meta.probes))
+    }:
         raise ModelFileError("The file's weights do not match its configuration (different tensors).")
     for name, entry in declared.items():
         shape = entry.get("shape") if isinstance(entry, dict) else None
         wanted = shapes.get(name)
-        fits = (isinstance(shape, list) and all(isinstance(n, int) for n in shape)
-                and (tuple(shape) == wanted if wanted is not None else
-                     len(shape) == 1 and shape[0] <= config.data.max_length + 1))
+        fits = (
+            isinstance(shape, list)
+            and all(isinstance(n, int) for n in shape)
+            and (
+                tuple(shape) == wanted
+                if wanted is not None
+                else len(shape) == 1 and shape[0] <= config.data.max_length + 1
+            )
+        )
         if not fits or entry.get("dtype") not in DTYPES:
-            raise ModelFileError(f"The tensor '{name[:60]}' has the wrong shape or type for this "
-                                 "configuration.")
+            raise ModelFileError(
+                f"The tensor '{name[:60]}' has the wrong shape or type for this configuration."
+            )
     try:
         tensors = load_tensors(raw)
     except Exception:  # safetensors raises its own error types for broken offsets
@@ -164,26 +197,36 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
     model.load_state_dict({name: tensors[name] for name in model.state_dict()}, strict=True)
     model.eval()
     vocab = Vocabulary(list(tokens), meta.vocabulary.level, dict(meta.vocabulary.counts))
-    run = Run(config=config, vocab=vocab, model=model,
-              class_names=list(meta.class_names) if sentiment else [],
-              data_description=meta.data_description[:200], baseline=meta.baseline.model_dump(),
-              examples=[e[:200] for e in meta.examples][:6])
+    run = Run(
+        config=config,
+        vocab=vocab,
+        model=model,
+        class_names=list(meta.class_names) if sentiment else [],
+        data_description=meta.data_description[:200],
+        baseline=meta.baseline.model_dump(),
+        examples=[e[:200] for e in meta.examples][:6],
+    )
     run.metrics = dict(meta.metrics)
     run.history_rows = [row.model_dump(exclude_unset=True) for row in meta.history]
     run.steps, run.total_steps = meta.steps, meta.total_steps
     run.seconds, run.device = meta.seconds, meta.device
-    run.snapshots = [EmbeddingSnapshot(s.epoch, s.step, tensors[f"{SNAPSHOT_PREFIX}{i}"])
-                     for i, s in enumerate(meta.snapshots)]
+    run.snapshots = [
+        EmbeddingSnapshot(s.epoch, s.step, tensors[f"{SNAPSHOT_PREFIX}{i}"])
+        for i, s in enumerate(meta.snapshots)
+    ]
     run.gradient_probes = [
         GradientProbe(p.step, tensors[f"{PROBE_PREFIX}{i}"].numpy(), dict(p.parameter_norms))
-        for i, p in enumerate(meta.probes)]
+        for i, p in enumerate(meta.probes)
+    ]
     run.status, run.message = "loaded", "Loaded from a model file."
     if restore:
         run.status, run.message = meta.status, meta.message
         if meta.status == "training":
             run.status = "interrupted"
-            run.message = (f"The server stopped while this run was training; it keeps the weights of step "
-                           f"{run.steps:,} of {run.total_steps:,}, the last checked before then.")
+            run.message = (
+                f"The server stopped while this run was training; it keeps the weights of step "
+                f"{run.steps:,} of {run.total_steps:,}, the last checked before then."
+            )
     with contextlib.suppress(ValueError, TypeError):
         run.created = datetime.fromisoformat(meta.created or "")
     return run

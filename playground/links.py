@@ -44,10 +44,12 @@ def _bound(bound: Bound, run: Run) -> float:
 
 def free_text(max_chars: int) -> Callable[[str, Run], str]:
     """Any text up to `max_chars` characters (it is shown escaped wherever it appears)."""
+
     def parse(raw: str, run: Run) -> str:
         if len(raw) > max_chars:
             raise ValueError(f"is longer than {max_chars} characters")
         return raw
+
     return parse
 
 
@@ -68,12 +70,14 @@ def real(lo: float, hi: float) -> Callable[[str, Run], float]:
 
 def one_of(choices: Sequence | Callable[[Run], Sequence]) -> Callable[[str, Run], Any]:
     """One of a fixed list of values (compared as text, returned as the value itself)."""
+
     def parse(raw: str, run: Run) -> Any:
         options = choices(run) if callable(choices) else choices
         for option in options:
             if str(option) == raw.strip():
                 return option
         raise ValueError("is not one of the options")
+
     return parse
 
 
@@ -90,12 +94,14 @@ def write_switch(value: bool) -> str:
 
 def whole_list(lo: Bound, hi: Bound, max_items: int = MAX_LIST_ITEMS) -> Callable[[str, Run], list[int]]:
     """A short comma-separated list of distinct whole numbers within bounds."""
+
     def parse(raw: str, run: Run) -> list[int]:
         items = [item for item in raw.split(",") if item.strip()]
         if len(items) > max_items:
             raise ValueError(f"has more than {max_items} items")
         numbers = [int(parse_number(item, _bound(lo, run), _bound(hi, run), whole=True)) for item in items]
         return list(dict.fromkeys(numbers))
+
     return parse
 
 
@@ -107,8 +113,9 @@ def float_text(value: float) -> str:
     return f"{value:g}"
 
 
-def read_view(params: dict[str, list[str]], options: Sequence[ViewOption],
-              run: Run) -> tuple[dict[str, Any], list[str]]:
+def read_view(
+    params: dict[str, list[str]], options: Sequence[ViewOption], run: Run
+) -> tuple[dict[str, Any], list[str]]:
     """The widget values a link asks for, keyed by widget key, and a warning for each bad one."""
     values, warnings = {}, []
     for option in options:
@@ -149,8 +156,9 @@ def link_params(link: str) -> dict[str, list[str]]:
     """The parameters of a share link, given whole, as its query string, or as its settings part."""
     text = link.strip()
     if len(text) > MAX_LINK_CHARS:
-        raise ValueError(f"The link is longer than {MAX_LINK_CHARS:,} characters; a share link is far "
-                         "shorter.")
+        raise ValueError(
+            f"The link is longer than {MAX_LINK_CHARS:,} characters; a share link is far shorter."
+        )
     if "?" in text:
         text = text.split("?", 1)[1]
     return parse_qs(text.split("#", 1)[0], keep_blank_values=True)
@@ -163,6 +171,8 @@ def config_from_link(link: str) -> tuple[ExperimentConfig, list[str]]:
     """
     config, warnings = from_query_params(link_params(link))
     if config is None:
-        raise ValueError("The link holds no training settings (it should contain task=…&arch=…&seed=…); "
-                         "copy it from “Share this configuration” on the Train page or “Share this view”.")
+        raise ValueError(
+            "The link holds no training settings (it should contain task=…&arch=…&seed=…); "
+            "copy it from “Share this configuration” on the Train page or “Share this view”."
+        )
     return config, warnings

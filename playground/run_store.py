@@ -48,10 +48,12 @@ class StoreSettings:
     @classmethod
     def from_environment(cls, max_runs: int) -> StoreSettings:
         root = os.environ.get("PLAYGROUND_STORE_DIR")
-        return cls(root=Path(root) if root else default_root(),
-                   keep_days=float(os.environ.get("PLAYGROUND_STORE_KEEP_DAYS", 7)),
-                   max_bytes=int(float(os.environ.get("PLAYGROUND_STORE_MAX_MB", 2048)) * 2**20),
-                   max_runs=max_runs)
+        return cls(
+            root=Path(root) if root else default_root(),
+            keep_days=float(os.environ.get("PLAYGROUND_STORE_KEEP_DAYS", 7)),
+            max_bytes=int(float(os.environ.get("PLAYGROUND_STORE_MAX_MB", 2048)) * 2**20),
+            max_runs=max_runs,
+        )
 
 
 class _StoredExperiment(BaseModel):
@@ -115,7 +117,7 @@ class RunStore:
         runs.sort(key=lambda run: run.created)
         for extra in runs[: max(0, len(runs) - self.settings.max_runs)]:
             self.delete(browser, extra)
-        return runs[-self.settings.max_runs:], warnings
+        return runs[-self.settings.max_runs :], warnings
 
     def save_experiment(self, browser: str, result: ExperimentResult) -> None:
         data = json.dumps(result.to_dict()).encode()
@@ -132,13 +134,14 @@ class RunStore:
                 checked = _StoredExperiment.model_validate(json.loads(path.read_bytes()))
                 _check_columns(checked)
             except (OSError, ValueError, RecursionError, ValidationError):
-                warnings.append(f"A stored experiment result ({path.stem[:40]}) could not be restored and "
-                                "was removed.")
+                warnings.append(
+                    f"A stored experiment result ({path.stem[:40]}) could not be restored and was removed."
+                )
                 path.unlink(missing_ok=True)
                 continue
-            results[checked.experiment] = ExperimentResult(checked.experiment, checked.settings,
-                                                           list(checked.rows), checked.seconds,
-                                                           checked.complete)
+            results[checked.experiment] = ExperimentResult(
+                checked.experiment, checked.settings, list(checked.rows), checked.seconds, checked.complete
+            )
         return results, warnings
 
     def prune(self, now: float | None = None) -> int:

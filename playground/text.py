@@ -11,8 +11,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^@])")
 # no line break) inside each pattern's fixed part breaks it without changing what is seen.
 _AUTOLINK_PARTS = re.compile(r"(?i)www(?=\.)|(?:https?|mailto|xmpp)(?=:)|@")
 WORD_JOINER = "\u2060"
-_PLOTLY_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;", "%": "&#37;", "{": "&#123;",
-                   "}": "&#125;"}
+_PLOTLY_SPECIAL = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "$": "&#36;",
+    "%": "&#37;",
+    "{": "&#123;",
+    "}": "&#125;",
+}
 
 
 def visible_characters(text: str) -> str:

@@ -148,23 +148,39 @@ class Run:
     @property
     def history(self) -> pd.DataFrame:
         """One row per logged point: step, epoch, split (train/validation), loss, accuracy, ..."""
-        columns = ["step", "epoch", "split", "loss", "accuracy", "grad_norm", "clipped", "learning_rate",
-                   "seconds"]
+        columns = [
+            "step",
+            "epoch",
+            "split",
+            "loss",
+            "accuracy",
+            "grad_norm",
+            "clipped",
+            "learning_rate",
+            "seconds",
+        ]
         return pd.DataFrame(self.history_rows, columns=columns)
 
     def summary(self) -> dict:
         """One row for the table of runs."""
         m = self.config.model
         return {
-            "run": self.name, "status": self.status,
+            "run": self.name,
+            "status": self.status,
             "test accuracy": self.metrics.get("test_accuracy"),
             "order-sensitive accuracy": self.metrics.get("order_subset_accuracy"),
             "baseline accuracy": self.baseline.get("accuracy"),
-            "val accuracy": self.metrics.get("val_accuracy"), "val loss": self.metrics.get("val_loss"),
-            "params": self.num_parameters, "embedding": m.embedding_dim,
-            "hidden": m.hidden_dim if m.arch != "bow" else None, "layers": m.num_layers,
-            "lr": self.config.train.learning_rate, "seed": self.config.train.seed,
-            "steps": self.steps, "seconds": round(self.seconds, 1), "device": self.device,
+            "val accuracy": self.metrics.get("val_accuracy"),
+            "val loss": self.metrics.get("val_loss"),
+            "params": self.num_parameters,
+            "embedding": m.embedding_dim,
+            "hidden": m.hidden_dim if m.arch != "bow" else None,
+            "layers": m.num_layers,
+            "lr": self.config.train.learning_rate,
+            "seed": self.config.train.seed,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 1),
+            "device": self.device,
             "data": self.data_description,
         }
 
@@ -172,8 +188,9 @@ class Run:
 def count_model_parameters(config: ExperimentConfig, data: TaskData) -> int:
     """The exact parameter count of the model `config` describes, without allocating its weights."""
     with torch.device("meta"):
-        model = build_model(config.model, len(data.vocab), data.num_outputs, data.task,
-                            max_length=config.data.max_length)
+        model = build_model(
+            config.model, len(data.vocab), data.num_outputs, data.task, max_length=config.data.max_length
+        )
     return count_parameters(model)
 
 
@@ -181,21 +198,34 @@ def create_run(config: ExperimentConfig, data: TaskData) -> Run:
     """A fresh, seeded, untrained model for `config` on `data`; refuses oversized models."""
     size = count_model_parameters(config, data)
     if size > MAX_PARAMETERS:
-        raise ConfigError(f"This model would have {size:,} parameters; the limit is "
-                          f"{MAX_PARAMETERS:,}. Lower the embedding or hidden size, the layers, "
-                          "or the maximum vocabulary.")
+        raise ConfigError(
+            f"This model would have {size:,} parameters; the limit is "
+            f"{MAX_PARAMETERS:,}. Lower the embedding or hidden size, the layers, "
+            "or the maximum vocabulary."
+        )
     if len(data.vocab) <= 4:
-        raise ConfigError("The vocabulary has no words besides the special tokens: lower the "
-                          "minimum count or upload more text.")
+        raise ConfigError(
+            "The vocabulary has no words besides the special tokens: lower the "
+            "minimum count or upload more text."
+        )
     set_seed(config.train.seed)
-    model = build_model(config.model, len(data.vocab), data.num_outputs, data.task,
-                        max_length=config.data.max_length)
-    return Run(config=config, vocab=data.vocab, model=model, class_names=data.class_names,
-               data_description=data.description, baseline=data.baseline(), examples=data.examples)
+    model = build_model(
+        config.model, len(data.vocab), data.num_outputs, data.task, max_length=config.data.max_length
+    )
+    return Run(
+        config=config,
+        vocab=data.vocab,
+        model=model,
+        class_names=data.class_names,
+        data_description=data.description,
+        baseline=data.baseline(),
+        examples=data.examples,
+    )
 
 
-def step_loss(model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor,
-              targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def step_loss(
+    model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Mean cross-entropy, number of correct predictions, number of predictions (no sync)."""
     logits = model(inputs, lengths).logits
     if model.per_step:
@@ -211,8 +241,13 @@ def step_loss(model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor,
 
 
 @torch.no_grad()
-def evaluate(model: SequenceModel, dataset: SequenceSet, device: torch.device | str = "cpu",
-             batch_size: int = 512, check: Callable[[], None] | None = None) -> dict[str, float]:
+def evaluate(
+    model: SequenceModel,
+    dataset: SequenceSet,
+    device: torch.device | str = "cpu",
+    batch_size: int = 512,
+    check: Callable[[], None] | None = None,
+) -> dict[str, float]:
     """Loss and accuracy of `model` on a whole dataset (per predicted token for next-word).
 
     `check` runs before each batch and may raise to stop a long evaluation part-way.
@@ -248,8 +283,10 @@ def make_optimizer(model: SequenceModel, config: TrainConfig) -> torch.optim.Opt
         # Decay matrices (and embeddings), not biases or LayerNorm gains: those set scales, not features.
         matrices = [p for p in model.parameters() if p.dim() >= 2]
         vectors = [p for p in model.parameters() if p.dim() < 2]
-        groups = [{"params": matrices, "weight_decay": WEIGHT_DECAY},
-                  {"params": vectors, "weight_decay": 0.0}]
+        groups = [
+            {"params": matrices, "weight_decay": WEIGHT_DECAY},
+            {"params": vectors, "weight_decay": 0.0},
+        ]
         return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(0.9, 0.99), **fused(model))
     return torch.optim.Adam(model.parameters(), lr=config.learning_rate, **fused(model))
 
@@ -300,10 +337,17 @@ class Trainer:
     a Stop takes effect within one step; `time_limit` (seconds) stops a run that overruns.
     """
 
-    def __init__(self, run: Run, data: TaskData, device: torch.device | str = "cpu",
-                 on_progress: Callable[[Run, Progress], None] | None = None,
-                 log_every: int | None = None, record_gradients: bool = True,
-                 should_stop: Callable[[], bool] | None = None, time_limit: float | None = None):
+    def __init__(
+        self,
+        run: Run,
+        data: TaskData,
+        device: torch.device | str = "cpu",
+        on_progress: Callable[[Run, Progress], None] | None = None,
+        log_every: int | None = None,
+        record_gradients: bool = True,
+        should_stop: Callable[[], bool] | None = None,
+        time_limit: float | None = None,
+    ):
         self.run = run
         self.should_stop = should_stop
         self.time_limit = time_limit
@@ -316,8 +360,11 @@ class Trainer:
         self.total_steps = planned_steps(train, len(data.train))
         self.log_every = log_every or default_log_interval(self.total_steps)
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
-        self.probe_every = (max(math.ceil(self.total_steps / MAX_GRADIENT_PROBES), MIN_STEPS_PER_PROBE)
-                            if record_gradients else 0)
+        self.probe_every = (
+            max(math.ceil(self.total_steps / MAX_GRADIENT_PROBES), MIN_STEPS_PER_PROBE)
+            if record_gradients
+            else 0
+        )
         probe = torch.arange(min(PROBE_BATCH, len(data.validation)))
         self.probe_batch = data.validation.batch(probe)
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
@@ -350,10 +397,12 @@ class Trainer:
                 order = torch.randperm(len(self.data.train), generator=generator)
                 for start in range(0, len(order), config.batch_size):
                     self.check_stop()
-                    batch = self.data.train.batch(order[start:start + config.batch_size])
+                    batch = self.data.train.batch(order[start : start + config.batch_size])
                     if config.word_dropout > 0:
-                        batch = (drop_words(batch[0], config.word_dropout, self.dropout_generator),
-                                 *batch[1:])
+                        batch = (
+                            drop_words(batch[0], config.word_dropout, self.dropout_generator),
+                            *batch[1:],
+                        )
                     inputs, lengths, targets = (t.to(device, non_blocking=True) for t in batch)
                     loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
                     optimizer.zero_grad(set_to_none=True)
@@ -369,7 +418,8 @@ class Trainer:
                     counted += batch_count
                     if scheduled:
                         self.learning_rate = config.learning_rate * learning_rate_factor(
-                            step, self.total_steps, config.schedule)
+                            step, self.total_steps, config.schedule
+                        )
                         for group in optimizer.param_groups:
                             group["lr"] = self.learning_rate
                     optimizer.step()
@@ -395,8 +445,10 @@ class Trainer:
             self.finish(started)
         except StopTraining as stop:
             run.status = "stopped"
-            run.message = (f"Stopped at step {run.steps:,} of {self.total_steps:,}{stop}; the model keeps "
-                           "what it learned until then. It has no test score: it did not finish.")
+            run.message = (
+                f"Stopped at step {run.steps:,} of {self.total_steps:,}{stop}; the model keeps "
+                "what it learned until then. It has no test score: it did not finish."
+            )
         except Exception as error:  # a UI's control-flow signals are BaseExceptions and pass
             run.status = "failed"
             run.message = failure_message(error, run)
@@ -404,8 +456,10 @@ class Trainer:
         finally:
             if run.status == "training":
                 run.status = "interrupted"
-                run.message = (f"Stopped at step {run.steps:,} of {self.total_steps:,}; the model "
-                               "keeps what it learned until then. It has no test score: it did not finish.")
+                run.message = (
+                    f"Stopped at step {run.steps:,} of {self.total_steps:,}; the model "
+                    "keeps what it learned until then. It has no test score: it did not finish."
+                )
             run.seconds = time.perf_counter() - started
             model.to("cpu").eval()
             run.settled.set()
@@ -418,8 +472,16 @@ class Trainer:
         if self.time_limit is not None and time.perf_counter() - self.started > self.time_limit:
             raise StopTraining(f": this server allows {self.time_limit / 60:g} minutes per training")
 
-    def end_interval(self, step: int, n: int, losses: torch.Tensor, norms: torch.Tensor,
-                     correct: torch.Tensor, counted: torch.Tensor, started: float) -> bool:
+    def end_interval(
+        self,
+        step: int,
+        n: int,
+        losses: torch.Tensor,
+        norms: torch.Tensor,
+        correct: torch.Tensor,
+        counted: torch.Tensor,
+        started: float,
+    ) -> bool:
         """Sync the interval's per-step numbers once and log them; False if training blew up."""
         step_losses, step_norms = losses[:n].tolist(), norms[:n].tolist()
         for i, (loss, norm) in enumerate(zip(step_losses, step_norms, strict=True)):
@@ -433,12 +495,19 @@ class Trainer:
             return False
         clip = self.run.config.train.clip_grad
         self.run.seconds = time.perf_counter() - started
-        self.run.history_rows.append({
-            "step": step, "epoch": step / self.steps_per_epoch, "split": "train",
-            "loss": mean_loss, "accuracy": correct.item() / max(counted.item(), 1),
-            "grad_norm": max(step_norms), "clipped": sum(v > clip for v in step_norms) if clip else 0,
-            "learning_rate": self.learning_rate, "seconds": self.run.seconds,
-        })
+        self.run.history_rows.append(
+            {
+                "step": step,
+                "epoch": step / self.steps_per_epoch,
+                "split": "train",
+                "loss": mean_loss,
+                "accuracy": correct.item() / max(counted.item(), 1),
+                "grad_norm": max(step_norms),
+                "clipped": sum(v > clip for v in step_norms) if clip else 0,
+                "learning_rate": self.learning_rate,
+                "seconds": self.run.seconds,
+            }
+        )
         correct.zero_()
         counted.zero_()
         return True
@@ -446,8 +515,9 @@ class Trainer:
     def record_gradients(self, step: int) -> None:
         """Per-time-step gradient norms on the probe batch, and per-parameter norms of this step."""
         model = self.run.model
-        parameter_norms = {name: p.grad.detach().norm() for name, p in model.named_parameters()
-                           if p.grad is not None}
+        parameter_norms = {
+            name: p.grad.detach().norm() for name, p in model.named_parameters() if p.grad is not None
+        }
         was_training = model.training
         model.eval()
         inputs, lengths, targets = (t.to(self.device) for t in self.probe_batch)
@@ -455,8 +525,9 @@ class Trainer:
             output = model(inputs, lengths, trace=True)
             logits = output.logits
             if model.per_step:
-                loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                       ignore_index=PAD_ID)
+                loss = F.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD_ID
+                )
             else:
                 loss = F.cross_entropy(logits, targets)
             trace = output.trace
@@ -464,34 +535,58 @@ class Trainer:
             grads = torch.autograd.grad(loss, wanted, allow_unused=True)
         model.train(was_training)
         if trace.step_hidden:
-            per_step = torch.stack([g.norm(dim=-1) if g is not None else torch.zeros(inputs.shape[0],
-                                    device=inputs.device) for g in grads], 1)  # (B, T)
+            per_step = torch.stack(
+                [
+                    g.norm(dim=-1) if g is not None else torch.zeros(inputs.shape[0], device=inputs.device)
+                    for g in grads
+                ],
+                1,
+            )  # (B, T)
         else:
             per_step = grads[0].norm(dim=-1)  # (B, T)
         valid = (torch.arange(inputs.shape[1], device=inputs.device)[None, :] < lengths[:, None]).float()
         time_norms = (per_step * valid).sum(0) / valid.sum(0).clamp(min=1)  # mean over real sequences
-        self.run.gradient_probes.append(GradientProbe(
-            step, time_norms.detach().cpu().numpy(),
-            {name: float(value) for name, value in parameter_norms.items()}))
+        self.run.gradient_probes.append(
+            GradientProbe(
+                step,
+                time_norms.detach().cpu().numpy(),
+                {name: float(value) for name, value in parameter_norms.items()},
+            )
+        )
 
     def validate(self, step: int) -> None:
-        result = evaluate(self.run.model, self.data.validation, self.device, self.eval_batch,
-                          check=self.check_stop)
+        result = evaluate(
+            self.run.model, self.data.validation, self.device, self.eval_batch, check=self.check_stop
+        )
         self.run.metrics.update(val_loss=result["loss"], val_accuracy=result["accuracy"])
-        self.run.history_rows.append({
-            "step": step, "epoch": step / self.steps_per_epoch, "split": "validation",
-            "loss": result["loss"], "accuracy": result["accuracy"], "seconds": self.run.seconds,
-        })
+        self.run.history_rows.append(
+            {
+                "step": step,
+                "epoch": step / self.steps_per_epoch,
+                "split": "validation",
+                "loss": result["loss"],
+                "accuracy": result["accuracy"],
+                "seconds": self.run.seconds,
+            }
+        )
 
     def report(self, step: int) -> None:
         if self.on_progress is None:
             return
         last_train = next(r for r in reversed(self.run.history_rows) if r["split"] == "train")
-        self.on_progress(self.run, Progress(
-            step=step, total_steps=self.total_steps, epoch=step / self.steps_per_epoch,
-            seconds=self.run.seconds, train_loss=last_train["loss"],
-            train_accuracy=last_train["accuracy"], val_loss=self.run.metrics.get("val_loss"),
-            val_accuracy=self.run.metrics.get("val_accuracy")))
+        self.on_progress(
+            self.run,
+            Progress(
+                step=step,
+                total_steps=self.total_steps,
+                epoch=step / self.steps_per_epoch,
+                seconds=self.run.seconds,
+                train_loss=last_train["loss"],
+                train_accuracy=last_train["accuracy"],
+                val_loss=self.run.metrics.get("val_loss"),
+                val_accuracy=self.run.metrics.get("val_accuracy"),
+            ),
+        )
 
     def snapshot(self, epoch: int) -> None:
         """Keep the embedding matrix after each epoch, thinning old ones to stay within budget."""
@@ -509,13 +604,15 @@ class Trainer:
         test = evaluate(run.model, self.data.test, self.device, self.eval_batch, check=self.check_stop)
         run.metrics.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
         if self.data.order_test is not None and len(self.data.order_test):
-            order = evaluate(run.model, self.data.order_test, self.device, self.eval_batch,
-                             check=self.check_stop)
+            order = evaluate(
+                run.model, self.data.order_test, self.device, self.eval_batch, check=self.check_stop
+            )
             run.metrics["order_subset_accuracy"] = order["accuracy"]
         for name, probe in self.data.probes.items():
             if len(probe):
-                run.metrics[f"{name}_accuracy"] = evaluate(run.model, probe, self.device, self.eval_batch,
-                                                           check=self.check_stop)["accuracy"]
+                run.metrics[f"{name}_accuracy"] = evaluate(
+                    run.model, probe, self.device, self.eval_batch, check=self.check_stop
+                )["accuracy"]
         if not run.model.per_step:
             run.metrics.update(classifier_checks(run.model, self.data, run.vocab, run.class_names))
         run.status = "finished"
@@ -532,12 +629,17 @@ class Trainer:
         elif math.isinf(value):
             happened = f"The {what} became infinite at step {self.bad_step}"
         else:
-            happened = (f"The loss grew to {value:.3g} by step {self.bad_step}, far above the "
-                        f"{math.log(max(self.data.num_outputs, 2)):.2f} of a random guess")
-        advice = ("lower the learning rate" +
-                  (" or turn on gradient clipping" if not run.config.train.clip_grad else ""))
-        run.message = (f"{happened}: training diverged and stopped. To fix it, {advice} (it is "
-                       f"{run.config.train.learning_rate:g}). The last weights before it blew up are kept.")
+            happened = (
+                f"The loss grew to {value:.3g} by step {self.bad_step}, far above the "
+                f"{math.log(max(self.data.num_outputs, 2)):.2f} of a random guess"
+            )
+        advice = "lower the learning rate" + (
+            " or turn on gradient clipping" if not run.config.train.clip_grad else ""
+        )
+        run.message = (
+            f"{happened}: training diverged and stopped. To fix it, {advice} (it is "
+            f"{run.config.train.learning_rate:g}). The last weights before it blew up are kept."
+        )
         return run
 
 
@@ -545,8 +647,10 @@ def failure_message(error: Exception, run: Run) -> str:
     """What went wrong in words a learner can act on."""
     text = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
     if isinstance(error, torch.OutOfMemoryError) or "out of memory" in text.lower():
-        return (f"Training ran out of memory after {run.steps} steps: lower the batch size, the "
-                "sequence length or the model's sizes.")
+        return (
+            f"Training ran out of memory after {run.steps} steps: lower the batch size, the "
+            "sequence length or the model's sizes."
+        )
     return f"Training stopped with an error after {run.steps} steps ({text}). The model so far is kept."
 
 
@@ -556,16 +660,20 @@ def drop_words(inputs: torch.Tensor, rate: float, generator: torch.Generator) ->
     return inputs.masked_fill(dropped & (inputs > EOS_ID), UNK_ID)
 
 
-def classifier_checks(model: SequenceModel, data: TaskData, vocab: Vocabulary,
-                      class_names: list[str]) -> dict[str, float]:
+def classifier_checks(
+    model: SequenceModel, data: TaskData, vocab: Vocabulary, class_names: list[str]
+) -> dict[str, float]:
     """Expected calibration error on the test split, and P(positive) for inputs with no known word."""
-    checks = {"test_ece": expected_calibration_error(predicted_probabilities(model, data.test),
-                                                     data.test.targets)}
+    checks = {
+        "test_ece": expected_calibration_error(predicted_probabilities(model, data.test), data.test.targets)
+    }
     if "positive" in class_names:
         positive = no_evidence_probabilities(model, vocab)[:, class_names.index("positive")]
         if len(positive):
-            checks |= {"unknown_p_positive_min": float(positive.min()),
-                       "unknown_p_positive_max": float(positive.max())}
+            checks |= {
+                "unknown_p_positive_min": float(positive.min()),
+                "unknown_p_positive_max": float(positive.max()),
+            }
     return checks
 
 
@@ -573,8 +681,13 @@ def clone_state(model: SequenceModel) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def train_run(run: Run, data: TaskData, device: torch.device | str = "cpu",
-              on_progress: Callable[[Run, Progress], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, time_limit: float | None = None) -> Run:
+def train_run(
+    run: Run,
+    data: TaskData,
+    device: torch.device | str = "cpu",
+    on_progress: Callable[[Run, Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    time_limit: float | None = None,
+) -> Run:
     """Train `run` on `data` with its own config; the Run is updated as training goes."""
     return Trainer(run, data, device, on_progress, should_stop=should_stop, time_limit=time_limit).train()

@@ -14,6 +14,7 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idl
 def trim(path: Path, margin: int = 40) -> None:
     """Cut the empty space below the page's content."""
     from PIL import Image, ImageChops
+
     image = Image.open(path).convert("RGB")
     main = image.crop((320, 0, image.width, image.height))
     background = Image.new("RGB", main.size, main.getpixel((main.width - 5, main.height - 5)))

@@ -54,5 +54,8 @@ def model_run(fixture, arch: str, **model):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--monkey-long", action="store_true",
-                     help="random browser interactions: thousands of actions instead of a CI-sized run")
+    parser.addoption(
+        "--monkey-long",
+        action="store_true",
+        help="random browser interactions: thousands of actions instead of a CI-sized run",
+    )

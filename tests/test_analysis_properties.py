@@ -15,28 +15,48 @@ from playground.analysis.prediction import class_probabilities, sentiment_trajec
 from playground.analysis.recurrence import first_word_influence, step_table, trace_sentence
 from tests.conftest import model_run
 
-TEXT = st.text(max_size=80) | st.sampled_from(["", " ", "the", "the dogs near the cat are", "zzz qqq", "!!!",
-                                                "😀😀😀", "the\u200b film\u202e", "good " * 70])
-PROPERTY = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+TEXT = st.text(max_size=80) | st.sampled_from(
+    [
+        "",
+        " ",
+        "the",
+        "the dogs near the cat are",
+        "zzz qqq",
+        "!!!",
+        "😀😀😀",
+        "the\u200b film\u202e",
+        "good " * 70,
+    ]
+)
+PROPERTY = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def finite(frame) -> bool:
-    values = np.asarray(frame.select_dtypes("number") if hasattr(frame, "select_dtypes") else frame,
-                        dtype=float)
+    values = np.asarray(
+        frame.select_dtypes("number") if hasattr(frame, "select_dtypes") else frame, dtype=float
+    )
     return bool(np.isfinite(values).all())
 
 
 @pytest.fixture(scope="module")
 def runs(small_sentiment, small_next_word):
-    return {(task, arch): model_run(fixture, arch, **({"num_layers": 2} if arch != "bow" else {}))
-            for task, fixture in (("sentiment", small_sentiment), ("next-word", small_next_word))
-            for arch in ("rnn", "lstm", "transformer", "bow")}
+    return {
+        (task, arch): model_run(fixture, arch, **({"num_layers": 2} if arch != "bow" else {}))
+        for task, fixture in (("sentiment", small_sentiment), ("next-word", small_next_word))
+        for arch in ("rnn", "lstm", "transformer", "bow")
+    }
 
 
 @PROPERTY
-@given(text=TEXT, task=st.sampled_from(["sentiment", "next-word"]),
-       arch=st.sampled_from(["rnn", "lstm", "transformer", "bow"]))
+@given(
+    text=TEXT,
+    task=st.sampled_from(["sentiment", "next-word"]),
+    arch=st.sampled_from(["rnn", "lstm", "transformer", "bow"]),
+)
 def test_prediction_and_gradients(runs, text, task, arch):
     run = runs[(task, arch)]
     try:
@@ -52,8 +72,13 @@ def test_prediction_and_gradients(runs, text, task, arch):
 
 
 @PROPERTY
-@given(text=TEXT, task=st.sampled_from(["sentiment", "next-word"]), arch=st.sampled_from(["rnn", "lstm"]),
-       layer=st.integers(0, 1), step=st.integers(0, 80))
+@given(
+    text=TEXT,
+    task=st.sampled_from(["sentiment", "next-word"]),
+    arch=st.sampled_from(["rnn", "lstm"]),
+    layer=st.integers(0, 1),
+    step=st.integers(0, 80),
+)
 def test_recurrence(runs, text, task, arch, layer, step):
     run = runs[(task, arch)]
     try:
@@ -65,8 +90,12 @@ def test_recurrence(runs, text, task, arch, layer, step):
 
 
 @PROPERTY
-@given(text=TEXT, task=st.sampled_from(["sentiment", "next-word"]), layer=st.integers(0, 1),
-       head=st.integers(0, 1))
+@given(
+    text=TEXT,
+    task=st.sampled_from(["sentiment", "next-word"]),
+    layer=st.integers(0, 1),
+    head=st.integers(0, 1),
+)
 def test_attention(runs, text, task, layer, head):
     run = runs[(task, "transformer")]
     try:
@@ -87,9 +116,13 @@ def test_neighbours(runs, word, k):
 
 
 @settings(max_examples=40, deadline=None)
-@given(rho=st.floats(0.1, 10.0), activation=st.sampled_from(["tanh", "relu", "linear"]),
-       init=st.sampled_from(["random", "orthogonal", "identity"]), length=st.integers(5, 200),
-       measure=st.sampled_from(["spectral radius", "largest singular value"]))
+@given(
+    rho=st.floats(0.1, 10.0),
+    activation=st.sampled_from(["tanh", "relu", "linear"]),
+    init=st.sampled_from(["random", "orthogonal", "identity"]),
+    length=st.integers(5, 200),
+    measure=st.sampled_from(["spectral radius", "largest singular value"]),
+)
 def test_gradient_sandbox(rho, activation, init, length, measure):
     frame = jacobian_norms(rho, activation, init, length, measure=measure)
     assert list(frame["distance"]) == list(range(length))  # every distance T - t, overflow marked, not raised

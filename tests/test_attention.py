@@ -47,8 +47,9 @@ def test_steps_reproduce_the_models_forward_pass(trained):
                 np.testing.assert_allclose(steps.output, steps.weights @ steps.values, atol=1e-5)
                 heads.append(torch.tensor(steps.output))
             mixed = block.attention.proj(torch.cat(heads, -1)[None])  # heads side by side, then W_o
-            np.testing.assert_allclose(mixed.numpy(), block.attention(block.norm1(x), None, True).numpy(),
-                                       atol=1e-5)
+            np.testing.assert_allclose(
+                mixed.numpy(), block.attention(block.norm1(x), None, True).numpy(), atol=1e-5
+            )
             x = block(x, None, True)
 
 

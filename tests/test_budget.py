@@ -17,11 +17,23 @@ from playground.data.datasets import build_builtin
 
 MEASURED = json.loads((Path(__file__).parents[1] / "bench" / "estimate.json").read_text())
 # The link from issue 22, measured by its filer on the hosted server: 7.7-8.0 GB, ~37 s a step.
-ISSUE_LINK = {"data": {"task": "next-word", "tokenizer": "char", "text_layout": "stream", "max_length": 256,
-                       "num_sentences": 50000},
-              "model": {"arch": "transformer", "embedding_dim": 512, "hidden_dim": 1024, "num_layers": 2,
-                        "num_heads": 8},
-              "train": {"batch_size": 512, "epochs": 50}}
+ISSUE_LINK = {
+    "data": {
+        "task": "next-word",
+        "tokenizer": "char",
+        "text_layout": "stream",
+        "max_length": 256,
+        "num_sentences": 50000,
+    },
+    "model": {
+        "arch": "transformer",
+        "embedding_dim": 512,
+        "hidden_dim": 1024,
+        "num_layers": 2,
+        "num_heads": 8,
+    },
+    "train": {"batch_size": 512, "epochs": 50},
+}
 REFERENCE = [*MEASURED, {"config": ISSUE_LINK, "peak_mb": 7900, "step_seconds": 37.0}]
 
 
@@ -36,9 +48,15 @@ def config_and_data(spec: dict):
     return config, data_for(dataclasses.astuple(config.data))
 
 
-@pytest.mark.parametrize("row", REFERENCE, ids=lambda r: "{arch}-{task}-B{batch}".format(
-    arch=r["config"]["model"]["arch"], task=r["config"]["data"]["task"],
-    batch=r["config"]["train"]["batch_size"]))
+@pytest.mark.parametrize(
+    "row",
+    REFERENCE,
+    ids=lambda r: "{arch}-{task}-B{batch}".format(
+        arch=r["config"]["model"]["arch"],
+        task=r["config"]["data"]["task"],
+        batch=r["config"]["train"]["batch_size"],
+    ),
+)
 def test_the_estimate_is_within_a_factor_of_two_of_what_was_measured(row):
     config, data = config_and_data(row["config"])
     estimate = estimate_run(config, data)

@@ -12,15 +12,49 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_train_json_report():
     result = subprocess.run(
-        [sys.executable, "-m", "playground", "train", "--task", "sentiment", "--arch", "bow",
-         "--epochs", "1", "--seed", "3", "--device", "cpu", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "playground",
+            "train",
+            "--task",
+            "sentiment",
+            "--arch",
+            "bow",
+            "--epochs",
+            "1",
+            "--seed",
+            "3",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    for key in ("task", "arch", "device", "steps", "seconds", "train_loss", "val_loss", "val_accuracy",
-                "baseline_accuracy", "order_subset_accuracy", "unseen_structure_accuracy",
-                "test_full_stop_accuracy", "test_comma_accuracy", "test_capitals_accuracy", "test_ece",
-                "unknown_p_positive_min", "unknown_p_positive_max"):
+    for key in (
+        "task",
+        "arch",
+        "device",
+        "steps",
+        "seconds",
+        "train_loss",
+        "val_loss",
+        "val_accuracy",
+        "baseline_accuracy",
+        "order_subset_accuracy",
+        "unseen_structure_accuracy",
+        "test_full_stop_accuracy",
+        "test_comma_accuracy",
+        "test_capitals_accuracy",
+        "test_ece",
+        "unknown_p_positive_min",
+        "unknown_p_positive_max",
+    ):
         assert key in report
     assert 0 <= report["test_ece"] <= 1
     assert report["unknown_p_positive_min"] <= report["unknown_p_positive_max"]
@@ -29,29 +63,51 @@ def test_train_json_report():
 
 def test_missing_gpu_is_a_clear_error():
     import torch
+
     if torch.cuda.is_available():
         return
-    result = subprocess.run([sys.executable, "-m", "playground", "train", "--device", "cuda"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "playground", "train", "--device", "cuda"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "no CUDA GPU" in result.stderr
 
 
 def test_bench_quick_runs_and_writes_json(tmp_path):
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, "-m", "playground", "bench", "--quick", "--json", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "playground", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     rows = json.loads(out.read_text())["rows"]
-    assert {r["benchmark"] for r in rows} == {"training overhead", "small GPT", "answer latency", "scaling",
-                                              "embedding projection", "gradient recording"}
+    assert {r["benchmark"] for r in rows} == {
+        "training overhead",
+        "small GPT",
+        "answer latency",
+        "scaling",
+        "embedding projection",
+        "gradient recording",
+    }
     assert all(r["measured"] > 0 for r in rows)
     assert all(r["ratio"] > 0 for r in rows if r["reference"] is not None)
     assert "training overhead" in result.stdout  # the table is printed too
 
 
 def test_bench_refuses_unknown_names():
-    result = subprocess.run([sys.executable, "-m", "playground", "bench", "--only", "speed"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "playground", "bench", "--only", "speed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "choose from" in result.stderr
 
 

@@ -25,8 +25,10 @@ def field_values(f: dataclasses.Field) -> st.SearchStrategy:
 
 @st.composite
 def configs(draw) -> ExperimentConfig:
-    parts = {section: cls(**{f.name: draw(field_values(f)) for f in dataclasses.fields(cls)})
-             for section, cls in SECTIONS.items()}
+    parts = {
+        section: cls(**{f.name: draw(field_values(f)) for f in dataclasses.fields(cls)})
+        for section, cls in SECTIONS.items()
+    }
     config = ExperimentConfig(**parts)
     check_consistency(config)  # the one fix-up the form makes too (heads that divide the width)
     return config
@@ -58,8 +60,9 @@ def test_every_field_of_the_form_is_a_flag_with_its_label_and_bounds():
 def test_flags_start_from_the_defaults_of_their_task_and_architecture_and_override_a_link():
     config = parse(["--task", "sentiment", "--arch", "bow"])
     assert (config.data.num_sentences, config.train.epochs, config.train.learning_rate) == (12_000, 6, 0.01)
-    linked, _ = from_query_params({"task": ["sentiment"], "arch": ["rnn"], "hidden_dim": ["40"],
-                                   "seed": ["7"]})
+    linked, _ = from_query_params(
+        {"task": ["sentiment"], "arch": ["rnn"], "hidden_dim": ["40"], "seed": ["7"]}
+    )
     config = parse(["--seed", "8", "--hidden_dim=48"], base=linked)  # underscores, as a link spells them
     assert (config.model.arch, config.model.hidden_dim, config.train.seed) == ("rnn", 48, 8)
 
@@ -71,11 +74,22 @@ def app_words(name: str, raw: str) -> str:
     return warnings[0].replace(" in the link", "").removesuffix("; using the default.")
 
 
-@pytest.mark.parametrize("name,raw", [
-    ("hidden_dim", "5000"), ("embedding_dim", "-1"), ("learning_rate", "nan"), ("epochs", "2.5"),
-    ("dropout", "0.9"), ("seed", "9" * 40), ("arch", "gru"), ("optimizer", "<script>"), ("clip_grad", "inf"),
-    ("num_sentences", "lots"), ("max_length", "1"),
-])
+@pytest.mark.parametrize(
+    "name,raw",
+    [
+        ("hidden_dim", "5000"),
+        ("embedding_dim", "-1"),
+        ("learning_rate", "nan"),
+        ("epochs", "2.5"),
+        ("dropout", "0.9"),
+        ("seed", "9" * 40),
+        ("arch", "gru"),
+        ("optimizer", "<script>"),
+        ("clip_grad", "inf"),
+        ("num_sentences", "lots"),
+        ("max_length", "1"),
+    ],
+)
 def test_bad_values_get_the_apps_message(capsys, name, raw):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", flag(name), raw])

@@ -22,8 +22,14 @@ from tests.pages.test_pages import app, no_errors, open_page
 from tests.pages.test_share_links import open_link
 
 ROOT = Path(__file__).resolve().parents[1]
-LINK = {"task": "sentiment", "arch": "rnn", "num_sentences": "500", "hidden_dim": "24", "epochs": "2",
-        "seed": "5"}
+LINK = {
+    "task": "sentiment",
+    "arch": "rnn",
+    "num_sentences": "500",
+    "hidden_dim": "24",
+    "epochs": "2",
+    "seed": "5",
+}
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -48,8 +54,9 @@ def test_a_link_trains_what_the_app_trains_and_the_saved_file_loads_on_the_runs_
     assert report["saved"] == str(saved)
 
     at = open_page(at, "runs")
-    at.file_uploader(key="runs_upload").set_value(("shared.safetensors", saved.read_bytes(),
-                                                  "application/octet-stream")).run()
+    at.file_uploader(key="runs_upload").set_value(
+        ("shared.safetensors", saved.read_bytes(), "application/octet-stream")
+    ).run()
     no_errors(at)
     assert "Loaded" in at.success[0].value
     loaded = at.session_state["runs"][-1]
@@ -57,8 +64,16 @@ def test_a_link_trains_what_the_app_trains_and_the_saved_file_loads_on_the_runs_
 
 
 def test_the_query_string_alone_is_a_link_too(capsys):
-    code, out, _ = run_cli(capsys, "train", "--link", urlencode(LINK | {"epochs": "1", "arch": "bow"}),
-                           "--epochs", "1", "--json", "--quiet")
+    code, out, _ = run_cli(
+        capsys,
+        "train",
+        "--link",
+        urlencode(LINK | {"epochs": "1", "arch": "bow"}),
+        "--epochs",
+        "1",
+        "--json",
+        "--quiet",
+    )
     config = json.loads(out)["config"]
     assert code == 0 and config["model"]["arch"] == "bow" and config["model"]["hidden_dim"] == 24
 
@@ -67,19 +82,29 @@ def test_the_query_string_alone_is_a_link_too(capsys):
 def saved_models(tmp_path_factory):
     """A sentiment and a next-word model trained through the library, and their model files."""
     folder = tmp_path_factory.mktemp("models")
-    runs = {"sentiment": train_model(task="sentiment", arch="lstm", epochs=3, seed=1),
-            "next-word": train_model(task="next-word", arch="transformer", num_sentences=800, epochs=1)}
+    runs = {
+        "sentiment": train_model(task="sentiment", arch="lstm", epochs=3, seed=1),
+        "next-word": train_model(task="next-word", arch="transformer", num_sentences=800, epochs=1),
+    }
     return {task: (run, save_model(run, folder / f"{task}.safetensors")) for task, run in runs.items()}
 
 
-@pytest.mark.parametrize("task,texts", [
-    ("sentiment", ["the film was not good", "the food was bad but the service was great", "a zorblax"]),
-    ("next-word", ["the dog runs to the", "", "the cats are"]),
-])
+@pytest.mark.parametrize(
+    "task,texts",
+    [
+        ("sentiment", ["the film was not good", "the food was bad but the service was great", "a zorblax"]),
+        ("next-word", ["the dog runs to the", "", "the cats are"]),
+    ],
+)
 def test_predict_on_a_saved_file_equals_the_librarys_prediction(saved_models, task, texts):
     run, path = saved_models[task]
-    result = subprocess.run([sys.executable, "-m", "playground", "predict", str(path), *texts, "--json"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "playground", "predict", str(path), *texts, "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     for text, answer in zip(texts, answers, strict=True):
@@ -91,7 +116,8 @@ def test_predict_on_a_saved_file_equals_the_librarys_prediction(saved_models, ta
         else:
             assert [p["token"] for p in answer["next"]] == [p["token"] for p in expected["next"]]
             assert [p["probability"] for p in answer["next"]] == pytest.approx(
-                [p["probability"] for p in expected["next"]], abs=1e-6)
+                [p["probability"] for p in expected["next"]], abs=1e-6
+            )
     assert answers[0]["label" if task == "sentiment" else "next"]
     if task == "sentiment":
         assert answers[0]["label"] == "negative" and answers[2]["unknown"] == ["zorblax"]
@@ -136,8 +162,22 @@ def test_own_files_train_as_lines_as_a_stream_and_as_a_table(capsys, tmp_path):
     code, out, err = run_cli(capsys, "train", "--data", str(story), "--epochs", "1", "--json")
     assert code == 0, err
     assert json.loads(out)["data"] == "file story.txt, 80 lines"
-    code, out, err = run_cli(capsys, "train", "--data", str(story), "--stream", "--tokenizer", "char",
-                             "--arch", "rnn", "--max-length", "16", "--epochs", "1", "--json")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--data",
+        str(story),
+        "--stream",
+        "--tokenizer",
+        "char",
+        "--arch",
+        "rnn",
+        "--max-length",
+        "16",
+        "--epochs",
+        "1",
+        "--json",
+    )
     report = json.loads(out)
     assert code == 0 and report["data"].startswith("file story.txt as one stream")
     assert report["config"]["data"]["text_layout"] == "stream"
@@ -145,17 +185,42 @@ def test_own_files_train_as_lines_as_a_stream_and_as_a_table(capsys, tmp_path):
     table = tmp_path / "reviews.csv"
     rows = "".join(f"{i};loved it;good\n{i};hated it;bad\n" for i in range(20))
     table.write_text("id;review;label\n" + rows)
-    code, out, err = run_cli(capsys, "train", "--task", "sentiment", "--data", str(table), "--epochs", "2",
-                             "--save", str(tmp_path / "r.safetensors"), "--json")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--task",
+        "sentiment",
+        "--data",
+        str(table),
+        "--epochs",
+        "2",
+        "--save",
+        str(tmp_path / "r.safetensors"),
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)["data"] == "file reviews.csv, 40 rows"  # review and label guessed, as the app does
     assert load_model(tmp_path / "r.safetensors").class_names == ["bad", "good"]
     table.write_text("verdict,comment\n" + "good,loved it\nbad,hated it\n" * 20)
-    code, out, err = run_cli(capsys, "train", "--task", "sentiment", "--data", str(table), "--epochs", "1",
-                             "--text-column", "comment", "--label-column", "verdict", "--json")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--task",
+        "sentiment",
+        "--data",
+        str(table),
+        "--epochs",
+        "1",
+        "--text-column",
+        "comment",
+        "--label-column",
+        "verdict",
+        "--json",
+    )
     assert code == 0, err
-    code, _, err = run_cli(capsys, "train", "--task", "sentiment", "--data", str(table), "--text-column",
-                           "review")
+    code, _, err = run_cli(
+        capsys, "train", "--task", "sentiment", "--data", str(table), "--text-column", "review"
+    )
     assert code == 2 and "no column 'review'" in err and "verdict, comment" in err
 
 
@@ -199,8 +264,9 @@ class Terminal(io.StringIO):
 
 
 def test_progress_is_a_bar_in_a_terminal_and_lines_in_a_log():
-    events = [Progress(step, 40, step / 20, step * 0.1, 1.0 / step, 0.5, 0.9, 0.6)
-              for step in (10, 20, 30, 40)]
+    events = [
+        Progress(step, 40, step / 20, step * 0.1, 1.0 / step, 0.5, 0.9, 0.6) for step in (10, 20, 30, 40)
+    ]
     terminal = Terminal()
     bar = TrainingProgress(terminal, delay=0)
     for event in events:
@@ -224,9 +290,30 @@ def test_progress_is_a_bar_in_a_terminal_and_lines_in_a_log():
 def test_ctrl_c_while_training_keeps_saves_and_reports_the_run(tmp_path):
     saved = tmp_path / "stopped.safetensors"
     process = subprocess.Popen(
-        [sys.executable, "-m", "playground", "train", "--task", "sentiment", "--arch", "bow",
-         "--num-sentences", "2000", "--epochs", "50", "--batch-size", "8", "--save", str(saved), "--json"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "playground",
+            "train",
+            "--task",
+            "sentiment",
+            "--arch",
+            "bow",
+            "--num-sentences",
+            "2000",
+            "--epochs",
+            "50",
+            "--batch-size",
+            "8",
+            "--save",
+            str(saved),
+            "--json",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in process.stderr:  # "Data: ..." is printed just before training starts
         if line.startswith("Data:"):
             break

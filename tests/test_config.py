@@ -44,12 +44,14 @@ def test_every_field_has_a_label_help_and_bounds_or_choices():
 
 def test_heads_must_divide_the_embedding_size():
     config, warnings = ExperimentConfig.from_dict(
-        {"model": {"arch": "transformer", "embedding_dim": 30, "num_heads": 4}})
+        {"model": {"arch": "transformer", "embedding_dim": 30, "num_heads": 4}}
+    )
     assert config.model.num_heads == 3 and "heads" in warnings[0]
 
 
 def test_query_params_round_trip():
     from playground.config import from_query_params, to_query_params
+
     config = default_config("sentiment", "rnn")
     config.model.hidden_dim, config.train.learning_rate, config.train.seed = 48, 0.0005, 123
     again, warnings = from_query_params(to_query_params(config))
@@ -57,13 +59,20 @@ def test_query_params_round_trip():
     assert from_query_params({"utm_source": "mail"}) == (None, [])
 
 
-@pytest.mark.parametrize("params,fragment", [
-    ({"hidden_dim": "1e309"}, "Hidden size"), ({"hidden_dim": "-1"}, "Hidden size"),
-    ({"hidden_dim": "9" * 5000}, "too long"), ({"arch": "<script>alert(1)</script>"}, "Architecture"),
-    ({"seed": ["1", "2"]}, "2 times"), ({"source": "upload"}, "uploaded file"),
-])
+@pytest.mark.parametrize(
+    "params,fragment",
+    [
+        ({"hidden_dim": "1e309"}, "Hidden size"),
+        ({"hidden_dim": "-1"}, "Hidden size"),
+        ({"hidden_dim": "9" * 5000}, "too long"),
+        ({"arch": "<script>alert(1)</script>"}, "Architecture"),
+        ({"seed": ["1", "2"]}, "2 times"),
+        ({"source": "upload"}, "uploaded file"),
+    ],
+)
 def test_hostile_links_fall_back_with_a_warning(params, fragment):
     from playground.config import from_query_params
+
     config, warnings = from_query_params(params)
     assert config is not None and any(fragment in w for w in warnings)
     assert not any("<script>" in w or "9999" in w for w in warnings)

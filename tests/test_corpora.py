@@ -51,6 +51,7 @@ def test_contrast_sentences_come_in_both_orders():
     # "A but B" and "B but A" share every word yet have opposite labels: only order tells them apart.
     corpus = generate_sentiment(6000, seed=0)
     contrast = [tokenize(e.text) for e in corpus.train if e.kind == "contrast"]
-    connectives = {c for c in ("but", "although", "even", "though", "yet", "however")
-                   for words in contrast if c in words}
+    connectives = {
+        c for c in ("but", "although", "even", "though", "yet", "however") for words in contrast if c in words
+    }
     assert connectives == {"but", "although", "even", "though", "yet", "however"}

@@ -34,8 +34,9 @@ def test_held_out_structures_are_only_in_the_test_split_and_tagged():
 
 def test_no_sentence_is_in_two_splits_even_restyled():
     corpus = generate_sentiment(3000, seed=2)
-    train, val, test = ({sentence_key(e.text) for e in part}
-                        for part in (corpus.train, corpus.validation, corpus.test))
+    train, val, test = (
+        {sentence_key(e.text) for e in part} for part in (corpus.train, corpus.validation, corpus.test)
+    )
     assert not (train & val) and not (train & test) and not (val & test)
 
 
@@ -75,8 +76,19 @@ def test_contrast_follows_the_clause_the_connective_points_to():
 
 def test_order_sensitive_sentences_have_a_negation_or_a_connective():
     corpus = generate_sentiment(3000, seed=0)
-    cues = {"not", "never", "nobody", "no", "nothing", "anyone", "but", "yet", "however", "although",
-            "though"}
+    cues = {
+        "not",
+        "never",
+        "nobody",
+        "no",
+        "nothing",
+        "anyone",
+        "but",
+        "yet",
+        "however",
+        "although",
+        "though",
+    }
     for e in corpus.order_sensitive_test:
         w = set(words(e.text))
         assert w & cues or any(t.endswith("n't") for t in w), e.text

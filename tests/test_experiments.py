@@ -70,8 +70,9 @@ def test_adding_models_give_one_number_per_sequence(arch):
 
 def test_the_adding_experiment_reports_every_point_and_can_stop_midway():
     seen = []
-    result = adding_experiment([4, 6], ["tanh", "lstm"], steps=3, hidden=8,
-                               progress=lambda r, f: seen.append((len(r.rows), f)))
+    result = adding_experiment(
+        [4, 6], ["tanh", "lstm"], steps=3, hidden=8, progress=lambda r, f: seen.append((len(r.rows), f))
+    )
     assert result.complete and len(result.rows) == 4
     assert set(result.table.columns) >= {"architecture", "length", "test_mse", "baseline_mse", "verdict"}
     fractions = [f for _, f in seen]
@@ -130,7 +131,8 @@ def test_a_tiny_agreement_experiment_fills_its_table():
 def test_translation_moves_the_verb_to_the_end_of_each_clause():
     assert reorder_clause("the dog runs to the park".split()) == "the dog to the park runs".split()
     assert reorder_clause("the dogs near the cat are happy".split()) == (
-        "the dogs near the cat happy are".split())
+        "the dogs near the cat happy are".split()
+    )
     lexicon = foreign_lexicon(["the", "dog", "runs", "and", "cats", "are", "happy"])
     assert len(set(lexicon.values())) == len(lexicon)
     expected = "the dog runs and the cats happy are".split()
@@ -164,13 +166,15 @@ def test_token_accuracy_counts_words_in_place_and_exact_sentences():
 
 
 def test_a_tiny_bottleneck_experiment_fills_its_table():
-    result = bottleneck_experiment(["plain", "attention"], max_clauses=2, train_size=200, steps=3, hidden=16,
-                                   test_size=60)
+    result = bottleneck_experiment(
+        ["plain", "attention"], max_clauses=2, train_size=200, steps=3, hidden=16, test_size=60
+    )
     assert set(result.table["model"]) == {"encoder-decoder (one vector)", "encoder-decoder with attention"}
     assert result.table["word_accuracy"].between(0, 1).all() and result.complete
     assert result.table["bleu"].between(0, 100).all()
-    longer = bottleneck_experiment(["plain"], max_clauses=1, train_size=100, steps=2, plain_steps=4, hidden=8,
-                                   test_size=20)
+    longer = bottleneck_experiment(
+        ["plain"], max_clauses=1, train_size=100, steps=2, plain_steps=4, hidden=8, test_size=20
+    )
     assert set(longer.table["steps"]) == {4} and longer.settings["plain_steps"] == 4
 
 
@@ -181,8 +185,10 @@ def test_timing_rows_for_each_model_and_length():
     assert table.loc[table["model"] == "RNN", "sequential_steps"].tolist() == [4, 8]
     assert (table.loc[table["model"] == "Transformer", "sequential_steps"] == 1).all()
     assert "Transformer" in parallel_summary(table)[-1]
-    assert table.loc[table["model"] == "RNN", "critical_path_ops"].tolist() == [critical_path("rnn", 4),
-                                                                               critical_path("rnn", 8)]
+    assert table.loc[table["model"] == "RNN", "critical_path_ops"].tolist() == [
+        critical_path("rnn", 4),
+        critical_path("rnn", 8),
+    ]
 
 
 def test_one_to_one_reads_each_word_alone():
@@ -201,10 +207,26 @@ def test_one_to_many_writes_from_a_label():
 
 def test_adding_summary_claims_a_verdict_only_where_every_seed_agrees():
     """The issue's case: at T = 25 seeds 0, 1, 2 give 0.161, 0.0115 (solved), 0.154."""
-    rows = [{"architecture": "tanh RNN", "length": 25, "test_mse": mse, "verdict": verdict(mse, BASELINE_MSE),
-             "seed": seed} for seed, mse in enumerate([0.161, 0.0115, 0.154])]
-    rows += [{"architecture": "LSTM", "length": 25, "test_mse": mse, "verdict": verdict(mse, BASELINE_MSE),
-              "seed": seed} for seed, mse in enumerate([0.004, 0.002, 0.001])]
+    rows = [
+        {
+            "architecture": "tanh RNN",
+            "length": 25,
+            "test_mse": mse,
+            "verdict": verdict(mse, BASELINE_MSE),
+            "seed": seed,
+        }
+        for seed, mse in enumerate([0.161, 0.0115, 0.154])
+    ]
+    rows += [
+        {
+            "architecture": "LSTM",
+            "length": 25,
+            "test_mse": mse,
+            "verdict": verdict(mse, BASELINE_MSE),
+            "seed": seed,
+        }
+        for seed, mse in enumerate([0.004, 0.002, 0.001])
+    ]
     summary = adding_table(pd.DataFrame(rows)).set_index("architecture")
     assert summary.loc["tanh RNN", "verdict"] == "at the baseline in 2 of 3, solved in 1 of 3"
     assert not summary.loc["tanh RNN", "all_seeds_agree"] and summary.loc["LSTM", "all_seeds_agree"]
@@ -234,8 +256,12 @@ def test_every_adding_model_is_read_at_its_last_step():
 
 
 def test_seeds_are_run_tagged_and_kept_when_stopped():
-    result = run_seeds("adding", adding_experiment, {"lengths": [4], "architectures": ["tanh"], "steps": 2,
-                                                     "hidden": 8}, [3, 4])
+    result = run_seeds(
+        "adding",
+        adding_experiment,
+        {"lengths": [4], "architectures": ["tanh"], "steps": 2, "hidden": 8},
+        [3, 4],
+    )
     assert result.complete and [r["seed"] for r in result.rows] == [3, 4]
     assert result.settings["seeds"] == [3, 4] and "seed" not in result.settings
     assert result.rows[0]["test_mse"] != result.rows[1]["test_mse"]
@@ -251,8 +277,13 @@ def test_seeds_are_run_tagged_and_kept_when_stopped():
             raise Stop
 
     with pytest.raises(Stop):
-        run_seeds("adding", adding_experiment, {"lengths": [4, 5], "architectures": ["tanh"], "steps": 1,
-                                                "hidden": 8}, [0, 1], stop_in_the_second_seed)
+        run_seeds(
+            "adding",
+            adding_experiment,
+            {"lengths": [4, 5], "architectures": ["tanh"], "steps": 1, "hidden": 8},
+            [0, 1],
+            stop_in_the_second_seed,
+        )
     assert [r["seed"] for r in kept["result"].rows] == [0, 0, 1] and not kept["result"].complete
 
 
@@ -270,11 +301,20 @@ def test_below_chance_is_claimed_only_when_every_interval_says_so():
     low, high = wilson_interval(94, 200)
     assert low < 0.47 < 0.5 < high
     assert wilson_interval(0, 10)[0] == 0 and wilson_interval(10, 10)[1] == 1
-    rows = [{"architecture": "RNN", "condition": "attractors", "phrases": k, "mean_distance": 3.3 * k,
-             "accuracy": c / 200, "ci_low": wilson_interval(c, 200)[0], "ci_high": wilson_interval(c, 200)[1],
-             "seed": seed}
-            for seed, counts in enumerate([(200, 94, 20), (200, 100, 30), (200, 90, 8)])
-            for k, c in enumerate(counts)]
+    rows = [
+        {
+            "architecture": "RNN",
+            "condition": "attractors",
+            "phrases": k,
+            "mean_distance": 3.3 * k,
+            "accuracy": c / 200,
+            "ci_low": wilson_interval(c, 200)[0],
+            "ci_high": wilson_interval(c, 200)[1],
+            "seed": seed,
+        }
+        for seed, counts in enumerate([(200, 94, 20), (200, 100, 30), (200, 90, 8)])
+        for k, c in enumerate(counts)
+    ]
     summary = agreement_table(pd.DataFrame(rows)).set_index("phrases")
     assert summary["against_chance"].tolist() == ["above", "not distinguishable", "below"]
     line = agreement_summary(pd.DataFrame(rows))[0]
@@ -284,8 +324,9 @@ def test_below_chance_is_claimed_only_when_every_interval_says_so():
 def test_bleu_credits_a_word_one_place_late_where_the_in_place_score_does_not():
     reference = "ba ka du ve zo mi"
     late = "ni ba ka du ve zo mi"  # one extra word at the start shifts every position
-    in_place = token_accuracy(torch.tensor([[9, 4, 5, 6, 7, 8, 10, EOS]]),
-                              torch.tensor([[4, 5, 6, 7, 8, 10, EOS]]))
+    in_place = token_accuracy(
+        torch.tensor([[9, 4, 5, 6, 7, 8, 10, EOS]]), torch.tensor([[4, 5, 6, 7, 8, 10, EOS]])
+    )
     assert float(in_place[0]) == 0  # not one word at its exact position
     assert corpus_bleu([late], [reference]) > 50
     assert corpus_bleu([reference], [reference]) == pytest.approx(100)
@@ -304,8 +345,25 @@ def test_the_critical_path_grows_with_length_for_recurrent_layers_only():
 
 def test_the_experiment_command_writes_json(tmp_path, capsys):
     out = tmp_path / "parallel.json"
-    assert main(["experiment", "parallel", "--lengths", "4,8", "--models", "rnn,transformer",
-                 "--hidden", "8", "--device", "cpu", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "experiment",
+                "parallel",
+                "--lengths",
+                "4,8",
+                "--models",
+                "rnn,transformer",
+                "--hidden",
+                "8",
+                "--device",
+                "cpu",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert report["experiment"] == "parallel" and report["complete"] and len(report["rows"]) == 4
     assert "Vaswani" in report["published"]
@@ -315,9 +373,31 @@ def test_the_experiment_command_writes_json(tmp_path, capsys):
     assert main(["experiment", "adding", "--plain-steps", "5", "--steps", "1", "--lengths", "4"]) == 2
     assert main(["experiment", "adding", "--seeds", "0"]) == 2
     seeded = tmp_path / "adding.json"
-    assert main(["experiment", "adding", "--models", "tanh", "--steps", "1", "--lengths", "4",
-                 "--hidden", "4", "--seed", "5", "--seeds", "2", "--device", "cpu",
-                 "--json", str(seeded)]) == 0
+    assert (
+        main(
+            [
+                "experiment",
+                "adding",
+                "--models",
+                "tanh",
+                "--steps",
+                "1",
+                "--lengths",
+                "4",
+                "--hidden",
+                "4",
+                "--seed",
+                "5",
+                "--seeds",
+                "2",
+                "--device",
+                "cpu",
+                "--json",
+                str(seeded),
+            ]
+        )
+        == 0
+    )
     report = json.loads(seeded.read_text())
     assert [r["seed"] for r in report["rows"]] == [5, 6] and report["settings"]["seeds"] == [5, 6]
 
@@ -339,17 +419,36 @@ def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention(
 def test_figures_draw_the_mean_over_seeds_with_the_range_as_bars():
     from playground.figures.experiments import adding_figure, bottleneck_figure, critical_path_figure
 
-    rows = [{"architecture": "tanh RNN", "length": 25, "test_mse": mse, "baseline_mse": BASELINE_MSE,
-             "verdict": verdict(mse, BASELINE_MSE), "seed": seed}
-            for seed, mse in enumerate([0.161, 0.0115, 0.154])]
+    rows = [
+        {
+            "architecture": "tanh RNN",
+            "length": 25,
+            "test_mse": mse,
+            "baseline_mse": BASELINE_MSE,
+            "verdict": verdict(mse, BASELINE_MSE),
+            "seed": seed,
+        }
+        for seed, mse in enumerate([0.161, 0.0115, 0.154])
+    ]
     trace = adding_figure(pd.DataFrame(rows)).data[0]
     np.testing.assert_allclose(trace.y, [np.mean([0.161, 0.0115, 0.154])])
     np.testing.assert_allclose(trace.error_y.array, [0.161 - np.mean([0.161, 0.0115, 0.154])])
     np.testing.assert_allclose(trace.error_y.arrayminus, [np.mean([0.161, 0.0115, 0.154]) - 0.0115])
-    translations = pd.DataFrame([
-        {"model": "encoder-decoder (one vector)", "source_words": "1–8", "mean_source_words": 5.0,
-         "word_accuracy": a, "bleu": b, "exact": e, "sentences": 10, "seed": s}
-        for s, (a, b, e) in enumerate([(0.9, 80.0, 0.5), (0.7, 60.0, 0.3)])])
+    translations = pd.DataFrame(
+        [
+            {
+                "model": "encoder-decoder (one vector)",
+                "source_words": "1–8",
+                "mean_source_words": 5.0,
+                "word_accuracy": a,
+                "bleu": b,
+                "exact": e,
+                "sentences": 10,
+                "seed": s,
+            }
+            for s, (a, b, e) in enumerate([(0.9, 80.0, 0.5), (0.7, 60.0, 0.3)])
+        ]
+    )
     bleu = bottleneck_figure(translations, "bleu").data[0]
     assert list(bleu.y) == [70.0] and list(bleu.error_y.array) == [10.0]
     timing = parallel_experiment([4, 8], ["rnn", "transformer"], hidden=8, batch=2, repeats=1).table

@@ -12,10 +12,15 @@ from playground.text import escape_markdown
 
 
 def history():
-    return pd.DataFrame({
-        "step": [10, 20, 20, 30], "epoch": [0.5, 1, 1, 1.5],
-        "split": ["train", "train", "validation", "train"],
-        "loss": [2.0, 1.5, 1.6, 1.2], "accuracy": [0.3, 0.5, 0.45, 0.6]})
+    return pd.DataFrame(
+        {
+            "step": [10, 20, 20, 30],
+            "epoch": [0.5, 1, 1, 1.5],
+            "split": ["train", "train", "validation", "train"],
+            "loss": [2.0, 1.5, 1.6, 1.2],
+            "accuracy": [0.3, 0.5, 0.45, 0.6],
+        }
+    )
 
 
 def test_training_curve_draws_each_split_and_the_baseline():
@@ -39,8 +44,15 @@ def test_next_word_bars_put_the_likeliest_on_top():
 
 
 def test_trajectory_marks_unknown_words_and_shows_p_positive():
-    trajectory = pd.DataFrame({"position": [1, 2], "word": ["great", "zzz"], "known": [True, False],
-                               "negative": [0.2, 0.3], "positive": [0.8, 0.7]})
+    trajectory = pd.DataFrame(
+        {
+            "position": [1, 2],
+            "word": ["great", "zzz"],
+            "known": [True, False],
+            "negative": [0.2, 0.3],
+            "positive": [0.8, 0.7],
+        }
+    )
     fig = sentiment_trajectory_figure(trajectory, ["negative", "positive"])
     assert len(fig.data) == 1 and fig.data[0].name == "P(positive)"
     assert list(fig.data[0].y) == [0.8, 0.7] and list(fig.data[0].x) == ["1. great", "2. zzz (?)"]
@@ -62,6 +74,7 @@ def test_user_text_cannot_become_markdown():
 
 def test_one_hot_figure_has_a_single_one_per_row_at_the_index():
     from playground.figures.embeddings import one_hot_figure
+
     fig = one_hot_figure(["the", "dog", "the"], [4, 7, 4], [f"w{i}" for i in range(10)])
     z = np.array(fig.data[0].z)
     assert z.shape == (3, 10) and z.sum() == 3 and z[1, 7] == 1 and z[0, 4] == 1
@@ -71,6 +84,7 @@ def test_one_hot_figure_has_a_single_one_per_row_at_the_index():
 
 def test_embedding_and_similarity_figures_show_the_given_numbers():
     from playground.figures.embeddings import embedding_figure, similarity_figure
+
     vectors = np.arange(6, dtype=float).reshape(2, 3) - 2
     fig = embedding_figure(["a", "b"], vectors)
     assert np.array_equal(np.array(fig.data[0].z), vectors) and fig.data[0].zmid == 0
@@ -80,8 +94,17 @@ def test_embedding_and_similarity_figures_show_the_given_numbers():
 
 def test_projection_figure_one_trace_per_class_and_a_highlight():
     from playground.figures.embeddings import projection_figure
-    frame = pd.DataFrame({"word": ["dog", "cat", "park"], "class": ["animal", "animal", "place"],
-                          "count": [5, 4, 3], "x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5], "z": [0.0, 0, 1]})
+
+    frame = pd.DataFrame(
+        {
+            "word": ["dog", "cat", "park"],
+            "class": ["animal", "animal", "place"],
+            "count": [5, 4, 3],
+            "x": [0.0, 1.0, 2.0],
+            "y": [0.0, 1.0, 0.5],
+            "z": [0.0, 0, 1],
+        }
+    )
     fig = projection_figure(frame, 2, "pca", "dog", ["cat"])
     assert [t.name for t in fig.data] == ["animal", "place", "searched word and neighbours"]
     assert list(fig.data[-1].text) == ["dog", "cat"]
@@ -92,8 +115,16 @@ def test_projection_figure_one_trace_per_class_and_a_highlight():
 
 def test_learning_animation_has_a_frame_per_epoch():
     from playground.figures.embeddings import learning_animation
-    frames = pd.DataFrame({"epoch": [0, 0, 1, 1], "word": ["a", "b", "a", "b"], "class": ["x", "y", "x", "y"],
-                           "x": [0.0, 1, 2, 3], "y": [0.0, 1, 0, 1]})
+
+    frames = pd.DataFrame(
+        {
+            "epoch": [0, 0, 1, 1],
+            "word": ["a", "b", "a", "b"],
+            "class": ["x", "y", "x", "y"],
+            "x": [0.0, 1, 2, 3],
+            "y": [0.0, 1, 0, 1],
+        }
+    )
     fig = learning_animation(frames)
     assert [f.name for f in fig.frames] == ["0", "1"] and fig.layout.sliders
 
@@ -113,8 +144,7 @@ def strings(value) -> list[str]:
 
 
 def assert_no_raw_markup(fig) -> None:
-    found = [s for s in strings(fig.to_plotly_json())
-             if re.search(r"<a |<b>bold|\$x|%\{y\} |& b", s)]
+    found = [s for s in strings(fig.to_plotly_json()) if re.search(r"<a |<b>bold|\$x|%\{y\} |& b", s)]
     assert found == []
 
 
@@ -131,15 +161,34 @@ def test_text_from_users_reaches_every_chart_as_plain_text():
 
     words = HOSTILE_LABELS
     n = len(words)
-    frame = pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.arange(n, dtype=float), "word": words,
-                          "class": words, "count": [1] * n, "epoch": [0] * n})
+    frame = pd.DataFrame(
+        {
+            "x": np.arange(n, dtype=float),
+            "y": np.arange(n, dtype=float),
+            "word": words,
+            "class": words,
+            "count": [1] * n,
+            "epoch": [0] * n,
+        }
+    )
     figures = [
         next_word_bars(pd.DataFrame({"word": words, "probability": np.linspace(0.1, 0.5, n)}), words[0]),
-        sentiment_trajectory_figure(pd.DataFrame({"position": range(1, n + 1), "word": words,
-                                                  "known": [True] * n, words[0]: [0.5] * n,
-                                                  words[1]: [0.5] * n}), words[:2]),
-        sentiment_trajectory_figure(pd.DataFrame({"position": [1], "word": ["a"], "known": [True],
-                                                  **{w: [0.2] for w in words}}), words),
+        sentiment_trajectory_figure(
+            pd.DataFrame(
+                {
+                    "position": range(1, n + 1),
+                    "word": words,
+                    "known": [True] * n,
+                    words[0]: [0.5] * n,
+                    words[1]: [0.5] * n,
+                }
+            ),
+            words[:2],
+        ),
+        sentiment_trajectory_figure(
+            pd.DataFrame({"position": [1], "word": ["a"], "known": [True], **{w: [0.2] for w in words}}),
+            words,
+        ),
         matrix_figure(np.eye(n), words, "scores"),
         head_view(np.full((1, n, n), 0.5), words),
         one_hot_figure(words, list(range(n)), words),

@@ -31,7 +31,7 @@ def split_gradient(run, inputs, targets, t, loss_kind):
     lstm = isinstance(state, tuple)
     h_t = first[:, -1].detach().clone().requires_grad_(True)  # (1, H)
     h0 = (h_t[None], state[1].detach()) if lstm else h_t[None]
-    rest, _ = layer(x[:, t + 1:], h0) if t + 1 < len(inputs) else (first[:, :0], None)
+    rest, _ = layer(x[:, t + 1 :], h0) if t + 1 < len(inputs) else (first[:, :0], None)
     outputs = torch.cat([first[:, :t].detach(), h_t[:, None], rest], 1)  # (1, T, H)
     logits = run.model.head(outputs)[0]
     per_step = F.cross_entropy(logits, torch.tensor(targets), reduction="none")
@@ -51,8 +51,9 @@ def test_hidden_gradients_equal_an_independent_autograd(small_next_word, arch, m
     ids = [2] + run.vocab.encode(text) + []
     inputs, targets = ids[:-1], ids[1:]
     for t in range(len(inputs)):
-        assert frame["hidden"].iloc[t] == pytest.approx(split_gradient(run, inputs, targets, t, loss_kind),
-                                                        rel=1e-4, abs=1e-7)
+        assert frame["hidden"].iloc[t] == pytest.approx(
+            split_gradient(run, inputs, targets, t, loss_kind), rel=1e-4, abs=1e-7
+        )
 
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "bow"])
@@ -152,8 +153,11 @@ def test_the_sandbox_says_why_tanh_vanishes_above_rho_one():
     assert f"{tanh['measured'].iloc[-1]:.2e}" in caption and f"{linear['measured'].iloc[-1]:.2e}" in caption
     assert f"{float(np.nanmean(tanh['slope'])):.2f}" in caption
     fig = sandbox_figure(tanh, 1.2, linear, "tanh")
-    assert [trace.name for trace in fig.data][:3] == ["same W_hh, linear cell", "theory ρ^(T−t), ρ = 1.2",
-                                                      "measured ‖∂h_T/∂h_t‖ (tanh)"]
+    assert [trace.name for trace in fig.data][:3] == [
+        "same W_hh, linear cell",
+        "theory ρ^(T−t), ρ = 1.2",
+        "measured ‖∂h_T/∂h_t‖ (tanh)",
+    ]
 
 
 def test_recording_gradients_never_changes_training(small_sentiment):

@@ -15,14 +15,25 @@ import pytest
 import playground
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD_INPUTS = ["playground", "app_pages", "ui", "assets/icon.png", "assets/experiments", ".streamlit",
-                "streamlit_app.py", "pyproject.toml", "requirements.txt", "README.md"]
+BUILD_INPUTS = [
+    "playground",
+    "app_pages",
+    "ui",
+    "assets/icon.png",
+    "assets/experiments",
+    ".streamlit",
+    "streamlit_app.py",
+    "pyproject.toml",
+    "requirements.txt",
+    "README.md",
+]
 
 
 def run(command: list, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # not the checkout
-    result = subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -36,10 +47,27 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     for name in BUILD_INPUTS:
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
         (source / name).parent.mkdir(parents=True, exist_ok=True)
-        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__")}
-                                             if copy is shutil.copytree else {}))
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         source, "-w", base / "dist"], cwd=base)
+        copy(
+            ROOT / name,
+            source / name,
+            **({"ignore": shutil.ignore_patterns("__pycache__")} if copy is shutil.copytree else {}),
+        )
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            source,
+            "-w",
+            base / "dist",
+        ],
+        cwd=base,
+    )
     venv.create(base / "venv", system_site_packages=True, with_pip=True)
     bin_folder = base / "venv" / ("Scripts" if os.name == "nt" else "bin")
     wheel = next((base / "dist").glob("sequence_playground-*.whl"))
@@ -53,10 +81,12 @@ def test_the_command_and_the_library_come_from_the_installed_package(installed):
     bin_folder, elsewhere = installed
     version = run([bin_folder / "sequence-playground", "--version"], elsewhere).stdout.strip()
     assert version == f"sequence-playground {playground.__version__}"
-    probe = ("import json, playground; from playground.cli.app import streamlit_command; "
-             "from playground.experiments.registry import reference_result; "
-             "print(json.dumps([playground.__file__, streamlit_command([]), "
-             "reference_result('adding') is not None]))")
+    probe = (
+        "import json, playground; from playground.cli.app import streamlit_command; "
+        "from playground.experiments.registry import reference_result; "
+        "print(json.dumps([playground.__file__, streamlit_command([]), "
+        "reference_result('adding') is not None]))"
+    )
     where, command, shipped = json.loads(run([bin_folder / "python", "-c", probe], elsewhere).stdout)
     venv_folder = str(bin_folder.parent)
     assert where.startswith(venv_folder)
@@ -71,11 +101,30 @@ def test_the_command_and_the_library_come_from_the_installed_package(installed):
 def test_train_save_predict_and_show_from_another_folder(installed):
     bin_folder, elsewhere = installed
     command = bin_folder / "sequence-playground"
-    report = json.loads(run([command, "train", "--task", "sentiment", "--arch", "bow", "--num-sentences",
-                             "400", "--epochs", "1", "--save", "m.safetensors", "--json"], elsewhere).stdout)
+    report = json.loads(
+        run(
+            [
+                command,
+                "train",
+                "--task",
+                "sentiment",
+                "--arch",
+                "bow",
+                "--num-sentences",
+                "400",
+                "--epochs",
+                "1",
+                "--save",
+                "m.safetensors",
+                "--json",
+            ],
+            elsewhere,
+        ).stdout
+    )
     assert report["status"] == "finished" and (elsewhere / "m.safetensors").is_file()
-    answer = json.loads(run([command, "predict", "m.safetensors", "the film was good", "--json"],
-                            elsewhere).stdout)
+    answer = json.loads(
+        run([command, "predict", "m.safetensors", "the film was good", "--json"], elsewhere).stdout
+    )
     assert set(answer["probabilities"]) == {"negative", "positive"}
     assert "vocabulary_size" in run([command, "show", "m.safetensors"], elsewhere).stdout
 
@@ -89,8 +138,10 @@ def test_the_installed_app_starts_from_another_folder(installed):
     from playwright.sync_api import expect, sync_playwright
 
     bin_folder, elsewhere = installed
-    with start_server(command=[str(bin_folder / "sequence-playground"), "app"], cwd=elsewhere) as (url, _), \
-            sync_playwright() as p:
+    with (
+        start_server(command=[str(bin_folder / "sequence-playground"), "app"], cwd=elsewhere) as (url, _),
+        sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []

@@ -40,13 +40,13 @@ def test_save_then_load_gives_identical_logits(small_next_word, arch):
 
 def header_of(raw: bytes) -> dict:
     (size,) = struct.unpack("<Q", raw[:8])
-    return json.loads(raw[8:8 + size])
+    return json.loads(raw[8 : 8 + size])
 
 
 def with_header(raw: bytes, header: dict) -> bytes:
     (size,) = struct.unpack("<Q", raw[:8])
     body = json.dumps(header).encode()
-    return struct.pack("<Q", len(body)) + body + raw[8 + size:]
+    return struct.pack("<Q", len(body)) + body + raw[8 + size :]
 
 
 class WritesAFile:
@@ -83,11 +83,15 @@ def test_malformed_files_are_refused_with_a_reason(saved):
     }
     huge = meta["vocabulary"]["tokens"] + ["x"] * 30_000
     bad = dict(meta, vocabulary=dict(meta["vocabulary"], tokens=huge))
-    cases["huge vocabulary"] = (with_header(raw, dict(header, __metadata__={"playground": json.dumps(bad)})),
-                                "tokens")
+    cases["huge vocabulary"] = (
+        with_header(raw, dict(header, __metadata__={"playground": json.dumps(bad)})),
+        "tokens",
+    )
     bounds = dict(meta, config=dict(meta["config"], model=dict(meta["config"]["model"], hidden_dim=10**9)))
-    cases["out of bounds"] = (with_header(raw, dict(header, __metadata__={"playground": json.dumps(bounds)})),
-                              "out of bounds")
+    cases["out of bounds"] = (
+        with_header(raw, dict(header, __metadata__={"playground": json.dumps(bounds)})),
+        "out of bounds",
+    )
     name = next(n for n in header if n.endswith("weight_hh_l0"))
     shapes = dict(header, **{name: dict(header[name], shape=[3, 3])})
     cases["wrong shape"] = (with_header(raw, shapes), "wrong shape")
@@ -119,6 +123,7 @@ def test_a_header_length_that_starts_like_a_pickle_still_loads(saved):
 
 def test_a_zip_file_and_a_configuration_that_is_not_an_object_get_their_own_messages(saved):
     import zipfile
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("notes.txt", "hello")

@@ -10,8 +10,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_worked_example_in_docs_library_md(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the example writes its model file, figure and CSV where it runs
-    result = doctest.testfile(str(ROOT / "docs" / "library.md"), module_relative=False,
-                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, report=True)
+    result = doctest.testfile(
+        str(ROOT / "docs" / "library.md"),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        report=True,
+    )
     assert result.attempted >= 25 and result.failed == 0
     figure = (tmp_path / "not-good.html").read_text()
     assert "How the prediction moves as each word is read" in figure and "plotly" in figure

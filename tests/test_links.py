@@ -39,8 +39,9 @@ OPTIONS = [
     ViewOption("measure", "k_measure", "Measure", one_of(["a", "b"])),
     ViewOption("dims", "k_dims", "Dimensions", one_of([2, 3])),
     ViewOption("cell", "k_cell", "Cell", switch, write_switch),
-    ViewOption("units", "k_units", "Units", whole_list(0, lambda run: run.config.model.hidden_dim - 1, 3),
-               write_list),
+    ViewOption(
+        "units", "k_units", "Units", whole_list(0, lambda run: run.config.model.hidden_dim - 1, 3), write_list
+    ),
 ]
 
 
@@ -50,19 +51,47 @@ def run(small_sentiment):
 
 
 def test_good_values_are_read_with_the_runs_bounds(run):
-    params = {"sentence": ["the film <b>"], "layer": ["1"], "rho": ["2.5"], "measure": ["b"],
-              "dims": ["3"], "cell": ["1"], "units": ["3,0,3"]}
+    params = {
+        "sentence": ["the film <b>"],
+        "layer": ["1"],
+        "rho": ["2.5"],
+        "measure": ["b"],
+        "dims": ["3"],
+        "cell": ["1"],
+        "units": ["3,0,3"],
+    }
     values, warnings = read_view(params, OPTIONS, run)
     assert warnings == []
-    assert values == {"k_text": "the film <b>", "k_layer": 1, "k_rho": 2.5, "k_measure": "b", "k_dims": 3,
-                      "k_cell": True, "k_units": [3, 0]}
+    assert values == {
+        "k_text": "the film <b>",
+        "k_layer": 1,
+        "k_rho": 2.5,
+        "k_measure": "b",
+        "k_dims": 3,
+        "k_cell": True,
+        "k_units": [3, 0],
+    }
 
 
-@pytest.mark.parametrize("name, raw", [
-    ("sentence", "x" * 21), ("layer", "2"), ("layer", "-1"), ("layer", "1.5"), ("layer", "9" * 5000),
-    ("rho", "1e309"), ("rho", "nan"), ("rho", "0"), ("measure", "<script>alert(1)</script>"),
-    ("dims", "4"), ("cell", "yes"), ("units", "0,1,2,3"), ("units", "16"), ("units", "a,b"),
-])
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("sentence", "x" * 21),
+        ("layer", "2"),
+        ("layer", "-1"),
+        ("layer", "1.5"),
+        ("layer", "9" * 5000),
+        ("rho", "1e309"),
+        ("rho", "nan"),
+        ("rho", "0"),
+        ("measure", "<script>alert(1)</script>"),
+        ("dims", "4"),
+        ("cell", "yes"),
+        ("units", "0,1,2,3"),
+        ("units", "16"),
+        ("units", "a,b"),
+    ],
+)
 def test_bad_values_fall_back_with_a_warning_that_does_not_echo(run, name, raw):
     values, warnings = read_view({name: [raw]}, OPTIONS, run)
     assert values == {}
@@ -85,6 +114,7 @@ def test_a_link_carries_the_config_and_the_set_view_values(run):
 
 def test_a_run_on_an_upload_gets_no_link(run):
     import copy
+
     uploaded = copy.copy(run)
     uploaded.config = copy.deepcopy(run.config)
     uploaded.config.data.source = "upload"
@@ -93,6 +123,7 @@ def test_a_run_on_an_upload_gets_no_link(run):
 
 def test_only_a_complete_training_matches_a_link(run):
     import copy
+
     assert not matches(run, run.config)  # never trained
     for status, expected in [("finished", True), ("diverged", True), ("interrupted", False)]:
         other = copy.copy(run)
@@ -115,6 +146,7 @@ def test_page_view_names_never_shadow_config_fields(page):
 
 def test_text_options_are_written_cut_to_what_they_read(run):
     from playground.links import text_option
+
     option = text_option("sentence", "k_text", "The sentence", 10)
     link = view_link(run, {"k_text": "good " * 1000}, [option])
     assert link["sentence"] == "good good "

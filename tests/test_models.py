@@ -27,11 +27,16 @@ def batch():
     return tokens, lengths
 
 
-CASES = [("rnn", {}), ("rnn", {"activation": "relu", "recurrent_init": "identity"}),
-         ("rnn", {"num_layers": 3, "recurrent_init": "orthogonal"}),
-         ("lstm", {}), ("lstm", {"num_layers": 2}),
-         ("transformer", {}), ("transformer", {"num_layers": 3, "num_heads": 4, "positional": "learned"}),
-         ("bow", {})]
+CASES = [
+    ("rnn", {}),
+    ("rnn", {"activation": "relu", "recurrent_init": "identity"}),
+    ("rnn", {"num_layers": 3, "recurrent_init": "orthogonal"}),
+    ("lstm", {}),
+    ("lstm", {"num_layers": 2}),
+    ("transformer", {}),
+    ("transformer", {"num_layers": 3, "num_heads": 4, "positional": "learned"}),
+    ("bow", {}),
+]
 
 
 @pytest.mark.parametrize("task", ["next-word", "sentiment"])
@@ -57,8 +62,9 @@ def test_rnn_hidden_states_equal_nn_rnn(layers, activation):
     torch.testing.assert_close(trace.hidden_states[:, :, -1], h_n, atol=ATOL, rtol=0)
     # the parts shown on the page add up: h_t = act(W_xh x_t + b + W_hh h_{t-1} + b)
     act = torch.tanh if activation == "tanh" else torch.relu
-    torch.testing.assert_close(act(trace.input_contributions + trace.recurrent_contributions),
-                               trace.hidden_states, atol=ATOL, rtol=0)
+    torch.testing.assert_close(
+        act(trace.input_contributions + trace.recurrent_contributions), trace.hidden_states, atol=ATOL, rtol=0
+    )
 
 
 def test_lstm_gates_and_cells_equal_nn_lstm():

@@ -40,6 +40,7 @@ def test_top_words_are_sorted_probabilities(next_word_run):
 
 def test_a_trained_model_puts_places_after_to_the(next_word_run):
     from playground.data.language import PLACES
+
     top = top_next_words(next_word_run, "the dog runs to the", 5)
     assert sum(w in PLACES for w in top["word"]) >= 4
 
@@ -59,8 +60,10 @@ def test_long_input_is_cut_to_what_the_model_reads(next_word_run):
 
 
 def test_a_recurrent_classifier_reads_a_review_longer_than_its_training_sequences(sentiment_run):
-    review = ("the film was good and the actors were great and the music was lovely and the story was "
-              "fun and the ending was happy and the seats were fine but the hotel was dreadful")
+    review = (
+        "the film was good and the actors were great and the music was lovely and the story was "
+        "fun and the ending was happy and the seats were fine but the hotel was dreadful"
+    )
     words = review.split()
     assert len(words) > sentiment_run.config.data.max_length
     trajectory = sentiment_trajectory(sentiment_run, review)

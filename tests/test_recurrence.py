@@ -22,8 +22,15 @@ from playground.analysis.recurrence import (
 from tests.conftest import model_run
 
 
-@pytest.mark.parametrize("arch,model", [("rnn", {}), ("rnn", {"activation": "relu", "num_layers": 2}),
-                                        ("lstm", {}), ("lstm", {"num_layers": 3})])
+@pytest.mark.parametrize(
+    "arch,model",
+    [
+        ("rnn", {}),
+        ("rnn", {"activation": "relu", "num_layers": 2}),
+        ("lstm", {}),
+        ("lstm", {"num_layers": 3}),
+    ],
+)
 def test_outputs_at_each_step_are_the_fast_paths(small_next_word, arch, model):
     run = model_run(small_next_word, arch, **model)
     view = trace_sentence(run, "the dog runs to the park")
@@ -56,8 +63,9 @@ def test_rnn_step_table_adds_up(small_next_word, activation):
             w_ih = getattr(run.model.rnn, f"weight_ih_l{layer}").detach().numpy()
             b_ih = getattr(run.model.rnn, f"bias_ih_l{layer}").detach().numpy()
             np.testing.assert_allclose(table["W_xh x_t + b"], w_ih @ x_t + b_ih, atol=1e-5)
-            np.testing.assert_allclose(table["pre-activation"],
-                                       table["W_xh x_t + b"] + table["W_hh h_{t-1} + b"], atol=1e-5)
+            np.testing.assert_allclose(
+                table["pre-activation"], table["W_xh x_t + b"] + table["W_hh h_{t-1} + b"], atol=1e-5
+            )
             np.testing.assert_allclose(table["h_t"], act(table["pre-activation"]), atol=1e-5)
             expected_previous = np.zeros(len(table)) if previous is None else previous
             np.testing.assert_allclose(table["h_{t-1}"], expected_previous, atol=1e-6)
@@ -125,9 +133,15 @@ def test_memory_and_parameter_sharing(small_next_word):
     assert short[shared] == long[shared] and long["unshared over 30 steps"] == 30 * long[shared]
 
 
-@pytest.mark.parametrize(("arch", "activation", "task"), [
-    ("rnn", "tanh", "next-word"), ("rnn", "relu", "next-word"), ("lstm", "tanh", "next-word"),
-    ("rnn", "relu", "sentiment")])
+@pytest.mark.parametrize(
+    ("arch", "activation", "task"),
+    [
+        ("rnn", "tanh", "next-word"),
+        ("rnn", "relu", "next-word"),
+        ("lstm", "tanh", "next-word"),
+        ("rnn", "relu", "sentiment"),
+    ],
+)
 def test_each_run_is_shown_its_own_equations(arch, activation, task):
     """A ReLU RNN never sees tanh, an LSTM sees its gates, a classifier reads out h_T once."""
     text = " ".join(recurrence_equations(arch, activation, task))

@@ -66,7 +66,7 @@ def test_a_corrupt_stored_file_is_dropped_and_the_others_kept(tmp_path, trained,
     else:
         size = struct.unpack("<Q", raw[:8])[0]
         body = bytearray(raw)
-        body[8 + size: 8 + size + 4] = struct.pack("<f", float("nan"))  # the first float of the data
+        body[8 + size : 8 + size + 4] = struct.pack("<f", float("nan"))  # the first float of the data
         bad.write_bytes(bytes(body))
     runs, warnings = store.load("b")
     assert [r.uid for r in runs] == [trained.uid]
@@ -116,31 +116,53 @@ def test_experiment_results_come_back_and_bad_ones_are_dropped(tmp_path):
     store = store_at(tmp_path)
     result, _ = reference_result("adding")
     store.save_experiment("b", result)
-    (store.folder("b") / "experiments" / "bogus.json").write_text(json.dumps(
-        {"experiment": "adding", "settings": {}, "complete": True, "seconds": 1.0, "rows": [{"x": 1}]}))
+    (store.folder("b") / "experiments" / "bogus.json").write_text(
+        json.dumps(
+            {"experiment": "adding", "settings": {}, "complete": True, "seconds": 1.0, "rows": [{"x": 1}]}
+        )
+    )
     results, warnings = store.load_experiments("b")
     assert results["adding"].rows == result.rows and len(warnings) == 1
 
 
 # --- the header schema, drawn by Hypothesis -------------------------------------------------------
 
+
 def with_meta(raw: bytes, change) -> bytes:
     """The file `raw` with its playground header changed by `change(meta)` (weights kept)."""
     size = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + size])
+    header = json.loads(raw[8 : 8 + size])
     meta = json.loads(header["__metadata__"]["playground"])
     change(meta)
     header["__metadata__"]["playground"] = json.dumps(meta)
     text = json.dumps(header).encode()
     text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text + raw[8 + size:]
+    return struct.pack("<Q", len(text)) + text + raw[8 + size :]
 
 
-WRONG = st.one_of(st.none(), st.text(max_size=5), st.lists(st.integers(), max_size=3),
-                  st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.booleans(),
-                  st.floats(allow_nan=False) | st.just(1e300))
-FIELDS = ["baseline", "metrics", "steps", "seconds", "history", "vocabulary", "class_names",
-          "examples", "snapshots", "probes", "status", "total_steps", "device"]
+WRONG = st.one_of(
+    st.none(),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.booleans(),
+    st.floats(allow_nan=False) | st.just(1e300),
+)
+FIELDS = [
+    "baseline",
+    "metrics",
+    "steps",
+    "seconds",
+    "history",
+    "vocabulary",
+    "class_names",
+    "examples",
+    "snapshots",
+    "probes",
+    "status",
+    "total_steps",
+    "device",
+]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -159,18 +181,24 @@ def test_any_wrong_type_is_refused_by_name_or_loads_cleanly(trained, field, valu
     run.history  # noqa: B018 - builds the DataFrame
 
 
-@pytest.mark.parametrize("field,value,words", [
-    ("baseline", {"loss": 0.7}, "baseline.accuracy"),
-    ("steps", "12", "steps"),
-    ("steps", None, "steps"),
-    ("steps", 1e300, "steps"),
-    ("history", 3, "history"),
-    ("class_names", ["pos", "pos"], "class_names"),
-    ("class_names", [1, 2], "class_names"),
-    ("vocabulary", {"tokens": ["<pad>", "<unk>", "<bos>", "<eos>", "a"], "level": "bogus"},
-     "vocabulary.level"),
-    ("metrics", {"test_accuracy": [1]}, "metrics"),
-])
+@pytest.mark.parametrize(
+    "field,value,words",
+    [
+        ("baseline", {"loss": 0.7}, "baseline.accuracy"),
+        ("steps", "12", "steps"),
+        ("steps", None, "steps"),
+        ("steps", 1e300, "steps"),
+        ("history", 3, "history"),
+        ("class_names", ["pos", "pos"], "class_names"),
+        ("class_names", [1, 2], "class_names"),
+        (
+            "vocabulary",
+            {"tokens": ["<pad>", "<unk>", "<bos>", "<eos>", "a"], "level": "bogus"},
+            "vocabulary.level",
+        ),
+        ("metrics", {"test_accuracy": [1]}, "metrics"),
+    ],
+)
 def test_each_reported_header_case_names_its_field(trained, field, value, words):
     raw = with_meta(save_run(trained), lambda meta: meta.__setitem__(field, value))
     with pytest.raises(ModelFileError, match=words.replace(".", r"\.")):
@@ -183,18 +211,18 @@ def test_deeply_nested_json_is_refused_not_a_recursion_error(trained, where):
     raw = save_run(trained)
     size = struct.unpack("<Q", raw[:8])[0]
     if where == "outer":
-        text = raw[8:8 + size].decode().replace('"__metadata__"', f'"deep": {deep}, "__metadata__"', 1)
+        text = raw[8 : 8 + size].decode().replace('"__metadata__"', f'"deep": {deep}, "__metadata__"', 1)
     else:
-        header = json.loads(raw[8:8 + size])
+        header = json.loads(raw[8 : 8 + size])
         inner = header["__metadata__"]["playground"]
         header["__metadata__"]["playground"] = '{"deep": ' + deep + ", " + inner[1:]
         text = json.dumps(header)
     nested = text.encode() + b" " * (-len(text.encode()) % 8)
     with pytest.raises(ModelFileError):
-        load_run(struct.pack("<Q", len(nested)) + nested + raw[8 + size:])
+        load_run(struct.pack("<Q", len(nested)) + nested + raw[8 + size :])
 
 
 def test_the_schema_accepts_what_the_app_writes(trained):
     size = struct.unpack("<Q", save_run(trained)[:8])[0]
-    meta = json.loads(json.loads(save_run(trained)[8:8 + size])["__metadata__"]["playground"])
+    meta = json.loads(json.loads(save_run(trained)[8 : 8 + size])["__metadata__"]["playground"])
     ModelFileHeader.model_validate(meta)

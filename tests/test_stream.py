@@ -46,7 +46,7 @@ def test_stream_split_keeps_order_and_builds_the_vocabulary_from_training_text()
     assert "\n" in data.vocab and "Z" not in data.vocab  # line breaks are characters too
     first = data.train.inputs[0].tolist()
     assert data.vocab.decode(first) == list(text[:16])  # starts at the start, no <bos>
-    assert data.vocab.decode(data.test.inputs[0].tolist()) == list(text[test.start: test.start + 16])
+    assert data.vocab.decode(data.test.inputs[0].tolist()) == list(text[test.start : test.start + 16])
     assert data.vocab.encode("Zz") == [UNK_ID, UNK_ID]
     assert data.examples and all(example in text for example in data.examples)
 
@@ -69,13 +69,20 @@ def test_cosine_schedule_matches_pytorchs_schedulers():
     total, warmup = 200, 10  # 5% warm-up
     weight = torch.nn.Parameter(torch.zeros(1))
     optimizer = torch.optim.SGD([weight], lr=0.5)
-    reference = torch.optim.lr_scheduler.SequentialLR(optimizer, [
-        torch.optim.lr_scheduler.LinearLR(optimizer, 1 / warmup, 1.0, total_iters=warmup - 1),
-        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total - 1 - warmup, 0.5 * FINAL_LEARNING_RATE),
-    ], milestones=[warmup])
+    reference = torch.optim.lr_scheduler.SequentialLR(
+        optimizer,
+        [
+            torch.optim.lr_scheduler.LinearLR(optimizer, 1 / warmup, 1.0, total_iters=warmup - 1),
+            torch.optim.lr_scheduler.CosineAnnealingLR(
+                optimizer, total - 1 - warmup, 0.5 * FINAL_LEARNING_RATE
+            ),
+        ],
+        milestones=[warmup],
+    )
     for step in range(total):
         assert 0.5 * learning_rate_factor(step, total, "cosine") == pytest.approx(
-            optimizer.param_groups[0]["lr"], rel=1e-6), step
+            optimizer.param_groups[0]["lr"], rel=1e-6
+        ), step
         optimizer.step()
         reference.step()
     assert learning_rate_factor(17, total, "constant") == 1.0
@@ -133,8 +140,9 @@ def test_the_fused_optimizers_update_as_pytorchs_reference_loop_does(name):
         assert optimizer.defaults.get("fused") is True
         if not fused_kernels:  # PyTorch's per-tensor reference implementation, same settings
             settings = optimizer.defaults
-            groups = [{"params": g["params"], "weight_decay": g["weight_decay"]}
-                      for g in optimizer.param_groups]
+            groups = [
+                {"params": g["params"], "weight_decay": g["weight_decay"]} for g in optimizer.param_groups
+            ]
             optimizer = type(optimizer)(groups, lr=settings["lr"], betas=settings["betas"], foreach=False)
             assert not optimizer.defaults["fused"]
         for _ in range(20):
@@ -150,6 +158,7 @@ def test_the_fused_optimizers_update_as_pytorchs_reference_loop_does(name):
 def test_a_text_shorter_than_its_held_out_parts_still_builds():
     from playground.config import DataConfig
     from playground.data.datasets import build_stream
+
     config = DataConfig(task="next-word", text_layout="stream")
     data = build_stream("the cat sat on the mat\n", config, "one line")
     assert len(data.train) == len(data.validation) == len(data.test) == 1  # placeholders where empty

@@ -11,8 +11,11 @@ from playground.text import WORD_JOINER, escape_markdown, escape_plotly, visible
 AUTOLINK = re.compile(r"(?i)www\.|(?:https?|mailto|xmpp):|[\w.+-]@|@[\w-]")  # what GFM links
 
 
-@given(st.lists(st.sampled_from(list("aw.:/@ <>*_[]()$`&%{}#!-\\\n") + ["www", "http", "mailto"]),
-                max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("aw.:/@ <>*_[]()$`&%{}#!-\\\n") + ["www", "http", "mailto"]), max_size=40
+    ).map("".join)
+)
 def test_escaped_markdown_has_no_live_syntax_and_no_autolink(text):
     escaped = escape_markdown(text)
     # every Markdown/HTML special character is backslash-escaped ...
@@ -20,7 +23,8 @@ def test_escaped_markdown_has_no_live_syntax_and_no_autolink(text):
     # ... and with the escapes resolved (as the autolink finder sees the text) no autolink is left
     assert AUTOLINK.search(re.sub(r"\\(.)", r"\1", escaped)) is None
     assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == text.replace("\n", " ")[:300] + (
-        "…" if len(text) > 300 else "")
+        "…" if len(text) > 300 else ""
+    )
 
 
 @given(st.text(max_size=80))

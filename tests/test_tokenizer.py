@@ -38,8 +38,8 @@ def test_invisible_characters_never_become_tokens():
 
 def test_escaped_text_shows_invisible_characters_by_code_point():
     from playground.text import escape_markdown
-    assert escape_markdown("a\u200bb\u202e") == "a\\[U\\+200B\\]b\\[U\\+202E\\]"
 
+    assert escape_markdown("a\u200bb\u202e") == "a\\[U\\+200B\\]b\\[U\\+202E\\]"
 
 
 def test_emoji_variation_selectors_never_become_invisible_words():
@@ -48,6 +48,9 @@ def test_emoji_variation_selectors_never_become_invisible_words():
 
 
 def test_case_and_apostrophes_are_handled_the_same_when_typing_and_training():
-    assert tokenize("The Film WASN\u2019T Good.") == tokenize("the film wasn't good .") == [
-        "the", "film", "wasn't", "good", "."]
+    assert (
+        tokenize("The Film WASN\u2019T Good.")
+        == tokenize("the film wasn't good .")
+        == ["the", "film", "wasn't", "good", "."]
+    )
     assert tokenize("!!!") == ["!", "!", "!"]

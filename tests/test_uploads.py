@@ -25,10 +25,16 @@ def test_latin1_and_utf16_are_read_with_a_note():
     assert decoded.text == text and "UTF-16" in decoded.notes[0]
 
 
-@pytest.mark.parametrize("raw,words", [
-    (b"", "empty"), (b"   \n\n ", "empty"), (bytes(range(256)) * 4, "binary"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"), (b"x" * (MAX_UPLOAD_BYTES + 1), "limit"),
-])
+@pytest.mark.parametrize(
+    "raw,words",
+    [
+        (b"", "empty"),
+        (b"   \n\n ", "empty"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"x" * (MAX_UPLOAD_BYTES + 1), "limit"),
+    ],
+)
 def test_unusable_files_are_refused_with_advice(raw, words):
     with pytest.raises(UploadError, match=words):
         read_text_corpus(raw, "f.txt")
@@ -47,11 +53,14 @@ def test_semicolon_csv_and_skipped_rows():
     assert len(texts) == 12 and "1 rows" in notes[0]
 
 
-@pytest.mark.parametrize("raw,words", [
-    (b"text,label\n", "no rows"),
-    (b"text,label\na,b\nc,d,e,f\n", "same number of columns"),
-    (b"justonecolumn\nabc\n", "one column"),
-])
+@pytest.mark.parametrize(
+    "raw,words",
+    [
+        (b"text,label\n", "no rows"),
+        (b"text,label\na,b\nc,d,e,f\n", "same number of columns"),
+        (b"justonecolumn\nabc\n", "one column"),
+    ],
+)
 def test_malformed_tables(raw, words):
     with pytest.raises(UploadError, match=words):
         read_table(raw, "r.csv")
@@ -62,12 +71,15 @@ def test_duplicate_columns_are_renamed_with_a_note():
     assert len(set(table.columns)) == 3 and "repeats" in notes[0]
 
 
-@pytest.mark.parametrize("rows,words", [
-    ([("text", "same")] * 20, "one class"),
-    ([(f"t{i}", f"c{i}") for i in range(100)], "at most"),
-    ([(f"t{i}", f"c{i}") for i in range(100_000)], "100000 different values"),
-    ([("a", "x"), ("b", "y")], "at least"),
-])
+@pytest.mark.parametrize(
+    "rows,words",
+    [
+        ([("text", "same")] * 20, "one class"),
+        ([(f"t{i}", f"c{i}") for i in range(100)], "at most"),
+        ([(f"t{i}", f"c{i}") for i in range(100_000)], "100000 different values"),
+        ([("a", "x"), ("b", "y")], "at least"),
+    ],
+)
 def test_label_problems(rows, words):
     raw = ("text,label\n" + "\n".join(f"{t},{y}" for t, y in rows)).encode()
     table, _ = read_table(raw, "r.csv")
@@ -97,6 +109,7 @@ def test_one_upload_limit_stated_in_decimal_megabytes():
 
 def test_too_few_lines_to_hold_any_out_are_refused_with_the_way_out():
     from playground.data.uploads import MIN_LINES, check_lines_to_split
+
     with pytest.raises(UploadError, match="two.txt has 2 lines.*one long text"):
         check_lines_to_split(["the cat sat", "on the mat"], "two.txt")
     check_lines_to_split(["a line"] * MIN_LINES, "ten.txt")

@@ -31,7 +31,10 @@ def remember_browser(keep_days: float) -> None:
     """(Re)write the cookie so this browser's next session finds its runs; it lasts as long as they do."""
     token = browser_id()
     max_age = int(keep_days * 86_400)
-    st.html(f"""<script>
+    st.html(
+        f"""<script>
 document.cookie = "{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict"
     + (window.location.protocol === "https:" ? "; Secure" : "");
-</script>""", unsafe_allow_javascript=True)
+</script>""",
+        unsafe_allow_javascript=True,
+    )

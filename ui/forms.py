@@ -11,12 +11,24 @@ from playground.config import ARCH_LABELS, TASK_LABELS, field_spec
 from ui.state import keep_across_pages
 
 CHOICE_LABELS = {
-    **ARCH_LABELS, **TASK_LABELS,
-    "built-in": "Built-in corpus", "upload": "Upload a file", "word": "Words", "char": "Characters",
-    "adam": "Adam", "sgd": "SGD (momentum 0.9)", "default": "PyTorch default",
-    "orthogonal": "Orthogonal", "identity": "Identity (IRNN)", "sinusoidal": "Sinusoidal",
-    "learned": "Learned", "adamw": "AdamW", "constant": "Constant", "cosine": "Warm-up + cosine",
-    "lines": "Lines", "stream": "One stream",
+    **ARCH_LABELS,
+    **TASK_LABELS,
+    "built-in": "Built-in corpus",
+    "upload": "Upload a file",
+    "word": "Words",
+    "char": "Characters",
+    "adam": "Adam",
+    "sgd": "SGD (momentum 0.9)",
+    "default": "PyTorch default",
+    "orthogonal": "Orthogonal",
+    "identity": "Identity (IRNN)",
+    "sinusoidal": "Sinusoidal",
+    "learned": "Learned",
+    "adamw": "AdamW",
+    "constant": "Constant",
+    "cosine": "Warm-up + cosine",
+    "lines": "Lines",
+    "stream": "One stream",
 }
 
 
@@ -30,15 +42,27 @@ def field_widget(section: Any, name: str, key: str, container=st) -> Any:
     if spec["choices"] is not None:
         options = list(spec["choices"])
         start = {} if preset else {"index": options.index(value)}
-        return container.selectbox(options=options, format_func=lambda c: CHOICE_LABELS.get(c, c),
-                                   **start, **common)
+        return container.selectbox(
+            options=options, format_func=lambda c: CHOICE_LABELS.get(c, c), **start, **common
+        )
     if isinstance(value, int):
         start = {} if preset else {"value": value}
-        return int(container.number_input(min_value=int(spec["lo"]), max_value=int(spec["hi"]), step=1,
-                                          **start, **common))
+        return int(
+            container.number_input(
+                min_value=int(spec["lo"]), max_value=int(spec["hi"]), step=1, **start, **common
+            )
+        )
     start = {} if preset else {"value": float(value)}
-    return float(container.number_input(min_value=float(spec["lo"]), max_value=float(spec["hi"]),
-                                        format="%g", step=_float_step(spec, value), **start, **common))
+    return float(
+        container.number_input(
+            min_value=float(spec["lo"]),
+            max_value=float(spec["hi"]),
+            format="%g",
+            step=_float_step(spec, value),
+            **start,
+            **common,
+        )
+    )
 
 
 def _float_step(spec: dict, value: float) -> float:
@@ -61,8 +85,11 @@ def preset_widgets(config) -> None:
     task, arch = config.data.task, config.model.arch
     st.session_state["train_task"], st.session_state["train_arch"] = task, arch
     st.session_state[f"train_source_{task}"] = config.data.source
-    for section, prefix in ((config.data, f"train_data_{task}"), (config.model, f"train_model_{task}_{arch}"),
-                            (config.train, f"train_train_{task}_{arch}")):
+    for section, prefix in (
+        (config.data, f"train_data_{task}"),
+        (config.model, f"train_model_{task}_{arch}"),
+        (config.train, f"train_train_{task}_{arch}"),
+    ):
         for f in dataclasses.fields(section):
             if f.name not in ("task", "source", "arch"):
                 st.session_state[f"{prefix}_{f.name}"] = getattr(section, f.name)

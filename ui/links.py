@@ -57,10 +57,15 @@ def _read_link(page: str) -> None:
 
 def _describe(config: ExperimentConfig) -> str:
     model, train = config.model, config.train
-    size = (f"embedding {model.embedding_dim}" if model.arch == "bow" else
-            f"{model.num_layers} layer(s) of {model.hidden_dim}, embedding {model.embedding_dim}")
-    return (f"{ARCH_LABELS[model.arch]}, {TASK_LABELS[config.data.task].lower()}, {size}, "
-            f"{train.epochs} epochs at learning rate {train.learning_rate:g}, seed {train.seed}")
+    size = (
+        f"embedding {model.embedding_dim}"
+        if model.arch == "bow"
+        else f"{model.num_layers} layer(s) of {model.hidden_dim}, embedding {model.embedding_dim}"
+    )
+    return (
+        f"{ARCH_LABELS[model.arch]}, {TASK_LABELS[config.data.task].lower()}, {size}, "
+        f"{train.epochs} epochs at learning rate {train.learning_rate:g}, seed {train.seed}"
+    )
 
 
 def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
@@ -76,15 +81,23 @@ def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
             st.warning(escape_markdown(warning, 1000))
         match = next((r for r in reversed(runs()) if matches(r, pending.config)), None)
         if match is None:
-            st.info(f"This view was shared together with its model: {_describe(pending.config)}. Train "
-                    "it here; the seed is part of the link, so you get the same model and the same "
-                    "numbers the sender saw.", icon=":material/link:")
+            st.info(
+                f"This view was shared together with its model: {_describe(pending.config)}. Train "
+                "it here; the seed is part of the link, so you get the same model and the same "
+                "numbers the sender saw.",
+                icon=":material/link:",
+            )
             refusal = over_budget(estimate_run(pending.config, builtin_data(pending.config.data)))
             if refusal is not None:
                 st.error(refusal, icon=":material/block:")
             left, right = st.columns(2)
-            if left.button("Train the shared model", type="primary", width="stretch",
-                           key=f"{page}_link_train", disabled=refusal is not None):
+            if left.button(
+                "Train the shared model",
+                type="primary",
+                width="stretch",
+                key=f"{page}_link_train",
+                disabled=refusal is not None,
+            ):
                 if train_live(pending.config, builtin_data(pending.config.data)) is not None:
                     st.rerun()
             if right.button("Set the link aside", width="stretch", key=f"{page}_link_ignore"):
@@ -110,14 +123,18 @@ def share_view(run: Run, options: Sequence[ViewOption]) -> None:
         st.query_params.from_dict(link)
     with st.popover("Share this view", icon=":material/link:"):
         if not link:
-            st.markdown("This run was trained on an uploaded file, which a link cannot carry. Send the "
-                        "model file instead: download it on the **Runs** page; whoever uploads it there "
-                        "sees the same model.")
+            st.markdown(
+                "This run was trained on an uploaded file, which a link cannot carry. Send the "
+                "model file instead: download it on the **Runs** page; whoever uploads it there "
+                "sees the same model."
+            )
             return
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
-        caption = ("The link holds this model's training settings, its seed and what this page shows. "
-                   "Whoever opens it trains the same model in one click and sees this view.")
+        caption = (
+            "The link holds this model's training settings, its seed and what this page shows. "
+            "Whoever opens it trains the same model in one click and sees this view."
+        )
         if not run.complete:
             caption += " This run was stopped early; the link trains it to the end, so numbers can differ."
         st.caption(caption)

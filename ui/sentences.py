@@ -14,8 +14,11 @@ def flag_unknown(run: Run, text: str) -> None:
     if unknown:
         shown = ", ".join(f"“{escape_markdown(w, 30)}”" for w in unknown[:12])
         more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
-        st.warning(f"Not in this model's vocabulary, so read as `<unk>`: {shown}{more}. "
-                   "Try words from the training data.", icon=":material/help:")
+        st.warning(
+            f"Not in this model's vocabulary, so read as `<unk>`: {shown}{more}. "
+            "Try words from the training data.",
+            icon=":material/help:",
+        )
 
 
 def has_chosen_examples(run: Run) -> bool:
@@ -37,8 +40,10 @@ def limited_text_input(label: str, value: str, key: str, limit: int, container=s
     """
     text = container.text_input(label, value, key=key, **kwargs)
     if len(text) > limit:
-        st.warning(f"That is {len(text):,} characters; only the first {limit} are read.",
-                   icon=":material/content_cut:")
+        st.warning(
+            f"That is {len(text):,} characters; only the first {limit} are read.",
+            icon=":material/content_cut:",
+        )
         text = text[:limit]
     return text
 

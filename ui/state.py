@@ -62,8 +62,11 @@ def _store_failed(error: OSError) -> None:
     """Say once per session that runs are kept in memory only; the app goes on as before."""
     if not st.session_state.get("store_failed"):
         st.session_state["store_failed"] = True
-        st.warning(f"Runs cannot be saved on this server ({error.strerror or error}); they are kept "
-                   "in this session only and are lost on reload.", icon=":material/cloud_off:")
+        st.warning(
+            f"Runs cannot be saved on this server ({error.strerror or error}); they are kept "
+            "in this session only and are lost on reload.",
+            icon=":material/cloud_off:",
+        )
 
 
 def restore_session() -> None:

@@ -41,8 +41,9 @@ def draw_curves(run: Run, loss_slot, accuracy_slot) -> None:
         return
     n = next(_chart_ids)
     loss_slot.plotly_chart(training_curve(history, "loss", run.baseline.get("loss")), key=f"loss_{n}")
-    accuracy_slot.plotly_chart(training_curve(history, "accuracy", run.baseline.get("accuracy")),
-                               key=f"accuracy_{n}")
+    accuracy_slot.plotly_chart(
+        training_curve(history, "accuracy", run.baseline.get("accuracy")), key=f"accuracy_{n}"
+    )
 
 
 def progress_text(p: Progress) -> str:
@@ -83,9 +84,11 @@ def estimate_note(config: ExperimentConfig, data: TaskData) -> Estimate:
     if refusal is not None:
         st.error(refusal, icon=":material/block:")
     else:
-        st.caption(f"Estimated cost: {format_mb(estimate.peak_mb)} of memory, "
-                   f"{format_duration(estimate.seconds)} ({estimate.steps:,} steps). The server allows "
-                   f"{format_mb(MAX_MEMORY_MB)} and {format_duration(MAX_MINUTES * 60)} per training.")
+        st.caption(
+            f"Estimated cost: {format_mb(estimate.peak_mb)} of memory, "
+            f"{format_duration(estimate.seconds)} ({estimate.steps:,} steps). The server allows "
+            f"{format_mb(MAX_MEMORY_MB)} and {format_duration(MAX_MINUTES * 60)} per training."
+        )
     return estimate
 
 
@@ -104,8 +107,11 @@ def training_slot() -> Iterator[bool]:
     """One of the server's training slots for the block, or False and a "busy" message."""
     slots = training_slots()
     if not slots.acquire(blocking=False):
-        st.warning("The server is busy training other people's models. Try again in a moment; your "
-                   "runs so far are kept.", icon=":material/hourglass_empty:")
+        st.warning(
+            "The server is busy training other people's models. Try again in a moment; your "
+            "runs so far are kept.",
+            icon=":material/hourglass_empty:",
+        )
         yield False
         return
     try:
@@ -118,8 +124,12 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
     controls, status = st.columns([1, 3], vertical_alignment="center")
-    controls.button("Stop training", icon=":material/stop:", key=f"stop_{run.id}",
-                    help="Stops after the current step; the model keeps what it has learned.")
+    controls.button(
+        "Stop training",
+        icon=":material/stop:",
+        key=f"stop_{run.id}",
+        help="Stops after the current step; the model keeps what it has learned.",
+    )
     # A click reruns the script: Streamlit asks this run to stop, and the trainer checks for that
     # between steps (stop_requested), so the thread and its training slot are free within a step.
     bar = status.progress(0.0, text="Starting…")
@@ -160,14 +170,15 @@ def show_outcome(run: Run) -> None:
         st.info(f"**{run.name}** is still stopping (step {run.steps:,} of {run.total_steps:,}).")
         return
     m = run.metrics
-    text = (f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {run.device}. "
-            f"Test accuracy **{m.get('test_accuracy', 0):.1%}** (a model that ignores its input: "
-            f"{run.baseline['accuracy']:.1%}).")
+    text = (
+        f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {run.device}. "
+        f"Test accuracy **{m.get('test_accuracy', 0):.1%}** (a model that ignores its input: "
+        f"{run.baseline['accuracy']:.1%})."
+    )
     if "order_subset_accuracy" in m:
         text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
     if "unseen_structure_accuracy" in m:
-        text += (f" On sentences of structures it never trained on: "
-                 f"**{m['unseen_structure_accuracy']:.1%}**.")
+        text += f" On sentences of structures it never trained on: **{m['unseen_structure_accuracy']:.1%}**."
     st.success(text)
 
 
@@ -176,8 +187,9 @@ def require_run(key: str) -> Run:
     run = active_run()
     if run is not None:
         return run
-    st.info("There is no trained model yet. Train one here in a few seconds, or configure one on "
-            "the Train page.")
+    st.info(
+        "There is no trained model yet. Train one here in a few seconds, or configure one on the Train page."
+    )
     left, right = st.columns(2)
     task = None
     if left.button("Train a sentiment model", type="primary", width="stretch", key=f"{key}_quick_sentiment"):

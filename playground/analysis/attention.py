@@ -88,9 +88,19 @@ def attention_steps(view: AttentionView, layer: int, head: int) -> AttentionStep
     weights = torch.softmax(masked, dim=-1)
     unscaled = torch.softmax(raw.masked_fill(~mask, float("-inf")), dim=-1)
     inputs = view.trace.attention_inputs[layer, 0]  # (T, E)
-    return AttentionSteps(inputs.numpy(), q.numpy(), k.numpy(), v.numpy(), raw.numpy(), scaled.numpy(),
-                          masked.numpy(), weights.numpy(), unscaled.numpy(), (weights @ v).numpy(),
-                          mask.numpy())
+    return AttentionSteps(
+        inputs.numpy(),
+        q.numpy(),
+        k.numpy(),
+        v.numpy(),
+        raw.numpy(),
+        scaled.numpy(),
+        masked.numpy(),
+        weights.numpy(),
+        unscaled.numpy(),
+        (weights @ v).numpy(),
+        mask.numpy(),
+    )
 
 
 def row_entropy(weights: np.ndarray) -> np.ndarray:
@@ -131,6 +141,9 @@ def subject_attention(run: Run, count: int = 300) -> pd.DataFrame:
         last = view.trace.attention_weights[:, 0, :, -1, :]  # (L, N, T) the last query's weights
         peak = (last.argmax(-1) == subject).numpy()  # (L, N)
         hits = peak.astype(int) if hits is None else hits + peak
-    rows = [{"layer": layer + 1, "head": head + 1, "fraction": hits[layer, head] / len(sentences)}
-            for layer in range(hits.shape[0]) for head in range(hits.shape[1])]
+    rows = [
+        {"layer": layer + 1, "head": head + 1, "fraction": hits[layer, head] / len(sentences)}
+        for layer in range(hits.shape[0])
+        for head in range(hits.shape[1])
+    ]
     return pd.DataFrame(rows).sort_values("fraction", ascending=False, ignore_index=True)

@@ -9,14 +9,27 @@ from playground.data.tokenizer import Vocabulary, tokenize
 from playground.models import SequenceModel
 
 # Inputs with no word of any built-in vocabulary: nonsense, symbols, emoji, another language.
-NO_EVIDENCE_INPUTS = ("zzz qqq", "!!!", "😀😀😀", "asdf", "lorem ipsum dolor sit amet", "xyzzy plugh",
-                      "???", "blorft wibble", "...", "ok", "hmm", "la comida estaba rica")
+NO_EVIDENCE_INPUTS = (
+    "zzz qqq",
+    "!!!",
+    "😀😀😀",
+    "asdf",
+    "lorem ipsum dolor sit amet",
+    "xyzzy plugh",
+    "???",
+    "blorft wibble",
+    "...",
+    "ok",
+    "hmm",
+    "la comida estaba rica",
+)
 CALIBRATION_BINS = 10
 
 
 @torch.no_grad()
-def predicted_probabilities(model: SequenceModel, dataset: SequenceSet,
-                            batch_size: int = 512) -> torch.Tensor:
+def predicted_probabilities(
+    model: SequenceModel, dataset: SequenceSet, batch_size: int = 512
+) -> torch.Tensor:
     """softmax of the model's logits for every example of a classification set: (N, C)."""
     was_training = model.training
     model.eval()
@@ -30,8 +43,9 @@ def predicted_probabilities(model: SequenceModel, dataset: SequenceSet,
     return torch.cat(parts) if parts else torch.zeros(0, 2)
 
 
-def expected_calibration_error(probabilities: torch.Tensor, labels: torch.Tensor,
-                               bins: int = CALIBRATION_BINS) -> float:
+def expected_calibration_error(
+    probabilities: torch.Tensor, labels: torch.Tensor, bins: int = CALIBRATION_BINS
+) -> float:
     """ECE = sum_b |B_b| / N * |acc(B_b) - conf(B_b)| over equal-width bins of confidence.
 
     confidence = max_c p(c | x); a model that says 90% and is right 90% of the time scores 0
@@ -58,8 +72,9 @@ def known_words(vocab: Vocabulary, text: str) -> list[str]:
 
 
 @torch.no_grad()
-def no_evidence_probabilities(model: SequenceModel, vocab: Vocabulary,
-                              texts: tuple[str, ...] = NO_EVIDENCE_INPUTS) -> torch.Tensor:
+def no_evidence_probabilities(
+    model: SequenceModel, vocab: Vocabulary, texts: tuple[str, ...] = NO_EVIDENCE_INPUTS
+) -> torch.Tensor:
     """The model's class probabilities (N, C) for inputs none of whose words it knows.
 
     Texts with a known word (for this vocabulary) are skipped; a model that learned that unknown

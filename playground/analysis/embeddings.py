@@ -97,8 +97,14 @@ def project(matrix: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 
     if n < 2 or usable < 1:
         return out
     if method == "tsne" and n >= 4:
-        tsne = TSNE(min(dims, 3), perplexity=perplexity_for(n), init="pca", random_state=seed,
-                    max_iter=500, metric="cosine")
+        tsne = TSNE(
+            min(dims, 3),
+            perplexity=perplexity_for(n),
+            init="pca",
+            random_state=seed,
+            max_iter=500,
+            metric="cosine",
+        )
         out[:, :dims] = tsne.fit_transform(matrix)[:, :dims]
     else:
         out[:, :usable] = PCA(usable, random_state=seed).fit_transform(matrix)
@@ -114,16 +120,22 @@ def embedding_rows(run: Run, words: list[tuple[int, str]], weights: np.ndarray |
 def describe_words(run: Run, words: list[tuple[int, str]], coordinates: np.ndarray) -> pd.DataFrame:
     """One row per word: index, word, class, count and its coordinates x, y (and z)."""
     tokens = [t for _, t in words]
-    frame = pd.DataFrame({"index": [i for i, _ in words], "word": [token_label(t) for t in tokens],
-                          "class": word_classes(run, tokens),
-                          "count": [run.vocab.counts.get(t, 0) for t in tokens]})
+    frame = pd.DataFrame(
+        {
+            "index": [i for i, _ in words],
+            "word": [token_label(t) for t in tokens],
+            "class": word_classes(run, tokens),
+            "count": [run.vocab.counts.get(t, 0) for t in tokens],
+        }
+    )
     for d in range(coordinates.shape[1]):
         frame["xyz"[d]] = coordinates[:, d]
     return frame
 
 
-def projection_frame(run: Run, method: str = "pca", dims: int = 2, limit: int | None = None,
-                     seed: int = 0) -> pd.DataFrame:
+def projection_frame(
+    run: Run, method: str = "pca", dims: int = 2, limit: int | None = None, seed: int = 0
+) -> pd.DataFrame:
     """The vocabulary's most frequent words projected to `dims` dimensions, described."""
     words = vocabulary_words(run, limit)
     return describe_words(run, words, project(embedding_rows(run, words), method, dims, seed))
@@ -142,8 +154,9 @@ def nearest_neighbours(run: Run, word: str, k: int = 10, weights: np.ndarray | N
     k = min(k, len(run.vocab) - len(SPECIAL_TOKENS) - 1)
     values, indices = similarity.topk(max(k, 0))
     neighbours = [token_label(t) for t in run.vocab.decode(indices.tolist())]
-    return pd.DataFrame({"rank": range(1, len(values) + 1), "word": neighbours,
-                         "cosine similarity": values.tolist()})
+    return pd.DataFrame(
+        {"rank": range(1, len(values) + 1), "word": neighbours, "cosine similarity": values.tolist()}
+    )
 
 
 def snapshot_frames(run: Run, limit: int | None = None) -> pd.DataFrame:
@@ -159,7 +172,7 @@ def snapshot_frames(run: Run, limit: int | None = None) -> pd.DataFrame:
     index = [i for i, _ in words]
     tokens = [t for _, t in words]
     blocks = [s.weights.numpy()[index] for s in run.snapshots]
-    blocks = [b / max(float(np.sqrt((b ** 2).sum(1).mean())), 1e-12) for b in blocks]
+    blocks = [b / max(float(np.sqrt((b**2).sum(1).mean())), 1e-12) for b in blocks]
     stacked = np.concatenate(blocks)  # (S*N, E)
     dims = min(2, stacked.shape[1], stacked.shape[0])
     coordinates = np.zeros((stacked.shape[0], 2), dtype=np.float32)
@@ -168,10 +181,19 @@ def snapshot_frames(run: Run, limit: int | None = None) -> pd.DataFrame:
     classes = word_classes(run, tokens)
     frames = []
     for s, snapshot in enumerate(run.snapshots):
-        block = coordinates[s * len(tokens):(s + 1) * len(tokens)]
-        frames.append(pd.DataFrame({"epoch": snapshot.epoch, "step": snapshot.step,
-                                    "word": [token_label(t) for t in tokens],
-                                    "class": classes, "x": block[:, 0], "y": block[:, 1]}))
+        block = coordinates[s * len(tokens) : (s + 1) * len(tokens)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "epoch": snapshot.epoch,
+                    "step": snapshot.step,
+                    "word": [token_label(t) for t in tokens],
+                    "class": classes,
+                    "x": block[:, 0],
+                    "y": block[:, 1],
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 

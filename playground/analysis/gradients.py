@@ -16,8 +16,9 @@ from playground.train import Run
 LOSSES = {"last": "loss at the last step only", "sum": "loss summed over every step"}
 
 
-def sentence_loss(run: Run, text: str, loss: str = "last",
-                  target_class: int | None = None) -> tuple[torch.Tensor, object, list[str]]:
+def sentence_loss(
+    run: Run, text: str, loss: str = "last", target_class: int | None = None
+) -> tuple[torch.Tensor, object, list[str]]:
     """The loss of `run` on `text` through the traced per-step path, its trace and the step labels.
 
     Next-word models predict each next word of the sentence itself; a classifier is scored against
@@ -45,23 +46,26 @@ def sentence_loss(run: Run, text: str, loss: str = "last",
     return value, output.trace, steps
 
 
-def gradient_through_time(run: Run, text: str, loss: str = "last",
-                          target_class: int | None = None) -> pd.DataFrame:
+def gradient_through_time(
+    run: Run, text: str, loss: str = "last", target_class: int | None = None
+) -> pd.DataFrame:
     """||dL/dx_t|| (every model) and ||dL/dh_t|| (recurrent models, top layer) for each step t."""
     with torch.enable_grad():
         value, trace, steps = sentence_loss(run, text, loss, target_class)
         wanted = [trace.embeddings] + (list(trace.step_hidden) if trace.step_hidden else [])
         grads = torch.autograd.grad(value, wanted, allow_unused=True)
-    frame = pd.DataFrame({"step": range(1, len(steps) + 1), "word": steps,
-                          "input": grads[0][0].norm(dim=-1).detach().numpy()})
+    frame = pd.DataFrame(
+        {"step": range(1, len(steps) + 1), "word": steps, "input": grads[0][0].norm(dim=-1).detach().numpy()}
+    )
     if trace.step_hidden:
         frame["hidden"] = [0.0 if g is None else float(g[0].norm()) for g in grads[1:]]
     frame.attrs["loss"] = float(value.detach())
     return frame
 
 
-def recurrent_matrix(size: int, rho: float, init: str = "random", measure: str = "spectral radius",
-                     seed: int = 0) -> np.ndarray:
+def recurrent_matrix(
+    size: int, rho: float, init: str = "random", measure: str = "spectral radius", seed: int = 0
+) -> np.ndarray:
     """A W_hh of the given initialisation, scaled so its spectral radius (or top singular value) is rho."""
     rng = np.random.default_rng(seed)
     if init == "identity":
@@ -91,8 +95,15 @@ def backprop_to_step(dl_dh_last: np.ndarray, jacobians: list[np.ndarray], t: int
     return gradient
 
 
-def jacobian_norms(rho: float, activation: str = "tanh", init: str = "random", length: int = 50,
-                   size: int = 32, measure: str = "spectral radius", seed: int = 0) -> pd.DataFrame:
+def jacobian_norms(
+    rho: float,
+    activation: str = "tanh",
+    init: str = "random",
+    length: int = 50,
+    size: int = 32,
+    measure: str = "spectral radius",
+    seed: int = 0,
+) -> pd.DataFrame:
     """||dh_T/dh_t|| for every t, from the product of step Jacobians diag(act'(a_k)) W_hh.
 
     The inputs are a fixed random sequence; rho^(T-t) is the theory for a linear network. The
@@ -150,22 +161,32 @@ def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float
     final = float(norms["measured"].iloc[-1])
     if not math.isfinite(final):
         finite = norms.loc[np.isfinite(norms["measured"]), "distance"]
-        return (f"The gradient is computed up to {int(finite.max())} steps back and overflows float32 beyond "
-                f"(ρ = {rho:g}).")
-    text = (f"After {steps} steps back the gradient is {final:.2e} times its size at the end: "
-            f"{per_step_rate(norms):.3f} per step on average, against ρ = {rho:g}.")
+        return (
+            f"The gradient is computed up to {int(finite.max())} steps back and overflows float32 beyond "
+            f"(ρ = {rho:g})."
+        )
+    text = (
+        f"After {steps} steps back the gradient is {final:.2e} times its size at the end: "
+        f"{per_step_rate(norms):.3f} per step on average, against ρ = {rho:g}."
+    )
     if linear is not None:
         slope = float(np.nanmean(norms["slope"]))
         linear_final = float(linear["measured"].iloc[-1])
         same = f"{linear_final:.2e}" if math.isfinite(linear_final) else "an overflow"
-        text += (f" The {activation} slopes f′(a_k) average {slope:.2f} over units and steps, so each "
-                 f"factor diag(f′(a_k)) W_hh is no larger than W_hh; the same W_hh in a linear cell gives "
-                 f"{same}.")
+        text += (
+            f" The {activation} slopes f′(a_k) average {slope:.2f} over units and steps, so each "
+            f"factor diag(f′(a_k)) W_hh is no larger than W_hh; the same W_hh in a linear cell gives "
+            f"{same}."
+        )
     return text
 
 
-PARAMETER_NAMES = {"weight_ih": "W_xh", "weight_hh": "W_hh", "head.weight": "W_hy",
-                   "embedding.weight": "embedding"}
+PARAMETER_NAMES = {
+    "weight_ih": "W_xh",
+    "weight_hh": "W_hh",
+    "head.weight": "W_hy",
+    "embedding.weight": "embedding",
+}
 
 
 def readable_parameter(name: str) -> str:
@@ -182,7 +203,10 @@ def probe_tables(run: Run) -> tuple[list[int], np.ndarray, pd.DataFrame]:
     probes = run.gradient_probes
     steps = [p.step for p in probes]
     norms = np.stack([p.time_norms for p in probes]) if probes else np.zeros((0, 0))
-    rows = [{"step": p.step, "parameter": readable_parameter(name), "norm": value}
-            for p in probes for name, value in p.parameter_norms.items()
-            if "bias" not in name and name != "position_embedding.weight"]
+    rows = [
+        {"step": p.step, "parameter": readable_parameter(name), "norm": value}
+        for p in probes
+        for name, value in p.parameter_norms.items()
+        if "bias" not in name and name != "position_embedding.weight"
+    ]
     return steps, norms, pd.DataFrame(rows, columns=["step", "parameter", "norm"])

@@ -37,7 +37,7 @@ def context_ids(run: Run, text: str) -> list[int]:
         ids = [BOS_ID] + ids
     elif not ids:
         ids = [EOS_ID]  # nothing typed: a stream model still needs one input to predict from
-    return ids[-input_limit(run):]
+    return ids[-input_limit(run) :]
 
 
 @torch.no_grad()
@@ -59,15 +59,16 @@ def top_next_words(run: Run, text: str, k: int = 10) -> pd.DataFrame:
 
 
 @torch.no_grad()
-def generate(run: Run, prefix: str, max_tokens: int = 20, temperature: float = 1.0,
-             top_k: int = 10, seed: int = 0) -> str:
+def generate(
+    run: Run, prefix: str, max_tokens: int = 20, temperature: float = 1.0, top_k: int = 10, seed: int = 0
+) -> str:
     """Continue `prefix` by sampling from the model, stopping at the end of the sentence."""
     run.model.eval()
     generator = torch.Generator().manual_seed(seed)
     ids = context_ids(run, prefix)
     new_tokens: list[str] = []
     for _ in range(max_tokens):
-        tokens = torch.tensor([ids[-input_limit(run):]])  # (1, T)
+        tokens = torch.tensor([ids[-input_limit(run) :]])  # (1, T)
         logits = run.model(tokens).logits[0, -1] / max(temperature, 1e-3)  # (V,)
         logits[PAD_ID] = float("-inf")
         if top_k and top_k < logits.numel():

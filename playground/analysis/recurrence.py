@@ -67,8 +67,11 @@ def trace_sentence(run: Run, text: str) -> RecurrenceView:
 def step_table(view: RecurrenceView, run: Run, layer: int, step: int) -> pd.DataFrame:
     """The numbers of one step, one row per hidden unit, in the order the equations use them."""
     trace = view.trace
-    h_prev = trace.hidden_states[layer, 0, step - 1] if step > 0 else torch.zeros_like(
-        trace.hidden_states[layer, 0, 0])
+    h_prev = (
+        trace.hidden_states[layer, 0, step - 1]
+        if step > 0
+        else torch.zeros_like(trace.hidden_states[layer, 0, 0])
+    )
     columns: dict[str, torch.Tensor] = {"h_{t-1}": h_prev}
     if run.config.model.arch == "rnn":
         columns |= {
@@ -80,9 +83,12 @@ def step_table(view: RecurrenceView, run: Run, layer: int, step: int) -> pd.Data
     else:
         c_prev = trace.cell_states[layer, 0, step - 1] if step > 0 else torch.zeros_like(h_prev)
         columns |= {
-            "forget f_t": trace.forget_gates[layer, 0, step], "input i_t": trace.input_gates[layer, 0, step],
-            "candidate g_t": trace.cell_candidates[layer, 0, step], "c_{t-1}": c_prev,
-            "c_t": trace.cell_states[layer, 0, step], "output o_t": trace.output_gates[layer, 0, step],
+            "forget f_t": trace.forget_gates[layer, 0, step],
+            "input i_t": trace.input_gates[layer, 0, step],
+            "candidate g_t": trace.cell_candidates[layer, 0, step],
+            "c_{t-1}": c_prev,
+            "c_t": trace.cell_states[layer, 0, step],
+            "output o_t": trace.output_gates[layer, 0, step],
             "h_t": trace.hidden_states[layer, 0, step],
         }
     frame = pd.DataFrame({name: values.numpy() for name, values in columns.items()})
@@ -170,8 +176,9 @@ FEATURES = {
 
 
 @torch.no_grad()
-def unit_feature_correlation(run: Run, texts: list[str], feature: str, layer: int = -1,
-                             state: str = "hidden") -> pd.DataFrame:
+def unit_feature_correlation(
+    run: Run, texts: list[str], feature: str, layer: int = -1, state: str = "hidden"
+) -> pd.DataFrame:
     """Pearson correlation of each unit with a feature of the input, over every step of `texts`."""
     values, activations = [], []
     for text in texts:
@@ -186,7 +193,7 @@ def unit_feature_correlation(run: Run, texts: list[str], feature: str, layer: in
     target = np.asarray(values)
     matrix_c = matrix - matrix.mean(0)
     target_c = target - target.mean()
-    denominator = np.sqrt((matrix_c ** 2).sum(0) * (target_c ** 2).sum()) + 1e-12
+    denominator = np.sqrt((matrix_c**2).sum(0) * (target_c**2).sum()) + 1e-12
     correlation = (matrix_c * target_c[:, None]).sum(0) / denominator
     order = np.argsort(-np.abs(correlation))
     return pd.DataFrame({"unit": order, "correlation": correlation[order]})
@@ -211,8 +218,10 @@ def shared_parameter_counts(run: Run, steps: int) -> dict[str, int]:
     layer = run.model.layer
     recurrent = sum(p.numel() for p in layer.parameters())
     head = sum(p.numel() for p in run.model.head.parameters())
-    return {"shared (what the model has)": recurrent + head,
-            f"unshared over {steps} steps": (recurrent + head) * steps}
+    return {
+        "shared (what the model has)": recurrent + head,
+        f"unshared over {steps} steps": (recurrent + head) * steps,
+    }
 
 
 def recurrence_equations(arch: str, activation: str, task: str) -> list[str]:
@@ -221,10 +230,16 @@ def recurrence_equations(arch: str, activation: str, task: str) -> list[str]:
     A next-word model reads y_t out at every step; a classifier reads y once, from the last h_T.
     """
     if arch == "lstm":
-        gates = [(r"i_t", r"\sigma", "i"), (r"f_t", r"\sigma", "f"), (r"o_t", r"\sigma", "o"),
-                 (r"g_t", r"\tanh", "g")]
-        cell = [f"{name} = {function}(W_{{i{g}}} x_t + W_{{h{g}}} h_{{t-1}} + b_{g})"
-                for name, function, g in gates]
+        gates = [
+            (r"i_t", r"\sigma", "i"),
+            (r"f_t", r"\sigma", "f"),
+            (r"o_t", r"\sigma", "o"),
+            (r"g_t", r"\tanh", "g"),
+        ]
+        cell = [
+            f"{name} = {function}(W_{{i{g}}} x_t + W_{{h{g}}} h_{{t-1}} + b_{g})"
+            for name, function, g in gates
+        ]
         cell += [r"c_t = f_t \odot c_{t-1} + i_t \odot g_t", r"h_t = o_t \odot \tanh(c_t)"]
     elif arch == "rnn":
         function = r"\tanh" if activation == "tanh" else r"\operatorname{ReLU}"

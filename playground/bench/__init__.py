@@ -34,8 +34,9 @@ def run_benchmarks(
             archs=("lstm",) if quick else ("lstm", "rnn", "transformer"),
         )
     if "gpt" in only:
-        rows += gpt_benchmark(data, iterations=20 if quick else 2000, every=10 if quick else 250,
-                              quick=quick, device=device)
+        rows += gpt_benchmark(
+            data, iterations=20 if quick else 2000, every=10 if quick else 250, quick=quick, device=device
+        )
     if "first-model" in only and not quick:
         rows += first_model_benchmark()
     if "latency" in only:
@@ -52,6 +53,9 @@ def run_benchmarks(
     if "recording" in only:
         rows += recording_benchmark(1 if quick else 3, quick)
     if "gpu" in only:  # GPU against CPU; skipped with a note where there is no GPU
-        rows += gpu_benchmark(None if torch.device(device).type == "cpu" else torch.device(device),
-                              repeats=1 if quick else 5, quick=quick)
+        rows += gpu_benchmark(
+            None if torch.device(device).type == "cpu" else torch.device(device),
+            repeats=1 if quick else 5,
+            quick=quick,
+        )
     return rows

@@ -59,8 +59,15 @@ class ReferenceBlock(nn.Module):
 class ReferenceGPT(nn.Module):
     """nanoGPT's GPT: token and position embeddings, blocks, final norm, head tied to the embedding."""
 
-    def __init__(self, vocab_size: int, block: int = BLOCK, layers: int = LAYERS, heads: int = HEADS,
-                 width: int = WIDTH, init: str = "gpt2"):
+    def __init__(
+        self,
+        vocab_size: int,
+        block: int = BLOCK,
+        layers: int = LAYERS,
+        heads: int = HEADS,
+        width: int = WIDTH,
+        init: str = "gpt2",
+    ):
         super().__init__()
         self.wte = nn.Embedding(vocab_size, width)
         self.wpe = nn.Embedding(block, width)
@@ -97,8 +104,15 @@ def reference_learning_rate(step: int, total: int) -> float:
 class ReferenceTraining:
     """nanoGPT's training loop, advanced a few iterations at a time and timed on its own."""
 
-    def __init__(self, text: str, total: int, seed: int, device: torch.device, init: str = "gpt2",
-                 sampling: str = "random"):
+    def __init__(
+        self,
+        text: str,
+        total: int,
+        seed: int,
+        device: torch.device,
+        init: str = "gpt2",
+        sampling: str = "random",
+    ):
         chars = sorted(set(text))  # nanoGPT's vocabulary: every character of the whole text
         self.index = {c: i for i, c in enumerate(chars)}
         ids = torch.tensor([self.index[c] for c in text], dtype=torch.long)
@@ -108,9 +122,11 @@ class ReferenceTraining:
         self.model = ReferenceGPT(len(chars), init=init).to(device)
         decay = [p for p in self.model.parameters() if p.dim() >= 2]
         no_decay = [p for p in self.model.parameters() if p.dim() < 2]
-        self.optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
-                                            {"params": no_decay, "weight_decay": 0.0}],
-                                           lr=LEARNING_RATE, betas=(0.9, 0.99))
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=LEARNING_RATE,
+            betas=(0.9, 0.99),
+        )
         self.generator = torch.Generator().manual_seed(seed)
         self.device, self.total, self.step, self.seconds = device, total, 0, 0.0
         self.sampling = sampling  # "random" windows (nanoGPT), or "epochs" of blocks (an ablation)
@@ -125,8 +141,8 @@ class ReferenceTraining:
             rows, self.order = self.order[:BATCH], self.order[BATCH:]
             return self.blocks.inputs[rows], self.blocks.targets[rows]
         starts = torch.randint(len(self.train_ids) - BLOCK, (BATCH,), generator=self.generator).tolist()
-        x = torch.stack([self.train_ids[i: i + BLOCK] for i in starts])
-        y = torch.stack([self.train_ids[i + 1: i + 1 + BLOCK] for i in starts])
+        x = torch.stack([self.train_ids[i : i + BLOCK] for i in starts])
+        y = torch.stack([self.train_ids[i + 1 : i + 1 + BLOCK] for i in starts])
         return x, y
 
     def advance(self, until: int) -> None:
@@ -160,7 +176,7 @@ def windowed_loss(model, inputs: torch.Tensor, targets: torch.Tensor, device: to
     """Mean cross-entropy over every window, in batches."""
     total, count = 0.0, 0
     for start in range(0, len(inputs), 256):
-        x, y = inputs[start: start + 256].to(device), targets[start: start + 256].to(device)
+        x, y = inputs[start : start + 256].to(device), targets[start : start + 256].to(device)
         logits = model(x)
         total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum"))
         count += y.numel()
@@ -207,14 +223,20 @@ def playground_config(iterations: int):
     return config
 
 
-def gpt_benchmark(path: str | None = None, iterations: int = 2000, every: int = 250, quick: bool = False,
-                  device: torch.device | str = "cpu", seed: int = 1337) -> list[dict]:
+def gpt_benchmark(
+    path: str | None = None,
+    iterations: int = 2000,
+    every: int = 250,
+    quick: bool = False,
+    device: torch.device | str = "cpu",
+    seed: int = 1337,
+) -> list[dict]:
     """ms/iteration, training time and held-out loss every `every` iterations, playground vs reference."""
     device = torch.device(device)
     text, name = load_text(path, quick)
     config = playground_config(iterations)
     data = build_stream(text, config.data, name)
-    held_out_ids = data.vocab.encode_tokens(tokenize(text[int(len(text) * 0.9):], "char"))
+    held_out_ids = data.vocab.encode_tokens(tokenize(text[int(len(text) * 0.9) :], "char"))
     held_out = stream_set(torch.tensor(held_out_ids), BLOCK)  # the reference's validation text
     reference = ReferenceTraining(text, iterations, seed, device)
     config.train.seed = seed
@@ -237,8 +259,15 @@ def gpt_benchmark(path: str | None = None, iterations: int = 2000, every: int = 
         last = curve[-1][0] if curve else 0
         if progress.step // every > last // every or progress.step == iterations:
             our_seconds = time.perf_counter() - trainer_started - paused
-            curve.append((progress.step, our_loss(current), reference.validation_loss(), our_seconds,
-                          reference.seconds))
+            curve.append(
+                (
+                    progress.step,
+                    our_loss(current),
+                    reference.validation_loss(),
+                    our_seconds,
+                    reference.seconds,
+                )
+            )
         paused += time.perf_counter() - started
 
     trainer = TimedTrainer(run, data, device, on_progress=interleave, log_every=math.gcd(every, 10))
@@ -246,27 +275,59 @@ def gpt_benchmark(path: str | None = None, iterations: int = 2000, every: int = 
     trainer.train()
     ours_seconds = time.perf_counter() - trainer_started - paused
     rows = [
-        row("small GPT", "ms/iteration", ours_seconds * 1000 / run.steps, "ms",
-            reference=reference.seconds * 1000 / reference.step, target="ratio < 1",
-            note=f"{name}; reference: nanoGPT's model and loop, same sizes, {device.type}; "
-                 "ours includes the Trainer's history, validation and gradient probes"),
-        row("small GPT", "ms/iteration without validation and test passes",
-            (ours_seconds - trainer.evaluation_seconds) * 1000 / run.steps, "ms",
+        row(
+            "small GPT",
+            "ms/iteration",
+            ours_seconds * 1000 / run.steps,
+            "ms",
             reference=reference.seconds * 1000 / reference.step,
-            note=f"the Trainer's own validation and test passes took {trainer.evaluation_seconds:.1f} s"),
-        row("small GPT", f"seconds for {iterations} iterations", ours_seconds, "s",
-            reference=reference.seconds, target="ratio < 1"),
+            target="ratio < 1",
+            note=f"{name}; reference: nanoGPT's model and loop, same sizes, {device.type}; "
+            "ours includes the Trainer's history, validation and gradient probes",
+        ),
+        row(
+            "small GPT",
+            "ms/iteration without validation and test passes",
+            (ours_seconds - trainer.evaluation_seconds) * 1000 / run.steps,
+            "ms",
+            reference=reference.seconds * 1000 / reference.step,
+            note=f"the Trainer's own validation and test passes took {trainer.evaluation_seconds:.1f} s",
+        ),
+        row(
+            "small GPT",
+            f"seconds for {iterations} iterations",
+            ours_seconds,
+            "s",
+            reference=reference.seconds,
+            target="ratio < 1",
+        ),
     ]
     for step, ours, theirs, our_seconds, their_seconds in curve:
-        rows.append(row("small GPT", f"held-out loss at {step}", ours, "nats/char", reference=theirs,
-                        target="ratio <= 1",
-                        note=f"after {our_seconds:.1f} s (reference {their_seconds:.1f} s)"))
+        rows.append(
+            row(
+                "small GPT",
+                f"held-out loss at {step}",
+                ours,
+                "nats/char",
+                reference=theirs,
+                target="ratio <= 1",
+                note=f"after {our_seconds:.1f} s (reference {their_seconds:.1f} s)",
+            )
+        )
     final = curve[-1][2]
     reached = next(((step, seconds) for step, ours, _, seconds, _ in curve if ours <= final), None)
     if reached:
-        rows.append(row("small GPT", "seconds to the reference's final loss", reached[1], "s",
-                        reference=reference.seconds, target="ratio < 1",
-                        note=f"reached at iteration {reached[0]} of {iterations}"))
+        rows.append(
+            row(
+                "small GPT",
+                "seconds to the reference's final loss",
+                reached[1],
+                "s",
+                reference=reference.seconds,
+                target="ratio < 1",
+                note=f"reached at iteration {reached[0]} of {iterations}",
+            )
+        )
     else:
         rows[-1]["note"] += f"; the reference's final loss was not reached in {iterations} iterations"
     return rows

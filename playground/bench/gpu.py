@@ -17,8 +17,13 @@ from playground.bench.timing import row
 from playground.device import pick_device
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = (("rnn", 64, 256), ("lstm", 64, 256), ("lstm", 256, 512), ("transformer", 64, 256),
-         ("transformer", 256, 512))
+CASES = (
+    ("rnn", 64, 256),
+    ("lstm", 64, 256),
+    ("lstm", 256, 512),
+    ("transformer", 64, 256),
+    ("transformer", 256, 512),
+)
 
 
 def accelerator() -> torch.device | None:
@@ -29,8 +34,14 @@ def accelerator() -> torch.device | None:
 
 def cli_device(timeout: float = 600) -> str:
     """The device a default `python -m playground train` reports, with no --device given."""
-    result = subprocess.run([sys.executable, "-m", "playground", "train", "--task", "sentiment", "--json"],
-                            capture_output=True, text=True, timeout=timeout, check=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "playground", "train", "--task", "sentiment", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])["device"]
 
 
@@ -43,10 +54,26 @@ def gpu_benchmark(device: torch.device | None = None, repeats: int = 5, quick: b
     rows = []
     for arch, length, hidden in CASES[:2] if quick else CASES:
         gpu, cpu = (step_ms(arch, length, hidden, d, repeats) for d in (device, torch.device("cpu")))
-        rows.append(row("GPU", f"{arch}, length {length}, hidden {hidden}", gpu, "ms/step", reference=cpu,
-                        target="ratio < 1",
-                        note=f"reference: the same step on the CPU; the GPU is {cpu / gpu:.1f}x faster"))
+        rows.append(
+            row(
+                "GPU",
+                f"{arch}, length {length}, hidden {hidden}",
+                gpu,
+                "ms/step",
+                reference=cpu,
+                target="ratio < 1",
+                note=f"reference: the same step on the CPU; the GPU is {cpu / gpu:.1f}x faster",
+            )
+        )
     chosen = cli_device()
-    rows.append(row("GPU", "the CLI trains on the GPU unasked", float(chosen.startswith("GPU")), "1 = yes",
-                    target="1", note=f"python -m playground train reported: {chosen}"))
+    rows.append(
+        row(
+            "GPU",
+            "the CLI trains on the GPU unasked",
+            float(chosen.startswith("GPU")),
+            "1 = yes",
+            target="1",
+            note=f"python -m playground train reported: {chosen}",
+        )
+    )
     return rows

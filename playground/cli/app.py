@@ -36,8 +36,15 @@ def streamlit_command(extra: list[str]) -> list[str]:
     """`python -m streamlit run <installed streamlit_app.py>` with the app's settings, then the user's."""
     folder = app_folder()
     given = {token[2:].split("=", 1)[0] for token in extra if token.startswith("--")}
-    return [sys.executable, "-m", "streamlit", "run", str(folder / ENTRY_POINT),
-            *config_flags(folder / ".streamlit" / "config.toml", given), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(folder / ENTRY_POINT),
+        *config_flags(folder / ".streamlit" / "config.toml", given),
+        *extra,
+    ]
 
 
 def app_command(extra: list[str]) -> int:

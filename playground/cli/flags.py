@@ -21,11 +21,13 @@ def flag(name: str) -> str:
 
 def field_type(f: dataclasses.Field):
     """An argparse type that checks a value against the field's bounds or choices."""
+
     def convert(raw: str):
         try:
             return parse_value(f, raw)
         except ValueError as error:
             raise argparse.ArgumentTypeError(f"{f.metadata['label']} {error}") from None
+
     return convert
 
 
@@ -36,7 +38,10 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group(
             f"the Train form, {GROUPS[section]}",
             "Defaults follow --task and --arch, as the form's do (shown: next-word, LSTM). Underscores "
-            "work too (--hidden_dim), as in a share link." if section == "data" else None)
+            "work too (--hidden_dim), as in a share link."
+            if section == "data"
+            else None,
+        )
         for f in dataclasses.fields(cls):
             meta = f.metadata
             if meta["choices"] is not None:
@@ -45,10 +50,14 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
                 metavar = "N" if f.type in (int, "int") else "X"
                 allowed = f"{meta['lo']:g} to {meta['hi']:g}; "
             default = getattr(getattr(shown, section), f.name)
-            text = f"{meta['label']}. {meta['help']} [{allowed}default {default:g}]" if isinstance(
-                default, float) else f"{meta['label']}. {meta['help']} [{allowed}default {default}]"
-            group.add_argument(flag(f.name), dest=f.name, type=field_type(f), metavar=metavar,
-                               help=text.replace("%", "%%"))
+            text = (
+                f"{meta['label']}. {meta['help']} [{allowed}default {default:g}]"
+                if isinstance(default, float)
+                else f"{meta['label']}. {meta['help']} [{allowed}default {default}]"
+            )
+            group.add_argument(
+                flag(f.name), dest=f.name, type=field_type(f), metavar=metavar, help=text.replace("%", "%%")
+            )
 
 
 def normalize_flags(argv: list[str]) -> list[str]:
@@ -62,8 +71,9 @@ def normalize_flags(argv: list[str]) -> list[str]:
     return out
 
 
-def config_from_flags(args: argparse.Namespace,
-                      base: ExperimentConfig | None = None) -> tuple[ExperimentConfig, list[str]]:
+def config_from_flags(
+    args: argparse.Namespace, base: ExperimentConfig | None = None
+) -> tuple[ExperimentConfig, list[str]]:
     """The config the flags describe: `base` (a link's, else the task's and architecture's defaults)
     with every given flag applied; and what `check_consistency` had to change."""
     given = {name: getattr(args, name) for name in FIELDS if getattr(args, name, None) is not None}
@@ -80,8 +90,11 @@ def to_flags(config: ExperimentConfig, changed_only: bool = False) -> list[str]:
     flags = []
     for name, (section, _) in FIELDS.items():
         value = getattr(getattr(config, section), name)
-        if changed_only and name not in ("task", "arch", "seed") and value == getattr(
-                getattr(defaults, section), name):
+        if (
+            changed_only
+            and name not in ("task", "arch", "seed")
+            and value == getattr(getattr(defaults, section), name)
+        ):
             continue
         flags += [flag(name), repr(value) if isinstance(value, float) else str(value)]
     return flags

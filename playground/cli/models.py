@@ -14,17 +14,27 @@ from playground.train import Run
 
 def add_model_parsers(commands) -> None:
     predict_parser = commands.add_parser(
-        "predict", help="what a saved model predicts for a text",
+        "predict",
+        help="what a saved model predicts for a text",
         description="Print what a model file predicts, as the Predict page shows it: the likeliest next "
-                    "words, or the sentiment and each class's probability.")
+        "words, or the sentiment and each class's probability.",
+    )
     predict_parser.add_argument("model", metavar="MODEL.safetensors", help="a model file")
     predict_parser.add_argument("texts", metavar="TEXT", nargs="+", help="one or more texts (quote each)")
-    predict_parser.add_argument("--top", type=int, default=5, metavar="K",
-                                help="next-word models: how many next words to list (1 to 50, default 5)")
+    predict_parser.add_argument(
+        "--top",
+        type=int,
+        default=5,
+        metavar="K",
+        help="next-word models: how many next words to list (1 to 50, default 5)",
+    )
     predict_parser.add_argument("--json", action="store_true", help="one JSON object per text, one per line")
-    show = commands.add_parser("show", help="a saved model's configuration, vocabulary and history",
-                               description="Describe a model file: its configuration, vocabulary size, "
-                                           "parameters, training history and scores.")
+    show = commands.add_parser(
+        "show",
+        help="a saved model's configuration, vocabulary and history",
+        description="Describe a model file: its configuration, vocabulary size, "
+        "parameters, training history and scores.",
+    )
     show.add_argument("model", metavar="MODEL.safetensors", help="a model file")
     show.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -77,18 +87,27 @@ def model_summary(run: Run) -> dict:
     train_rows = history[history["split"] == "train"]
     validation_rows = history[history["split"] == "validation"]
     summary = {
-        "task": run.task, "arch": run.config.model.arch, "parameters": run.num_parameters,
-        "vocabulary_size": len(run.vocab), "tokens": run.vocab.level, "classes": run.class_names,
-        "data": run.data_description, "steps": run.steps, "device": run.device,
+        "task": run.task,
+        "arch": run.config.model.arch,
+        "parameters": run.num_parameters,
+        "vocabulary_size": len(run.vocab),
+        "tokens": run.vocab.level,
+        "classes": run.class_names,
+        "data": run.data_description,
+        "steps": run.steps,
+        "device": run.device,
         "history": {
             "logged_points": len(history),
             "first_train_loss": float(train_rows["loss"].iloc[0]) if len(train_rows) else None,
             "last_train_loss": float(train_rows["loss"].iloc[-1]) if len(train_rows) else None,
             "best_val_loss": float(validation_rows["loss"].min()) if len(validation_rows) else None,
-            "last_val_accuracy": (float(validation_rows["accuracy"].iloc[-1]) if len(validation_rows)
-                                  else None),
+            "last_val_accuracy": (
+                float(validation_rows["accuracy"].iloc[-1]) if len(validation_rows) else None
+            ),
         },
-        "metrics": run.metrics, "baseline": run.baseline, "config": run.config.to_dict(),
+        "metrics": run.metrics,
+        "baseline": run.baseline,
+        "config": run.config.to_dict(),
     }
     if run.config.data.source == "built-in":
         summary["retrain"] = "python -m playground train " + " ".join(to_flags(run.config, changed_only=True))

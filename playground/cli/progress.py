@@ -18,8 +18,9 @@ LOG_EVERY_S = 10.0  # where stderr is a file (a cluster job's log), one line thi
 class TrainingProgress:
     """Called by the Trainer at every logged point; shows steps, loss and validation accuracy."""
 
-    def __init__(self, stream: TextIO | None = None, delay: float = BAR_DELAY_S,
-                 log_every: float = LOG_EVERY_S):
+    def __init__(
+        self, stream: TextIO | None = None, delay: float = BAR_DELAY_S, log_every: float = LOG_EVERY_S
+    ):
         self.stream = stream or sys.stderr
         self.delay = delay
         self.log_every = log_every
@@ -36,19 +37,30 @@ class TrainingProgress:
             if self.bar is None:
                 # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
                 sized = terminal_width(self.stream) > 0
-                self.bar = tqdm(total=progress.total_steps, unit="step", desc="training", file=self.stream,
-                                delay=self.delay, dynamic_ncols=sized, ncols=None if sized else 100,
-                                leave=True)
+                self.bar = tqdm(
+                    total=progress.total_steps,
+                    unit="step",
+                    desc="training",
+                    file=self.stream,
+                    delay=self.delay,
+                    dynamic_ncols=sized,
+                    ncols=None if sized else 100,
+                    leave=True,
+                )
             self.bar.set_postfix(numbers, refresh=False)
             self.bar.update(progress.step - self.bar.n)
             return
         now = time.perf_counter()
-        if now - self.last_line >= self.log_every or (progress.step >= progress.total_steps
-                                                      and now - self.started >= self.delay):
+        if now - self.last_line >= self.log_every or (
+            progress.step >= progress.total_steps and now - self.started >= self.delay
+        ):
             self.last_line = now
             shown = "  ".join(f"{key} {value}" for key, value in numbers.items())
-            print(f"step {progress.step:,}/{progress.total_steps:,}  {shown}  {progress.seconds:.1f} s",
-                  file=self.stream, flush=True)
+            print(
+                f"step {progress.step:,}/{progress.total_steps:,}  {shown}  {progress.seconds:.1f} s",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self) -> None:
         if self.bar is not None:

@@ -20,30 +20,51 @@ from playground.train import ConfigError, Run, count_model_parameters, create_ru
 
 def add_train_parser(commands) -> None:
     train = commands.add_parser(
-        "train", help="train a model as the Train page does (every form field is a flag)",
+        "train",
+        help="train a model as the Train page does (every form field is a flag)",
         description="Train a model as the Train page does. Every field of the form is a flag with the "
-                    "form's bounds; --link starts from a share link, --data from your own file, and "
-                    "--save writes the model file the Runs page loads.")
+        "form's bounds; --link starts from a share link, --data from your own file, and "
+        "--save writes the model file the Runs page loads.",
+    )
     source = train.add_argument_group("where the settings and data come from")
-    source.add_argument("--link", metavar="URL",
-                        help="a share link (the whole URL, its query string, or the part after '?'): "
-                             "trains the model it describes; flags given too override its values")
-    source.add_argument("--data", metavar="FILE",
-                        help="your own data instead of the built-in corpus: a .txt for next-word (one "
-                             "sentence per line, or --stream), a .csv for sentiment; at most 10 MB")
-    source.add_argument("--stream", action="store_true",
-                        help="read the .txt as one stream cut into blocks (same as --text-layout stream)")
-    source.add_argument("--text-column", metavar="NAME",
-                        help="the .csv column with the texts (default: guessed from the header, as the app "
-                             "does)")
-    source.add_argument("--label-column", metavar="NAME",
-                        help="the .csv column with the labels (default: guessed)")
+    source.add_argument(
+        "--link",
+        metavar="URL",
+        help="a share link (the whole URL, its query string, or the part after '?'): "
+        "trains the model it describes; flags given too override its values",
+    )
+    source.add_argument(
+        "--data",
+        metavar="FILE",
+        help="your own data instead of the built-in corpus: a .txt for next-word (one "
+        "sentence per line, or --stream), a .csv for sentiment; at most 10 MB",
+    )
+    source.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the .txt as one stream cut into blocks (same as --text-layout stream)",
+    )
+    source.add_argument(
+        "--text-column",
+        metavar="NAME",
+        help="the .csv column with the texts (default: guessed from the header, as the app does)",
+    )
+    source.add_argument(
+        "--label-column", metavar="NAME", help="the .csv column with the labels (default: guessed)"
+    )
     add_config_flags(train)
     output = train.add_argument_group("running and output")
-    output.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
-                        help="auto: a CUDA GPU, then Apple MPS, then the CPU")
-    output.add_argument("--save", metavar="MODEL.safetensors",
-                        help="write the trained model to this file: the Runs page and `predict` load it")
+    output.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="auto",
+        help="auto: a CUDA GPU, then Apple MPS, then the CPU",
+    )
+    output.add_argument(
+        "--save",
+        metavar="MODEL.safetensors",
+        help="write the trained model to this file: the Runs page and `predict` load it",
+    )
     output.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     output.add_argument("--quiet", action="store_true", help="no progress on stderr (warnings still show)")
 
@@ -84,9 +105,12 @@ def train_command(args: argparse.Namespace) -> int:
     except (ConfigError, UploadError, RuntimeError, ValueError) as error:
         return fail(str(error))
     if not args.quiet:
-        print(f"Data: {data.description} · vocabulary {len(data.vocab):,} tokens · {len(data.train):,} "
-              f"training and {len(data.validation):,} validation examples · model: "
-              f"{count_model_parameters(config, data):,} parameters", file=sys.stderr)
+        print(
+            f"Data: {data.description} · vocabulary {len(data.vocab):,} tokens · {len(data.train):,} "
+            f"training and {len(data.validation):,} validation examples · model: "
+            f"{count_model_parameters(config, data):,} parameters",
+            file=sys.stderr,
+        )
     progress = None if args.quiet else TrainingProgress()
     try:
         train_run(run, data, device, progress)
@@ -111,8 +135,9 @@ def train_command(args: argparse.Namespace) -> int:
 def save_problem(path: Path) -> str | None:
     """Why the model could not be saved to `path`, checked before training."""
     if path.suffix != ".safetensors":
-        return (f"--save {path.name}: a model file's name ends in .safetensors (the Runs page loads only "
-                "those).")
+        return (
+            f"--save {path.name}: a model file's name ends in .safetensors (the Runs page loads only those)."
+        )
     if not path.parent.is_dir():
         return f"--save {path}: the folder {path.parent} does not exist."
     if path.is_dir():
@@ -124,12 +149,19 @@ def run_report(run: Run) -> dict:
     """The numbers that say how good a run is, next to its baseline."""
     m = run.metrics
     report = {
-        "task": run.task, "arch": run.config.model.arch, "device": run.device,
-        "status": run.status, "steps": run.steps, "seconds": round(run.seconds, 3),
-        "parameters": run.num_parameters, "train_loss": _last_train_loss(run),
-        "val_loss": m.get("val_loss"), "val_accuracy": m.get("val_accuracy"),
+        "task": run.task,
+        "arch": run.config.model.arch,
+        "device": run.device,
+        "status": run.status,
+        "steps": run.steps,
+        "seconds": round(run.seconds, 3),
+        "parameters": run.num_parameters,
+        "train_loss": _last_train_loss(run),
+        "val_loss": m.get("val_loss"),
+        "val_accuracy": m.get("val_accuracy"),
         "test_accuracy": m.get("test_accuracy"),
-        "baseline_loss": run.baseline.get("loss"), "baseline_accuracy": run.baseline.get("accuracy"),
+        "baseline_loss": run.baseline.get("loss"),
+        "baseline_accuracy": run.baseline.get("accuracy"),
         "data": run.data_description,
     }
     if run.task == "next-word" and m.get("val_loss") is not None:
@@ -142,10 +174,18 @@ def run_report(run: Run) -> dict:
 
 
 # Sentiment checks: order, unseen structures, edits that keep the meaning, calibration.
-SENTIMENT_CHECKS = ("order_subset_accuracy", "unseen_structure_accuracy", "unseen_order_sensitive_accuracy",
-                    "test_full_stop_accuracy", "test_comma_accuracy", "test_capitals_accuracy",
-                    "test_no_punctuation_accuracy", "test_ece", "unknown_p_positive_min",
-                    "unknown_p_positive_max")
+SENTIMENT_CHECKS = (
+    "order_subset_accuracy",
+    "unseen_structure_accuracy",
+    "unseen_order_sensitive_accuracy",
+    "test_full_stop_accuracy",
+    "test_comma_accuracy",
+    "test_capitals_accuracy",
+    "test_no_punctuation_accuracy",
+    "test_ece",
+    "unknown_p_positive_min",
+    "unknown_p_positive_max",
+)
 
 
 def _last_train_loss(run: Run) -> float | None:

@@ -79,7 +79,7 @@ def next_word_set(texts: list[str], vocab: Vocabulary, max_length: int) -> Seque
     for text in texts:
         ids = [BOS_ID] + vocab.encode(text) + [EOS_ID]
         for start in range(0, len(ids) - 1, max_length):
-            window = ids[start: start + max_length + 1]
+            window = ids[start : start + max_length + 1]
             if len(window) >= 2:
                 inputs.append(window[:-1])
                 targets.append(window[1:])
@@ -90,8 +90,9 @@ def next_word_set(texts: list[str], vocab: Vocabulary, max_length: int) -> Seque
     return SequenceSet(padded_inputs, lengths, padded_targets)
 
 
-def classification_set(texts: list[str], labels: list[int], vocab: Vocabulary,
-                       max_length: int) -> SequenceSet:
+def classification_set(
+    texts: list[str], labels: list[int], vocab: Vocabulary, max_length: int
+) -> SequenceSet:
     """Each text as its first `max_length` token indices with one label; empty texts are dropped."""
     rows = [vocab.encode(text)[:max_length] for text in texts]
     return classification_rows(rows, labels)
@@ -113,7 +114,7 @@ def split(items: list, seed: int, validation: float = 0.1, test: float = 0.1) ->
     random.Random(seed).shuffle(items)
     n_test = max(1, int(len(items) * test)) if len(items) >= 3 else 0
     n_val = max(1, int(len(items) * validation)) if len(items) >= 3 else 0
-    return items[n_test + n_val:] or items, items[n_test: n_test + n_val] or items, items[:n_test] or items
+    return items[n_test + n_val :] or items, items[n_test : n_test + n_val] or items, items[:n_test] or items
 
 
 def build_next_word(texts: list[str], config: DataConfig, description: str) -> TaskData:
@@ -121,8 +122,15 @@ def build_next_word(texts: list[str], config: DataConfig, description: str) -> T
     train, val, test = split(texts, config.data_seed)
     vocab = Vocabulary.build(train, config.tokenizer, config.min_count, config.max_vocab)
     make = lambda part: next_word_set(part, vocab, config.max_length)  # noqa: E731
-    return TaskData("next-word", vocab, make(train), make(val), make(test), description=description,
-                    examples=[prefix(t, config.tokenizer) for t in val[:6]])
+    return TaskData(
+        "next-word",
+        vocab,
+        make(train),
+        make(val),
+        make(test),
+        description=description,
+        examples=[prefix(t, config.tokenizer) for t in val[:6]],
+    )
 
 
 def stream_set(ids: torch.Tensor, length: int) -> SequenceSet:
@@ -134,7 +142,7 @@ def stream_set(ids: torch.Tensor, length: int) -> SequenceSet:
         inputs, targets = ids[:-1], ids[1:]
         return SequenceSet(inputs[None], torch.tensor([len(inputs)]), targets[None])
     inputs = ids[: count * length].view(count, length)
-    targets = ids[1: count * length + 1].view(count, length)
+    targets = ids[1 : count * length + 1].view(count, length)
     return SequenceSet(inputs, torch.full((count,), length), targets)
 
 
@@ -148,12 +156,20 @@ def build_stream(text: str, config: DataConfig, description: str) -> TaskData:
     """Next-word data from one long text, split in order so held-out text was never seen in training."""
     tokens = tokenize(text, config.tokenizer)
     train, val, test = stream_parts(len(tokens))
-    vocab = Vocabulary.from_counts(Counter(tokens[train]), config.tokenizer, config.min_count,
-                                   config.max_vocab)
+    vocab = Vocabulary.from_counts(
+        Counter(tokens[train]), config.tokenizer, config.min_count, config.max_vocab
+    )
     ids = torch.tensor(vocab.encode_tokens(tokens), dtype=torch.long)
     make = lambda part: stream_set(ids[part], config.max_length)  # noqa: E731
-    return TaskData("next-word", vocab, make(train), make(val), make(test), description=description,
-                    examples=stream_examples(tokens[val], config.tokenizer))
+    return TaskData(
+        "next-word",
+        vocab,
+        make(train),
+        make(val),
+        make(test),
+        description=description,
+        examples=stream_examples(tokens[val], config.tokenizer),
+    )
 
 
 def stream_examples(tokens: list[str], level: str, count: int = 6) -> list[str]:
@@ -162,9 +178,9 @@ def stream_examples(tokens: list[str], level: str, count: int = 6) -> list[str]:
     for i in range(count):
         start = len(tokens) * i // count
         if level == "char":
-            piece = first_full_line("".join(tokens[start: start + 2000]))[:40]
+            piece = first_full_line("".join(tokens[start : start + 2000]))[:40]
         else:
-            piece = join_tokens(tokens[start: start + 8], level)
+            piece = join_tokens(tokens[start : start + 8], level)
         if piece and piece not in examples:
             examples.append(piece)
     return examples
@@ -178,8 +194,9 @@ def first_full_line(text: str, shortest: int = 12) -> str:
     return ""
 
 
-def build_classification(texts: list[str], labels: list[str], config: DataConfig,
-                         description: str) -> TaskData:
+def build_classification(
+    texts: list[str], labels: list[str], config: DataConfig, description: str
+) -> TaskData:
     """Classification data from texts and string labels."""
     class_names = sorted(set(labels))
     label_ids = [class_names.index(label) for label in labels]
@@ -189,8 +206,16 @@ def build_classification(texts: list[str], labels: list[str], config: DataConfig
     def make(part):
         return classification_set([t for t, _ in part], [y for _, y in part], vocab, config.max_length)
 
-    return TaskData("sentiment", vocab, make(train), make(val), make(test), class_names,
-                    description=description, examples=[t[:150] for t, _ in val[:6]])
+    return TaskData(
+        "sentiment",
+        vocab,
+        make(train),
+        make(val),
+        make(test),
+        class_names,
+        description=description,
+        examples=[t[:150] for t, _ in val[:6]],
+    )
 
 
 def build_builtin(config: DataConfig) -> TaskData:
@@ -198,33 +223,50 @@ def build_builtin(config: DataConfig) -> TaskData:
     if config.task == "next-word":
         texts = language_texts(config.num_sentences, config.data_seed)
         if config.text_layout == "stream":
-            return build_stream("\n".join(texts), config,
-                                f"built-in toy language as one stream, {len(texts):,} sentences")
+            return build_stream(
+                "\n".join(texts), config, f"built-in toy language as one stream, {len(texts):,} sentences"
+            )
         return build_next_word(texts, config, f"built-in toy language, {len(texts):,} sentences")
     corpus = generate_sentiment(config.num_sentences, config.data_seed)
-    vocab = Vocabulary.build([e.text for e in corpus.train], config.tokenizer, config.min_count,
-                             config.max_vocab)
+    vocab = Vocabulary.build(
+        [e.text for e in corpus.train], config.tokenizer, config.min_count, config.max_vocab
+    )
 
     def make(examples: list[SentimentExample], edit=None):
-        return classification_set([edit(e.text) if edit else e.text for e in examples],
-                                  [e.label for e in examples], vocab, config.max_length)
+        return classification_set(
+            [edit(e.text) if edit else e.text for e in examples],
+            [e.label for e in examples],
+            vocab,
+            config.max_length,
+        )
 
-    train_rows = [vocab.encode(e.text)[:config.max_length] for e in corpus.train]
+    train_rows = [vocab.encode(e.text)[: config.max_length] for e in corpus.train]
     train_labels = [e.label for e in corpus.train]
     noise = no_evidence_rows(vocab, len(train_rows) // NO_EVIDENCE_SHARE, config.data_seed)
-    train = classification_rows(train_rows + noise + noise,
-                                train_labels + [0] * len(noise) + [1] * len(noise))
+    train = classification_rows(
+        train_rows + noise + noise, train_labels + [0] * len(noise) + [1] * len(noise)
+    )
     unseen = corpus.unseen_structure_test
-    probes = {"unseen_structure": make(unseen),
-              "unseen_order_sensitive": make([e for e in unseen if e.order_sensitive])}
+    probes = {
+        "unseen_structure": make(unseen),
+        "unseen_order_sensitive": make([e for e in unseen if e.order_sensitive]),
+    }
     probes |= {f"test_{name}": make(corpus.test, edit) for name, edit in PERTURBATIONS.items()}
     total = len(corpus.train) + len(corpus.validation) + len(corpus.test)
-    return TaskData("sentiment", vocab, train, make(corpus.validation),
-                    make(corpus.test), list(LABELS), order_test=make(corpus.order_sensitive_test),
-                    probes=probes, examples=[e.text for e in corpus.validation[:6]],
-                    description=f"built-in reviews, {total:,} sentences "
-                                f"({len(corpus.order_sensitive_test)} order-sensitive and "
-                                f"{len(unseen)} unseen-structure test sentences)")
+    return TaskData(
+        "sentiment",
+        vocab,
+        train,
+        make(corpus.validation),
+        make(corpus.test),
+        list(LABELS),
+        order_test=make(corpus.order_sensitive_test),
+        probes=probes,
+        examples=[e.text for e in corpus.validation[:6]],
+        description=f"built-in reviews, {total:,} sentences "
+        f"({len(corpus.order_sensitive_test)} order-sensitive and "
+        f"{len(unseen)} unseen-structure test sentences)",
+    )
 
 
 NO_EVIDENCE_SHARE = 30  # per 30 training sentences, one row with no known word, with both labels

@@ -22,8 +22,10 @@ from playground.data.uploads import (
 TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "comment", "tweet")
 LABEL_COLUMN_GUESSES = ("label", "sentiment", "class", "target", "category", "y")
 FILE_KINDS = {"next-word": "txt", "sentiment": "csv"}
-FILE_WANTED = {"txt": "a .txt file: one sentence per line, or one long text",
-               "csv": "a .csv file with a text column and a label column"}
+FILE_WANTED = {
+    "txt": "a .txt file: one sentence per line, or one long text",
+    "csv": "a .csv file with a text column and a label column",
+}
 
 
 @dataclass
@@ -43,16 +45,30 @@ def text_file(raw: bytes, name: str, origin: str = "upload") -> DataFile:
     """A .txt file for next-word prediction: its lines, and the whole text for the one-stream layout."""
     decoded = decode_upload(raw, name)
     lines = text_lines(decoded.text, name)
-    return DataFile(f"{origin} {name}, {len(lines):,} lines", lines, None, decoded.text,
-                    f"{origin} {name} as one stream, {len(decoded.text):,} characters", decoded.notes, name)
+    return DataFile(
+        f"{origin} {name}, {len(lines):,} lines",
+        lines,
+        None,
+        decoded.text,
+        f"{origin} {name} as one stream, {len(decoded.text):,} characters",
+        decoded.notes,
+        name,
+    )
 
 
-def table_file(table: pd.DataFrame, name: str, text_column: str, label_column: str,
-               notes: list[str] | None = None, origin: str = "upload") -> DataFile:
+def table_file(
+    table: pd.DataFrame,
+    name: str,
+    text_column: str,
+    label_column: str,
+    notes: list[str] | None = None,
+    origin: str = "upload",
+) -> DataFile:
     """A .csv file's chosen text and label columns, for classification."""
     texts, labels, more_notes = labelled_texts(table, text_column, label_column)
-    return DataFile(f"{origin} {name}, {len(texts):,} rows", texts, labels,
-                    notes=[*(notes or []), *more_notes])
+    return DataFile(
+        f"{origin} {name}, {len(texts):,} rows", texts, labels, notes=[*(notes or []), *more_notes]
+    )
 
 
 def guess_column(columns: list, names: tuple[str, ...], fallback: int) -> int:
@@ -71,8 +87,9 @@ def file_task_data(data_file: DataFile, config: DataConfig) -> TaskData:
     return build_classification(data_file.texts, data_file.labels, config, data_file.description)
 
 
-def read_data_file(path: str | Path, task: str, text_column: str | None = None,
-                   label_column: str | None = None) -> DataFile:
+def read_data_file(
+    path: str | Path, task: str, text_column: str | None = None, label_column: str | None = None
+) -> DataFile:
     """A data file on disk, checked as the app checks an upload (same limits, same messages).
 
     Columns not named are guessed from the header as the app's pickers guess them.
@@ -80,13 +97,17 @@ def read_data_file(path: str | Path, task: str, text_column: str | None = None,
     path = Path(path)
     kind = FILE_KINDS[task]
     if path.suffix.lower() != f".{kind}":
-        raise UploadError(f"{path.name}: {task} trains on {FILE_WANTED[kind]} (the app's uploader takes only "
-                          f".{kind} for this task).")
+        raise UploadError(
+            f"{path.name}: {task} trains on {FILE_WANTED[kind]} (the app's uploader takes only "
+            f".{kind} for this task)."
+        )
     if not path.is_file():
         raise UploadError(f"{path}: no such file.")
     if path.stat().st_size > MAX_UPLOAD_BYTES:  # refuse before reading it all; decode_upload says the same
-        raise UploadError(f"{path.name} is {path.stat().st_size / 2**20:.1f} MB; the limit is "
-                          f"{MAX_UPLOAD_BYTES // 2**20} MB. Upload a smaller part of it.")
+        raise UploadError(
+            f"{path.name} is {path.stat().st_size / 2**20:.1f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES // 2**20} MB. Upload a smaller part of it."
+        )
     raw = path.read_bytes()
     if kind == "txt":
         if text_column or label_column:
@@ -96,8 +117,10 @@ def read_data_file(path: str | Path, task: str, text_column: str | None = None,
     columns = [str(c) for c in table.columns]
     for flag, wanted in (("text", text_column), ("label", label_column)):
         if wanted is not None and wanted not in columns:
-            raise UploadError(f"{path.name} has no column '{wanted[:60]}' for the {flag}s; its columns are "
-                              f"{', '.join(c[:40] for c in columns[:20])}.")
+            raise UploadError(
+                f"{path.name} has no column '{wanted[:60]}' for the {flag}s; its columns are "
+                f"{', '.join(c[:40] for c in columns[:20])}."
+            )
     text_column = text_column or columns[guess_column(columns, TEXT_COLUMN_GUESSES, 0)]
     label_column = label_column or columns[guess_column(columns, LABEL_COLUMN_GUESSES, 1)]
     return table_file(table, path.name, text_column, label_column, notes, origin="file")
@@ -106,7 +129,9 @@ def read_data_file(path: str | Path, task: str, text_column: str | None = None,
 def few_examples_warning(data: TaskData) -> str | None:
     """What to tell a learner whose data is too small for held-out accuracy to mean much."""
     if len(data.train) < 20 or len(data.validation) < 5:
-        return (f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
-                "the model can do little more than memorise them, and its accuracy on so few "
-                "held-out examples means little. Add more text for a fair test.")
+        return (
+            f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
+            "the model can do little more than memorise them, and its accuracy on so few "
+            "held-out examples means little. Add more text for a fair test."
+        )
     return None

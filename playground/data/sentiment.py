@@ -17,26 +17,83 @@ from dataclasses import dataclass
 from playground.data.tokenizer import tokenize
 
 ITEMS = [
-    "film", "movie", "food", "service", "book", "song", "hotel", "room", "game", "show", "meal",
-    "coffee", "music", "plot", "ending", "view", "pizza", "concert", "story", "bed", "trip",
-    "lecture", "acting", "album", "restaurant", "soup", "museum", "play", "beach", "place",
+    "film",
+    "movie",
+    "food",
+    "service",
+    "book",
+    "song",
+    "hotel",
+    "room",
+    "game",
+    "show",
+    "meal",
+    "coffee",
+    "music",
+    "plot",
+    "ending",
+    "view",
+    "pizza",
+    "concert",
+    "story",
+    "bed",
+    "trip",
+    "lecture",
+    "acting",
+    "album",
+    "restaurant",
+    "soup",
+    "museum",
+    "play",
+    "beach",
+    "place",
 ]
 PLURAL_ITEMS = ["staff", "rooms", "songs", "actors", "drinks", "desserts", "waiters", "views"]
 POSITIVE = [
-    "good", "great", "excellent", "wonderful", "amazing", "lovely", "delightful", "superb",
-    "fantastic", "pleasant", "brilliant", "enjoyable", "charming", "perfect", "fun", "nice",
-    "friendly", "beautiful",
+    "good",
+    "great",
+    "excellent",
+    "wonderful",
+    "amazing",
+    "lovely",
+    "delightful",
+    "superb",
+    "fantastic",
+    "pleasant",
+    "brilliant",
+    "enjoyable",
+    "charming",
+    "perfect",
+    "fun",
+    "nice",
+    "friendly",
+    "beautiful",
 ]
 NEGATIVE = [
-    "bad", "terrible", "awful", "boring", "dull", "horrible", "poor", "disappointing", "bland",
-    "weak", "mediocre", "annoying", "dreadful", "ugly", "lousy", "painful", "rude", "cold",
+    "bad",
+    "terrible",
+    "awful",
+    "boring",
+    "dull",
+    "horrible",
+    "poor",
+    "disappointing",
+    "bland",
+    "weak",
+    "mediocre",
+    "annoying",
+    "dreadful",
+    "ugly",
+    "lousy",
+    "painful",
+    "rude",
+    "cold",
 ]
 INTENSIFIERS = ["very", "really", "truly", "extremely", "so", "quite", "incredibly", "absolutely"]
 VERB_INTENSIFIERS = ["really", "truly", "absolutely"]
 # (past, base) forms of verbs of liking and disliking.
 LIKE_VERBS = [("loved", "love"), ("liked", "like"), ("enjoyed", "enjoy"), ("adored", "adore")]
-DISLIKE_VERBS = [("hated", "hate"), ("disliked", "dislike"), ("loathed", "loathe"),
-                 ("despised", "despise")]
+DISLIKE_VERBS = [("hated", "hate"), ("disliked", "dislike"), ("loathed", "loathe"), ("despised", "despise")]
 LIKED = [past for past, _ in LIKE_VERBS]
 DISLIKED = [past for past, _ in DISLIKE_VERBS]
 NEGATIONS = ["not", "never", "n't", "nobody", "nothing", "no"]
@@ -44,8 +101,16 @@ CONNECTIVES = ["but", "yet", "however", "although", "though", "even"]
 
 LABELS = ("negative", "positive")
 
-KINDS = ("simple", "intensified", "short phrase", "question", "list", "negation",
-         "double negation", "contrast")
+KINDS = (
+    "simple",
+    "intensified",
+    "short phrase",
+    "question",
+    "list",
+    "negation",
+    "double negation",
+    "contrast",
+)
 
 # Structures no training or validation sentence uses; the test split tags the sentences that do.
 HELD_OUT_STRUCTURES = {
@@ -103,8 +168,11 @@ class _Reviews:
         if allow_it and self.chance(0.06):
             return "it", False
         plural = self.chance(0.15)
-        det = self.pick(["the"] * 10 + ["this", "that", "my", "our"] if not plural else
-                        ["the"] * 6 + ["these", "my", "our"])
+        det = self.pick(
+            ["the"] * 10 + ["this", "that", "my", "our"]
+            if not plural
+            else ["the"] * 6 + ["these", "my", "our"]
+        )
         return f"{det} {self.pick(PLURAL_ITEMS if plural else ITEMS)}", plural
 
     def be(self, plural: bool) -> str:
@@ -121,31 +189,41 @@ class _Reviews:
         if form == "plain":
             return _Clause(f"{subject} {be} {self.adjective(positive)}", "simple", "X was ADJ")
         if form == "intensified":
-            return _Clause(f"{subject} {be} {self.intens()} {self.adjective(positive)}",
-                           "intensified", "X was very ADJ")
+            return _Clause(
+                f"{subject} {be} {self.intens()} {self.adjective(positive)}", "intensified", "X was very ADJ"
+            )
         if form == "not":
             extra = f"{self.intens()} " if self.chance(0.2) else ""
             neg = self.pick(["not", "not", "never", "n't"])
             joined = f"{be}n't" if neg == "n't" else f"{be} {neg}"
-            return _Clause(f"{subject} {joined} {extra}{self.adjective(not positive)}", "negation",
-                           f"X was {neg} ADJ")
+            return _Clause(
+                f"{subject} {joined} {extra}{self.adjective(not positive)}", "negation", f"X was {neg} ADJ"
+            )
         if form == "not at all":
             adjective = self.adjective(not positive)
-            body = (f"not {adjective} at all" if self.chance(0.6) else f"not at all {adjective}")
+            body = f"not {adjective} at all" if self.chance(0.6) else f"not at all {adjective}"
             return _Clause(f"{subject} {be} {body}", "negation", "X was not ADJ at all")
         if form == "nothing":
-            return _Clause(f"there was nothing {self.adjective(not positive)} about {subject}",
-                           "negation", "nothing ADJ about X")
+            return _Clause(
+                f"there was nothing {self.adjective(not positive)} about {subject}",
+                "negation",
+                "nothing ADJ about X",
+            )
         if form == "not not":
-            return _Clause(f"{subject} {be} not not {self.adjective(positive)}", "double negation",
-                           "not not ADJ")
+            return _Clause(
+                f"{subject} {be} not not {self.adjective(positive)}", "double negation", "not not ADJ"
+            )
         if form == "never not":
-            return _Clause(f"{subject} {be} never not {self.adjective(positive)}", "double negation",
-                           "never not ADJ")
+            return _Clause(
+                f"{subject} {be} never not {self.adjective(positive)}", "double negation", "never not ADJ"
+            )
         if form == "never was":
             subject, plural = self.subject(allow_it=False)
-            return _Clause(f"never {'were' if plural else 'was'} {subject} "
-                           f"{self.adjective(not positive)}", "negation", "never was X ADJ")
+            return _Clause(
+                f"never {'were' if plural else 'was'} {subject} {self.adjective(not positive)}",
+                "negation",
+                "never was X ADJ",
+            )
         raise ValueError(form)
 
     def verb(self, positive: bool, form: str) -> _Clause:
@@ -154,29 +232,37 @@ class _Reviews:
         if form == "plain":
             past, base = self.pick(LIKE_VERBS if positive else DISLIKE_VERBS)
             if self.chance(0.3):
-                return _Clause(f"{person} {self.pick(VERB_INTENSIFIERS)} {past} {thing}",
-                               "intensified", "i really liked X")
-            return _Clause(f"{person} {past if self.chance(0.75) else base} {thing}", "simple",
-                           "i liked X")
+                return _Clause(
+                    f"{person} {self.pick(VERB_INTENSIFIERS)} {past} {thing}",
+                    "intensified",
+                    "i really liked X",
+                )
+            return _Clause(f"{person} {past if self.chance(0.75) else base} {thing}", "simple", "i liked X")
         past, base = self.pick(DISLIKE_VERBS if positive else LIKE_VERBS)
         if form == "not":
             aux = self.pick(["did not", "didn't", "do not", "don't"])
             return _Clause(f"{person} {aux} {base} {thing}", "negation", "i did not like X")
         if form == "nobody":
-            return _Clause(f"{self.pick(['nobody', 'no one'])} {past} {thing}", "negation",
-                           "nobody liked X")
+            return _Clause(f"{self.pick(['nobody', 'no one'])} {past} {thing}", "negation", "nobody liked X")
         if form == "never":
             return _Clause(f"{person} never {past} {thing}", "negation", "i never liked")
         if form == "not at all":
             aux = self.pick(["did not", "didn't"])
-            return _Clause(f"{person} {aux} {base} {thing} at all", "negation",
-                           "did not like ... at all")
+            return _Clause(f"{person} {aux} {base} {thing} at all", "negation", "did not like ... at all")
         raise ValueError(form)
 
-    SEEN_CLAUSES = [("copula", "plain", 5), ("copula", "intensified", 3), ("copula", "not", 4),
-                    ("copula", "not at all", 1), ("copula", "nothing", 0.5), ("copula", "not not", 0.5),
-                    ("copula", "never was", 0.5), ("verb", "plain", 3), ("verb", "not", 2),
-                    ("verb", "nobody", 0.7)]
+    SEEN_CLAUSES = [
+        ("copula", "plain", 5),
+        ("copula", "intensified", 3),
+        ("copula", "not", 4),
+        ("copula", "not at all", 1),
+        ("copula", "nothing", 0.5),
+        ("copula", "not not", 0.5),
+        ("copula", "never was", 0.5),
+        ("verb", "plain", 3),
+        ("verb", "not", 2),
+        ("verb", "nobody", 0.7),
+    ]
     UNSEEN_CLAUSES = [("verb", "never", 1), ("verb", "not at all", 1), ("copula", "never not", 1)]
 
     def clause(self, positive: bool, plain_only: bool = False) -> _Clause:
@@ -197,13 +283,16 @@ class _Reviews:
         article = "an" if adjective[0] in "aeiou" else "a"
         other_article = "an" if other[0] in "aeiou" else "a"
         forms = [
-            (f"{adjective} {item}", "ADJ X", False), (f"{article} {adjective} {item}", "a ADJ X", False),
+            (f"{adjective} {item}", "ADJ X", False),
+            (f"{article} {adjective} {item}", "a ADJ X", False),
             (f"what {article} {adjective} {item}", "what a ADJ X", False),
             (f"such {article} {adjective} {item}", "such a ADJ X", False),
-            (adjective, "ADJ", False), (f"{self.intens()} {adjective}", "very ADJ", False),
+            (adjective, "ADJ", False),
+            (f"{self.intens()} {adjective}", "very ADJ", False),
             (f"{self.intens()} {adjective} {item}", "very ADJ X", False),
             (f"{item} was {adjective}", "X was ADJ (no article)", False),
-            (f"not {other}", "not ADJ", True), (f"not {other_article} {other} {item}", "not a ADJ X", True),
+            (f"not {other}", "not ADJ", True),
+            (f"not {other_article} {other} {item}", "not a ADJ X", True),
             (f"not {other} at all", "not ADJ at all (phrase)", True),
         ]
         return self.pick(forms)
@@ -215,8 +304,11 @@ class _Reviews:
         forms = [
             (f"why {be} {subject} so {self.adjective(positive)}", "why was X so ADJ?", False),
             (f"{be}n't {subject} {self.adjective(positive)}", "wasn't X ADJ?", False),
-            (f"how could anyone {self.pick(DISLIKE_VERBS if positive else LIKE_VERBS)[1]} {thing}",
-             "how could anyone like X?", True),
+            (
+                f"how could anyone {self.pick(DISLIKE_VERBS if positive else LIKE_VERBS)[1]} {thing}",
+                "how could anyone like X?",
+                True,
+            ),
         ]
         return self.pick(forms)
 
@@ -252,8 +344,18 @@ class _Reviews:
             return f"{self.listed(others)}{joint} {main}"
         raise ValueError(form)
 
-    SEEN_CONTRASTS = ["A but B", "A but B", "A, yet B", "A. however, B", "although A, B", "B although A",
-                      "B though A", "even though A, B", "B even though A", "list, but B"]
+    SEEN_CONTRASTS = [
+        "A but B",
+        "A but B",
+        "A, yet B",
+        "A. however, B",
+        "although A, B",
+        "B although A",
+        "B though A",
+        "even though A, B",
+        "B even though A",
+        "list, but B",
+    ]
     UNSEEN_CONTRASTS = ["though A, B", "list. however, B"]
 
     def example(self) -> SentimentExample:
@@ -264,8 +366,13 @@ class _Reviews:
         draw = self.rng.random()
         if draw < 0.42:
             clause = self.clause(positive)
-            return self.finish(clause.text, positive, clause.kind, clause.structure,
-                               clause.kind in ("negation", "double negation"))
+            return self.finish(
+                clause.text,
+                positive,
+                clause.kind,
+                clause.structure,
+                clause.kind in ("negation", "double negation"),
+            )
         if draw < 0.52:
             text, structure, negated = self.phrase(positive)
             return self.finish(text, positive, "short phrase", structure, negated)
@@ -279,8 +386,9 @@ class _Reviews:
                 return self.finish(self.listed(items), positive, "list", "ADJ X, ADJ X and ADJ X")
             clauses = [self.clause(positive) for _ in range(count)]
             negated = any(c.kind in ("negation", "double negation") for c in clauses)
-            return self.finish(self.listed([c.text for c in clauses]), positive, "list",
-                               "A, B and C", negated)
+            return self.finish(
+                self.listed([c.text for c in clauses]), positive, "list", "A, B and C", negated
+            )
         form = self.pick(self.SEEN_CONTRASTS)
         return self.finish(self.contrast(positive, form), positive, "contrast", form, True)
 
@@ -288,8 +396,9 @@ class _Reviews:
         draw = self.rng.randrange(len(HELD_OUT_STRUCTURES))
         structure = list(HELD_OUT_STRUCTURES)[draw]
         if structure in self.UNSEEN_CONTRASTS:
-            return self.finish(self.contrast(positive, structure), positive, "contrast", structure,
-                               True, unseen=True)
+            return self.finish(
+                self.contrast(positive, structure), positive, "contrast", structure, True, unseen=True
+            )
         if structure == "not very ADJ (phrase)":
             text = f"not {self.intens()} {self.adjective(not positive)}"
             return self.finish(text, positive, "short phrase", structure, True, unseen=True)
@@ -297,8 +406,11 @@ class _Reviews:
             subject, plural = self.subject(allow_it=False)
             text = f"why {'were' if plural else 'was'} {subject} not {self.adjective(not positive)}"
             return self.finish(text, positive, "question", structure, True, question=True, unseen=True)
-        form = {"i never liked": ("verb", "never"), "did not like ... at all": ("verb", "not at all"),
-                "never not ADJ": ("copula", "never not")}[structure]
+        form = {
+            "i never liked": ("verb", "never"),
+            "did not like ... at all": ("verb", "not at all"),
+            "never not ADJ": ("copula", "never not"),
+        }[structure]
         clause = (self.verb if form[0] == "verb" else self.copula)(positive, form[1])
         if self.chance(0.3):  # inside a familiar contrast
             other = self.clause(not positive).text
@@ -306,11 +418,24 @@ class _Reviews:
             return self.finish(text, positive, "contrast", structure, True, unseen=True)
         return self.finish(clause.text, positive, clause.kind, structure, True, unseen=True)
 
-    def finish(self, text: str, positive: bool, kind: str, structure: str,
-               order_sensitive: bool = False, question: bool = False,
-               unseen: bool = False) -> SentimentExample:
-        return SentimentExample(self.styled(text, question), int(positive), kind, structure,
-                                order_sensitive or kind == "contrast", unseen)
+    def finish(
+        self,
+        text: str,
+        positive: bool,
+        kind: str,
+        structure: str,
+        order_sensitive: bool = False,
+        question: bool = False,
+        unseen: bool = False,
+    ) -> SentimentExample:
+        return SentimentExample(
+            self.styled(text, question),
+            int(positive),
+            kind,
+            structure,
+            order_sensitive or kind == "contrast",
+            unseen,
+        )
 
     def styled(self, text: str, question: bool) -> str:
         """Capitals and end punctuation as people type them (the tokenizer lower-cases words)."""
@@ -371,9 +496,9 @@ def _draw(reviews: _Reviews, count: int, seen: set[tuple[str, ...]]) -> list[Sen
     return examples
 
 
-def generate_sentiment(num_sentences: int = 12_000, seed: int = 0,
-                       validation_fraction: float = 0.1,
-                       test_fraction: float = 0.1) -> SentimentCorpus:
+def generate_sentiment(
+    num_sentences: int = 12_000, seed: int = 0, validation_fraction: float = 0.1, test_fraction: float = 0.1
+) -> SentimentCorpus:
     """Generate `num_sentences` distinct labelled sentences and split them, seeded.
 
     A quarter of the test split is sentences of held-out structures (tagged `unseen`).
@@ -389,8 +514,8 @@ def generate_sentiment(num_sentences: int = 12_000, seed: int = 0,
     test = familiar[:n_test] + unseen
     rng.shuffle(test)
     return SentimentCorpus(
-        train=familiar[n_test + n_val:],
-        validation=familiar[n_test:n_test + n_val],
+        train=familiar[n_test + n_val :],
+        validation=familiar[n_test : n_test + n_val],
         test=test,
     )
 
@@ -399,8 +524,19 @@ SENTIMENT_WORD_CLASSES: dict[str, list[str]] = {
     "positive word": POSITIVE + LIKED + [base for _, base in LIKE_VERBS],
     "negative word": NEGATIVE + DISLIKED + [base for _, base in DISLIKE_VERBS],
     "intensifier": INTENSIFIERS,
-    "negation": ["not", "never", "nobody", "nothing", "no", "didn't", "don't", "wasn't", "isn't",
-                 "weren't", "aren't"],
+    "negation": [
+        "not",
+        "never",
+        "nobody",
+        "nothing",
+        "no",
+        "didn't",
+        "don't",
+        "wasn't",
+        "isn't",
+        "weren't",
+        "aren't",
+    ],
     "connective": CONNECTIVES,
     "thing reviewed": ITEMS + PLURAL_ITEMS,
 }
@@ -413,8 +549,9 @@ def sentiment_word_class(word: str) -> str:
 
 
 # Edits a person makes without changing what they mean: accuracy should not move under them.
-_CONNECTIVE = re.compile(r"(?<![,;.])(?<!\beven)\s+(?=(?:but|yet|however|although|though|even though)\b)",
-                         re.IGNORECASE)
+_CONNECTIVE = re.compile(
+    r"(?<![,;.])(?<!\beven)\s+(?=(?:but|yet|however|although|though|even though)\b)", re.IGNORECASE
+)
 _END = re.compile(r"[\s.!?,;]+$")
 
 
@@ -440,5 +577,9 @@ def without_punctuation(text: str) -> str:
     return " ".join(t for t in re.findall(r"[\w']+", text))
 
 
-PERTURBATIONS = {"full_stop": with_full_stop, "comma": with_commas, "capitals": with_capitals,
-                 "no_punctuation": without_punctuation}
+PERTURBATIONS = {
+    "full_stop": with_full_stop,
+    "comma": with_commas,
+    "capitals": with_capitals,
+    "no_punctuation": without_punctuation,
+}

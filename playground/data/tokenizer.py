@@ -67,8 +67,9 @@ class Vocabulary:
         self.index = {t: i for i, t in enumerate(self.tokens)}
 
     @classmethod
-    def build(cls, texts: Iterable[str], level: str = "word", min_count: int = 1,
-              max_size: int = 10_000) -> Vocabulary:
+    def build(
+        cls, texts: Iterable[str], level: str = "word", min_count: int = 1, max_size: int = 10_000
+    ) -> Vocabulary:
         """Keep tokens seen at least `min_count` times, most frequent first, up to `max_size`."""
         counter: Counter[str] = Counter()
         for text in texts:
@@ -76,11 +77,15 @@ class Vocabulary:
         return cls.from_counts(counter, level, min_count, max_size)
 
     @classmethod
-    def from_counts(cls, counter: Counter[str], level: str = "word", min_count: int = 1,
-                    max_size: int = 10_000) -> Vocabulary:
+    def from_counts(
+        cls, counter: Counter[str], level: str = "word", min_count: int = 1, max_size: int = 10_000
+    ) -> Vocabulary:
         """The vocabulary of tokens already counted (a long stream is tokenized once, not twice)."""
-        kept = [t for t, c in sorted(counter.items(), key=lambda tc: (-tc[1], tc[0]))
-                if c >= min_count and t not in SPECIAL_TOKENS]
+        kept = [
+            t
+            for t, c in sorted(counter.items(), key=lambda tc: (-tc[1], tc[0]))
+            if c >= min_count and t not in SPECIAL_TOKENS
+        ]
         kept = kept[: max(0, max_size - len(SPECIAL_TOKENS))]
         return cls(list(SPECIAL_TOKENS) + kept, level, {t: counter[t] for t in kept})
 

@@ -33,27 +33,36 @@ class DecodedText:
 def decode_upload(raw: bytes, name: str = "file") -> DecodedText:
     """Decode uploaded bytes as UTF-8 (or UTF-16 with a BOM, or Latin-1), refusing binary files."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"{name} is {len(raw) / 1e6:.1f} MB; the limit is "
-                          f"{MAX_UPLOAD_BYTES / 1e6:g} MB. Upload a smaller part of it.")
+        raise UploadError(
+            f"{name} is {len(raw) / 1e6:.1f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES / 1e6:g} MB. Upload a smaller part of it."
+        )
     if not raw.strip():
         raise UploadError(f"{name} is empty. Upload a file with some text in it.")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return DecodedText(raw.decode("utf-16"), [f"{name} was read as UTF-16."])
         except UnicodeDecodeError:
-            raise UploadError(f"{name} starts like UTF-16 but is not valid UTF-16. "
-                              "Save it as UTF-8 text and upload it again.") from None
+            raise UploadError(
+                f"{name} starts like UTF-16 but is not valid UTF-16. "
+                "Save it as UTF-8 text and upload it again."
+            ) from None
     # The whole file, not a sample: binary data after plain text must not be read as Latin-1.
     control = len(raw) - len(raw.translate(None, _CONTROL_BYTES))  # counted in C, ~10 ms for 10 MB
     if b"\x00" in raw or control > len(raw) * 0.01:
-        raise UploadError(f"{name} looks like a binary file, not text. Upload plain text "
-                          "(.txt or .csv saved as UTF-8).")
+        raise UploadError(
+            f"{name} looks like a binary file, not text. Upload plain text (.txt or .csv saved as UTF-8)."
+        )
     try:
         return DecodedText(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return DecodedText(raw.decode("latin-1"),
-                           [f"{name} is not UTF-8, so it was read as Latin-1: check that accented "
-                            "letters look right, or save it as UTF-8."])
+        return DecodedText(
+            raw.decode("latin-1"),
+            [
+                f"{name} is not UTF-8, so it was read as Latin-1: check that accented "
+                "letters look right, or save it as UTF-8."
+            ],
+        )
 
 
 def read_text_corpus(raw: bytes, name: str = "file") -> tuple[list[str], list[str]]:
@@ -78,10 +87,12 @@ def check_lines_to_split(lines: list[str], name: str = "file") -> None:
     """Refuse a .txt read one example per line that has too few lines to hold any out."""
     if len(lines) < MIN_LINES:
         count = "one line" if len(lines) == 1 else f"{len(lines)} lines"
-        raise UploadError(f"{name} has {count}. Read one example per line, training, validation and test "
-                          "would be the same text. Set “Text is” (under Tokens and sequence length) to one "
-                          f"long text, which holds out the end of the text instead, or upload at least "
-                          f"{MIN_LINES} lines.")
+        raise UploadError(
+            f"{name} has {count}. Read one example per line, training, validation and test "
+            "would be the same text. Set “Text is” (under Tokens and sequence length) to one "
+            f"long text, which holds out the end of the text instead, or upload at least "
+            f"{MIN_LINES} lines."
+        )
 
 
 def read_table(raw: bytes, name: str = "file") -> tuple[pd.DataFrame, list[str]]:
@@ -93,15 +104,19 @@ def read_table(raw: bytes, name: str = "file") -> tuple[pd.DataFrame, list[str]]
     except csv.Error:
         separator = ","
     try:
-        table = pd.read_csv(io.StringIO(decoded.text), sep=separator, dtype=str,
-                            keep_default_na=False, on_bad_lines="error")
+        table = pd.read_csv(
+            io.StringIO(decoded.text), sep=separator, dtype=str, keep_default_na=False, on_bad_lines="error"
+        )
     except pd.errors.ParserError as error:
         first_line = str(error).splitlines()[0][:200]
-        raise UploadError(f"{name} is not a well-formed CSV ({first_line}). Make every row have "
-                          "the same number of columns, and quote text that contains commas.") from None
+        raise UploadError(
+            f"{name} is not a well-formed CSV ({first_line}). Make every row have "
+            "the same number of columns, and quote text that contains commas."
+        ) from None
     except pd.errors.EmptyDataError:
-        raise UploadError(f"{name} has no columns. The first line should name the columns, "
-                          "e.g. text,label.") from None
+        raise UploadError(
+            f"{name} has no columns. The first line should name the columns, e.g. text,label."
+        ) from None
     if table.shape[1] > MAX_COLUMNS:
         raise UploadError(f"{name} has {table.shape[1]} columns; at most {MAX_COLUMNS} are allowed.")
     duplicated = [c for c in table.columns if "." in str(c) and str(c).rsplit(".", 1)[0] in table.columns]
@@ -112,13 +127,16 @@ def read_table(raw: bytes, name: str = "file") -> tuple[pd.DataFrame, list[str]]
     if table.empty:
         raise UploadError(f"{name} has a header but no rows. Add one row per example below it.")
     if table.shape[1] < 2:
-        raise UploadError(f"{name} has one column; it needs a text column and a label column. "
-                          "If the file uses ';' or tabs between columns, that is fine: check the header.")
+        raise UploadError(
+            f"{name} has one column; it needs a text column and a label column. "
+            "If the file uses ';' or tabs between columns, that is fine: check the header."
+        )
     return table, notes
 
 
-def labelled_texts(table: pd.DataFrame, text_column: str,
-                   label_column: str) -> tuple[list[str], list[str], list[str]]:
+def labelled_texts(
+    table: pd.DataFrame, text_column: str, label_column: str
+) -> tuple[list[str], list[str], list[str]]:
     """Texts and their labels from two chosen columns, and notes on dropped rows."""
     if text_column not in table.columns or label_column not in table.columns:
         raise UploadError("Pick a text column and a label column from the file's header.")
@@ -133,12 +151,17 @@ def labelled_texts(table: pd.DataFrame, text_column: str,
     texts, labels = texts[keep].tolist(), labels[keep].tolist()
     classes = sorted(set(labels))
     if len(texts) < MIN_EXAMPLES:
-        raise UploadError(f"Only {len(texts)} usable rows; at least {MIN_EXAMPLES} are needed to "
-                          "train and validate.")
+        raise UploadError(
+            f"Only {len(texts)} usable rows; at least {MIN_EXAMPLES} are needed to train and validate."
+        )
     if len(classes) < 2:
-        raise UploadError(f"The label column '{label_column}' has one class only "
-                          f"({classes[0][:40]!r}); a classifier needs at least two.")
+        raise UploadError(
+            f"The label column '{label_column}' has one class only "
+            f"({classes[0][:40]!r}); a classifier needs at least two."
+        )
     if len(classes) > MAX_CLASSES:
-        raise UploadError(f"The label column '{label_column}' has {len(classes)} different values; "
-                          f"at most {MAX_CLASSES} classes are supported. Is it the right column?")
+        raise UploadError(
+            f"The label column '{label_column}' has {len(classes)} different values; "
+            f"at most {MAX_CLASSES} classes are supported. Is it the right column?"
+        )
     return texts, labels, notes

@@ -22,9 +22,13 @@ from playground.experiments.common import (
     verdict,
 )
 
-ARCHITECTURES = {"tanh": "tanh RNN", "irnn": "IRNN (ReLU, identity)", "lstm": "LSTM",
-                 "transformer": "Transformer",
-                 "transformer-no-attention": "Transformer without attention"}
+ARCHITECTURES = {
+    "tanh": "tanh RNN",
+    "irnn": "IRNN (ReLU, identity)",
+    "lstm": "LSTM",
+    "transformer": "Transformer",
+    "transformer-no-attention": "Transformer without attention",
+}
 BASELINE_MSE = 1 / 6  # predicting the mean 1: the variance of a sum of two U[0, 1]
 LEARNING_RATE = 1e-3  # Adam, the same for every model, with gradients clipped at norm 1
 
@@ -66,7 +70,7 @@ class AddingModel(nn.Module):
         elif arch == "lstm":
             self.body = nn.LSTM(2, hidden, batch_first=True)
             with torch.no_grad():  # forget gate bias 1: remember by default
-                self.body.bias_ih_l0[hidden:2 * hidden].fill_(1.0)
+                self.body.bias_ih_l0[hidden : 2 * hidden].fill_(1.0)
         elif arch.startswith("transformer") and arch in ARCHITECTURES:
             self.body = PositionalEncoder(2, hidden, layers=1, attention=arch != "transformer-no-attention")
         else:
@@ -81,9 +85,17 @@ class AddingModel(nn.Module):
         return self.head(outputs[:, -1]).squeeze(-1)
 
 
-def train_adding(arch: str, length: int, steps: int, hidden: int = 64, batch: int = 64, seed: int = 0,
-                 test_size: int = 1000, device: str | torch.device = "cpu",
-                 on_step: Callable[[float], None] = lambda fraction: None) -> dict:
+def train_adding(
+    arch: str,
+    length: int,
+    steps: int,
+    hidden: int = 64,
+    batch: int = 64,
+    seed: int = 0,
+    test_size: int = 1000,
+    device: str | torch.device = "cpu",
+    on_step: Callable[[float], None] = lambda fraction: None,
+) -> dict:
     """Train one model on one length; its test MSE next to the baseline's."""
     torch.manual_seed(seed)
     model = AddingModel(arch, hidden).to(device)
@@ -102,16 +114,37 @@ def train_adding(arch: str, length: int, steps: int, hidden: int = 64, batch: in
     model.eval()
     with torch.no_grad():
         mse = float(nn.functional.mse_loss(model(test_inputs.to(device)), test_targets.to(device)))
-    return {"architecture": ARCHITECTURES[arch], "length": length, "readout": "last step", "test_mse": mse,
-            "baseline_mse": BASELINE_MSE, "verdict": verdict(mse, BASELINE_MSE)}
+    return {
+        "architecture": ARCHITECTURES[arch],
+        "length": length,
+        "readout": "last step",
+        "test_mse": mse,
+        "baseline_mse": BASELINE_MSE,
+        "verdict": verdict(mse, BASELINE_MSE),
+    }
 
 
-def adding_experiment(lengths: list[int], architectures: list[str], steps: int, hidden: int = 64,
-                      seed: int = 0, device: str | torch.device = "cpu",
-                      progress: Progress = no_progress) -> ExperimentResult:
+def adding_experiment(
+    lengths: list[int],
+    architectures: list[str],
+    steps: int,
+    hidden: int = 64,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    progress: Progress = no_progress,
+) -> ExperimentResult:
     """Test MSE against sequence length for each architecture, shortest lengths first."""
-    result = ExperimentResult("adding", {"lengths": lengths, "architectures": architectures, "steps": steps,
-                                         "hidden": hidden, "seed": seed, "batch": 64})
+    result = ExperimentResult(
+        "adding",
+        {
+            "lengths": lengths,
+            "architectures": architectures,
+            "steps": steps,
+            "hidden": hidden,
+            "seed": seed,
+            "batch": 64,
+        },
+    )
     check_names(architectures, ARCHITECTURES, "architecture")
     clock = Clock(result)
     total = len(lengths) * len(architectures)
@@ -122,8 +155,9 @@ def adding_experiment(lengths: list[int], architectures: list[str], steps: int, 
             def within(fraction: float, done: int = done) -> None:
                 progress(result, (done + fraction) / total)
 
-            result.rows.append(train_adding(arch, length, steps, hidden, seed=seed, device=device,
-                                            on_step=within))
+            result.rows.append(
+                train_adding(arch, length, steps, hidden, seed=seed, device=device, on_step=within)
+            )
             clock.tick()
             progress(result, len(result.rows) / total)
     result.complete = True

@@ -34,9 +34,11 @@ from playground.train import Run, create_run, train_run
 
 ARCHITECTURES = ["rnn", "lstm", "transformer"]
 VERB_PAIRS = sorted(set(MOTION_VERBS + SEEING_VERBS + EATING_VERBS) | {BE_VERBS})  # (singular, plural)
-CONDITIONS = {"attractors": "every noun in between has the other number, so the nearest noun misleads",
-              "same number": "every noun in between has the subject's number: the same distance, but "
-                             "the nearest noun gives the right answer"}
+CONDITIONS = {
+    "attractors": "every noun in between has the other number, so the nearest noun misleads",
+    "same number": "every noun in between has the subject's number: the same distance, but "
+    "the nearest noun gives the right answer",
+}
 
 
 NOUNS = {form for pair in ANIMALS + PEOPLE for form in pair}
@@ -63,16 +65,18 @@ def training_profile(num_sentences: int, data_seed: int) -> dict:
     distances = [d for d in (subject_verb_distance(s.text) for s in sentences) if d is not None]
     with_phrase = [s for s in sentences if s.distractors]
     other = sum(_phrase_noun_is_other_number(s.text, s.plural_subject) for s in with_phrase)
-    return {"longest_sentence_words": max(len(s.text.split()) for s in sentences),
-            "longest_subject_verb_distance": max(distances),
-            "subjects_with_a_phrase": len(with_phrase) / len(sentences),
-            "near_phrases_with_other_number": other / len(with_phrase) if with_phrase else float("nan")}
+    return {
+        "longest_sentence_words": max(len(s.text.split()) for s in sentences),
+        "longest_subject_verb_distance": max(distances),
+        "subjects_with_a_phrase": len(with_phrase) / len(sentences),
+        "near_phrases_with_other_number": other / len(with_phrase) if with_phrase else float("nan"),
+    }
 
 
 def _phrase_noun_is_other_number(text: str, plural: bool) -> bool:
     words = text.split()
     plural_nouns = {p for _, p in ANIMALS + PEOPLE}
-    nouns = [w for w in words[:words.index(next(w for w in words if w in VERB_FORMS))] if w in NOUNS]
+    nouns = [w for w in words[: words.index(next(w for w in words if w in VERB_FORMS))] if w in NOUNS]
     return len(nouns) > 1 and (nouns[1] in plural_nouns) != plural
 
 
@@ -104,8 +108,9 @@ def prefers_plural(run: Run, text: str) -> bool:
     return plural > singular
 
 
-def agreement_accuracy(run: Run, phrases: int, attractors: bool, count: int,
-                       seed: int) -> tuple[int, float, float]:
+def agreement_accuracy(
+    run: Run, phrases: int, attractors: bool, count: int, seed: int
+) -> tuple[int, float, float]:
     """How many of `count` prefixes get the verb's number right, their mean distance and mean words."""
     grammar = _Grammar(random.Random(seed))
     correct, distance, words = 0, 0, 0
@@ -117,14 +122,28 @@ def agreement_accuracy(run: Run, phrases: int, attractors: bool, count: int,
     return correct, distance / count, words / count
 
 
-def agreement_experiment(architectures: list[str], max_phrases: int = 6, num_sentences: int = 20_000,
-                         epochs: int = 3, per_point: int = 200, seed: int = 0,
-                         device: str | torch.device = "cpu",
-                         progress: Progress = no_progress) -> ExperimentResult:
+def agreement_experiment(
+    architectures: list[str],
+    max_phrases: int = 6,
+    num_sentences: int = 20_000,
+    epochs: int = 3,
+    per_point: int = 200,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    progress: Progress = no_progress,
+) -> ExperimentResult:
     """Accuracy of the verb's number against the phrases in between, per architecture and condition."""
-    result = ExperimentResult("agreement", {
-        "architectures": architectures, "max_phrases": max_phrases, "num_sentences": num_sentences,
-        "epochs": epochs, "per_point": per_point, "seed": seed})
+    result = ExperimentResult(
+        "agreement",
+        {
+            "architectures": architectures,
+            "max_phrases": max_phrases,
+            "num_sentences": num_sentences,
+            "epochs": epochs,
+            "per_point": per_point,
+            "seed": seed,
+        },
+    )
     check_names(architectures, ARCH_LABELS, "architecture")
     clock = Clock(result)
     profile = training_profile(num_sentences, default_config("next-word", architectures[0]).data.data_seed)
@@ -135,21 +154,34 @@ def agreement_experiment(architectures: list[str], max_phrases: int = 6, num_sen
         config.train.epochs, config.train.seed = epochs, seed
         data = build_builtin(config.data)
         run = create_run(config, data)
-        train_run(run, data, device,
-                  lambda run, p, done=done: progress(result, (done + 0.9 * p.fraction) / len(architectures)))
+        train_run(
+            run,
+            data,
+            device,
+            lambda run, p, done=done: progress(result, (done + 0.9 * p.fraction) / len(architectures)),
+        )
         run.model.cpu()
         for condition in CONDITIONS:
             for phrases in range(max_phrases + 1):
-                correct, distance, words = agreement_accuracy(run, phrases, condition == "attractors",
-                                                              per_point, seed + 1000 * phrases)
+                correct, distance, words = agreement_accuracy(
+                    run, phrases, condition == "attractors", per_point, seed + 1000 * phrases
+                )
                 low, high = wilson_interval(correct, per_point)
-                result.rows.append({"architecture": ARCH_LABELS[arch], "condition": condition,
-                                    "phrases": phrases, "mean_distance": round(distance, 2),
-                                    "mean_prefix_words": round(words, 2), "correct": correct,
-                                    "count": per_point, "accuracy": correct / per_point,
-                                    "ci_low": low, "ci_high": high,
-                                    "distance_seen_in_training": distance <= profile[
-                                        "longest_subject_verb_distance"]})
+                result.rows.append(
+                    {
+                        "architecture": ARCH_LABELS[arch],
+                        "condition": condition,
+                        "phrases": phrases,
+                        "mean_distance": round(distance, 2),
+                        "mean_prefix_words": round(words, 2),
+                        "correct": correct,
+                        "count": per_point,
+                        "accuracy": correct / per_point,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "distance_seen_in_training": distance <= profile["longest_subject_verb_distance"],
+                    }
+                )
         clock.tick()
         progress(result, (done + 1) / len(architectures))
     result.complete = True

@@ -30,12 +30,22 @@ class ExperimentResult:
     @classmethod
     def from_dict(cls, data: dict) -> ExperimentResult:
         """The result `to_dict` wrote (as the CLI's --json files hold it)."""
-        return cls(data["experiment"], data["settings"], list(data["rows"]), float(data["seconds"]),
-                   bool(data["complete"]))
+        return cls(
+            data["experiment"],
+            data["settings"],
+            list(data["rows"]),
+            float(data["seconds"]),
+            bool(data["complete"]),
+        )
 
     def to_dict(self) -> dict:
-        return {"experiment": self.name, "settings": self.settings, "complete": self.complete,
-                "seconds": round(self.seconds, 2), "rows": self.rows}
+        return {
+            "experiment": self.name,
+            "settings": self.settings,
+            "complete": self.complete,
+            "seconds": round(self.seconds, 2),
+            "rows": self.rows,
+        }
 
 
 # Called after every finished point with the result so far and the fraction done; a caller that
@@ -66,8 +76,14 @@ class FeedForwardOnly(torch.nn.Module):
     def __init__(self, dim: int, layers: int):
         super().__init__()
         self.blocks = torch.nn.ModuleList(
-            torch.nn.Sequential(torch.nn.LayerNorm(dim), torch.nn.Linear(dim, 2 * dim), torch.nn.ReLU(),
-                                torch.nn.Linear(2 * dim, dim)) for _ in range(layers))
+            torch.nn.Sequential(
+                torch.nn.LayerNorm(dim),
+                torch.nn.Linear(dim, 2 * dim),
+                torch.nn.ReLU(),
+                torch.nn.Linear(2 * dim, dim),
+            )
+            for _ in range(layers)
+        )
 
     def forward(self, x: torch.Tensor, **_: object) -> torch.Tensor:
         for block in self.blocks:
@@ -81,29 +97,45 @@ class PositionalEncoder(torch.nn.Module):
     `attention=False` keeps everything but the attention (see FeedForwardOnly).
     """
 
-    def __init__(self, input_size: int, dim: int, layers: int = 2, heads: int = 4, max_length: int = 2048,
-                 attention: bool = True):
+    def __init__(
+        self,
+        input_size: int,
+        dim: int,
+        layers: int = 2,
+        heads: int = 4,
+        max_length: int = 2048,
+        attention: bool = True,
+    ):
         super().__init__()
         self.project = torch.nn.Linear(input_size, dim)
         self.register_buffer("positions", sinusoidal_positions(max_length, dim), persistent=False)
         if attention:
-            layer = torch.nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True,
-                                                     norm_first=True)
+            layer = torch.nn.TransformerEncoderLayer(
+                dim, heads, 2 * dim, dropout=0.0, batch_first=True, norm_first=True
+            )
             self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         else:
             self.encoder = FeedForwardOnly(dim, layers)
 
-    def forward(self, inputs: torch.Tensor, padding: torch.Tensor | None = None,
-                causal: bool = False) -> torch.Tensor:
+    def forward(
+        self, inputs: torch.Tensor, padding: torch.Tensor | None = None, causal: bool = False
+    ) -> torch.Tensor:
         length = inputs.shape[1]
         x = self.project(inputs) + self.positions[:length]
-        mask = (torch.nn.Transformer.generate_square_subsequent_mask(length, device=x.device)
-                if causal else None)
+        mask = (
+            torch.nn.Transformer.generate_square_subsequent_mask(length, device=x.device) if causal else None
+        )
         return self.encoder(x, mask=mask, src_key_padding_mask=padding, is_causal=causal)
 
 
-def run_seeds(name: str, run: Callable[..., ExperimentResult], settings: dict, seeds: list[int],
-              progress: Progress = no_progress, **kwargs: object) -> ExperimentResult:
+def run_seeds(
+    name: str,
+    run: Callable[..., ExperimentResult],
+    settings: dict,
+    seeds: list[int],
+    progress: Progress = no_progress,
+    **kwargs: object,
+) -> ExperimentResult:
     """`run(**settings, seed=s)` for every seed, its rows tagged with the seed, in one result.
 
     Every table of the docs and the page reports the mean and the spread over these seeds. A run
@@ -117,8 +149,13 @@ def run_seeds(name: str, run: Callable[..., ExperimentResult], settings: dict, s
     for index, seed in enumerate(seeds):
         before = len(merged.rows)
 
-        def within(result: ExperimentResult, fraction: float, index: int = index, seed: int = seed,
-                   before: int = before) -> None:
+        def within(
+            result: ExperimentResult,
+            fraction: float,
+            index: int = index,
+            seed: int = seed,
+            before: int = before,
+        ) -> None:
             merged.rows[before:] = [row | {"seed": seed} for row in result.rows]
             merged.seconds = time.perf_counter() - start
             progress(merged, (index + fraction) / len(seeds))
@@ -151,8 +188,10 @@ def check_names(names: list[str], known: dict | list, what: str) -> None:
     """Refuse an empty or unknown list of models with a message that lists the known ones."""
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown)) or '(none given)'}; "
-                         f"choose from {', '.join(known)}")
+        raise ValueError(
+            f"unknown {what} {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(known)}"
+        )
 
 
 def verdict(value: float, baseline: float) -> str:

@@ -89,8 +89,9 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_layer(kind: str, length: int, hidden: int, batch: int, repeats: int,
-               device: torch.device, seed: int = 0) -> tuple[float, float]:
+def time_layer(
+    kind: str, length: int, hidden: int, batch: int, repeats: int, device: torch.device, seed: int = 0
+) -> tuple[float, float]:
     """Fastest milliseconds of a forward pass, and of forward plus backward, over `repeats` after a warm-up.
 
     The fastest repeat is the one least disturbed by whatever else the machine was doing.
@@ -120,28 +121,50 @@ def time_layer(kind: str, length: int, hidden: int, batch: int, repeats: int,
     return min(forward_times), min(both_times)
 
 
-def parallel_experiment(lengths: list[int], models: list[str], hidden: int = 128, batch: int = 16,
-                        repeats: int = 5, seed: int = 0, device: str | torch.device = "cpu",
-                        progress: Progress = no_progress) -> ExperimentResult:
+def parallel_experiment(
+    lengths: list[int],
+    models: list[str],
+    hidden: int = 128,
+    batch: int = 16,
+    repeats: int = 5,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    progress: Progress = no_progress,
+) -> ExperimentResult:
     """Milliseconds per forward and forward-and-backward pass, and the critical path, per model and length.
 
     `seed` draws the layer's weights and inputs; over several seeds the spread of the times is the
     machine's run-to-run noise.
     """
     device = torch.device(device)
-    result = ExperimentResult("parallel", {"lengths": lengths, "models": models, "hidden": hidden,
-                                           "batch": batch, "repeats": repeats, "seed": seed,
-                                           "device": str(device)})
+    result = ExperimentResult(
+        "parallel",
+        {
+            "lengths": lengths,
+            "models": models,
+            "hidden": hidden,
+            "batch": batch,
+            "repeats": repeats,
+            "seed": seed,
+            "device": str(device),
+        },
+    )
     check_names(models, MODELS, "model")
     clock = Clock(result)
     total = len(lengths) * len(models)
     for length in lengths:
         for kind in models:
             forward_ms, both_ms = time_layer(kind, length, hidden, batch, repeats, device, seed)
-            result.rows.append({"model": MODELS[kind], "length": length, "forward_ms": forward_ms,
-                                "forward_backward_ms": both_ms,
-                                "sequential_steps": length if kind != "transformer" else 1,
-                                "critical_path_ops": critical_path(kind, length)})
+            result.rows.append(
+                {
+                    "model": MODELS[kind],
+                    "length": length,
+                    "forward_ms": forward_ms,
+                    "forward_backward_ms": both_ms,
+                    "sequential_steps": length if kind != "transformer" else 1,
+                    "critical_path_ops": critical_path(kind, length),
+                }
+            )
             clock.tick()
             progress(result, len(result.rows) / total)
     result.complete = True

@@ -42,53 +42,101 @@ def reference_result(name: str) -> tuple[ExperimentResult, list[dict]] | None:
     reports = reference_reports(name)
     if reports is None:
         return None
-    rows = [row for report in reports
-            for row in with_seeds(pd.DataFrame(report["rows"]), report["settings"].get("seed", 0))
-            .to_dict("records")]
-    result = ExperimentResult(name, reports[0]["settings"], rows, sum(float(r["seconds"]) for r in reports),
-                              all(r["complete"] for r in reports))
+    rows = [
+        row
+        for report in reports
+        for row in with_seeds(pd.DataFrame(report["rows"]), report["settings"].get("seed", 0)).to_dict(
+            "records"
+        )
+    ]
+    result = ExperimentResult(
+        name,
+        reports[0]["settings"],
+        rows,
+        sum(float(r["seconds"]) for r in reports),
+        all(r["complete"] for r in reports),
+    )
     return result, reports
 
 
-LE_2015 = ("Le, Jaitly & Hinton (2015), abstract: ReLU RNNs with identity-initialised recurrent weights "
-           "(IRNN) are \"comparable to a standard implementation of LSTMs\" on their four benchmarks, two "
-           "of them \"toy problems involving long-range temporal structures\" (the adding problem is one). "
-           "Their figures' numbers are not quoted here: we could not check them against the paper's text.")
-LINZEN_2016 = ("Linzen, Dupoux & Goldberg (2016), abstract: trained on the number task directly, the LSTM "
-               "made \"less than 1% errors\" overall, \"but errors increased when sequential and structural "
-               "information conflicted\" (attractors); \"the frequency of such errors rose sharply in the "
-               "language-modeling setting\", the setting measured here. The paper's per-attractor "
-               "figures are not quoted: we could not check them against its text.")
+LE_2015 = (
+    "Le, Jaitly & Hinton (2015), abstract: ReLU RNNs with identity-initialised recurrent weights "
+    '(IRNN) are "comparable to a standard implementation of LSTMs" on their four benchmarks, two '
+    'of them "toy problems involving long-range temporal structures" (the adding problem is one). '
+    "Their figures' numbers are not quoted here: we could not check them against the paper's text."
+)
+LINZEN_2016 = (
+    "Linzen, Dupoux & Goldberg (2016), abstract: trained on the number task directly, the LSTM "
+    'made "less than 1% errors" overall, "but errors increased when sequential and structural '
+    'information conflicted" (attractors); "the frequency of such errors rose sharply in the '
+    "language-modeling setting\", the setting measured here. The paper's per-attractor "
+    "figures are not quoted: we could not check them against its text."
+)
 EXPERIMENTS = {
     "adding": Experiment(
-        "Long memory: the adding problem", adding_experiment, "architectures",
-        small={"lengths": [25, 100], "architectures": ["tanh", "irnn", "lstm", "transformer",
-                                                       "transformer-no-attention"],
-               "steps": 3000, "hidden": 64},
-        large={"lengths": [50, 100, 200, 400], "architectures": ["tanh", "irnn", "lstm", "transformer",
-                                                                 "transformer-no-attention"],
-               "steps": 10_000, "hidden": 128},
-        published=LE_2015),
+        "Long memory: the adding problem",
+        adding_experiment,
+        "architectures",
+        small={
+            "lengths": [25, 100],
+            "architectures": ["tanh", "irnn", "lstm", "transformer", "transformer-no-attention"],
+            "steps": 3000,
+            "hidden": 64,
+        },
+        large={
+            "lengths": [50, 100, 200, 400],
+            "architectures": ["tanh", "irnn", "lstm", "transformer", "transformer-no-attention"],
+            "steps": 10_000,
+            "hidden": 128,
+        },
+        published=LE_2015,
+    ),
     "agreement": Experiment(
-        "Long memory in language: subject-verb agreement", agreement_experiment, "architectures",
-        small={"architectures": ["rnn", "lstm", "transformer"], "max_phrases": 6, "num_sentences": 20_000,
-               "epochs": 3},
-        large={"architectures": ["rnn", "lstm", "transformer"], "max_phrases": 10, "num_sentences": 50_000,
-               "epochs": 6},
-        published=LINZEN_2016),
+        "Long memory in language: subject-verb agreement",
+        agreement_experiment,
+        "architectures",
+        small={
+            "architectures": ["rnn", "lstm", "transformer"],
+            "max_phrases": 6,
+            "num_sentences": 20_000,
+            "epochs": 3,
+        },
+        large={
+            "architectures": ["rnn", "lstm", "transformer"],
+            "max_phrases": 10,
+            "num_sentences": 50_000,
+            "epochs": 6,
+        },
+        published=LINZEN_2016,
+    ),
     "bottleneck": Experiment(
-        "The encoding bottleneck: translation with and without attention", bottleneck_experiment, "models",
+        "The encoding bottleneck: translation with and without attention",
+        bottleneck_experiment,
+        "models",
         small={"models": ["plain", "attention"], "steps": 3000, "hidden": 128, "max_clauses": 4},
-        large={"models": ["plain", "attention"], "steps": 12_000, "hidden": 256, "max_clauses": 6,
-               "train_size": 60_000},
+        large={
+            "models": ["plain", "attention"],
+            "steps": 12_000,
+            "hidden": 256,
+            "max_clauses": 6,
+            "train_size": 60_000,
+        },
         published="Bahdanau, Cho & Bengio (2015), figure 2: the plain encoder-decoder's BLEU falls "
-                  "steadily once sentences pass about 20 words; with attention it holds to 50 and "
-                  "beyond."),
+        "steadily once sentences pass about 20 words; with attention it holds to 50 and "
+        "beyond.",
+    ),
     "parallel": Experiment(
-        "No parallelism in time: RNN against Transformer", parallel_experiment, "models",
+        "No parallelism in time: RNN against Transformer",
+        parallel_experiment,
+        "models",
         small={"lengths": [16, 32, 64, 128, 256, 512], "models": ["rnn", "lstm", "transformer"]},
-        large={"lengths": [16, 32, 64, 128, 256, 512, 1024, 2048], "models": ["rnn", "lstm", "transformer"],
-               "hidden": 256, "batch": 32},
+        large={
+            "lengths": [16, 32, 64, 128, 256, 512, 1024, 2048],
+            "models": ["rnn", "lstm", "transformer"],
+            "hidden": 256,
+            "batch": 32,
+        },
         published="Vaswani et al. (2017), table 1: a recurrent layer needs O(n) sequential "
-                  "operations, self-attention O(1), at O(n² d) work against O(n d²)."),
+        "operations, self-attention O(1), at O(n² d) work against O(n d²).",
+    ),
 }

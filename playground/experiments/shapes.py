@@ -36,8 +36,9 @@ class WordClassifier(nn.Module):
 
     def __init__(self, vocab_size: int, hidden: int = 32):
         super().__init__()
-        self.layers = nn.Sequential(nn.Linear(vocab_size, hidden), nn.ReLU(),
-                                    nn.Linear(hidden, len(WORD_LABELS)))
+        self.layers = nn.Sequential(
+            nn.Linear(vocab_size, hidden), nn.ReLU(), nn.Linear(hidden, len(WORD_LABELS))
+        )
 
     def forward(self, one_hot: torch.Tensor) -> torch.Tensor:
         return self.layers(one_hot)
@@ -81,8 +82,13 @@ def classify_each_word(trained: OneToOne, text: str) -> pd.DataFrame:
             continue
         one_hot = F.one_hot(torch.tensor(trained.words.index(word)), len(trained.words)).float()
         probabilities = torch.softmax(trained.model(one_hot), -1).tolist()
-        rows.append({"word": word, "class": WORD_LABELS[max(range(3), key=probabilities.__getitem__)],
-                     **dict(zip(WORD_LABELS, probabilities, strict=True))})
+        rows.append(
+            {
+                "word": word,
+                "class": WORD_LABELS[max(range(3), key=probabilities.__getitem__)],
+                **dict(zip(WORD_LABELS, probabilities, strict=True)),
+            }
+        )
     return pd.DataFrame(rows, columns=["word", "class", *WORD_LABELS])
 
 
@@ -120,8 +126,9 @@ def _encode(vocab: Vocabulary, texts: list[str]) -> torch.Tensor:
 
 def _loss(model: ConditionedGenerator, labels: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
     logits, _ = model(labels, tokens[:, :-1])
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
-                           ignore_index=PAD_ID)
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), ignore_index=PAD_ID
+    )
 
 
 def train_one_to_many(num_sentences: int = 4000, steps: int = 600, seed: int = 0) -> OneToMany:
@@ -151,8 +158,14 @@ def train_one_to_many(num_sentences: int = 4000, steps: int = 600, seed: int = 0
 
 
 @torch.no_grad()
-def write_from_label(trained: OneToMany, label: str, count: int = 3, temperature: float = 0.8,
-                     seed: int = 0, max_words: int = 25) -> list[str]:
+def write_from_label(
+    trained: OneToMany,
+    label: str,
+    count: int = 3,
+    temperature: float = 0.8,
+    seed: int = 0,
+    max_words: int = 25,
+) -> list[str]:
     """`count` sentences sampled from the generator given only `label`."""
     generator = torch.Generator().manual_seed(seed)
     labels = torch.full((count,), LABELS.index(label))

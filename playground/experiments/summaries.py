@@ -25,14 +25,19 @@ def adding_summary(table: pd.DataFrame) -> list[str]:
     for name, rows in summary.groupby("architecture", sort=False):
         parts = []
         agreed = rows[rows["all_seeds_agree"]]
-        for verdict, text in [("solved", "solved"), ("at the baseline", "stayed at the baseline at"),
-                              ("partly", "partly learned")]:
+        for verdict, text in [
+            ("solved", "solved"),
+            ("at the baseline", "stayed at the baseline at"),
+            ("partly", "partly learned"),
+        ]:
             lengths = sorted(int(x) for x in agreed.loc[agreed["verdict"].str.startswith(verdict), "length"])
             if lengths:
                 parts.append(f"{text} T = {', '.join(map(str, lengths))}")
         for _, row in rows[~rows["all_seeds_agree"]].iterrows():
-            parts.append(f"at T = {int(row['length'])} the seeds differ ({row['verdict']}; MSE "
-                         f"{row['low']:.3g} to {row['high']:.3g})")
+            parts.append(
+                f"at T = {int(row['length'])} the seeds differ ({row['verdict']}; MSE "
+                f"{row['low']:.3g} to {row['high']:.3g})"
+            )
         count = int(rows["seeds"].max())
         lines.append(f"**{name}** ({_seeds(count)}): " + "; ".join(parts) + ".")
     return lines
@@ -49,14 +54,20 @@ def agreement_summary(table: pd.DataFrame) -> list[str]:
         rows = rows.set_index("phrases")
         most = int(rows.index.max())
         count = int(rows["seeds"].max())
-        text = (f"**{name}** ({_seeds(count, mean=True)}): {rows['mean'].iloc[0]:.0%} with nothing in "
-                f"between, "
-                f"{rows['mean'].get(1, float('nan')):.0%} with one attractor, {rows.loc[most, 'mean']:.0%} "
-                f"with {most}")
+        text = (
+            f"**{name}** ({_seeds(count, mean=True)}): {rows['mean'].iloc[0]:.0%} with nothing in "
+            f"between, "
+            f"{rows['mean'].get(1, float('nan')):.0%} with one attractor, {rows.loc[most, 'mean']:.0%} "
+            f"with {most}"
+        )
         if "against_chance" in rows:
             below = [int(k) for k, v in rows["against_chance"].items() if v == "below"]
-            text += (f"; below chance (every seed's 95% interval under 50%) at {', '.join(map(str, below))} "
-                     "attractors" if below else "; never clearly below chance")
+            text += (
+                f"; below chance (every seed's 95% interval under 50%) at {', '.join(map(str, below))} "
+                "attractors"
+                if below
+                else "; never clearly below chance"
+            )
         distance_only = same[same["architecture"] == name].set_index("phrases")["mean"]
         if most in distance_only:
             text += f". Same distance, no attractors: {distance_only[most]:.0%}"
@@ -77,8 +88,10 @@ def bottleneck_summary(table: pd.DataFrame) -> list[str]:
             f"{first['word_accuracy_mean']:.0%} of words in place"
             + (f", BLEU {first['bleu_mean']:.1f}" if bleu else "")
             + f", {first['exact_mean']:.0%} exact on {first['source_words']}-word sentences; "
-            f"{last['word_accuracy_mean']:.0%}" + (f", BLEU {last['bleu_mean']:.1f}" if bleu else "")
-            + f", {last['exact_mean']:.0%} exact on {last['source_words']}-word ones.")
+            f"{last['word_accuracy_mean']:.0%}"
+            + (f", BLEU {last['bleu_mean']:.1f}" if bleu else "")
+            + f", {last['exact_mean']:.0%} exact on {last['source_words']}-word ones."
+        )
     return lines
 
 
@@ -90,11 +103,15 @@ def parallel_summary(table: pd.DataFrame) -> list[str]:
     for name, rows in summary.groupby("model", sort=False):
         rows = rows.set_index("length")
         growth = rows.loc[longest, "mean"] / rows.loc[shortest, "mean"]
-        text = (f"**{name}**: {rows.loc[shortest, 'mean']:.2f} ms at length {shortest}, "
-                f"{rows.loc[longest, 'mean']:.2f} ms at {longest} ({growth:.1f}× for "
-                f"{longest // shortest}× the length)")
+        text = (
+            f"**{name}**: {rows.loc[shortest, 'mean']:.2f} ms at length {shortest}, "
+            f"{rows.loc[longest, 'mean']:.2f} ms at {longest} ({growth:.1f}× for "
+            f"{longest // shortest}× the length)"
+        )
         if "critical_path_ops" in rows:
-            text += (f"; {int(rows.loc[shortest, 'critical_path_ops'])} operations in sequence at "
-                     f"{shortest}, {int(rows.loc[longest, 'critical_path_ops'])} at {longest}")
+            text += (
+                f"; {int(rows.loc[shortest, 'critical_path_ops'])} operations in sequence at "
+                f"{shortest}, {int(rows.loc[longest, 'critical_path_ops'])} at {longest}"
+            )
         lines.append(text + ".")
     return lines

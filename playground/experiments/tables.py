@@ -22,19 +22,23 @@ REFERENCE_DIR = assets_folder() / "experiments"  # in a checkout or an installed
 EXPERIMENT = "python -m playground experiment"
 REFERENCE_COMMANDS = {
     "adding-25.json": f"{EXPERIMENT} adding --seeds 3 --lengths 25 "
-                      "--models tanh,irnn,lstm,transformer,transformer-no-attention",
+    "--models tanh,irnn,lstm,transformer,transformer-no-attention",
     "adding-100.json": f"{EXPERIMENT} adding --seeds 3 --lengths 100 --models tanh,irnn,lstm",
     "adding-100-transformer.json": f"{EXPERIMENT} adding --seeds 3 --lengths 100 --models transformer",
     "adding-100-no-attention.json": f"{EXPERIMENT} adding --seeds 3 --lengths 100 "
-                                    "--models transformer-no-attention",
+    "--models transformer-no-attention",
     "adding-100-long.json": f"{EXPERIMENT} adding --lengths 100 --models tanh,irnn,lstm --steps 10000",
     "agreement.json": f"{EXPERIMENT} agreement --seeds 3",
     "bottleneck.json": f"{EXPERIMENT} bottleneck",  # one seed: three did not fit the CPU budget
     "parallel.json": f"{EXPERIMENT} parallel --seeds 3",
 }
 REFERENCE_FILES = {
-    "adding": ["adding-25.json", "adding-100.json", "adding-100-transformer.json",
-               "adding-100-no-attention.json"],
+    "adding": [
+        "adding-25.json",
+        "adding-100.json",
+        "adding-100-transformer.json",
+        "adding-100-no-attention.json",
+    ],
     "adding-long": ["adding-100-long.json"],
     "agreement": ["agreement.json"],
     "bottleneck": ["bottleneck.json"],
@@ -49,6 +53,7 @@ def with_seeds(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 def _spread(summary: pd.DataFrame, digits: int | None, percent: bool = False) -> pd.Series:
     """'mean ± sd (min–max)' for each row of an over_seeds summary; digits None: 3 significant."""
+
     def cell(row: pd.Series) -> str:
         if percent:
             text = f"{row['mean']:.0%}"
@@ -60,6 +65,7 @@ def _spread(summary: pd.DataFrame, digits: int | None, percent: bool = False) ->
         if row["seeds"] > 1:
             text += f" ± {row['std']:{form}} ({row['low']:{form}}–{row['high']:{form}})"
         return text
+
     return summary.apply(cell, axis=1)
 
 
@@ -94,8 +100,13 @@ def agreement_table(table: pd.DataFrame) -> pd.DataFrame:
         summary["ci_low"] = [float(rows["ci_low"].min()) for rows in groups]
         summary["ci_high"] = [float(rows["ci_high"].max()) for rows in groups]
         summary["against_chance"] = [
-            "above" if (rows["ci_low"] > 0.5).all() else "below" if (rows["ci_high"] < 0.5).all()
-            else "not distinguishable" for rows in groups]
+            "above"
+            if (rows["ci_low"] > 0.5).all()
+            else "below"
+            if (rows["ci_high"] < 0.5).all()
+            else "not distinguishable"
+            for rows in groups
+        ]
     return summary
 
 
@@ -108,7 +119,8 @@ def bottleneck_table(table: pd.DataFrame) -> pd.DataFrame:
         if value not in table.columns:
             continue
         part = over_seeds(table, keys, value).rename(
-            columns={c: f"{value}_{c}" for c in ["mean", "std", "low", "high", "seeds"]})
+            columns={c: f"{value}_{c}" for c in ["mean", "std", "low", "high", "seeds"]}
+        )
         merged = part if merged is None else merged.merge(part, on=keys, sort=False)
     groups = table.groupby(keys, sort=False)
     merged["mean_source_words"] = list(groups["mean_source_words"].mean())
@@ -129,7 +141,8 @@ def parallel_table(table: pd.DataFrame) -> pd.DataFrame:
 def _pivot(summary: pd.DataFrame, index: str, columns: str, cells: pd.Series) -> pd.DataFrame:
     frame = summary[[index, columns]].assign(cell=cells.to_numpy())
     return frame.pivot(index=index, columns=columns, values="cell").reindex(
-        columns=list(dict.fromkeys(summary[columns])))
+        columns=list(dict.fromkeys(summary[columns]))
+    )
 
 
 def _markdown(frame: pd.DataFrame, first: str) -> str:
@@ -164,8 +177,11 @@ def bottleneck_markdown(table: pd.DataFrame) -> str:
     """Words in place, BLEU and exact share per source length, both models side by side."""
     summary = bottleneck_table(table)
     frames = []
-    for value, digits, percent, label in [("word_accuracy", 2, True, "words"), ("bleu", 1, False, "BLEU"),
-                                          ("exact", 2, True, "exact")]:
+    for value, digits, percent, label in [
+        ("word_accuracy", 2, True, "words"),
+        ("bleu", 1, False, "BLEU"),
+        ("exact", 2, True, "exact"),
+    ]:
         if f"{value}_mean" not in summary:
             continue
         part = summary[["model", "source_words"]].copy()
@@ -176,8 +192,9 @@ def bottleneck_markdown(table: pd.DataFrame) -> str:
         frames.append(part)
     long = pd.concat(frames)
     frame = long.pivot(index="source_words", columns="column", values="cell")
-    frame = frame.reindex(index=list(dict.fromkeys(summary["source_words"])),
-                          columns=list(dict.fromkeys(long["column"])))
+    frame = frame.reindex(
+        index=list(dict.fromkeys(summary["source_words"])), columns=list(dict.fromkeys(long["column"]))
+    )
     frame["sentences"] = summary.groupby("source_words", sort=False)["sentences"].first()
     return _markdown(frame, "source words")
 
@@ -218,8 +235,12 @@ def reference_table(name: str) -> pd.DataFrame | None:
 def doc_tables() -> dict[str, str]:
     """Every markdown table of docs/experiments.md, by a name the doc's comments use."""
     tables = {}
-    builders = {"adding": adding_markdown, "adding-long": adding_markdown, "bottleneck": bottleneck_markdown,
-                "parallel": parallel_markdown}
+    builders = {
+        "adding": adding_markdown,
+        "adding-long": adding_markdown,
+        "bottleneck": bottleneck_markdown,
+        "parallel": parallel_markdown,
+    }
     for name, build in builders.items():
         table = reference_table(name)
         if table is not None:

@@ -280,7 +280,10 @@ def token_accuracy(predicted: torch.Tensor, reference: torch.Tensor) -> tuple[to
 
 
 def evaluate_translator(
-    model: Translator, source: torch.Tensor, reference: torch.Tensor, batch: int = 256,
+    model: Translator,
+    source: torch.Tensor,
+    reference: torch.Tensor,
+    batch: int = 256,
     outputs: list[torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Greedy translations of every source row scored against the references (see token_accuracy).
@@ -377,8 +380,10 @@ def bottleneck_experiment(
                     "mean_source_words": float(lengths[inside].float().mean()),
                     "steps": model_steps,
                     "word_accuracy": float(accuracy[inside].mean()),
-                    "bleu": corpus_bleu([hypotheses[i] for i in np.flatnonzero(inside.numpy())],
-                                        [test_targets[i] for i in np.flatnonzero(inside.numpy())]),
+                    "bleu": corpus_bleu(
+                        [hypotheses[i] for i in np.flatnonzero(inside.numpy())],
+                        [test_targets[i] for i in np.flatnonzero(inside.numpy())],
+                    ),
                     "exact": float(exact[inside].float().mean()),
                     "sentences": int(inside.sum()),
                 }

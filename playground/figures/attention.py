@@ -16,23 +16,41 @@ def labels(steps: list[str]) -> list[str]:
     return [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
-def side_by_side(matrices: list[np.ndarray], titles: list[str], steps: list[str],
-                 x_title: str = "dimension of the head") -> go.Figure:
+def side_by_side(
+    matrices: list[np.ndarray], titles: list[str], steps: list[str], x_title: str = "dimension of the head"
+) -> go.Figure:
     """Word-by-dimension matrices next to each other on one colour scale (rows are the words)."""
     fig = make_subplots(1, len(matrices), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
     limit = float(max(np.abs(m).max() for m in matrices) or 1.0)
     for column, matrix in enumerate(matrices, start=1):
-        fig.add_trace(go.Heatmap(z=matrix, y=labels(steps), colorscale="RdBu", zmid=0, zmin=-limit,
-                                 zmax=limit, showscale=column == len(matrices), colorbar={"title": "value"},
-                                 hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>"), 1, column)
+        fig.add_trace(
+            go.Heatmap(
+                z=matrix,
+                y=labels(steps),
+                colorscale="RdBu",
+                zmid=0,
+                zmin=-limit,
+                zmax=limit,
+                showscale=column == len(matrices),
+                colorbar={"title": "value"},
+                hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>",
+            ),
+            1,
+            column,
+        )
     fig.update_layout(height=max(260, 24 * len(steps) + 130), margin={"t": 60})
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=x_title)
     return fig
 
 
-def matrix_figure(matrix: np.ndarray, steps: list[str], title: str, mask: np.ndarray | None = None,
-                  probabilities: bool = False) -> go.Figure:
+def matrix_figure(
+    matrix: np.ndarray,
+    steps: list[str],
+    title: str,
+    mask: np.ndarray | None = None,
+    probabilities: bool = False,
+) -> go.Figure:
     """A query × key matrix with the words on both axes; masked cells grey, values written in."""
     shown = np.where(mask, matrix, np.nan) if mask is not None else matrix
     finite = shown[np.isfinite(shown)]
@@ -42,18 +60,37 @@ def matrix_figure(matrix: np.ndarray, steps: list[str], title: str, mask: np.nda
         limit = float(np.abs(finite).max()) if finite.size else 1.0
         colors = dict(colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit)
     axis = labels(steps)
-    fig = go.Figure(go.Heatmap(
-        z=shown, x=axis, y=axis, **colors, texttemplate="%{z:.2f}" if len(steps) <= 12 else None,
-        hoverongaps=False, colorbar={"title": "weight" if probabilities else "score"},
-        hovertemplate="query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=shown,
+            x=axis,
+            y=axis,
+            **colors,
+            texttemplate="%{z:.2f}" if len(steps) <= 12 else None,
+            hoverongaps=False,
+            colorbar={"title": "weight" if probabilities else "score"},
+            hovertemplate="query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
+        )
+    )
     if mask is not None and (~mask).any():
         rows, cols = np.nonzero(~mask)
-        fig.add_trace(go.Scatter(x=[axis[c] for c in cols], y=[axis[r] for r in rows], mode="markers",
-                                 marker={"symbol": "square", "size": 14, "color": "#DDDDDD"},
-                                 showlegend=False,
-                                 hovertemplate="masked: a word may not look at a later word<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="key (word looked at)", yaxis_title="query (word looking)",
-                      height=max(320, 30 * len(steps) + 150), margin={"t": 50})
+        fig.add_trace(
+            go.Scatter(
+                x=[axis[c] for c in cols],
+                y=[axis[r] for r in rows],
+                mode="markers",
+                marker={"symbol": "square", "size": 14, "color": "#DDDDDD"},
+                showlegend=False,
+                hovertemplate="masked: a word may not look at a later word<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="key (word looked at)",
+        yaxis_title="query (word looking)",
+        height=max(320, 30 * len(steps) + 150),
+        margin={"t": 50},
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-45)
     return fig
@@ -64,9 +101,15 @@ def entropy_figure(steps: list[str], scaled: np.ndarray, unscaled: np.ndarray) -
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels(steps), y=scaled, name="with / √d_k", marker_color="#4C78A8"))
     fig.add_trace(go.Bar(x=labels(steps), y=unscaled, name="without scaling", marker_color="#E45756"))
-    fig.update_layout(title="Entropy of each row: how spread out the attention is", barmode="group",
-                      xaxis_title="query", yaxis_title="entropy (bits)", height=320, margin={"t": 50},
-                      legend={"orientation": "h", "y": -0.35})
+    fig.update_layout(
+        title="Entropy of each row: how spread out the attention is",
+        barmode="group",
+        xaxis_title="query",
+        yaxis_title="entropy (bits)",
+        height=320,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.35},
+    )
     fig.update_xaxes(type="category", tickangle=-45)
     return fig
 
@@ -75,15 +118,24 @@ def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
     """Every layer (rows) and head (columns) as a small attention matrix: (L, N, T, T)."""
     layers, heads = weights.shape[:2]
     titles = [f"layer {layer + 1}, head {head + 1}" for layer in range(layers) for head in range(heads)]
-    fig = make_subplots(layers, heads, subplot_titles=titles,
-                        horizontal_spacing=0.03, vertical_spacing=0.08)
+    fig = make_subplots(layers, heads, subplot_titles=titles, horizontal_spacing=0.03, vertical_spacing=0.08)
     axis = labels(steps)
     for layer in range(layers):
         for head in range(heads):
-            fig.add_trace(go.Heatmap(z=weights[layer, head], x=axis, y=axis, colorscale="Blues", zmin=0,
-                                     zmax=1, showscale=False,
-                                     hovertemplate="query %{y}<br>key %{x}<br>%{z:.2f}<extra></extra>"),
-                          layer + 1, head + 1)
+            fig.add_trace(
+                go.Heatmap(
+                    z=weights[layer, head],
+                    x=axis,
+                    y=axis,
+                    colorscale="Blues",
+                    zmin=0,
+                    zmax=1,
+                    showscale=False,
+                    hovertemplate="query %{y}<br>key %{x}<br>%{z:.2f}<extra></extra>",
+                ),
+                layer + 1,
+                head + 1,
+            )
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
     fig.update_layout(height=min(900, 260 * layers + 60), margin={"t": 50, "l": 10, "r": 10})
@@ -104,19 +156,41 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
                 w = float(weights[head, q, k])
                 if w < threshold:
                     continue
-                fig.add_trace(go.Scatter(x=[0.08, 0.92], y=[ys[q], ys[k]], mode="lines", opacity=0.7,
-                                         line={"color": color, "width": 1 + 9 * w}, name=f"head {head + 1}",
-                                         legendgroup=f"head {head + 1}", showlegend=first,
-                                         hovertemplate=f"head {head + 1}: {shown[q]} → {shown[k]} {w:.2f}"
-                                                       "<extra></extra>"))
+                fig.add_trace(
+                    go.Scatter(
+                        x=[0.08, 0.92],
+                        y=[ys[q], ys[k]],
+                        mode="lines",
+                        opacity=0.7,
+                        line={"color": color, "width": 1 + 9 * w},
+                        name=f"head {head + 1}",
+                        legendgroup=f"head {head + 1}",
+                        showlegend=first,
+                        hovertemplate=f"head {head + 1}: {shown[q]} → {shown[k]} {w:.2f}<extra></extra>",
+                    )
+                )
                 first = False
     for x, anchor in ((0.0, "left"), (1.0, "right")):
-        fig.add_trace(go.Scatter(x=[x] * steps_count, y=ys, mode="text", text=shown, textfont={"size": 13},
-                                 textposition=f"middle {anchor}", showlegend=False, hoverinfo="skip"))
-    fig.update_layout(title=f"Head view: who looks at whom (lines for weights ≥ {threshold:g})",
-                      height=max(300, 28 * steps_count + 120), margin={"t": 50},
-                      xaxis={"visible": False, "range": [-0.35, 1.35]}, yaxis={"visible": False},
-                      legend={"orientation": "h", "y": -0.05})
+        fig.add_trace(
+            go.Scatter(
+                x=[x] * steps_count,
+                y=ys,
+                mode="text",
+                text=shown,
+                textfont={"size": 13},
+                textposition=f"middle {anchor}",
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        title=f"Head view: who looks at whom (lines for weights ≥ {threshold:g})",
+        height=max(300, 28 * steps_count + 120),
+        margin={"t": 50},
+        xaxis={"visible": False, "range": [-0.35, 1.35]},
+        yaxis={"visible": False},
+        legend={"orientation": "h", "y": -0.05},
+    )
     fig.add_annotation(x=0, y=1.5, text="<b>query</b>", showarrow=False)
     fig.add_annotation(x=1, y=1.5, text="<b>key</b>", showarrow=False)
     return fig

@@ -2,14 +2,26 @@
 
 CLASS_COLORS = {
     # built-in toy language
-    "animal": "#4C78A8", "person": "#72B7B2", "action": "#E45756", "place": "#54A24B",
-    "time of day": "#B279A2", "feeling": "#F58518", "food": "#9D755D", "adjective": "#EECA3B",
+    "animal": "#4C78A8",
+    "person": "#72B7B2",
+    "action": "#E45756",
+    "place": "#54A24B",
+    "time of day": "#B279A2",
+    "feeling": "#F58518",
+    "food": "#9D755D",
+    "adjective": "#EECA3B",
     "adverb": "#FF9DA6",
     # built-in reviews
-    "positive word": "#54A24B", "negative word": "#E45756", "intensifier": "#F58518",
-    "negation": "#B279A2", "connective": "#4C78A8", "thing reviewed": "#72B7B2",
+    "positive word": "#54A24B",
+    "negative word": "#E45756",
+    "intensifier": "#F58518",
+    "negation": "#B279A2",
+    "connective": "#4C78A8",
+    "thing reviewed": "#72B7B2",
     # uploads, by frequency
-    "top 10% most frequent": "#08519C", "next 40%": "#6BAED6", "least frequent 50%": "#C6DBEF",
+    "top 10% most frequent": "#08519C",
+    "next 40%": "#6BAED6",
+    "least frequent 50%": "#C6DBEF",
     "other": "#BAB0AC",
 }
 

@@ -32,32 +32,77 @@ def task_shapes_figure() -> go.Figure:
             if t > 0:
                 annotations.append(_arrow(xs[t - 1] + box / 2, 1.5, x - box / 2, 1.5))
         center = panel * panel_width + panel_width / 2
-        annotations.append({"x": center, "y": 4.15, "text": f"<b>{name}</b>", "showarrow": False,
-                            "font": {"size": 16}})
-        annotations.append({"x": center, "y": -0.95, "text": example, "showarrow": False,
-                            "font": {"size": 13}})
-    traces = [go.Scatter(x=[None], y=[None], mode="markers", name=label,
-                         marker={"color": color, "size": 14, "symbol": "square"})
-              for label, color in (("input", INPUT_COLOR), ("hidden state", HIDDEN_COLOR),
-                                   ("output", OUTPUT_COLOR))]
-    return go.Figure(traces, layout={
-        "shapes": shapes, "annotations": annotations,
-        "height": 330, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "plot_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.02, "yanchor": "top"},
-        "xaxis": {"visible": False, "range": [0, 4 * panel_width]},
-        "yaxis": {"visible": False, "range": [-1.4, 4.6]}})
+        annotations.append(
+            {"x": center, "y": 4.15, "text": f"<b>{name}</b>", "showarrow": False, "font": {"size": 16}}
+        )
+        annotations.append(
+            {"x": center, "y": -0.95, "text": example, "showarrow": False, "font": {"size": 13}}
+        )
+    traces = [
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=label,
+            marker={"color": color, "size": 14, "symbol": "square"},
+        )
+        for label, color in (("input", INPUT_COLOR), ("hidden state", HIDDEN_COLOR), ("output", OUTPUT_COLOR))
+    ]
+    return go.Figure(
+        traces,
+        layout={
+            "shapes": shapes,
+            "annotations": annotations,
+            "height": 330,
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.02, "yanchor": "top"},
+            "xaxis": {"visible": False, "range": [0, 4 * panel_width]},
+            "yaxis": {"visible": False, "range": [-1.4, 4.6]},
+        },
+    )
 
 
-def _box(shapes: list[dict], annotations: list[dict], x: float, y: float, size: float, color: str,
-         label: str) -> None:
-    shapes.append({"type": "rect", "x0": x - size / 2, "x1": x + size / 2, "y0": y - size / 2,
-                   "y1": y + size / 2, "fillcolor": color, "line": {"color": "white", "width": 1},
-                   "layer": "below"})
-    annotations.append({"x": x, "y": y, "text": f"<b>{label}</b>", "showarrow": False,
-                        "font": {"color": "white", "size": 13}})
+def _box(
+    shapes: list[dict], annotations: list[dict], x: float, y: float, size: float, color: str, label: str
+) -> None:
+    shapes.append(
+        {
+            "type": "rect",
+            "x0": x - size / 2,
+            "x1": x + size / 2,
+            "y0": y - size / 2,
+            "y1": y + size / 2,
+            "fillcolor": color,
+            "line": {"color": "white", "width": 1},
+            "layer": "below",
+        }
+    )
+    annotations.append(
+        {
+            "x": x,
+            "y": y,
+            "text": f"<b>{label}</b>",
+            "showarrow": False,
+            "font": {"color": "white", "size": 13},
+        }
+    )
 
 
 def _arrow(x0: float, y0: float, x1: float, y1: float) -> dict:
-    return {"x": x1, "y": y1, "ax": x0, "ay": y0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
-            "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 1.5, "arrowcolor": "#666",
-            "text": ""}
+    return {
+        "x": x1,
+        "y": y1,
+        "ax": x0,
+        "ay": y0,
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": 1.2,
+        "arrowwidth": 1.5,
+        "arrowcolor": "#666",
+        "text": "",
+    }

@@ -26,21 +26,45 @@ def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -
     if size <= MAX_HEATMAP_COLUMNS:
         z = np.zeros((len(ids), size), dtype=np.uint8)
         z[np.arange(len(ids)), ids] = 1
-        fig = go.Figure(go.Heatmap(
-            z=z, y=labels, x=list(range(size)), colorscale=[[0, "#F4F4F4"], [1, "#08306B"]],
-            zmin=0, zmax=1, showscale=False, xgap=0, ygap=2,
-            hovertemplate="%{y}<br>column %{x}: %{z}<extra></extra>"))
+        fig = go.Figure(
+            go.Heatmap(
+                z=z,
+                y=labels,
+                x=list(range(size)),
+                colorscale=[[0, "#F4F4F4"], [1, "#08306B"]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                xgap=0,
+                ygap=2,
+                hovertemplate="%{y}<br>column %{x}: %{z}<extra></extra>",
+            )
+        )
     else:  # too wide for cells: draw only the ones
-        fig = go.Figure(go.Scatter(x=ids, y=labels, mode="markers", marker={"symbol": "square", "size": 8,
-                                                                              "color": "#08306B"}))
-    fig.add_trace(go.Scatter(  # name the column that holds the 1
-        x=ids, y=labels, mode="text", text=[f"  {i}: {escape_plotly(vocab_tokens[i])}" for i in ids],
-        textposition="middle right", textfont={"color": "#E45756", "size": 12}, showlegend=False,
-        hovertemplate="%{y}: the 1 is in column %{x}<extra></extra>"))
+        fig = go.Figure(
+            go.Scatter(
+                x=ids, y=labels, mode="markers", marker={"symbol": "square", "size": 8, "color": "#08306B"}
+            )
+        )
+    fig.add_trace(
+        go.Scatter(  # name the column that holds the 1
+            x=ids,
+            y=labels,
+            mode="text",
+            text=[f"  {i}: {escape_plotly(vocab_tokens[i])}" for i in ids],
+            textposition="middle right",
+            textfont={"color": "#E45756", "size": 12},
+            showlegend=False,
+            hovertemplate="%{y}: the 1 is in column %{x}<extra></extra>",
+        )
+    )
     fig.update_layout(
         title=f"One-hot: {size:,} numbers per word, exactly one of them is 1",
-        xaxis_title=f"vocabulary index (0 … {size - 1})", yaxis_title="word in the sentence",
-        height=max(220, 34 * len(tokens) + 120), margin={"t": 50, "b": 40})
+        xaxis_title=f"vocabulary index (0 … {size - 1})",
+        yaxis_title="word in the sentence",
+        height=max(220, 34 * len(tokens) + 120),
+        margin={"t": 50, "b": 40},
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-0.5, size - 0.5])
     return fig
@@ -49,14 +73,26 @@ def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -
 def embedding_figure(tokens: list[str], embeddings: np.ndarray) -> go.Figure:
     """Each word as its learned vector: rows are words, columns embedding dimensions."""
     limit = float(np.abs(embeddings).max()) if embeddings.size else 1.0
-    fig = go.Figure(go.Heatmap(
-        z=embeddings, y=row_labels(tokens), x=list(range(embeddings.shape[1])), colorscale="RdBu",
-        zmid=0, zmin=-limit, zmax=limit, colorbar={"title": "value"},
-        hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=embeddings,
+            y=row_labels(tokens),
+            x=list(range(embeddings.shape[1])),
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-limit,
+            zmax=limit,
+            colorbar={"title": "value"},
+            hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>",
+        )
+    )
     fig.update_layout(
         title=f"Learned embedding: {embeddings.shape[1]} numbers per word, all of them used",
-        xaxis_title="embedding dimension", yaxis_title="word in the sentence",
-        height=max(220, 34 * len(tokens) + 120), margin={"t": 50, "b": 40})
+        xaxis_title="embedding dimension",
+        yaxis_title="word in the sentence",
+        height=max(220, 34 * len(tokens) + 120),
+        margin={"t": 50, "b": 40},
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     return fig
 
@@ -64,19 +100,33 @@ def embedding_figure(tokens: list[str], embeddings: np.ndarray) -> go.Figure:
 def similarity_figure(tokens: list[str], similarity: np.ndarray, title: str) -> go.Figure:
     """Pairwise cosine similarity of the sentence's words, -1 (opposite) to 1 (same direction)."""
     labels = row_labels(tokens)
-    fig = go.Figure(go.Heatmap(
-        z=similarity, x=labels, y=labels, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-        texttemplate="%{z:.2f}" if len(tokens) <= 14 else None,
-        colorbar={"title": "cosine"},
-        hovertemplate="%{y} · %{x}<br>cosine similarity %{z:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=similarity,
+            x=labels,
+            y=labels,
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            texttemplate="%{z:.2f}" if len(tokens) <= 14 else None,
+            colorbar={"title": "cosine"},
+            hovertemplate="%{y} · %{x}<br>cosine similarity %{z:.3f}<extra></extra>",
+        )
+    )
     fig.update_layout(title=title, height=max(300, 30 * len(tokens) + 160), margin={"t": 50, "b": 40})
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-45)
     return fig
 
 
-def projection_figure(frame: pd.DataFrame, dims: int, method: str, highlight: str | None = None,
-                      neighbours: list[str] | None = None) -> go.Figure:
+def projection_figure(
+    frame: pd.DataFrame,
+    dims: int,
+    method: str,
+    highlight: str | None = None,
+    neighbours: list[str] | None = None,
+) -> go.Figure:
     """The vocabulary in 2D or 3D, one colour per word class; a searched word and its neighbours marked."""
     fig = go.Figure()
     scatter = go.Scatter3d if dims == 3 else go.Scatter
@@ -84,27 +134,47 @@ def projection_figure(frame: pd.DataFrame, dims: int, method: str, highlight: st
     for name, group in frame.groupby("class", sort=True):
         coords = {"x": group["x"], "y": group["y"]} | ({"z": group["z"]} if dims == 3 else {})
         name = escape_plotly(name)
-        fig.add_trace(scatter(
-            **coords, mode="markers", name=name,
-            marker={"color": class_color(str(name)), "size": 4 if dims == 3 else 8,
-                    "opacity": 0.3 if highlight else 0.85},  # dimmed so the searched word stands out
-            text=[escape_plotly(w) for w in group["word"]], customdata=group[["count"]].to_numpy(),
-            hovertemplate=f"<b>%{{text}}</b><br>{name}<br>seen %{{customdata[0]:,}} times<extra></extra>"))
+        fig.add_trace(
+            scatter(
+                **coords,
+                mode="markers",
+                name=name,
+                marker={
+                    "color": class_color(str(name)),
+                    "size": 4 if dims == 3 else 8,
+                    "opacity": 0.3 if highlight else 0.85,
+                },  # dimmed so the searched word stands out
+                text=[escape_plotly(w) for w in group["word"]],
+                customdata=group[["count"]].to_numpy(),
+                hovertemplate=f"<b>%{{text}}</b><br>{name}<br>seen %{{customdata[0]:,}} times<extra></extra>",
+            )
+        )
     marked = ([highlight] if highlight else []) + list(neighbours or [])
     rows = frame.set_index("word").loc[[w for w in marked if w in set(frame["word"])]]
     if len(rows):
         coords = {"x": rows["x"], "y": rows["y"]} | ({"z": rows["z"]} if dims == 3 else {})
         sizes = [18 if w == highlight else 12 for w in rows.index]
-        fig.add_trace(scatter(
-            **coords, mode="markers+text", name="searched word and neighbours",
-            text=[escape_plotly(w) for w in rows.index],
-            textposition="top center", hoverinfo="skip",
-            marker={"size": sizes, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}}))
+        fig.add_trace(
+            scatter(
+                **coords,
+                mode="markers+text",
+                name="searched word and neighbours",
+                text=[escape_plotly(w) for w in rows.index],
+                textposition="top center",
+                hoverinfo="skip",
+                marker={"size": sizes, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
+            )
+        )
     title = f"Embedding space, {len(frame):,} words, {method.upper() if method == 'pca' else 't-SNE'}"
     fig.update_layout(title=title, height=620, legend_title_text="word class", margin={"t": 50})
     if dims == 3:
-        fig.update_layout(scene={"xaxis_title": f"{axis_name} 1", "yaxis_title": f"{axis_name} 2",
-                                 "zaxis_title": f"{axis_name} 3"})
+        fig.update_layout(
+            scene={
+                "xaxis_title": f"{axis_name} 1",
+                "yaxis_title": f"{axis_name} 2",
+                "zaxis_title": f"{axis_name} 3",
+            }
+        )
     else:
         fig.update_xaxes(title=f"{axis_name} 1")
         fig.update_yaxes(title=f"{axis_name} 2")
@@ -116,17 +186,29 @@ def learning_animation(frames: pd.DataFrame) -> go.Figure:
     pad_x = (frames["x"].max() - frames["x"].min()) * 0.05 + 1e-6
     pad_y = (frames["y"].max() - frames["y"].min()) * 0.05 + 1e-6
     classes = sorted(frames["class"].unique())
-    frames = frames.assign(word=[escape_plotly(w) for w in frames["word"]],
-                           **{"class": [escape_plotly(c) for c in frames["class"]]})
+    frames = frames.assign(
+        word=[escape_plotly(w) for w in frames["word"]],
+        **{"class": [escape_plotly(c) for c in frames["class"]]},
+    )
     fig = px.scatter(
-        frames, x="x", y="y", color="class", animation_frame="epoch", hover_name="word",
-        category_orders={"class": classes}, color_discrete_map=CLASS_COLORS,
+        frames,
+        x="x",
+        y="y",
+        color="class",
+        animation_frame="epoch",
+        hover_name="word",
+        category_orders={"class": classes},
+        color_discrete_map=CLASS_COLORS,
         range_x=[frames["x"].min() - pad_x, frames["x"].max() + pad_x],
         range_y=[frames["y"].min() - pad_y, frames["y"].max() + pad_y],
-        labels={"x": "PC 1", "y": "PC 2", "class": "word class", "epoch": "epoch"})
+        labels={"x": "PC 1", "y": "PC 2", "class": "word class", "epoch": "epoch"},
+    )
     fig.update_traces(marker={"size": 8, "opacity": 0.85})
-    fig.update_layout(title="Watch it learn: the embeddings after each epoch (0 = random start)",
-                      height=620, margin={"t": 50})
+    fig.update_layout(
+        title="Watch it learn: the embeddings after each epoch (0 = random start)",
+        height=620,
+        margin={"t": 50},
+    )
     return fig
 
 
@@ -136,12 +218,21 @@ def comparison_figure(left: pd.DataFrame, right: pd.DataFrame, titles: tuple[str
     for column, frame in enumerate((left, right), start=1):
         for name, group in frame.groupby("class", sort=True):
             shown = escape_plotly(name)
-            fig.add_trace(go.Scatter(
-                x=group["x"], y=group["y"], mode="markers", name=shown, legendgroup=shown,
-                showlegend=column == 1, marker={"color": class_color(str(name)), "size": 7, "opacity": 0.85},
-                text=[escape_plotly(w) for w in group["word"]],
-                hovertemplate="<b>%{text}</b><br>" + shown + "<extra></extra>"),
-                row=1, col=column)
+            fig.add_trace(
+                go.Scatter(
+                    x=group["x"],
+                    y=group["y"],
+                    mode="markers",
+                    name=shown,
+                    legendgroup=shown,
+                    showlegend=column == 1,
+                    marker={"color": class_color(str(name)), "size": 7, "opacity": 0.85},
+                    text=[escape_plotly(w) for w in group["word"]],
+                    hovertemplate="<b>%{text}</b><br>" + shown + "<extra></extra>",
+                ),
+                row=1,
+                col=column,
+            )
     fig.update_layout(height=520, legend_title_text="word class", margin={"t": 60})
     fig.update_xaxes(title="PC 1")
     fig.update_yaxes(title="PC 2")

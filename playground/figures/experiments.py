@@ -43,8 +43,14 @@ def _line(
     error = None
     if spread is not None:
         low, high = spread
-        error = {"type": "data", "symmetric": False, "array": (rows[high] - rows[y]).to_numpy(),
-                 "arrayminus": (rows[y] - rows[low]).to_numpy(), "thickness": 1.5, "width": 4}
+        error = {
+            "type": "data",
+            "symmetric": False,
+            "array": (rows[high] - rows[y]).to_numpy(),
+            "arrayminus": (rows[y] - rows[low]).to_numpy(),
+            "thickness": 1.5,
+            "width": 4,
+        }
     return go.Scatter(
         x=rows[x],
         y=rows[y],
@@ -62,7 +68,7 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
     best to the worst seed, and the predict-the-mean line."""
     fig = go.Figure()
     summary = adding_table(table) if not table.empty else table
-    for name, rows in (summary.groupby("architecture", sort=False) if not table.empty else []):
+    for name, rows in summary.groupby("architecture", sort=False) if not table.empty else []:
         rows = rows.sort_values("length")
         fig.add_trace(
             _line(
@@ -152,12 +158,15 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
 
 def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.Figure:
     """Translation quality against source length, one line per model (mean over seeds, range as bars)."""
-    label = {"word_accuracy": "words right, in the right place", "exact": "whole translation exact",
-             "bleu": "BLEU (sacrebleu)"}[metric]
+    label = {
+        "word_accuracy": "words right, in the right place",
+        "exact": "whole translation exact",
+        "bleu": "BLEU (sacrebleu)",
+    }[metric]
     fig = go.Figure()
     summary = bottleneck_table(table) if not table.empty else table
     shown = "%{y:.1f}" if metric == "bleu" else "%{y:.1%}"
-    for name, rows in (summary.groupby("model", sort=False) if not table.empty else []):
+    for name, rows in summary.groupby("model", sort=False) if not table.empty else []:
         fig.add_trace(
             _line(
                 rows,
@@ -190,11 +199,15 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
     label = {"forward_backward_ms": "forward + backward"}[column]
     fig = go.Figure()
     summary = parallel_table(table) if not table.empty else table
-    for name, rows in (summary.groupby("model", sort=False) if not table.empty else []):
+    for name, rows in summary.groupby("model", sort=False) if not table.empty else []:
         rows = rows.sort_values("length")
         fig.add_trace(
             _line(
-                rows, "length", "mean", str(name), f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>",
+                rows,
+                "length",
+                "mean",
+                str(name),
+                f"{name}<br>length %{{x}}<br>%{{y:.2f}} ms<extra></extra>",
                 spread=("low", "high"),
             )
         )
@@ -218,8 +231,15 @@ def critical_path_figure(table: pd.DataFrame) -> go.Figure:
     rows_by_model = table.groupby("model", sort=False) if "critical_path_ops" in table else []
     for name, rows in rows_by_model:
         rows = rows.groupby("length", as_index=False)["critical_path_ops"].first().sort_values("length")
-        fig.add_trace(_line(rows, "length", "critical_path_ops", str(name),
-                            f"{name}<br>length %{{x}}<br>%{{y}} operations in sequence<extra></extra>"))
+        fig.add_trace(
+            _line(
+                rows,
+                "length",
+                "critical_path_ops",
+                str(name),
+                f"{name}<br>length %{{x}}<br>%{{y}} operations in sequence<extra></extra>",
+            )
+        )
     fig.update_layout(
         title="Critical path of one layer: operations that must wait for each other",
         xaxis_title="sequence length (log scale)",

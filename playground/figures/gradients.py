@@ -20,10 +20,18 @@ def _finite(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _mark_overflow(fig: go.Figure, x, overflow: np.ndarray, top: float, color: str) -> None:
     if overflow.any():
-        fig.add_trace(go.Scatter(
-            x=np.asarray(x)[overflow], y=[top] * int(overflow.sum()), mode="markers+text", text="overflow",
-            textposition="top center", marker={"symbol": "x", "size": 10, "color": color}, showlegend=False,
-            hovertemplate="the value overflowed (inf or NaN)<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(x)[overflow],
+                y=[top] * int(overflow.sum()),
+                mode="markers+text",
+                text="overflow",
+                textposition="top center",
+                marker={"symbol": "x", "size": 10, "color": color},
+                showlegend=False,
+                hovertemplate="the value overflowed (inf or NaN)<extra></extra>",
+            )
+        )
 
 
 def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: str) -> go.Figure:
@@ -35,24 +43,39 @@ def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: st
     for i, (name, frame) in enumerate(frames.items()):
         values, overflow = _finite(frame[column])
         color = RUN_COLORS[i % len(RUN_COLORS)]
-        fig.add_trace(go.Scatter(
-            x=frame["step"], y=values, mode="lines+markers", name=name, line={"color": color, "width": 3},
-            customdata=[[escape_plotly(w)] for w in frame["word"]],
-            hovertemplate=f"{name}<br>step %{{x}} (“%{{customdata[0]}}”)<br>norm %{{y:.3e}}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=frame["step"],
+                y=values,
+                mode="lines+markers",
+                name=name,
+                line={"color": color, "width": 3},
+                customdata=[[escape_plotly(w)] for w in frame["word"]],
+                hovertemplate=(
+                    f"{name}<br>step %{{x}} (“%{{customdata[0]}}”)<br>norm %{{y:.3e}}<extra></extra>"
+                ),
+            )
+        )
         _mark_overflow(fig, frame["step"], overflow, top, color)
-    fig.update_layout(title=title, xaxis_title="step t (word read at that step)", yaxis_title="gradient norm",
-                      height=400, margin={"t": 50}, legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(
+        title=title,
+        xaxis_title="step t (word read at that step)",
+        yaxis_title="gradient norm",
+        height=400,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.25},
+    )
     fig.update_yaxes(type="log", exponentformat="power")
     first = next(iter(frames.values()), None)
     if first is not None and len(first) <= 40:  # the same sentence for every run: name the steps
         ticks = [f"{s} {escape_plotly(w)}" for s, w in zip(first["step"], first["word"], strict=True)]
-        fig.update_xaxes(tickvals=list(first["step"]), ticktext=ticks,
-                         tickangle=-45)
+        fig.update_xaxes(tickvals=list(first["step"]), ticktext=ticks, tickangle=-45)
     return fig
 
 
-def sandbox_figure(norms: pd.DataFrame, rho: float, linear: pd.DataFrame | None = None,
-                   activation: str = "") -> go.Figure:
+def sandbox_figure(
+    norms: pd.DataFrame, rho: float, linear: pd.DataFrame | None = None, activation: str = ""
+) -> go.Figure:
     """Measured ||dh_T/dh_t|| against the distance T - t, beside the theory rho^(T-t).
 
     `linear`, if given, is the same W_hh and inputs through a linear cell: the case the theory is for.
@@ -62,24 +85,50 @@ def sandbox_figure(norms: pd.DataFrame, rho: float, linear: pd.DataFrame | None 
     fig = go.Figure()
     if linear is not None:
         same_w, _ = _finite(linear["measured"])
-        fig.add_trace(go.Scatter(x=linear["distance"], y=same_w, mode="lines",
-                                 name="same W_hh, linear cell", line={"color": "#4C78A8", "dash": "dot"},
-                                 hovertemplate="T−t = %{x}<br>linear cell %{y:.3e}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=norms["distance"], y=theory, mode="lines",
-                             name=f"theory ρ^(T−t), ρ = {rho:g}", line={"color": "gray", "dash": "dash"},
-                             hovertemplate="T−t = %{x}<br>ρ^(T−t) = %{y:.3e}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=norms["distance"], y=measured, mode="lines",
-                             name=f"measured ‖∂h_T/∂h_t‖{f' ({activation})' if activation else ''}",
-                             line={"color": "#E45756", "width": 3},
-                             hovertemplate="T−t = %{x}<br>measured %{y:.3e}<extra></extra>"))
-    finite = np.concatenate([measured[np.isfinite(measured)], theory[np.isfinite(theory)]]
-                            + ([same_w[np.isfinite(same_w)]] if linear is not None else []))
+        fig.add_trace(
+            go.Scatter(
+                x=linear["distance"],
+                y=same_w,
+                mode="lines",
+                name="same W_hh, linear cell",
+                line={"color": "#4C78A8", "dash": "dot"},
+                hovertemplate="T−t = %{x}<br>linear cell %{y:.3e}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=norms["distance"],
+            y=theory,
+            mode="lines",
+            name=f"theory ρ^(T−t), ρ = {rho:g}",
+            line={"color": "gray", "dash": "dash"},
+            hovertemplate="T−t = %{x}<br>ρ^(T−t) = %{y:.3e}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=norms["distance"],
+            y=measured,
+            mode="lines",
+            name=f"measured ‖∂h_T/∂h_t‖{f' ({activation})' if activation else ''}",
+            line={"color": "#E45756", "width": 3},
+            hovertemplate="T−t = %{x}<br>measured %{y:.3e}<extra></extra>",
+        )
+    )
+    finite = np.concatenate(
+        [measured[np.isfinite(measured)], theory[np.isfinite(theory)]]
+        + ([same_w[np.isfinite(same_w)]] if linear is not None else [])
+    )
     top = float(finite.max()) * 3 if finite.size else 1.0
     _mark_overflow(fig, norms["distance"], overflow, top, "#E45756")
-    fig.update_layout(title="How the gradient shrinks or grows with distance",
-                      xaxis_title="steps back, T − t", yaxis_title="norm (log scale)", height=400,
-                      margin={"t": 50},
-                      legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(
+        title="How the gradient shrinks or grows with distance",
+        xaxis_title="steps back, T − t",
+        yaxis_title="norm (log scale)",
+        height=400,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.25},
+    )
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
@@ -87,21 +136,40 @@ def sandbox_figure(norms: pd.DataFrame, rho: float, linear: pd.DataFrame | None 
 def grad_norm_figure(history: pd.DataFrame, clip: float) -> go.Figure:
     """The global gradient norm while training, the clipping threshold, and where clipping acted."""
     rows = history[history["split"] == "train"]
-    fig = go.Figure(go.Scatter(x=rows["step"], y=rows["grad_norm"], mode="lines",
-                               name="largest norm in the interval", line={"color": "#4C78A8"},
-                               hovertemplate="step %{x}<br>gradient norm %{y:.3g}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=rows["step"],
+            y=rows["grad_norm"],
+            mode="lines",
+            name="largest norm in the interval",
+            line={"color": "#4C78A8"},
+            hovertemplate="step %{x}<br>gradient norm %{y:.3g}<extra></extra>",
+        )
+    )
     if clip > 0:
-        fig.add_hline(y=clip, line_dash="dash", line_color="#E45756",
-                      annotation_text=f"clipping threshold {clip:g}")
+        fig.add_hline(
+            y=clip, line_dash="dash", line_color="#E45756", annotation_text=f"clipping threshold {clip:g}"
+        )
         clipped = rows[rows["clipped"] > 0]
-        fig.add_trace(go.Scatter(x=clipped["step"], y=clipped["grad_norm"], mode="markers",
-                                 name="clipping acted",
-                                 marker={"color": "#E45756", "size": 8, "symbol": "triangle-down"},
-                                 customdata=clipped[["clipped"]].to_numpy(),
-                                 hovertemplate="step %{x}: clipped %{customdata[0]} times<extra></extra>"))
-    fig.update_layout(title="Global gradient norm during training", xaxis_title="training step",
-                      yaxis_title="‖∇‖ (log scale)", height=330, margin={"t": 50},
-                      legend={"orientation": "h", "y": -0.3})
+        fig.add_trace(
+            go.Scatter(
+                x=clipped["step"],
+                y=clipped["grad_norm"],
+                mode="markers",
+                name="clipping acted",
+                marker={"color": "#E45756", "size": 8, "symbol": "triangle-down"},
+                customdata=clipped[["clipped"]].to_numpy(),
+                hovertemplate="step %{x}: clipped %{customdata[0]} times<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title="Global gradient norm during training",
+        xaxis_title="training step",
+        yaxis_title="‖∇‖ (log scale)",
+        height=330,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.3},
+    )
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
@@ -111,11 +179,24 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == "train"]
-        fig.add_trace(go.Scatter(x=rows["step"], y=rows["loss"], mode="lines+markers", name=name,
-                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
-                                 hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>"))
-    fig.update_layout(title="Training loss", xaxis_title="training step", yaxis_title="loss (log scale)",
-                      height=360, margin={"t": 50}, legend={"orientation": "h", "y": -0.3})
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"],
+                y=rows["loss"],
+                mode="lines+markers",
+                name=name,
+                line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
+                hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title="Training loss",
+        xaxis_title="training step",
+        yaxis_title="loss (log scale)",
+        height=360,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.3},
+    )
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
@@ -124,13 +205,24 @@ def probe_heatmap(steps: list[int], norms: np.ndarray, quantity: str) -> go.Figu
     """Gradient norm per time step (columns) at each recorded training step (rows), log colour."""
     with np.errstate(divide="ignore", invalid="ignore"):
         logged = np.where(norms > 0, np.log10(norms), np.nan)
-    fig = go.Figure(go.Heatmap(
-        z=logged, x=list(range(1, norms.shape[1] + 1)), y=steps, colorscale="Viridis",
-        colorbar={"title": "log₁₀ norm"}, customdata=norms,
-        hovertemplate="training step %{y}<br>time step %{x}<br>norm %{customdata:.3e}<extra></extra>"))
-    fig.update_layout(title=f"‖∂L/∂{quantity}‖ on a fixed probe batch, while training",
-                      xaxis_title="time step t in the sequence", yaxis_title="training step", height=380,
-                      margin={"t": 50})
+    fig = go.Figure(
+        go.Heatmap(
+            z=logged,
+            x=list(range(1, norms.shape[1] + 1)),
+            y=steps,
+            colorscale="Viridis",
+            colorbar={"title": "log₁₀ norm"},
+            customdata=norms,
+            hovertemplate="training step %{y}<br>time step %{x}<br>norm %{customdata:.3e}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"‖∂L/∂{quantity}‖ on a fixed probe batch, while training",
+        xaxis_title="time step t in the sequence",
+        yaxis_title="training step",
+        height=380,
+        margin={"t": 50},
+    )
     return fig
 
 
@@ -138,11 +230,23 @@ def parameter_norms_figure(probes: pd.DataFrame) -> go.Figure:
     """Each weight matrix's gradient norm at the recorded training steps (log scale)."""
     fig = go.Figure()
     for i, (name, rows) in enumerate(probes.groupby("parameter", sort=False)):
-        fig.add_trace(go.Scatter(x=rows["step"], y=rows["norm"], mode="lines+markers", name=str(name),
-                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)]},
-                                 hovertemplate=f"{name}<br>step %{{x}}: %{{y:.3e}}<extra></extra>"))
-    fig.update_layout(title="Gradient norm of each weight matrix", xaxis_title="training step",
-                      yaxis_title="‖∂L/∂W‖ (log scale)", height=380, margin={"t": 50},
-                      legend={"orientation": "h", "y": -0.3})
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"],
+                y=rows["norm"],
+                mode="lines+markers",
+                name=str(name),
+                line={"color": RUN_COLORS[i % len(RUN_COLORS)]},
+                hovertemplate=f"{name}<br>step %{{x}}: %{{y:.3e}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title="Gradient norm of each weight matrix",
+        xaxis_title="training step",
+        yaxis_title="‖∂L/∂W‖ (log scale)",
+        height=380,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.3},
+    )
     fig.update_yaxes(type="log", exponentformat="power")
     return fig

@@ -15,16 +15,28 @@ def next_word_bars(top_words: pd.DataFrame, context: str = "", unit: str = "word
     fig = go.Figure()
     groups = rows.groupby("word class", sort=False) if "word class" in rows else [(None, rows)]
     for word_class, group in groups:
-        fig.add_trace(go.Bar(
-            x=group["probability"], y=group["word"], orientation="h", name=word_class,
-            marker_color=class_color(word_class),
-            text=[f"{p:.1%}" for p in group["probability"]], textposition="outside",
-            hovertemplate=f"next {unit} %{{y}}<br>probability %{{x:.2%}}<extra>{word_class or ''}</extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=group["probability"],
+                y=group["word"],
+                orientation="h",
+                name=word_class,
+                marker_color=class_color(word_class),
+                text=[f"{p:.1%}" for p in group["probability"]],
+                textposition="outside",
+                hovertemplate=(
+                    f"next {unit} %{{y}}<br>probability %{{x:.2%}}<extra>{word_class or ''}</extra>"
+                ),
+            )
+        )
     fig.update_layout(
         title=f"Likeliest next {unit}s" + (f" after “{escape_plotly(shorten(context))}”" if context else ""),
-        xaxis_title="probability", yaxis_title=f"next {unit}",
-        height=max(260, 28 * len(rows) + 110), margin={"t": 50, "b": 40, "r": 40},
-        xaxis={"tickformat": ".0%", "range": [0, min(1.0, float(rows["probability"].max()) * 1.25 + 0.02)]})
+        xaxis_title="probability",
+        yaxis_title=f"next {unit}",
+        height=max(260, 28 * len(rows) + 110),
+        margin={"t": 50, "b": 40, "r": 40},
+        xaxis={"tickformat": ".0%", "range": [0, min(1.0, float(rows["probability"].max()) * 1.25 + 0.02)]},
+    )
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(rows["word"]))
     fig.update_layout(showlegend="word class" in rows, legend_title_text="word class")
     return fig
@@ -32,8 +44,10 @@ def next_word_bars(top_words: pd.DataFrame, context: str = "", unit: str = "word
 
 def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]) -> go.Figure:
     """Each class's probability after reading each word; unknown words marked on the axis."""
-    labels = [f"{i}. {escape_plotly(w)}" + ("" if known else " (?)") for i, w, known in
-              zip(trajectory["position"], trajectory["word"], trajectory["known"], strict=True)]
+    labels = [
+        f"{i}. {escape_plotly(w)}" + ("" if known else " (?)")
+        for i, w, known in zip(trajectory["position"], trajectory["word"], trajectory["known"], strict=True)
+    ]
     fig = go.Figure()
     if len(class_names) == 2:  # one line says it all: P(second class) = 1 - P(first)
         shown = [(class_names[1], "#54A24B")]
@@ -41,10 +55,17 @@ def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]
         shown = [(name, RUN_COLORS[i % len(RUN_COLORS)]) for i, name in enumerate(class_names)]
     for name, color in shown:
         shown_name = escape_plotly(name, 60)
-        fig.add_trace(go.Scatter(
-            x=labels, y=trajectory[name], mode="lines+markers", name=f"P({shown_name})",
-            line={"color": color, "width": 3}, marker={"size": 9},
-            hovertemplate="after “%{x}”<br>P(" + shown_name + ") = %{y:.1%}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=trajectory[name],
+                mode="lines+markers",
+                name=f"P({shown_name})",
+                line={"color": color, "width": 3},
+                marker={"size": 9},
+                hovertemplate="after “%{x}”<br>P(" + shown_name + ") = %{y:.1%}<extra></extra>",
+            )
+        )
     if len(class_names) == 2:
         fig.add_hrect(y0=0.5, y1=1.0, fillcolor="#54A24B", opacity=0.07, line_width=0)
         fig.add_hrect(y0=0.0, y1=0.5, fillcolor="#E45756", opacity=0.07, line_width=0)
@@ -53,7 +74,10 @@ def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]
         title="How the prediction moves as each word is read",
         xaxis_title="words read so far ((?) = unknown word)",
         yaxis_title=f"P({escape_plotly(shown[0][0], 60)})" if len(shown) == 1 else "probability",
-        height=360, margin={"t": 50, "b": 60}, showlegend=len(shown) > 1)
+        height=360,
+        margin={"t": 50, "b": 60},
+        showlegend=len(shown) > 1,
+    )
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     fig.update_xaxes(type="category")
     return fig

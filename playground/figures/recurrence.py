@@ -23,23 +23,55 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
     shown = range(start, min(len(steps), start + MAX_DRAWN_STEPS))
     shapes: list[dict] = []
     annotations: list[dict] = []  # collected and set once: Plotly revalidates the list on every add
-    arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2,
-             "arrowcolor": "#444", "text": ""}
+    arrow = {
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowcolor": "#444",
+        "text": "",
+    }
     for column, t in enumerate(shown):
         x = column * 1.6
         focus = t == chosen
-        boxes = ((0, INPUT_COLOR, f"x<sub>{t + 1}</sub>"), (1.5, HIDDEN_COLOR, f"h<sub>{t + 1}</sub>"),
-                 (3, OUTPUT_COLOR, f"y<sub>{t + 1}</sub>"))
+        boxes = (
+            (0, INPUT_COLOR, f"x<sub>{t + 1}</sub>"),
+            (1.5, HIDDEN_COLOR, f"h<sub>{t + 1}</sub>"),
+            (3, OUTPUT_COLOR, f"y<sub>{t + 1}</sub>"),
+        )
         for y, color, label in boxes:
-            shapes.append({"type": "rect", "x0": x - 0.42, "x1": x + 0.42, "y0": y - 0.38, "y1": y + 0.38,
-                           "fillcolor": color, "opacity": 1 if focus else 0.45,
-                           "line": {"color": "black" if focus else "white", "width": 3 if focus else 1}})
-            annotations.append({"x": x, "y": y, "text": f"<b>{label}</b>", "showarrow": False,
-                                "font": {"color": "white", "size": 13}})
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": x - 0.42,
+                    "x1": x + 0.42,
+                    "y0": y - 0.38,
+                    "y1": y + 0.38,
+                    "fillcolor": color,
+                    "opacity": 1 if focus else 0.45,
+                    "line": {"color": "black" if focus else "white", "width": 3 if focus else 1},
+                }
+            )
+            annotations.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "text": f"<b>{label}</b>",
+                    "showarrow": False,
+                    "font": {"color": "white", "size": 13},
+                }
+            )
         annotations += [
             {"x": x, "y": -0.62, "text": escape_plotly(steps[t]), "showarrow": False, "font": {"size": 13}},
-            {"x": x, "y": 3.6, "text": escape_plotly(outputs[t]), "showarrow": False,
-             "font": {"size": 11, "color": "#555"}},
+            {
+                "x": x,
+                "y": 3.6,
+                "text": escape_plotly(outputs[t]),
+                "showarrow": False,
+                "font": {"size": 11, "color": "#555"},
+            },
             {"x": x, "y": 1.5 - 0.38, "ax": x, "ay": 0.38, **arrow},
             {"x": x + 0.2, "y": 0.75, "text": "W<sub>xh</sub>", "showarrow": False, "font": {"size": 11}},
             {"x": x, "y": 3 - 0.38, "ax": x, "ay": 1.5 + 0.38, **arrow},
@@ -54,30 +86,56 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
     if more_left:
         annotations.append({"x": -0.95, "y": 1.5, "text": "…", "showarrow": False, "font": {"size": 20}})
     if more_right:
-        annotations.append({"x": len(shown) * 1.6 - 0.65, "y": 1.5, "text": "…", "showarrow": False,
-                            "font": {"size": 20}})
+        annotations.append(
+            {"x": len(shown) * 1.6 - 0.65, "y": 1.5, "text": "…", "showarrow": False, "font": {"size": 20}}
+        )
     fig = go.Figure(layout={"shapes": shapes, "annotations": annotations})
     fig.update_layout(
         title=f"The {cell} unrolled over your sentence: one set of weights, used at every step",
-        height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10}, plot_bgcolor="rgba(0,0,0,0)",
+        height=330,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        plot_bgcolor="rgba(0,0,0,0)",
         xaxis={"visible": False, "range": [-1.2, max(len(shown), 3) * 1.6 - 0.4]},
-        yaxis={"visible": False, "range": [-0.95, 3.9]}, showlegend=False)
+        yaxis={"visible": False, "range": [-0.95, 3.9]},
+        showlegend=False,
+    )
     return fig
 
 
-def state_heatmap(states: np.ndarray, steps: list[str], title: str, units: np.ndarray,
-                  signed: bool = True, zmax: float | None = None) -> go.Figure:
+def state_heatmap(
+    states: np.ndarray,
+    steps: list[str],
+    title: str,
+    units: np.ndarray,
+    signed: bool = True,
+    zmax: float | None = None,
+) -> go.Figure:
     """A state over time: rows are units (in the given order), columns are steps."""
     z = states[units]
     limit = zmax if zmax is not None else float(np.abs(z).max() or 1.0)
-    colors = dict(colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit) if signed else dict(
-        colorscale="Viridis", zmin=0, zmax=limit)
+    colors = (
+        dict(colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit)
+        if signed
+        else dict(colorscale="Viridis", zmin=0, zmax=limit)
+    )
     labels = step_labels(steps)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=[f"unit {u}" for u in units], **colors, colorbar={"title": "value"},
-        hovertemplate="%{x}<br>%{y}: %{z:.3f}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="step (word read)", yaxis_title="hidden unit",
-                      height=min(700, max(300, 9 * len(units) + 140)), margin={"t": 50})
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=[f"unit {u}" for u in units],
+            **colors,
+            colorbar={"title": "value"},
+            hovertemplate="%{x}<br>%{y}: %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="step (word read)",
+        yaxis_title="hidden unit",
+        height=min(700, max(300, 9 * len(units) + 140)),
+        margin={"t": 50},
+    )
     fig.update_xaxes(type="category", tickangle=-45)
     fig.update_yaxes(type="category", showticklabels=len(units) <= 40, autorange="reversed")
     return fig
@@ -88,10 +146,18 @@ def unit_lines(states: np.ndarray, steps: list[str], units: list[int], title: st
     labels = step_labels(steps)
     fig = go.Figure()
     for unit in units:
-        fig.add_trace(go.Scatter(x=labels, y=states[unit], mode="lines+markers", name=f"unit {unit}",
-                                 hovertemplate=f"unit {unit}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="step (word read)", yaxis_title="value", height=320,
-                      margin={"t": 50})
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=states[unit],
+                mode="lines+markers",
+                name=f"unit {unit}",
+                hovertemplate=f"unit {unit}<br>%{{x}}: %{{y:.3f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=title, xaxis_title="step (word read)", yaxis_title="value", height=320, margin={"t": 50}
+    )
     fig.update_xaxes(type="category", tickangle=-45)
     return fig
 
@@ -100,13 +166,26 @@ def step_heatmap(table: pd.DataFrame, title: str) -> go.Figure:
     """One step's arithmetic: a column per term, a row per hidden unit, values written in."""
     z = table.to_numpy().T  # (terms, units)
     limit = float(np.abs(z).max() or 1.0)
-    fig = go.Figure(go.Heatmap(
-        z=z, y=list(table.columns), x=[f"{u}" for u in table.index], colorscale="RdBu", zmid=0,
-        zmin=-limit, zmax=limit, colorbar={"title": "value"},
-        texttemplate="%{z:.2f}" if len(table) <= 24 else None,
-        hovertemplate="unit %{x}<br>%{y}: %{z:.4f}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="hidden unit", height=90 + 34 * len(table.columns),
-                      margin={"t": 50, "l": 140})
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            y=list(table.columns),
+            x=[f"{u}" for u in table.index],
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-limit,
+            zmax=limit,
+            colorbar={"title": "value"},
+            texttemplate="%{z:.2f}" if len(table) <= 24 else None,
+            hovertemplate="unit %{x}<br>%{y}: %{z:.4f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="hidden unit",
+        height=90 + 34 * len(table.columns),
+        margin={"t": 50, "l": 140},
+    )
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(type="category")
     return fig
@@ -116,23 +195,48 @@ def output_bars(outputs: pd.DataFrame, title: str) -> go.Figure:
     """The likeliest outputs at one step."""
     rows = outputs.iloc[::-1]
     names = [escape_plotly(o) for o in rows["output"]]
-    fig = go.Figure(go.Bar(x=rows["probability"], y=names, orientation="h",
-                           marker_color=OUTPUT_COLOR, text=[f"{p:.1%}" for p in rows["probability"]],
-                           textposition="outside", hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
-    fig.update_layout(title=title, xaxis={"tickformat": ".0%", "range": [0, 1.15]}, height=260,
-                      margin={"t": 50, "r": 30}, xaxis_title="probability")
+    fig = go.Figure(
+        go.Bar(
+            x=rows["probability"],
+            y=names,
+            orientation="h",
+            marker_color=OUTPUT_COLOR,
+            text=[f"{p:.1%}" for p in rows["probability"]],
+            textposition="outside",
+            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis={"tickformat": ".0%", "range": [0, 1.15]},
+        height=260,
+        margin={"t": 50, "r": 30},
+        xaxis_title="probability",
+    )
     fig.update_yaxes(type="category")
     return fig
 
 
 def influence_figure(influence: pd.DataFrame) -> go.Figure:
     """How far h_t moves when only the first word is changed, step by step."""
-    fig = go.Figure(go.Scatter(
-        x=[f"t={s + 1} {escape_plotly(w)}"
-           for s, w in zip(influence["step"], influence["word"], strict=True)],
-        y=influence["change"], mode="lines+markers", line={"color": HIDDEN_COLOR, "width": 3},
-        hovertemplate="%{x}<br>change in h: %{y:.3f}<extra></extra>"))
-    fig.update_layout(title="Memory of the first word",
-                      xaxis_title="step", yaxis_title="‖h_t − h_t′‖", height=300, margin={"t": 50})
+    fig = go.Figure(
+        go.Scatter(
+            x=[
+                f"t={s + 1} {escape_plotly(w)}"
+                for s, w in zip(influence["step"], influence["word"], strict=True)
+            ],
+            y=influence["change"],
+            mode="lines+markers",
+            line={"color": HIDDEN_COLOR, "width": 3},
+            hovertemplate="%{x}<br>change in h: %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Memory of the first word",
+        xaxis_title="step",
+        yaxis_title="‖h_t − h_t′‖",
+        height=300,
+        margin={"t": 50},
+    )
     fig.update_xaxes(type="category", tickangle=-45)
     return fig

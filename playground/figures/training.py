@@ -11,25 +11,41 @@ SPLIT_COLORS = {"train": "#4C78A8", "validation": "#F58518"}
 METRIC_LABELS = {"loss": "Cross-entropy loss", "accuracy": "Accuracy", "learning_rate": "Learning rate"}
 
 
-def training_curve(history: pd.DataFrame, metric: str = "loss",
-                   baseline: float | None = None, title: str | None = None) -> go.Figure:
+def training_curve(
+    history: pd.DataFrame, metric: str = "loss", baseline: float | None = None, title: str | None = None
+) -> go.Figure:
     """`metric` against training step, one line per split, with the baseline as a dashed line."""
     fig = go.Figure()
     for split, rows in history.groupby("split", sort=False):
         rows = rows.dropna(subset=[metric])
-        fig.add_trace(go.Scatter(
-            x=rows["step"], y=rows[metric], mode="lines+markers" if split == "validation" else "lines",
-            name=str(split), line={"color": SPLIT_COLORS.get(str(split))},
-            customdata=rows[["epoch"]].to_numpy(),
-            hovertemplate=f"{split}<br>step %{{x}} (epoch %{{customdata[0]:.2f}})<br>"
-                          f"{metric} %{{y:.4f}}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"],
+                y=rows[metric],
+                mode="lines+markers" if split == "validation" else "lines",
+                name=str(split),
+                line={"color": SPLIT_COLORS.get(str(split))},
+                customdata=rows[["epoch"]].to_numpy(),
+                hovertemplate=f"{split}<br>step %{{x}} (epoch %{{customdata[0]:.2f}})<br>"
+                f"{metric} %{{y:.4f}}<extra></extra>",
+            )
+        )
     if baseline is not None:
-        fig.add_hline(y=baseline, line_dash="dash", line_color="gray",
-                      annotation_text="baseline (ignores the input)", annotation_position="top left")
+        fig.add_hline(
+            y=baseline,
+            line_dash="dash",
+            line_color="gray",
+            annotation_text="baseline (ignores the input)",
+            annotation_position="top left",
+        )
     fig.update_layout(
-        title=title or METRIC_LABELS.get(metric, metric), xaxis_title="training step",
-        yaxis_title=METRIC_LABELS.get(metric, metric), height=330, margin={"t": 50, "b": 40},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+        title=title or METRIC_LABELS.get(metric, metric),
+        xaxis_title="training step",
+        yaxis_title=METRIC_LABELS.get(metric, metric),
+        height=330,
+        margin={"t": 50, "b": 40},
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+    )
     if metric == "accuracy":
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     if metric == "learning_rate":
@@ -37,18 +53,31 @@ def training_curve(history: pd.DataFrame, metric: str = "loss",
     return fig
 
 
-def runs_comparison(histories: dict[str, pd.DataFrame], metric: str = "loss",
-                    split: str = "validation") -> go.Figure:
+def runs_comparison(
+    histories: dict[str, pd.DataFrame], metric: str = "loss", split: str = "validation"
+) -> go.Figure:
     """One line per run: `metric` on `split` against training step."""
     fig = go.Figure()
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == split].dropna(subset=[metric])
-        fig.add_trace(go.Scatter(x=rows["step"], y=rows[metric], mode="lines+markers", name=name,
-                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
-                                 hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>"))
-    fig.update_layout(title=f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}",
-                      xaxis_title="training step", yaxis_title=METRIC_LABELS.get(metric, metric),
-                      height=360, margin={"t": 50}, legend={"orientation": "h", "y": -0.3})
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"],
+                y=rows[metric],
+                mode="lines+markers",
+                name=name,
+                line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
+                hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}",
+        xaxis_title="training step",
+        yaxis_title=METRIC_LABELS.get(metric, metric),
+        height=360,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.3},
+    )
     if metric == "accuracy":
         fig.update_yaxes(tickformat=".0%")
     return fig

@@ -11,14 +11,16 @@ from playground.models.common import ModelOutput, SequenceModel, Trace, masked_m
 class BagOfWordsModel(SequenceModel):
     """Classifies the mean embedding; for next-word, reads the mean of the words so far."""
 
-    def __init__(self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32,
-                 dropout: float = 0.0):
+    def __init__(
+        self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32, dropout: float = 0.0
+    ):
         super().__init__(vocab_size, embedding_dim, num_outputs, task)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(embedding_dim, num_outputs)
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                trace: bool = False) -> ModelOutput:
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor | None = None, trace: bool = False
+    ) -> ModelOutput:
         lengths = self.lengths_or_full(tokens, lengths)
         embeddings = self.embedding(tokens)  # (B, T, E)
         if self.per_step:

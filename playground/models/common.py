@@ -66,8 +66,9 @@ class SequenceModel(nn.Module):
     def per_step(self) -> bool:
         return self.task == "next-word"
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                trace: bool = False) -> ModelOutput:
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor | None = None, trace: bool = False
+    ) -> ModelOutput:
         raise NotImplementedError
 
     @staticmethod

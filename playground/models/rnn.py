@@ -21,8 +21,9 @@ class RecurrentModel(SequenceModel):
     def unrolled(self, embeddings: torch.Tensor) -> Trace:
         raise NotImplementedError
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                trace: bool = False) -> ModelOutput:
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor | None = None, trace: bool = False
+    ) -> ModelOutput:
         lengths = self.lengths_or_full(tokens, lengths)
         embeddings = self.embedding(tokens)  # (B, T, E)
         if trace:
@@ -37,13 +38,28 @@ class RecurrentModel(SequenceModel):
 class RNNModel(RecurrentModel):
     """A stacked Elman RNN; nn.RNN for speed, an explicit loop over steps for the trace."""
 
-    def __init__(self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32,
-                 hidden_dim: int = 64, num_layers: int = 1, dropout: float = 0.0,
-                 activation: str = "tanh", recurrent_init: str = "default"):
+    def __init__(
+        self,
+        vocab_size: int,
+        num_outputs: int,
+        task: str,
+        embedding_dim: int = 32,
+        hidden_dim: int = 64,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        activation: str = "tanh",
+        recurrent_init: str = "default",
+    ):
         super().__init__(vocab_size, embedding_dim, num_outputs, task)
         self.activation = activation
-        self.rnn = nn.RNN(embedding_dim, hidden_dim, num_layers, nonlinearity=activation,
-                          batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = nn.RNN(
+            embedding_dim,
+            hidden_dim,
+            num_layers,
+            nonlinearity=activation,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_dim, num_outputs)  # W_hy
         init_recurrent(self.rnn, recurrent_init)
@@ -59,8 +75,10 @@ class RNNModel(RecurrentModel):
         layer_input = embeddings  # (B, T, E) then (B, T, H)
         hidden, x_parts, h_parts, pre = [], [], [], []
         for layer in range(self.rnn.num_layers):
-            w_ih, w_hh, b_ih, b_hh = (getattr(self.rnn, f"{name}_l{layer}")
-                                      for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            w_ih, w_hh, b_ih, b_hh = (
+                getattr(self.rnn, f"{name}_l{layer}")
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            )
             h = embeddings.new_zeros(batch, self.rnn.hidden_size)  # h_0 = 0
             x_contribution = layer_input @ w_ih.T + b_ih  # (B, T, H) W_xh x_t + b_xh, all steps
             layer_h, layer_rec = [], []
@@ -76,17 +94,23 @@ class RNNModel(RecurrentModel):
             h_parts.append(recurrent_all)
             pre.append(x_contribution + recurrent_all)
             layer_input = self.rnn_dropout(layer_states)
-        return Trace(embeddings=embeddings, hidden_states=torch.stack(hidden),
-                     input_contributions=torch.stack(x_parts), recurrent_contributions=torch.stack(h_parts),
-                     pre_activations=torch.stack(pre), step_hidden=layer_h)
+        return Trace(
+            embeddings=embeddings,
+            hidden_states=torch.stack(hidden),
+            input_contributions=torch.stack(x_parts),
+            recurrent_contributions=torch.stack(h_parts),
+            pre_activations=torch.stack(pre),
+            step_hidden=layer_h,
+        )
 
     def rnn_dropout(self, states: torch.Tensor) -> torch.Tensor:
         """The dropout nn.RNN applies between layers (only while training)."""
         return nn.functional.dropout(states, self.rnn.dropout, self.training)
 
 
-def head_logits(model: SequenceModel, states: torch.Tensor, lengths: torch.Tensor,
-                record: Trace | None) -> torch.Tensor:
+def head_logits(
+    model: SequenceModel, states: torch.Tensor, lengths: torch.Tensor, record: Trace | None
+) -> torch.Tensor:
     """Per-step logits for next-word, or logits of the last real step for classification."""
     if model.per_step:
         return model.head(model.dropout(states))  # (B, T, V)

@@ -11,9 +11,13 @@ from torch.nn import functional as F
 from playground.models.common import ModelOutput, SequenceModel, Trace, masked_mean, valid_mask
 
 
-def attention(queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-              mask: torch.Tensor | None = None,
-              scaled: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def attention(
+    queries: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    scaled: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """softmax(Q K^T / sqrt(d_k)) V, returning the output, the weights and the masked scores.
 
     queries, keys, values: (..., T, D); mask: broadcastable to (..., T, T), True where allowed.
@@ -53,14 +57,20 @@ class SelfAttention(nn.Module):
         shape = (batch, steps, self.num_heads, dim // self.num_heads)
         return tuple(t.view(shape).transpose(1, 2) for t in (q, k, v))  # (B, N, T, D)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool,
-                record: dict | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool, record: dict | None = None
+    ) -> torch.Tensor:
         batch, steps, dim = x.shape
         q, k, v = self.split_heads(x)
         if record is None:
             out = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=mask, is_causal=causal and mask is None,
-                dropout_p=self.dropout if self.training else 0.0)
+                q,
+                k,
+                v,
+                attn_mask=mask,
+                is_causal=causal and mask is None,
+                dropout_p=self.dropout if self.training else 0.0,
+            )
         else:
             if causal and mask is None:
                 mask = torch.ones(steps, steps, dtype=torch.bool, device=x.device).tril()
@@ -68,8 +78,7 @@ class SelfAttention(nn.Module):
             weights = F.dropout(weights, self.dropout, self.training)
             if self.training and self.dropout:
                 out = weights @ v
-            record.update(queries=q, keys=k, values=v, attention_scores=scores,
-                          attention_weights=weights)
+            record.update(queries=q, keys=k, values=v, attention_scores=scores, attention_weights=weights)
         out = out.transpose(1, 2).reshape(batch, steps, dim)  # (B, T, E)
         return self.proj(out)
 
@@ -85,8 +94,9 @@ class Block(nn.Module):
         self.feed_forward = nn.Sequential(nn.Linear(dim, ff_dim), nn.GELU(), nn.Linear(ff_dim, dim))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool,
-                record: dict | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool, record: dict | None = None
+    ) -> torch.Tensor:
         normed = self.norm1(x)  # pre-norm: Q, K and V are projections of LayerNorm(x), not of x
         if record is not None:
             record["attention_inputs"] = normed
@@ -97,9 +107,19 @@ class Block(nn.Module):
 class TransformerModel(SequenceModel):
     """Causal for next-word prediction; padding-masked and mean-pooled for classification."""
 
-    def __init__(self, vocab_size: int, num_outputs: int, task: str, embedding_dim: int = 32,
-                 hidden_dim: int = 64, num_layers: int = 2, num_heads: int = 2,
-                 dropout: float = 0.0, max_length: int = 64, positional: str = "sinusoidal"):
+    def __init__(
+        self,
+        vocab_size: int,
+        num_outputs: int,
+        task: str,
+        embedding_dim: int = 32,
+        hidden_dim: int = 64,
+        num_layers: int = 2,
+        num_heads: int = 2,
+        dropout: float = 0.0,
+        max_length: int = 64,
+        positional: str = "sinusoidal",
+    ):
         super().__init__(vocab_size, embedding_dim, num_outputs, task)
         self.max_length = max_length
         self.positional = positional
@@ -107,11 +127,13 @@ class TransformerModel(SequenceModel):
             self.position_embedding = nn.Embedding(max_length, embedding_dim)
             nn.init.normal_(self.position_embedding.weight, std=0.02)
         else:
-            self.register_buffer("position_table", sinusoidal_positions(max_length, embedding_dim),
-                                 persistent=False)
+            self.register_buffer(
+                "position_table", sinusoidal_positions(max_length, embedding_dim), persistent=False
+            )
         self.dropout = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(Block(embedding_dim, num_heads, hidden_dim, dropout)
-                                    for _ in range(num_layers))
+        self.blocks = nn.ModuleList(
+            Block(embedding_dim, num_heads, hidden_dim, dropout) for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(embedding_dim)
         self.head = nn.Linear(embedding_dim, num_outputs)
 
@@ -121,8 +143,9 @@ class TransformerModel(SequenceModel):
             return self.position_embedding.weight[:steps]
         return self.position_table[:steps]
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                trace: bool = False) -> ModelOutput:
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor | None = None, trace: bool = False
+    ) -> ModelOutput:
         steps = tokens.shape[1]
         if steps > self.max_length:
             raise ValueError(f"{steps} tokens exceed this Transformer's {self.max_length} positions")
@@ -145,9 +168,12 @@ class TransformerModel(SequenceModel):
         x = self.norm(x)
         record_out = None
         if trace:
-            record_out = Trace(embeddings=embeddings, positions=positions,
-                               hidden_states=torch.stack(outputs),
-                               **{key: torch.stack([r[key] for r in records]) for key in records[0]})
+            record_out = Trace(
+                embeddings=embeddings,
+                positions=positions,
+                hidden_states=torch.stack(outputs),
+                **{key: torch.stack([r[key] for r in records]) for key in records[0]},
+            )
         if self.per_step:
             return ModelOutput(self.head(x), record_out)  # (B, T, V)
         pooled = masked_mean(x, lengths)  # (B, E)

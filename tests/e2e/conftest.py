@@ -10,6 +10,7 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with streamlit_server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield url, browser

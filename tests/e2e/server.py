@@ -15,8 +15,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -26,9 +32,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_server(timeout: float = 60.0, env: dict[str, str] | None = None, poll: float = 0.3,
-                 command: list[str] | None = None,
-                 cwd: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
+def start_server(
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+    poll: float = 0.3,
+    command: list[str] | None = None,
+    cwd: Path = ROOT,
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Serve the app on a free loopback port until the block ends; yields its URL and process.
 
     `command` replaces `python -m streamlit run streamlit_app.py` (e.g. an installed
@@ -40,9 +50,20 @@ def start_server(timeout: float = 60.0, env: dict[str, str] | None = None, poll:
     command = command or [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py")]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [*command, "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1"],
-            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                *command,
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout
@@ -94,8 +115,10 @@ def fresh_tab(browser):
     page = context.new_page()
     errors: list[str] = []
     dialogs: list[str] = []
-    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}")
-            if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     return url, context, page, errors, dialogs

@@ -76,9 +76,13 @@ def test_uploads_through_the_real_file_picker(browser, tmp_path):
     context.close()
 
 
-PAGES_WITH_TEXT = [("Predict", "Sentence"), ("Words to vectors", "Sentence"),
-                   ("Embedding space", "Find a word"), ("Inside the recurrence", "Sentence"),
-                   ("Backprop through time", "Sentence")]
+PAGES_WITH_TEXT = [
+    ("Predict", "Sentence"),
+    ("Words to vectors", "Sentence"),
+    ("Embedding space", "Find a word"),
+    ("Inside the recurrence", "Sentence"),
+    ("Backprop through time", "Sentence"),
+]
 
 
 def test_hostile_text_in_every_text_box_is_plain_text(browser):

@@ -21,6 +21,7 @@ if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSE
 def server():
     """One live server and one Chromium for the module: (url, browser)."""
     from playwright.sync_api import sync_playwright
+
     with streamlit_server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield url, browser
@@ -200,8 +201,10 @@ def test_a_shared_view_retrains_its_model_in_a_fresh_browser(server):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     sentence = "the dogs near the cat are"
-    page.goto(f"{url}/recurrence?task=next-word&arch=lstm&num_sentences=400&epochs=1&num_layers=2"
-              f"&hidden_dim=16&seed=3&sentence={sentence.replace(' ', '+')}&layer=1&step=4&cell=1")
+    page.goto(
+        f"{url}/recurrence?task=next-word&arch=lstm&num_sentences=400&epochs=1&num_layers=2"
+        f"&hidden_dim=16&seed=3&sentence={sentence.replace(' ', '+')}&layer=1&step=4&cell=1"
+    )
     wait_idle(page)
     expect(page.get_by_text("shared together with its model")).to_be_visible()
     page.get_by_role("button", name="Train the shared model").click()

@@ -162,7 +162,8 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
         nothing_rendered(page, errors, dialogs, title)
     open_page(page, "Predict")
     page.get_by_role("slider", name="How many characters to show").or_(
-        page.get_by_role("slider", name="How many words to show")).focus()
+        page.get_by_role("slider", name="How many words to show")
+    ).focus()
     page.keyboard.press("End")  # all 25: the vocabulary's hostile tokens as the chart's labels
     wait_idle(page)
     assert "evil" in page.get_by_test_id("stPlotlyChart").first.inner_html()
@@ -171,8 +172,10 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
 
     url, context, page, errors, dialogs = fresh_tab(browser)
     sentence = "the film https://evil.example/zqx was good www.evil.example a@evil.example"
-    page.goto(f"{url}/recurrence?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16"
-              f"&sentence={sentence.replace(':', '%3A').replace('/', '%2F').replace(' ', '%20')}")
+    page.goto(
+        f"{url}/recurrence?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16"
+        f"&sentence={sentence.replace(':', '%3A').replace('/', '%2F').replace(' ', '%20')}"
+    )
     wait_idle(page)
     page.get_by_role("button", name="Train the shared model").click()
     wait_idle(page)

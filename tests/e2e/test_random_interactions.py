@@ -30,12 +30,30 @@ pytestmark = pytest.mark.e2e
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
-PAGES = ["Home", "Train", "Predict", "Runs", "Words to vectors", "Embedding space", "Inside the recurrence",
-         "Backprop through time", "Self-attention", "Shapes and limits"]
+PAGES = [
+    "Home",
+    "Train",
+    "Predict",
+    "Runs",
+    "Words to vectors",
+    "Embedding space",
+    "Inside the recurrence",
+    "Backprop through time",
+    "Self-attention",
+    "Shapes and limits",
+]
 # Buttons that start minutes of training are left to the journey tests; everything else is fair game.
 SLOW_BUTTON = re.compile(r"train|run |measure|experiment|explod|both|stop", re.IGNORECASE)
-TEXTS = [*HOSTILE.values(), "the dogs near the cat", "The Film Was Not Good.", "", "a", "zzz qqq",
-         "www.evil.example a@b.c https://evil.example", "the " * 70]
+TEXTS = [
+    *HOSTILE.values(),
+    "the dogs near the cat",
+    "The Film Was Not Good.",
+    "",
+    "a",
+    "zzz qqq",
+    "www.evil.example a@b.c https://evil.example",
+    "the " * 70,
+]
 RUNS = [("sentiment", "lstm"), ("next-word", "transformer"), ("sentiment", "rnn"), ("sentiment", "bow")]
 
 
@@ -74,8 +92,9 @@ def act(page, rng: random.Random) -> str:
         "text": main.locator("[data-testid=stTextInput] input:not([disabled]):visible"),
         "slider": main.locator("[data-testid=stSlider] [role=slider]:visible"),
         "select": main.locator("[data-testid=stSelectbox]:visible"),
-        "toggle": main.locator("[data-testid=stCheckbox] label:visible, "
-                               "[data-testid=stToggle] label:visible"),
+        "toggle": main.locator(
+            "[data-testid=stCheckbox] label:visible, [data-testid=stToggle] label:visible"
+        ),
         "segment": main.locator("[data-testid=stButtonGroup] button:not([disabled]):visible"),
         "radio": main.locator("[data-testid=stRadio] label:visible"),
         "button": main.locator("[data-testid=stButton] button:not([disabled]):visible"),

@@ -14,9 +14,11 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, start_server, wait_i
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
-ISSUE_LINK = ("task=next-word&arch=transformer&tokenizer=char&text_layout=stream&max_length=256"
-              "&num_sentences=50000&embedding_dim=512&hidden_dim=1024&num_layers=2&num_heads=8"
-              "&batch_size=512&epochs=50")
+ISSUE_LINK = (
+    "task=next-word&arch=transformer&tokenizer=char&text_layout=stream&max_length=256"
+    "&num_sentences=50000&embedding_dim=512&hidden_dim=1024&num_layers=2&num_heads=8"
+    "&batch_size=512&epochs=50"
+)
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -31,11 +33,13 @@ def start_long_training(page, url: str) -> None:
     wait_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_test_id("stProgress").get_by_text("train loss", exact=False)).to_be_visible(
-        timeout=60_000)
+        timeout=60_000
+    )
 
 
 def test_stop_and_a_closed_tab_each_end_the_training_and_free_its_slot():
     from playwright.sync_api import sync_playwright
+
     with start_server(env={"PLAYGROUND_MAX_TRAININGS": "1"}) as (url, _), sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         stopper = chromium.new_page(viewport={"width": 1400, "height": 1200})

@@ -6,9 +6,20 @@ from tests.pages.test_page_links import open_link
 from tests.pages.test_pages import APP, app, no_errors, open_page
 from ui.state import training_slots
 
-ISSUE_LINK = {"task": "next-word", "arch": "transformer", "tokenizer": "char", "text_layout": "stream",
-              "max_length": "256", "num_sentences": "50000", "embedding_dim": "512", "hidden_dim": "1024",
-              "num_layers": "2", "num_heads": "8", "batch_size": "512", "epochs": "50"}
+ISSUE_LINK = {
+    "task": "next-word",
+    "arch": "transformer",
+    "tokenizer": "char",
+    "text_layout": "stream",
+    "max_length": "256",
+    "num_sentences": "50000",
+    "embedding_dim": "512",
+    "hidden_dim": "1024",
+    "num_layers": "2",
+    "num_heads": "8",
+    "batch_size": "512",
+    "epochs": "50",
+}
 
 
 def test_an_over_size_link_says_so_on_opening_and_cannot_be_trained():
@@ -37,6 +48,7 @@ def test_an_over_size_link_on_another_page_warns_before_training():
 def test_a_stopped_run_says_where_it_stopped_never_trained(small_sentiment):
     from playground.train import Trainer, create_run
     from tests.conftest import with_training
+
     config, data = small_sentiment
     run = create_run(with_training(config, epochs=3), data)
     Trainer(run, data, should_stop=lambda: run.steps >= 5).train()

@@ -70,10 +70,21 @@ def test_small_experiments_run_and_say_what_they_show():
 
 def test_a_stopped_experiment_keeps_its_points_and_says_so():
     at = lab()
-    partial = ExperimentResult("parallel", {}, rows=[
-        {"model": "RNN", "length": 16, "forward_ms": 1.0, "forward_backward_ms": 2.0,
-         "sequential_steps": 16}],
-        seconds=3.0, complete=False)
+    partial = ExperimentResult(
+        "parallel",
+        {},
+        rows=[
+            {
+                "model": "RNN",
+                "length": 16,
+                "forward_ms": 1.0,
+                "forward_backward_ms": 2.0,
+                "sequential_steps": 16,
+            }
+        ],
+        seconds=3.0,
+        complete=False,
+    )
     at.session_state["lab_results"] = {"parallel": partial}
     at.run()
     no_errors(at)

@@ -51,8 +51,9 @@ def test_sidebar_shows_the_device():
     assert "No model yet" in at.sidebar.caption[0].value
 
 
-@pytest.mark.parametrize("task,arch", [("sentiment", "rnn"), ("next-word", "transformer"),
-                                       ("sentiment", "bow")])
+@pytest.mark.parametrize(
+    "task,arch", [("sentiment", "rnn"), ("next-word", "transformer"), ("sentiment", "bow")]
+)
 def test_train_page_runs_a_tiny_training(task, arch):
     at = open_page(app(), "train")
     no_errors(at)
@@ -119,11 +120,14 @@ def test_predict_sentiment_word_by_word_with_hostile_text():
     assert any("no evidence" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("raw,message", [
-    (b"\x00\x01\x02binary", "binary"),
-    (b"text,label\n", "no rows"),
-    (b"text,label\n" + b"same,x\n" * 20, "one class"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        (b"\x00\x01\x02binary", "binary"),
+        (b"text,label\n", "no rows"),
+        (b"text,label\n" + b"same,x\n" * 20, "one class"),
+    ],
+)
 def test_bad_csv_uploads_get_a_clear_message(raw, message):
     at = open_page(app(), "train")
     at.segmented_control(key="train_task").set_value("sentiment").run()
@@ -164,8 +168,9 @@ def test_good_uploads_train():
 def test_a_one_sentence_upload_is_refused_line_by_line_and_trains_as_one_text():
     at = open_page(app(), "train")
     at.selectbox(key="train_source_next-word").set_value("upload").run()
-    at.file_uploader(key="train_upload_next-word").set_value(("one.txt", b"the cat sat on the mat\n",
-                                                              "text/plain")).run()
+    at.file_uploader(key="train_upload_next-word").set_value(
+        ("one.txt", b"the cat sat on the mat\n", "text/plain")
+    ).run()
     assert not at.exception
     message = re.sub(r"\\(.)", r"\1", at.error[0].value)  # a library message is shown escaped
     assert "one.txt has one line" in message and "one long text" in message

@@ -41,8 +41,14 @@ def test_stepping_layers_gates_and_features():
     assert at.slider(key="recurrence_step").value == 2
     at.segmented_control(key="recurrence_layer").set_value(1).run()
     no_errors(at)
-    assert [t.label for t in at.tabs] == ["hidden h_t", "cell c_t", "forget f_t", "input i_t", "output o_t",
-                                          "candidate g_t"]
+    assert [t.label for t in at.tabs] == [
+        "hidden h_t",
+        "cell c_t",
+        "forget f_t",
+        "input i_t",
+        "output o_t",
+        "candidate g_t",
+    ]
     at.selectbox(key="recurrence_feature").set_value("the subject is plural").run()
     no_errors(at)
     at.toggle(key="recurrence_cell").set_value(True).run()

@@ -42,8 +42,16 @@ def test_the_same_link_trains_to_the_same_numbers():
 
 
 def test_hostile_links_fall_back_visibly_and_never_echo():
-    at = open_link({"hidden_dim": "1e309", "embedding_dim": "-1", "seed": "9" * 5000,
-                    "arch": "<script>alert(1)</script>", "source": "upload", "bogus": "1"})
+    at = open_link(
+        {
+            "hidden_dim": "1e309",
+            "embedding_dim": "-1",
+            "seed": "9" * 5000,
+            "arch": "<script>alert(1)</script>",
+            "source": "upload",
+            "bogus": "1",
+        }
+    )
     no_errors(at)
     shown = " ".join(w.value for w in at.warning)
     assert "Hidden size" in shown and "Embedding size" in shown and "Seed" in shown
