@@ -9,6 +9,7 @@ from ui.links import remember_opening_link
 from ui.state import (
     active_run,
     device,
+    fit_threads,
     remember_this_browser,
     restore_kept_widgets,
     restore_session,
@@ -41,6 +42,7 @@ page = st.navigation(
     }
 )
 
+fit_threads()  # before any PyTorch work in this script thread
 restore_session()
 settle_runs()
 remember_opening_link(page.url_path)

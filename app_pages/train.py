@@ -33,6 +33,7 @@ from playground.data.files import (
 )
 from playground.data.uploads import MAX_UPLOAD_BYTES, UploadError, read_table
 from playground.figures.training import training_curve
+from playground.shared_training import data_digest
 from playground.text import escape_markdown
 from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
@@ -47,6 +48,7 @@ class Upload:
 
     key: tuple
     file: DataFile
+    identity: str  # the content hash of the bytes and the columns read: shared trainings are found by it
 
 
 def read_upload(task: str) -> Upload | None:
@@ -65,7 +67,8 @@ def read_upload(task: str) -> Upload | None:
         return None
     try:
         if kind == "txt":
-            upload = Upload((file.file_id,), text_file(file.getvalue(), file.name))
+            raw = file.getvalue()
+            upload = Upload((file.file_id,), text_file(raw, file.name), data_digest(raw))
         else:
             table, notes = read_table(file.getvalue(), file.name)
             columns = list(table.columns)
@@ -86,6 +89,7 @@ def read_upload(task: str) -> Upload | None:
             upload = Upload(
                 (file.file_id, text_column, label_column),
                 table_file(table, file.name, text_column, label_column, notes),
+                data_digest(file.getvalue(), str(text_column), str(label_column)),
             )
     except UploadError as error:
         st.error(escape_markdown(str(error), 1000))
@@ -238,11 +242,12 @@ with results:
         "frequent word for next-word prediction, the most frequent class for sentiment."
     )
     if clicked and data is not None:
-        if train_live(config, data, side_by_side=False) is not None:
+        identity = upload.identity if upload is not None else None
+        if train_live(config, data, side_by_side=False, data_identity=identity) is not None:
             st.rerun()  # so the sidebar and the table below list the new run
     if (run := active_run()) is not None:
         st.caption(f"Curves of the active run, {run.name}. Change the active run in the sidebar.")
-        show_outcome(run)
+        show_outcome(run, data if run.config == config else None)
         draw_curves(run, st.empty(), st.empty())
         if run.config.train.schedule != "constant" and not run.history.empty:
             steps = run.history.query("split == 'train'")

@@ -30,4 +30,5 @@ def describe_device(device: torch.device) -> str:
         return f"GPU ({torch.cuda.get_device_name(device)})"
     if device.type == "mps":
         return "GPU (Apple MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({threads} thread{'' if threads == 1 else 's'})"

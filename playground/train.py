@@ -37,6 +37,7 @@ MAX_GRADIENT_PROBES = 24  # gradient recordings per run: bounded time and memory
 MIN_STEPS_PER_PROBE = 50  # a probe costs about one training step: at most 2% of a run
 PROBE_BATCH = 8
 _run_ids = itertools.count(1)
+_seeding = threading.Lock()  # PyTorch's default generator is per process: one seeded build at a time
 
 
 class ConfigError(ValueError):
@@ -208,10 +209,11 @@ def create_run(config: ExperimentConfig, data: TaskData) -> Run:
             "The vocabulary has no words besides the special tokens: lower the "
             "minimum count or upload more text."
         )
-    set_seed(config.train.seed)
-    model = build_model(
-        config.model, len(data.vocab), data.num_outputs, data.task, max_length=config.data.max_length
-    )
+    with _seeding:  # another thread seeding or drawing mid-build would change these weights
+        set_seed(config.train.seed)
+        model = build_model(
+            config.model, len(data.vocab), data.num_outputs, data.task, max_length=config.data.max_length
+        )
     return Run(
         config=config,
         vocab=data.vocab,

@@ -13,11 +13,14 @@ import streamlit as st
 import torch
 
 from playground.analysis.embeddings import project
+from playground.budget import MAX_MINUTES
 from playground.config import DataConfig
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
 from playground.memory import release_memory
 from playground.run_store import RunStore, StoreSettings
+from playground.shared_training import SharedTrainings
+from playground.threads import threads_per_training, use_threads
 from playground.train import Run
 from ui.browser import browser_id, remember_browser
 
@@ -139,6 +142,9 @@ def settle_runs(timeout: float = 15.0) -> None:
     for run in runs():
         if run.status == "training":
             run.wait_until_settled(timeout)
+    watching = st.session_state.get("watching")
+    if watching is not None:  # a shared training this session stopped watching: its copy is on the way
+        watching.wait(timeout)
 
 
 def add_run(run: Run) -> None:
@@ -188,6 +194,24 @@ def warm_up_in_background() -> threading.Thread:
 def training_slots() -> threading.BoundedSemaphore:
     """Shared by every session: how many trainings may run on this server at the same time."""
     return threading.BoundedSemaphore(MAX_TRAININGS)
+
+
+THREADS_PER_TRAINING = threads_per_training(MAX_TRAININGS)  # max(1, cores // trainings at once)
+
+
+def fit_threads() -> int:
+    """Run this script thread's PyTorch kernels (a training, an analysis) on its share of the cores.
+
+    OpenMP's thread count is per thread: set here, it holds for this thread and the threads it
+    starts, whatever other sessions do (`playground/threads.py`).
+    """
+    return use_threads(THREADS_PER_TRAINING)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_trainings() -> SharedTrainings:
+    """The server's trainings that every learner asking for the same settings shares (one per key)."""
+    return SharedTrainings(run_store().settings.root / "shared", THREADS_PER_TRAINING, MAX_MINUTES * 60)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Generating the built-in corpus…")

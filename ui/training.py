@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -24,10 +27,20 @@ from playground.budget import (
 from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
+from playground.io import load_run
 from playground.memory import release_memory
+from playground.shared_training import Flight, SharedTrainings, shareable, training_key
 from playground.text import escape_markdown
 from playground.train import ConfigError, Progress, Run, create_run, train_run
-from ui.state import active_run, add_run, builtin_data, device, persist, training_slots
+from ui.state import (
+    active_run,
+    add_run,
+    builtin_data,
+    device,
+    persist,
+    shared_trainings,
+    training_slots,
+)
 
 _chart_ids = itertools.count()
 CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
@@ -53,15 +66,28 @@ def progress_text(p: Progress) -> str:
     return text + f" · {p.seconds:.1f} s"
 
 
-def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = True) -> Run | None:
-    """Train a new run, drawing progress as it goes; the run is kept in the session from the start.
+def train_live(
+    config: ExperimentConfig,
+    data: TaskData,
+    side_by_side: bool = True,
+    data_identity: str | None = None,
+    fresh: bool = False,
+) -> Run | None:
+    """Train a run for this learner, drawing progress as it goes; None if the server refused.
 
-    Refuses a run the server cannot afford (memory or time over its settings) before building it.
+    Settings that train to the same numbers every time (`shareable`) on data with an identity
+    (built-in, or an upload's content hash in `data_identity`) are trained once for everyone: a
+    stored result is copied at once, a training in progress is watched. `fresh` trains privately,
+    for a learner who wants to watch it happen. Refuses a run the server cannot afford (memory or
+    time over its settings) before building it.
     """
     refusal = over_budget(estimate_run(config, data))
     if refusal is not None:
         st.error(refusal, icon=":material/block:")
         return None
+    identity = data_identity or ("built-in" if config.data.source == "built-in" else None)
+    if not fresh and identity is not None and shareable(config):
+        return _train_shared(config, data, identity, side_by_side)
     try:
         run = create_run(config, data)
     except ConfigError as error:
@@ -75,6 +101,138 @@ def train_live(config: ExperimentConfig, data: TaskData, side_by_side: bool = Tr
             return _train_with_progress(run, data, side_by_side)
         finally:
             release_memory()  # the optimizer's state and the activations, handed back to the OS
+
+
+def _train_shared(config: ExperimentConfig, data: TaskData, identity: str, side_by_side: bool) -> Run | None:
+    """Copy the stored run for these settings, else watch (or start) the one training of them."""
+    hub = shared_trainings()
+    key = training_key(config, identity, device(), hub.threads)
+    for _ in range(3):  # a process training it elsewhere may stop or die: then look again
+        stored = hub.finished(key)
+        if stored is not None:
+            return _keep_copy(stored, watched=False)
+        flight = hub.join(key)
+        if flight is None and not hub.training_elsewhere(key):
+            try:
+                run = create_run(config, data)
+            except ConfigError as error:
+                st.error(escape_markdown(str(error), 1000))
+                return None
+            slots = training_slots()
+            if not slots.acquire(blocking=False):
+                _say_busy()
+                return None
+            flight = hub.start(key, run, data, device(), slots.release)
+        if flight is not None:
+            return _watch(hub, flight, side_by_side)
+        _watch_elsewhere(hub, key, side_by_side)
+    st.warning("This training could not be finished on this server. Press Train to try again.")
+    return None
+
+
+def _keep_copy(run: Run, watched: bool) -> Run:
+    """Keep this learner's own copy of a shared run, noting how it was shared."""
+    st.session_state.setdefault("shared_runs", {})[run.id] = (run.created, watched)
+    add_run(run)
+    return run
+
+
+def _live_view(run_id: str, side_by_side: bool) -> tuple:
+    """The Stop button, a progress bar and two curve placeholders."""
+    controls, status = st.columns([1, 3], vertical_alignment="center")
+    controls.button(
+        "Stop training",
+        icon=":material/stop:",
+        key=f"stop_{run_id}",
+        help="Stops after the current step; the model keeps what it has learned.",
+    )
+    bar = status.progress(0.0, text="Starting…")
+    if side_by_side:
+        loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
+    else:
+        loss_slot, accuracy_slot = st.empty(), st.empty()
+    return bar, loss_slot, accuracy_slot
+
+
+def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | None:
+    """Follow the one training of these settings; keep a copy when it ends, or a stopped copy on Stop."""
+    st.caption(
+        "Everyone on this server who asks for these settings shares this one training: the "
+        "seed fixes the numbers, so each of you gets the same model, as your own copy."
+    )
+    watching = st.session_state["watching"] = threading.Event()
+    stop = stop_requested()
+    copy = None
+    try:
+        bar, loss_slot, accuracy_slot = _live_view(flight.key[:12], side_by_side)
+        last_draw = 0.0
+        while not flight.done.wait(0.3) and not stop():
+            run = flight.run
+            bar.progress(*_shared_progress(run.steps, run.total_steps, run.history_rows))
+            if time.perf_counter() - last_draw > 1.0:
+                draw_curves(run, loss_slot, accuracy_slot)
+                last_draw = time.perf_counter()
+    finally:  # also when a click stops this script run (a BaseException from a Streamlit call)
+        try:
+            raw = hub.snapshot(flight) if not flight.done.is_set() else flight.result
+            copy = _copy_of(raw, stopped=not flight.done.is_set())
+            hub.leave(flight)
+            if copy is not None:
+                _keep_copy(copy, watched=True) if copy.complete else add_run(copy)
+        finally:
+            watching.set()
+    return copy
+
+
+def _copy_of(raw: bytes | None, stopped: bool) -> Run | None:
+    """This learner's own run from a model file of the shared one; marked stopped if they left early."""
+    if raw is None:
+        return None
+    run = load_run(raw, restore=True)
+    if stopped:
+        run.status = "stopped"
+        run.message = (
+            f"Stopped at step {run.steps:,} of {run.total_steps:,}; the model keeps what it learned "
+            "until then. It has no test score: it did not finish."
+        )
+    return run
+
+
+def _watch_elsewhere(hub: SharedTrainings, key: str, side_by_side: bool) -> None:
+    """Another process of this app trains these settings: show its curve until it ends or goes away."""
+    st.caption("Another server of this app is training these settings; you get the same model when it ends.")
+    bar, loss_slot, accuracy_slot = _live_view(key[:12], side_by_side)
+    stop = stop_requested()
+    while hub.training_elsewhere(key) and not stop():
+        progress = hub.progress_elsewhere(key)
+        if progress is not None:
+            bar.progress(*_shared_progress(progress["steps"], progress["total_steps"], progress["history"]))
+            if progress["history"]:
+                history = pd.DataFrame(progress["history"])
+                n = next(_chart_ids)
+                loss_slot.plotly_chart(training_curve(history, "loss"), key=f"loss_{n}")
+                accuracy_slot.plotly_chart(training_curve(history, "accuracy"), key=f"accuracy_{n}")
+        time.sleep(1.0)
+
+
+def _shared_progress(steps: int, total: int, rows: list[dict]) -> tuple[float, str]:
+    """The progress bar's fraction and text for a training followed from its history rows."""
+    text = f"Step {steps:,} of {max(total, 1):,}"
+    train = next((r for r in reversed(rows) if r.get("split") == "train"), None)
+    if train is not None:
+        text += f" · train loss {train['loss']:.3f}"
+    validation = next((r for r in reversed(rows) if r.get("split") == "validation"), None)
+    if validation is not None:
+        text += f" · validation accuracy {validation['accuracy']:.1%}"
+    return min(steps / max(total, 1), 1.0), text + " · one training shared by everyone waiting"
+
+
+def _say_busy() -> None:
+    st.warning(
+        "The server is busy training other people's models. Try again in a moment; your "
+        "runs so far are kept.",
+        icon=":material/hourglass_empty:",
+    )
 
 
 def estimate_note(config: ExperimentConfig, data: TaskData) -> Estimate:
@@ -107,11 +265,7 @@ def training_slot() -> Iterator[bool]:
     """One of the server's training slots for the block, or False and a "busy" message."""
     slots = training_slots()
     if not slots.acquire(blocking=False):
-        st.warning(
-            "The server is busy training other people's models. Try again in a moment; your "
-            "runs so far are kept.",
-            icon=":material/hourglass_empty:",
-        )
+        _say_busy()
         yield False
         return
     try:
@@ -123,20 +277,9 @@ def training_slot() -> Iterator[bool]:
 def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
-    controls, status = st.columns([1, 3], vertical_alignment="center")
-    controls.button(
-        "Stop training",
-        icon=":material/stop:",
-        key=f"stop_{run.id}",
-        help="Stops after the current step; the model keeps what it has learned.",
-    )
     # A click reruns the script: Streamlit asks this run to stop, and the trainer checks for that
     # between steps (stop_requested), so the thread and its training slot are free within a step.
-    bar = status.progress(0.0, text="Starting…")
-    if side_by_side:
-        loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
-    else:
-        loss_slot, accuracy_slot = st.empty(), st.empty()
+    bar, loss_slot, accuracy_slot = _live_view(str(run.id), side_by_side)
     last_draw = last_save = time.perf_counter()
 
     def show(run: Run, progress: Progress) -> None:
@@ -158,7 +301,50 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     return run
 
 
-def show_outcome(run: Run) -> None:
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """'just now', '1 minute ago', '2 hours ago', '3 days ago': how long ago `moment` was."""
+    seconds = max(0.0, ((now or datetime.now()) - moment).total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+def shared_note(run: Run, data: TaskData | None = None) -> None:
+    """For a run this learner got from the server's one training of its settings: say so, offer a
+    training of their own to watch, and run it when asked."""
+    shared = st.session_state.get("shared_runs", {}).get(run.id)
+    if shared is None:
+        return
+    trained, watched = shared
+    if watched:
+        text = (
+            "Trained once on this server for everyone who asked for these settings; same settings "
+            "give the same numbers. This copy is yours: stopping, renaming or deleting it changes no "
+            "one else's."
+        )
+    else:
+        text = (
+            f"Trained {ago(trained)} on this server; same settings give the same numbers, so you "
+            "got that model at once, as your own copy."
+        )
+    if data is None and run.config.data.source == "built-in":
+        data = builtin_data(run.config.data)
+    note, again = st.columns([4, 1], vertical_alignment="center")
+    note.info(text, icon=":material/group:")
+    if data is not None and again.button(
+        "Train again",
+        icon=":material/replay:",
+        key=f"train_again_{run.id}",
+        help="Train these settings yourself and watch the curves grow (about as long as it first took).",
+        width="stretch",
+    ):
+        if train_live(run.config, data, fresh=True) is not None:
+            st.rerun()
+
+
+def show_outcome(run: Run, data: TaskData | None = None) -> None:
     """Say how training ended, with numbers next to the baseline; only a finished run is a success."""
     if run.status in ("diverged", "failed"):
         st.error(escape_markdown(run.message, 1000))
@@ -180,6 +366,7 @@ def show_outcome(run: Run) -> None:
     if "unseen_structure_accuracy" in m:
         text += f" On sentences of structures it never trained on: **{m['unseen_structure_accuracy']:.1%}**."
     st.success(text)
+    shared_note(run, data)
 
 
 def require_run(key: str) -> Run:

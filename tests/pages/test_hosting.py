@@ -1,11 +1,16 @@
 """A shared server: sessions are kept apart, trainings are capped, and so are steps."""
 
+import itertools
 import sys
+
+from streamlit.testing.v1 import AppTest
 
 from playground.train import Trainer, create_run
 from tests.conftest import with_training
 from tests.pages.test_pages import app, open_page, tiny_training
 from ui.state import training_slots, warm_up_in_background
+
+_seeds = itertools.count(1000)
 
 
 def test_two_sessions_never_see_each_others_runs():
@@ -16,13 +21,20 @@ def test_two_sessions_never_see_each_others_runs():
     assert "No runs yet" in bob.info[0].value
 
 
+def never_trained(at: AppTest) -> AppTest:
+    """The Train page set to settings no test trained before (a seed of its own)."""
+    at.segmented_control(key="train_task").set_value("sentiment").run()
+    at.segmented_control(key="train_arch").set_value("bow").run()
+    return at.number_input(key="train_train_sentiment_bow_seed").set_value(next(_seeds)).run()
+
+
 def test_over_the_training_cap_users_are_told_to_wait():
     slots = training_slots()
     taken = 0
     while slots.acquire(blocking=False):  # other users' trainings hold every slot
         taken += 1
     try:
-        at = tiny_training(open_page(app(), "train"), "sentiment", "bow")
+        at = tiny_training(never_trained(open_page(app(), "train")), "sentiment", "bow")
         assert not at.exception
         assert "busy" in at.warning[0].value and at.session_state["runs"] == []
     finally:
@@ -30,6 +42,34 @@ def test_over_the_training_cap_users_are_told_to_wait():
             slots.release()
     at = tiny_training(open_page(app(), "train"), "sentiment", "bow")
     assert len(at.session_state["runs"]) == 1
+
+
+def test_settings_trained_before_come_back_at_once_as_a_copy_with_train_again():
+    first = tiny_training(never_trained(open_page(app(), "train")), "sentiment", "bow")
+    seed = first.number_input(key="train_train_sentiment_bow_seed").value
+    slots = training_slots()
+    taken = 0
+    while slots.acquire(blocking=False):  # a full server: the stored run needs no training slot
+        taken += 1
+    try:
+        later = open_page(app(), "train")
+        later.segmented_control(key="train_task").set_value("sentiment").run()
+        later.segmented_control(key="train_arch").set_value("bow").run()
+        later.number_input(key="train_train_sentiment_bow_seed").set_value(seed).run()
+        later = tiny_training(later, "sentiment", "bow")
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert not later.exception
+    mine, theirs = later.session_state["runs"][0], first.session_state["runs"][0]
+    assert mine is not theirs and mine.uid != theirs.uid and mine.metrics == theirs.metrics
+    assert any("same settings give the same numbers" in info.value for info in later.info)
+    again = later.button(key=f"train_again_{mine.id}")
+    again.click().run()
+    assert not later.exception
+    fresh = later.session_state["runs"][-1]
+    assert len(later.session_state["runs"]) == 2 and fresh.status == "finished"
+    assert fresh.metrics["test_accuracy"] == mine.metrics["test_accuracy"]  # same numbers, trained anew
 
 
 def test_the_server_caps_steps(small_sentiment, monkeypatch):
