@@ -72,8 +72,10 @@ class Fleet:
 
 
 @contextlib.contextmanager
-def start_fleet(replicas: int, port: int | None = None, env: dict[str, str] | None = None) -> Iterator[Fleet]:
-    """HAProxy on `port` (a free one if None) in front of `replicas` servers, until the block ends."""
+def start_fleet(
+    replicas: int, port: int | None = None, env: dict[str, str] | None = None, root: Path = ROOT
+) -> Iterator[Fleet]:
+    """HAProxy on `port` (a free one if None) in front of `replicas` servers of the app in `root`."""
     if shutil.which("haproxy") is None:
         raise RuntimeError("haproxy is not installed (Debian: apt-get install haproxy)")
     work = Path(tempfile.mkdtemp(prefix="playground-fleet-"))
@@ -93,10 +95,10 @@ def start_fleet(replicas: int, port: int | None = None, env: dict[str, str] | No
             log = open(work / f"app{i}.log", "wb")  # noqa: SIM115 (the process writes it until the end)
             fleet.replicas.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py")]
+                    [sys.executable, "-m", "streamlit", "run", str(root / "streamlit_app.py")]
                     + ["--server.headless", "true", "--server.port", str(replica_port)]
                     + ["--server.address", "127.0.0.1"],
-                    cwd=ROOT,
+                    cwd=root,
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,

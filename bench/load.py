@@ -1,27 +1,37 @@
-"""Load test: N headless browser sessions against one server, each training a small model and predicting.
+"""Load test: N headless browser sessions, each opening a share link, training its model and predicting.
 
-    python -m bench.load --sessions 5,10,20 [--json out.json]
+    python -m bench.load --sessions 5,10,20 [--json out.json]               # one server
+    python -m bench.load --sessions 20 --replicas 1,3 --links one,many      # HAProxy + replicas
+    python -m bench.load --sessions 20 --replicas 3 --links many --kill     # one replica dies halfway
+    python -m bench.load ... --app-root /path/to/other/checkout             # the same, another version
 
-Reports, per N: time from opening the link to the first prediction (p50, p95), retries after the
+Reports, per round: time from opening the link to the first prediction (p50, p95), retries after the
 server said it was busy (the training cap), errors (exceptions on the page, console errors, a
-session that sees another's runs: must be 0), the server's resident memory before, at its peak
-and after the sessions closed and their state expired. Linux only (reads /proc).
+session that sees another's runs: must be 0), each server's resident memory before, at its peak
+and after the sessions closed and their state expired. `--links one` opens the same link in every
+session (a class on one slide), `many` a different seed per session. `--kill` kills the first
+replica once half the sessions have a prediction, then checks that each finished session on it
+gets its run back on another replica, and how long that took. Linux only (reads /proc).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.async_api import async_playwright
 
+from bench.fleet import start_fleet
 from playground.bench.timing import percentile
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, start_server
 
 LINK = (
     "/predict?task=sentiment&arch=lstm&num_sentences=400&epochs=1&hidden_dim=16&sentence=the+film+was+great"
@@ -39,15 +49,22 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 class MemoryWatch:
-    """Samples a process's RSS twice a second in a thread and keeps the peak."""
+    """Samples processes' RSS twice a second in a thread and keeps each one's peak."""
 
-    def __init__(self, pid: int):
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+    def __init__(self, *pids: int):
+        self.pids, self._stop = pids, threading.Event()
+        self.peaks = dict.fromkeys(pids, 0.0)
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def peak(self) -> float:
+        return max(self.peaks.values())
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid))
+            for pid in self.pids:
+                with contextlib.suppress(OSError):  # a killed replica
+                    self.peaks[pid] = max(self.peaks[pid], rss_mb(pid))
             time.sleep(0.5)
 
     def __enter__(self) -> MemoryWatch:
@@ -64,8 +81,28 @@ async def wait_idle(page) -> None:
     await page.wait_for_selector("[data-test-script-state=notRunning]", state="attached", timeout=300_000)
 
 
-async def one_session(browser, url: str) -> dict:
-    """Open the link, train the shared model (retrying while the server is busy), see a prediction."""
+class Round:
+    """What the sessions of one round share: when to kill a replica, and which sessions it hit."""
+
+    def __init__(self, sessions: int, kill=None):
+        self.sessions, self.kill = sessions, kill
+        self.predicted = 0
+        self.killed = asyncio.Event()
+
+
+async def replica_of(context) -> str:
+    return next((c["value"] for c in await context.cookies() if c["name"] == "PLAYGROUND_REPLICA"), "")
+
+
+async def runs_in_sidebar(page) -> int:
+    await page.get_by_test_id("stSidebar").get_by_role("combobox").click(timeout=30_000)
+    runs = await page.get_by_role("option").count()
+    await page.keyboard.press("Escape")
+    return runs
+
+
+async def one_session(browser, url: str, link: str, shared: Round) -> dict:
+    """Open the link, train its model (retrying while the server is busy), see a prediction."""
     context = await browser.new_context()
     page = await context.new_page()
     errors: list[str] = []
@@ -73,85 +110,170 @@ async def one_session(browser, url: str) -> dict:
         "console",
         lambda m: (
             errors.append(f"{m.text} {m.location.get('url', '')}")
-            if m.type == "error" and not benign(f"{m.text} {m.location.get('url', '')}")
+            if m.type == "error"
+            and not benign(f"{m.text} {m.location.get('url', '')}")
+            and not shared.killed.is_set()
             else None
         ),
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     started = time.perf_counter()
-    retries = 0
+    retries = reconnects = 0
+    replica, recovered_s, affected = "", None, False
     try:
-        await page.goto(url + LINK)
+        await page.goto(url + link)
         await wait_idle(page)
+        replica = await replica_of(context)
         busy = page.get_by_text("The server is busy")
         answer = page.get_by_text("P(positive)")
+        train = page.get_by_role("button", name="Train the shared model")
         while not await answer.count():
-            await page.get_by_role("button", name="Train the shared model").click(timeout=120_000)
+            await train.click(timeout=120_000)
             clicked = time.perf_counter()
             # the click returns before the rerun starts: wait for an answer, or for an idle page that
-            # still says "busy" well after the click
+            # still says "busy" well after the click (or offers Train again: its replica died)
             while not await answer.count():
                 await page.wait_for_timeout(250)
                 state = await page.locator("[data-test-script-state]").first.get_attribute(
                     "data-test-script-state"
                 )
-                if state == "notRunning" and time.perf_counter() - clicked > 2 and await busy.count():
+                idle = state == "notRunning" and time.perf_counter() - clicked > 2
+                if idle and await busy.count():
                     retries += 1
                     await page.wait_for_timeout(RETRY_MS)
+                    break
+                if idle and shared.killed.is_set() and await train.count():
+                    reconnects += 1
                     break
                 if time.perf_counter() - clicked > 300:
                     raise TimeoutError("no prediction 300 s after pressing Train")
         seconds = time.perf_counter() - started
         if await page.get_by_test_id("stException").count():
             errors.append("exception shown on the page")
-        await page.get_by_test_id("stSidebar").get_by_role("combobox").click()
-        runs = await page.get_by_role("option").count()
-        await page.keyboard.press("Escape")
+        runs = await runs_in_sidebar(page)
         if runs != 1:
             errors.append(f"the sidebar lists {runs} runs, not this session's one")
+        shared.predicted += 1
+        if (
+            shared.kill is not None
+            and shared.predicted >= shared.sessions // 2
+            and not shared.killed.is_set()
+        ):
+            shared.kill()
+            shared.killed.set()
+        if shared.kill is not None:
+            await shared.killed.wait()
+            if replica == "app1" and await replica_of(context) == "app1":  # on the replica that died
+                affected = True
+                recovered_s = await recover(page)
     except Exception as error:  # a timeout or a missing element is a failed session, counted
         seconds = time.perf_counter() - started
         errors.append(f"{type(error).__name__}: {error}"[:1500])
     finally:
         await context.close()
-    return {"seconds": seconds, "retries": retries, "errors": errors}
+    return {
+        "seconds": seconds,
+        "retries": retries,
+        "reconnects": reconnects,
+        "errors": errors,
+        "replica": replica,
+        "recovered_s": recovered_s,
+        "affected": affected,
+    }
 
 
-async def load_round(url: str, sessions: int) -> list[dict]:
+async def recover(page) -> float:
+    """After its replica died: seconds until the page, reconnected elsewhere, lists its finished run."""
+    lost = time.perf_counter()
+    await page.wait_for_timeout(1000)
+    deadline = lost + 60
+    while time.perf_counter() < deadline:
+        try:
+            await page.wait_for_selector(
+                "[data-test-script-state=notRunning]", state="attached", timeout=5000
+            )
+            if await page.get_by_text("P(positive)").count() and await runs_in_sidebar(page) == 1:
+                await page.get_by_test_id("stSidebar").get_by_role("combobox").click(timeout=5000)
+                await page.keyboard.press("Escape")
+                if await replica_of(page.context) != "app1":
+                    return round(time.perf_counter() - lost, 1)
+        except Exception:  # still reconnecting
+            pass
+        await page.wait_for_timeout(500)
+    raise TimeoutError("the page did not get its run back within 60 s of its replica dying")
+
+
+async def load_round(url: str, links: list[str], shared: Round) -> list[dict]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            return await asyncio.gather(*(one_session(browser, url) for _ in range(sessions)))
+            return await asyncio.gather(*(one_session(browser, url, link, shared) for link in links))
         finally:
             await browser.close()
 
 
-def run(session_counts: list[int]) -> list[dict]:
+def session_links(sessions: int, links: str, start: int = 0) -> list[str]:
+    """The same link for every session, or one seed each (20 different models)."""
+    return [LINK if links == "one" else f"{LINK}&seed={start + i + 1}" for i in range(sessions)]
+
+
+@contextlib.contextmanager
+def servers(replicas: int, root: Path, env: dict[str, str]) -> Iterator[tuple[str, list[int], object]]:
+    """One plain server (replicas 0), or HAProxy in front of `replicas` servers; URL, pids, fleet."""
+    if replicas == 0:
+        command = [sys.executable, "-m", "streamlit", "run", str(root / "streamlit_app.py")]
+        with start_server(env=env, command=command, cwd=root) as (url, process):
+            yield url, [process.pid], None
+    else:
+        with start_fleet(replicas, env=env, root=root) as fleet:
+            yield fleet.url, [p.pid for p in fleet.replicas], fleet
+
+
+def run(
+    session_counts: list[int], replicas: int = 0, links: str = "one", kill: bool = False, root=ROOT
+) -> list[dict]:
     rows = []
     env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL)}
     for sessions in session_counts:
-        with start_server(env=env) as (url, process):
-            asyncio.run(load_round(url, 1))  # warm up: imports, the built-in corpus, first model
+        with servers(replicas, root, env) as (url, pids, fleet):
+            for _ in range(max(1, replicas)):  # warm up each replica: imports, the corpus, a first model
+                asyncio.run(load_round(url, [f"{LINK}&seed=999"], Round(1)))
             time.sleep(SESSION_TTL + 5)
-            before = rss_mb(process.pid)
-            with MemoryWatch(process.pid) as watch:
+            before = [rss_mb(pid) for pid in pids]
+            shared = Round(sessions, (lambda: fleet.kill(0)) if kill and fleet is not None else None)
+            with MemoryWatch(*pids) as watch:
                 started = time.perf_counter()
-                results = asyncio.run(load_round(url, sessions))
+                results = asyncio.run(load_round(url, session_links(sessions, links), shared))
                 wall = time.perf_counter() - started
             time.sleep(SESSION_TTL + 20)  # closed sessions expire, then their runs can be freed
-            after = rss_mb(process.pid)
+            after = [
+                rss_mb(pid) if fleet is None or fleet.replicas[i].poll() is None else float("nan")
+                for i, pid in enumerate(pids)
+            ]
         times = [r["seconds"] for r in results]
+        hit = [r for r in results if r["affected"]]
+        recovered = [r["recovered_s"] for r in hit if r["recovered_s"] is not None]
         rows.append(
             {
                 "sessions": sessions,
+                "replicas": replicas,
+                "links": links,
+                "killed": kill,
                 "wall_s": round(wall, 1),
                 "prediction_p50_s": round(statistics.median(times), 1),
                 "prediction_p95_s": round(percentile(times, 0.95), 1),
                 "busy_retries": sum(r["retries"] for r in results),
+                "reconnects": sum(r["reconnects"] for r in results),
                 "errors": sum(len(r["errors"]) for r in results),
-                "rss_before_mb": round(before),
-                "rss_peak_mb": round(watch.peak),
-                "rss_after_mb": round(after),
+                "finished_runs_recovered": f"{len(recovered)} of {len(hit)}" if kill else None,
+                "recovered_max_s": max(recovered, default=None),
+                "sessions_per_replica": {
+                    k: sum(r["replica"] == k for r in results)
+                    for k in sorted({r["replica"] for r in results})
+                },
+                "rss_before_mb": [round(v) for v in before],
+                "rss_peak_mb": [round(watch.peaks[pid]) for pid in pids],
+                "rss_after_mb": [round(v) if v == v else None for v in after],
                 "error_samples": [e for r in results for e in r["errors"]][:5],
             }
         )
@@ -162,9 +284,19 @@ def run(session_counts: list[int]) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", default="5,10,20", help="comma-separated session counts")
+    parser.add_argument("--replicas", default="0", help="comma-separated; 0: one server, no proxy")
+    parser.add_argument("--links", default="one", help="comma-separated: one, many")
+    parser.add_argument("--kill", action="store_true", help="kill the first replica halfway through")
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="the checkout whose app is served")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = parser.parse_args()
-    rows = run([int(n) for n in args.sessions.split(",")])
+    counts = [int(n) for n in args.sessions.split(",")]
+    rows = [
+        row
+        for replicas in (int(n) for n in args.replicas.split(","))
+        for links in args.links.split(",")
+        for row in run(counts, replicas, links, args.kill, args.app_root.resolve())
+    ]
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

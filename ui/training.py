@@ -87,7 +87,10 @@ def train_live(
         return None
     identity = data_identity or ("built-in" if config.data.source == "built-in" else None)
     if not fresh and identity is not None and shareable(config):
-        return _train_shared(config, data, identity, side_by_side)
+        try:
+            return _train_shared(config, data, identity, side_by_side)
+        except OSError:  # the store's shared folder is not writable: train for this learner alone
+            logger.exception("shared training unavailable")
     try:
         run = create_run(config, data)
     except ConfigError as error:
@@ -125,7 +128,8 @@ def _train_shared(config: ExperimentConfig, data: TaskData, identity: str, side_
             flight = hub.start(key, run, data, device(), slots.release)
         if flight is not None:
             return _watch(hub, flight, side_by_side)
-        _watch_elsewhere(hub, key, side_by_side)
+        if _watch_elsewhere(hub, key, side_by_side):
+            return None  # the learner pressed Stop or left
     st.warning("This training could not be finished on this server. Press Train to try again.")
     return None
 
@@ -198,8 +202,11 @@ def _copy_of(raw: bytes | None, stopped: bool) -> Run | None:
     return run
 
 
-def _watch_elsewhere(hub: SharedTrainings, key: str, side_by_side: bool) -> None:
-    """Another process of this app trains these settings: show its curve until it ends or goes away."""
+def _watch_elsewhere(hub: SharedTrainings, key: str, side_by_side: bool) -> bool:
+    """Another process of this app trains these settings: show its curve until it ends or goes away.
+
+    True if the learner stopped watching first.
+    """
     st.caption("Another server of this app is training these settings; you get the same model when it ends.")
     bar, loss_slot, accuracy_slot = _live_view(key[:12], side_by_side)
     stop = stop_requested()
@@ -213,6 +220,7 @@ def _watch_elsewhere(hub: SharedTrainings, key: str, side_by_side: bool) -> None
                 loss_slot.plotly_chart(training_curve(history, "loss"), key=f"loss_{n}")
                 accuracy_slot.plotly_chart(training_curve(history, "accuracy"), key=f"accuracy_{n}")
         time.sleep(1.0)
+    return stop()
 
 
 def _shared_progress(steps: int, total: int, rows: list[dict]) -> tuple[float, str]:
