@@ -2,7 +2,10 @@
 (max(1, cores // trainings)), for one training alone, two at once, and two at once beside another
 process that keeps every core busy. Each scenario runs in a fresh process, all in one invocation:
 
-    python -m bench.threads [--steps 150] [--json out.json]
+    python -m bench.threads [--steps 300] [--repeats 3] [--json out.json]
+
+Old and new alternate within each repeat (A B A B), so both see the same background load; the
+table takes the median seconds per training over the repeats.
 
 The trainings are the default sentiment LSTM (12,000 reviews), cut at `--steps` steps, trained as
 the server trains them: each in its own thread of one process.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import threading
@@ -73,44 +77,58 @@ def scenario(trainings: int, threads: int | None, steps: int) -> list[dict]:
     return results
 
 
-def run(steps: int) -> list[dict]:
-    """Every scenario under both policies, each in a fresh process."""
+def measure(trainings: int, threads: int | None, steps: int, busy: bool) -> list[dict]:
+    """One scenario in a fresh process, with another process keeping the cores busy if `busy`."""
+    other = _busy_process() if busy else None
+    try:
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.threads", "--one", json.dumps([trainings, threads, steps])],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        if other is not None:
+            other.kill()
+            other.wait()
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run(steps: int, repeats: int) -> list[dict]:
+    """Every scenario under both policies, alternating, `repeats` times; medians per scenario and policy."""
     from playground.threads import available_cores, threads_per_training
 
     cores = available_cores()
+    seconds: dict[tuple[str, str], list[float]] = {}
+    used: dict[tuple[str, str], int] = {}
+    for _ in range(repeats):
+        for name, trainings, busy in SCENARIOS:
+            for policy in ("old", "new"):
+                threads = None if policy == "old" else threads_per_training(trainings, cores)
+                results = measure(trainings, threads, steps, busy)
+                seconds.setdefault((name, policy), []).extend(r["seconds"] for r in results)
+                used[name, policy] = results[0]["threads"]
+                print(json.dumps({"scenario": name, "policy": policy, "results": results}), flush=True)
     rows = []
-    for name, trainings, busy in SCENARIOS:
-        for policy in ("old", "new"):
-            threads = None if policy == "old" else threads_per_training(trainings, cores)
-            other = _busy_process() if busy else None
-            try:
-                output = subprocess.run(
-                    [sys.executable, "-m", "bench.threads", "--one", json.dumps([trainings, threads, steps])],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-            finally:
-                if other is not None:
-                    other.kill()
-                    other.wait()
-            results = json.loads(output.strip().splitlines()[-1])
-            row = {
+    for (name, policy), values in seconds.items():
+        rows.append(
+            {
                 "scenario": name,
                 "policy": policy,
-                "threads_per_training": results[0]["threads"],
-                "seconds_each": [r["seconds"] for r in results],
-                "steps_per_s_each": [r["steps_per_s"] for r in results],
-                "steps_each": [r["steps"] for r in results],
+                "threads_per_training": used[name, policy],
+                "median_s_per_training": round(statistics.median(values), 2),
+                "all_s": values,
+                "steps": steps,
             }
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+        )
+        print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.threads", description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=150, help="steps per training")
+    parser.add_argument("--steps", type=int, default=300, help="steps per training")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating old/new rounds")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one scenario in this process
     args = parser.parse_args()
@@ -118,7 +136,7 @@ def main() -> None:
         trainings, threads, steps = json.loads(args.one)
         print(json.dumps(scenario(trainings, threads, steps)))
         return
-    rows = run(args.steps)
+    rows = run(args.steps, args.repeats)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 
