@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.device import describe_device
-from ui.links import remember_opening_link
+from ui.share import remember_opening_link
 from ui.state import (
     active_run,
     device,

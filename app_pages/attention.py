@@ -12,10 +12,10 @@ from playground.figures.attention import (
     matrix_figure,
     side_by_side,
 )
-from playground.links import ViewOption, float_text, real, switch, text_option, whole, write_switch
+from playground.share_links import ViewOption, float_text, real, switch, text_option, whole, write_switch
 from playground.text import escape_markdown
-from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
+from ui.share import linked_run, share_view
 from ui.state import builtin_data
 from ui.training import train_live
 from ui.widgets import selectbox, slider

@@ -15,10 +15,10 @@ from playground.analysis.embeddings import (
 )
 from playground.data.tokenizer import tokenize
 from playground.figures.embeddings import comparison_figure, learning_animation, projection_figure
-from playground.links import ViewOption, one_of, text_option, whole
+from playground.share_links import ViewOption, one_of, text_option, whole
 from playground.text import escape_markdown
-from ui.links import linked_run, share_view
 from ui.sentences import limited_text_input
+from ui.share import linked_run, share_view
 from ui.state import cached_projection, runs
 from ui.widgets import selectbox, slider
 

@@ -14,10 +14,10 @@ from playground.analysis.embeddings import (
     word_classes,
 )
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
-from playground.links import text_option
+from playground.share_links import text_option
 from playground.text import escape_markdown
-from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
+from ui.share import linked_run, share_view
 
 DEFAULT_SENTENCES = {
     "next-word": "the happy girl is glad in the park",

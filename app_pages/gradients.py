@@ -21,10 +21,10 @@ from playground.figures.gradients import (
     probe_heatmap,
     sandbox_figure,
 )
-from playground.links import ViewOption, float_text, one_of, real, text_option, whole
+from playground.share_links import ViewOption, float_text, one_of, real, text_option, whole
 from playground.text import escape_markdown
-from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
+from ui.share import linked_run, share_view
 from ui.state import builtin_data, runs
 from ui.training import train_live
 from ui.widgets import multiselect, selectbox

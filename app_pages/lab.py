@@ -37,7 +37,7 @@ from playground.figures.experiments import (
 )
 from playground.figures.prediction import sentiment_trajectory_figure
 from playground.text import escape_markdown
-from playground.train import MAX_STEPS
+from playground.train import MAX_TRAINING_STEPS
 from ui.experiments import results, run_live, show_result
 from ui.sentences import limited_text_input
 from ui.state import builtin_data, runs
@@ -54,7 +54,7 @@ def cached_training_profile(num_sentences: int) -> dict:
 
 def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
     """A steps slider that never offers more than the server allows."""
-    allowed = [n for n in options if n <= MAX_STEPS] or [MAX_STEPS]
+    allowed = [n for n in options if n <= MAX_TRAINING_STEPS] or [MAX_TRAINING_STEPS]
     return st.select_slider(label, allowed, value=min(default, allowed[-1]), key=key)
 
 

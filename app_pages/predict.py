@@ -14,11 +14,11 @@ from playground.analysis.prediction import (
 from playground.data.language import word_class
 from playground.data.tokenizer import join_tokens
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
-from playground.links import ViewOption, float_text, real, text_option, whole
+from playground.run import Run
+from playground.share_links import ViewOption, float_text, real, text_option, whole
 from playground.text import escape_markdown
-from playground.train import Run
-from ui.links import linked_run, share_view
 from ui.sentences import flag_unknown, has_chosen_examples, limited_text_input
+from ui.share import linked_run, share_view
 from ui.widgets import slider
 
 MAX_CHARS = 500

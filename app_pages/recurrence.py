@@ -29,7 +29,8 @@ from playground.figures.recurrence import (
     unit_lines,
     unrolled_figure,
 )
-from playground.links import (
+from playground.run import Run
+from playground.share_links import (
     ViewOption,
     one_of,
     switch,
@@ -40,9 +41,8 @@ from playground.links import (
     write_switch,
 )
 from playground.text import escape_markdown
-from playground.train import Run
-from ui.links import linked_run, share_view
 from ui.sentences import sentence_box
+from ui.share import linked_run, share_view
 from ui.state import builtin_data, runs
 from ui.training import train_live
 from ui.widgets import multiselect

@@ -33,10 +33,10 @@ from playground.data.files import (
 )
 from playground.data.uploads import MAX_UPLOAD_BYTES, UploadError, read_table
 from playground.figures.training import training_curve
+from playground.run import count_model_parameters
 from playground.text import escape_markdown
-from playground.train import count_model_parameters
 from ui.forms import field_widget, preset_widgets, section_widgets
-from ui.links import opening_link
+from ui.share import opening_link
 from ui.state import active_run, builtin_data, keep_across_pages, runs
 from ui.training import draw_curves, estimate_note, show_outcome, train_live
 

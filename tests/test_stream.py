@@ -12,12 +12,12 @@ from playground.config import DataConfig, default_config
 from playground.data.datasets import build_stream, stream_parts, stream_set
 from playground.data.tokenizer import BOS_ID, UNK_ID
 from playground.io import load_run, save_run
+from playground.run import create_run
 from playground.text import token_label
 from playground.train import (
     FINAL_LEARNING_RATE,
     WEIGHT_DECAY,
     Trainer,
-    create_run,
     learning_rate_factor,
     make_optimizer,
     train_run,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.run import Run
 from playground.text import escape_markdown
-from playground.train import Run
 
 
 def flag_unknown(run: Run, text: str) -> None:

@@ -25,8 +25,9 @@ from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.memory import release_memory
+from playground.run import ConfigError, Run, create_run
 from playground.text import escape_markdown
-from playground.train import ConfigError, Progress, Run, create_run, train_run
+from playground.train import TrainingProgress, train_run
 from ui.state import active_run, add_run, builtin_data, device, persist, training_slots
 
 _chart_ids = itertools.count()
@@ -46,7 +47,7 @@ def draw_curves(run: Run, loss_slot, accuracy_slot) -> None:
     )
 
 
-def progress_text(p: Progress) -> str:
+def progress_text(p: TrainingProgress) -> str:
     text = f"Step {p.step:,} of {p.total_steps:,} · epoch {p.epoch:.2f} · train loss {p.train_loss:.3f}"
     if p.val_accuracy is not None:
         text += f" · validation accuracy {p.val_accuracy:.1%}"
@@ -139,7 +140,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
         loss_slot, accuracy_slot = st.empty(), st.empty()
     last_draw = last_save = time.perf_counter()
 
-    def show(run: Run, progress: Progress) -> None:
+    def show(run: Run, progress: TrainingProgress) -> None:
         nonlocal last_draw, last_save
         bar.progress(progress.fraction, text=progress_text(progress))
         if time.perf_counter() - last_draw > 1.0:

@@ -12,8 +12,8 @@ from torch.nn import functional as F
 from playground.data.language import word_class
 from playground.data.sentiment import sentiment_word_class
 from playground.data.tokenizer import SPECIAL_TOKENS, tokenize
+from playground.run import Run
 from playground.text import token_label
-from playground.train import Run
 
 MAX_SENTENCE_TOKENS = 40
 

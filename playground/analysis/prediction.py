@@ -6,8 +6,8 @@ import pandas as pd
 import torch
 
 from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, join_tokens, tokenize
+from playground.run import Run
 from playground.text import token_label
-from playground.train import Run
 
 MAX_INPUT_TOKENS = 200
 

@@ -131,7 +131,8 @@ def hostile_model_file(tmp_path: Path) -> Path:
     from playground.config import default_config
     from playground.data.datasets import build_builtin
     from playground.io import save_run
-    from playground.train import create_run, train_run
+    from playground.run import create_run
+    from playground.train import train_run
 
     config = default_config("next-word", "lstm")
     config.data.num_sentences, config.train.epochs, config.train.max_steps = 200, 1, 5

@@ -20,8 +20,9 @@ import pytest
 
 from playground.config import default_config
 from playground.data.datasets import build_builtin
+from playground.run import create_run
 from playground.run_store import RunStore, StoreSettings
-from playground.train import create_run, train_run
+from playground.train import train_run
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server
 from tests.e2e.test_bad_input import HOSTILE
 

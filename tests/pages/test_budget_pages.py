@@ -46,7 +46,8 @@ def test_an_over_size_link_on_another_page_warns_before_training():
 
 
 def test_a_stopped_run_says_where_it_stopped_never_trained(small_sentiment):
-    from playground.train import Trainer, create_run
+    from playground.run import create_run
+    from playground.train import Trainer
     from tests.conftest import with_training
 
     config, data = small_sentiment

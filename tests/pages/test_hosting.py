@@ -2,7 +2,8 @@
 
 import sys
 
-from playground.train import Trainer, create_run
+from playground.run import create_run
+from playground.train import Trainer
 from tests.conftest import with_training
 from tests.pages.test_pages import app, open_page, tiny_training
 from ui.state import training_slots, warm_up_in_background
@@ -34,7 +35,7 @@ def test_over_the_training_cap_users_are_told_to_wait():
 
 def test_the_server_caps_steps(small_sentiment, monkeypatch):
     config, data = small_sentiment
-    monkeypatch.setattr("playground.train.MAX_STEPS", 7)
+    monkeypatch.setattr("playground.train.MAX_TRAINING_STEPS", 7)
     run = create_run(with_training(config, epochs=5), data)
     Trainer(run, data).train()
     assert run.steps == 7 and run.status == "finished"

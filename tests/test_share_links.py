@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.links import (
+from playground.share_links import (
     CONFIG_KEYS,
     ViewOption,
     free_text,
@@ -145,7 +145,7 @@ def test_page_view_names_never_shadow_config_fields(page):
 
 
 def test_text_options_are_written_cut_to_what_they_read(run):
-    from playground.links import text_option
+    from playground.share_links import text_option
 
     option = text_option("sentence", "k_text", "The sentence", 10)
     link = view_link(run, {"k_text": "good " * 1000}, [option])

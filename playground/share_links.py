@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from playground.config import SECTIONS, ExperimentConfig, from_query_params, parse_number, to_query_params
-from playground.train import Run
+from playground.run import Run
 
 Bound = float | Callable[[Run], float]
 CONFIG_KEYS = frozenset(f.name for cls in SECTIONS.values() for f in dataclasses.fields(cls))
