@@ -11,6 +11,36 @@ from typing import Any
 
 TASKS = ("next-word", "sentiment")
 ARCHITECTURES = ("rnn", "lstm", "transformer", "bow")
+# The Train form's fields, in order: which settings each architecture has, and the training ones.
+MODEL_FORM_FIELDS = {
+    "rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init", "dropout"],
+    "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
+    "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional", "dropout"],
+    "bow": ["embedding_dim", "dropout"],
+}
+TRAIN_FORM_FIELDS = [
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "batch_size",
+    "epochs",
+    "max_steps",
+    "clip_grad",
+    "word_dropout",
+    "seed",
+]
+
+
+def data_form_fields(task: str, source: str) -> list[str]:
+    """The Train form's token and data settings for a task and a data source."""
+    fields = ["tokenizer", "min_count", "max_vocab", "max_length"]
+    if task == "next-word":
+        fields.insert(3, "text_layout")
+    if source == "built-in":
+        fields += ["num_sentences", "data_seed"]
+    return fields
+
+
 ARCH_LABELS = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
 TASK_LABELS = {"next-word": "Next-word prediction", "sentiment": "Sentiment / classification"}
 

@@ -53,19 +53,25 @@ class TrainingProgress:
         return min(1.0, self.step / max(self.total_steps, 1))
 
 
+def mean_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, per_step: bool) -> torch.Tensor:
+    """L = −(1/N) Σ log p(target): over every non-padding step (next-word) or every example (classes)."""
+    if per_step:  # (B, T, V) against (B, T)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD_ID)
+    return F.cross_entropy(logits, targets)
+
+
 def step_loss(
     model: SequenceModel, inputs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Mean cross-entropy, number of correct predictions, number of predictions (no sync)."""
     logits = model(inputs, lengths).logits
+    loss = mean_cross_entropy(logits, targets, model.per_step)
     if model.per_step:
         flat_logits = logits.reshape(-1, logits.shape[-1])  # (B*T, V)
         flat_targets = targets.reshape(-1)  # (B*T,)
-        loss = F.cross_entropy(flat_logits, flat_targets, ignore_index=PAD_ID)
         counted = flat_targets != PAD_ID
         correct = ((flat_logits.argmax(-1) == flat_targets) & counted).sum()
         return loss, correct, counted.sum()
-    loss = F.cross_entropy(logits, targets)
     correct = (logits.argmax(-1) == targets).sum()
     return loss, correct, torch.full((), targets.numel(), device=targets.device)  # no host-to-device copy
 
@@ -353,13 +359,7 @@ class Trainer:
         inputs, lengths, targets = (t.to(self.device) for t in self.probe_batch)
         with torch.enable_grad():
             output = model(inputs, lengths, trace=True)
-            logits = output.logits
-            if model.per_step:
-                loss = F.cross_entropy(
-                    logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD_ID
-                )
-            else:
-                loss = F.cross_entropy(logits, targets)
+            loss = mean_cross_entropy(output.logits, targets, model.per_step)
             trace = output.trace
             wanted = list(trace.step_hidden) if trace.step_hidden else [trace.embeddings]
             grads = torch.autograd.grad(loss, wanted, allow_unused=True)
