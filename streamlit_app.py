@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.device import describe_device
-from ui.links import remember_opening_link
+from ui.share import remember_opening_link
 from ui.state import (
     active_run,
     device,
@@ -37,7 +37,8 @@ page = st.navigation(
             st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
         ],
         "Experiments": [
-            st.Page("app_pages/lab.py", title="Shapes and limits", icon=":material/science:"),
+            st.Page("app_pages/shapes.py", title="Task shapes", icon=":material/category:"),
+            st.Page("app_pages/limits.py", title="Limits of RNNs", icon=":material/science:"),
         ],
     }
 )

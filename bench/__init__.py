@@ -1,1 +1,3 @@
-"""Measurements that need a live server or take minutes; never part of the test suite."""
+"""Benchmarks of the app as served (page latency, load, estimates, sentence quality); never tests.
+
+They need a live server or take minutes. Library speed benchmarks live in playground/speed/."""

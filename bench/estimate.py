@@ -212,7 +212,8 @@ import torch
 torch.set_num_threads(int(sys.argv[2]))
 from playground.config import ExperimentConfig
 from playground.data.datasets import build_builtin
-from playground.train import create_run, Trainer
+from playground.run import create_run
+from playground.train import Trainer
 from playground.budget import estimate_run
 spec = json.loads(sys.argv[1])
 config, _ = ExperimentConfig.from_dict(spec)
@@ -265,7 +266,8 @@ import torch._dynamo
 from playground.config import ExperimentConfig
 from playground.data.datasets import build_builtin
 from playground.memory import release_memory, resident_mb
-from playground.train import create_run, Trainer
+from playground.run import create_run
+from playground.train import Trainer
 config, _ = ExperimentConfig.from_dict(json.loads(sys.argv[1]))
 data = build_builtin(config.data)
 figures = {"before": resident_mb()}

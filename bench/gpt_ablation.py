@@ -13,7 +13,7 @@ import json
 
 import torch
 
-from playground.bench.gpt import ReferenceTraining, load_text
+from playground.speed.gpt import ReferenceTraining, load_text
 
 VARIANTS = {
     "nanoGPT as it is": {},

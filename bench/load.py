@@ -30,7 +30,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from bench.fleet import start_fleet
-from playground.bench.timing import percentile
+from playground.speed.timing import percentile
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, start_server
 
 LINK = (

@@ -23,7 +23,8 @@ from playground.analysis.prediction import classify_texts, read_labelled_texts, 
 from playground.config import default_config
 from playground.data.datasets import build_builtin
 from playground.data.sentiment import generate_sentiment
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 
 TYPED = "tests/fixtures/typed_reviews.tsv"
 REPORTED = (

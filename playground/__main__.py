@@ -22,7 +22,7 @@ from playground.device import DEVICE_CHOICES, describe_device, pick_device
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    from playground.bench import BENCHMARKS, run_benchmarks
+    from playground.speed import BENCHMARKS, run_benchmarks
 
     only = tuple(args.only.split(",")) if args.only else BENCHMARKS
     unknown = [name for name in only if name not in BENCHMARKS]

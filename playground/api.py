@@ -23,7 +23,8 @@ from playground.data.files import few_examples_warning, file_task_data, read_dat
 from playground.data.tokenizer import tokenize
 from playground.device import pick_device
 from playground.io import MAX_FILE_BYTES, ModelFileError, load_run, save_run
-from playground.train import Progress, Run, create_run, train_run
+from playground.run import Run, create_run
+from playground.train import TrainingProgress, train_run
 
 
 def load_data(
@@ -52,7 +53,7 @@ def train_model(
     *,
     data: str | Path | TaskData | None = None,
     device: str = "auto",
-    progress: Callable[[Run, Progress], None] | None = None,
+    progress: Callable[[Run, TrainingProgress], None] | None = None,
     text_column: str | None = None,
     label_column: str | None = None,
     **settings: Any,

@@ -16,7 +16,7 @@ from playground.config import ExperimentConfig
 from playground.data.tokenizer import SPECIAL_TOKENS, Vocabulary
 from playground.file_header import FORMAT, ModelFileHeader, parse_header
 from playground.models import build_model
-from playground.train import MAX_PARAMETERS, EmbeddingSnapshot, GradientProbe, Run
+from playground.run import MAX_PARAMETERS, EmbeddingSnapshot, GradientProbe, Run
 
 MAX_FILE_BYTES = 64 * 2**20
 MAX_HEADER_BYTES = 4 * 2**20

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from playground.experiments.common import ExperimentResult
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.io import ModelFileError, load_run, save_run
-from playground.train import Run
+from playground.run import Run
 
 RUN_SUFFIX = ".safetensors"
 SEEN_FILE = ".last-seen"

@@ -35,12 +35,14 @@ from typing import IO
 import torch
 
 import playground
+from playground import train as training
 from playground.config import ExperimentConfig
 from playground.data.datasets import TaskData
 from playground.io import ModelFileError, load_run, save_run
 from playground.memory import release_memory
+from playground.run import Run
 from playground.threads import use_threads
-from playground.train import MAX_STEPS, Progress, Run, train_run
+from playground.train import TrainingProgress, train_run
 
 RUN_SUFFIX = ".safetensors"
 PROGRESS_SUFFIX = ".progress.json"
@@ -70,7 +72,7 @@ def training_key(config: ExperimentConfig, data_identity: str, device: torch.dev
         "data": data_identity,
         "device": device.type,
         "threads": threads if device.type == "cpu" else None,
-        "max_steps": MAX_STEPS,  # the server's cap on steps changes what is trained
+        "max_steps": training.MAX_TRAINING_STEPS,  # the server's cap on steps changes what is trained
         "playground": playground.__version__,
         "torch": torch.__version__,
     }
@@ -202,7 +204,7 @@ class SharedTrainings:
         use_threads(self.threads)
         last_write = 0.0
 
-        def progress(run: Run, _: Progress) -> None:
+        def progress(run: Run, _: TrainingProgress) -> None:
             nonlocal last_write
             if flight._snapshot_wanted.is_set():
                 flight.snapshot = save_run(run)

@@ -41,7 +41,7 @@ def with_training(config, **train):
 
 def model_run(fixture, arch: str, **model):
     """An untrained, seeded run of `arch` on a fixture's data, in eval mode."""
-    from playground.train import create_run
+    from playground.run import create_run
 
     config, data = fixture
     config = with_training(config)

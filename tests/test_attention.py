@@ -15,7 +15,8 @@ from playground.analysis.attention import (
 from playground.config import default_config
 from playground.data.datasets import build_builtin
 from playground.models.transformer import attention
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 
 # Stated: in the default Transformer trained on the toy language, the best head's attention from
 # the word before the verb peaks on the subject noun in at least 90% of agreement sentences

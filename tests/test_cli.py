@@ -112,7 +112,7 @@ def test_bench_refuses_unknown_names():
 
 
 def test_the_gpu_benchmark_says_it_skips_without_a_gpu_and_reads_the_clis_device(capsys):
-    from playground.bench.gpu import cli_device, gpu_benchmark
+    from playground.speed.gpu import cli_device, gpu_benchmark
 
     assert gpu_benchmark(torch.device("cpu")) == []
     assert "skipped" in capsys.readouterr().err

@@ -16,8 +16,8 @@ import pytest
 
 from playground.__main__ import main
 from playground.api import load_model, predict, save_model, train_model
-from playground.cli.progress import TrainingProgress
-from playground.train import Progress
+from playground.cli.progress import ProgressBar
+from playground.train import TrainingProgress
 from tests.pages.test_pages import app, no_errors, open_page
 from tests.pages.test_share_links import open_link
 
@@ -265,23 +265,24 @@ class Terminal(io.StringIO):
 
 def test_progress_is_a_bar_in_a_terminal_and_lines_in_a_log():
     events = [
-        Progress(step, 40, step / 20, step * 0.1, 1.0 / step, 0.5, 0.9, 0.6) for step in (10, 20, 30, 40)
+        TrainingProgress(step, 40, step / 20, step * 0.1, 1.0 / step, 0.5, 0.9, 0.6)
+        for step in (10, 20, 30, 40)
     ]
     terminal = Terminal()
-    bar = TrainingProgress(terminal, delay=0)
+    bar = ProgressBar(terminal, delay=0)
     for event in events:
         bar(None, event)
     bar.close()
     shown = terminal.getvalue()
     assert "100%" in shown and "40/40" in shown and "val acc=60.0%" in shown
     log = io.StringIO()
-    lines = TrainingProgress(log, delay=0, log_every=0)
+    lines = ProgressBar(log, delay=0, log_every=0)
     for event in events:
         lines(None, event)
     assert log.getvalue().count("\n") == 4 and "\r" not in log.getvalue()
     assert log.getvalue().splitlines()[-1].startswith("step 40/40")
     quiet = io.StringIO()
-    short = TrainingProgress(quiet)  # a run shorter than the delay prints nothing
+    short = ProgressBar(quiet)  # a run shorter than the delay prints nothing
     for event in events:
         short(None, event)
     assert quiet.getvalue() == ""

@@ -21,7 +21,8 @@ from playground.analysis.embeddings import (
 )
 from playground.config import default_config
 from playground.data.datasets import build_builtin
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 from tests.conftest import with_training
 
 # Stated margin: after the default training, words of one class are on average this much closer

@@ -13,7 +13,8 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from playground.io import ModelFileError, load_run, save_run
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 from tests.conftest import with_training
 
 

@@ -14,7 +14,8 @@ from playground.analysis.prediction import (
     top_next_words,
     unread_tokens,
 )
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 from tests.conftest import with_training
 
 

@@ -12,7 +12,8 @@ import torch
 from playground.analysis.prediction import classify_texts, read_labelled_texts
 from playground.config import default_config
 from playground.data.datasets import build_builtin
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 
 TYPED = str(Path(__file__).parent / "fixtures" / "typed_reviews.tsv")
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from playground.analysis.recurrence import (
-    MAX_STEPS,
+    MAX_UNROLLED_STEPS,
     after_connective_feature,
     first_word_influence,
     negation_feature,
@@ -94,7 +94,7 @@ def test_only_unknown_words_and_long_inputs(small_sentiment):
     view = trace_sentence(run, "qqq zzz www")
     assert view.ids == [1, 1, 1] and len(top_outputs(view, run, 2)) == 2
     long = trace_sentence(run, "good " * 500)
-    assert long.truncated and len(long.steps) == MAX_STEPS - 1
+    assert long.truncated and len(long.steps) == MAX_UNROLLED_STEPS - 1
     with pytest.raises(ValueError, match="at least one word"):
         trace_sentence(run, "   ")
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from playground.file_header import ModelFileHeader
 from playground.io import ModelFileError, load_run, save_run
+from playground.run import create_run
 from playground.run_store import RunStore, StoreSettings
-from playground.train import create_run, train_run
+from playground.train import train_run
 from tests.conftest import with_training
 
 

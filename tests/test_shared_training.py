@@ -10,9 +10,10 @@ import torch
 from playground import shared_training
 from playground.data.datasets import build_builtin
 from playground.io import save_run
+from playground.run import create_run
 from playground.shared_training import SharedTrainings, data_digest, shareable, training_key
 from playground.threads import threads_per_training
-from playground.train import create_run, train_run
+from playground.train import train_run
 from tests.conftest import with_training
 
 CPU = torch.device("cpu")

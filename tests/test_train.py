@@ -5,7 +5,9 @@ import math
 import pytest
 import torch
 
-from playground.train import MAX_SNAPSHOTS, ConfigError, Trainer, create_run, train_run
+from playground.recording import MAX_SNAPSHOTS
+from playground.run import ConfigError, create_run
+from playground.train import Trainer, train_run
 from tests.conftest import with_training
 
 
@@ -109,12 +111,12 @@ def test_an_unexpected_error_is_reported_and_the_run_kept(small_sentiment, monke
 
 
 def test_oversized_models_and_empty_vocabularies_are_refused_before_building(small_sentiment, monkeypatch):
-    import playground.train as train
+    import playground.run as run_module
     from playground.config import default_config
     from playground.data.datasets import build_next_word
 
     config, data = small_sentiment
-    monkeypatch.setattr(train, "MAX_PARAMETERS", 1000)
+    monkeypatch.setattr(run_module, "MAX_PARAMETERS", 1000)
     with pytest.raises(ConfigError, match="the limit is 1,000"):
         create_run(config, data)
     monkeypatch.undo()

@@ -18,10 +18,10 @@ from playground.config import DataConfig
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
 from playground.memory import release_memory
+from playground.run import Run
 from playground.run_store import RunStore, StoreSettings
 from playground.shared_training import SharedTrainings
 from playground.threads import threads_per_training, use_threads
-from playground.train import Run
 from ui.browser import browser_id, remember_browser
 
 MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))

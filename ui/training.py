@@ -29,9 +29,10 @@ from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.io import load_run
 from playground.memory import release_memory
+from playground.run import ConfigError, Run, create_run
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
 from playground.text import escape_markdown
-from playground.train import ConfigError, Progress, Run, create_run, train_run
+from playground.train import TrainingProgress, train_run
 from ui.state import (
     active_run,
     add_run,
@@ -59,7 +60,7 @@ def draw_curves(run: Run, loss_slot, accuracy_slot) -> None:
     )
 
 
-def progress_text(p: Progress) -> str:
+def progress_text(p: TrainingProgress) -> str:
     text = f"Step {p.step:,} of {p.total_steps:,} · epoch {p.epoch:.2f} · train loss {p.train_loss:.3f}"
     if p.val_accuracy is not None:
         text += f" · validation accuracy {p.val_accuracy:.1%}"
@@ -290,7 +291,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     bar, loss_slot, accuracy_slot = _live_view(str(run.id), side_by_side)
     last_draw = last_save = time.perf_counter()
 
-    def show(run: Run, progress: Progress) -> None:
+    def show(run: Run, progress: TrainingProgress) -> None:
         nonlocal last_draw, last_save
         bar.progress(progress.fraction, text=progress_text(progress))
         if time.perf_counter() - last_draw > 1.0:
@@ -377,6 +378,23 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
     shared_note(run, data)
 
 
+def train_default_buttons(choices: list[tuple[str, str, str, str]], rerun: bool = True) -> Run | None:
+    """One button per (label, task, arch, key), side by side, each training that default model here.
+
+    The first is the primary one. Returns the run trained on this click (after a rerun if `rerun`).
+    """
+    trained = None
+    for i, (column, (label, task, arch, key)) in enumerate(
+        zip(st.columns(len(choices)), choices, strict=True)
+    ):
+        if column.button(label, type="primary" if i == 0 else "secondary", width="stretch", key=key):
+            config = default_config(task, arch)
+            trained = train_live(config, builtin_data(config.data))
+    if trained is not None and rerun:
+        st.rerun()  # so the sidebar lists the new run
+    return trained
+
+
 def require_run(key: str) -> Run:
     """The active run; without one, say what to do, offer to train one here, and stop the page."""
     run = active_run()
@@ -385,14 +403,10 @@ def require_run(key: str) -> Run:
     st.info(
         "There is no trained model yet. Train one here in a few seconds, or configure one on the Train page."
     )
-    left, right = st.columns(2)
-    task = None
-    if left.button("Train a sentiment model", type="primary", width="stretch", key=f"{key}_quick_sentiment"):
-        task = "sentiment"
-    if right.button("Train a next-word model", width="stretch", key=f"{key}_quick_next"):
-        task = "next-word"
-    if task:
-        config = default_config(task, "lstm")
-        if train_live(config, builtin_data(config.data)) is not None:
-            st.rerun()
+    train_default_buttons(
+        [
+            ("Train a sentiment model", "sentiment", "lstm", f"{key}_quick_sentiment"),
+            ("Train a next-word model", "next-word", "lstm", f"{key}_quick_next"),
+        ]
+    )
     st.stop()

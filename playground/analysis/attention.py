@@ -13,7 +13,7 @@ from playground.analysis.recurrence import step_inputs
 from playground.data.language import ANIMALS, NEAR_WORDS, PEOPLE, generate_language
 from playground.data.tokenizer import BOS_ID
 from playground.models.common import Trace
-from playground.train import Run
+from playground.run import Run
 
 NOUNS = {w for pair in ANIMALS + PEOPLE for w in pair}
 

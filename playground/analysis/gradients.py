@@ -11,7 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from playground.analysis.recurrence import step_inputs
-from playground.train import Run
+from playground.run import Run
 
 LOSSES = {"last": "loss at the last step only", "sum": "loss summed over every step"}
 

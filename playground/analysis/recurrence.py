@@ -10,10 +10,10 @@ import torch
 
 from playground.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, tokenize
 from playground.models.common import Trace
+from playground.run import Run
 from playground.text import token_label
-from playground.train import Run
 
-MAX_STEPS = 60
+MAX_UNROLLED_STEPS = 60
 NEGATIONS = {"not", "never", "no", "n't"}
 CONNECTIVES = {"but", "although", "though", "however", "yet"}
 
@@ -37,7 +37,9 @@ def is_recurrent(run: Run) -> bool:
     return run.config.model.arch in ("rnn", "lstm")
 
 
-def step_inputs(run: Run, text: str, max_words: int = MAX_STEPS - 1) -> tuple[list[str], list[int], bool]:
+def step_inputs(
+    run: Run, text: str, max_words: int = MAX_UNROLLED_STEPS - 1
+) -> tuple[list[str], list[int], bool]:
     """The tokens a run reads for `text`, at most `max_words` of them; after <bos> if it reads one."""
     tokens = tokenize(text, run.vocab.level)
     truncated = len(tokens) > max_words
@@ -251,3 +253,12 @@ def recurrence_equations(arch: str, activation: str, task: str) -> list[str]:
     else:
         output = r"y = \operatorname{softmax}(W_{hy}\, h_T + b_y)"
     return [*cell, output]
+
+
+def reordered(text: str) -> str:
+    """The clauses around 'but' swapped, or else the words in reverse order."""
+    words = text.split()
+    if "but" in words[1:-1]:
+        i = words.index("but")
+        return " ".join(words[i + 1 :] + ["but"] + words[:i])
+    return " ".join(reversed(words))

@@ -9,7 +9,7 @@ import sys
 from playground.api import load_model, predict
 from playground.cli.flags import to_flags
 from playground.io import ModelFileError
-from playground.train import Run
+from playground.run import Run
 
 
 def add_model_parsers(commands) -> None:

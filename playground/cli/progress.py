@@ -9,13 +9,14 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from playground.train import Progress, Run
+from playground.run import Run
+from playground.train import TrainingProgress
 
 BAR_DELAY_S = 2.0  # a run that ends sooner prints no bar at all
 LOG_EVERY_S = 10.0  # where stderr is a file (a cluster job's log), one line this often
 
 
-class TrainingProgress:
+class ProgressBar:
     """Called by the Trainer at every logged point; shows steps, loss and validation accuracy."""
 
     def __init__(
@@ -29,7 +30,7 @@ class TrainingProgress:
         self.started = time.perf_counter()
         self.last_line = self.started
 
-    def __call__(self, run: Run, progress: Progress) -> None:
+    def __call__(self, run: Run, progress: TrainingProgress) -> None:
         numbers = {"epoch": f"{progress.epoch:.2f}", "loss": f"{progress.train_loss:.3f}"}
         if progress.val_accuracy is not None:
             numbers["val acc"] = f"{progress.val_accuracy:.1%}"

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from playground.api import load_data
 from playground.cli.flags import add_config_flags, config_from_flags, flag
-from playground.cli.progress import TrainingProgress
+from playground.cli.progress import ProgressBar
 from playground.data.uploads import UploadError
 from playground.device import DEVICE_CHOICES, pick_device
 from playground.io import save_run
-from playground.links import config_from_link
-from playground.train import ConfigError, Run, count_model_parameters, create_run, train_run
+from playground.run import ConfigError, Run, count_model_parameters, create_run
+from playground.share_links import config_from_link
+from playground.train import train_run
 
 
 def add_train_parser(commands) -> None:
@@ -111,7 +112,7 @@ def train_command(args: argparse.Namespace) -> int:
             f"{count_model_parameters(config, data):,} parameters",
             file=sys.stderr,
         )
-    progress = None if args.quiet else TrainingProgress()
+    progress = None if args.quiet else ProgressBar()
     try:
         train_run(run, data, device, progress)
     except KeyboardInterrupt:

@@ -30,7 +30,8 @@ from playground.data.language import (
     generate_language,
 )
 from playground.experiments.common import Clock, ExperimentResult, Progress, check_names, no_progress
-from playground.train import Run, create_run, train_run
+from playground.run import Run, create_run
+from playground.train import train_run
 
 ARCHITECTURES = ["rnn", "lstm", "transformer"]
 VERB_PAIRS = sorted(set(MOTION_VERBS + SEEING_VERBS + EATING_VERBS) | {BE_VERBS})  # (singular, plural)

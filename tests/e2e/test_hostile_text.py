@@ -131,7 +131,8 @@ def hostile_model_file(tmp_path: Path) -> Path:
     from playground.config import default_config
     from playground.data.datasets import build_builtin
     from playground.io import save_run
-    from playground.train import create_run, train_run
+    from playground.run import create_run
+    from playground.train import train_run
 
     config = default_config("next-word", "lstm")
     config.data.num_sentences, config.train.epochs, config.train.max_steps = 200, 1, 5
@@ -181,7 +182,7 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
     wait_idle(page)
     expect(page.get_by_text("Reordered:", exact=False).first).to_be_visible(timeout=60_000)
     nothing_rendered(page, errors, dialogs, "recurrence link")
-    open_page(page, "Shapes and limits")
+    open_page(page, "Task shapes")
     page.get_by_role("tab", name="Many to many").click()
     page.get_by_role("button", name="Train the default next-word LSTM", exact=False).click()
     wait_idle(page)

@@ -20,8 +20,9 @@ import pytest
 
 from playground.config import default_config
 from playground.data.datasets import build_builtin
+from playground.run import create_run
 from playground.run_store import RunStore, StoreSettings
-from playground.train import create_run, train_run
+from playground.train import train_run
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server
 from tests.e2e.test_bad_input import HOSTILE
 
@@ -40,7 +41,8 @@ PAGES = [
     "Inside the recurrence",
     "Backprop through time",
     "Self-attention",
-    "Shapes and limits",
+    "Task shapes",
+    "Limits of RNNs",
 ]
 # Buttons that start minutes of training are left to the journey tests; everything else is fair game.
 SLOW_BUTTON = re.compile(r"train|run |measure|experiment|explod|both|stop", re.IGNORECASE)

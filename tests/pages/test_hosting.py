@@ -5,7 +5,8 @@ import sys
 
 from streamlit.testing.v1 import AppTest
 
-from playground.train import Trainer, create_run
+from playground.run import create_run
+from playground.train import Trainer
 from tests.conftest import with_training
 from tests.pages.test_pages import app, open_page, tiny_training
 from ui.state import training_slots, warm_up_in_background
@@ -74,7 +75,7 @@ def test_settings_trained_before_come_back_at_once_as_a_copy_with_train_again():
 
 def test_the_server_caps_steps(small_sentiment, monkeypatch):
     config, data = small_sentiment
-    monkeypatch.setattr("playground.train.MAX_STEPS", 7)
+    monkeypatch.setattr("playground.train.MAX_TRAINING_STEPS", 7)
     run = create_run(with_training(config, epochs=5), data)
     Trainer(run, data).train()
     assert run.steps == 7 and run.status == "finished"

@@ -9,7 +9,8 @@ import pytest
 from playground.config import default_config
 from playground.data.datasets import build_builtin, build_classification, build_stream
 from playground.io import load_run, save_run
-from playground.train import create_run, train_run
+from playground.run import create_run
+from playground.train import train_run
 from tests.pages.test_pages import app, no_errors, open_page
 
 PAGES = ["predict", "runs", "encoding", "embeddings", "recurrence", "gradients", "attention", "train", "home"]

@@ -7,9 +7,9 @@ import time
 import torch
 from torch.nn import functional as F
 
-from playground.bench.timing import row
 from playground.config import ModelConfig
 from playground.models import build_model
+from playground.speed.timing import row
 
 VOCAB, BATCH = 100, 16
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from playground.analysis.embeddings import project
-from playground.bench.timing import interleaved, median_seconds, row
 from playground.figures.embeddings import projection_figure
+from playground.speed.timing import interleaved, median_seconds, row
 
 
 def figure_json(frame: pd.DataFrame, dims: int, method: str) -> str:
@@ -53,7 +53,8 @@ def recording_benchmark(repeats: int = 3, quick: bool = False) -> list[dict]:
     """Training time with gradient recording on and off, interleaved A B A B, as a median ratio."""
     from playground.config import default_config
     from playground.data.datasets import build_builtin
-    from playground.train import Trainer, create_run
+    from playground.run import create_run
+    from playground.train import Trainer
 
     rows = []
     for arch in ("rnn", "lstm"):

@@ -14,13 +14,15 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from playground.bench.timing import interleaved, row
 from playground.config import default_config
 from playground.data.datasets import TaskData, next_word_set
 from playground.data.language import language_texts
 from playground.data.tokenizer import Vocabulary
 from playground.models import build_model
-from playground.train import Trainer, create_run, make_optimizer
+from playground.optim import make_optimizer
+from playground.run import create_run
+from playground.speed.timing import interleaved, row
+from playground.train import Trainer
 
 BLOCK, BATCH = 64, 32
 

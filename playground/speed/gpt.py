@@ -23,12 +23,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from playground.bench.timing import row
 from playground.config import default_config
 from playground.data.datasets import build_stream, stream_set
 from playground.data.language import language_texts
 from playground.data.tokenizer import tokenize
-from playground.train import Run, Trainer, create_run
+from playground.run import Run, create_run
+from playground.speed.timing import row
+from playground.train import Trainer
 
 LAYERS, HEADS, WIDTH, BLOCK, BATCH = 4, 4, 128, 64, 12
 LEARNING_RATE, MIN_LEARNING_RATE, WARMUP = 1e-3, 1e-4, 100

@@ -10,9 +10,9 @@ import streamlit as st
 
 from playground.budget import estimate_run, over_budget
 from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, from_query_params
-from playground.links import ViewOption, matches, read_view, view_link
+from playground.run import Run
+from playground.share_links import ViewOption, matches, read_view, view_link
 from playground.text import escape_markdown
-from playground.train import Run
 from ui.state import builtin_data, keep_across_pages, runs
 from ui.training import require_run, train_live
 

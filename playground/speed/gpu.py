@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from playground.bench.scaling import step_ms
-from playground.bench.timing import row
 from playground.device import pick_device
+from playground.speed.scaling import step_ms
+from playground.speed.timing import row
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = (

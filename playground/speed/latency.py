@@ -12,10 +12,10 @@ from functools import partial
 from playground.analysis.attention import trace_attention
 from playground.analysis.prediction import class_probabilities, top_next_words
 from playground.analysis.recurrence import trace_sentence
-from playground.bench.timing import percentile, row
 from playground.config import default_config
 from playground.data.datasets import build_builtin
-from playground.train import create_run
+from playground.run import create_run
+from playground.speed.timing import percentile, row
 
 SENTENCE = "the film was not good but the music was great and the actors were lovely so i liked it a lot"
 PREFIX = "the dogs near the cat are happy in the park and the small girl walks to the river in the"

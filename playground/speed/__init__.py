@@ -1,4 +1,6 @@
-"""Benchmarks: python -m playground bench [--quick] [--only NAME,...] [--data PATH] [--json PATH].
+"""Speed benchmarks of the library (trainer, models, views, GPT); the app's own are in bench/.
+
+Run: python -m playground bench [--quick] [--only NAME,...] [--data PATH] [--json PATH].
 
 Timings, never timed tests: every ratio is against a reference measured in the same run.
 """
@@ -7,12 +9,12 @@ from __future__ import annotations
 
 import torch
 
-from playground.bench.gpt import gpt_benchmark
-from playground.bench.gpu import gpu_benchmark
-from playground.bench.latency import first_model_benchmark, latency_benchmark
-from playground.bench.overhead import overhead_benchmark
-from playground.bench.scaling import scaling_benchmark
-from playground.bench.views import projection_benchmark, recording_benchmark
+from playground.speed.gpt import gpt_benchmark
+from playground.speed.gpu import gpu_benchmark
+from playground.speed.latency import first_model_benchmark, latency_benchmark
+from playground.speed.overhead import overhead_benchmark
+from playground.speed.scaling import scaling_benchmark
+from playground.speed.views import projection_benchmark, recording_benchmark
 
 BENCHMARKS = ("overhead", "gpt", "first-model", "latency", "scaling", "projection", "recording", "gpu")
 
