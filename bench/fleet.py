@@ -114,7 +114,7 @@ def start_fleet(
             stderr=subprocess.STDOUT,
         )
         wait_healthy(fleet.url, fleet.proxy)
-        time.sleep(2.5)  # the health checks mark every replica up (rise 2, 1 s apart)
+        time.sleep(1.0)  # HAProxy starts with every server up; let it bind and run a first check
         yield fleet
     finally:
         for process in [fleet.proxy, *fleet.replicas]:
