@@ -90,6 +90,7 @@ class Flight:
     result: bytes | None = None  # the run's model file once training ended
     done: threading.Event = field(default_factory=threading.Event)
     snapshot: bytes | None = None
+    shown: dict = field(default_factory=dict)  # what a UI derived from the run (figures), shared by watchers
     _snapshot_wanted: threading.Event = field(default_factory=threading.Event)
     _snapshot_ready: threading.Event = field(default_factory=threading.Event)
 

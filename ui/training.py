@@ -45,6 +45,7 @@ from ui.state import (
 
 _chart_ids = itertools.count()
 CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
+WATCH_DRAW_SECONDS = 2.0  # a shared training's watchers redraw its curves at most this often (30 pages)
 logger = logging.getLogger(__name__)
 
 
@@ -170,13 +171,19 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
     copy = None
     try:
         bar, loss_slot, accuracy_slot = _live_view(flight.key[:12], side_by_side)
-        last_draw = 0.0
-        while not flight.done.wait(0.3) and not stop():
+        last_draw, shown_step, shown_rows = 0.0, -1, 0
+        while not flight.done.wait(0.5) and not stop():
             run = flight.run
-            bar.progress(*_shared_progress(run.steps, run.total_steps, run.history_rows))
-            if time.perf_counter() - last_draw > 1.0:
-                draw_curves(run, loss_slot, accuracy_slot)
-                last_draw = time.perf_counter()
+            rows = run.history_rows[:]  # the trainer appends; a copy is a consistent view
+            if run.steps != shown_step:
+                bar.progress(*_shared_progress(run.steps, run.total_steps, rows))
+                shown_step = run.steps
+            if len(rows) != shown_rows and time.perf_counter() - last_draw > WATCH_DRAW_SECONDS:
+                loss, accuracy = _shared_figures(flight, run, rows)
+                n = next(_chart_ids)
+                loss_slot.plotly_chart(loss, key=f"loss_{n}")
+                accuracy_slot.plotly_chart(accuracy, key=f"accuracy_{n}")
+                last_draw, shown_rows = time.perf_counter(), len(rows)
     finally:  # also when a click stops this script run (a BaseException from a Streamlit call)
         try:
             raw = hub.snapshot(flight) if not flight.done.is_set() else flight.result
@@ -187,6 +194,20 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
         finally:
             watching.set()
     return copy
+
+
+def _shared_figures(flight: Flight, run: Run, rows: list[dict]) -> tuple:
+    """The curves for this many history rows, built once per flight state for all its watchers."""
+    figures = flight.shown.get(len(rows))
+    if figures is None:
+        history = pd.DataFrame(rows, columns=run.history.columns)
+        figures = (
+            training_curve(history, "loss", run.baseline.get("loss")),
+            training_curve(history, "accuracy", run.baseline.get("accuracy")),
+        )
+        flight.shown.clear()
+        flight.shown[len(rows)] = figures
+    return figures
 
 
 def _copy_of(raw: bytes | None, stopped: bool) -> Run | None:
