@@ -121,6 +121,7 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
     started = time.perf_counter()
     retries = reconnects = 0
     replica, recovered_s, affected = "", None, False
+    after_load = None
     try:
         await page.goto(url + link)
         await wait_idle(page)
@@ -128,6 +129,7 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
         busy = page.get_by_text("The server is busy")
         answer = page.get_by_text("P(positive)")
         train = page.get_by_role("button", name="Train the shared model")
+        loaded = time.perf_counter()  # the page is drawn: what follows is the training's part
         while not await answer.count():
             await train.click(timeout=120_000)
             clicked = time.perf_counter()
@@ -150,6 +152,7 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
                     raise TimeoutError("no prediction 300 s after pressing Train")
         seconds = time.perf_counter() - started
         finished_at = time.perf_counter()
+        after_load = finished_at - loaded
         if await page.get_by_test_id("stException").count():
             errors.append("exception shown on the page")
         runs = await runs_in_sidebar(page)
@@ -179,6 +182,7 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
         "replica": replica,
         "recovered_s": recovered_s,
         "affected": affected,
+        "after_load_s": after_load,
     }
 
 
@@ -260,6 +264,7 @@ def run(
         for result in results:
             print(json.dumps(result), file=sys.stderr, flush=True)
         times = [r["seconds"] for r in results]
+        loads = [r["after_load_s"] for r in results if r["after_load_s"] is not None]
         hit = [r for r in results if r["affected"]]
         recovered = [r["recovered_s"] for r in hit if r["recovered_s"] is not None]
         rows.append(
@@ -271,6 +276,10 @@ def run(
                 "wall_s": round(wall, 1),
                 "prediction_p50_s": round(statistics.median(times), 1),
                 "prediction_p95_s": round(percentile(times, 0.95), 1),
+                "after_load_p50_p95_s": [
+                    round(statistics.median(loads), 1) if loads else None,
+                    round(percentile(loads, 0.95), 1) if loads else None,
+                ],
                 "busy_retries": sum(r["retries"] for r in results),
                 "reconnects": sum(r["reconnects"] for r in results),
                 "errors": sum(len(r["errors"]) for r in results),
