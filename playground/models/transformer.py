@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from playground.models.common import ModelOutput, SequenceModel, Trace, masked_mean, valid_mask
+from playground.models.common import ModelOutput, SequenceModel, Trace, last_valid, masked_mean, valid_mask
 
 
 def attention(
@@ -104,6 +104,9 @@ class Block(nn.Module):
         return x + self.dropout(self.feed_forward(self.norm2(x)))
 
 
+POOLINGS = ("mean", "attention", "last")
+
+
 class TransformerModel(SequenceModel):
     """Causal for next-word prediction; padding-masked and mean-pooled for classification."""
 
@@ -119,10 +122,16 @@ class TransformerModel(SequenceModel):
         dropout: float = 0.0,
         max_length: int = 64,
         positional: str = "sinusoidal",
+        pooling: str = "mean",
     ):
         super().__init__(vocab_size, embedding_dim, num_outputs, task)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
         self.max_length = max_length
         self.positional = positional
+        self.pooling = pooling
+        if pooling == "attention":
+            self.pool_query = nn.Parameter(torch.zeros(embedding_dim))  # starts as the mean
         if positional == "learned":
             self.position_embedding = nn.Embedding(max_length, embedding_dim)
             nn.init.normal_(self.position_embedding.weight, std=0.02)
@@ -153,7 +162,7 @@ class TransformerModel(SequenceModel):
         embeddings = self.embedding(tokens)  # (B, T, E)
         positions = self.positions(steps)  # (T, E)
         x = self.dropout(embeddings + positions)
-        causal = self.per_step
+        causal = self.per_step or self.pooling == "last"
         mask = None
         if not causal and bool((lengths < steps).any()):
             mask = valid_mask(lengths, steps)[:, None, None, :]  # (B, 1, 1, T) keys that are words
@@ -176,7 +185,22 @@ class TransformerModel(SequenceModel):
             )
         if self.per_step:
             return ModelOutput(self.head(x), record_out)  # (B, T, V)
-        pooled = masked_mean(x, lengths)  # (B, E)
+        pooled = self.pool(x, lengths)  # (B, E)
         if record_out is not None:
             record_out.pooled = pooled
         return ModelOutput(self.head(pooled), record_out)  # (B, C)
+
+    def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The sentence vector a classifier reads: (B, T, E) -> (B, E).
+
+        mean: the average of every word's final vector; attention: a weighted average whose weights
+        a learned query gives (softmax over the words); last: the last word's vector, where causal
+        attention has let it read every word before it, as an RNN's last state has.
+        """
+        if self.pooling == "last":
+            return last_valid(states, lengths)
+        if self.pooling == "attention":
+            scores = states @ self.pool_query / math.sqrt(states.shape[-1])  # (B, T)
+            scores = scores.masked_fill(~valid_mask(lengths, states.shape[1]), float("-inf"))
+            return (torch.softmax(scores, -1).unsqueeze(-1) * states).sum(1)
+        return masked_mean(states, lengths)
