@@ -159,9 +159,19 @@ with settings:
     model_fields = {
         "rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init", "dropout"],
         "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
-        "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional", "dropout"],
+        "transformer": [
+            "embedding_dim",
+            "hidden_dim",
+            "num_layers",
+            "num_heads",
+            "positional",
+            "pooling",
+            "dropout",
+        ],
         "bow": ["embedding_dim", "dropout"],
     }[arch]
+    if task != "sentiment":  # a next-word Transformer reads every position: nothing is pooled
+        model_fields = [name for name in model_fields if name != "pooling"]
     model_config = section_widgets(defaults.model, model_fields, f"train_model_{task}_{arch}")
     model_config = dataclasses.replace(model_config, arch=arch)
 

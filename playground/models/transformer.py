@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from playground.models.common import ModelOutput, SequenceModel, Trace, last_valid, masked_mean, valid_mask
+from playground.models.common import ModelOutput, SequenceModel, Trace, masked_mean, valid_mask
 
 
 def attention(
@@ -104,11 +104,11 @@ class Block(nn.Module):
         return x + self.dropout(self.feed_forward(self.norm2(x)))
 
 
-POOLINGS = ("mean", "attention", "last")
+POOLINGS = ("mean", "max")
 
 
 class TransformerModel(SequenceModel):
-    """Causal for next-word prediction; padding-masked and mean-pooled for classification."""
+    """Causal for next-word prediction; padding-masked and pooled (mean or max) for classification."""
 
     def __init__(
         self,
@@ -130,8 +130,6 @@ class TransformerModel(SequenceModel):
         self.max_length = max_length
         self.positional = positional
         self.pooling = pooling
-        if pooling == "attention":
-            self.pool_query = nn.Parameter(torch.zeros(embedding_dim))  # starts as the mean
         if positional == "learned":
             self.position_embedding = nn.Embedding(max_length, embedding_dim)
             nn.init.normal_(self.position_embedding.weight, std=0.02)
@@ -162,7 +160,7 @@ class TransformerModel(SequenceModel):
         embeddings = self.embedding(tokens)  # (B, T, E)
         positions = self.positions(steps)  # (T, E)
         x = self.dropout(embeddings + positions)
-        causal = self.per_step or self.pooling == "last"
+        causal = self.per_step
         mask = None
         if not causal and bool((lengths < steps).any()):
             mask = valid_mask(lengths, steps)[:, None, None, :]  # (B, 1, 1, T) keys that are words
@@ -193,14 +191,10 @@ class TransformerModel(SequenceModel):
     def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The sentence vector a classifier reads: (B, T, E) -> (B, E).
 
-        mean: the average of every word's final vector; attention: a weighted average whose weights
-        a learned query gives (softmax over the words); last: the last word's vector, where causal
-        attention has let it read every word before it, as an RNN's last state has.
+        mean: each feature averaged over the words; max: each feature's largest value over the
+        words, so one decisive word (a negation, the clause after "but") is not averaged away.
         """
-        if self.pooling == "last":
-            return last_valid(states, lengths)
-        if self.pooling == "attention":
-            scores = states @ self.pool_query / math.sqrt(states.shape[-1])  # (B, T)
-            scores = scores.masked_fill(~valid_mask(lengths, states.shape[1]), float("-inf"))
-            return (torch.softmax(scores, -1).unsqueeze(-1) * states).sum(1)
+        if self.pooling == "max":
+            real = valid_mask(lengths, states.shape[1]).unsqueeze(-1)  # (B, T, 1)
+            return states.masked_fill(~real, float("-inf")).amax(1)
         return masked_mean(states, lengths)
