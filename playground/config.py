@@ -11,6 +11,44 @@ from typing import Any
 
 TASKS = ("next-word", "sentiment")
 ARCHITECTURES = ("rnn", "lstm", "transformer", "bow")
+# The Train form's fields, in order: which settings each architecture has, and the training ones.
+MODEL_FORM_FIELDS = {
+    "rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init", "dropout"],
+    "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
+    "transformer": [
+        "embedding_dim",
+        "hidden_dim",
+        "num_layers",
+        "num_heads",
+        "positional",
+        "pooling",
+        "dropout",
+    ],
+    "bow": ["embedding_dim", "dropout"],
+}
+TRAIN_FORM_FIELDS = [
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "batch_size",
+    "epochs",
+    "max_steps",
+    "clip_grad",
+    "word_dropout",
+    "seed",
+]
+
+
+def data_form_fields(task: str, source: str) -> list[str]:
+    """The Train form's token and data settings for a task and a data source."""
+    fields = ["tokenizer", "min_count", "max_vocab", "max_length"]
+    if task == "next-word":
+        fields.insert(3, "text_layout")
+    if source == "built-in":
+        fields += ["num_sentences", "data_seed"]
+    return fields
+
+
 ARCH_LABELS = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
 TASK_LABELS = {"next-word": "Next-word prediction", "sentiment": "Sentiment / classification"}
 
@@ -223,6 +261,11 @@ class ExperimentConfig:
             warnings += part_warnings
         config = cls(**parts)
         return config, warnings + check_consistency(config)
+
+
+def model_form_fields(task: str, arch: str) -> list[str]:
+    """The model settings the Train form shows: pooling only where a sentence is pooled (classifiers)."""
+    return [name for name in MODEL_FORM_FIELDS[arch] if task == "sentiment" or name != "pooling"]
 
 
 def default_config(task: str = "next-word", arch: str = "lstm") -> ExperimentConfig:

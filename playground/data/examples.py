@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playground.data.language import language_texts
+from playground.data.sentiment import generate_sentiment
 from playground.run import Run
 
 # One sentence for every "look inside" page: an agreement across an attractor, a negation and a contrast.
@@ -53,3 +55,10 @@ def first_sentence(run: Run, chosen: dict[str, str]) -> str:
 def example_inputs(run: Run) -> list[str]:
     """Inputs to try on Predict: the chosen ones for built-in corpora, else held-out inputs of the upload."""
     return PREDICT[run.task] if has_chosen_examples(run) and run.task in PREDICT else run.examples
+
+
+def fresh_sentences(task: str, seed: int, count: int = 300) -> list[str]:
+    """Sentences drawn afresh from the built-in generator with another seed than training's."""
+    if task == "next-word":
+        return language_texts(count, seed + 1)
+    return [e.text for e in generate_sentiment(10 * count, seed + 1).test[:count]]
