@@ -180,8 +180,11 @@ def main() -> None:
     )
     parser.add_argument("--next-word", action="store_true", help="also check next-word models")
     parser.add_argument("--json", metavar="PATH", help="also write every row as JSON")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="CPU threads (1 for runs niced beside other work)"
+    )
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     archs = [a for a in args.archs.split(",") if a]  # --archs "" checks next-word models only
     rows = sentiment_rows(archs, [int(s) for s in args.seeds.split(",")], args.set)
     table = summary(rows)
