@@ -12,6 +12,11 @@ from playground.experiments.translation import MODELS as TRANSLATION_MODELS
 from ui.experiments import steps_choice
 
 
+def pick_models(column, labels: dict[str, str], default: list[str], key: str, **kwargs) -> list[str]:
+    """A multiselect of an experiment's models, shown by their labels."""
+    return column.multiselect("Models", list(labels), default, format_func=labels.get, key=key, **kwargs)
+
+
 def adding_settings() -> dict | None:
     """Lengths, models and steps for the adding problem; None until at least one of each is picked."""
     small = EXPERIMENTS["adding"].small
@@ -19,13 +24,7 @@ def adding_settings() -> dict | None:
     lengths = cols[0].multiselect(
         "Sequence lengths", [10, 25, 50, 100, 200, 400], small["lengths"], key="lab_adding_lengths"
     )
-    models = cols[1].multiselect(
-        "Models",
-        list(ADDING_MODELS),
-        small["architectures"],
-        format_func=ADDING_MODELS.get,
-        key="lab_adding_models",
-    )
+    models = pick_models(cols[1], ADDING_MODELS, small["architectures"], "lab_adding_models")
     with cols[2]:
         steps = steps_choice(
             "Training steps", [500, 1000, 2000, 3000, 5000, 10_000], small["steps"], "lab_adding_steps"
@@ -39,13 +38,7 @@ def agreement_settings() -> dict | None:
     """Models, phrases in between and epochs for the agreement test."""
     small = EXPERIMENTS["agreement"].small
     cols = st.columns([3, 2, 2])
-    models = cols[0].multiselect(
-        "Models",
-        list(ARCH_LABELS),
-        small["architectures"],
-        format_func=ARCH_LABELS.get,
-        key="lab_agreement_models",
-    )
+    models = pick_models(cols[0], ARCH_LABELS, small["architectures"], "lab_agreement_models")
     phrases = cols[1].slider(
         "Most phrases in between", 2, 10, small["max_phrases"], key="lab_agreement_phrases"
     )
@@ -110,13 +103,7 @@ def parallel_settings() -> dict | None:
         small["lengths"],
         key="lab_parallel_lengths",
     )
-    models = cols[1].multiselect(
-        "Models",
-        list(PARALLEL_MODELS),
-        small["models"],
-        format_func=PARALLEL_MODELS.get,
-        key="lab_parallel_models",
-    )
+    models = pick_models(cols[1], PARALLEL_MODELS, small["models"], "lab_parallel_models")
     if not (lengths and models):
         return None
     return {"lengths": sorted(lengths), "models": models}
