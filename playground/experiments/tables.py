@@ -29,7 +29,12 @@ REFERENCE_COMMANDS = {
     "--models transformer-no-attention",
     "adding-100-long.json": f"{EXPERIMENT} adding --lengths 100 --models tanh,irnn,lstm --steps 10000",
     "agreement.json": f"{EXPERIMENT} agreement --seeds 3",
-    "bottleneck.json": f"{EXPERIMENT} bottleneck",  # one seed: three did not fit the CPU budget
+    "bottleneck.json": f"{EXPERIMENT} bottleneck",  # seed 0, both models at 3,000 steps
+    **{
+        f"bottleneck-plain-12000-seed{seed}.json": f"{EXPERIMENT} bottleneck --models plain "
+        f"--plain-steps 12000 --seed {seed}"
+        for seed in range(3)
+    },
     "parallel.json": f"{EXPERIMENT} parallel --seeds 3",
 }
 REFERENCE_FILES = {
@@ -41,7 +46,7 @@ REFERENCE_FILES = {
     ],
     "adding-long": ["adding-100-long.json"],
     "agreement": ["agreement.json"],
-    "bottleneck": ["bottleneck.json"],
+    "bottleneck": ["bottleneck.json", *(f"bottleneck-plain-12000-seed{seed}.json" for seed in range(3))],
     "parallel": ["parallel.json"],
 }
 
