@@ -35,6 +35,10 @@ REFERENCE_COMMANDS = {
         f"--plain-steps 12000 --seed {seed}"
         for seed in range(3)
     },
+    **{
+        f"bottleneck-attention-seed{seed}.json": f"{EXPERIMENT} bottleneck --models attention --seed {seed}"
+        for seed in (1, 2)
+    },
     "parallel.json": f"{EXPERIMENT} parallel --seeds 3",
 }
 REFERENCE_FILES = {
@@ -46,7 +50,11 @@ REFERENCE_FILES = {
     ],
     "adding-long": ["adding-100-long.json"],
     "agreement": ["agreement.json"],
-    "bottleneck": ["bottleneck.json", *(f"bottleneck-plain-12000-seed{seed}.json" for seed in range(3))],
+    "bottleneck": [
+        "bottleneck.json",
+        *(f"bottleneck-plain-12000-seed{seed}.json" for seed in range(3)),
+        *(f"bottleneck-attention-seed{seed}.json" for seed in (1, 2)),
+    ],
     "parallel": ["parallel.json"],
 }
 
