@@ -39,7 +39,7 @@ model = run.config.model
 head_size = model.embedding_dim // model.num_heads
 st.caption(
     f"Model: {run.name}: {model.num_layers} layers, {model.num_heads} heads of size {head_size}, "
-    f"{'causal (next-word)' if run.task == 'next-word' else 'bidirectional, mean-pooled'}. "
+    f"{'causal (next-word)' if run.task == 'next-word' else f'bidirectional, {model.pooling}-pooled'}. "
     "Pick another in the sidebar."
 )
 text = sentence_box(run, OPTION["sentence"])

@@ -78,6 +78,15 @@ st.dataframe(
     column_config={
         "test accuracy": st.column_config.NumberColumn(format="percent"),
         "order-sensitive accuracy": st.column_config.NumberColumn(format="percent"),
+        "unseen-structure accuracy": st.column_config.NumberColumn(format="percent"),
+        "largest edit change": st.column_config.NumberColumn(
+            format="percent",
+            help="Test accuracy with the edit that moves it most (a full stop, commas, capitals or no "
+            "punctuation) minus without it",
+        ),
+        "test ECE": st.column_config.NumberColumn(
+            format="%.3f", help="Expected calibration error on the test split (0 = perfectly calibrated)"
+        ),
         "baseline accuracy": st.column_config.NumberColumn(format="percent"),
         "val accuracy": st.column_config.NumberColumn(format="percent"),
     },

@@ -8,7 +8,6 @@ from playground.budget import over_budget
 from playground.config import (
     ARCH_LABELS,
     ARCHITECTURES,
-    MODEL_FORM_FIELDS,
     TASK_LABELS,
     TASKS,
     TRAIN_FORM_FIELDS,
@@ -17,6 +16,7 @@ from playground.config import (
     data_form_fields,
     default_config,
     from_query_params,
+    model_form_fields,
 )
 from playground.figures.training import training_curve
 from playground.text import escape_markdown
@@ -74,7 +74,7 @@ with settings:
     )
     defaults = default_config(task, arch)
     keys = form_keys(task, arch)
-    model_config = section_widgets(defaults.model, MODEL_FORM_FIELDS[arch], keys["model"])
+    model_config = section_widgets(defaults.model, model_form_fields(task, arch), keys["model"])
     model_config = dataclasses.replace(model_config, arch=arch)
 
     st.subheader("3 · Training")

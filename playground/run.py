@@ -19,6 +19,7 @@ import torch
 
 from playground.config import ARCH_LABELS, ExperimentConfig
 from playground.data.datasets import TaskData
+from playground.data.sentiment import PERTURBATIONS
 from playground.data.tokenizer import Vocabulary
 from playground.models import SequenceModel, build_model, count_parameters
 
@@ -136,6 +137,10 @@ class Run:
             "test accuracy": self.metrics.get("test_accuracy"),
             "order-sensitive accuracy": self.metrics.get("order_subset_accuracy"),
             "baseline accuracy": self.baseline.get("accuracy"),
+            "unseen-structure accuracy": self.metrics.get("unseen_structure_accuracy"),
+            "largest edit change": largest_edit_change(self.metrics),
+            "test ECE": self.metrics.get("test_ece"),
+            "P(positive), no known word": no_evidence_range(self.metrics),
             "val accuracy": self.metrics.get("val_accuracy"),
             "val loss": self.metrics.get("val_loss"),
             "params": self.num_parameters,
@@ -149,6 +154,33 @@ class Run:
             "device": self.device,
             "data": self.data_description,
         }
+
+
+def edit_changes(metrics: dict) -> dict[str, float]:
+    """Test accuracy with each meaning-keeping edit (full stop, commas, ...) minus without it.
+
+    Empty for runs without those probe sets (next-word runs, uploads): the edits are sentiment checks.
+    """
+    base = metrics.get("test_accuracy")
+    if base is None:
+        return {}
+    return {
+        name: metrics[f"test_{name}_accuracy"] - base
+        for name in PERTURBATIONS
+        if f"test_{name}_accuracy" in metrics
+    }
+
+
+def largest_edit_change(metrics: dict) -> float | None:
+    """The edit that moves test accuracy most, as a signed change (None without edits)."""
+    changes = edit_changes(metrics)
+    return max(changes.values(), key=abs) if changes else None
+
+
+def no_evidence_range(metrics: dict) -> str | None:
+    """'lowest–highest' P(positive) over the inputs with no known word, or None where not measured."""
+    low, high = metrics.get("unknown_p_positive_min"), metrics.get("unknown_p_positive_max")
+    return None if low is None or high is None else f"{low:.2f}–{high:.2f}"
 
 
 def count_model_parameters(config: ExperimentConfig, data: TaskData) -> int:

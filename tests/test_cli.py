@@ -51,11 +51,16 @@ def test_train_json_report():
         "test_full_stop_accuracy",
         "test_comma_accuracy",
         "test_capitals_accuracy",
+        "test_no_punctuation_accuracy",
         "test_ece",
         "unknown_p_positive_min",
         "unknown_p_positive_max",
+        "test_edit_changes",
     ):
         assert key in report
+    for edit, change in report["test_edit_changes"].items():
+        assert change == report[f"test_{edit}_accuracy"] - report["test_accuracy"]
+    assert set(report["test_edit_changes"]) == {"full_stop", "comma", "capitals", "no_punctuation"}
     assert 0 <= report["test_ece"] <= 1
     assert report["unknown_p_positive_min"] <= report["unknown_p_positive_max"]
     assert report["task"] == "sentiment" and report["arch"] == "bow" and report["device"].startswith("CPU")

@@ -77,3 +77,9 @@ def test_hostile_links_fall_back_with_a_warning(params, fragment):
     assert config is not None and any(fragment in w for w in warnings)
     assert not any("<script>" in w or "9999" in w for w in warnings)
     assert config.model.hidden_dim == default_config(config.data.task, config.model.arch).model.hidden_dim
+
+
+def test_only_the_sentiment_transformer_pools_by_max():
+    assert default_config("sentiment", "transformer").model.pooling == "max"
+    assert default_config("next-word", "transformer").model.pooling == "mean"
+    assert default_config("sentiment", "lstm").model.pooling == "mean"  # not read by recurrent models

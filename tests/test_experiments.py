@@ -454,3 +454,37 @@ def test_figures_draw_the_mean_over_seeds_with_the_range_as_bars():
     timing = parallel_experiment([4, 8], ["rnn", "transformer"], hidden=8, batch=2, repeats=1).table
     paths = {trace.name: list(trace.y) for trace in critical_path_figure(timing).data}
     assert paths["RNN"][1] > paths["RNN"][0] and paths["Transformer"][0] == paths["Transformer"][1]
+
+
+def test_bottleneck_runs_of_different_step_counts_stay_apart():
+    from playground.experiments.tables import bottleneck_markdown, bottleneck_table
+
+    def row(model, steps, seed, accuracy):
+        return {
+            "model": model,
+            "source_words": "1–8",
+            "mean_source_words": 5.0,
+            "steps": steps,
+            "word_accuracy": accuracy,
+            "bleu": 100 * accuracy,
+            "exact": accuracy,
+            "sentences": 200,
+            "seed": seed,
+        }
+
+    plain, attention = "encoder-decoder (one vector)", "encoder-decoder with attention"
+    table = pd.DataFrame(
+        [
+            row(plain, 3000, 0, 0.5),
+            row(plain, 12000, 0, 0.9),
+            row(plain, 12000, 1, 0.8),
+            row(attention, 3000, 0, 1.0),
+        ]
+    )
+    summary = bottleneck_table(table).set_index("model")
+    assert summary.loc[f"{plain}, 3,000 steps", "word_accuracy_mean"] == 0.5
+    assert summary.loc[f"{plain}, 12,000 steps", "word_accuracy_mean"] == pytest.approx(0.85)
+    assert summary.loc[f"{plain}, 12,000 steps", "word_accuracy_seeds"] == 2
+    assert summary.loc[attention, "word_accuracy_mean"] == 1.0  # one step count: no label added
+    header = bottleneck_markdown(table).splitlines()[0]
+    assert "one vector, 12,000 steps: words" in header and "attention: words" in header

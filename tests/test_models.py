@@ -35,6 +35,7 @@ CASES = [
     ("lstm", {"num_layers": 2}),
     ("transformer", {}),
     ("transformer", {"num_layers": 3, "num_heads": 4, "positional": "learned"}),
+    ("transformer", {"pooling": "max"}),
     ("bow", {}),
 ]
 
@@ -157,3 +158,22 @@ def test_identity_init_is_the_irnn():
     model = make("rnn", "next-word", activation="relu", recurrent_init="identity")
     assert torch.equal(model.rnn.weight_hh_l0, torch.eye(24))
     assert model.rnn.bias_hh_l0.abs().sum() == 0
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max"])
+def test_transformer_sentence_vector_is_the_mean_or_max_over_real_words_only(pooling):
+    model = make("transformer", "sentiment", pooling=pooling)
+    tokens, lengths = batch()
+    with torch.no_grad():
+        out = model(tokens, lengths, trace=True)
+        states = model.norm(out.trace.hidden_states[-1])  # (B, T, E) after the final LayerNorm
+    for row, length in enumerate(lengths.tolist()):
+        words = states[row, :length]
+        expected = words.max(0).values if pooling == "max" else words.mean(0)
+        torch.testing.assert_close(out.trace.pooled[row], expected, atol=ATOL, rtol=0)
+        torch.testing.assert_close(out.logits[row], model.head(expected), atol=ATOL, rtol=0)
+
+
+def test_an_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match="pooling"):
+        make("transformer", "sentiment", pooling="median")

@@ -1,7 +1,8 @@
 """The promises of the README, with default settings on the built-in data (seeded, CPU).
 
 Issue 23's targets, as measured over three seeds in the README: the LSTM meets them; the
-Transformer does not reach 90% on unseen structures (about 65%), and these thresholds say so.
+Transformer (max pooling) does not reach 90% on unseen structures (65-73% over seeds 0-2), and these
+thresholds say so.
 """
 
 from pathlib import Path
@@ -33,7 +34,7 @@ def sentiment_results(sentiment_runs):
     return {arch: run.metrics for arch, run in sentiment_runs.items()}
 
 
-@pytest.mark.parametrize(("arch", "test", "unseen"), [("lstm", 0.95, 0.85), ("transformer", 0.75, 0.55)])
+@pytest.mark.parametrize(("arch", "test", "unseen"), [("lstm", 0.95, 0.85), ("transformer", 0.84, 0.6)])
 def test_order_aware_models_solve_sentiment(sentiment_results, arch, test, unseen):
     assert sentiment_results[arch]["test_accuracy"] >= test
     assert sentiment_results[arch]["unseen_structure_accuracy"] >= unseen

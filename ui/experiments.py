@@ -108,7 +108,7 @@ def show_result(
         if reference is None:
             return
         result, reports = reference
-        machine = reports[0].get("machine", "a CPU")
+        machine = " and ".join(dict.fromkeys(report.get("machine", "a CPU") for report in reports))
         commands = "; ".join(f"`{report['command']}`" for report in reports)
         st.caption(
             f"Measured earlier on {machine} ({result.seconds / 60:.1f} min in all) with {commands}. "

@@ -14,7 +14,7 @@ from playground.cli.progress import ProgressBar
 from playground.data.uploads import UploadError
 from playground.device import DEVICE_CHOICES, pick_device
 from playground.io import save_run
-from playground.run import ConfigError, Run, count_model_parameters, create_run
+from playground.run import ConfigError, Run, count_model_parameters, create_run, edit_changes
 from playground.share_links import config_from_link
 from playground.train import train_run
 
@@ -169,6 +169,8 @@ def run_report(run: Run) -> dict:
         report["val_perplexity"] = math.exp(m["val_loss"])
         report["baseline_perplexity"] = math.exp(run.baseline["loss"])
     report |= {key: value for key, value in m.items() if key in SENTIMENT_CHECKS}
+    if changes := edit_changes(m):
+        report["test_edit_changes"] = changes  # accuracy with each edit minus without it
     if run.status != "finished":
         report["message"] = run.message
     return report

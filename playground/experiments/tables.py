@@ -29,7 +29,16 @@ REFERENCE_COMMANDS = {
     "--models transformer-no-attention",
     "adding-100-long.json": f"{EXPERIMENT} adding --lengths 100 --models tanh,irnn,lstm --steps 10000",
     "agreement.json": f"{EXPERIMENT} agreement --seeds 3",
-    "bottleneck.json": f"{EXPERIMENT} bottleneck",  # one seed: three did not fit the CPU budget
+    "bottleneck.json": f"{EXPERIMENT} bottleneck",  # seed 0, both models at 3,000 steps
+    **{
+        f"bottleneck-plain-12000-seed{seed}.json": f"{EXPERIMENT} bottleneck --models plain "
+        f"--plain-steps 12000 --seed {seed}"
+        for seed in range(3)
+    },
+    **{
+        f"bottleneck-attention-seed{seed}.json": f"{EXPERIMENT} bottleneck --models attention --seed {seed}"
+        for seed in (1, 2)
+    },
     "parallel.json": f"{EXPERIMENT} parallel --seeds 3",
 }
 REFERENCE_FILES = {
@@ -41,7 +50,11 @@ REFERENCE_FILES = {
     ],
     "adding-long": ["adding-100-long.json"],
     "agreement": ["agreement.json"],
-    "bottleneck": ["bottleneck.json"],
+    "bottleneck": [
+        "bottleneck.json",
+        *(f"bottleneck-plain-12000-seed{seed}.json" for seed in range(3)),
+        *(f"bottleneck-attention-seed{seed}.json" for seed in (1, 2)),
+    ],
     "parallel": ["parallel.json"],
 }
 
@@ -110,9 +123,24 @@ def agreement_table(table: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
+def with_step_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """A model trained for several step counts gets the count in its name, so its runs stay apart."""
+    if "steps" not in table.columns or table.empty:
+        return table
+    several = table["model"].map(table.groupby("model")["steps"].nunique()) > 1
+    if not several.any():
+        return table
+    table = table.copy()
+    table.loc[several, "model"] = (
+        table.loc[several, "model"] + ", " + table.loc[several, "steps"].map("{:,} steps".format)
+    )
+    return table
+
+
 def bottleneck_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Per model and source length: words in place, BLEU and exact translations over seeds."""
-    table = with_seeds(table)
+    """Per model (and step count, where one model has several) and source length: words in place,
+    BLEU and exact translations over seeds."""
+    table = with_step_labels(with_seeds(table))
     keys = ["model", "source_words"]
     merged = None
     for value in ["word_accuracy", "bleu", "exact"]:
@@ -188,7 +216,7 @@ def bottleneck_markdown(table: pd.DataFrame) -> str:
         stats = summary[[f"{value}_{c}" for c in ["mean", "std", "low", "high", "seeds"]]]
         stats.columns = ["mean", "std", "low", "high", "seeds"]
         part["cell"] = _spread(stats, digits, percent).to_numpy()
-        part["column"] = part["model"].map(SHORT_MODELS).fillna(part["model"]) + ": " + label
+        part["column"] = part["model"].map(short_model_name) + ": " + label
         frames.append(part)
     long = pd.concat(frames)
     frame = long.pivot(index="source_words", columns="column", values="cell")
@@ -200,6 +228,14 @@ def bottleneck_markdown(table: pd.DataFrame) -> str:
 
 
 SHORT_MODELS = {"encoder-decoder (one vector)": "one vector", "encoder-decoder with attention": "attention"}
+
+
+def short_model_name(model: str) -> str:
+    """'one vector' for 'encoder-decoder (one vector)', keeping a step count after it."""
+    for long, short in SHORT_MODELS.items():
+        if model.startswith(long):
+            return short + model[len(long) :]
+    return model
 
 
 def parallel_markdown(table: pd.DataFrame) -> str:

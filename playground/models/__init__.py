@@ -41,6 +41,7 @@ def build_model(
             dropout=config.dropout,
             max_length=max_length,
             positional=config.positional,
+            pooling=config.pooling,
         )
     if config.arch == "bow":
         return BagOfWordsModel(**common, dropout=config.dropout)

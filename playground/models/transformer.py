@@ -104,8 +104,11 @@ class Block(nn.Module):
         return x + self.dropout(self.feed_forward(self.norm2(x)))
 
 
+POOLINGS = ("mean", "max")
+
+
 class TransformerModel(SequenceModel):
-    """Causal for next-word prediction; padding-masked and mean-pooled for classification."""
+    """Causal for next-word prediction; padding-masked and pooled (mean or max) for classification."""
 
     def __init__(
         self,
@@ -119,10 +122,14 @@ class TransformerModel(SequenceModel):
         dropout: float = 0.0,
         max_length: int = 64,
         positional: str = "sinusoidal",
+        pooling: str = "mean",
     ):
         super().__init__(vocab_size, embedding_dim, num_outputs, task)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
         self.max_length = max_length
         self.positional = positional
+        self.pooling = pooling
         if positional == "learned":
             self.position_embedding = nn.Embedding(max_length, embedding_dim)
             nn.init.normal_(self.position_embedding.weight, std=0.02)
@@ -176,7 +183,18 @@ class TransformerModel(SequenceModel):
             )
         if self.per_step:
             return ModelOutput(self.head(x), record_out)  # (B, T, V)
-        pooled = masked_mean(x, lengths)  # (B, E)
+        pooled = self.pool(x, lengths)  # (B, E)
         if record_out is not None:
             record_out.pooled = pooled
         return ModelOutput(self.head(pooled), record_out)  # (B, C)
+
+    def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The sentence vector a classifier reads: (B, T, E) -> (B, E).
+
+        mean: each feature averaged over the words; max: each feature's largest value over the
+        words, so one decisive word (a negation, the clause after "but") is not averaged away.
+        """
+        if self.pooling == "max":
+            real = valid_mask(lengths, states.shape[1]).unsqueeze(-1)  # (B, T, 1)
+            return states.masked_fill(~real, float("-inf")).amax(1)
+        return masked_mean(states, lengths)

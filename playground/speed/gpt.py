@@ -189,9 +189,9 @@ class TimedTrainer(Trainer):
 
     evaluation_seconds = 0.0
 
-    def validate(self, step: int) -> None:
+    def validate(self) -> None:
         started = time.perf_counter()
-        super().validate(step)
+        super().validate()
         self.evaluation_seconds += time.perf_counter() - started
 
     def finish(self, started: float) -> None:
