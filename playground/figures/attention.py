@@ -152,12 +152,12 @@ def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
                 head + 1,
             )
     readable = len(steps) <= 16  # beyond that the labels would overlap: hover tells the words
-    fig.update_yaxes(autorange="reversed", type="category", showticklabels=readable, tickfont={"size": 10})
-    fig.update_xaxes(type="category", showticklabels=readable, tickangle=-60, tickfont={"size": 10})
-    for layer in range(1, layers + 1):
-        fig.update_yaxes(title_text="query" if readable else None, row=layer, col=1)
+    fig.update_yaxes(autorange="reversed", type="category", showticklabels=False, tickfont={"size": 10})
+    fig.update_xaxes(type="category", showticklabels=False, tickangle=-60, tickfont={"size": 10})
+    for layer in range(1, layers + 1):  # words once per row and once per column, at the edges
+        fig.update_yaxes(title_text="query", showticklabels=readable, row=layer, col=1)
     for head in range(1, heads + 1):
-        fig.update_xaxes(title_text="key", row=layers, col=head)
+        fig.update_xaxes(title_text="key", showticklabels=readable, row=layers, col=head)
     label_room = 10 + 7 * max((len(a) for a in axis), default=0) if readable else 10
     fig.update_layout(
         height=min(1000, (280 if readable else 240) * layers + label_room + 60),

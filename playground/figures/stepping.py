@@ -89,22 +89,30 @@ def quantity_label(name: str, low: float, high: float) -> str:
 def quantity_traces(
     tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y"
 ) -> list[go.Heatmap]:
-    """One heatmap row per quantity of the step table `tables[step]`, each on its own colour range."""
+    """One heatmap per quantity of the step table `tables[step]`, each on its own colour range.
+
+    Each trace spans every row (blank outside its own), so all rows share one grid: a one-row heatmap
+    on a category axis is drawn a row off.
+    """
     table = tables[step]
+    ranges = [quantity_range(n, np.stack([t[n].to_numpy() for t in tables])) for n in table.columns]
+    rows = [quantity_label(n, low, high) for n, (low, high) in zip(table.columns, ranges, strict=True)]
     traces = []
-    for name in table.columns:
-        low, high = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
+    for row, (name, (low, high)) in enumerate(zip(table.columns, ranges, strict=True)):
+        z = np.full((len(rows), len(table)), np.nan)
+        z[row] = table[name].to_numpy()
         gate = name in GATE_NAMES
         traces.append(
             go.Heatmap(
-                z=[table[name].to_numpy()],
+                z=z,
                 x=[str(u) for u in table.index],
-                y=[quantity_label(name, low, high)],
+                y=rows,
                 zmin=low,
                 zmax=high,
                 colorscale="Blues" if gate else "RdBu",
                 zmid=None if gate else 0,
                 showscale=False,
+                hoverongaps=False,
                 texttemplate="%{z:.2f}" if len(table) <= 24 else None,
                 hovertemplate=f"unit %{{x}}<br>{escape_plotly(name)}: %{{z:.4f}}<extra></extra>",
                 xaxis=xaxis,
