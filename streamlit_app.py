@@ -36,7 +36,8 @@ page = st.navigation(
             st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
         ],
         "Experiments": [
-            st.Page("app_pages/lab.py", title="Shapes and limits", icon=":material/science:"),
+            st.Page("app_pages/shapes.py", title="Task shapes", icon=":material/category:"),
+            st.Page("app_pages/limits.py", title="Limits of RNNs", icon=":material/science:"),
         ],
     }
 )

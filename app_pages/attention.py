@@ -1,46 +1,22 @@
 """Self-attention, step by step: positions, Q/K/V, scores to weights, outputs, every head."""
 
-import pandas as pd
 import streamlit as st
 
-from playground.analysis.attention import attention_steps, is_transformer, row_entropy, trace_attention
-from playground.config import ARCH_LABELS, default_config
+from playground.analysis.attention import attention_steps, is_transformer, trace_attention
+from playground.config import ARCH_LABELS
 from playground.figures.attention import (
-    all_heads_figure,
-    entropy_figure,
-    head_view,
-    matrix_figure,
     side_by_side,
 )
-from playground.share_links import ViewOption, float_text, real, switch, text_option, whole, write_switch
 from playground.text import escape_markdown
+from playground.view_options import VIEW_OPTIONS, view_options
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
-from ui.state import builtin_data
-from ui.training import train_live
-from ui.widgets import selectbox, slider
+from ui.training import train_default_buttons
+from ui.view import view_widget
+from ui.views.attention import every_head, mix_the_values, scores_to_weights
 
-DEFAULT_SENTENCES = {
-    "next-word": "the dogs near the cat are happy",
-    "sentiment": "the film was not good but the music was great",
-}
-
-VIEW = [
-    text_option("sentence", "attention_text", "The sentence", 400),
-    ViewOption("layer", "attention_layer", "Layer", whole(0, lambda run: run.config.model.num_layers - 1)),
-    ViewOption("head", "attention_head", "Head", whole(0, lambda run: run.config.model.num_heads - 1)),
-    ViewOption("unscaled", "attention_unscaled", "Compare without scaling", switch, write_switch),
-    ViewOption(
-        "word", "attention_word", "Show the mix for", whole(0, lambda run: run.config.data.max_length - 1)
-    ),
-    ViewOption("threshold", "attention_threshold", "Line threshold", real(0.05, 0.9), float_text),
-    ViewOption(
-        "head_view",
-        "attention_view_layer",
-        "Head view of",
-        whole(0, lambda run: run.config.model.num_layers - 1),
-    ),
-]
+VIEW = VIEW_OPTIONS["attention"]
+OPTION = view_options("attention")
 
 st.title("Self-attention, step by step")
 st.markdown(
@@ -54,11 +30,8 @@ if not is_transformer(run):
         f"The active run is {ARCH_LABELS[run.config.model.arch]}, which has no attention. Pick a "
         "Transformer run in the sidebar, or train one here."
     )
-    if st.button("Train a Transformer", type="primary", key="attention_train"):
-        task = run.task if run.config.data.source == "built-in" else "next-word"
-        config = default_config(task, "transformer")
-        if train_live(config, builtin_data(config.data)) is not None:
-            st.rerun()
+    task = run.task if run.config.data.source == "built-in" else "next-word"
+    train_default_buttons([("Train a Transformer", task, "transformer", "attention_train")])
     st.stop()
 
 share_view(run, VIEW)
@@ -69,7 +42,7 @@ st.caption(
     f"{'causal (next-word)' if run.task == 'next-word' else 'bidirectional, mean-pooled'}. "
     "Pick another in the sidebar."
 )
-text = sentence_box(run, DEFAULT_SENTENCES, "attention_text")
+text = sentence_box(run, OPTION["sentence"])
 try:
     view = trace_attention(run, text)
 except ValueError as error:
@@ -105,12 +78,8 @@ st.plotly_chart(
 
 st.subheader("2 · Query, key and value")
 cols = st.columns(2)
-layer = selectbox(
-    cols[0], "Layer", range(view.num_layers), format_func=lambda i: f"layer {i + 1}", key="attention_layer"
-)
-head = selectbox(
-    cols[1], "Head", range(view.num_heads), format_func=lambda i: f"head {i + 1}", key="attention_head"
-)
+layer = view_widget(OPTION["layer"], run, cols[0])
+head = view_widget(OPTION["head"], run, cols[1])
 steps = attention_steps(view, layer, head)
 st.markdown(
     f"Each block first normalises every word's vector (**LayerNorm**: minus its mean, divided by "
@@ -138,43 +107,7 @@ st.plotly_chart(
 
 st.subheader("3 · From scores to weights")
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}} + \text{mask}\Big)")
-left, right = st.columns(2)
-left.plotly_chart(
-    matrix_figure(steps.raw_scores, view.steps, "Q Kᵀ: how well each query matches each key"),
-    key="attention_raw",
-)
-right.plotly_chart(
-    matrix_figure(steps.scaled_scores, view.steps, f"divided by √d_k = √{head_size}"), key="attention_scaled"
-)
-left, right = st.columns(2)
-mask_title = (
-    "masked: no looking ahead (causal)"
-    if view.causal
-    else "masked: nothing to hide (no padding, no causal mask)"
-)
-left.plotly_chart(
-    matrix_figure(steps.scaled_scores, view.steps, mask_title, steps.mask), key="attention_masked"
-)
-right.plotly_chart(
-    matrix_figure(steps.weights, view.steps, "softmax: each row sums to 1", steps.mask, True),
-    key="attention_weights",
-)
-if st.toggle("Compare without the scaling by √d_k", key="attention_unscaled"):
-    st.markdown(
-        "Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
-        "q · k has variance d_k, so the scores grow with the head size. Vaswani et al. (2017, "
-        "section 3.2.1) suspect that for large d_k the dot products grow large in magnitude, "
-        "**pushing the softmax into regions where it has extremely small gradients**; dividing by "
-        "√d_k counteracts that. On screen: without the division the weights pile onto one word "
-        "(lower entropy), where the softmax is flat and barely changes with the scores."
-    )
-    left, right = st.columns(2)
-    left.plotly_chart(
-        matrix_figure(steps.unscaled_weights, view.steps, "softmax without scaling", steps.mask, True),
-        key="attention_unscaled_weights",
-    )
-    entropies = entropy_figure(view.steps, row_entropy(steps.weights), row_entropy(steps.unscaled_weights))
-    right.plotly_chart(entropies, key="attention_entropy")
+scores_to_weights(run, view, steps, head_size)
 
 st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
@@ -182,47 +115,10 @@ st.markdown(
     "Each word's output is a weighted average of the values of the words it attends to: the "
     "row of weights above says how much of each."
 )
-word = selectbox(
-    st,
-    "Show the mix for",
-    range(len(view.steps)),
-    index=len(view.steps) - 1,
-    format_func=lambda i: f"{i + 1} {view.steps[i]}",
-    key="attention_word",
-)
-mix = pd.DataFrame(
-    {"key word": [f"{i + 1} {w}" for i, w in enumerate(view.steps)], "weight": steps.weights[word]}
-)
-mix = mix[mix["weight"] > 0.005].sort_values("weight", ascending=False)
-left, right = st.columns([1, 2])
-left.dataframe(
-    mix,
-    hide_index=True,
-    column_config={"weight": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")},
-)
-right.plotly_chart(
-    side_by_side(
-        [steps.values, steps.output],
-        ["V: what each word passes on", "A = weights × V: what each word gets"],
-        view.steps,
-    ),
-    key="attention_output",
-)
+mix_the_values(run, view, steps)
 
 st.subheader("All heads and layers")
-weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)
-st.plotly_chart(all_heads_figure(weights, view.steps), key="attention_all")
-threshold = slider(
-    st, "Draw lines for weights of at least", 0.05, 0.9, 0.15, key="attention_threshold", step=0.05
-)
-view_layer = selectbox(
-    st,
-    "Head view of",
-    range(view.num_layers),
-    format_func=lambda i: f"layer {i + 1}",
-    key="attention_view_layer",
-)
-st.plotly_chart(head_view(weights[view_layer], view.steps, threshold), key="attention_head_view")
+every_head(run, view)
 
 st.subheader("Compare with the recurrence")
 start = 1 if view.steps[0] == "<bos>" and len(view.steps) > 1 else 0  # the first real word, not <bos>

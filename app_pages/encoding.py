@@ -14,17 +14,12 @@ from playground.analysis.embeddings import (
     word_classes,
 )
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
-from playground.share_links import text_option
 from playground.text import escape_markdown
+from playground.view_options import VIEW_OPTIONS
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 
-DEFAULT_SENTENCES = {
-    "next-word": "the happy girl is glad in the park",
-    "sentiment": "the film was great and wonderful but the plot was dull",
-}
-
-VIEW = [text_option("sentence", "encoding_text", "The sentence", 300)]
+VIEW = VIEW_OPTIONS["encoding"]
 
 st.title("From words to vectors")
 st.markdown(
@@ -37,7 +32,7 @@ st.caption(
     f"Model: {run.name}, trained on {escape_markdown(run.data_description)}. Pick another in the sidebar."
 )
 
-text = sentence_box(run, DEFAULT_SENTENCES, "encoding_text", max_chars=300)
+text = sentence_box(run, VIEW[0])
 encoded = encode_sentence(run, text)
 if not encoded.tokens:
     st.info("Type at least one word.")

@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from playground.config import default_config
 from playground.figures.concepts import task_shapes_figure
-from ui.state import builtin_data, runs
-from ui.training import show_outcome, train_live
+from ui.state import runs
+from ui.training import show_outcome, train_default_buttons
 
 st.title("Sequence Playground")
 st.markdown(
@@ -21,26 +20,22 @@ st.latex(r"h_t = \tanh(W_{hh}\, h_{t-1} + W_{xh}\, x_t + b), \qquad y_t = W_{hy}
 st.caption(
     "The same weights are used at every step, so one model handles sentences of any length. "
     "Train and Predict cover many-to-one (sentiment) and many-to-many (the next word at every "
-    "step); **Shapes and limits** trains one model of each shape, translation included, and "
-    "reruns the experiments that showed where plain RNNs fail."
+    "step); **Task shapes** trains one model of each shape, translation included, and "
+    "**Limits of RNNs** reruns the experiments that showed where plain RNNs fail."
 )
 
 st.subheader("Train a model now")
 st.write("One click trains an LSTM with sensible defaults in a few seconds.")
-left, right = st.columns(2)
-task = None
-if left.button(
-    "Train a sentiment model", type="primary", icon=":material/sentiment_satisfied:", width="stretch"
-):
-    task = "sentiment"
-if right.button("Train a next-word model", icon=":material/text_fields:", width="stretch"):
-    task = "next-word"
-if task:
-    config = default_config(task, "lstm")
-    run = train_live(config, builtin_data(config.data))
-    if run is not None:
-        st.session_state["home_run_id"] = run.id
-        st.rerun()  # so the sidebar lists the new run
+trained = train_default_buttons(
+    [
+        ("Train a sentiment model", "sentiment", "lstm", "home_sentiment"),
+        ("Train a next-word model", "next-word", "lstm", "home_next_word"),
+    ],
+    rerun=False,
+)
+if trained is not None:
+    st.session_state["home_run_id"] = trained.id
+    st.rerun()  # so the sidebar lists the new run
 home_run = next((r for r in runs() if r.id == st.session_state.get("home_run_id")), None)
 if home_run is not None:
     show_outcome(home_run)

@@ -22,8 +22,9 @@ import torch
 
 from playground.config import ExperimentConfig
 from playground.data.datasets import TaskData
+from playground.evaluation import evaluation_batch
 from playground.models import build_model
-from playground.train import evaluation_batch, planned_steps
+from playground.train import planned_steps
 
 # Sized for the smallest hosted tier (Streamlit Community Cloud, about 2.7 GB): two trainings at
 # once (PLAYGROUND_MAX_TRAININGS) of 1,000 MB each beside the ~600 MB an idle server holds.

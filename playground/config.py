@@ -5,11 +5,42 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 TASKS = ("next-word", "sentiment")
 ARCHITECTURES = ("rnn", "lstm", "transformer", "bow")
+# The Train form's fields, in order: which settings each architecture has, and the training ones.
+MODEL_FORM_FIELDS = {
+    "rnn": ["embedding_dim", "hidden_dim", "num_layers", "activation", "recurrent_init", "dropout"],
+    "lstm": ["embedding_dim", "hidden_dim", "num_layers", "dropout"],
+    "transformer": ["embedding_dim", "hidden_dim", "num_layers", "num_heads", "positional", "dropout"],
+    "bow": ["embedding_dim", "dropout"],
+}
+TRAIN_FORM_FIELDS = [
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "batch_size",
+    "epochs",
+    "max_steps",
+    "clip_grad",
+    "word_dropout",
+    "seed",
+]
+
+
+def data_form_fields(task: str, source: str) -> list[str]:
+    """The Train form's token and data settings for a task and a data source."""
+    fields = ["tokenizer", "min_count", "max_vocab", "max_length"]
+    if task == "next-word":
+        fields.insert(3, "text_layout")
+    if source == "built-in":
+        fields += ["num_sentences", "data_seed"]
+    return fields
+
+
 ARCH_LABELS = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
 TASK_LABELS = {"next-word": "Next-word prediction", "sentiment": "Sentiment / classification"}
 
@@ -320,6 +351,30 @@ def to_query_params(config: ExperimentConfig) -> dict[str, str]:
     return params
 
 
+def read_link_values(
+    params: dict[str, Any], parsers: dict[str, tuple[str, Callable[[str], Any]]]
+) -> tuple[dict[str, Any], list[str]]:
+    """The link's values for the names in `parsers` (name -> (label, parse)), and a warning per bad one.
+
+    A repeated or unreadable value is skipped; its warning names the setting, never the raw text.
+    """
+    values, warnings = {}, []
+    for name, (label, parse) in parsers.items():
+        raw = params.get(name)
+        if raw is None:
+            continue
+        if isinstance(raw, list | tuple):
+            if len(raw) != 1:
+                warnings.append(f"{label} appears {len(raw)} times in the link; using the default.")
+                continue
+            raw = raw[0]
+        try:
+            values[name] = parse(raw)
+        except ValueError as error:
+            warnings.append(f"{label} in the link {error}; using the default.")
+    return values, warnings
+
+
 def from_query_params(params: dict[str, Any]) -> tuple[ExperimentConfig | None, list[str]]:
     """The config a share link describes, or None if it has no config fields.
 
@@ -328,21 +383,10 @@ def from_query_params(params: dict[str, Any]) -> tuple[ExperimentConfig | None, 
     never repeats the raw value.
     """
     known = {f.name: (section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-    parsed: dict[str, Any] = {}
-    warnings = []
-    for key, raw in params.items():
-        if key not in known:
-            continue
-        label = known[key][1].metadata["label"]
-        if isinstance(raw, list | tuple):
-            if len(raw) != 1:
-                warnings.append(f"{label} appears {len(raw)} times in the link; using the default.")
-                continue
-            raw = raw[0]
-        try:
-            parsed[key] = parse_value(known[key][1], raw)
-        except ValueError as error:
-            warnings.append(f"{label} in the link {error}; using the default.")
+    parsers = {
+        name: (f.metadata["label"], lambda raw, f=f: parse_value(f, raw)) for name, (_, f) in known.items()
+    }
+    parsed, warnings = read_link_values(params, parsers)
     if not parsed and not warnings:
         return None, []
     config = default_config(parsed.get("task", "next-word"), parsed.get("arch", "lstm"))

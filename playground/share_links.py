@@ -13,123 +13,168 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
-from playground.config import SECTIONS, ExperimentConfig, from_query_params, parse_number, to_query_params
+from playground.config import (
+    SECTIONS,
+    ExperimentConfig,
+    from_query_params,
+    parse_number,
+    read_link_values,
+    to_query_params,
+)
 from playground.run import Run
 
 Bound = float | Callable[[Run], float]
+Choices = Sequence | Callable[[Run], Sequence]
 CONFIG_KEYS = frozenset(f.name for cls in SECTIONS.values() for f in dataclasses.fields(cls))
 MAX_LIST_ITEMS = 16
 MAX_LINK_CHARS = 20_000
+KINDS = ("text", "whole", "real", "choice", "switch", "whole_list")
+
+
+def _resolve(value: Any, run: Run) -> Any:
+    return value(run) if callable(value) else value
 
 
 @dataclasses.dataclass(frozen=True)
 class ViewOption:
-    """One view option of a page: its name in the URL, its widget key and how to read and write it."""
+    """One view option of a page, declared once: its name in links, its widget, its bounds and default.
 
-    name: str
-    key: str
-    label: str
-    parse: Callable[[str, Run], Any]
-    write: Callable[[Any], str] = str
+    Pages draw their widgets from it (`ui/view.py`) and links read and write it, so a bound or a label
+    cannot differ between the slider and the link. Bounds, choices and defaults may depend on the run.
+    """
 
+    name: str  # in the URL
+    key: str  # the widget's key in st.session_state
+    label: str | Callable[[Run], str]
+    kind: str  # one of KINDS
+    default: Any = None
+    lo: Bound = 0
+    hi: Bound = 0
+    step: float | None = None
+    choices: Choices = ()
+    max_items: int = MAX_LIST_ITEMS  # whole_list
+    max_chars: int = 0  # text
+    format: Callable[[Any], str] = str  # how a choice is shown in its widget
+    help: str | None = None
 
-def text_option(name: str, key: str, label: str, max_chars: int) -> ViewOption:
-    """A text box's option: read up to `max_chars` characters, and written cut to that length."""
-    return ViewOption(name, key, label, free_text(max_chars), clipped(max_chars))
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
 
+    def label_for(self, run: Run) -> str:
+        return _resolve(self.label, run)
 
-def _bound(bound: Bound, run: Run) -> float:
-    return bound(run) if callable(bound) else bound
+    def bounds(self, run: Run) -> tuple[float, float]:
+        """The lowest and highest value for this run (whole and real options)."""
+        return _resolve(self.lo, run), _resolve(self.hi, run)
 
+    def options(self, run: Run) -> list:
+        """The values a choice (or the items a list) may take for this run."""
+        return list(_resolve(self.choices, run))
 
-def free_text(max_chars: int) -> Callable[[str, Run], str]:
-    """Any text up to `max_chars` characters (it is shown escaped wherever it appears)."""
+    def default_for(self, run: Run) -> Any:
+        """The default, clamped into this run's bounds or choices."""
+        default = _resolve(self.default, run)
+        if self.kind in ("whole", "real"):
+            lo, hi = self.bounds(run)
+            return min(max(default, lo), hi)
+        if self.kind == "choice":
+            options = self.options(run)
+            return default if default in options else (options[0] if options else None)
+        return default
 
-    def parse(raw: str, run: Run) -> str:
-        if len(raw) > max_chars:
-            raise ValueError(f"is longer than {max_chars} characters")
-        return raw
-
-    return parse
-
-
-def clipped(max_chars: int) -> Callable[[str], str]:
-    """Writes text for a link, cut to what `free_text(max_chars)` will read back."""
-    return lambda value: value[:max_chars]
-
-
-def whole(lo: Bound, hi: Bound) -> Callable[[str, Run], int]:
-    """A whole number within bounds that may depend on the run."""
-    return lambda raw, run: int(parse_number(raw, _bound(lo, run), _bound(hi, run), whole=True))
-
-
-def real(lo: float, hi: float) -> Callable[[str, Run], float]:
-    """A finite number within bounds."""
-    return lambda raw, run: float(parse_number(raw, lo, hi, whole=False))
-
-
-def one_of(choices: Sequence | Callable[[Run], Sequence]) -> Callable[[str, Run], Any]:
-    """One of a fixed list of values (compared as text, returned as the value itself)."""
-
-    def parse(raw: str, run: Run) -> Any:
-        options = choices(run) if callable(choices) else choices
-        for option in options:
-            if str(option) == raw.strip():
-                return option
-        raise ValueError("is not one of the options")
-
-    return parse
-
-
-def switch(raw: str, run: Run) -> bool:
-    """On or off, written 1 or 0."""
-    if raw.strip() not in ("0", "1"):
-        raise ValueError("must be 0 or 1")
-    return raw.strip() == "1"
-
-
-def write_switch(value: bool) -> str:
-    return "1" if value else "0"
-
-
-def whole_list(lo: Bound, hi: Bound, max_items: int = MAX_LIST_ITEMS) -> Callable[[str, Run], list[int]]:
-    """A short comma-separated list of distinct whole numbers within bounds."""
-
-    def parse(raw: str, run: Run) -> list[int]:
+    def parse(self, raw: str, run: Run) -> Any:
+        """A value from a link, or ValueError saying what is wrong (never repeating the raw text)."""
+        raw_value = raw.strip()
+        if self.kind == "text":
+            if len(raw) > self.max_chars:
+                raise ValueError(f"is longer than {self.max_chars} characters")
+            return raw
+        if self.kind == "whole":
+            lo, hi = self.bounds(run)
+            return int(parse_number(raw, lo, hi, whole=True))
+        if self.kind == "real":
+            lo, hi = self.bounds(run)
+            return float(parse_number(raw, lo, hi, whole=False))
+        if self.kind == "switch":
+            if raw_value not in ("0", "1"):
+                raise ValueError("must be 0 or 1")
+            return raw_value == "1"
+        if self.kind == "choice":
+            for option in self.options(run):
+                if str(option) == raw_value:
+                    return option
+            raise ValueError("is not one of the options")
         items = [item for item in raw.split(",") if item.strip()]
-        if len(items) > max_items:
-            raise ValueError(f"has more than {max_items} items")
-        numbers = [int(parse_number(item, _bound(lo, run), _bound(hi, run), whole=True)) for item in items]
-        return list(dict.fromkeys(numbers))
+        if len(items) > self.max_items:
+            raise ValueError(f"has more than {self.max_items} items")
+        lo, hi = self.bounds(run)
+        return list(dict.fromkeys(int(parse_number(item, lo, hi, whole=True)) for item in items))
 
-    return parse
+    def write(self, value: Any) -> str:
+        """The value as a link writes it; `parse` reads it back."""
+        if self.kind == "text":
+            return str(value)[: self.max_chars]
+        if self.kind == "real":
+            return f"{value:g}"
+        if self.kind == "switch":
+            return "1" if value else "0"
+        if self.kind == "whole_list":
+            return ",".join(str(v) for v in value)
+        return str(value)
 
 
-def write_list(values: Sequence[int]) -> str:
-    return ",".join(str(v) for v in values)
+def text_option(
+    name: str, key: str, label: str, max_chars: int, default: str = "", help: str | None = None
+) -> ViewOption:
+    """Free text up to `max_chars` characters (shown escaped wherever it appears)."""
+    return ViewOption(name, key, label, "text", default, max_chars=max_chars, help=help)
 
 
-def float_text(value: float) -> str:
-    return f"{value:g}"
+def whole_option(
+    name: str, key: str, label: str | Callable[[Run], str], lo: Bound, hi: Bound, default: Any, **extra: Any
+) -> ViewOption:
+    """A whole number within bounds that may depend on the run."""
+    return ViewOption(name, key, label, "whole", default, lo, hi, **extra)
+
+
+def real_option(
+    name: str, key: str, label: str, lo: float, hi: float, default: float, step: float, **extra: Any
+) -> ViewOption:
+    """A finite number within bounds, moved in steps of `step`."""
+    return ViewOption(name, key, label, "real", default, lo, hi, step, **extra)
+
+
+def choice_option(
+    name: str, key: str, label: str, choices: Choices, default: Any = None, **extra: Any
+) -> ViewOption:
+    """One of a list of values (compared as text in a link, returned as the value itself)."""
+    return ViewOption(name, key, label, "choice", default, choices=choices, **extra)
+
+
+def switch_option(name: str, key: str, label: str, default: bool = False, **extra: Any) -> ViewOption:
+    """On or off, written 1 or 0."""
+    return ViewOption(name, key, label, "switch", default, **extra)
+
+
+def whole_list_option(
+    name: str, key: str, label: str, lo: Bound, hi: Bound, max_items: int, **extra: Any
+) -> ViewOption:
+    """A short comma-separated list of distinct whole numbers within bounds."""
+    return ViewOption(name, key, label, "whole_list", [], lo, hi, max_items=max_items, **extra)
 
 
 def read_view(
     params: dict[str, list[str]], options: Sequence[ViewOption], run: Run
 ) -> tuple[dict[str, Any], list[str]]:
     """The widget values a link asks for, keyed by widget key, and a warning for each bad one."""
-    values, warnings = {}, []
-    for option in options:
-        raw = params.get(option.name)
-        if raw is None:
-            continue
-        if len(raw) != 1:
-            warnings.append(f"{option.label} appears {len(raw)} times in the link; using the default.")
-            continue
-        try:
-            values[option.key] = option.parse(raw[0], run)
-        except ValueError as error:
-            warnings.append(f"{option.label} in the link {error}; using the default.")
-    return values, warnings
+    parsers = {
+        option.name: (option.label_for(run), lambda raw, option=option: option.parse(raw, run))
+        for option in options
+    }
+    values, warnings = read_link_values(params, parsers)
+    by_name = {option.name: option.key for option in options}
+    return {by_name[name]: value for name, value in values.items()}, warnings
 
 
 def view_link(run: Run, widget_values: dict[str, Any], options: Sequence[ViewOption]) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The test suite: library tests here, AppTest page tests in pages/, browser tests in e2e/."""

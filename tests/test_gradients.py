@@ -14,8 +14,9 @@ from playground.analysis.gradients import (
     step_jacobian,
 )
 from playground.figures.gradients import gradient_time_figure, sandbox_figure
+from playground.recording import MAX_GRADIENT_PROBES
 from playground.run import create_run
-from playground.train import MAX_GRADIENT_PROBES, Trainer, train_run
+from playground.train import Trainer, train_run
 from tests.conftest import model_run, with_training
 
 # Thresholds stated in the README: over 50 steps the IRNN keeps ||dh_T/dh_t|| within [0.1, 10];

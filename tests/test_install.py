@@ -148,9 +148,9 @@ def test_the_installed_app_starts_from_another_folder(installed):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
         wait_idle(page)
-        expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Shapes and limits")
+        expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Task shapes")
         assert page.get_by_test_id("stException").count() == 0
-        page.get_by_test_id("stSidebarNav").get_by_text("Shapes and limits", exact=True).click()
+        page.get_by_test_id("stSidebarNav").get_by_text("Limits of RNNs", exact=True).click()
         wait_idle(page)
         expect(page.get_by_text("Measured earlier on").first).to_be_visible(timeout=30_000)
         assert page.get_by_test_id("stException").count() == 0 and not errors

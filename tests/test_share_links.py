@@ -1,47 +1,38 @@
-"""View options in share links: hostile values fall back, bounds follow the run, uploads get no link."""
+"""View options in share links: hostile values fall back, bounds follow the run, uploads get no link.
 
-import re
-from pathlib import Path
+The options are the real table (`playground/view_options.py`): every page's options round-trip
+through a link, and their defaults lie within their own bounds.
+"""
+
+import copy
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from playground.share_links import (
     CONFIG_KEYS,
-    ViewOption,
-    free_text,
+    choice_option,
     matches,
-    one_of,
     read_view,
-    real,
-    switch,
+    real_option,
+    switch_option,
+    text_option,
     view_link,
-    whole,
-    whole_list,
-    write_list,
-    write_switch,
+    whole_list_option,
+    whole_option,
 )
+from playground.view_options import VIEW_OPTIONS
 from tests.conftest import model_run
 
-PAGES = ["predict", "encoding", "embeddings", "recurrence", "gradients", "attention"]
-
-
-def page_source(page: str) -> str:
-    """A page's source, read without running Streamlit."""
-    source = (Path(__file__).resolve().parents[1] / "app_pages" / f"{page}.py").read_text()
-    assert "VIEW = [" in source and "linked_run(" in source and "share_view(" in source
-    return source
-
-
 OPTIONS = [
-    ViewOption("sentence", "k_text", "The sentence", free_text(20)),
-    ViewOption("layer", "k_layer", "Layer", whole(0, lambda run: run.config.model.num_layers - 1)),
-    ViewOption("rho", "k_rho", "ρ", real(0.1, 10.0)),
-    ViewOption("measure", "k_measure", "Measure", one_of(["a", "b"])),
-    ViewOption("dims", "k_dims", "Dimensions", one_of([2, 3])),
-    ViewOption("cell", "k_cell", "Cell", switch, write_switch),
-    ViewOption(
-        "units", "k_units", "Units", whole_list(0, lambda run: run.config.model.hidden_dim - 1, 3), write_list
-    ),
+    text_option("sentence", "k_text", "The sentence", 20),
+    whole_option("layer", "k_layer", "Layer", 0, lambda run: run.config.model.num_layers - 1, 0),
+    real_option("rho", "k_rho", "ρ", 0.1, 10.0, 0.9, 0.05),
+    choice_option("measure", "k_measure", "Measure", ["a", "b"]),
+    choice_option("dims", "k_dims", "Dimensions", [2, 3]),
+    switch_option("cell", "k_cell", "Cell"),
+    whole_list_option("units", "k_units", "Units", 0, lambda run: run.config.model.hidden_dim - 1, 3),
 ]
 
 
@@ -113,8 +104,6 @@ def test_a_link_carries_the_config_and_the_set_view_values(run):
 
 
 def test_a_run_on_an_upload_gets_no_link(run):
-    import copy
-
     uploaded = copy.copy(run)
     uploaded.config = copy.deepcopy(run.config)
     uploaded.config.data.source = "upload"
@@ -122,8 +111,6 @@ def test_a_run_on_an_upload_gets_no_link(run):
 
 
 def test_only_a_complete_training_matches_a_link(run):
-    import copy
-
     assert not matches(run, run.config)  # never trained
     for status, expected in [("finished", True), ("diverged", True), ("interrupted", False)]:
         other = copy.copy(run)
@@ -136,17 +123,62 @@ def test_only_a_complete_training_matches_a_link(run):
     run.status = "new"
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_view_names_never_shadow_config_fields(page):
-    source = page_source(page)
-    names = re.findall(r'(?:ViewOption|text_option)\(\s*f?"([^"]+)"', source)
+@pytest.mark.parametrize("page", list(VIEW_OPTIONS))
+def test_page_view_names_never_shadow_config_fields_and_keys_are_unique(page):
+    names = [option.name for option in VIEW_OPTIONS[page]]
     assert names and len(names) == len(set(names))
     assert not set(names) & CONFIG_KEYS
+    keys = [option.key for options in VIEW_OPTIONS.values() for option in options]
+    assert len(keys) == len(set(keys))  # one widget key, one option, across every page
+
+
+@pytest.mark.parametrize("page", list(VIEW_OPTIONS))
+def test_every_default_lies_within_its_own_bounds(page, run):
+    for option in VIEW_OPTIONS[page]:
+        default = option.default_for(run)
+        assert option.label_for(run)
+        if option.kind in ("whole", "real"):
+            lo, hi = option.bounds(run)
+            assert lo <= default <= hi, option.name
+        elif option.kind == "choice":
+            assert default in option.options(run), option.name
+        elif option.kind == "text":
+            assert len(default) <= option.max_chars, option.name
+        # and a link that carries the default reads it back
+        assert read_view({option.name: [option.write(default)]}, [option], run) == ({option.key: default}, [])
+
+
+def _values(option, run):
+    """Values an option may take for `run`, for Hypothesis to draw from."""
+    if option.kind == "text":
+        return st.text(max_size=option.max_chars)
+    if option.kind == "switch":
+        return st.booleans()
+    if option.kind == "choice":
+        return st.sampled_from(option.options(run))
+    lo, hi = option.bounds(run)
+    if option.kind == "whole":
+        return st.integers(int(lo), int(hi))
+    if option.kind == "real":
+        return st.floats(lo, hi, allow_nan=False).map(lambda x: float(f"{x:g}"))
+    return st.lists(st.integers(int(lo), int(hi)), max_size=option.max_items, unique=True)
+
+
+@pytest.mark.parametrize(
+    "option", [o for options in VIEW_OPTIONS.values() for o in options], ids=lambda o: o.key
+)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.data())
+def test_every_real_option_round_trips_through_a_link(option, run, data):
+    value = data.draw(_values(option, run))
+    link = view_link(run, {option.key: value}, [option])
+    expected = {} if value is None else {option.key: value}  # None (a default) is not written
+    assert read_view({k: [v] for k, v in link.items()}, [option], run) == (expected, [])
+    if value is None:
+        assert option.default_for(run) is None
 
 
 def test_text_options_are_written_cut_to_what_they_read(run):
-    from playground.share_links import text_option
-
     option = text_option("sentence", "k_text", "The sentence", 10)
     link = view_link(run, {"k_text": "good " * 1000}, [option])
     assert link["sentence"] == "good good "

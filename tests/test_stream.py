@@ -12,16 +12,10 @@ from playground.config import DataConfig, default_config
 from playground.data.datasets import build_stream, stream_parts, stream_set
 from playground.data.tokenizer import BOS_ID, UNK_ID
 from playground.io import load_run, save_run
+from playground.optim import FINAL_LEARNING_RATE, WEIGHT_DECAY, learning_rate_factor, make_optimizer
 from playground.run import create_run
 from playground.text import token_label
-from playground.train import (
-    FINAL_LEARNING_RATE,
-    WEIGHT_DECAY,
-    Trainer,
-    learning_rate_factor,
-    make_optimizer,
-    train_run,
-)
+from playground.train import Trainer, train_run
 from tests.conftest import with_training
 
 VERSE = "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n" * 30

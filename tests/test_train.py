@@ -5,8 +5,9 @@ import math
 import pytest
 import torch
 
+from playground.recording import MAX_SNAPSHOTS
 from playground.run import ConfigError, create_run
-from playground.train import MAX_SNAPSHOTS, Trainer, train_run
+from playground.train import Trainer, train_run
 from tests.conftest import with_training
 
 

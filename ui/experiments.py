@@ -12,9 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from playground.config import default_config
+from playground.experiments.agreement import training_profile
 from playground.experiments.common import ExperimentResult
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.text import escape_markdown
+from playground.train import MAX_TRAINING_STEPS
 from ui.state import device, persist_experiment
 from ui.training import training_slot
 
@@ -25,6 +28,23 @@ _chart_ids = itertools.count()
 def results() -> dict[str, ExperimentResult]:
     """This session's experiment results by name, finished or stopped part-way."""
     return st.session_state.setdefault("lab_results", {})
+
+
+def experiment(
+    name: str,
+    label: str,
+    settings: dict | None,
+    figure: Callable[[pd.DataFrame], go.Figure],
+    summary: Callable[[pd.DataFrame], list[str]],
+    table: Callable,
+) -> None:
+    """One experiment's Run button (disabled until `settings` exist), run live, then its result shown.
+
+    The result is this session's run if there is one, else the shipped measurement.
+    """
+    if st.button(label, type="primary", key=f"lab_{name}_run", disabled=settings is None):
+        run_live(name, settings, figure)
+    show_result(name, figure, summary, table)
 
 
 def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
@@ -118,3 +138,15 @@ def show_result(
             icon=":material/download:",
             key=f"lab_json_{name}",
         )
+
+
+@st.cache_data(show_spinner=False)
+def cached_training_profile(num_sentences: int) -> dict:
+    """What the agreement models' training data shows (a fraction of a second, kept per server)."""
+    return training_profile(num_sentences, default_config("next-word", "rnn").data.data_seed)
+
+
+def steps_choice(label: str, options: list[int], default: int, key: str) -> int:
+    """A steps slider that never offers more than the server allows."""
+    allowed = [n for n in options if n <= MAX_TRAINING_STEPS] or [MAX_TRAINING_STEPS]
+    return st.select_slider(label, allowed, value=min(default, allowed[-1]), key=key)

@@ -80,15 +80,26 @@ def section_widgets(section: Any, names: list[str], key_prefix: str, columns: in
     return dataclasses.replace(section, **values)
 
 
+def form_keys(task: str, arch: str) -> dict[str, str]:
+    """The Train form's widget key prefixes: data settings per task, model and training per architecture."""
+    return {
+        "source": f"train_source_{task}",
+        "data": f"train_data_{task}",
+        "model": f"train_model_{task}_{arch}",
+        "train": f"train_train_{task}_{arch}",
+    }
+
+
 def preset_widgets(config) -> None:
     """Put a config's values into the Train page's widget keys, before the widgets are drawn."""
     task, arch = config.data.task, config.model.arch
     st.session_state["train_task"], st.session_state["train_arch"] = task, arch
-    st.session_state[f"train_source_{task}"] = config.data.source
+    keys = form_keys(task, arch)
+    st.session_state[keys["source"]] = config.data.source
     for section, prefix in (
-        (config.data, f"train_data_{task}"),
-        (config.model, f"train_model_{task}_{arch}"),
-        (config.train, f"train_train_{task}_{arch}"),
+        (config.data, keys["data"]),
+        (config.model, keys["model"]),
+        (config.train, keys["train"]),
     ):
         for f in dataclasses.fields(section):
             if f.name not in ("task", "source", "arch"):

@@ -1,10 +1,14 @@
-"""The sentence box every 'look inside' page starts from, with unknown words flagged."""
+"""The sentence boxes pages start from: pastes cut at a limit, examples to click, unknown words flagged."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from playground.analysis.prediction import input_limit, unread_tokens
+from playground.data.examples import example_inputs, has_chosen_examples
+from playground.data.tokenizer import join_tokens
 from playground.run import Run
+from playground.share_links import ViewOption
 from playground.text import escape_markdown
 
 
@@ -19,18 +23,6 @@ def flag_unknown(run: Run, text: str) -> None:
             "Try words from the training data.",
             icon=":material/help:",
         )
-
-
-def has_chosen_examples(run: Run) -> bool:
-    """Runs on the built-in corpora, read as words, can use sentences chosen for them."""
-    return run.config.data.source == "built-in" and run.vocab.level == "word"
-
-
-def default_sentence(run: Run, built_in: dict[str, str]) -> str:
-    """A chosen sentence for the built-in corpora, else one the model held out of the learner's data."""
-    if has_chosen_examples(run):
-        return built_in[run.task]
-    return run.examples[0] if run.examples else ""
 
 
 def limited_text_input(label: str, value: str, key: str, limit: int, container=st, **kwargs) -> str:
@@ -48,8 +40,48 @@ def limited_text_input(label: str, value: str, key: str, limit: int, container=s
     return text
 
 
-def sentence_box(run: Run, built_in: dict[str, str], key: str, max_chars: int = 400) -> str:
-    """A text input starting from a sensible sentence for this run; unknown words are flagged."""
-    text = limited_text_input("Sentence", default_sentence(run, built_in), key, max_chars)
+def sentence_box(run: Run, option: ViewOption) -> str:
+    """The page's sentence option as a text input starting from its default; unknown words are flagged."""
+    text = limited_text_input(option.label_for(run), option.default_for(run), option.key, option.max_chars)
     flag_unknown(run, text)
     return text
+
+
+def sentence_with_examples(run: Run, option: ViewOption) -> str:
+    """A sentence box with clickable examples above it: chosen ones, or inputs held out of an upload."""
+    curated = has_chosen_examples(run)
+    examples = example_inputs(run)
+
+    def use_example() -> None:
+        if st.session_state.get(f"{option.key}_example"):
+            st.session_state[option.key] = st.session_state[f"{option.key}_example"]
+
+    if examples:
+        st.pills(
+            "Try an example" if curated else "Try text the model did not train on",
+            examples,
+            format_func=lambda example: escape_markdown(example, 80),
+            key=f"{option.key}_example",
+            on_change=use_example,
+        )
+    return sentence_box(run, option)
+
+
+def say_what_was_cut(run: Run, text: str, from_start: bool) -> None:
+    """Name the part of the text the model does not read, so a verdict is never about less than it seems."""
+    unread = unread_tokens(run, text, from_start)
+    if not unread:
+        return
+    unit = "characters" if run.vocab.level == "char" else "words"
+    why = (
+        f"this Transformer has {run.config.data.max_length} positions"
+        if run.config.model.arch == "transformer"
+        else "the page reads that many"
+    )
+    where = "first" if from_start else "last"
+    shown = escape_markdown(join_tokens(unread, run.vocab.level), 200)
+    st.warning(
+        f"The model reads only the {where} {input_limit(run)} {unit} ({why}); it did not read "
+        f"{len(unread):,} {unit}: “{shown}”.",
+        icon=":material/content_cut:",
+    )

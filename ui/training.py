@@ -183,6 +183,23 @@ def show_outcome(run: Run) -> None:
     st.success(text)
 
 
+def train_default_buttons(choices: list[tuple[str, str, str, str]], rerun: bool = True) -> Run | None:
+    """One button per (label, task, arch, key), side by side, each training that default model here.
+
+    The first is the primary one. Returns the run trained on this click (after a rerun if `rerun`).
+    """
+    trained = None
+    for i, (column, (label, task, arch, key)) in enumerate(
+        zip(st.columns(len(choices)), choices, strict=True)
+    ):
+        if column.button(label, type="primary" if i == 0 else "secondary", width="stretch", key=key):
+            config = default_config(task, arch)
+            trained = train_live(config, builtin_data(config.data))
+    if trained is not None and rerun:
+        st.rerun()  # so the sidebar lists the new run
+    return trained
+
+
 def require_run(key: str) -> Run:
     """The active run; without one, say what to do, offer to train one here, and stop the page."""
     run = active_run()
@@ -191,14 +208,10 @@ def require_run(key: str) -> Run:
     st.info(
         "There is no trained model yet. Train one here in a few seconds, or configure one on the Train page."
     )
-    left, right = st.columns(2)
-    task = None
-    if left.button("Train a sentiment model", type="primary", width="stretch", key=f"{key}_quick_sentiment"):
-        task = "sentiment"
-    if right.button("Train a next-word model", width="stretch", key=f"{key}_quick_next"):
-        task = "next-word"
-    if task:
-        config = default_config(task, "lstm")
-        if train_live(config, builtin_data(config.data)) is not None:
-            st.rerun()
+    train_default_buttons(
+        [
+            ("Train a sentiment model", "sentiment", "lstm", f"{key}_quick_sentiment"),
+            ("Train a next-word model", "next-word", "lstm", f"{key}_quick_next"),
+        ]
+    )
     st.stop()

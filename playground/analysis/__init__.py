@@ -1,0 +1,1 @@
+"""Using a trained run: predictions, traces of its intermediates, gradients, embeddings, attention."""

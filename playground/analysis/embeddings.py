@@ -213,3 +213,11 @@ def aligned(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
     """`other` rotated (and reflected) to best match `reference` (orthogonal Procrustes)."""
     u, _, vt = np.linalg.svd(other.T @ reference)
     return other @ (u @ vt)
+
+
+def shared_vocabulary(
+    run: Run, other: Run, words: list[tuple[int, str]]
+) -> tuple[list[tuple[int, str]], np.ndarray]:
+    """The words of `words` (indices in `run`) that `other` also knows, and their rows in `other`."""
+    shared = [(i, t) for i, t in words if t in other.vocab]
+    return shared, embedding_rows(other, [(other.vocab.index[t], t) for _, t in shared])

@@ -137,3 +137,13 @@ def read_labelled_texts(path: str) -> tuple[list[str], list[int]]:
                 texts.append(text)
                 labels.append(int(label))
     return texts, labels
+
+
+def verdict_text(run: Run, text: str) -> str:
+    """What the model says of `text` in a few words: its likeliest next token or class, and how likely."""
+    if run.task == "next-word":
+        probabilities = next_word_probabilities(run, text)
+        best = int(probabilities.argmax())
+        return f"next: “{run.vocab.tokens[best]}” ({float(probabilities[best]):.0%})"
+    p = class_probabilities(run, text)
+    return f"{p.idxmax()} ({p.max():.0%})"

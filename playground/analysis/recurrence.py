@@ -253,3 +253,12 @@ def recurrence_equations(arch: str, activation: str, task: str) -> list[str]:
     else:
         output = r"y = \operatorname{softmax}(W_{hy}\, h_T + b_y)"
     return [*cell, output]
+
+
+def reordered(text: str) -> str:
+    """The clauses around 'but' swapped, or else the words in reverse order."""
+    words = text.split()
+    if "but" in words[1:-1]:
+        i = words.index("but")
+        return " ".join(words[i + 1 :] + ["but"] + words[:i])
+    return " ".join(reversed(words))

@@ -1,0 +1,1 @@
+"""Pure functions from tables and arrays to Plotly figures; no Streamlit, no model calls."""

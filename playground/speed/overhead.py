@@ -19,9 +19,10 @@ from playground.data.datasets import TaskData, next_word_set
 from playground.data.language import language_texts
 from playground.data.tokenizer import Vocabulary
 from playground.models import build_model
+from playground.optim import make_optimizer
 from playground.run import create_run
 from playground.speed.timing import interleaved, row
-from playground.train import Trainer, make_optimizer
+from playground.train import Trainer
 
 BLOCK, BATCH = 64, 32
 

@@ -139,12 +139,14 @@ def test_first_journey(browser_page):
     page.screenshot(path=ARTIFACTS / "runs.png", full_page=True)
     assert_healthy(page, errors)
 
-    open_page(page, "Shapes and limits")
-    expect_charts(page, 4, at_least=True)  # the four experiments (and a tab's sentiment chart)
+    open_page(page, "Limits of RNNs")
+    expect_charts(page, 4, at_least=True)  # the four experiments
+    page.screenshot(path=ARTIFACTS / "limits.png", full_page=True)
+    open_page(page, "Task shapes")
     page.get_by_role("button", name="Train the word classifier (about a second)").click()
     wait_idle(page)
     expect(page.get_by_text("cannot turn “good” around")).to_be_visible()
-    page.screenshot(path=ARTIFACTS / "lab.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / "shapes.png", full_page=True)
     assert_healthy(page, errors)
 
 

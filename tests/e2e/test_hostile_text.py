@@ -182,7 +182,7 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
     wait_idle(page)
     expect(page.get_by_text("Reordered:", exact=False).first).to_be_visible(timeout=60_000)
     nothing_rendered(page, errors, dialogs, "recurrence link")
-    open_page(page, "Shapes and limits")
+    open_page(page, "Task shapes")
     page.get_by_role("tab", name="Many to many").click()
     page.get_by_role("button", name="Train the default next-word LSTM", exact=False).click()
     wait_idle(page)

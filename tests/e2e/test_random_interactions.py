@@ -41,7 +41,8 @@ PAGES = [
     "Inside the recurrence",
     "Backprop through time",
     "Self-attention",
-    "Shapes and limits",
+    "Task shapes",
+    "Limits of RNNs",
 ]
 # Buttons that start minutes of training are left to the journey tests; everything else is fair game.
 SLOW_BUTTON = re.compile(r"train|run |measure|experiment|explod|both|stop", re.IGNORECASE)

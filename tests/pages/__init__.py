@@ -1,0 +1,1 @@
+"""Page tests: each page run under Streamlit's AppTest, without a browser."""

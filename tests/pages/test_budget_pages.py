@@ -66,7 +66,7 @@ def test_the_labs_own_trainings_take_a_training_slot():
     while slots.acquire(blocking=False):  # other users' trainings hold every slot
         taken += 1
     try:
-        at = open_page(app(), "lab")
+        at = open_page(app(), "shapes")
         at.button(key="lab_train_one_to_one").click().run()
         assert not at.exception
         assert any("busy" in w.value for w in at.warning)
@@ -74,7 +74,7 @@ def test_the_labs_own_trainings_take_a_training_slot():
     finally:
         for _ in range(taken):
             slots.release()
-    at = open_page(app(), "lab")
+    at = open_page(app(), "shapes")
     at.button(key="lab_train_one_to_one").click().run()
     no_errors(at)
     assert at.session_state["lab_one_to_one"] is not None

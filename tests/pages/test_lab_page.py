@@ -1,4 +1,4 @@
-"""Shapes and limits: every shape trains and answers; experiments run small and keep partial results."""
+"""Task shapes and Limits of RNNs: shapes train and answer; experiments run small and keep partial results."""
 
 from streamlit.testing.v1 import AppTest
 
@@ -6,12 +6,12 @@ from playground.experiments.common import ExperimentResult
 from tests.pages.test_pages import APP, no_errors
 
 
-def lab() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=300).switch_page("app_pages/lab.py").run()
+def lab(page: str = "limits") -> AppTest:
+    return AppTest.from_file(APP, default_timeout=300).switch_page(f"app_pages/{page}.py").run()
 
 
 def test_the_four_shapes_each_train_and_answer():
-    at = lab()
+    at = lab("shapes")
     no_errors(at)
     assert [t.label for t in at.tabs] == ["One to one", "Many to one", "One to many", "Many to many"]
     at.button(key="lab_train_one_to_one").click().run()

@@ -202,7 +202,15 @@ def test_hostile_view_values_fall_back_visibly():
     at.button(key="attention_link_train").click().run()
     no_errors(at)
     shown = " ".join(w.value for w in at.warning)
-    for label in ("Layer", "Head", "Line threshold", "Show the mix for", "The sentence", "Compare without"):
+    # the warnings name each option by its widget's own label (one table holds both)
+    for label in (
+        "Layer",
+        "Head",
+        "Draw lines for weights of at least",
+        "Show the mix for",
+        "Sentence",
+        "Compare without",
+    ):
         assert label in shown
     assert "onerror" not in shown and "9999" not in shown
     assert at.session_state["attention_layer"] == 0 and at.text_input(key="attention_text").value != ""

@@ -1,0 +1,103 @@
+"""Self-attention: scores to weights (with and without √d_k), the mix of values, and every head at once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from playground.analysis.attention import AttentionSteps, AttentionView, row_entropy
+from playground.figures.attention import (
+    all_heads_figure,
+    entropy_figure,
+    head_view,
+    matrix_figure,
+    side_by_side,
+)
+from playground.run import Run
+from playground.view_options import view_options
+from ui.view import view_widget
+
+OPTION = view_options("attention")
+
+
+def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head_size: int) -> None:
+    """Q Kᵀ, scaled, masked and softmaxed, side by side; on request the softmax without the scaling."""
+    left, right = st.columns(2)
+    left.plotly_chart(
+        matrix_figure(steps.raw_scores, view.steps, "Q Kᵀ: how well each query matches each key"),
+        key="attention_raw",
+    )
+    right.plotly_chart(
+        matrix_figure(steps.scaled_scores, view.steps, f"divided by √d_k = √{head_size}"),
+        key="attention_scaled",
+    )
+    left, right = st.columns(2)
+    mask_title = (
+        "masked: no looking ahead (causal)"
+        if view.causal
+        else "masked: nothing to hide (no padding, no causal mask)"
+    )
+    left.plotly_chart(
+        matrix_figure(steps.scaled_scores, view.steps, mask_title, steps.mask), key="attention_masked"
+    )
+    right.plotly_chart(
+        matrix_figure(steps.weights, view.steps, "softmax: each row sums to 1", steps.mask, True),
+        key="attention_weights",
+    )
+    if view_widget(OPTION["unscaled"], run):
+        st.markdown(
+            "Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
+            "q · k has variance d_k, so the scores grow with the head size. Vaswani et al. (2017, "
+            "section 3.2.1) suspect that for large d_k the dot products grow large in magnitude, "
+            "**pushing the softmax into regions where it has extremely small gradients**; dividing by "
+            "√d_k counteracts that. On screen: without the division the weights pile onto one word "
+            "(lower entropy), where the softmax is flat and barely changes with the scores."
+        )
+        left, right = st.columns(2)
+        left.plotly_chart(
+            matrix_figure(steps.unscaled_weights, view.steps, "softmax without scaling", steps.mask, True),
+            key="attention_unscaled_weights",
+        )
+        entropies = entropy_figure(
+            view.steps, row_entropy(steps.weights), row_entropy(steps.unscaled_weights)
+        )
+        right.plotly_chart(entropies, key="attention_entropy")
+
+
+def mix_the_values(run: Run, view: AttentionView, steps: AttentionSteps) -> None:
+    """Which words one word's output mixes, and V against A = weights × V."""
+    word = view_widget(
+        OPTION["word"],
+        run,
+        style="select",
+        options=range(len(view.steps)),
+        default=len(view.steps) - 1,
+        format_func=lambda i: f"{i + 1} {view.steps[i]}",
+    )
+    mix = pd.DataFrame(
+        {"key word": [f"{i + 1} {w}" for i, w in enumerate(view.steps)], "weight": steps.weights[word]}
+    )
+    mix = mix[mix["weight"] > 0.005].sort_values("weight", ascending=False)
+    left, right = st.columns([1, 2])
+    left.dataframe(
+        mix,
+        hide_index=True,
+        column_config={"weight": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")},
+    )
+    right.plotly_chart(
+        side_by_side(
+            [steps.values, steps.output],
+            ["V: what each word passes on", "A = weights × V: what each word gets"],
+            view.steps,
+        ),
+        key="attention_output",
+    )
+
+
+def every_head(run: Run, view: AttentionView) -> None:
+    """All layers and heads at once, and a head view of one layer's lines between words."""
+    weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)
+    st.plotly_chart(all_heads_figure(weights, view.steps), key="attention_all")
+    threshold = view_widget(OPTION["threshold"], run)
+    view_layer = view_widget(OPTION["head_view"], run)
+    st.plotly_chart(head_view(weights[view_layer], view.steps, threshold), key="attention_head_view")

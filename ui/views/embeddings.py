@@ -1,0 +1,121 @@
+"""Embedding space: a searched word with its neighbours; this run compared with its start or another run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from playground.analysis.embeddings import (
+    aligned,
+    class_cohesion,
+    describe_words,
+    embedding_rows,
+    nearest_neighbours,
+    shared_vocabulary,
+)
+from playground.data.tokenizer import tokenize
+from playground.figures.embeddings import comparison_figure, projection_figure
+from playground.run import Run
+from playground.text import escape_markdown
+from playground.view_options import view_options
+from ui.state import cached_projection, runs
+from ui.view import view_widget
+from ui.widgets import selectbox
+
+OPTION = view_options("embeddings")
+
+
+def projection_with_search(
+    run: Run, words: list[tuple[int, str]], frame: pd.DataFrame, method: str, dims: int, count: int
+) -> tuple[str | None, pd.DataFrame | None]:
+    """The projection, with a searched word and its nearest neighbours marked and listed beside it."""
+    search_col, k_col = st.columns([3, 1])
+    query = view_widget(
+        OPTION["find"], run, search_col, placeholder="e.g. " + words[min(5, len(words) - 1)][1]
+    )
+    k = view_widget(OPTION["neighbours"], run, k_col, style="number")
+    neighbours = None
+    word = None
+    if query.strip():
+        tokens = tokenize(query, run.vocab.level)
+        word = tokens[0] if tokens else ""
+        if word not in run.vocab:
+            st.warning(
+                f"“{escape_markdown(word, 40)}” is not in this model's vocabulary. Try a word from "
+                "the training data."
+            )
+            word = None
+        else:
+            neighbours = nearest_neighbours(run, word, int(k))
+            if word not in set(frame["word"]):
+                st.info(
+                    f"“{escape_markdown(word)}” is rarer than the {count:,} words drawn; its neighbours "
+                    "are listed below anyway."
+                )
+
+    chart, table = st.columns([5, 2]) if neighbours is not None else (st.container(), None)
+    chart.plotly_chart(
+        projection_figure(
+            frame, dims, method, word, neighbours["word"].tolist() if neighbours is not None else None
+        )
+    )
+    if table is not None:
+        table.markdown(f"**Nearest to “{escape_markdown(word)}”**")
+        table.dataframe(
+            neighbours,
+            hide_index=True,
+            column_config={
+                "rank": st.column_config.NumberColumn(width="small"),
+                "cosine similarity": st.column_config.NumberColumn("cosine", format="%.3f"),
+            },
+        )
+        table.caption(
+            "Cosine similarity in the full embedding space, not in the picture: the projection "
+            "can move neighbours apart."
+        )
+    return word, neighbours
+
+
+def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
+    """This run's space beside its start or another run's, aligned, with how well classes separate."""
+    start = {"start": "this run at initialisation (epoch 0)"} if run.snapshots else {}
+    options = start | {r.id: r.name for r in runs() if r.id != run.id and r.vocab.level == run.vocab.level}
+    if not options:
+        st.info(
+            "There is nothing to compare with: this run has no snapshot from its start (it was loaded "
+            "from an older model file), and no other run reads the same kind of tokens. Train another run."
+        )
+        return
+    choice = selectbox(
+        st, "Compare this run with", list(options), format_func=options.get, key="embeddings_compare"
+    )
+    if choice == "start":
+        other_name, shared = "at initialisation", words
+        right_rows = embedding_rows(run, shared, run.snapshots[0].weights.numpy())
+    else:
+        other = next(r for r in runs() if r.id == choice)
+        other_name = other.name
+        shared, right_rows = shared_vocabulary(run, other, words)
+    if len(shared) < 3:
+        st.warning("These two runs share fewer than three words, so there is nothing to compare.")
+    else:
+        left_rows = embedding_rows(run, shared)
+        left_xy = cached_projection(left_rows, "pca", 2)
+        right_xy = aligned(left_xy, cached_projection(right_rows, "pca", 2))  # same orientation as the left
+        left, right = describe_words(run, shared, left_xy), describe_words(run, shared, right_xy)
+        st.plotly_chart(comparison_figure(left, right, (f"{run.name} (now)", other_name)))
+        scores = pd.DataFrame(
+            [class_cohesion(rows, list(left["class"])) for rows in (left_rows, right_rows)],
+            index=[f"{run.name} (now)", other_name],
+        )
+        if np.isfinite(scores.to_numpy()).all():
+            st.markdown(
+                "Mean cosine similarity between words of the same class, and of different classes "
+                "(a bigger gap means the classes are better separated):"
+            )
+            st.dataframe(
+                scores.rename(
+                    columns={"within": "same class", "between": "different classes", "margin": "gap"}
+                ).style.format("{:.3f}")
+            )

@@ -1,0 +1,231 @@
+"""Inside the recurrence: one step's arithmetic, the states over the sentence, units that track a feature,
+and the four design criteria on the learner's sentence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from playground.analysis.prediction import verdict_text
+from playground.analysis.recurrence import (
+    RecurrenceView,
+    first_word_influence,
+    reordered,
+    shared_parameter_counts,
+    step_input_vector,
+    step_table,
+    top_outputs,
+    unit_feature_correlation,
+    unit_order,
+)
+from playground.data.examples import fresh_sentences
+from playground.figures.embeddings import embedding_figure
+from playground.figures.recurrence import (
+    influence_figure,
+    output_bars,
+    state_heatmap,
+    step_heatmap,
+    unit_lines,
+)
+from playground.run import Run
+from playground.text import escape_markdown
+from playground.view_options import view_options
+from ui.state import runs
+from ui.view import view_widget
+
+OPTION = view_options("recurrence")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_sentences(task: str, seed: int) -> list[str]:
+    """fresh_sentences, drawn once per task and seed for every session (they are the same for all)."""
+    return fresh_sentences(task, seed)
+
+
+@st.cache_data(max_entries=32, show_spinner="Correlating units with the feature…")
+def feature_correlation(
+    run_id: int, steps: int, feature: str, layer: int, state: str, texts: tuple[str, ...], _run: Run
+) -> pd.DataFrame:
+    """unit_feature_correlation, computed once per run (id and step count), texts and setting."""
+    return unit_feature_correlation(_run, list(texts), feature, layer, state)
+
+
+def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
+    """The arithmetic of one step: its equation, the input x_t, the output y_t and every unit's terms."""
+    arch = run.config.model.arch
+    word = view.steps[step]
+    st.subheader(f"Step {step + 1}: reading “{escape_markdown(word)}”")
+    table = step_table(view, run, layer, step)
+    maths, outputs = st.columns([3, 2])
+    with maths:
+        if arch == "rnn":
+            act = run.config.model.activation
+            function = r"\tanh" if act == "tanh" else r"\operatorname{ReLU}"
+            st.latex(
+                function + r"\big(\underbrace{W_{hh} h_{t-1} + b_{hh}}_{\text{memory}} + "
+                r"\underbrace{W_{xh} x_t + b_{xh}}_{\text{new word}}\big) = h_t"
+            )
+        else:
+            st.latex(r"c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)")
+        x_t = step_input_vector(view, layer, step)
+        origin = "the word's embedding" if layer == 0 else "h_t of the layer below"
+        st.plotly_chart(
+            embedding_figure([word], x_t[None, :])
+            .update_layout(
+                title=f"x_t: the input at this step, {origin} ({len(x_t)} numbers)",
+                height=170,
+                yaxis_title=None,
+                xaxis_title="dimension",
+            )
+            .update_traces(showscale=False),
+            key="recurrence_x",
+        )
+    with outputs:
+        names = "next word" if run.task == "next-word" else "class"
+        st.plotly_chart(
+            output_bars(top_outputs(view, run, step, 5), f"y_t: the {names} after “{word}”"),
+            key="recurrence_y",
+        )
+    st.plotly_chart(
+        step_heatmap(table, "The arithmetic of this step, unit by unit (real values)"),
+        key="recurrence_step_table",
+    )
+    if len(table) > 24:
+        st.caption("Hover a cell for its value; with more than 24 units the numbers are not written in.")
+
+
+def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
+    """Every unit's state (and an LSTM's gates) over the sentence, and chosen units as lines."""
+    arch = run.config.model.arch
+    hidden = view.trace.hidden_states[layer, 0].numpy().T  # (H, T)
+    order = unit_order(hidden)
+    relu = arch == "rnn" and run.config.model.activation == "relu"
+    states = {"hidden h_t": (hidden, not relu, None)}
+    if arch == "lstm":
+        trace = view.trace
+        states |= {
+            "cell c_t": (trace.cell_states[layer, 0].numpy().T, True, None),
+            "forget f_t": (trace.forget_gates[layer, 0].numpy().T, False, 1.0),
+            "input i_t": (trace.input_gates[layer, 0].numpy().T, False, 1.0),
+            "output o_t": (trace.output_gates[layer, 0].numpy().T, False, 1.0),
+            "candidate g_t": (trace.cell_candidates[layer, 0].numpy().T, True, 1.0),
+        }
+        st.markdown(
+            "Gates are between 0 (closed) and 1 (open): the **forget** gate keeps old memory, the "
+            "**input** gate lets the candidate g_t in, the **output** gate decides what of the cell "
+            "c_t shows in h_t."
+        )
+    tabs = st.tabs(list(states))
+    for tab, (name, (values, signed, zmax)) in zip(tabs, states.items(), strict=True):
+        figure = state_heatmap(values, view.steps, f"{name} for each unit and step", order, signed, zmax)
+        tab.plotly_chart(figure, key=f"recurrence_heatmap_{name}")
+    st.caption(
+        "Units are ordered so that units with similar time courses sit together (hierarchical "
+        "clustering by correlation). Hover a cell to see the word and value."
+    )
+    picked = view_widget(
+        OPTION["units"], run, options=range(hidden.shape[0]), default=[int(u) for u in order[:3]]
+    )
+    if picked:
+        st.plotly_chart(
+            unit_lines(hidden, view.steps, picked, "Chosen hidden units, step by step"),
+            key="recurrence_unit_lines",
+        )
+
+
+def units_that_track(run: Run, view: RecurrenceView, layer: int, text: str) -> None:
+    """The units whose state correlates best with a feature of the input, over fresh sentences."""
+    arch = run.config.model.arch
+    builtin = run.config.data.source == "built-in"
+    texts = (cached_sentences(run.task, run.config.data.data_seed) if builtin else run.examples) or [text]
+    feature = view_widget(OPTION["feature"], run)
+    use_cell = arch == "lstm" and view_widget(OPTION["cell"], run)
+    state_kind = "cell" if use_cell else "hidden"
+    correlation = feature_correlation(run.id, run.steps, feature, layer, state_kind, tuple(texts), run)
+    if correlation["correlation"].abs().max() < 1e-6:
+        st.info("This feature never changes in these sentences, so no unit can track it. Pick another.")
+    else:
+        left, right = st.columns([1, 2])
+        left.dataframe(
+            correlation.head(8),
+            hide_index=True,
+            column_config={"correlation": st.column_config.NumberColumn(format="%.2f")},
+        )
+        left.caption(
+            f"Pearson correlation over every step of {len(texts)} sentences "
+            + ("drawn afresh from the built-in generator." if builtin else "held out from your data.")
+        )
+        best = int(correlation["unit"].iloc[0])
+        source = view.trace.cell_states if state_kind == "cell" else view.trace.hidden_states
+        title = f"Unit {best} on your sentence (r = {correlation['correlation'].iloc[0]:.2f})"
+        right.plotly_chart(
+            unit_lines(source[layer, 0].numpy().T, view.steps, [best], title), key="recurrence_best_unit"
+        )
+
+
+def design_criteria(run: Run, text: str, count: int) -> None:
+    """Variable length, long-term dependencies, order and parameter sharing, each shown on this sentence."""
+    builtin = run.config.data.source == "built-in"
+    one, two = st.columns(2)
+    with one:
+        st.markdown("**1 · Variable length.** The same weights read sentences of any length:")
+        words = text.split()
+        lengths = sorted({max(1, len(words) // 3), max(1, 2 * len(words) // 3), len(words)})
+        prefixes = [" ".join(words[:n]) for n in lengths]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "sentence": prefixes,
+                    "words": lengths,
+                    "model says": [verdict_text(run, p) for p in prefixes],
+                }
+            ),
+            hide_index=True,
+        )
+        st.markdown(
+            "**3 · Order.** A bag of words cannot tell a sentence from its reordering; a recurrent model can:"
+        )
+        other = reordered(text)
+        bows = [r for r in runs() if r.config.model.arch == "bow" and r.task == run.task]
+        rows = [
+            {
+                "model": run.name,
+                "your sentence": verdict_text(run, text),
+                "reordered": verdict_text(run, other),
+            }
+        ]
+        if bows:
+            rows.append(
+                {
+                    "model": bows[-1].name,
+                    "your sentence": verdict_text(bows[-1], text),
+                    "reordered": verdict_text(bows[-1], other),
+                }
+            )
+        st.caption(f"Reordered: “{escape_markdown(other)}”")
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        if not bows and builtin:
+            st.caption(
+                "Train a bag-of-words model on the Train page to add its row: its two answers are "
+                "always identical."
+            )
+    with two:
+        st.markdown(
+            "**2 · Long-term dependencies.** Replace only the first word and see how much each later "
+            "h_t still changes: a plain RNN forgets quickly, an LSTM holds on longer."
+        )
+        st.plotly_chart(influence_figure(first_word_influence(run, text)), key="recurrence_influence")
+        st.page_link(
+            "app_pages/limits.py",
+            label="How long can each model remember? The adding problem and subject-verb agreement, measured",
+            icon=":material/science:",
+        )
+        st.markdown(
+            "**4 · Parameter sharing.** The recurrent weights and the output layer are reused at "
+            "every step, so the count does not grow with the sentence:"
+        )
+        counts = shared_parameter_counts(run, count)
+        st.dataframe(
+            pd.DataFrame({"parameters": counts}),
+            column_config={"parameters": st.column_config.NumberColumn(format="%d")},
+        )

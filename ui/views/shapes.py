@@ -1,0 +1,170 @@
+"""The four task shapes, each a small model trained in the page: one to one, many to one, one to many,
+many to many (next word and translation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from playground.analysis.prediction import generate, sentiment_trajectory
+from playground.experiments.shapes import (
+    LABELS,
+    classify_each_word,
+    train_one_to_many,
+    train_one_to_one,
+    write_from_label,
+)
+from playground.experiments.translation import train_translator, translate_sentence
+from playground.figures.experiments import translation_attention_figure
+from playground.figures.prediction import sentiment_trajectory_figure
+from playground.run import Run
+from playground.text import escape_markdown
+from ui.sentences import limited_text_input
+from ui.state import runs
+from ui.training import train_default_buttons, training_slot
+
+
+def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
+    """A small model kept in this session, trained when `label` is clicked; None until then.
+
+    It takes one of the server's training slots, like every other training.
+    """
+    if st.button(label, key=f"lab_train_{key}", icon=":material/play_arrow:"):
+        with training_slot() as granted, st.spinner("Training…"):
+            if granted:
+                st.session_state[f"lab_{key}"] = train()
+    return st.session_state.get(f"lab_{key}")
+
+
+def quick_run(task: str, key: str) -> Run | None:
+    """The newest built-in run for `task`, or a button that trains the default LSTM for it here."""
+    found = [r for r in runs() if r.task == task and r.config.data.source == "built-in" and r.complete]
+    if found:
+        return found[-1]
+    label = f"Train the default {'sentiment' if task == 'sentiment' else 'next-word'} LSTM (about 6 seconds)"
+    train_default_buttons([(label, task, "lstm", key)])
+    return None
+
+
+def one_to_one() -> None:
+    """A feed-forward net that classifies one word at a time, and so cannot see a negation."""
+    st.markdown(
+        "**One word in, one class out.** A feed-forward network reads a single word as a one-hot "
+        "vector and says whether it is positive, negative or neutral. There is no sequence, so "
+        "there is no context either."
+    )
+    trained = trained_here("Train the word classifier (about a second)", "one_to_one", train_one_to_one)
+    if trained is not None:
+        st.caption(
+            f"It fits all {len(trained.words)} words of the review lexicon ({trained.accuracy:.0%} right). "
+            "Now give it a sentence: it reads every word alone."
+        )
+        text = limited_text_input("Sentence", "the film was not good", "lab_one_to_one_text", 300)
+        words = classify_each_word(trained, text)
+        st.dataframe(
+            words,
+            hide_index=True,
+            column_config={
+                label: st.column_config.ProgressColumn(label, min_value=0, max_value=1, format="%.2f")
+                for label in ("negative", "neutral", "positive")
+            },
+        )
+        if {"not", "never"} & set(words["word"]):
+            st.info(
+                "“not” is just another neutral word to it: it cannot turn “good” around. That takes a "
+                "model that reads the words in order, the next tab."
+            )
+
+
+def many_to_one() -> None:
+    """The sentiment of a sentence, word by word, from the newest built-in sentiment run."""
+    st.markdown(
+        "**A sentence in, one class out.** The recurrent network reads every word and its last "
+        "state decides the sentiment. The chart shows its answer after each word."
+    )
+    run = quick_run("sentiment", "lab_train_many_to_one")
+    if run is not None:
+        text = limited_text_input("Sentence", "the film was not good", "lab_many_to_one_text", 300)
+        trajectory = sentiment_trajectory(run, text)
+        if trajectory.empty:
+            st.info("Type at least one word.")
+        else:
+            st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names), key="lab_trajectory")
+        st.caption(f"Model: {run.name}. More on the **Predict** page.")
+
+
+def one_to_many() -> None:
+    """A review written from a label alone."""
+    st.markdown(
+        "**One label in, a sentence out.** The label becomes the LSTM's first hidden state; from "
+        "there it writes a review one word at a time, feeding each word back in."
+    )
+    writer = trained_here("Train the review writer (a few seconds)", "one_to_many", train_one_to_many)
+    if writer is not None:
+        st.caption(
+            f"On held-out reviews its loss is {writer.loss_with_label:.3f} per word given the right "
+            f"label and {writer.loss_with_other_label:.3f} given the other one: the label steers it."
+        )
+        left, right = st.columns(2)
+        temperature = left.slider("Temperature", 0.2, 1.5, 0.8, 0.1, key="lab_one_to_many_temperature")
+        seed = right.number_input("Seed", 0, 10_000, 0, key="lab_one_to_many_seed")
+        for column, label in zip(st.columns(2), LABELS, strict=True):
+            column.markdown(f"**{label}**")
+            for sentence in write_from_label(writer, label, 4, temperature, int(seed)):
+                column.markdown(f"- {escape_markdown(sentence)}")
+
+
+def many_to_many() -> None:
+    """Next word at every step, and a translator (encoder then decoder) with its attention."""
+    st.markdown(
+        "**A sentence in, a sentence out.** Two kinds. A next-word model writes one output per input "
+        "step, in step; a translator first reads the whole sentence (the encoder), then writes "
+        "another sentence of its own length (the decoder)."
+    )
+    translated = None
+    next_word, translation = st.columns(2, gap="large")
+    with next_word:
+        st.markdown("**Next word, at every step**")
+        run = quick_run("next-word", "lab_train_many_to_many")
+        if run is not None:
+            text = limited_text_input("Start", "the dog near the cats", "lab_many_to_many_text", 300)
+            for offset in range(3):
+                continuation = generate(run, text, 12, 0.8, 10, offset)
+                st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+            st.caption(f"Model: {run.name}.")
+    with translation:
+        st.markdown("**Translation, encoder then decoder**")
+        st.caption(
+            "Into a made-up language with its own words and the verb at the end of each clause. With "
+            "attention, the decoder looks back at every word it read."
+        )
+        translator = trained_here(
+            "Train a small translator (about 20 seconds)", "translator", train_translator
+        )
+        if translator is not None:
+            text = limited_text_input(
+                "Sentence to translate", "the dogs near the cat are happy", "lab_translate_text", 200
+            )
+            try:
+                translated = translate_sentence(translator, text)
+            except ValueError as error:
+                st.warning(f"{escape_markdown(str(error)).capitalize()}. Use words of the built-in language.")
+            else:
+                right = sum(a == b for a, b in zip(translated.output, translated.reference, strict=False))
+                st.markdown(
+                    f"**It writes:** {escape_markdown(' '.join(translated.output))}  \n"
+                    f"**Reference:** {escape_markdown(' '.join(translated.reference))}  \n"
+                    f"{right} of {len(translated.reference)} words right, in place."
+                )
+                st.caption(f"On held-out sentences it gets {translator.word_accuracy:.0%} of words right.")
+    if translated is not None:
+        st.plotly_chart(
+            translation_attention_figure(translated.attention, translated.source, translated.output),
+            key="lab_translation_attention",
+        )
+        st.caption(
+            "Each row is one word the decoder wrote; the dark cell is the source word it was looking at. "
+            "The verb's row points back to the verb, wherever the reordering moved it."
+        )

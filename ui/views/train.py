@@ -1,0 +1,149 @@
+"""The Train page's larger parts: reading an upload, the data it trains on, the share link, the runs table."""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from playground.config import ExperimentConfig, to_query_params
+from playground.data.datasets import TaskData
+from playground.data.files import (
+    FILE_KINDS,
+    FILE_WANTED,
+    LABEL_COLUMN_GUESSES,
+    TEXT_COLUMN_GUESSES,
+    DataFile,
+    few_examples_warning,
+    file_task_data,
+    guess_column,
+    table_file,
+    text_file,
+)
+from playground.data.uploads import MAX_UPLOAD_BYTES, UploadError, read_table
+from playground.run import count_model_parameters
+from playground.text import escape_markdown
+from ui.state import builtin_data, runs
+
+
+@dataclasses.dataclass
+class Upload:
+    """A learner's file as read from the uploader; `key` changes when the file or its columns do."""
+
+    key: tuple
+    file: DataFile
+
+
+def read_upload(task: str) -> Upload | None:
+    """Show the uploader (and column pickers) and read the file, or explain what is wrong with it."""
+    kind = FILE_KINDS[task]
+    hint = " (set “Text is” below)" if kind == "txt" else ""
+    limit = f"{MAX_UPLOAD_BYTES / 1e6:g} MB"
+    file = st.file_uploader(
+        f"Upload {FILE_WANTED[kind]}{hint}, at most {limit}",
+        type=[kind],
+        key=f"train_upload_{task}",
+        help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.",
+    )
+    if file is None:
+        st.caption("Nothing leaves this server; the file lives in your session only.")
+        return None
+    try:
+        if kind == "txt":
+            upload = Upload((file.file_id,), text_file(file.getvalue(), file.name))
+        else:
+            table, notes = read_table(file.getvalue(), file.name)
+            columns = list(table.columns)
+            left, right = st.columns(2)
+            text_column = left.selectbox(
+                "Text column",
+                columns,
+                key="train_text_column",
+                index=guess_column(columns, TEXT_COLUMN_GUESSES, 0),
+            )
+            label_column = right.selectbox(
+                "Label column",
+                columns,
+                key="train_label_column",
+                index=guess_column(columns, LABEL_COLUMN_GUESSES, 1),
+            )
+            st.dataframe(table.head(5), hide_index=True, height=150)
+            upload = Upload(
+                (file.file_id, text_column, label_column),
+                table_file(table, file.name, text_column, label_column, notes),
+            )
+    except UploadError as error:
+        st.error(escape_markdown(str(error), 1000))
+        return None
+    for note in upload.file.notes:
+        st.warning(escape_markdown(note, 1000))
+    return upload
+
+
+def upload_task_data(upload: Upload, config: ExperimentConfig) -> TaskData:
+    """Tensors for an upload, rebuilt only when the file, its columns or the token settings change."""
+    key = (upload.key, dataclasses.astuple(config.data))
+    cached = st.session_state.get("train_upload_data")
+    if cached is None or cached[0] != key:
+        cached = (key, file_task_data(upload.file, config.data))
+        st.session_state["train_upload_data"] = cached
+    return cached[1]
+
+
+def share_configuration(config: ExperimentConfig) -> None:
+    """Keep the address bar a link to this configuration, and offer it in a popover."""
+    link = to_query_params(config)
+    if dict(st.query_params) != link:
+        st.query_params.from_dict(link)  # the address bar is always a link to this configuration
+    with st.popover("Share this configuration", icon=":material/link:"):
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
+        st.caption(
+            "Whoever opens the link gets this form filled in; with the same seed, training gives "
+            "the same numbers. Uploaded files are not part of a link."
+        )
+
+
+def training_data(config: ExperimentConfig, upload: Upload | None) -> TaskData | None:
+    """The data this configuration trains on, with its size and the model's, or None (with a message)."""
+    if config.data.source == "built-in":
+        data = builtin_data(config.data)
+    else:
+        data = None
+        if upload is not None:
+            try:
+                data = upload_task_data(upload, config)
+            except UploadError as error:
+                st.error(escape_markdown(str(error), 1000))
+    if data is not None:
+        st.caption(
+            f"Data: {escape_markdown(data.description)} · vocabulary {len(data.vocab):,} tokens · "
+            f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
+            f"model: {count_model_parameters(config, data):,} parameters"
+        )
+        if (few := few_examples_warning(data)) is not None:
+            st.warning(few)
+    return data
+
+
+def runs_table() -> None:
+    """Every run of this browser, newest first, one row each."""
+    if runs():
+        table = pd.DataFrame([r.summary() for r in reversed(runs())])
+        percent = st.column_config.NumberColumn(format="percent")
+        st.dataframe(
+            table,
+            hide_index=True,
+            column_config={
+                "val accuracy": percent,
+                "test accuracy": percent,
+                "order-sensitive accuracy": percent,
+                "baseline accuracy": percent,
+                "val loss": st.column_config.NumberColumn(format="%.3f"),
+                "lr": st.column_config.NumberColumn(format="%g"),
+            },
+        )
+    else:
+        st.caption("Runs you train appear here, newest first, so you can compare them.")
