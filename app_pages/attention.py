@@ -9,11 +9,12 @@ from playground.figures.attention import (
 )
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.lecture import callout_box, next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 from ui.training import train_default_buttons
 from ui.view import view_widget
-from ui.views.attention import every_head, mix_the_values, scores_to_weights
+from ui.views.attention import cached_subject_callout, every_head, mix_the_values, scores_to_weights
 
 VIEW = VIEW_OPTIONS["attention"]
 OPTION = view_options("attention")
@@ -53,6 +54,7 @@ if view.truncated:
         f"The model has {run.model.max_length} positions, so only the first {len(view.steps)} tokens "
         "are shown."
     )
+callout_box(cached_subject_callout(run))
 st.subheader("1 · Encode position")
 st.markdown(
     f"Attention itself ignores order, so each position p gets its own vector, added to the word's "
@@ -130,3 +132,5 @@ st.markdown(
     f"shrink it. Attention connects any two words in **1 step**, whatever their distance, at the "
     f"price of comparing every pair: {len(view.steps)}² = {len(view.steps) ** 2} scores per head."
 )
+
+next_stop("app_pages/attention.py")

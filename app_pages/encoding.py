@@ -16,6 +16,7 @@ from playground.analysis.embeddings import (
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS
+from ui.lecture import next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 
@@ -94,3 +95,5 @@ st.caption(
     "Cosine similarity is 1 for vectors pointing the same way, 0 for unrelated (perpendicular) "
     "ones and −1 for opposite ones. A word repeated in the sentence is 1 with itself in both codes."
 )
+
+next_stop("app_pages/encoding.py")

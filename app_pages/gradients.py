@@ -15,6 +15,7 @@ from playground.figures.gradients import (
     sandbox_figure,
 )
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.lecture import next_stop
 from ui.share import linked_run, share_view
 from ui.view import view_widget
 from ui.views.gradients import exploding_for_real, gradient_on_your_sentence
@@ -104,3 +105,5 @@ st.markdown(
     "stops it; the other trains."
 )
 exploding_for_real()
+
+next_stop("app_pages/gradients.py")

@@ -19,6 +19,7 @@ from playground.figures.experiments import (
     parallel_figure,
 )
 from ui.experiments import cached_training_profile, experiment, results
+from ui.lecture import next_stop
 from ui.views.limits import adding_settings, agreement_settings, bottleneck_settings, parallel_settings
 
 st.title("The limits of RNNs, measured")
@@ -145,3 +146,5 @@ if parallel_result is not None and "critical_path_ops" in parallel_result.table:
         "grow by a fixed number of operations per step (n steps, as in Vaswani et al.'s table 1); the "
         "self-attention layer's chain is the same at every length."
     )
+
+next_stop("app_pages/limits.py")
