@@ -46,7 +46,7 @@ def gradient_on_your_sentence(run: Run) -> None:
             left,
             format_func=lambda c: (
                 "the class the model predicts"
-                if c is None
+                if c is None or c < 0
                 else f"“{escape_markdown(run.class_names[c], 60)}”"
             ),
         )
