@@ -183,7 +183,7 @@ def show_outcome(run: Run) -> None:
     if run.task == "next-word":
         text += (
             " Far from 100%, and rightly: the next word is often a free choice (after “the” comes any of "
-            "dozens of nouns), so even a perfect model of the language guesses it only part of the time; "
+            "dozens of words), so even a perfect model of the language guesses it only part of the time; "
             "that ceiling, not 100%, is what to compare with."
         )
     st.success(text)
