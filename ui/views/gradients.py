@@ -83,7 +83,7 @@ def gradient_on_your_sentence(run: Run) -> None:
 
 def exploding_for_real() -> None:
     """Train the same RNN with and without clipping at a high learning rate, and show which one diverges."""
-    if st.button("Train both (about 10 seconds)", icon=":material/bolt:", key="gradients_explode"):
+    if st.button("Train both (a few seconds)", icon=":material/bolt:", key="gradients_explode"):
         base = default_config("sentiment", "rnn")
         base.train.optimizer, base.train.learning_rate, base.train.epochs = "sgd", 1.0, 3
         data = builtin_data(base.data)
