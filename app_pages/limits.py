@@ -46,7 +46,14 @@ st.markdown(
     "the same way, at its last step. The *Transformer without attention* keeps everything but the "
     "attention, so its last step sees only itself: it shows what attention adds."
 )
-experiment("adding", "Run the adding problem (minutes: about 7 on two CPU cores)", adding_settings(), adding_figure, adding_summary, adding_table)
+experiment(
+    "adding",
+    "Run the adding problem (minutes: about 7 on two CPU cores)",
+    adding_settings(),
+    adding_figure,
+    adding_summary,
+    adding_table,
+)
 longer = reference_result("adding-long")
 if longer is not None:
     long_result, long_reports = longer
