@@ -46,14 +46,8 @@ st.markdown(
     "the same way, at its last step. The *Transformer without attention* keeps everything but the "
     "attention, so its last step sees only itself: it shows what attention adds."
 )
-experiment(
-    "adding",
-    "Run the adding problem (minutes: about 7 on two CPU cores)",
-    adding_settings(),
-    adding_figure,
-    adding_summary,
-    adding_table,
-)
+ADDING_LABEL = "Run the adding problem (about 7 minutes on two CPU cores)"
+experiment("adding", ADDING_LABEL, adding_settings(), adding_figure, adding_summary, adding_table)
 longer = reference_result("adding-long")
 if longer is not None:
     long_result, long_reports = longer
