@@ -138,8 +138,7 @@ st.info(
 experiment("parallel", "Measure", parallel_settings(), parallel_figure, parallel_summary, parallel_table)
 parallel_result = results().get("parallel")
 if parallel_result is None or not parallel_result.rows:
-    shipped = reference_result("parallel")
-    parallel_result = shipped[0] if shipped else None
+    parallel_result = (reference_result("parallel") or (None,))[0]
 if parallel_result is not None and "critical_path_ops" in parallel_result.table:
     st.plotly_chart(critical_path_figure(parallel_result.table), key="lab_critical_path")
     st.caption(
