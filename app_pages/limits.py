@@ -146,5 +146,4 @@ if parallel_result is not None and "critical_path_ops" in parallel_result.table:
         "grow by a fixed number of operations per step (n steps, as in Vaswani et al.'s table 1); the "
         "self-attention layer's chain is the same at every length."
     )
-
 next_stop("app_pages/limits.py")
