@@ -7,6 +7,7 @@ from playground.config import ARCH_LABELS
 from playground.figures.attention import (
     side_by_side,
 )
+from playground.figures.stepping import attention_rows_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.lecture import callout_box, next_stop
@@ -110,6 +111,9 @@ st.plotly_chart(
 st.subheader("3 · From scores to weights")
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}} + \text{mask}\Big)")
 scores_to_weights(run, view, steps, head_size)
+with st.expander("Row by row: which words each word looks at (▶ plays it in your browser)"):
+    title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
+    st.plotly_chart(attention_rows_figure(steps.weights, view.steps, title), key="attention_rows")
 
 st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")

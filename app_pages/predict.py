@@ -10,8 +10,10 @@ from playground.analysis.prediction import (
     sentiment_trajectory,
     top_next_words,
 )
+from playground.analysis.reading import reading_steps
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
+from playground.figures.stepping import reading_figure
 from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
@@ -49,6 +51,9 @@ def next_word_view(run: Run) -> None:
         )
     st.plotly_chart(next_word_bars(top, text, unit))
     callout_box(cached_agreement_callout(run))
+    with st.expander(f"The prediction as each {unit} is read (▶ plays it in your browser)"):
+        words, tables = reading_steps(run, text, 5)
+        st.plotly_chart(reading_figure(words, tables, f"next {unit}"), key="predict_reading")
 
     st.subheader("Generate a continuation")
     st.caption(
