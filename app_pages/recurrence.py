@@ -43,6 +43,7 @@ if not is_recurrent(run):
             ("Train an LSTM", task, "lstm", "recurrence_train_lstm"),
         ]
     )
+    next_stop("app_pages/recurrence.py")  # the path goes on even without a recurrent model
     st.stop()
 
 share_view(run, VIEW)
