@@ -137,7 +137,7 @@ def _diagram_boxes(rows: dict[str, float], count: int, chosen: int) -> list[go.S
                 textfont={"color": "white", "size": 13},
                 marker={
                     "symbol": "square",
-                    "size": 40,
+                    "size": 30,
                     "color": colors[kind],
                     "opacity": np.where(focus, 1.0, 0.4).tolist(),
                     "line": {
@@ -164,7 +164,9 @@ def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
         x = 1.6 * t
         for low, high, name in column_arrows("c" in rows):
             annotations.append({"x": x, "y": rows[high] - 0.36, "ax": x, "ay": rows[low] + 0.36, **arrow})
-            annotations.append({"x": x + 0.3, "y": (rows[low] + rows[high]) / 2, "text": name, **label})
+            annotations.append(
+                {"x": x + 0.3, "xanchor": "left", "y": (rows[low] + rows[high]) / 2, "text": name, **label}
+            )
         if t > 0:
             annotations.append({"x": x - 0.4, "y": rows["h"], "ax": x - 1.2, "ay": rows["h"], **arrow})
             annotations.append({"x": x - 0.8, "y": rows["h"] + 0.25, "text": "W<sub>hh</sub>", **label})
