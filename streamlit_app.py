@@ -19,7 +19,12 @@ from ui.state import (
 )
 
 ICON = Path(__file__).parent / "assets" / "icon.png"
-st.set_page_config(page_title="Sequence Playground", page_icon=str(ICON), layout="wide")
+st.set_page_config(
+    page_title="Sequence Playground",
+    page_icon=str(ICON),
+    layout="wide",
+    initial_sidebar_state="auto",  # collapsed on narrow screens (a split browser window)
+)
 
 page = st.navigation(
     {
@@ -29,16 +34,16 @@ page = st.navigation(
             st.Page("app_pages/predict.py", title="Predict", icon=":material/keyboard:"),
             st.Page("app_pages/runs.py", title="Runs", icon=":material/stacks:"),
         ],
-        "Look inside": [
+        "The lecture, in order": [
+            st.Page("app_pages/shapes.py", title="Task shapes", icon=":material/category:"),
             st.Page("app_pages/encoding.py", title="Words to vectors", icon=":material/data_array:"),
-            st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
             st.Page("app_pages/recurrence.py", title="Inside the recurrence", icon=":material/replay:"),
             st.Page("app_pages/gradients.py", title="Backprop through time", icon=":material/trending_down:"),
+            st.Page("app_pages/limits.py", title="Limits of RNNs", icon=":material/science:"),
             st.Page("app_pages/attention.py", title="Self-attention", icon=":material/hub:"),
         ],
-        "Experiments": [
-            st.Page("app_pages/shapes.py", title="Task shapes", icon=":material/category:"),
-            st.Page("app_pages/limits.py", title="Limits of RNNs", icon=":material/science:"),
+        "More views": [
+            st.Page("app_pages/embeddings.py", title="Embedding space", icon=":material/scatter_plot:"),
         ],
     }
 )

@@ -7,13 +7,15 @@ from playground.config import ARCH_LABELS
 from playground.figures.attention import (
     side_by_side,
 )
+from playground.figures.stepping import attention_rows_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.lecture import callout_box, next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 from ui.training import train_default_buttons
 from ui.view import view_widget
-from ui.views.attention import every_head, mix_the_values, scores_to_weights
+from ui.views.attention import cached_subject_callout, every_head, mix_the_values, scores_to_weights
 
 VIEW = VIEW_OPTIONS["attention"]
 OPTION = view_options("attention")
@@ -53,6 +55,7 @@ if view.truncated:
         f"The model has {run.model.max_length} positions, so only the first {len(view.steps)} tokens "
         "are shown."
     )
+callout_box(cached_subject_callout(run))
 st.subheader("1 · Encode position")
 st.markdown(
     f"Attention itself ignores order, so each position p gets its own vector, added to the word's "
@@ -108,6 +111,9 @@ st.plotly_chart(
 st.subheader("3 · From scores to weights")
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}} + \text{mask}\Big)")
 scores_to_weights(run, view, steps, head_size)
+with st.expander("Row by row: which words each word looks at (▶ plays it in your browser)"):
+    title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
+    st.plotly_chart(attention_rows_figure(steps.weights, view.steps, title), key="attention_rows")
 
 st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
@@ -130,3 +136,5 @@ st.markdown(
     f"shrink it. Attention connects any two words in **1 step**, whatever their distance, at the "
     f"price of comparing every pair: {len(view.steps)}² = {len(view.steps) ** 2} scores per head."
 )
+
+next_stop("app_pages/attention.py")

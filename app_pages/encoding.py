@@ -16,6 +16,7 @@ from playground.analysis.embeddings import (
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS
+from ui.lecture import next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 
@@ -62,6 +63,16 @@ st.markdown(
 )
 st.plotly_chart(embedding_figure(encoded.tokens, encoded.embeddings))
 
+
+def same_class_example(run) -> str:
+    """Two examples of "the same class" in this model's own language (reviews or the toy language)."""
+    return (
+        "two positive words, two negative words, …"
+        if run.task == "sentiment"
+        else "two animals, two places, …"
+    )
+
+
 st.subheader("Which words are alike?")
 st.markdown(
     f"In one-hot space every two different words are equally far apart (distance "
@@ -73,8 +84,8 @@ classes = word_classes(run, [t for _, t in words])
 if run.config.data.source == "built-in" and run.vocab.level == "word":
     cohesion = class_cohesion(embedding_rows(run, words), classes)
     st.markdown(
-        f"Over this model's whole vocabulary, two words of the same class (two animals, two "
-        f"places, …) have a mean cosine similarity of **{cohesion['within']:.2f}**, and two "
+        f"Over this model's whole vocabulary, two words of the same class ({same_class_example(run)}) "
+        f"have a mean cosine similarity of **{cohesion['within']:.2f}**, and two "
         f"words of different classes **{cohesion['between']:.2f}**; at the random start both "
         "were about 0. Single pairs can still surprise: a model only needs two words to be "
         "alike if they help it predict the same things."
@@ -94,3 +105,5 @@ st.caption(
     "Cosine similarity is 1 for vectors pointing the same way, 0 for unrelated (perpendicular) "
     "ones and −1 for opposite ones. A word repeated in the sentence is 1 with itself in both codes."
 )
+
+next_stop("app_pages/encoding.py")

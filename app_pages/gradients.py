@@ -14,7 +14,9 @@ from playground.figures.gradients import (
     probe_heatmap,
     sandbox_figure,
 )
+from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.lecture import next_stop
 from ui.share import linked_run, share_view
 from ui.view import view_widget
 from ui.views.gradients import exploding_for_real, gradient_on_your_sentence
@@ -52,6 +54,7 @@ share_view(run, VIEW)
 gradient_on_your_sentence(run)
 
 st.subheader("2 · During training")
+st.caption(f"Recordings of {escape_markdown(run.name)}, the run of section 1 (pick another in the sidebar).")
 steps, norms, parameters = probe_tables(run)
 if not steps:
     st.info("This run has no gradient recordings. Runs trained from now on record them.")
@@ -104,3 +107,5 @@ st.markdown(
     "stops it; the other trains."
 )
 exploding_for_real()
+
+next_stop("app_pages/gradients.py")

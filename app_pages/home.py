@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.figures.concepts import task_shapes_figure
+from ui.lecture import lecture_path
 from ui.state import runs
 from ui.training import show_outcome, train_default_buttons
 
@@ -46,14 +47,10 @@ if home_run is not None:
             icon=":material/arrow_forward:",
         )
 
-st.subheader("Where to go next")
-st.page_link(
-    "app_pages/train.py",
-    label="Train: pick data, an architecture and its sizes; watch the loss fall",
-    icon=":material/model_training:",
+st.subheader("The lecture, in order")
+st.caption(
+    "Each stop is a page; each page ends with a link to the next. Train a model first (above): the "
+    "pages show what *your* model does."
 )
-st.page_link(
-    "app_pages/predict.py",
-    label="Predict: next-word probabilities, generation, and sentiment word by word",
-    icon=":material/keyboard:",
-)
+lecture_path()
+st.caption("Besides the path: Train, Predict and Runs (top of the sidebar) work on any model.")

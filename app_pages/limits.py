@@ -19,6 +19,7 @@ from playground.figures.experiments import (
     parallel_figure,
 )
 from ui.experiments import cached_training_profile, experiment, results
+from ui.lecture import next_stop
 from ui.views.limits import adding_settings, agreement_settings, bottleneck_settings, parallel_settings
 
 st.title("The limits of RNNs, measured")
@@ -45,7 +46,8 @@ st.markdown(
     "the same way, at its last step. The *Transformer without attention* keeps everything but the "
     "attention, so its last step sees only itself: it shows what attention adds."
 )
-experiment("adding", "Run the adding problem", adding_settings(), adding_figure, adding_summary, adding_table)
+ADDING_LABEL = "Run the adding problem (about 7 minutes on two CPU cores)"
+experiment("adding", ADDING_LABEL, adding_settings(), adding_figure, adding_summary, adding_table)
 longer = reference_result("adding-long")
 if longer is not None:
     long_result, long_reports = longer
@@ -136,8 +138,7 @@ st.info(
 experiment("parallel", "Measure", parallel_settings(), parallel_figure, parallel_summary, parallel_table)
 parallel_result = results().get("parallel")
 if parallel_result is None or not parallel_result.rows:
-    shipped = reference_result("parallel")
-    parallel_result = shipped[0] if shipped else None
+    parallel_result = (reference_result("parallel") or (None,))[0]
 if parallel_result is not None and "critical_path_ops" in parallel_result.table:
     st.plotly_chart(critical_path_figure(parallel_result.table), key="lab_critical_path")
     st.caption(
@@ -145,3 +146,4 @@ if parallel_result is not None and "critical_path_ops" in parallel_result.table:
         "grow by a fixed number of operations per step (n steps, as in Vaswani et al.'s table 1); the "
         "self-attention layer's chain is the same at every length."
     )
+next_stop("app_pages/limits.py")

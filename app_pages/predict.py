@@ -3,23 +3,33 @@
 import streamlit as st
 
 from playground.analysis.calibration import known_words
+from playground.analysis.callouts import Callout, agreement_callout
 from playground.analysis.prediction import (
     class_probabilities,
     generate,
     sentiment_trajectory,
     top_next_words,
 )
+from playground.analysis.reading import reading_steps
 from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
+from playground.figures.stepping import reading_figure
 from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.lecture import callout_box
 from ui.sentences import say_what_was_cut, sentence_with_examples
 from ui.share import linked_run, share_view
 from ui.view import view_widget
 
 VIEW = VIEW_OPTIONS["predict"]
 OPTION = view_options("predict")
+
+
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs={Run: lambda run: (run.id, run.status)})
+def cached_agreement_callout(run: Run) -> Callout | None:
+    """Does the model agree the verb with "the dogs", past "the cat"? (None for models of other text.)"""
+    return agreement_callout(run)
 
 
 def next_word_view(run: Run) -> None:
@@ -40,6 +50,10 @@ def next_word_view(run: Run) -> None:
             "them, so if one colour dominates, it discovered the class from context alone."
         )
     st.plotly_chart(next_word_bars(top, text, unit))
+    callout_box(cached_agreement_callout(run))
+    with st.expander(f"The prediction as each {unit} is read (▶ plays it in your browser)"):
+        words, tables = reading_steps(run, text, 5)
+        st.plotly_chart(reading_figure(words, tables, f"next {unit}"), key="predict_reading")
 
     st.subheader("Generate a continuation")
     st.caption(

@@ -14,11 +14,12 @@ from playground.figures.recurrence import (
 )
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.lecture import next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 from ui.training import train_default_buttons
 from ui.view import view_widget
-from ui.views.recurrence import design_criteria, one_step, units_that_track, whole_sentence
+from ui.views.recurrence import design_criteria, one_step, stepped_sentence, units_that_track, whole_sentence
 
 VIEW = VIEW_OPTIONS["recurrence"]
 OPTION = view_options("recurrence")
@@ -42,6 +43,7 @@ if not is_recurrent(run):
             ("Train an LSTM", task, "lstm", "recurrence_train_lstm"),
         ]
     )
+    next_stop("app_pages/recurrence.py")  # the path goes on even without a recurrent model
     st.stop()
 
 share_view(run, VIEW)
@@ -52,16 +54,14 @@ readout = (
     if run.task == "next-word"
     else "y once, from the last word's h_T"
 )
-st.markdown(
-    f"This run's equations ({cell}; the output is {readout}; with more than one layer, x_t of a "
-    "higher layer is the h_t of the layer below):"
-)
-for equation in recurrence_equations(arch, run.config.model.activation, run.task):
-    st.latex(equation)
-st.caption(
-    f"Model: {run.name}, {cell}, {run.config.model.num_layers} layer(s) of "
-    f"{run.config.model.hidden_dim} units. Pick another in the sidebar."
-)
+with st.expander(f"This run's equations ({cell})"):
+    st.markdown(
+        f"The output is {readout}; with more than one layer, x_t of a higher layer is the h_t of the layer "
+        f"below. Model: {run.name}, {run.config.model.num_layers} layer(s) of {run.config.model.hidden_dim} "
+        "units; pick another in the sidebar."
+    )
+    for equation in recurrence_equations(arch, run.config.model.activation, run.task):
+        st.latex(equation)
 text = sentence_box(run, OPTION["sentence"])
 try:
     view = trace_sentence(run, text)
@@ -75,42 +75,27 @@ count = len(view.steps)
 layer = 0
 if view.num_layers > 1:
     layer = view_widget(OPTION["layer"], run, style="segmented")
-step_key = "recurrence_step"
-st.session_state[step_key] = min(st.session_state.get(step_key, 1), count)
+stepped_sentence(run, view, layer, cell, text)
 
+with st.expander("One step in detail: x_t, y_t and every unit's terms"):
+    step_key = "recurrence_step"
+    st.session_state[step_key] = min(st.session_state.get(step_key, 1), count)
 
-def move(delta: int) -> None:
-    st.session_state[step_key] = min(max(1, st.session_state[step_key] + delta), count)
+    def move(delta: int) -> None:
+        st.session_state[step_key] = min(max(1, st.session_state[step_key] + delta), count)
 
-
-back, slider, forward = st.columns([1, 8, 1], vertical_alignment="bottom")
-back.button(
-    "◀",
-    key="recurrence_back",
-    on_click=move,
-    args=(-1,),
-    disabled=st.session_state[step_key] <= 1,
-    help="previous step",
-)
-forward.button(
-    "▶",
-    key="recurrence_forward",
-    on_click=move,
-    args=(1,),
-    disabled=st.session_state[step_key] >= count,
-    help="next step",
-)
-step = (slider.slider("Step", 1, count, key=step_key) if count > 1 else 1) - 1
-
-labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
-labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
-st.plotly_chart(unrolled_figure(view.steps, step, cell, labels))  # its toolbar saves it as PNG
-st.caption(
-    "Blue: the word's vector x_t. Green: the hidden state h_t. Orange: the output y_t (its top "
-    "prediction written above). The arrows are the same three weight matrices at every step."
-)
-
-one_step(run, view, layer, step)
+    back, slider, forward = st.columns([1, 8, 1], vertical_alignment="bottom")
+    back.button(
+        "◀", key="recurrence_back", on_click=move, args=(-1,), disabled=st.session_state[step_key] <= 1
+    )
+    forward.button(
+        "▶", key="recurrence_forward", on_click=move, args=(1,), disabled=st.session_state[step_key] >= count
+    )
+    step = (slider.slider("Step", 1, count, key=step_key) if count > 1 else 1) - 1
+    labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
+    labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
+    st.plotly_chart(unrolled_figure(view.steps, step, cell, labels))
+    one_step(run, view, layer, step)
 
 st.subheader("The state over the whole sentence")
 whole_sentence(run, view, layer)
@@ -120,3 +105,5 @@ units_that_track(run, view, layer, text)
 
 st.subheader("Four design criteria, live")
 design_criteria(run, text, count)
+
+next_stop("app_pages/recurrence.py")

@@ -93,9 +93,10 @@ st.dataframe(
 )
 if chosen:
     histories = {run.name: run.history for run in chosen}
+    tasks = {run.name: run.task for run in chosen}
     left, right = st.columns(2)
-    left.plotly_chart(runs_comparison(histories, "loss"), key="runs_loss")
-    right.plotly_chart(runs_comparison(histories, "accuracy"), key="runs_accuracy")
+    left.plotly_chart(runs_comparison(histories, "loss", tasks=tasks), key="runs_loss")
+    right.plotly_chart(runs_comparison(histories, "accuracy", tasks=tasks), key="runs_accuracy")
     st.markdown("**How their configurations differ**" if len(chosen) > 1 else "**Configuration**")
     differences = config_differences(chosen)
     if differences.empty:

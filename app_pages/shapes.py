@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.lecture import next_stop
 from ui.views.shapes import many_to_many, many_to_one, one_to_many, one_to_one
 
 st.title("Four shapes of sequence problems")
@@ -13,3 +14,5 @@ tabs = st.tabs(["One to one", "Many to one", "One to many", "Many to many"])
 for tab, shape in zip(tabs, (one_to_one, many_to_one, one_to_many, many_to_many), strict=True):
     with tab:
         shape()
+
+next_stop("app_pages/shapes.py")

@@ -131,8 +131,9 @@ VIEW_OPTIONS: dict[str, list[ViewOption]] = {
             "label",
             "gradients_target",
             "Loss against the label",
-            lambda run: [None, *range(len(run.class_names))],
-            None,
+            # -1, not None, for "the class it predicts": a select box shows None as "Choose an option"
+            lambda run: [-1, *range(len(run.class_names))],
+            -1,
             help="A classifier has one loss, at the end of the sentence. Against the class it already "
             "predicts the loss is small, and so are the gradients; against the other class they are "
             "larger. The shape over the steps is what to look at.",

@@ -59,8 +59,10 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
 
 
 def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
+    live = st.empty()  # the Stop button, bar and live chart: cleared when the run ends (one Stop, not two)
     try:
-        controls, status = st.columns([1, 3], vertical_alignment="center")
+        area = live.container()
+        controls, status = area.columns([1, 3], vertical_alignment="center")
         controls.button(
             "Stop",
             icon=":material/stop:",
@@ -68,7 +70,7 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
             help="Stops after the current report; the points measured so far are kept.",
         )
         bar = status.progress(0.0, text="Starting…")
-        chart = st.empty()
+        chart = area.empty()
         drawn, started = 0, time.perf_counter()
         saved = started
 
@@ -90,6 +92,7 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
     finally:
         if name in results():
             persist_experiment(results()[name])
+        live.empty()
 
 
 def show_result(

@@ -19,7 +19,7 @@ CHOICE_LABELS = {
     "char": "Characters",
     "adam": "Adam",
     "sgd": "SGD (momentum 0.9)",
-    "default": "PyTorch default",
+    "default": "Default",  # PyTorch's uniform ±1/√H; short, so a narrow box shows it whole
     "orthogonal": "Orthogonal",
     "identity": "Identity (IRNN)",
     "sinusoidal": "Sinusoidal",

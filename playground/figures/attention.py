@@ -115,10 +115,21 @@ def entropy_figure(steps: list[str], scaled: np.ndarray, unscaled: np.ndarray) -
 
 
 def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
-    """Every layer (rows) and head (columns) as a small attention matrix: (L, N, T, T)."""
+    """Every layer (rows) and head (columns) as a small attention matrix: (L, N, T, T).
+
+    Words on the left column's rows and the bottom row's columns, one colour scale for all (0 to 1).
+    """
     layers, heads = weights.shape[:2]
     titles = [f"layer {layer + 1}, head {head + 1}" for layer in range(layers) for head in range(heads)]
-    fig = make_subplots(layers, heads, subplot_titles=titles, horizontal_spacing=0.03, vertical_spacing=0.08)
+    fig = make_subplots(
+        layers,
+        heads,
+        subplot_titles=titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.1,
+        shared_xaxes=True,
+        shared_yaxes=True,
+    )
     axis = labels(steps)
     for layer in range(layers):
         for head in range(heads):
@@ -130,15 +141,28 @@ def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
                     colorscale="Blues",
                     zmin=0,
                     zmax=1,
-                    showscale=False,
-                    hovertemplate="query %{y}<br>key %{x}<br>%{z:.2f}<extra></extra>",
+                    showscale=layer == 0 and head == 0,
+                    colorbar={"title": "weight", "len": 0.8},
+                    hovertemplate=(
+                        f"layer {layer + 1}, head {head + 1}<br>query %{{y}}<br>key %{{x}}<br>%{{z:.2f}}"
+                        "<extra></extra>"
+                    ),
                 ),
                 layer + 1,
                 head + 1,
             )
-    fig.update_yaxes(autorange="reversed", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_layout(height=min(900, 260 * layers + 60), margin={"t": 50, "l": 10, "r": 10})
+    readable = len(steps) <= 16  # beyond that the labels would overlap: hover tells the words
+    fig.update_yaxes(autorange="reversed", type="category", showticklabels=False, tickfont={"size": 10})
+    fig.update_xaxes(type="category", showticklabels=False, tickangle=-60, tickfont={"size": 10})
+    for layer in range(1, layers + 1):  # words once per row and once per column, at the edges
+        fig.update_yaxes(title_text="query", showticklabels=readable, row=layer, col=1)
+    for head in range(1, heads + 1):
+        fig.update_xaxes(title_text="key", showticklabels=readable, row=layers, col=head)
+    label_room = 10 + 7 * max((len(a) for a in axis), default=0) if readable else 10
+    fig.update_layout(
+        height=min(1000, (280 if readable else 240) * layers + label_room + 60),
+        margin={"t": 50, "l": label_room, "r": 10, "b": label_room},
+    )
     return fig
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.express as px
@@ -154,17 +156,22 @@ def projection_figure(
     if len(rows):
         coords = {"x": rows["x"], "y": rows["y"]} | ({"z": rows["z"]} if dims == 3 else {})
         sizes = [18 if w == highlight else 12 for w in rows.index]
+        names = [escape_plotly(w) for w in rows.index]
         fig.add_trace(
             scatter(
                 **coords,
-                mode="markers+text",
+                # 2D labels are fanned out as annotations below; 3D ones take turns around their point
+                mode="markers+text" if dims == 3 else "markers",
                 name="searched word and neighbours",
-                text=[escape_plotly(w) for w in rows.index],
-                textposition="top center",
-                hoverinfo="skip",
+                text=names,
+                textposition=[FAN_POSITIONS[i % len(FAN_POSITIONS)] for i in range(len(rows))],
+                hovertext=names,
+                hoverinfo="text",
                 marker={"size": sizes, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
             )
         )
+        if dims == 2:
+            fig.update_layout(annotations=fanned_labels(rows, highlight))
     title = f"Embedding space, {len(frame):,} words, {method.upper() if method == 'pca' else 't-SNE'}"
     fig.update_layout(title=title, height=620, legend_title_text="word class", margin={"t": 50})
     if dims == 3:
@@ -179,6 +186,37 @@ def projection_figure(
         fig.update_xaxes(title=f"{axis_name} 1")
         fig.update_yaxes(title=f"{axis_name} 2")
     return fig
+
+
+FAN_POSITIONS = ["top center", "bottom center", "middle right", "middle left", "top right", "bottom left"]
+
+
+def fanned_labels(rows: pd.DataFrame, highlight: str | None, distance: int = 70) -> list[dict]:
+    """Labels for nearby points, each on a leader line pointing a different way, so they do not pile up.
+
+    Neighbours sit close together in the plot: a label straight above each would overlap into one
+    blob. Label i goes out at angle 2πi/n (in pixels, so it holds at any zoom), the searched word up.
+    """
+    count = len(rows)
+    labels = []
+    for i, (word, row) in enumerate(rows.iterrows()):
+        angle = math.pi / 2 + 2 * math.pi * i / max(count, 1)
+        labels.append(
+            {
+                "x": row["x"],
+                "y": row["y"],
+                "ax": distance * math.cos(angle),
+                "ay": -distance * math.sin(angle),
+                "text": f"<b>{escape_plotly(word)}</b>" if word == highlight else escape_plotly(word),
+                "showarrow": True,
+                "arrowhead": 0,
+                "arrowcolor": "#555",
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "bordercolor": "#999",
+                "font": {"size": 13 if word == highlight else 12},
+            }
+        )
+    return labels
 
 
 def learning_animation(frames: pd.DataFrame) -> go.Figure:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -83,12 +85,19 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
             )
         )
     if not table.empty:
-        fig.add_hline(
-            y=float(table["baseline_mse"].iloc[0]),
-            line_dash="dash",
-            line_color="gray",
-            annotation_text="predicting the mean (MSE 1/6)",
-            annotation_position="bottom left",
+        baseline = float(table["baseline_mse"].iloc[0])
+        fig.add_hline(y=baseline, line_dash="dash", line_color="gray")
+        # On a log axis an annotation's y is log10 of the value (add_hline's own label landed at y = 1)
+        fig.add_annotation(
+            x=0,
+            xref="x domain",
+            xanchor="left",
+            y=math.log10(baseline),
+            yref="y",
+            yanchor="top",
+            text="predicting the mean (MSE 1/6)",
+            showarrow=False,
+            font={"color": "gray"},
         )
     fig.update_layout(
         title="The adding problem: test error against sequence length",

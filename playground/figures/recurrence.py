@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
 from playground.text import escape_plotly
 
+CELL_COLOR = "#B279A2"
+
 MAX_DRAWN_STEPS = 9
 
 
@@ -17,8 +19,24 @@ def step_labels(steps: list[str]) -> list[str]:
     return [f"t={i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
+def diagram_rows(lstm: bool) -> dict[str, float]:
+    """Heights of the unrolled diagram's rows: x, then (LSTM) the cell path c, then h, then y."""
+    return {"x": 0.0, "c": 1.5, "h": 2.7, "y": 3.9} if lstm else {"x": 0.0, "h": 1.5, "y": 3.0}
+
+
+def column_arrows(lstm: bool) -> list[tuple[str, str, str]]:
+    """The arrows up one column of the diagram: (from row, to row, label)."""
+    if lstm:
+        return [("x", "c", "gates"), ("c", "h", "o⊙tanh"), ("h", "y", "W<sub>hy</sub>")]
+    return [("x", "h", "W<sub>xh</sub>"), ("h", "y", "W<sub>hy</sub>")]
+
+
 def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]) -> go.Figure:
-    """The network unrolled over the sentence: the same W_xh, W_hh, W_hy at every step."""
+    """The network unrolled over the sentence: the same weights at every step; an LSTM's cell state
+    c_t drawn as its own path (c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t) below h_t."""
+    lstm = cell == "LSTM"
+    rows = diagram_rows(lstm)
+    colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
     start = min(max(0, chosen - MAX_DRAWN_STEPS // 2), max(0, len(steps) - MAX_DRAWN_STEPS))
     shown = range(start, min(len(steps), start + MAX_DRAWN_STEPS))
     shapes: list[dict] = []
@@ -33,15 +51,11 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
         "arrowcolor": "#444",
         "text": "",
     }
+    small = {"showarrow": False, "font": {"size": 11}}
     for column, t in enumerate(shown):
         x = column * 1.6
         focus = t == chosen
-        boxes = (
-            (0, INPUT_COLOR, f"x<sub>{t + 1}</sub>"),
-            (1.5, HIDDEN_COLOR, f"h<sub>{t + 1}</sub>"),
-            (3, OUTPUT_COLOR, f"y<sub>{t + 1}</sub>"),
-        )
-        for y, color, label in boxes:
+        for kind, y in rows.items():
             shapes.append(
                 {
                     "type": "rect",
@@ -49,7 +63,7 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
                     "x1": x + 0.42,
                     "y0": y - 0.38,
                     "y1": y + 0.38,
-                    "fillcolor": color,
+                    "fillcolor": colors[kind],
                     "opacity": 1 if focus else 0.45,
                     "line": {"color": "black" if focus else "white", "width": 3 if focus else 1},
                 }
@@ -58,7 +72,7 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
                 {
                     "x": x,
                     "y": y,
-                    "text": f"<b>{label}</b>",
+                    "text": f"<b>{kind}<sub>{t + 1}</sub></b>",
                     "showarrow": False,
                     "font": {"color": "white", "size": 13},
                 }
@@ -67,36 +81,50 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
             {"x": x, "y": -0.62, "text": escape_plotly(steps[t]), "showarrow": False, "font": {"size": 13}},
             {
                 "x": x,
-                "y": 3.6,
+                "y": rows["y"] + 0.6,
                 "text": escape_plotly(outputs[t]),
                 "showarrow": False,
                 "font": {"size": 11, "color": "#555"},
             },
-            {"x": x, "y": 1.5 - 0.38, "ax": x, "ay": 0.38, **arrow},
-            {"x": x + 0.2, "y": 0.75, "text": "W<sub>xh</sub>", "showarrow": False, "font": {"size": 11}},
-            {"x": x, "y": 3 - 0.38, "ax": x, "ay": 1.5 + 0.38, **arrow},
-            {"x": x + 0.2, "y": 2.25, "text": "W<sub>hy</sub>", "showarrow": False, "font": {"size": 11}},
         ]
+        for low, high, label in column_arrows(lstm):
+            annotations += [
+                {"x": x, "y": rows[high] - 0.38, "ax": x, "ay": rows[low] + 0.38, **arrow},
+                {"x": x + 0.3, "y": (rows[low] + rows[high]) / 2, "text": label, **small},
+            ]
         if column > 0:
             annotations += [
-                {"x": x - 0.42, "y": 1.5, "ax": x - 1.18, "ay": 1.5, **arrow},
-                {"x": x - 0.8, "y": 1.72, "text": "W<sub>hh</sub>", "showarrow": False, "font": {"size": 11}},
+                {"x": x - 0.42, "y": rows["h"], "ax": x - 1.18, "ay": rows["h"], **arrow},
+                {"x": x - 0.8, "y": rows["h"] + 0.22, "text": "W<sub>hh</sub>", **small},
             ]
+            if lstm:  # the cell path carries memory with no weight matrix on the way
+                annotations += [
+                    {"x": x - 0.42, "y": rows["c"], "ax": x - 1.18, "ay": rows["c"], **arrow},
+                    {"x": x - 0.8, "y": rows["c"] + 0.22, "text": "f⊙ + i⊙g", **small},
+                ]
     more_left, more_right = start > 0, start + MAX_DRAWN_STEPS < len(steps)
     if more_left:
-        annotations.append({"x": -0.95, "y": 1.5, "text": "…", "showarrow": False, "font": {"size": 20}})
+        annotations.append(
+            {"x": -0.95, "y": rows["h"], "text": "…", "showarrow": False, "font": {"size": 20}}
+        )
     if more_right:
         annotations.append(
-            {"x": len(shown) * 1.6 - 0.65, "y": 1.5, "text": "…", "showarrow": False, "font": {"size": 20}}
+            {
+                "x": len(shown) * 1.6 - 0.65,
+                "y": rows["h"],
+                "text": "…",
+                "showarrow": False,
+                "font": {"size": 20},
+            }
         )
     fig = go.Figure(layout={"shapes": shapes, "annotations": annotations})
     fig.update_layout(
         title=f"The {cell} unrolled over your sentence: one set of weights, used at every step",
-        height=330,
+        height=420 if lstm else 330,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         plot_bgcolor="rgba(0,0,0,0)",
         xaxis={"visible": False, "range": [-1.2, max(len(shown), 3) * 1.6 - 0.4]},
-        yaxis={"visible": False, "range": [-0.95, 3.9]},
+        yaxis={"visible": False, "range": [-0.95, rows["y"] + 0.9]},
         showlegend=False,
     )
     return fig
@@ -163,28 +191,15 @@ def unit_lines(states: np.ndarray, steps: list[str], units: list[int], title: st
 
 
 def step_heatmap(table: pd.DataFrame, title: str) -> go.Figure:
-    """One step's arithmetic: a column per term, a row per hidden unit, values written in."""
-    z = table.to_numpy().T  # (terms, units)
-    limit = float(np.abs(z).max() or 1.0)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            y=list(table.columns),
-            x=[f"{u}" for u in table.index],
-            colorscale="RdBu",
-            zmid=0,
-            zmin=-limit,
-            zmax=limit,
-            colorbar={"title": "value"},
-            texttemplate="%{z:.2f}" if len(table) <= 24 else None,
-            hovertemplate="unit %{x}<br>%{y}: %{z:.4f}<extra></extra>",
-        )
-    )
+    """One step's arithmetic: a row per term on its own colour range, a column per hidden unit."""
+    from playground.figures.stepping import quantity_traces  # stepping builds on this module's diagram
+
+    fig = go.Figure(quantity_traces([table], 0))
     fig.update_layout(
         title=title,
         xaxis_title="hidden unit",
         height=90 + 34 * len(table.columns),
-        margin={"t": 50, "l": 140},
+        margin={"t": 50, "l": 170},
     )
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(type="category")

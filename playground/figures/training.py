@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from playground.figures.colors import RUN_COLORS
 
@@ -54,10 +55,18 @@ def training_curve(
 
 
 def runs_comparison(
-    histories: dict[str, pd.DataFrame], metric: str = "loss", split: str = "validation"
+    histories: dict[str, pd.DataFrame],
+    metric: str = "loss",
+    split: str = "validation",
+    tasks: dict[str, str] | None = None,
 ) -> go.Figure:
-    """One line per run: `metric` on `split` against training step."""
-    fig = go.Figure()
+    """One line per run: `metric` on `split` against training step; one panel per task when runs differ.
+
+    A sentiment loss (over a few classes) and a next-word loss (over the vocabulary) are on different
+    scales, and chance accuracy differs too: drawn on one axis they would invite a false comparison.
+    """
+    groups = sorted(set((tasks or {}).get(name, "") for name in histories))
+    fig = make_subplots(1, len(groups), subplot_titles=groups if len(groups) > 1 else None)
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == split].dropna(subset=[metric])
         fig.add_trace(
@@ -68,16 +77,21 @@ def runs_comparison(
                 name=name,
                 line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
                 hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>",
-            )
+            ),
+            1,
+            groups.index((tasks or {}).get(name, "")) + 1,
         )
+    title = f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}"
+    if len(groups) > 1:
+        title += ": one panel per task (their scales differ)"
     fig.update_layout(
-        title=f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}",
-        xaxis_title="training step",
-        yaxis_title=METRIC_LABELS.get(metric, metric),
+        title=title,
         height=360,
-        margin={"t": 50},
+        margin={"t": 70 if len(groups) > 1 else 50},
         legend={"orientation": "h", "y": -0.3},
     )
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text=METRIC_LABELS.get(metric, metric), col=1)
     if metric == "accuracy":
         fig.update_yaxes(tickformat=".0%")
     return fig

@@ -111,6 +111,7 @@ def test_first_journey(browser_page):
     assert_healthy(page, errors)
 
     open_page(page, "Inside the recurrence")
+    page.get_by_text("One step in detail").click()  # the server-side stepping is folded away
     page.get_by_role("button", name="▶").click()
     wait_idle(page)
     assert page.get_by_text("Step 2: reading").is_visible()

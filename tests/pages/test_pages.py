@@ -83,7 +83,8 @@ def test_predict_without_a_model_offers_to_train_one():
     at.button(key="predict_quick_next").click().run()
     no_errors(at)
     assert at.text_input(key="predict_prefix").value
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the next words, and the same read word by word (folded)
+    assert any("verb probability" in box.value for box in at.info)  # the callout on this model
 
 
 def test_predict_next_word_and_generation():

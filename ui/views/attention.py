@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from playground.analysis.attention import AttentionSteps, AttentionView, row_entropy
+from playground.analysis.callouts import Callout, subject_head_callout
 from playground.figures.attention import (
     all_heads_figure,
     entropy_figure,
@@ -101,3 +102,13 @@ def every_head(run: Run, view: AttentionView) -> None:
     threshold = view_widget(OPTION["threshold"], run)
     view_layer = view_widget(OPTION["head_view"], run)
     st.plotly_chart(head_view(weights[view_layer], view.steps, threshold), key="attention_head_view")
+
+
+@st.cache_data(
+    max_entries=8,
+    show_spinner="Looking for the head that finds the subject…",
+    hash_funcs={Run: lambda run: (run.id, run.status)},
+)
+def cached_subject_callout(run: Run) -> Callout | None:
+    """Which head looks at the subject from the word before the verb, over 100 agreement prefixes."""
+    return subject_head_callout(run, count=100)

@@ -6,12 +6,14 @@ import copy
 
 import streamlit as st
 
+from playground.analysis.callouts import saturation_callout
 from playground.analysis.gradients import gradient_through_time
 from playground.config import default_config
 from playground.figures.gradients import gradient_time_figure, loss_comparison_figure
 from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import view_options
+from ui.lecture import callout_box
 from ui.sentences import sentence_box
 from ui.state import builtin_data, runs
 from ui.training import train_live
@@ -44,7 +46,7 @@ def gradient_on_your_sentence(run: Run) -> None:
             left,
             format_func=lambda c: (
                 "the class the model predicts"
-                if c is None
+                if c is None or c < 0
                 else f"“{escape_markdown(run.class_names[c], 60)}”"
             ),
         )
@@ -76,11 +78,12 @@ def gradient_on_your_sentence(run: Run) -> None:
             "(tanh), an RNN with ReLU and identity initialisation, an LSTM and a Transformer on the "
             "Train page to compare them here."
         )
+        callout_box(saturation_callout(run, text, page="backprop"))
 
 
 def exploding_for_real() -> None:
     """Train the same RNN with and without clipping at a high learning rate, and show which one diverges."""
-    if st.button("Train both (about 10 seconds)", icon=":material/bolt:", key="gradients_explode"):
+    if st.button("Train both (a few seconds)", icon=":material/bolt:", key="gradients_explode"):
         base = default_config("sentiment", "rnn")
         base.train.optimizer, base.train.learning_rate, base.train.epochs = "sgd", 1.0, 3
         data = builtin_data(base.data)

@@ -20,7 +20,7 @@ def pick_models(column, labels: dict[str, str], default: list[str], key: str, **
 def adding_settings() -> dict | None:
     """Lengths, models and steps for the adding problem; None until at least one of each is picked."""
     small = EXPERIMENTS["adding"].small
-    cols = st.columns([2, 4, 2])
+    cols = st.columns([3, 4, 2])  # room for the length chips (at 2 they hid behind "▮")
     lengths = cols[0].multiselect(
         "Sequence lengths", [10, 25, 50, 100, 200, 400], small["lengths"], key="lab_adding_lengths"
     )

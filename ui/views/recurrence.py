@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from playground.analysis.callouts import Callout, gate_callout, saturation_callout
 from playground.analysis.prediction import verdict_text
 from playground.analysis.recurrence import (
     RecurrenceView,
@@ -27,9 +28,11 @@ from playground.figures.recurrence import (
     step_heatmap,
     unit_lines,
 )
+from playground.figures.stepping import recurrence_stepper
 from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import view_options
+from ui.lecture import callout_box
 from ui.state import runs
 from ui.view import view_widget
 
@@ -229,3 +232,26 @@ def design_criteria(run: Run, text: str, count: int) -> None:
             pd.DataFrame({"parameters": counts}),
             column_config={"parameters": st.column_config.NumberColumn(format="%d")},
         )
+
+
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs={Run: lambda run: (run.id, run.status)})
+def cached_callouts(run: Run, text: str, layer: int) -> list[Callout | None]:
+    """The page's callouts on this run and sentence (computed once per run, sentence and layer)."""
+    return [gate_callout(run, text, layer), saturation_callout(run, text, page="recurrence")]
+
+
+def stepped_sentence(run: Run, view: RecurrenceView, layer: int, cell: str, text: str) -> None:
+    """The main chart: the unrolled network, each step's arithmetic and outputs, stepped in the browser."""
+    count = len(view.steps)
+    tables = [step_table(view, run, layer, t) for t in range(count)]
+    outputs = [top_outputs(view, run, t, 5) for t in range(count)]
+    st.plotly_chart(recurrence_stepper(view.steps, tables, outputs, cell), key="recurrence_stepper")
+    st.caption(
+        "Drag the slider or press ▶: the steps play in your browser. Blue x_t is the word's vector, green "
+        "h_t the hidden state"
+        + (", purple c_t the cell state" if run.config.model.arch == "lstm" else "")
+        + ", orange y_t the output (its top prediction above). Each row of the arithmetic has its own colour "
+        "range, written next to its name."
+    )
+    for callout in cached_callouts(run, text, layer):
+        callout_box(callout)

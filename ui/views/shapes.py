@@ -141,7 +141,7 @@ def many_to_many() -> None:
             "attention, the decoder looks back at every word it read."
         )
         translator = trained_here(
-            "Train a small translator (about 20 seconds)", "translator", train_translator
+            "Train a small translator (about 30 seconds)", "translator", train_translator
         )
         if translator is not None:
             text = limited_text_input(

@@ -135,7 +135,8 @@ def training_data(config: ExperimentConfig, upload: Upload | None) -> TaskData |
 def runs_table() -> None:
     """Every run of this browser, newest first, one row each."""
     if runs():
-        table = pd.DataFrame([r.summary() for r in reversed(runs())])
+        # columns no run has (order-sensitive accuracy of next-word runs) would show "None" in every row
+        table = pd.DataFrame([r.summary() for r in reversed(runs())]).dropna(axis=1, how="all")
         percent = st.column_config.NumberColumn(format="percent")
         st.dataframe(
             table,

@@ -1,0 +1,249 @@
+"""Callouts: one to three sentences that point at what the learner's own model did, found by code.
+
+Each callout is computed from the run at hand, never written in advance; when the model does not
+show the pattern the lecture describes, the callout says so. The numbers behind each sentence are
+kept in `evidence`, so the pages can show them and the tests can recompute them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from playground.analysis.attention import agreement_sentences, is_transformer, trace_attention
+from playground.analysis.gradients import gradient_through_time
+from playground.analysis.prediction import next_word_probabilities
+from playground.analysis.recurrence import CONNECTIVES, NEGATIONS, is_recurrent, trace_sentence
+from playground.data.language import ANIMALS, PEOPLE, _Grammar
+from playground.experiments.agreement import VERB_PAIRS, agreement_prefix, prefers_plural
+from playground.run import Run
+
+SATURATION = 0.95  # |h| beyond this: tanh's slope 1 - h^2 is below 0.0975
+AGREEMENT_PREFIX = "the dogs near the cat"
+PLURAL_NOUNS = {p for _, p in ANIMALS + PEOPLE}
+SINGULAR_NOUNS = {s for s, _ in ANIMALS + PEOPLE}
+GATES = {"forget": "forget_gates", "input": "input_gates", "output": "output_gates"}
+CLEAR_MOVE = 1.5  # a move at the cue word counts as "the cue" when it beats the other words' by this
+
+
+@dataclass
+class Callout:
+    """A short, computed remark about the model; `found` says whether it shows the lecture's pattern."""
+
+    text: str
+    found: bool
+    evidence: dict = field(default_factory=dict)
+
+
+def knows_words(run: Run, words: list[str]) -> bool:
+    """Whether every word is in the run's vocabulary (a model of other text cannot be asked)."""
+    return run.vocab.level == "word" and all(w in run.vocab.index for w in words)
+
+
+def _verb_mass(run: Run, text: str) -> tuple[float, float, str]:
+    """Probability of all singular and all plural verb forms after `text`, and the likeliest form."""
+    probabilities = next_word_probabilities(run, text)
+    index = run.vocab.index
+    singular = sum(float(probabilities[index[s]]) for s, _ in VERB_PAIRS if s in index)
+    plural = sum(float(probabilities[index[p]]) for _, p in VERB_PAIRS if p in index)
+    forms = [f for pair in VERB_PAIRS for f in pair if f in index]
+    best = max(forms, key=lambda f: float(probabilities[index[f]]))
+    return singular, plural, best
+
+
+def agreement_share(run: Run, count: int = 100, seed: int = 11) -> float:
+    """Share of `count` one-attractor prefixes ("the dog near the cats") whose verb number is right."""
+    grammar = _Grammar(random.Random(seed))
+    correct = 0
+    for _ in range(count):
+        text, plural, _ = agreement_prefix(grammar, 1, attractors=True)
+        correct += prefers_plural(run, text) == plural
+    return correct / count
+
+
+def agreement_callout(run: Run, prefix: str = AGREEMENT_PREFIX, count: int = 100) -> Callout | None:
+    """Predict: does the model agree the verb with the subject, not the nearer noun? None if not asked."""
+    words = prefix.split()
+    nouns = [w for w in words if w in PLURAL_NOUNS | SINGULAR_NOUNS]
+    if run.task != "next-word" or not nouns or not knows_words(run, words + ["is", "are"]):
+        return None
+    subject, nearest = nouns[0], nouns[-1]
+    singular, plural, best = _verb_mass(run, prefix)
+    wants_plural = subject in PLURAL_NOUNS
+    right = (plural > singular) == wants_plural
+    share_right = (plural if wants_plural else singular) / max(plural + singular, 1e-12)
+    batch = agreement_share(run, count)
+    number = "plural" if wants_plural else "singular"
+    if right:
+        first = (
+            f"After “{prefix}” your model gives {share_right:.0%} of its verb probability to {number} "
+            f"forms (“{best}” first): it agrees with “{subject}”"
+            + (f", not with the nearer “{nearest}”." if nearest != subject else ".")
+        )
+    else:
+        first = (
+            f"After “{prefix}” your model gives only {share_right:.0%} of its verb probability to "
+            f"{number} forms (“{best}” first): it gets the agreement with “{subject}” wrong"
+            + (f", pulled by the nearer “{nearest}”." if nearest != subject else ".")
+        )
+    verdict = "right" if batch >= 0.8 else "often wrong"
+    second = (
+        f" Over {count} prefixes like “the dog near the cats” it picks the right number in "
+        f"{batch:.0%} ({verdict}; 50% is guessing)."
+    )
+    evidence = {"subject": subject, "singular": singular, "plural": plural, "best": best, "batch": batch}
+    return Callout(first + second, right and batch >= 0.8, evidence)
+
+
+def cue_steps(steps: list[str]) -> list[int]:
+    """Positions of negations and contrast words ("not", "but") in a sentence's steps."""
+    return [t for t, w in enumerate(steps) if w in NEGATIONS | CONNECTIVES]
+
+
+@torch.no_grad()
+def gate_callout(run: Run, text: str, layer: int = 0) -> Callout | None:
+    """Inside the recurrence: the gate (LSTM) or unit (RNN) that moved most at "not" or "but"."""
+    if not is_recurrent(run):
+        return None
+    view = trace_sentence(run, text)
+    cues = [t for t in cue_steps(view.steps) if t > 0]
+    if not cues:
+        return Callout(
+            "Your sentence has no “not”, “never” or “but” after its first word: type one (for example "
+            "“the film was not good”) to see which part of the model reacts to it.",
+            False,
+        )
+    trace = view.trace
+    if run.config.model.arch == "lstm":
+        sources = {name: getattr(trace, attr)[layer, 0].numpy() for name, attr in GATES.items()}
+    else:
+        sources = {"hidden": trace.hidden_states[layer, 0].numpy()}
+    moves = {name: np.abs(np.diff(values, axis=0)) for name, values in sources.items()}  # (T-1, H)
+    cue = max(cues, key=lambda t: max(m[t - 1].max() for m in moves.values()))
+    name, unit = max(
+        ((n, int(m[cue - 1].argmax())) for n, m in moves.items()), key=lambda p: moves[p[0]][cue - 1, p[1]]
+    )
+    before, after = float(sources[name][cue - 1, unit]), float(sources[name][cue, unit])
+    move = abs(after - before)
+    # the same unit at the other words, leaving out the word right after a cue (where it may swing back)
+    others = [t for t in range(1, len(view.steps)) if t not in cues and t - 1 not in cues]
+    typical = max((float(moves[name][t - 1, unit]) for t in others), default=0.0)
+    word = view.steps[cue]
+    what = f"{name} gate, unit {unit}" if name != "hidden" else f"hidden unit {unit}"
+    direction = ""
+    if name != "hidden":
+        direction = " (it closes)" if after < before else " (it opens)"
+    text_out = (
+        f"At “{word}” the part of your model that moves most is the {what}: from {before:.2f} to "
+        f"{after:.2f}{direction}."
+    )
+    clear = bool(move >= CLEAR_MOVE * typical) if others else True
+    if not others:
+        text_out += " The sentence has no other word to compare with."
+    elif clear:
+        text_out += (
+            f" At the other words (apart from the one right after) it moves at most {typical:.2f}: it reacts "
+            f"to “{word}”."
+        )
+    else:
+        text_out += (
+            f" But it moves nearly as much at other words (up to {typical:.2f}): this model does not "
+            f"single out "
+            f"“{word}”."
+        )
+    evidence = {"step": cue, "word": word, "source": name, "unit": unit, "before": before, "after": after}
+    evidence |= {"move": move, "largest_other_move": typical}
+    return Callout(text_out, clear, evidence)
+
+
+def saturation_share(run: Run, text: str, threshold: float = SATURATION) -> tuple[float, float]:
+    """Share of tanh values beyond ±threshold over the sentence, and the mean slope 1 − value².
+
+    The values are h_t for a tanh RNN and tanh(c_t) for an LSTM (both layers' every step and unit).
+    """
+    trace = trace_sentence(run, text).trace
+    values = torch.tanh(trace.cell_states) if run.config.model.arch == "lstm" else trace.hidden_states
+    values = values.numpy()
+    return float((np.abs(values) > threshold).mean()), float((1 - values**2).mean())
+
+
+def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout | None:
+    """Inside the recurrence / Backprop: the saturation share, and what it does to the gradient."""
+    if not is_recurrent(run) or (run.config.model.arch == "rnn" and run.config.model.activation != "tanh"):
+        return None
+    lstm = run.config.model.arch == "lstm"
+    share, slope = saturation_share(run, text)
+    quantity = "tanh(c_t)" if lstm else "h_t"
+    first = (
+        f"{share:.0%} of the values of {quantity} on this sentence are beyond ±{SATURATION}, where tanh is "
+        f"flat; the mean slope 1 − {quantity}² is {slope:.2f}."
+    )
+    evidence = {"share": share, "slope": slope}
+    gradient = gradient_through_time(run, text)
+    if "hidden" in gradient and len(gradient) > 1 and gradient["hidden"].iloc[-1] > 0:
+        ratio = float(gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1])
+        evidence["first_to_last"] = ratio
+        reach = f" The loss's gradient reaching the first word is {ratio:.2g}× the one at the last."
+    else:
+        reach = ""
+    if lstm:
+        second = (
+            " An LSTM's gradient has a second road, the cell path c_t = f_t ⊙ c_{t−1}, whose factor per step "
+            "is the forget gate, not 1 − h²."
+        )
+    elif page == "recurrence":
+        second = (
+            " Each step back multiplies the gradient by diag(1 − h_t²) W_hh, so saturated units pass "
+            "almost nothing back: see the gradient chart on Backprop through time."
+        )
+    else:
+        second = (
+            " Each step back multiplies the gradient by diag(1 − h_t²) W_hh: a unit at ±1 contributes a "
+            "factor near 0, which is why the bars fall towards the first word."
+        )
+    return Callout(first + second + reach, bool(share >= 0.2), evidence)
+
+
+@torch.no_grad()
+def subject_head_callout(run: Run, count: int = 100) -> Callout | None:
+    """Self-attention: the layer and head whose weight on the subject is highest from the word before the
+    verb, with its share over a batch of agreement prefixes."""
+    if not is_transformer(run) or run.task != "next-word":
+        return None
+    sentences = agreement_sentences(count)
+    if not knows_words(run, sorted({w for text, _ in sentences for w in text.split()})):
+        return None
+    weight_sum, peaks = None, None
+    shift = 0 if run.reads_bos else 1  # the sentences count <bos> as position 0
+    for text, subject in sentences:
+        subject -= shift
+        last = trace_attention(run, text).trace.attention_weights[:, 0, :, -1, :]  # (L, N, T)
+        weight = last[..., subject].numpy()
+        peak = (last.argmax(-1) == subject).numpy().astype(int)
+        weight_sum = weight if weight_sum is None else weight_sum + weight
+        peaks = peak if peaks is None else peaks + peak
+    mean_weight, share = weight_sum / count, peaks / count
+    layer, head = np.unravel_index(int(mean_weight.argmax()), mean_weight.shape)
+    best_share, best_weight = float(share[layer, head]), float(mean_weight[layer, head])
+    example, subject = sentences[0]
+    words = ["<bos>", *example.split()]
+    evidence = {"layer": int(layer) + 1, "head": int(head) + 1, "mean_weight": best_weight}
+    evidence |= {"share": best_share, "count": count}
+    where = f"layer {layer + 1}, head {head + 1}"
+    if best_share >= 0.5:
+        text = (
+            f"From the word before the verb, {where} puts the most weight on the subject: {best_weight:.0%} "
+            f"on average, and the subject is its top word in {best_share:.0%} of {count} prefixes like "
+            f"“{example}” (subject “{words[subject]}”). That is the head that carries the verb's number."
+        )
+        return Callout(text, True, evidence)
+    text = (
+        f"No head of your model singles out the subject yet: the closest, {where}, gives it "
+        f"{best_weight:.0%} of its weight on average and makes it its top word in only {best_share:.0%} of "
+        f"{count} prefixes "
+        f"like “{example}”. Train longer (or with more sentences) and look again."
+    )
+    return Callout(text, False, evidence)

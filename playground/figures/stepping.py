@@ -1,0 +1,373 @@
+"""Charts that step through time in the browser: Plotly frames with a slider and a play button.
+
+A step is a frame the browser already holds, so moving the slider or pressing play costs no server
+round trip. Each builder takes the per-step values the analysis computed and puts step t's values in
+frame t; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
+from playground.figures.recurrence import CELL_COLOR, column_arrows, diagram_rows
+from playground.text import escape_plotly
+
+FRAME_MS = 700  # one step per 0.7 s when playing: slow enough to read the bars
+WINDOW = 9  # steps of the unrolled diagram in view at once
+GATE_NAMES = ("forget f_t", "input i_t", "output o_t")
+TANH_NAMES = ("h_t", "h_{t-1}", "candidate g_t")
+
+
+def add_player(fig: go.Figure, names: list[str], labels: list[str], prefix: str = "step ") -> go.Figure:
+    """A slider over the frames `names` (shown as `labels`) and play / pause buttons, set to frame 0."""
+    animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    steps = [
+        {"label": label, "method": "animate", "args": [[name], animate]}
+        for name, label in zip(names, labels, strict=True)
+    ]
+    play = {
+        "frame": {"duration": FRAME_MS, "redraw": True},
+        "transition": {"duration": 0},
+        "fromcurrent": True,
+    }
+    pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    fig.update_layout(
+        sliders=[
+            {
+                "active": 0,
+                "steps": steps,
+                "currentvalue": {"prefix": prefix, "font": {"size": 13}},
+                "pad": {"t": 30, "b": 0},
+                "x": 0.1,
+                "len": 0.9,
+            }
+        ],
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": False,
+                "x": 0.0,
+                "xanchor": "left",
+                "y": 0,
+                "yanchor": "top",
+                "pad": {"t": 40, "r": 10},
+                "buttons": [
+                    {"label": "▶", "method": "animate", "args": [None, play]},
+                    {"label": "❚❚", "method": "animate", "args": [[None], pause]},
+                ],
+            }
+        ],
+    )
+    return fig
+
+
+def quantity_range(name: str, values: np.ndarray) -> tuple[float, float]:
+    """A colour range for one quantity: gates 0 to 1, tanh outputs ±1, others ± their own largest value.
+
+    One range per quantity (not one for the whole table), so h_t within ±1 is not washed out by a
+    pre-activation of 6; the same range at every step, so frames compare.
+    """
+    largest = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    if name in GATE_NAMES:
+        return 0.0, 1.0
+    if name in TANH_NAMES and largest <= 1.0:
+        return -1.0, 1.0
+    largest = largest or 1.0
+    return -largest, largest
+
+
+def quantity_label(name: str, low: float, high: float) -> str:
+    """A row label that carries the row's own colour range."""
+    return f"{name}  [{low:g}, {high:g}]" if low == 0 else f"{name}  (±{high:.2g})"
+
+
+def quantity_traces(
+    tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y"
+) -> list[go.Heatmap]:
+    """One heatmap per quantity of the step table `tables[step]`, each on its own colour range.
+
+    Each trace spans every row (blank outside its own), so all rows share one grid: a one-row heatmap
+    on a category axis is drawn a row off.
+    """
+    table = tables[step]
+    ranges = [quantity_range(n, np.stack([t[n].to_numpy() for t in tables])) for n in table.columns]
+    rows = [quantity_label(n, low, high) for n, (low, high) in zip(table.columns, ranges, strict=True)]
+    traces = []
+    for row, (name, (low, high)) in enumerate(zip(table.columns, ranges, strict=True)):
+        z = np.full((len(rows), len(table)), np.nan)
+        z[row] = table[name].to_numpy()
+        gate = name in GATE_NAMES
+        traces.append(
+            go.Heatmap(
+                z=z,
+                x=[str(u) for u in table.index],
+                y=rows,
+                zmin=low,
+                zmax=high,
+                colorscale="Blues" if gate else "RdBu",
+                zmid=None if gate else 0,
+                showscale=False,
+                hoverongaps=False,
+                texttemplate="%{z:.2f}" if len(table) <= 24 else None,
+                hovertemplate=f"unit %{{x}}<br>{escape_plotly(name)}: %{{z:.4f}}<extra></extra>",
+                xaxis=xaxis,
+                yaxis=yaxis,
+            )
+        )
+    return traces
+
+
+def _diagram_boxes(rows: dict[str, float], count: int, chosen: int) -> list[go.Scatter]:
+    """The unrolled boxes as square markers, the chosen step's drawn solid and outlined."""
+    colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
+    traces = []
+    for kind, y in rows.items():
+        focus = np.arange(count) == chosen
+        traces.append(
+            go.Scatter(
+                x=[1.6 * t for t in range(count)],
+                y=[y] * count,
+                mode="markers+text",
+                text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for t in range(count)],
+                textfont={"color": "white", "size": 13},
+                marker={
+                    "symbol": "square",
+                    "size": 30,
+                    "color": colors[kind],
+                    "opacity": np.where(focus, 1.0, 0.4).tolist(),
+                    "line": {
+                        "color": np.where(focus, "black", "white").tolist(),
+                        "width": np.where(focus, 3, 1).tolist(),
+                    },
+                },
+                hoverinfo="skip",
+                showlegend=False,
+                xaxis="x",
+                yaxis="y",
+            )
+        )
+    return traces
+
+
+def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
+    """Arrows of the unrolled network: up each column, and h→h (and c→c for an LSTM) across."""
+    arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2}
+    arrow |= {"arrowcolor": "#444", "text": ""}
+    label = {"showarrow": False, "font": {"size": 11}, "xref": "x", "yref": "y"}
+    annotations: list[dict] = []
+    for t in range(count):
+        x = 1.6 * t
+        for low, high, name in column_arrows("c" in rows):
+            annotations.append({"x": x, "y": rows[high] - 0.36, "ax": x, "ay": rows[low] + 0.36, **arrow})
+            annotations.append(
+                {"x": x + 0.3, "xanchor": "left", "y": (rows[low] + rows[high]) / 2, "text": name, **label}
+            )
+        if t > 0:
+            annotations.append({"x": x - 0.4, "y": rows["h"], "ax": x - 1.2, "ay": rows["h"], **arrow})
+            annotations.append({"x": x - 0.8, "y": rows["h"] + 0.25, "text": "W<sub>hh</sub>", **label})
+            if "c" in rows:  # the cell path: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, no weight matrix on it
+                annotations.append({"x": x - 0.4, "y": rows["c"], "ax": x - 1.2, "ay": rows["c"], **arrow})
+                annotations.append({"x": x - 0.8, "y": rows["c"] + 0.25, "text": "f⊙ + i⊙g", **label})
+    return annotations
+
+
+def recurrence_stepper(
+    steps: list[str], tables: list[pd.DataFrame], outputs: list[pd.DataFrame], cell: str
+) -> go.Figure:
+    """The unrolled network, one step's arithmetic and its outputs y_t, stepped by a slider in the browser.
+
+    `tables[t]` is step t's table (a column per quantity, a row per unit, as `step_table` gives it) and
+    `outputs[t]` its likeliest outputs (columns output, probability).
+    """
+    count = len(steps)
+    lstm = "c_t" in tables[0].columns
+    rows = diagram_rows(lstm)
+    fig = make_subplots(
+        2,
+        2,
+        specs=[[{"colspan": 2}, None], [{}, {}]],
+        row_heights=[0.45, 0.55],
+        column_widths=[0.68, 0.32],
+        vertical_spacing=0.1,
+        horizontal_spacing=0.12,
+        subplot_titles=(
+            "",
+            "the arithmetic of step t, unit by unit (each row its own colour range)",
+            "y_t: likeliest outputs",
+        ),
+    )
+    for trace in _diagram_boxes(rows, count, 0):
+        fig.add_trace(trace, 1, 1)
+    fig.add_trace(
+        go.Scatter(
+            x=[1.6 * t for t in range(count)] * 2,
+            y=[-0.75] * count + [max(rows.values()) + 0.65] * count,
+            mode="text",
+            text=[escape_plotly(s) for s in steps] + [escape_plotly(o["output"].iloc[0]) for o in outputs],
+            textfont={"size": 12},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        1,
+        1,
+    )
+    boxes = len(rows)
+    heat = quantity_traces(tables, 0)
+    for trace in heat:
+        fig.add_trace(trace, 2, 1)
+    fig.add_trace(_output_bar(outputs[0]), 2, 2)
+    changing = list(range(boxes)) + list(range(boxes + 1, boxes + 1 + len(heat) + 1))
+    frames = []
+    for t in range(count):
+        start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
+        data = (
+            _diagram_boxes(rows, count, t)
+            + quantity_traces(tables, t, "x2", "y2")
+            + [_output_bar(outputs[t])]
+        )
+        frames.append(
+            go.Frame(
+                name=str(t),
+                data=data,
+                traces=changing,
+                layout={"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}},
+            )
+        )
+    fig.frames = frames
+    fig.update_layout(
+        annotations=list(fig.layout.annotations) + _diagram_arrows(rows, count),
+        title=f"The {cell} unrolled over your sentence: one set of weights at every step (▶ plays it)",
+        height=720 if lstm else 640,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        plot_bgcolor="rgba(0,0,0,0)",
+        showlegend=False,
+    )
+    fig.update_xaxes(visible=False, range=[-0.9, 1.6 * (min(count, WINDOW) - 1) + 0.9], row=1, col=1)
+    fig.update_yaxes(visible=False, range=[-1.1, max(rows.values()) + 0.95], row=1, col=1)
+    fig.update_yaxes(type="category", autorange="reversed", row=2, col=1)
+    fig.update_xaxes(type="category", title_text="hidden unit", row=2, col=1)
+    fig.update_xaxes(range=[0, 1.15], tickformat=".0%", row=2, col=2)
+    fig.update_yaxes(type="category", autorange="reversed", row=2, col=2)
+    return add_player(
+        fig, [str(t) for t in range(count)], [f"{t + 1} {escape_plotly(s)}" for t, s in enumerate(steps)]
+    )
+
+
+def _output_bar(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> go.Bar:
+    return go.Bar(
+        x=outputs["probability"].to_numpy(),
+        y=[escape_plotly(o) for o in outputs["output"]],
+        orientation="h",
+        marker_color=color,
+        text=[f"{p:.1%}" for p in outputs["probability"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+        xaxis="x3",
+        yaxis="y3",
+    )
+
+
+def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "next word") -> go.Figure:
+    """The prediction as each word is read: frame t holds the likeliest outputs after words[: t + 1]."""
+    fig = go.Figure(_bar(outputs[0]))
+    frames = []
+    for t, table in enumerate(outputs):
+        read = " ".join(escape_plotly(w) for w in words[: t + 1])
+        frames.append(
+            go.Frame(name=str(t), data=[_bar(table)], layout={"title": {"text": f"after “{read}”"}})
+        )
+    fig.frames = frames
+    longest = max(len(o) for o in outputs)
+    fig.update_layout(
+        title=f"after “{escape_plotly(words[0])}”",
+        xaxis={"range": [0, 1.12], "tickformat": ".0%", "title": "probability"},
+        yaxis={"type": "category", "autorange": "reversed", "title": unit},
+        height=max(300, 30 * longest + 190),
+        margin={"t": 50, "b": 10, "r": 40},
+    )
+    return add_player(
+        fig,
+        [str(t) for t in range(len(words))],
+        [f"{t + 1} {escape_plotly(w)}" for t, w in enumerate(words)],
+        "read: ",
+    )
+
+
+def _bar(table: pd.DataFrame) -> go.Bar:
+    return go.Bar(
+        x=table["probability"].to_numpy(),
+        y=[escape_plotly(o) for o in table["output"]],
+        orientation="h",
+        marker_color=OUTPUT_COLOR,
+        text=[f"{p:.1%}" for p in table["probability"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+    )
+
+
+def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> go.Figure:
+    """One head's attention, one query row at a time: the matrix filled up to row t and row t as bars."""
+    count = len(steps)
+    axis = [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
+    fig = make_subplots(
+        1,
+        2,
+        column_widths=[0.6, 0.4],
+        horizontal_spacing=0.14,
+        subplot_titles=("query × key", "weights of query t"),
+    )
+    fig.add_trace(_rows_up_to(weights, axis, 0), 1, 1)
+    fig.add_trace(_row_bars(weights, axis, 0), 1, 2)
+    fig.frames = [
+        go.Frame(
+            name=str(t), data=[_rows_up_to(weights, axis, t), _row_bars(weights, axis, t)], traces=[0, 1]
+        )
+        for t in range(count)
+    ]
+    fig.update_layout(
+        title=title, height=max(380, 26 * count + 210), margin={"t": 70, "b": 10}, showlegend=False
+    )
+    fig.update_yaxes(autorange="reversed", type="category", title_text="query (word looking)", row=1, col=1)
+    fig.update_xaxes(type="category", tickangle=-45, title_text="key (word looked at)", row=1, col=1)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
+    fig.update_xaxes(type="category", tickangle=-45, row=1, col=2)
+    return add_player(fig, [str(t) for t in range(count)], axis, "query: ")
+
+
+def _rows_up_to(weights: np.ndarray, axis: list[str], row: int) -> go.Heatmap:
+    shown = np.where(np.arange(len(axis))[:, None] <= row, weights, np.nan)
+    return go.Heatmap(
+        z=shown,
+        x=axis,
+        y=axis,
+        colorscale="Blues",
+        zmin=0,
+        zmax=1,
+        hoverongaps=False,
+        colorbar={"title": "weight", "x": 0.5, "len": 0.8},
+        texttemplate="%{z:.2f}" if len(axis) <= 12 else None,
+        hovertemplate="query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
+        xaxis="x",
+        yaxis="y",
+    )
+
+
+def _row_bars(weights: np.ndarray, axis: list[str], row: int) -> go.Bar:
+    return go.Bar(
+        x=axis,
+        y=weights[row],
+        marker_color="#4C78A8",
+        text=[f"{w:.2f}" for w in weights[row]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate=f"{axis[row]} → %{{x}}: %{{y:.3f}}<extra></extra>",
+        xaxis="x2",
+        yaxis="y2",
+    )

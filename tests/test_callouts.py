@@ -1,0 +1,179 @@
+"""Callouts: each sentence's claim about the learner's model is recomputed here by another path."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from playground.analysis.attention import (
+    agreement_sentences,
+    attention_steps,
+    subject_attention,
+    trace_attention,
+)
+from playground.analysis.callouts import (
+    SATURATION,
+    agreement_callout,
+    gate_callout,
+    saturation_callout,
+    subject_head_callout,
+)
+from playground.analysis.gradients import gradient_through_time
+from playground.analysis.prediction import next_word_probabilities
+from playground.analysis.recurrence import step_table, trace_sentence
+from playground.config import default_config
+from playground.data.datasets import build_builtin
+from playground.experiments.agreement import VERB_PAIRS, agreement_accuracy
+from playground.run import create_run
+from playground.train import train_run
+from tests.conftest import model_run, with_training
+
+
+@pytest.fixture(scope="module")
+def transformer():
+    """The default next-word Transformer (about 10 s): it learns agreement and a subject head."""
+    config = default_config("next-word", "transformer")
+    data = build_builtin(config.data)
+    return train_run(create_run(config, data), data)
+
+
+@pytest.fixture(scope="module")
+def sentiment_lstm(small_sentiment):
+    config, data = small_sentiment
+    return train_run(create_run(with_training(config, epochs=3), data), data)
+
+
+@pytest.fixture(scope="module")
+def tanh_rnn(small_next_word):
+    config, data = small_next_word
+    config = with_training(config, epochs=2)
+    config.model.arch, config.model.activation = "rnn", "tanh"
+    return train_run(create_run(config, data), data)
+
+
+def percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def test_agreement_callout_states_the_verb_number_and_the_batch_share(transformer):
+    callout = agreement_callout(transformer, "the dogs near the cat", count=100)
+    probabilities = next_word_probabilities(transformer, "the dogs near the cat")
+    index = transformer.vocab.index
+    plural = sum(float(probabilities[index[p]]) for _, p in VERB_PAIRS)
+    singular = sum(float(probabilities[index[s]]) for s, _ in VERB_PAIRS)
+    assert percent(plural / (plural + singular)) in callout.text
+    right = plural > singular
+    assert ("it agrees with “dogs”" in callout.text) == right
+    correct, _, _ = agreement_accuracy(transformer, 1, True, 100, 11)
+    assert f"in {percent(correct / 100)}" in callout.text
+    assert callout.found == (right and correct / 100 >= 0.8)
+    assert callout.found  # the default Transformer learns agreement (measured 100% of 100)
+
+
+def test_agreement_callout_is_honest_about_an_untrained_model(small_next_word):
+    run = model_run(small_next_word, "lstm")
+    callout = agreement_callout(run, count=40)
+    correct, _, _ = agreement_accuracy(run, 1, True, 40, 11)
+    assert f"in {percent(correct / 40)}" in callout.text
+    assert not callout.found or correct / 40 >= 0.8
+
+
+def test_agreement_callout_needs_a_next_word_model_of_the_toy_language(sentiment_lstm):
+    assert agreement_callout(sentiment_lstm) is None
+
+
+def test_subject_head_callout_names_the_head_with_most_weight_on_the_subject(transformer):
+    callout = subject_head_callout(transformer, count=60)
+    sentences = agreement_sentences(60)
+    layers, heads = transformer.config.model.num_layers, transformer.config.model.num_heads
+    weight = np.zeros((layers, heads))
+    peaks = np.zeros((layers, heads))
+    for text, subject in sentences:  # recomputed from Q and K, not from the model's stored weights
+        view = trace_attention(transformer, text)
+        for layer in range(layers):
+            for head in range(heads):
+                row = attention_steps(view, layer, head).weights[-1]
+                weight[layer, head] += row[subject] / len(sentences)
+                peaks[layer, head] += (row.argmax() == subject) / len(sentences)
+    layer, head = np.unravel_index(weight.argmax(), weight.shape)
+    assert (callout.evidence["layer"], callout.evidence["head"]) == (layer + 1, head + 1)
+    assert f"layer {layer + 1}, head {head + 1}" in callout.text
+    assert percent(weight[layer, head]) in callout.text and percent(peaks[layer, head]) in callout.text
+    fractions = subject_attention(transformer, 60).set_index(["layer", "head"])["fraction"]
+    assert math.isclose(fractions[(layer + 1, head + 1)], peaks[layer, head], abs_tol=1e-9)
+    assert callout.found == (peaks[layer, head] >= 0.5)
+    assert callout.found
+
+
+def test_subject_head_callout_says_so_when_no_head_finds_the_subject(small_next_word):
+    run = model_run(small_next_word, "transformer", num_layers=2)
+    callout = subject_head_callout(run, count=40)
+    if not callout.found:
+        assert callout.text.startswith("No head of your model singles out the subject")
+    assert callout.evidence["share"] < 0.5 or callout.found
+
+
+def test_gate_callout_names_the_gate_unit_that_moved_most_at_the_cue(sentiment_lstm):
+    text = "the film was not good but the music was great"
+    callout = gate_callout(sentiment_lstm, text)
+    view = trace_sentence(sentiment_lstm, text)
+    cue = callout.evidence["step"]
+    assert view.steps[cue] in ("not", "but")
+    now, before = step_table(view, sentiment_lstm, 0, cue), step_table(view, sentiment_lstm, 0, cue - 1)
+    gates = ["forget f_t", "input i_t", "output o_t"]
+    moves = {g: (now[g] - before[g]).abs() for g in gates}
+    gate = max(gates, key=lambda g: moves[g].max())
+    unit = int(moves[gate].idxmax())
+    assert gate.startswith(callout.evidence["source"]) and unit == callout.evidence["unit"]
+    assert f"unit {unit}: from {before[gate][unit]:.2f} to {now[gate][unit]:.2f}" in callout.text
+    cues = {i for i, w in enumerate(view.steps) if w in ("not", "but")}
+    others = [t for t in range(1, len(view.steps)) if t not in cues and t - 1 not in cues]
+    largest = max(
+        abs(
+            step_table(view, sentiment_lstm, 0, t)[gate][unit]
+            - step_table(view, sentiment_lstm, 0, t - 1)[gate][unit]
+        )
+        for t in others
+    )
+    assert math.isclose(callout.evidence["largest_other_move"], largest, rel_tol=1e-5)
+    assert callout.found == (moves[gate][unit] >= 1.5 * largest)
+    assert ("does not single out" in callout.text) == (not callout.found)
+
+
+def test_gate_callout_without_a_cue_word_asks_for_one(sentiment_lstm):
+    callout = gate_callout(sentiment_lstm, "the film was good")
+    assert not callout.found and "“not”" in callout.text
+
+
+def test_saturation_callout_share_and_gradient_reach(tanh_rnn):
+    text = "the dogs near the cat are happy"
+    callout = saturation_callout(tanh_rnn, text, page="backprop")
+    hidden = trace_sentence(tanh_rnn, text).trace.hidden_states
+    share = float((hidden.abs() > SATURATION).float().mean())
+    slope = float((1 - hidden**2).mean())
+    assert callout.text.startswith(f"{share:.0%} of the values of h_t")
+    assert f"{slope:.2f}" in callout.text and "diag(1 − h_t²) W_hh" in callout.text
+    gradient = gradient_through_time(tanh_rnn, text)
+    ratio = gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1]
+    assert f"{ratio:.2g}×" in callout.text
+    assert callout.found == (share >= 0.2)
+
+
+def test_saturation_callout_for_an_lstm_reads_the_cell(sentiment_lstm):
+    text = "the film was not good"
+    callout = saturation_callout(sentiment_lstm, text)
+    cells = torch.tanh(trace_sentence(sentiment_lstm, text).trace.cell_states)
+    assert callout.text.startswith(
+        f"{float((cells.abs() > SATURATION).float().mean()):.0%} of the values of tanh(c_t)"
+    )
+    assert "forget gate" in callout.text
+
+
+def test_callouts_that_do_not_apply_return_none(small_next_word, small_sentiment):
+    transformer = model_run(small_next_word, "transformer")
+    assert gate_callout(transformer, "the dog is not happy") is None
+    assert saturation_callout(transformer, "the dog") is None
+    relu = model_run(small_next_word, "rnn", activation="relu")
+    assert saturation_callout(relu, "the dog") is None
+    assert subject_head_callout(model_run(small_sentiment, "transformer")) is None

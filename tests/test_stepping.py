@@ -1,0 +1,162 @@
+"""Charts stepped in the browser: a frame per step, each holding that step's analysis values."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from playground.analysis.attention import attention_steps, trace_attention
+from playground.analysis.prediction import sentiment_trajectory, top_next_words
+from playground.analysis.reading import reading_steps
+from playground.analysis.recurrence import step_table, top_outputs, trace_sentence
+from playground.figures.attention import all_heads_figure
+from playground.figures.embeddings import fanned_labels, projection_figure
+from playground.figures.experiments import adding_figure
+from playground.figures.recurrence import step_heatmap, unrolled_figure
+from playground.figures.stepping import attention_rows_figure, reading_figure, recurrence_stepper
+from playground.figures.training import runs_comparison
+from tests.conftest import model_run
+
+
+def player_ok(fig, count: int) -> None:
+    """A slider with one step per frame, each step naming its frame, and a play button."""
+    assert len(fig.frames) == count
+    slider = fig.layout.sliders[0]
+    assert [s.args[0][0] for s in slider.steps] == [f.name for f in fig.frames]
+    buttons = fig.layout.updatemenus[0].buttons
+    assert buttons[0].label == "▶" and buttons[0].args[0] is None  # None plays every frame from the current
+
+
+@pytest.mark.parametrize("arch", ["lstm", "rnn"])
+def test_recurrence_stepper_frames_hold_each_steps_table_and_outputs(small_next_word, arch):
+    run = model_run(small_next_word, arch)
+    view = trace_sentence(run, "the dogs near the cat are happy")
+    count = len(view.steps)
+    tables = [step_table(view, run, 0, t) for t in range(count)]
+    outputs = [top_outputs(view, run, t, 5) for t in range(count)]
+    fig = recurrence_stepper(view.steps, tables, outputs, arch.upper())
+    player_ok(fig, count)
+    for t, frame in enumerate(fig.frames):
+        heat = [d for d in frame.data if d.type == "heatmap"]
+        assert len(heat) == len(tables[t].columns)
+        for row, (trace, column) in enumerate(zip(heat, tables[t].columns, strict=True)):
+            assert trace.y[row].startswith(column)
+            z = np.array(trace.z, dtype=float)
+            np.testing.assert_allclose(z[row], tables[t][column].to_numpy())
+            assert np.isnan(np.delete(z, row, axis=0)).all()  # each trace colours its own row only
+        bar = next(d for d in frame.data if d.type == "bar")
+        np.testing.assert_allclose(bar.x, outputs[t]["probability"].to_numpy())
+        boxes = [d for d in frame.data if d.type == "scatter"]
+        assert len(boxes) == (4 if arch == "lstm" else 3)  # x, (c), h, y
+        assert all(np.argmax(b.marker.opacity) == t for b in boxes)  # the chosen step stands out
+        assert max(len(frame.traces), 0) == len(frame.data)
+
+
+def test_each_quantity_has_its_own_colour_range(small_next_word):
+    run = model_run(small_next_word, "lstm")
+    view = trace_sentence(run, "the dog runs")
+    table = step_table(view, run, 0, 2)
+    table["c_t"] *= 40  # a large cell state must not wash out h_t
+    fig = step_heatmap(table, "t")
+    ranges = {trace.y[row].split("  ")[0]: (trace.zmin, trace.zmax) for row, trace in enumerate(fig.data)}
+    assert ranges["h_t"] == (-1, 1) and ranges["forget f_t"] == (0, 1)
+    assert math.isclose(ranges["c_t"][1], float(np.abs(table["c_t"]).max()), rel_tol=1e-6)
+
+
+def test_lstm_diagram_draws_the_cell_path():
+    fig = unrolled_figure(["the", "dog", "runs"], 1, "LSTM", ["dog", "runs", "."])
+    texts = [a.text for a in fig.layout.annotations]
+    assert sum("<b>c<sub>" in t for t in texts) == 3 and "f⊙ + i⊙g" in texts
+    rnn = unrolled_figure(["the", "dog", "runs"], 1, "RNN (tanh)", ["dog", "runs", "."])
+    assert not any("<b>c<sub>" in a.text for a in rnn.layout.annotations)
+
+
+def test_reading_figure_next_word_frames_equal_asking_with_each_prefix(small_next_word):
+    run = model_run(small_next_word, "lstm")
+    text = "the dogs near the cat"
+    labels, tables = reading_steps(run, text, 5)
+    assert labels == ["<bos>", *text.split()]
+    fig = reading_figure(labels, tables)
+    player_ok(fig, len(labels))
+    words = text.split()
+    for t, frame in enumerate(fig.frames):
+        expected = top_next_words(run, " ".join(words[:t]), 5)
+        assert list(frame.data[0].y) == list(expected["word"])
+        np.testing.assert_allclose(frame.data[0].x, expected["probability"].to_numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_reading_figure_sentiment_frames_follow_the_trajectory(small_sentiment):
+    run = model_run(small_sentiment, "lstm")
+    text = "the film was not good"
+    labels, tables = reading_steps(run, text)
+    trajectory = sentiment_trajectory(run, text)
+    fig = reading_figure(labels, tables, "class")
+    player_ok(fig, len(trajectory))
+    for t, frame in enumerate(fig.frames):
+        np.testing.assert_allclose(
+            frame.data[0].x, trajectory.iloc[t][run.class_names].astype(float).to_numpy()
+        )
+    with pytest.raises(ValueError):
+        reading_steps(run, "   ")
+
+
+def test_attention_rows_figure_fills_the_matrix_row_by_row(small_next_word):
+    run = model_run(small_next_word, "transformer")
+    view = trace_attention(run, "the dogs near the cat")
+    weights = attention_steps(view, 0, 0).weights
+    fig = attention_rows_figure(weights, view.steps, "head 1")
+    player_ok(fig, len(view.steps))
+    for t, frame in enumerate(fig.frames):
+        heat, bars = frame.data
+        np.testing.assert_allclose(bars.y, weights[t])
+        z = np.array(heat.z, dtype=float)
+        assert np.isnan(z[t + 1 :]).all()
+        np.testing.assert_allclose(z[: t + 1], weights[: t + 1])
+
+
+def test_all_heads_grid_has_word_labels_and_one_colour_scale():
+    weights = np.random.default_rng(0).dirichlet(np.ones(4), size=(2, 2, 4))
+    fig = all_heads_figure(weights, ["<bos>", "the", "dog", "runs"])
+    assert sum(bool(t.showscale) for t in fig.data) == 1
+    assert fig.layout.yaxis.showticklabels and not fig.layout.yaxis2.showticklabels  # words on the left
+    assert fig.layout.xaxis3.showticklabels and not fig.layout.xaxis.showticklabels  # and at the bottom
+    assert list(fig.data[0].x) == ["1 &lt;bos&gt;", "2 the", "3 dog", "4 runs"]
+
+
+def test_neighbour_labels_point_different_ways():
+    frame = pd.DataFrame(
+        {"word": ["cat", "dog", "fox", "owl"], "x": [0, 0.01, 0.02, 0.0], "y": [0, 0.0, 0.01, 0.02]}
+    ).set_index("word")
+    labels = fanned_labels(frame, "cat")
+    offsets = {(round(a["ax"]), round(a["ay"])) for a in labels}
+    assert len(offsets) == 4 and labels[0]["ay"] < 0  # the searched word's label goes up
+    full = frame.reset_index().assign(**{"class": "animal", "count": 1})
+    fig = projection_figure(full, 2, "pca", "cat", ["dog", "fox", "owl"])
+    assert [a.text for a in fig.layout.annotations] == ["<b>cat</b>", "dog", "fox", "owl"]
+
+
+def test_adding_baseline_label_sits_on_its_line():
+    table = pd.DataFrame(
+        {
+            "architecture": ["LSTM", "LSTM"],
+            "length": [10, 20],
+            "seed": [0, 0],
+            "test_mse": [0.01, 0.02],
+            "baseline_mse": [1 / 6, 1 / 6],
+            "verdict": ["solved", "solved"],
+        }
+    )
+    fig = adding_figure(table)
+    label = next(a for a in fig.layout.annotations if "MSE 1/6" in a.text)
+    assert math.isclose(label.y, math.log10(1 / 6))  # a log axis places annotations by log10
+
+
+def test_runs_of_two_tasks_get_a_panel_each():
+    history = pd.DataFrame({"step": [1, 2], "split": ["validation"] * 2, "loss": [1.0, 0.5]})
+    histories = {"a": history, "b": history}
+    fig = runs_comparison(histories, "loss", tasks={"a": "sentiment", "b": "next-word"})
+    assert {fig.data[0].xaxis, fig.data[1].xaxis} == {"x", "x2"}
+    assert "one panel per task" in fig.layout.title.text
+    single = runs_comparison(histories, "loss", tasks={"a": "sentiment", "b": "sentiment"})
+    assert {t.xaxis for t in single.data} == {"x"}
