@@ -60,12 +60,10 @@ def main(out: Path) -> None:
         wait_idle(page)
         page.screenshot(path=out / "embeddings.png", full_page=True)
         open_page(page, "Inside the recurrence")
-        for _ in range(3):
-            page.get_by_role("button", name="▶").click()
-            wait_idle(page)
+        page.wait_for_timeout(1500)  # the browser-stepped chart draws after the script ends
         page.screenshot(path=out / "recurrence.png", full_page=True)
         open_page(page, "Backprop through time")
-        page.get_by_role("button", name="Train both (about 10 seconds)").click()
+        page.get_by_role("button", name="Train both (a few seconds)").click()
         wait_idle(page)
         page.wait_for_timeout(1000)
         page.screenshot(path=out / "gradients.png", full_page=True)
@@ -82,6 +80,15 @@ def main(out: Path) -> None:
         wait_idle(page)
         page.wait_for_timeout(1500)
         page.screenshot(path=out / "shapes.png", full_page=True)
+        narrow = browser.new_page(viewport={"width": 800, "height": 900})  # a laptop with the browser split
+        narrow.goto(url)
+        wait_idle(narrow)
+        narrow.get_by_role("button", name="Train a sentiment model").click()
+        wait_idle(narrow)
+        narrow.goto(f"{url}/predict")
+        wait_idle(narrow)
+        narrow.wait_for_timeout(1500)
+        narrow.screenshot(path=out / "predict-800px.png")
         browser.close()
     for path in sorted(out.glob("*.png")):
         trim(path)

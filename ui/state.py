@@ -145,6 +145,12 @@ def settle_runs(timeout: float = 15.0) -> None:
     watching = st.session_state.get("watching")
     if watching is not None:  # a shared training this session stopped watching: its copy is on the way
         watching.wait(timeout)
+    arrivals = st.session_state.get("arrived_copies", [])
+    while arrivals:  # copies a stopped script run could no longer keep itself
+        copy, shared = arrivals.pop(0)
+        if shared:
+            st.session_state.setdefault("shared_runs", {})[copy.id] = (copy.created, True)
+        add_run(copy)
 
 
 def add_run(run: Run) -> None:

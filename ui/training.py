@@ -167,6 +167,10 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
         "seed fixes the numbers, so each of you gets the same model, as your own copy."
     )
     watching = st.session_state["watching"] = threading.Event()
+    # A click stops this script run at its next Streamlit call, and after that every Streamlit call
+    # (st.session_state included) raises again: a copy made then is handed over in this plain list,
+    # which the next script run takes in (ui.state.settle_runs).
+    arrivals: list = st.session_state.setdefault("arrived_copies", [])
     stop = stop_requested()
     copy = None
     try:
@@ -190,7 +194,11 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
             copy = _copy_of(raw, stopped=not flight.done.is_set())
             hub.leave(flight)
             if copy is not None:
-                _keep_copy(copy, watched=True) if copy.complete else add_run(copy)
+                try:
+                    _keep_copy(copy, watched=True) if copy.complete else add_run(copy)
+                except BaseException:  # this script run was stopped: the next one keeps the copy
+                    arrivals.append((copy, copy.complete))
+                    raise
         finally:
             watching.set()
     return copy
