@@ -130,7 +130,8 @@ def test_first_journey(browser_page):
     page.get_by_role("button", name="Train a Transformer").click()
     wait_idle(page)
     assert page.get_by_text("3 · From scores to weights").is_visible()
-    expect_charts(page, 10)  # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view
+    expect_charts(page, 11)  # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view
+    # and the head stepped row by row in the browser (folded)
     page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
     assert_healthy(page, errors)
 

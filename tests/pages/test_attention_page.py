@@ -25,7 +25,8 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     at = open_page(at, "attention")
     no_errors(at)
     charts = len(at.get("plotly_chart"))
-    assert charts == 10  # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view
+    # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view, the stepped head
+    assert charts == 11
     at.selectbox(key="attention_layer").set_value(1).run()
     at.selectbox(key="attention_head").set_value(1).run()
     at.toggle(key="attention_unscaled").set_value(True).run()
