@@ -15,3 +15,9 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield url, browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser):
+    """The same (url, browser), under the name the journey tests use."""
+    return browser

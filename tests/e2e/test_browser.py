@@ -8,24 +8,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, streamlit_server, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server():
-    """One live server and one Chromium for the module: (url, browser)."""
-    from playwright.sync_api import sync_playwright
-
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield url, browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, benign, streamlit_server, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -17,16 +17,6 @@ MAIN_CHART_FIRST = {"Inside the recurrence"}
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server():
-    from playwright.sync_api import sync_playwright
-
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield url, browser
-        browser.close()
 
 
 def follow_next(page) -> str:
