@@ -314,6 +314,9 @@ def test_ctrl_c_while_training_keeps_saves_and_reports_the_run(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A child inherits an ignored SIGINT (a library in this test process may have set it), and Python
+        # then installs no KeyboardInterrupt handler: give the CLI the default, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     for line in process.stderr:  # "Data: ..." is printed just before training starts
         if line.startswith("Data:"):
