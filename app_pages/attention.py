@@ -32,7 +32,7 @@ st.markdown(
     "directly, in four steps: **encode position**, **extract query, key and value**, "
     "**weigh every pair**, and **mix the values**."
 )
-run = linked_run("attention", VIEW)
+run = linked_run("attention", VIEW, arch="transformer")
 if not is_transformer(run):
     st.info(
         f"The active run is {ARCH_LABELS[run.config.model.arch]}, which has no attention. Pick a "

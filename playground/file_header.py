@@ -93,6 +93,7 @@ class ModelFileHeader(_Strict):
     status: Literal["finished", "diverged", "interrupted", "failed", "training", "loaded"] = "loaded"
     message: Annotated[str, Field(max_length=2000)] = ""
     created: Annotated[str, Field(max_length=40)] | None = None
+    number: Annotated[int, Field(ge=0, le=1_000_000)] = 0  # the learner's #number for it (run store)
     snapshots: Annotated[list[SnapshotHeader], Field(max_length=MAX_SNAPSHOTS_IN_FILE)] = []
     probes: Annotated[list[ProbeHeader], Field(max_length=MAX_PROBES_IN_FILE)] = []
 

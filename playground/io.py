@@ -49,6 +49,7 @@ def save_run(run: Run) -> bytes:
         "status": run.status,
         "message": run.message,
         "created": run.created.isoformat(),
+        "number": run.number,
         "snapshots": [{"epoch": s.epoch, "step": s.step} for s in run.snapshots],
         "probes": [{"step": p.step, "parameter_norms": p.parameter_norms} for p in run.gradient_probes],
     }
@@ -221,6 +222,7 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
     run.status, run.message = "loaded", "Loaded from a model file."
     if restore:
         run.status, run.message = meta.status, meta.message
+        run.number = meta.number  # the store gives a learner's runs back under their own numbers
         if meta.status == "training":
             run.status = "interrupted"
             run.message = (

@@ -69,6 +69,7 @@ class Run:
     baseline: dict[str, float]
     examples: list[str] = field(default_factory=list)  # held-out inputs to try on the Predict page
     id: int = field(default_factory=lambda: next(_run_ids))  # this server process's number for it
+    number: int = 0  # the learner's own #number, given when it joins their runs; kept in the store
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # its name in the run store, stable
     created: datetime = field(default_factory=datetime.now)
     status: str = "new"  # new, training, finished, diverged, stopped, interrupted, failed
@@ -106,7 +107,7 @@ class Run:
 
     @property
     def name(self) -> str:
-        return f"#{self.id} {ARCH_LABELS[self.config.model.arch]} · {self.task}"
+        return f"#{self.number or self.id} {ARCH_LABELS[self.config.model.arch]} · {self.task}"
 
     @property
     def num_parameters(self) -> int:

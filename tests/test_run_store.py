@@ -43,6 +43,20 @@ def test_a_run_comes_back_whole(tmp_path, trained):
     assert store.load("browser-b") == ([], [])  # another browser sees nothing
 
 
+def test_a_run_comes_back_under_the_learners_own_number(tmp_path, trained):
+    """A reload or a restart gives "#3" back as "#3" (the process-wide id starts again at 1)."""
+    store = store_at(tmp_path)
+    trained.number = 3
+    try:
+        store.save("browser-a", trained)
+        (restored,), _ = store.load("browser-a")
+        assert restored.number == 3 and restored.name.startswith("#3 ")
+        assert restored.id != trained.id  # a new object in this process, the same name for the learner
+        assert load_run(save_run(trained)).number == 0  # a file opened elsewhere gets its new owner's next
+    finally:
+        trained.number = 0
+
+
 def test_a_run_saved_while_training_comes_back_interrupted(tmp_path, trained):
     store = store_at(tmp_path)
     trained.status = "training"

@@ -68,10 +68,11 @@ def _describe(config: ExperimentConfig) -> str:
     )
 
 
-def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
+def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> Run:
     """The run this page shows: the one a share link names (trained here on one click), else the active one.
 
-    Stops the page until a linked model is trained or the learner sets the link aside.
+    Stops the page until a linked model is trained or the learner sets the link aside; with no run
+    at all, offers to train a default one of `arch` (the page's kind of model).
     """
     _read_link(page)
     keep_across_pages(*(option.key for option in options))
@@ -112,7 +113,7 @@ def linked_run(page: str, options: Sequence[ViewOption]) -> Run:
         for warning in warnings:
             st.warning(escape_markdown(warning, 1000))
         st.success(f"Showing the shared view on {match.name}.", icon=":material/link:")
-    return require_run(page)
+    return require_run(page, arch)
 
 
 def share_view(run: Run, options: Sequence[ViewOption]) -> None:

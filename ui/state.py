@@ -86,6 +86,9 @@ def restore_session() -> None:
     except OSError as error:
         _store_failed(error)
         return
+    for run in restored:  # runs stored before numbers were kept get the next free ones, in order
+        if not run.number:
+            run.number = next_number(restored)
     st.session_state["runs"] = restored
     st.session_state.setdefault("lab_results", {}).update(experiments)
     for warning in warnings + more:
@@ -153,9 +156,15 @@ def settle_runs(timeout: float = 15.0) -> None:
         add_run(copy)
 
 
+def next_number(kept: list[Run]) -> int:
+    """The learner's next #number: one past the highest they have (numbers are never reused while kept)."""
+    return max((run.number for run in kept), default=0) + 1
+
+
 def add_run(run: Run) -> None:
-    """Keep `run` and make it active; drop the oldest runs beyond the cap, with a notice."""
+    """Keep `run` under the learner's next #number and make it active; drop the oldest beyond the cap."""
     kept = runs()
+    run.number = next_number(kept)
     kept.append(run)
     if run.status not in ("new", "training"):
         persist(run)

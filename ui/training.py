@@ -430,8 +430,8 @@ def train_default_buttons(choices: list[tuple[str, str, str, str]], rerun: bool 
     return trained
 
 
-def require_run(key: str) -> Run:
-    """The active run; without one, say what to do, offer to train one here, and stop the page."""
+def require_run(key: str, arch: str = "lstm") -> Run:
+    """The active run; without one, say what to do, offer to train one (of `arch`) here, and stop."""
     run = active_run()
     if run is not None:
         return run
@@ -440,8 +440,8 @@ def require_run(key: str) -> Run:
     )
     train_default_buttons(
         [
-            ("Train a sentiment model", "sentiment", "lstm", f"{key}_quick_sentiment"),
-            ("Train a next-word model", "next-word", "lstm", f"{key}_quick_next"),
+            ("Train a sentiment model", "sentiment", arch, f"{key}_quick_sentiment"),
+            ("Train a next-word model", "next-word", arch, f"{key}_quick_next"),
         ]
     )
     st.stop()
