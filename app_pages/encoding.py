@@ -13,6 +13,7 @@ from playground.analysis.embeddings import (
     vocabulary_words,
     word_classes,
 )
+from playground.data.tokenizer import UNK_ID
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS
@@ -47,7 +48,14 @@ indices = pd.DataFrame(
     index=["index", "in vocabulary"],
     columns=row_labels(encoded.tokens),
 )
-st.dataframe(indices.astype(str))
+with st.expander("The indices, word by word"):
+    st.dataframe(indices.astype(str))
+unknown = [t for t, known in zip(encoded.tokens, encoded.known, strict=True) if not known]
+if unknown:
+    st.caption(
+        f"Not in the vocabulary, so read as <unk> (index {UNK_ID}): "
+        + ", ".join(f"“{escape_markdown(t, 40)}”" for t in unknown)
+    )
 
 st.subheader("2 · One-hot vectors")
 st.markdown(
