@@ -126,7 +126,7 @@ def test_narrow_screen_folds_the_sidebar_and_stacks_columns(browser):
     assert main["x"] < 10 and main["width"] > 780  # the page has the whole width
     open_page(page, "Train", narrow=True)
     columns = page.get_by_test_id("stMain").get_by_test_id("stHorizontalBlock").first
-    boxes = [c.bounding_box() for c in columns.get_by_test_id("stColumn").all()[:2]]
+    boxes = [c.bounding_box() for c in columns.locator(":scope > [data-testid=stColumn]").all()[:2]]
     assert len(boxes) == 2 and boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1  # stacked
     assert boxes[0]["width"] > 700
 
