@@ -130,39 +130,42 @@ def quantity_traces(
     return traces
 
 
-def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y") -> list[go.Bar]:
-    """The step table `tables[step]` as rows of bars: a row per quantity, a bar per unit, its height the
-    value on that quantity's own range (`quantity_range`): up for positive, down for negative, gates
-    (0 to 1) up from the row's floor. A value at the end of its range fills its half of the row, so
-    saturated tanh units stand out.
+def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y") -> go.Bar:
+    """The step table `tables[step]` as rows of bars, one bar trace: a row per quantity, a bar per unit,
+    its length the value on that quantity's own range (`quantity_range`): up for positive, down for
+    negative, gates (0 to 1) up from the row's floor. A value at the end of its range fills its half
+    of the row, so saturated tanh units stand out.
 
     Bars whose length, not colour, carries the value, because plotly.js moves bars in place: a frame of
     these needs no full redraw (a heatmap does), so a step costs milliseconds, not a third of a second.
     Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`).
     """
     table = tables[step]
-    units = len(table)
-    traces = []
+    units = np.arange(len(table))
+    x, length, base, colors, hover = [], [], [], [], []
     for row, name in enumerate(table.columns):
-        low, high = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
+        _, high = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
         values = table[name].to_numpy()
         gate = name in GATE_NAMES
         floor, reach = (row + 0.95, 0.9) if gate else (row + 0.5, 0.45)
-        traces.append(
-            go.Bar(
-                x=list(range(units)),
-                y=(-reach * values / high).tolist(),  # the axis is reversed: up is negative
-                base=[floor] * units,
-                width=0.8,
-                customdata=values,
-                marker={"color": GATE_COLOR if gate else QUANTITY_COLOR, "line": {"width": 0}},
-                hovertemplate=f"unit %{{x}}<br>{escape_plotly(name)}: %{{customdata:.4f}}<extra></extra>",
-                showlegend=False,
-                xaxis=xaxis,
-                yaxis=yaxis,
-            )
-        )
-    return traces
+        x.extend(units.tolist())
+        length.extend((-reach * values / high).tolist())  # the axis is reversed: up is negative
+        base.extend([floor] * len(units))
+        colors.extend([GATE_COLOR if gate else QUANTITY_COLOR] * len(units))
+        hover.extend([escape_plotly(name)] * len(units))
+    values = np.concatenate([table[name].to_numpy() for name in table.columns])
+    return go.Bar(
+        x=x,
+        y=length,
+        base=base,
+        width=0.8,
+        customdata=np.column_stack([values, hover]),
+        marker={"color": colors, "line": {"width": 0}},
+        hovertemplate="unit %{x}<br>%{customdata[1]}: %{customdata[0]:.4f}<extra></extra>",
+        showlegend=False,
+        xaxis=xaxis,
+        yaxis=yaxis,
+    )
 
 
 def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
@@ -174,36 +177,51 @@ def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
     return [r + 0.5 for r in range(len(names))], labels
 
 
-def _diagram_boxes(rows: dict[str, float], count: int, chosen: int) -> list[go.Scatter]:
-    """The unrolled boxes as square markers, the chosen step's drawn solid and outlined."""
+def _diagram_boxes(rows: dict[str, float], count: int) -> go.Scatter:
+    """The unrolled boxes as square markers, every step's drawn faint (they never change)."""
     colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
-    traces = []
-    for kind, y in rows.items():
-        focus = np.arange(count) == chosen
-        traces.append(
-            go.Scatter(
-                x=[1.6 * t for t in range(count)],
-                y=[y] * count,
-                mode="markers+text",
-                text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for t in range(count)],
-                textfont={"color": "white", "size": 13},
-                marker={
-                    "symbol": "square",
-                    "size": 30,
-                    "color": colors[kind],
-                    "opacity": np.where(focus, 1.0, 0.4).tolist(),
-                    "line": {
-                        "color": np.where(focus, "black", "white").tolist(),
-                        "width": np.where(focus, 3, 1).tolist(),
-                    },
-                },
-                hoverinfo="skip",
-                showlegend=False,
-                xaxis="x",
-                yaxis="y",
-            )
-        )
-    return traces
+    kinds = [(kind, y, t) for kind, y in rows.items() for t in range(count)]
+    return go.Scatter(
+        x=[1.6 * t for _, _, t in kinds],
+        y=[y for _, y, _ in kinds],
+        mode="markers+text",
+        text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for kind, _, t in kinds],
+        textfont={"color": "white", "size": 13},
+        marker={
+            "symbol": "square",
+            "size": 30,
+            "color": [colors[kind] for kind, _, _ in kinds],
+            "opacity": 0.4,
+            "line": {"color": "white", "width": 1},
+        },
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis="x",
+        yaxis="y",
+    )
+
+
+def _diagram_focus(rows: dict[str, float], chosen: int) -> go.Scatter:
+    """The chosen step's column of boxes, solid and outlined, drawn over the faint ones."""
+    colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
+    return go.Scatter(
+        x=[1.6 * chosen] * len(rows),
+        y=list(rows.values()),
+        mode="markers+text",
+        text=[f"<b>{kind}<sub>{chosen + 1}</sub></b>" for kind in rows],
+        textfont={"color": "white", "size": 13},
+        marker={
+            "symbol": "square",
+            "size": 30,
+            "color": [colors[kind] for kind in rows],
+            "opacity": 1.0,
+            "line": {"color": "black", "width": 3},
+        },
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis="x",
+        yaxis="y",
+    )
 
 
 def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
@@ -253,8 +271,7 @@ def recurrence_stepper(
             "y_t: likeliest outputs",
         ),
     )
-    for trace in _diagram_boxes(rows, count, 0):
-        fig.add_trace(trace, 1, 1)
+    fig.add_trace(_diagram_boxes(rows, count), 1, 1)
     fig.add_trace(
         go.Scatter(
             x=[1.6 * t for t in range(count)] * 2,
@@ -268,21 +285,15 @@ def recurrence_stepper(
         1,
         1,
     )
-    boxes = len(rows)
-    cells = quantity_cells(tables, 0)
-    for trace in cells:
-        fig.add_trace(trace, 2, 1)
+    fig.add_trace(_diagram_focus(rows, 0), 1, 1)
+    fig.add_trace(quantity_cells(tables, 0), 2, 1)
     for trace in _ranked_outputs(outputs[0]):
         fig.add_trace(trace, 2, 2)
-    changing = list(range(boxes)) + list(range(boxes + 1, boxes + 1 + len(cells) + 2))
+    changing = [2, 3, 4, 5]  # the focus column, the cells, y_t's bars and their names
     frames = []
     for t in range(count):
         start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
-        data = (
-            _diagram_boxes(rows, count, t)
-            + quantity_cells(tables, t, "x2", "y2")
-            + _ranked_outputs(outputs[t])
-        )
+        data = [_diagram_focus(rows, t), quantity_cells(tables, t, "x2", "y2"), *_ranked_outputs(outputs[t])]
         # Moving the diagram's window costs a relayout (60 ms a step): only sentences longer than
         # the window need it.
         window = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}}
