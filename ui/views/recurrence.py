@@ -250,8 +250,10 @@ def stepped_sentence(run: Run, view: RecurrenceView, layer: int, cell: str, text
         "Drag the slider or press ▶: the steps play in your browser. Blue x_t is the word's vector, green "
         "h_t the hidden state"
         + (", purple c_t the cell state" if run.config.model.arch == "lstm" else "")
-        + ", orange y_t the output (its top prediction above). Each row of the arithmetic has its own colour "
-        "range, written next to its name."
+        + ", orange y_t the output (its top prediction above). In the arithmetic each unit is a bar, up for "
+        "positive and down for negative, on its row's own range (written next to its name; gates run 0 to "
+        "1 up from the row's floor): a bar that fills its half of the row is a unit at the end of its "
+        "range, a saturated tanh. Hover a bar for its value."
     )
     for callout in cached_callouts(run, text, layer):
         callout_box(callout)
