@@ -314,7 +314,7 @@ def recurrence_stepper(
     tick_rows, row_labels = quantity_axis(tables)
     units = len(tables[0])
     fig.update_yaxes(
-        range=[len(row_labels), 0], tickvals=tick_rows, ticktext=row_labels, showgrid=False, row=2, col=1
+        range=[len(row_labels), 0], tickvals=tick_rows, ticktext=row_labels, gridcolor="#e6e6e6", row=2, col=1
     )
     fig.update_xaxes(
         range=[-0.5, units - 0.5], title_text="hidden unit", showgrid=False, zeroline=False, row=2, col=1
