@@ -15,7 +15,13 @@ from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
 from ui.training import train_default_buttons
 from ui.view import view_widget
-from ui.views.attention import cached_subject_callout, every_head, mix_the_values, scores_to_weights
+from ui.views.attention import (
+    cached_subject_callout,
+    every_head,
+    mix_the_values,
+    position_by_offset,
+    scores_to_weights,
+)
 
 VIEW = VIEW_OPTIONS["attention"]
 OPTION = view_options("attention")
@@ -57,27 +63,30 @@ if view.truncated:
     )
 callout_box(cached_subject_callout(run))
 st.subheader("1 · Encode position")
-st.markdown(
-    f"Attention itself ignores order, so each position p gets its own vector, added to the word's "
-    f"embedding: input = embedding + position ({model.embedding_dim} numbers each). "
-    + (
-        "These are sine waves of different frequencies: PE(p, 2i) = sin(p / 10000^(2i/d)), "
-        "PE(p, 2i+1) = cos(…)."
-        if model.positional == "sinusoidal"
-        else "This run learned its position vectors."
+if model.positional == "relative":
+    position_by_offset(run, view)
+else:
+    st.markdown(
+        f"Attention itself ignores order, so each position p gets its own vector, added to the word's "
+        f"embedding: input = embedding + position ({model.embedding_dim} numbers each). "
+        + (
+            "These are sine waves of different frequencies: PE(p, 2i) = sin(p / 10000^(2i/d)), "
+            "PE(p, 2i+1) = cos(…)."
+            if model.positional == "sinusoidal"
+            else "This run learned its position vectors."
+        )
     )
-)
-embedded = view.trace.embeddings[0].numpy()
-positions = view.trace.positions.numpy()
-st.plotly_chart(
-    side_by_side(
-        [embedded, positions, embedded + positions],
-        ["token embedding", "+ position", "= input to layer 1"],
-        view.steps,
-        "dimension",
-    ),
-    key="attention_positions",
-)
+    embedded = view.trace.embeddings[0].numpy()
+    positions = view.trace.positions.numpy()
+    st.plotly_chart(
+        side_by_side(
+            [embedded, positions, embedded + positions],
+            ["token embedding", "+ position", "= input to layer 1"],
+            view.steps,
+            "dimension",
+        ),
+        key="attention_positions",
+    )
 
 st.subheader("2 · Query, key and value")
 cols = st.columns(2)
@@ -109,14 +118,16 @@ st.plotly_chart(
 )
 
 st.subheader("3 · From scores to weights")
-st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}} + \text{mask}\Big)")
+bias_term = r" + B_h" if model.positional == "relative" else ""
+scores = r"\frac{Q K^\top}{\sqrt{d_k}}" + bias_term
+st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)")
 scores_to_weights(run, view, steps, head_size)
 with st.expander("Row by row: which words each word looks at (▶ plays it in your browser)"):
     title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
     st.plotly_chart(attention_rows_figure(steps.weights, view.steps, title), key="attention_rows")
 
 st.subheader("4 · Mix the values")
-st.latex(r"A = \operatorname{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
+st.latex(r"A = \operatorname{softmax}\!\Big(" + scores + r"\Big)\, V")
 st.markdown(
     "Each word's output is a weighted average of the values of the words it attends to: the "
     "row of weights above says how much of each."

@@ -66,13 +66,13 @@ if longer is not None:
         f"**Why the budget matters.** {budget:,} steps of 64 sequences are about "
         f"{budget * 64 / 1e6:.1f} million examples. At T = 100 the first useful "
         "gradient has to cross 100 steps before a model can start to learn, so the same models given "
-        f"{long_steps:,} steps (one seed, `{long_reports[0]['command']}`, "
-        f"{long_result.seconds / 60:.0f} min):"
+        f"{long_steps:,} steps (seeds 0, 1 and 2, one command each: "
+        f"`{long_reports[0]['command']} --seed N`, {long_result.seconds / 60:.0f} min in all):"
     )
     st.markdown(" ".join(adding_summary(long_result.table)))
     st.caption(
-        "Compare with the T = 100 results of the 3,000-step runs above. This longer run used one "
-        "seed only, so it shows what more updates can do, not how reliably."
+        "Compare with the T = 100 results of the 3,000-step runs above: the same models, the same "
+        "seeds' data, about three times the updates."
     )
 
 st.subheader("No long memory, in language: subject-verb agreement")

@@ -116,3 +116,69 @@ def test_one_word_and_long_sentences(trained):
     assert long.truncated and len(long.steps) == trained.model.max_length
     with pytest.raises(ValueError, match="at least one word"):
         trace_attention(trained, "  ")
+
+
+def relative_run(task: str = "sentiment"):
+    """An untrained relative-position Transformer run whose biases differ by offset and head."""
+    config = default_config(task, "transformer")
+    config.model.positional = "relative"
+    config.data.num_sentences = 200
+    data = build_builtin(config.data)
+    run = create_run(config, data)
+    with torch.no_grad():
+        run.model.relative_bias.add_(torch.randn_like(run.model.relative_bias))
+    return run
+
+
+@pytest.mark.parametrize("task", ["sentiment", "next-word"])
+def test_relative_position_bias_is_in_the_shown_scores_and_the_fast_path(task):
+    run = relative_run(task)
+    view = trace_attention(run, "the food was not good")
+    model = run.model
+    reach = (model.relative_bias.shape[1] - 1) // 2
+    for layer in range(view.num_layers):
+        for head in range(view.num_heads):
+            steps = attention_steps(view, layer, head)
+            length = len(view.steps)
+            # b_h(j - i) by hand: row i, column j reads the head's bias at offset j - i
+            by_hand = np.array(
+                [
+                    [
+                        model.relative_bias[head, max(-reach, min(reach, j - i)) + reach].item()
+                        for j in range(length)
+                    ]
+                    for i in range(length)
+                ]
+            )
+            np.testing.assert_allclose(steps.position_bias, by_hand, atol=1e-6)
+            expected = view.trace.attention_weights[layer, 0, head].numpy()
+            np.testing.assert_allclose(steps.weights, expected, atol=1e-6)
+    ids = torch.tensor([view.ids])
+    with torch.no_grad():
+        fast, traced = model(ids).logits, model(ids, trace=True).logits
+    np.testing.assert_allclose(fast.numpy(), traced.numpy(), atol=1e-5)
+
+
+def test_relative_positions_give_order_without_position_vectors():
+    """No position vector is added, yet "not good" and "good not" read differently (the bias sees order)."""
+    run = relative_run()
+    assert not run.model.positions(4).any()
+    vocab = run.vocab
+    with torch.no_grad():
+        one = run.model(torch.tensor([vocab.encode("the food was not good")])).logits
+        other = run.model(torch.tensor([vocab.encode("the food was good not")])).logits
+        run.model.relative_bias.zero_()  # no bias at all: a set of words, order ignored
+        same = run.model(torch.tensor([vocab.encode("the food was not good")])).logits
+        swapped = run.model(torch.tensor([vocab.encode("the food was good not")])).logits
+    assert not torch.allclose(one, other, atol=1e-4)
+    torch.testing.assert_close(same, swapped)
+
+
+def test_relative_bias_starts_as_a_distance_penalty_steepest_in_head_one():
+    from playground.models.transformer import RELATIVE_RANGE, initial_relative_bias
+
+    bias = initial_relative_bias(4)
+    assert bias.shape == (4, 2 * RELATIVE_RANGE + 1)
+    assert torch.all(bias[:, RELATIVE_RANGE] == 0)  # the word itself costs nothing
+    assert torch.allclose(bias, bias.flip(1))  # symmetric at the start; training may break it
+    assert torch.all(bias[0] <= bias[1]) and bias[0, 0] == -RELATIVE_RANGE

@@ -53,12 +53,14 @@ def trace_attention(run: Run, text: str) -> AttentionView:
     run.model.eval()
     trace = run.model(torch.tensor([ids]), trace=True).trace
     trace.positions = trace.positions.detach()  # learned positions are a slice of a parameter
+    if trace.position_bias is not None:
+        trace.position_bias = trace.position_bias.detach()
     return AttentionView(tokens, ids, trace, truncated, run.task == "next-word")
 
 
 @dataclass
 class AttentionSteps:
-    """The four steps of one head: Q K^T, scaled, masked, softmax; then the output."""
+    """The steps of one head: Q K^T, scaled, plus the position bias (if any), masked, softmax; the output."""
 
     inputs: np.ndarray  # (T, E) LayerNorm of the block's input: what W_q, W_k and W_v multiply
     queries: np.ndarray  # (T, D)
@@ -66,7 +68,8 @@ class AttentionSteps:
     values: np.ndarray
     raw_scores: np.ndarray  # (T, T) Q K^T
     scaled_scores: np.ndarray  # Q K^T / sqrt(d_k)
-    masked_scores: np.ndarray  # -inf where a query may not look
+    position_bias: np.ndarray  # (T, T) b_h(j - i) of a relative-position run; zeros otherwise
+    masked_scores: np.ndarray  # scaled + bias, -inf where a query may not look
     weights: np.ndarray  # softmax of the masked scores; rows sum to 1
     unscaled_weights: np.ndarray  # softmax without the scaling, to show saturation
     output: np.ndarray  # (T, D) weights @ values
@@ -84,9 +87,12 @@ def attention_steps(view: AttentionView, layer: int, head: int) -> AttentionStep
         mask = mask.tril()
     raw = q @ k.T  # pairwise similarity
     scaled = raw / math.sqrt(q.shape[-1])
-    masked = scaled.masked_fill(~mask, float("-inf"))
+    bias = torch.zeros(steps, steps)
+    if view.trace.position_bias is not None:
+        bias = view.trace.position_bias[head]  # (T, T) b_h(j - i), the same in every layer
+    masked = (scaled + bias).masked_fill(~mask, float("-inf"))
     weights = torch.softmax(masked, dim=-1)
-    unscaled = torch.softmax(raw.masked_fill(~mask, float("-inf")), dim=-1)
+    unscaled = torch.softmax((raw + bias).masked_fill(~mask, float("-inf")), dim=-1)
     inputs = view.trace.attention_inputs[layer, 0]  # (T, E)
     return AttentionSteps(
         inputs.numpy(),
@@ -95,6 +101,7 @@ def attention_steps(view: AttentionView, layer: int, head: int) -> AttentionStep
         v.numpy(),
         raw.numpy(),
         scaled.numpy(),
+        bias.numpy(),
         masked.numpy(),
         weights.numpy(),
         unscaled.numpy(),

@@ -28,6 +28,11 @@ REFERENCE_COMMANDS = {
     "adding-100-no-attention.json": f"{EXPERIMENT} adding --seeds 3 --lengths 100 "
     "--models transformer-no-attention",
     "adding-100-long.json": f"{EXPERIMENT} adding --lengths 100 --models tanh,irnn,lstm --steps 10000",
+    **{
+        f"adding-100-long-seed{seed}.json": f"{EXPERIMENT} adding --lengths 100 --models tanh,irnn,lstm "
+        f"--steps 10000 --seed {seed}"
+        for seed in (1, 2)
+    },
     "agreement.json": f"{EXPERIMENT} agreement --seeds 3",
     "bottleneck.json": f"{EXPERIMENT} bottleneck",  # seed 0, both models at 3,000 steps
     **{
@@ -48,7 +53,7 @@ REFERENCE_FILES = {
         "adding-100-transformer.json",
         "adding-100-no-attention.json",
     ],
-    "adding-long": ["adding-100-long.json"],
+    "adding-long": ["adding-100-long.json", *(f"adding-100-long-seed{seed}.json" for seed in (1, 2))],
     "agreement": ["agreement.json"],
     "bottleneck": [
         "bottleneck.json",

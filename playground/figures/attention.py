@@ -96,6 +96,35 @@ def matrix_figure(
     return fig
 
 
+def relative_bias_figure(bias: np.ndarray) -> go.Figure:
+    """Each head's learned b_h(d) against the offset d = j - i (key minus query): (N, 2R + 1)."""
+    reach = (bias.shape[1] - 1) // 2
+    offsets = list(range(-reach, reach + 1))
+    fig = go.Figure()
+    for head, row in enumerate(bias):
+        fig.add_trace(
+            go.Scatter(
+                x=offsets,
+                y=row,
+                mode="lines+markers",
+                name=f"head {head + 1}",
+                line={"color": HEAD_COLORS[head % len(HEAD_COLORS)]},
+                hovertemplate=f"head {head + 1}<br>offset %{{x}}: %{{y:.2f}}<extra></extra>",
+            )
+        )
+    fig.add_vline(x=0, line={"color": "#999999", "dash": "dot"})
+    fig.update_layout(
+        title="Relative position bias b(j − i), added to every score (all layers)",
+        xaxis_title=f"offset j − i: key's position minus query's (beyond ±{reach} share one value)",
+        yaxis_title="bias added to the score",
+        height=340,
+        margin={"t": 50},
+        legend={"orientation": "h", "y": -0.3},
+    )
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
 def entropy_figure(steps: list[str], scaled: np.ndarray, unscaled: np.ndarray) -> go.Figure:
     """Spread of each query's attention with and without dividing by sqrt(d_k)."""
     fig = go.Figure()

@@ -28,6 +28,7 @@ class Trace:
     output_gates: torch.Tensor | None = None  # (L, B, T, H) LSTM o_t
     cell_states: torch.Tensor | None = None  # (L, B, T, H) LSTM c_t
     positions: torch.Tensor | None = None  # (T, E) position vectors added to the embeddings
+    position_bias: torch.Tensor | None = None  # (N, T, T) relative positions' b_h(j - i), every layer
     attention_inputs: torch.Tensor | None = None  # (L, B, T, E) LayerNorm of each block's input
     queries: torch.Tensor | None = None  # (L, B, N, T, D)
     keys: torch.Tensor | None = None  # (L, B, N, T, D)

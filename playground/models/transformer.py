@@ -17,6 +17,7 @@ def attention(
     values: torch.Tensor,
     mask: torch.Tensor | None = None,
     scaled: bool = True,
+    bias: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """softmax(Q K^T / sqrt(d_k)) V, returning the output, the weights and the masked scores.
 
@@ -25,6 +26,8 @@ def attention(
     scores = queries @ keys.transpose(-2, -1)  # (..., T, T) pairwise similarity
     if scaled:
         scores = scores / math.sqrt(queries.shape[-1])
+    if bias is not None:
+        scores = scores + bias  # relative positions: b_h(j - i), added before the softmax
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)  # each row sums to 1
@@ -58,23 +61,31 @@ class SelfAttention(nn.Module):
         return tuple(t.view(shape).transpose(1, 2) for t in (q, k, v))  # (B, N, T, D)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool, record: dict | None = None
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None,
+        causal: bool,
+        record: dict | None = None,
+        bias: torch.Tensor | None = None,
     ) -> torch.Tensor:
         batch, steps, dim = x.shape
         q, k, v = self.split_heads(x)
+        if causal and mask is None and (record is not None or bias is not None):
+            mask = torch.ones(steps, steps, dtype=torch.bool, device=x.device).tril()
         if record is None:
+            attn_mask = mask
+            if bias is not None:  # one float mask: b_h(j - i) where allowed, -inf elsewhere
+                attn_mask = bias if mask is None else bias.masked_fill(~mask, float("-inf"))
             out = F.scaled_dot_product_attention(
                 q,
                 k,
                 v,
-                attn_mask=mask,
-                is_causal=causal and mask is None,
+                attn_mask=attn_mask,
+                is_causal=causal and attn_mask is None,
                 dropout_p=self.dropout if self.training else 0.0,
             )
         else:
-            if causal and mask is None:
-                mask = torch.ones(steps, steps, dtype=torch.bool, device=x.device).tril()
-            out, weights, scores = attention(q, k, v, mask)
+            out, weights, scores = attention(q, k, v, mask, bias=bias)
             weights = F.dropout(weights, self.dropout, self.training)
             if self.training and self.dropout:
                 out = weights @ v
@@ -95,16 +106,34 @@ class Block(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None, causal: bool, record: dict | None = None
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None,
+        causal: bool,
+        record: dict | None = None,
+        bias: torch.Tensor | None = None,
     ) -> torch.Tensor:
         normed = self.norm1(x)  # pre-norm: Q, K and V are projections of LayerNorm(x), not of x
         if record is not None:
             record["attention_inputs"] = normed
-        x = x + self.dropout(self.attention(normed, mask, causal, record))
+        x = x + self.dropout(self.attention(normed, mask, causal, record, bias))
         return x + self.dropout(self.feed_forward(self.norm2(x)))
 
 
 POOLINGS = ("mean", "max")
+RELATIVE_RANGE = 8  # offsets j - i beyond ±8 words share one bias
+
+
+def initial_relative_bias(num_heads: int) -> torch.Tensor:
+    """b_h(d) = -|d| / (h + 1) for offsets d = -R..R: every head starts local, head 1 the most.
+
+    ALiBi's linear distance penalty (Press et al., 2022) as a starting point; each offset's bias is
+    then learned, as in T5's relative attention bias (Raffel et al., 2020), so a head can also learn
+    to prefer one side (the words before it, or after).
+    """
+    offsets = torch.arange(-RELATIVE_RANGE, RELATIVE_RANGE + 1, dtype=torch.float32).abs()
+    slopes = 1.0 / torch.arange(1, num_heads + 1, dtype=torch.float32)
+    return -slopes[:, None] * offsets[None, :]  # (N, 2R + 1)
 
 
 class TransformerModel(SequenceModel):
@@ -130,7 +159,9 @@ class TransformerModel(SequenceModel):
         self.max_length = max_length
         self.positional = positional
         self.pooling = pooling
-        if positional == "learned":
+        if positional == "relative":
+            self.relative_bias = nn.Parameter(initial_relative_bias(num_heads))
+        elif positional == "learned":
             self.position_embedding = nn.Embedding(max_length, embedding_dim)
             nn.init.normal_(self.position_embedding.weight, std=0.02)
         else:
@@ -148,6 +179,8 @@ class TransformerModel(SequenceModel):
         """The position vectors of steps 0..steps-1: (T, E)."""
         if self.positional == "learned":
             return self.position_embedding.weight[:steps]
+        if self.positional == "relative":
+            return torch.zeros(steps, self.embedding.embedding_dim, device=self.relative_bias.device)
         return self.position_table[:steps]
 
     def forward(
@@ -164,11 +197,12 @@ class TransformerModel(SequenceModel):
         mask = None
         if not causal and bool((lengths < steps).any()):
             mask = valid_mask(lengths, steps)[:, None, None, :]  # (B, 1, 1, T) keys that are words
+        bias = self.position_bias(steps) if self.positional == "relative" else None
         records: list[dict] = []
         outputs = []
         for block in self.blocks:
             record = {} if trace else None
-            x = block(x, mask, causal, record)
+            x = block(x, mask, causal, record, bias)
             if trace:
                 records.append(record)
                 outputs.append(x)
@@ -178,6 +212,7 @@ class TransformerModel(SequenceModel):
             record_out = Trace(
                 embeddings=embeddings,
                 positions=positions,
+                position_bias=bias,
                 hidden_states=torch.stack(outputs),
                 **{key: torch.stack([r[key] for r in records]) for key in records[0]},
             )
@@ -187,6 +222,12 @@ class TransformerModel(SequenceModel):
         if record_out is not None:
             record_out.pooled = pooled
         return ModelOutput(self.head(pooled), record_out)  # (B, C)
+
+    def position_bias(self, steps: int) -> torch.Tensor:
+        """b_h(j - i) for every query i and key j: (N, T, T), offsets clipped to ±RELATIVE_RANGE."""
+        offsets = torch.arange(steps, device=self.relative_bias.device)
+        offset = (offsets[None, :] - offsets[:, None]).clamp(-RELATIVE_RANGE, RELATIVE_RANGE)
+        return self.relative_bias[:, offset + RELATIVE_RANGE]
 
     def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The sentence vector a classifier reads: (B, T, E) -> (B, E).

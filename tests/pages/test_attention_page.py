@@ -17,7 +17,13 @@ def test_a_recurrent_run_is_offered_a_transformer():
     at.button(key="attention_train").click().run()
     no_errors(at)
     assert at.session_state["runs"][-1].config.model.arch == "transformer"
-    assert at.selectbox(key="attention_head").options == ["head 1", "head 2"]
+    assert at.selectbox(key="attention_head").options == [f"head {h}" for h in range(1, 5)]
+    # The sentiment default has relative positions: no position vectors, a bias by offset instead,
+    # and two more score matrices (the bias and the biased scores) than a run with position vectors.
+    assert at.session_state["runs"][-1].config.model.positional == "relative"
+    text = " ".join(m.value for m in at.markdown)
+    assert "no position vector" in text and "offset" in text
+    assert len(at.get("plotly_chart")) == 13
 
 
 def test_every_step_layers_heads_scaling_and_edge_cases():

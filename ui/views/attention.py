@@ -12,6 +12,7 @@ from playground.figures.attention import (
     entropy_figure,
     head_view,
     matrix_figure,
+    relative_bias_figure,
     side_by_side,
 )
 from playground.run import Run
@@ -21,30 +22,66 @@ from ui.view import view_widget
 OPTION = view_options("attention")
 
 
+def position_by_offset(run: Run, view: AttentionView) -> None:
+    """A relative-position run: no position vectors; each head's learned bias by offset, in words."""
+    bias = run.model.relative_bias.detach().numpy()  # (N, 2R + 1)
+    reach = (bias.shape[1] - 1) // 2
+    favourite = [int(row.argmax()) - reach for row in bias]
+    described = "; ".join(
+        f"head {head + 1}: offset {offset:+d} ({offset_words(offset)})"
+        for head, offset in enumerate(favourite)
+    )
+    st.markdown(
+        "Attention itself ignores order. This model adds **no position vector** to its words (the "
+        "input to layer 1 is the word embedding alone). Instead each head adds a number to every "
+        "score that depends only on where the key stands relative to the query: b_h(j − i) (the matrix "
+        "B_h in section 3, with (B_h)_ij = b_h(j − i)), one "
+        f"learned value per offset from −{reach} to +{reach} (farther offsets share the end values). "
+        "The same offset gets the same bias anywhere in the sentence, so what a head learns about "
+        "a neighbour (say, the word just before) holds at every position. Each head started as a "
+        "penalty growing with distance (ALiBi's linear bias, Press et al. 2022), so it first looked "
+        "near itself; training then set each offset's value, as in T5's relative attention bias "
+        "(Raffel et al. 2020). "
+        f"The largest bias of each head in this run, the place it favours before any word is read: "
+        f"{described}."
+    )
+    st.plotly_chart(relative_bias_figure(bias), key="attention_relative_bias")
+
+
+def offset_words(offset: int) -> str:
+    """'the word itself', '2 words before', '1 word after'."""
+    if offset == 0:
+        return "the word itself"
+    count = abs(offset)
+    return f"{count} word{'s' if count > 1 else ''} {'before' if offset < 0 else 'after'}"
+
+
 def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head_size: int) -> None:
-    """Q Kᵀ, scaled, masked and softmaxed, side by side; on request the softmax without the scaling."""
-    left, right = st.columns(2)
-    left.plotly_chart(
-        matrix_figure(steps.raw_scores, view.steps, "Q Kᵀ: how well each query matches each key"),
-        key="attention_raw",
-    )
-    right.plotly_chart(
-        matrix_figure(steps.scaled_scores, view.steps, f"divided by √d_k = √{head_size}"),
-        key="attention_scaled",
-    )
-    left, right = st.columns(2)
+    """Q Kᵀ, scaled, plus the position bias, masked and softmaxed; on request without the scaling."""
+    relative = view.trace.position_bias is not None
     mask_title = (
         "masked: no looking ahead (causal)"
         if view.causal
         else "masked: nothing to hide (no padding, no causal mask)"
     )
-    left.plotly_chart(
-        matrix_figure(steps.scaled_scores, view.steps, mask_title, steps.mask), key="attention_masked"
-    )
-    right.plotly_chart(
-        matrix_figure(steps.weights, view.steps, "softmax: each row sums to 1", steps.mask, True),
-        key="attention_weights",
-    )
+    panels = [
+        (steps.raw_scores, "Q Kᵀ: how well each query matches each key", None, False, "attention_raw"),
+        (steps.scaled_scores, f"divided by √d_k = √{head_size}", None, False, "attention_scaled"),
+    ]
+    if relative:
+        panels += [
+            (steps.position_bias, "+ b(j − i): this head's position bias", None, False, "attention_bias"),
+            (steps.scaled_scores + steps.position_bias, "= the scores", None, False, "attention_biased"),
+        ]
+    panels += [
+        (steps.masked_scores, mask_title, steps.mask, False, "attention_masked"),
+        (steps.weights, "softmax: each row sums to 1", steps.mask, True, "attention_weights"),
+    ]
+    for first in range(0, len(panels), 2):
+        for column, (matrix, title, mask, probabilities, key) in zip(
+            st.columns(2), panels[first : first + 2], strict=True
+        ):
+            column.plotly_chart(matrix_figure(matrix, view.steps, title, mask, probabilities), key=key)
     if view_widget(OPTION["unscaled"], run):
         st.markdown(
             "Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
