@@ -102,6 +102,13 @@ def test_each_page_opens_with_its_main_chart(browser, width, height):
                 failures.append(f"{title}: select box {box['label']!r} shows {box['value']!r}, cut")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"first-screen-{width}-{title.replace(' ', '-').lower()}.png")
+    open_page(page, "Home", narrow=width < 900)  # Predict for sentiment opens with other views
+    page.get_by_role("button", name="Train a sentiment model").click()
+    wait_idle(page)
+    open_page(page, "Predict", narrow=width < 900)
+    top = page.get_by_test_id("stPlotlyChart").first.bounding_box()["y"]
+    if top > height * FOLD_SHARE:
+        failures.append(f"Predict (sentiment): main view starts at {top:.0f} px of {height}")
     assert not failures, failures
     assert not [e for e in errors if not benign(e)], errors
     context.close()
