@@ -12,9 +12,16 @@ import torch
 from playground.config import default_config
 from playground.data.datasets import build_builtin
 
-torch.set_num_threads(2)
+# Under pytest-xdist two workers share the 2 cores: one thread each (two OpenMP pools of two
+# threads on two cores wait on each other), and each worker its own run store, so one worker's
+# servers never find, or wait on, the other's shared trainings.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+torch.set_num_threads(1 if WORKER else 2)
 # The run store of every app the tests start (AppTest in this process, servers it spawns): a fresh folder.
-os.environ.setdefault("PLAYGROUND_STORE_DIR", tempfile.mkdtemp(prefix="playground-store-"))
+if WORKER:
+    os.environ["PLAYGROUND_STORE_DIR"] = tempfile.mkdtemp(prefix=f"playground-store-{WORKER}-")
+else:
+    os.environ.setdefault("PLAYGROUND_STORE_DIR", tempfile.mkdtemp(prefix="playground-store-"))
 
 
 @pytest.fixture(scope="session")

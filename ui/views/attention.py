@@ -26,34 +26,34 @@ def position_by_offset(run: Run, view: AttentionView) -> None:
     """A relative-position run: no position vectors; each head's learned bias by offset, in words."""
     bias = run.model.relative_bias.detach().numpy()  # (N, 2R + 1)
     reach = (bias.shape[1] - 1) // 2
-    favourite = [int(row.argmax()) - reach for row in bias]
-    described = "; ".join(
-        f"head {head + 1}: offset {offset:+d} ({offset_words(offset)})"
-        for head, offset in enumerate(favourite)
+    sides = "; ".join(
+        f"head {head + 1}: {row[reach - 1]:+.1f} for the word before, {row[reach + 1]:+.1f} for the "
+        f"word after ({side_words(row[reach - 1] - row[reach + 1])})"
+        for head, row in enumerate(bias)
     )
     st.markdown(
         "Attention itself ignores order. This model adds **no position vector** to its words (the "
-        "input to layer 1 is the word embedding alone). Instead each head adds a number to every "
-        "score that depends only on where the key stands relative to the query: b_h(j − i) (the matrix "
-        "B_h in section 3, with (B_h)_ij = b_h(j − i)), one "
+        "input to layer 1 is the word embedding alone). Instead each head adds to every score a "
+        "number that depends only on where the key stands relative to the query, b_h(j − i): one "
         f"learned value per offset from −{reach} to +{reach} (farther offsets share the end values). "
-        "The same offset gets the same bias anywhere in the sentence, so what a head learns about "
-        "a neighbour (say, the word just before) holds at every position. Each head started as a "
-        "penalty growing with distance (ALiBi's linear bias, Press et al. 2022), so it first looked "
-        "near itself; training then set each offset's value, as in T5's relative attention bias "
-        "(Raffel et al. 2020). "
-        f"The largest bias of each head in this run, the place it favours before any word is read: "
-        f"{described}."
+        "In section 3 this is the matrix B_h, with (B_h)_ij = b_h(j − i). The same offset gets the "
+        "same bias anywhere in the sentence, so what a head learns about a neighbour (say, the word "
+        "just before) holds at every position."
+    )
+    st.markdown(
+        "Each head started as a penalty growing with distance, the same on both sides (ALiBi's "
+        "linear bias, Press et al. 2022), so it first looked near itself; training then set each "
+        "offset's value, as in T5's relative attention bias (Raffel et al. 2020), and may have "
+        f"given it a side. In this run: {sides}."
     )
     st.plotly_chart(relative_bias_figure(bias), key="attention_relative_bias")
 
 
-def offset_words(offset: int) -> str:
-    """'the word itself', '2 words before', '1 word after'."""
-    if offset == 0:
-        return "the word itself"
-    count = abs(offset)
-    return f"{count} word{'s' if count > 1 else ''} {'before' if offset < 0 else 'after'}"
+def side_words(before_minus_after: float) -> str:
+    """Which neighbour a head's bias favours, in words (differences under 0.1 count as none)."""
+    if abs(before_minus_after) < 0.1:
+        return "no side"
+    return "leans to the word before" if before_minus_after > 0 else "leans to the word after"
 
 
 def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head_size: int) -> None:
