@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.device import describe_device
+from ui.layout import narrow_screen_layout
 from ui.share import remember_opening_link
 from ui.state import (
     active_run,
@@ -23,7 +24,7 @@ st.set_page_config(
     page_title="Sequence Playground",
     page_icon=str(ICON),
     layout="wide",
-    initial_sidebar_state="auto",  # collapsed on narrow screens (a split browser window)
+    initial_sidebar_state="auto",  # Streamlit folds it at 768 px; ui.layout folds it below 900 px
 )
 
 page = st.navigation(
@@ -74,6 +75,7 @@ with st.sidebar:
         st.session_state["active_run_id"] = chosen
     else:
         st.caption("No model yet: train one on Home or Train.")
+    narrow_screen_layout()  # last in the sidebar: its script takes no room above the badge
 
 page.run()
 remember_this_browser()

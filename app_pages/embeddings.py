@@ -11,6 +11,7 @@ from playground.analysis.embeddings import (
 from playground.figures.embeddings import learning_animation
 from playground.text import escape_markdown
 from playground.view_options import MAX_PROJECTED_WORDS, VIEW_OPTIONS, view_options
+from ui.layout import keep_in_a_row
 from ui.share import linked_run, share_view
 from ui.state import cached_projection
 from ui.view import view_widget
@@ -41,11 +42,12 @@ if len(all_words) < 2:
     )
     st.stop()
 
-cols = st.columns([2, 2, 3])
-method = view_widget(OPTION["projection"], run, cols[0], style="segmented")
-dims = view_widget(OPTION["dims"], run, cols[1], style="segmented")
-most = min(len(all_words), MAX_PROJECTED_WORDS[method])
-count = most if most <= 20 else view_widget(OPTION[f"{method}_words"], run, cols[2])
+with keep_in_a_row("embedding_projection"):  # two small toggles and a slider: one row even at 800 px
+    cols = st.columns([2, 2, 3])
+    method = view_widget(OPTION["projection"], run, cols[0], style="segmented")
+    dims = view_widget(OPTION["dims"], run, cols[1], style="segmented")
+    most = min(len(all_words), MAX_PROJECTED_WORDS[method])
+    count = most if most <= 20 else view_widget(OPTION[f"{method}_words"], run, cols[2])
 words = all_words[:count]
 coordinates = cached_projection(embedding_rows(run, words), method, dims)
 frame = describe_words(run, words, coordinates)

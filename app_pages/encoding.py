@@ -13,6 +13,7 @@ from playground.analysis.embeddings import (
     vocabulary_words,
     word_classes,
 )
+from playground.data.tokenizer import UNK_ID
 from playground.figures.embeddings import embedding_figure, one_hot_figure, row_labels, similarity_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS
@@ -40,23 +41,28 @@ if not encoded.tokens:
     st.stop()
 
 vocab_size, dim = len(run.vocab), encoded.embeddings.shape[1]
-st.subheader("1 · Indices")
-st.markdown(f"The vocabulary numbers its {vocab_size:,} tokens; a word is just its position in that list.")
+st.subheader("1 · Indices and one-hot vectors")
+st.markdown(
+    f"The vocabulary numbers its {vocab_size:,} tokens; a word is its position in that list. As a "
+    f"one-hot vector it is a row of {vocab_size:,} zeros with a single 1 at that index: simple and exact, "
+    f"but {vocab_size:,} numbers per word, {vocab_size - 1:,} of them zero."
+)
+st.plotly_chart(one_hot_figure(encoded.tokens, encoded.ids, run.vocab.tokens))
+unknown = [t for t, known in zip(encoded.tokens, encoded.known, strict=True) if not known]
+if unknown:
+    st.caption(
+        f"Not in the vocabulary, so read as <unk> (index {UNK_ID}): "
+        + ", ".join(f"“{escape_markdown(t, 40)}”" for t in unknown)
+    )
 indices = pd.DataFrame(
     [encoded.ids, ["yes" if k else "no, <unk>" for k in encoded.known]],
     index=["index", "in vocabulary"],
     columns=row_labels(encoded.tokens),
 )
-st.dataframe(indices.astype(str))
+with st.expander("The indices, word by word"):
+    st.dataframe(indices.astype(str))
 
-st.subheader("2 · One-hot vectors")
-st.markdown(
-    f"A row of {vocab_size:,} zeros with a single 1 at the word's index: simple and exact, "
-    f"but {vocab_size:,} numbers per word, {vocab_size - 1:,} of them zero."
-)
-st.plotly_chart(one_hot_figure(encoded.tokens, encoded.ids, run.vocab.tokens))
-
-st.subheader("3 · Learned embeddings")
+st.subheader("2 · Learned embeddings")
 st.markdown(
     f"A row of {dim} numbers the model learned while training. The table of them "
     f"(the embedding matrix, {vocab_size:,} × {dim}) is what the first layer of the model is."

@@ -36,17 +36,18 @@ st.latex(
     r"J_{t+1}, \qquad J_k = \frac{\partial h_k}{\partial h_{k-1}} = "
     r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}"
 )
-st.markdown(
-    "(∂L/∂h as a row vector; matrices do not commute, so the factors run from k = T *down* to "
-    "t + 1.) For the loss **summed over every step**, each step's loss L_s adds one such product "
-    "from s down to t + 1, and ∂L/∂h_t is the sum of ∂L_s/∂h_t over every s ≥ t. An **LSTM** has "
-    "other J_k: its "
-    "cell state adds a path c_{k-1} → c_k through the forget gate, diag(f_k), besides the gates' "
-    "own paths. The curves below are computed exactly with autograd, whichever case you pick. "
-    "Factors smaller than 1 make the product **vanish** (early words stop mattering), larger "
-    "than 1 make it **explode** (training blows up). The fixes from the lecture: ReLU with "
-    "identity initialisation, gated cells (LSTM), and gradient clipping."
-)
+with st.expander("The product in full: its order, the loss summed over every step, the LSTM, the fixes"):
+    st.markdown(
+        "(∂L/∂h as a row vector; matrices do not commute, so the factors run from k = T *down* to "
+        "t + 1.) For the loss **summed over every step**, each step's loss L_s adds one such product "
+        "from s down to t + 1, and ∂L/∂h_t is the sum of ∂L_s/∂h_t over every s ≥ t. An **LSTM** has "
+        "other J_k: its "
+        "cell state adds a path c_{k-1} → c_k through the forget gate, diag(f_k), besides the gates' "
+        "own paths. The curves below are computed exactly with autograd, whichever case you pick. "
+        "Factors smaller than 1 make the product **vanish** (early words stop mattering), larger "
+        "than 1 make it **explode** (training blows up). The fixes from the lecture: ReLU with "
+        "identity initialisation, gated cells (LSTM), and gradient clipping."
+    )
 
 st.subheader("1 · Gradient through time, on your sentence")
 run = linked_run("gradients", VIEW)

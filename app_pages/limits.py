@@ -29,14 +29,15 @@ st.markdown(
     "(**no parallelism**). Each experiment below reruns the measurement that showed a limit, next to "
     "the published result."
 )
-st.caption(
-    "Each experiment trains several models from scratch, so it takes minutes on a CPU. The charts "
-    "first show the shipped results: the mean over the seeds each was run with (the text under "
-    "each chart says how many), with bars from the lowest to the highest seed. A run here uses one "
-    "seed; the chart grows as points finish, and **Stop** keeps what is "
-    "done. The same experiments run from the command line: "
-    "`python -m playground experiment NAME --seeds 3 --json out.json`."
-)
+with st.expander("How these experiments run, and what the charts show first"):
+    st.caption(
+        "Each experiment trains several models from scratch, so it takes minutes on a CPU. The charts "
+        "first show the shipped results: the mean over the seeds each was run with (the text under "
+        "each chart says how many), with bars from the lowest to the highest seed. A run here uses one "
+        "seed; the chart grows as points finish, and **Stop** keeps what is "
+        "done. The same experiments run from the command line: "
+        "`python -m playground experiment NAME --seeds 3 --json out.json`."
+    )
 
 st.subheader("No long memory: the adding problem")
 st.markdown(
@@ -47,7 +48,15 @@ st.markdown(
     "attention, so its last step sees only itself: it shows what attention adds."
 )
 ADDING_LABEL = "Run the adding problem (about 7 minutes on two CPU cores)"
-experiment("adding", ADDING_LABEL, adding_settings(), adding_figure, adding_summary, adding_table)
+experiment(
+    "adding",
+    ADDING_LABEL,
+    adding_settings,
+    "Your own run: sequence lengths, models, training steps",
+    adding_figure,
+    adding_summary,
+    adding_table,
+)
 longer = reference_result("adding-long")
 if longer is not None:
     long_result, long_reports = longer
@@ -84,7 +93,8 @@ st.markdown(
 experiment(
     "agreement",
     "Run the agreement test",
-    agreement_settings(),
+    agreement_settings,
+    "Your own run: models, phrases in between, epochs",
     agreement_figure,
     agreement_summary,
     agreement_table,
@@ -99,12 +109,6 @@ st.markdown(
     "only at its exact position, so one early slip fails the rest; **BLEU** (sacrebleu's standard "
     "corpus BLEU) counts matching word sequences wherever they are."
 )
-settings = bottleneck_settings()
-st.caption(
-    "Compare like with like: a plain model that still gets short sentences wrong is undertrained, "
-    "and its fall with length then mixes two causes. Give it more steps until its short sentences "
-    "are right."
-)
 metric = st.segmented_control(
     "Score",
     ["bleu", "word_accuracy", "exact"],
@@ -113,10 +117,24 @@ metric = st.segmented_control(
     format_func={"bleu": "BLEU", "word_accuracy": "words in place", "exact": "exact"}.get,
     key="lab_bottleneck_metric",
 )
+
+
+def bottleneck_settings_with_advice() -> dict | None:
+    """The translation test's settings, with how to give both models a fair budget."""
+    settings = bottleneck_settings()
+    st.caption(
+        "Compare like with like: a plain model that still gets short sentences wrong is undertrained, "
+        "and its fall with length then mixes two causes. Give it more steps until its short sentences "
+        "are right."
+    )
+    return settings
+
+
 experiment(
     "bottleneck",
     "Run the translation test",
-    settings,
+    bottleneck_settings_with_advice,
+    "Your own run: models, clauses, hidden size, training steps",
     lambda table: bottleneck_figure(table, metric),
     bottleneck_summary,
     bottleneck_table,
@@ -135,7 +153,15 @@ st.info(
     "which is the same on any hardware.",
     icon=":material/info:",
 )
-experiment("parallel", "Measure", parallel_settings(), parallel_figure, parallel_summary, parallel_table)
+experiment(
+    "parallel",
+    "Measure",
+    parallel_settings,
+    "Your own measurement: sequence lengths, layers",
+    parallel_figure,
+    parallel_summary,
+    parallel_table,
+)
 parallel_result = results().get("parallel")
 if parallel_result is None or not parallel_result.rows:
     parallel_result = (reference_result("parallel") or (None,))[0]

@@ -17,6 +17,7 @@ from playground.figures.stepping import reading_figure
 from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.layout import keep_in_a_row
 from ui.lecture import callout_box
 from ui.sentences import say_what_was_cut, sentence_with_examples
 from ui.share import linked_run, share_view
@@ -89,10 +90,10 @@ def classification_view(run: Run) -> None:
         return
     probabilities = class_probabilities(run, text)
     verdict = probabilities.idxmax()
-    cols = st.columns(min(len(probabilities), 6))
-    for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
-        cols[i].metric(f"P({escape_markdown(name, 60)})", f"{p:.1%}")
-    st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
+    with keep_in_a_row("predict_probabilities"):  # two or three numbers: one row even at 800 px
+        cols = st.columns(min(len(probabilities), 6))
+        for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
+            cols[i].metric(f"P({escape_markdown(name, 60)})", f"{p:.1%}")
     if not known_words(run.vocab, text):
         st.info(
             "None of these words is in the model's vocabulary (punctuation marks are not words), so "
@@ -101,6 +102,8 @@ def classification_view(run: Run) -> None:
             "labelled both ways); they mostly land between 35% and 65%.",
             icon=":material/help:",
         )
+    st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
+    st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
     if "test_ece" in run.metrics:
         st.caption(
             f"How far to trust these percentages: on its test sentences this model's confidence "
@@ -108,7 +111,6 @@ def classification_view(run: Run) -> None:
             "calibration error, ten bins). On sentences unlike its training data it can be "
             "confidently wrong."
         )
-    st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
 
 
 st.title("Use your model")

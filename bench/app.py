@@ -1,11 +1,12 @@
 """App start time and server memory, measured against a live server in headless Chromium.
 
-    python -m bench.app [--json out.json]
+    python -m bench.app [--only start,memory,interaction] [--json out.json]
 
 Start: from launching `streamlit run` to the Home page fully drawn (median of 5 cold starts).
 Memory: the server's resident memory with one session holding three trained runs at default
 sizes (its peak too), then the memory each extra idle session adds. Linux only (reads /proc).
 Device: the sidebar badge, which says GPU where the app found one on its own.
+Interaction latency per page: see `bench/interaction.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.interaction import interaction_latency
 from bench.load import rss_mb
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_server, wait_idle
 
@@ -77,15 +79,25 @@ def memory(browser) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.app", description=__doc__.split("\n")[0])
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--only",
+        default="start,memory,interaction",
+        help="comma-separated parts to run: start, memory, interaction (default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    result: dict = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        starts = [start_seconds(browser) for _ in range(STARTS)]
-        result = {
-            "start_s_median": round(statistics.median(starts), 2),
-            "start_s": [round(s, 2) for s in starts],
-            **memory(browser),
-        }
+        if "start" in parts:
+            starts = [start_seconds(browser) for _ in range(STARTS)]
+            result["start_s_median"] = round(statistics.median(starts), 2)
+            result["start_s"] = [round(s, 2) for s in starts]
+        if "memory" in parts:
+            result |= memory(browser)
+        if "interaction" in parts:
+            with start_server() as (url, _):
+                result["interaction_latency"] = interaction_latency(browser, url)
         browser.close()
     print(json.dumps(result, indent=2))
     if args.json:

@@ -16,6 +16,7 @@ from playground.figures.experiments import adding_figure
 from playground.figures.recurrence import step_heatmap, unrolled_figure
 from playground.figures.stepping import attention_rows_figure, reading_figure, recurrence_stepper
 from playground.figures.training import runs_comparison
+from playground.text import escape_plotly
 from tests.conftest import model_run
 
 
@@ -37,20 +38,28 @@ def test_recurrence_stepper_frames_hold_each_steps_table_and_outputs(small_next_
     outputs = [top_outputs(view, run, t, 5) for t in range(count)]
     fig = recurrence_stepper(view.steps, tables, outputs, arch.upper())
     player_ok(fig, count)
+    assert fig.layout.sliders[0].steps[0].args[1]["frame"]["redraw"] is False  # bars and scatters only
+    rows = list(tables[0].columns)
+    ticks = dict(zip(fig.layout.yaxis2.tickvals, fig.layout.yaxis2.ticktext, strict=True))
     for t, frame in enumerate(fig.frames):
-        heat = [d for d in frame.data if d.type == "heatmap"]
-        assert len(heat) == len(tables[t].columns)
-        for row, (trace, column) in enumerate(zip(heat, tables[t].columns, strict=True)):
-            assert trace.y[row].startswith(column)
-            z = np.array(trace.z, dtype=float)
-            np.testing.assert_allclose(z[row], tables[t][column].to_numpy())
-            assert np.isnan(np.delete(z, row, axis=0)).all()  # each trace colours its own row only
-        bar = next(d for d in frame.data if d.type == "bar")
-        np.testing.assert_allclose(bar.x, outputs[t]["probability"].to_numpy())
-        boxes = [d for d in frame.data if d.type == "scatter"]
-        assert len(boxes) == (4 if arch == "lstm" else 3)  # x, (c), h, y
-        assert all(np.argmax(b.marker.opacity) == t for b in boxes)  # the chosen step stands out
-        assert max(len(frame.traces), 0) == len(frame.data)
+        assert {d.type for d in frame.data} <= {"bar", "scatter"}  # what plotly.js updates in place
+        focus, cells, bars, names = frame.data
+        assert set(focus.x) == {1.6 * t}  # the chosen step's column stands out
+        units = len(tables[t])
+        for row, column in enumerate(rows):
+            assert ticks[row + 0.5].startswith(column)
+            values = tables[t][column].to_numpy()
+            own = slice(row * units, (row + 1) * units)
+            np.testing.assert_allclose(cells.customdata[own, 0].astype(float), values, rtol=1e-6)
+            assert set(cells.customdata[own, 1]) == {escape_plotly(column)}
+            base, length = np.array(cells.base[own]), np.array(cells.y[own])
+            top, bottom = np.minimum(base, base + length), np.maximum(base, base + length)
+            assert (top >= row - 1e-9).all() and (bottom <= row + 1 + 1e-9).all()  # inside its own row
+            if column not in ("forget f_t", "input i_t", "output o_t"):  # up for positive, down for negative
+                assert (np.sign(-length) == np.sign(np.round(values, 12))).all()
+        np.testing.assert_allclose(bars.x, outputs[t]["probability"].to_numpy())
+        assert [n.split("  ")[0].strip() for n in names.text] == list(outputs[t]["output"])
+        assert frame.traces == (2, 3, 4, 5)
 
 
 def test_each_quantity_has_its_own_colour_range(small_next_word):

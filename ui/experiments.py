@@ -33,18 +33,25 @@ def results() -> dict[str, ExperimentResult]:
 def experiment(
     name: str,
     label: str,
-    settings: dict | None,
+    settings: Callable[[], dict | None],
+    settings_label: str,
     figure: Callable[[pd.DataFrame], go.Figure],
     summary: Callable[[pd.DataFrame], list[str]],
     table: Callable,
 ) -> None:
-    """One experiment's Run button (disabled until `settings` exist), run live, then its result shown.
+    """One experiment: its result first, then its settings (folded) and Run button, disabled until
+    `settings()` gives settings; a run shows live under the button.
 
-    The result is this session's run if there is one, else the shipped measurement.
+    The result is this session's run if there is one, else the shipped measurement; it comes first so
+    the chart, not the controls, fills the first screen.
     """
-    if st.button(label, type="primary", key=f"lab_{name}_run", disabled=settings is None):
-        run_live(name, settings, figure)
-    show_result(name, figure, summary, table)
+    result_area = st.container()
+    with st.expander(settings_label):
+        chosen = settings()
+    if st.button(label, type="primary", key=f"lab_{name}_run", disabled=chosen is None):
+        run_live(name, chosen, figure)
+    with result_area:
+        show_result(name, figure, summary, table)
 
 
 def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
@@ -113,10 +120,12 @@ def show_result(
         result, reports = reference
         machine = " and ".join(dict.fromkeys(report.get("machine", "a CPU") for report in reports))
         commands = "; ".join(f"`{report['command']}`" for report in reports)
-        st.caption(
+        provenance = (
             f"Measured earlier on {machine} ({result.seconds / 60:.1f} min in all) with {commands}. "
-            "Press the button above to measure it here, live, with one seed."
+            "Press the button below to measure it here, live, with one seed."
         )
+    else:
+        provenance = ""
     table = result.table
     if not result.complete:
         st.warning(
@@ -125,6 +134,8 @@ def show_result(
             icon=":material/pause:",
         )
     st.plotly_chart(figure(table), key=f"lab_chart_{name}")
+    if provenance:
+        st.caption(provenance)
     st.markdown("**What we measured:** " + " ".join(summary(table)))
     st.markdown(f"**Published:** {EXPERIMENTS[name].published}")
     with st.expander("The numbers"):

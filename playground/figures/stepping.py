@@ -20,17 +20,25 @@ FRAME_MS = 700  # one step per 0.7 s when playing: slow enough to read the bars
 WINDOW = 9  # steps of the unrolled diagram in view at once
 GATE_NAMES = ("forget f_t", "input i_t", "output o_t")
 TANH_NAMES = ("h_t", "h_{t-1}", "candidate g_t")
+GATE_COLOR = "#4C78A8"  # gates, 0 to 1
+QUANTITY_COLOR = "#B2415A"  # every other quantity, up for positive and down for negative
 
 
-def add_player(fig: go.Figure, names: list[str], labels: list[str], prefix: str = "step ") -> go.Figure:
-    """A slider over the frames `names` (shown as `labels`) and play / pause buttons, set to frame 0."""
-    animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+def add_player(
+    fig: go.Figure, names: list[str], labels: list[str], prefix: str = "step ", redraw: bool = True
+) -> go.Figure:
+    """A slider over the frames `names` (shown as `labels`) and play / pause buttons, set to frame 0.
+
+    `redraw=False` where every trace that changes is a bar or a scatter (the trace types plotly.js
+    updates in place): a step then restyles those marks instead of redrawing the whole figure.
+    """
+    animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
     steps = [
         {"label": label, "method": "animate", "args": [[name], animate]}
         for name, label in zip(names, labels, strict=True)
     ]
     play = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
+        "frame": {"duration": FRAME_MS, "redraw": redraw},
         "transition": {"duration": 0},
         "fromcurrent": True,
     }
@@ -122,36 +130,98 @@ def quantity_traces(
     return traces
 
 
-def _diagram_boxes(rows: dict[str, float], count: int, chosen: int) -> list[go.Scatter]:
-    """The unrolled boxes as square markers, the chosen step's drawn solid and outlined."""
+def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y") -> go.Bar:
+    """The step table `tables[step]` as rows of bars, one bar trace: a row per quantity, a bar per unit,
+    its length the value on that quantity's own range (`quantity_range`): up for positive, down for
+    negative, gates (0 to 1) up from the row's floor. A value at the end of its range fills its half
+    of the row, so saturated tanh units stand out.
+
+    Bars whose length, not colour, carries the value, because plotly.js moves bars in place: a frame of
+    these needs no full redraw (a heatmap does), so a step costs milliseconds, not a third of a second.
+    Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`).
+    """
+    table = tables[step]
+    units = np.arange(len(table))
+    x, length, base, colors, hover = [], [], [], [], []
+    for row, name in enumerate(table.columns):
+        _, high = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
+        values = table[name].to_numpy()
+        gate = name in GATE_NAMES
+        floor, reach = (row + 0.95, 0.9) if gate else (row + 0.5, 0.45)
+        x.extend(units.tolist())
+        length.extend((-reach * values / high).tolist())  # the axis is reversed: up is negative
+        base.extend([floor] * len(units))
+        colors.extend([GATE_COLOR if gate else QUANTITY_COLOR] * len(units))
+        hover.extend([escape_plotly(name)] * len(units))
+    values = np.concatenate([table[name].to_numpy() for name in table.columns])
+    return go.Bar(
+        x=x,
+        y=length,
+        base=base,
+        width=0.8,
+        customdata=np.column_stack([values, hover]),
+        marker={"color": colors, "line": {"width": 0}},
+        hovertemplate="unit %{x}<br>%{customdata[1]}: %{customdata[0]:.4f}<extra></extra>",
+        showlegend=False,
+        xaxis=xaxis,
+        yaxis=yaxis,
+    )
+
+
+def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
+    """Tick positions and labels (each with its colour range) for the rows of `quantity_cells`."""
+    names = list(tables[0].columns)
+    labels = [
+        quantity_label(n, *quantity_range(n, np.stack([t[n].to_numpy() for t in tables]))) for n in names
+    ]
+    return [r + 0.5 for r in range(len(names))], labels
+
+
+def _diagram_boxes(rows: dict[str, float], count: int) -> go.Scatter:
+    """The unrolled boxes as square markers, every step's drawn faint (they never change)."""
     colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
-    traces = []
-    for kind, y in rows.items():
-        focus = np.arange(count) == chosen
-        traces.append(
-            go.Scatter(
-                x=[1.6 * t for t in range(count)],
-                y=[y] * count,
-                mode="markers+text",
-                text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for t in range(count)],
-                textfont={"color": "white", "size": 13},
-                marker={
-                    "symbol": "square",
-                    "size": 30,
-                    "color": colors[kind],
-                    "opacity": np.where(focus, 1.0, 0.4).tolist(),
-                    "line": {
-                        "color": np.where(focus, "black", "white").tolist(),
-                        "width": np.where(focus, 3, 1).tolist(),
-                    },
-                },
-                hoverinfo="skip",
-                showlegend=False,
-                xaxis="x",
-                yaxis="y",
-            )
-        )
-    return traces
+    kinds = [(kind, y, t) for kind, y in rows.items() for t in range(count)]
+    return go.Scatter(
+        x=[1.6 * t for _, _, t in kinds],
+        y=[y for _, y, _ in kinds],
+        mode="markers+text",
+        text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for kind, _, t in kinds],
+        textfont={"color": "white", "size": 13},
+        marker={
+            "symbol": "square",
+            "size": 30,
+            "color": [colors[kind] for kind, _, _ in kinds],
+            "opacity": 0.4,
+            "line": {"color": "white", "width": 1},
+        },
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis="x",
+        yaxis="y",
+    )
+
+
+def _diagram_focus(rows: dict[str, float], chosen: int) -> go.Scatter:
+    """The chosen step's column of boxes, solid and outlined, drawn over the faint ones."""
+    colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
+    return go.Scatter(
+        x=[1.6 * chosen] * len(rows),
+        y=list(rows.values()),
+        mode="markers+text",
+        text=[f"<b>{kind}<sub>{chosen + 1}</sub></b>" for kind in rows],
+        textfont={"color": "white", "size": 13},
+        marker={
+            "symbol": "square",
+            "size": 30,
+            "color": [colors[kind] for kind in rows],
+            "opacity": 1.0,
+            "line": {"color": "black", "width": 3},
+        },
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis="x",
+        yaxis="y",
+    )
 
 
 def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
@@ -197,12 +267,11 @@ def recurrence_stepper(
         horizontal_spacing=0.12,
         subplot_titles=(
             "",
-            "the arithmetic of step t, unit by unit (each row its own colour range)",
+            "the arithmetic of step t, unit by unit (each row on its own range: up +, down −)",
             "y_t: likeliest outputs",
         ),
     )
-    for trace in _diagram_boxes(rows, count, 0):
-        fig.add_trace(trace, 1, 1)
+    fig.add_trace(_diagram_boxes(rows, count), 1, 1)
     fig.add_trace(
         go.Scatter(
             x=[1.6 * t for t in range(count)] * 2,
@@ -216,27 +285,20 @@ def recurrence_stepper(
         1,
         1,
     )
-    boxes = len(rows)
-    heat = quantity_traces(tables, 0)
-    for trace in heat:
-        fig.add_trace(trace, 2, 1)
-    fig.add_trace(_output_bar(outputs[0]), 2, 2)
-    changing = list(range(boxes)) + list(range(boxes + 1, boxes + 1 + len(heat) + 1))
+    fig.add_trace(_diagram_focus(rows, 0), 1, 1)
+    fig.add_trace(quantity_cells(tables, 0), 2, 1)
+    for trace in _ranked_outputs(outputs[0]):
+        fig.add_trace(trace, 2, 2)
+    changing = [2, 3, 4, 5]  # the focus column, the cells, y_t's bars and their names
     frames = []
     for t in range(count):
         start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
-        data = (
-            _diagram_boxes(rows, count, t)
-            + quantity_traces(tables, t, "x2", "y2")
-            + [_output_bar(outputs[t])]
-        )
+        data = [_diagram_focus(rows, t), quantity_cells(tables, t, "x2", "y2"), *_ranked_outputs(outputs[t])]
+        # Moving the diagram's window costs a relayout (60 ms a step): only sentences longer than
+        # the window need it.
+        window = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}}
         frames.append(
-            go.Frame(
-                name=str(t),
-                data=data,
-                traces=changing,
-                layout={"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}},
-            )
+            go.Frame(name=str(t), data=data, traces=changing, layout=window if count > WINDOW else None)
         )
     fig.frames = frames
     fig.update_layout(
@@ -249,28 +311,56 @@ def recurrence_stepper(
     )
     fig.update_xaxes(visible=False, range=[-0.9, 1.6 * (min(count, WINDOW) - 1) + 0.9], row=1, col=1)
     fig.update_yaxes(visible=False, range=[-1.1, max(rows.values()) + 0.95], row=1, col=1)
-    fig.update_yaxes(type="category", autorange="reversed", row=2, col=1)
-    fig.update_xaxes(type="category", title_text="hidden unit", row=2, col=1)
-    fig.update_xaxes(range=[0, 1.15], tickformat=".0%", row=2, col=2)
-    fig.update_yaxes(type="category", autorange="reversed", row=2, col=2)
+    tick_rows, row_labels = quantity_axis(tables)
+    units = len(tables[0])
+    fig.update_yaxes(
+        range=[len(row_labels), 0], tickvals=tick_rows, ticktext=row_labels, gridcolor="#e6e6e6", row=2, col=1
+    )
+    fig.update_xaxes(
+        range=[-0.5, units - 0.5], title_text="hidden unit", showgrid=False, zeroline=False, row=2, col=1
+    )
+    fig.update_xaxes(range=[0, 1.3], tickformat=".0%", row=2, col=2)
+    fig.update_yaxes(range=[len(outputs[0]) - 0.5, -0.5], visible=False, row=2, col=2)
+    fig.update_layout(barmode="overlay", bargap=0)
     return add_player(
-        fig, [str(t) for t in range(count)], [f"{t + 1} {escape_plotly(s)}" for t, s in enumerate(steps)]
+        fig,
+        [str(t) for t in range(count)],
+        [f"{t + 1} {escape_plotly(s)}" for t, s in enumerate(steps)],
+        redraw=False,  # every changing trace is a bar or a scatter
     )
 
 
-def _output_bar(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> go.Bar:
-    return go.Bar(
-        x=outputs["probability"].to_numpy(),
-        y=[escape_plotly(o) for o in outputs["output"]],
-        orientation="h",
-        marker_color=color,
-        text=[f"{p:.1%}" for p in outputs["probability"]],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{y}: %{x:.2%}<extra></extra>",
-        xaxis="x3",
-        yaxis="y3",
-    )
+def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[go.Bar | go.Scatter]:
+    """y_t's likeliest outputs as bars by rank, and their names as a text scatter beside them: the
+    words change from step to step, and plotly.js restyles a scatter's text in place where a category
+    axis (or a bar's own text) would need a redraw."""
+    names = [escape_plotly(o) for o in outputs["output"]]
+    probabilities = outputs["probability"].to_numpy()
+    ranks = list(range(len(outputs)))
+    return [
+        go.Bar(
+            x=probabilities,
+            y=ranks,
+            orientation="h",
+            width=0.8,
+            marker_color=color,
+            customdata=names,
+            hovertemplate="%{customdata}: %{x:.2%}<extra></extra>",
+            xaxis="x3",
+            yaxis="y3",
+        ),
+        go.Scatter(
+            x=probabilities,
+            y=ranks,
+            mode="text",
+            text=[f" {name}  {p:.1%}" for name, p in zip(names, probabilities, strict=True)],
+            textposition="middle right",
+            cliponaxis=False,
+            hoverinfo="skip",
+            xaxis="x3",
+            yaxis="y3",
+        ),
+    ]
 
 
 def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "next word") -> go.Figure:

@@ -12,7 +12,8 @@ from tests.e2e.server import CHROMIUM, ROOT, benign, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
-# Pages whose main chart must sit in the first screen (the others open with a form or a button).
+# Pages checked here for a main chart in the first screen and a callout, on the way along the path;
+# tests/e2e/test_first_screen.py checks every page's first screen at both widths.
 MAIN_CHART_FIRST = {"Inside the recurrence"}
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):

@@ -19,6 +19,7 @@ from playground.figures.embeddings import comparison_figure, projection_figure
 from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import view_options
+from ui.layout import keep_in_a_row
 from ui.state import cached_projection, runs
 from ui.view import view_widget
 from ui.widgets import selectbox
@@ -30,7 +31,8 @@ def projection_with_search(
     run: Run, words: list[tuple[int, str]], frame: pd.DataFrame, method: str, dims: int, count: int
 ) -> tuple[str | None, pd.DataFrame | None]:
     """The projection, with a searched word and its nearest neighbours marked and listed beside it."""
-    search_col, k_col = st.columns([3, 1])
+    with keep_in_a_row("embedding_search"):
+        search_col, k_col = st.columns([3, 1])
     query = view_widget(
         OPTION["find"], run, search_col, placeholder="e.g. " + words[min(5, len(words) - 1)][1]
     )

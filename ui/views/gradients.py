@@ -26,6 +26,8 @@ OPTION = view_options("gradients")
 def gradient_on_your_sentence(run: Run) -> None:
     """‖∂L/∂h_t‖ (or ‖∂L/∂x_t‖) at each step of the learner's sentence, for this run and others to compare."""
     candidates = {r.id: r for r in runs() if r.task == run.task and r.vocab.level == run.vocab.level}
+    text = sentence_box(run, OPTION["sentence"])
+    chart = st.container()  # the chart first, the choices that change it under it
     chosen = multiselect(
         st,
         "Runs to compare (same task)",
@@ -34,7 +36,6 @@ def gradient_on_your_sentence(run: Run) -> None:
         format_func=lambda i: candidates[i].name,
         key="gradients_runs",
     )
-    text = sentence_box(run, OPTION["sentence"])
     left, right = st.columns(2)
     loss_kind, target_class = "last", None
     if run.task == "next-word":
@@ -68,17 +69,18 @@ def gradient_on_your_sentence(run: Run) -> None:
             break
     if frames:
         symbol = "h_t" if quantity == "hidden" else "x_t"
-        st.plotly_chart(
+        chart.plotly_chart(
             gradient_time_figure(frames, quantity, f"‖∂L/∂{symbol}‖ at each step (log scale)"),
             key="gradients_time",
         )
-        st.caption(
+        chart.caption(
             "Computed exactly with autograd through the model's step-by-step path. A line that falls "
             "steeply to the left means the loss barely reaches the first words. Train an RNN "
             "(tanh), an RNN with ReLU and identity initialisation, an LSTM and a Transformer on the "
             "Train page to compare them here."
         )
-        callout_box(saturation_callout(run, text, page="backprop"))
+        with chart:
+            callout_box(saturation_callout(run, text, page="backprop"))
 
 
 def exploding_for_real() -> None:

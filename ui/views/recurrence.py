@@ -3,6 +3,8 @@ and the four design criteria on the learner's sentence."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -240,18 +242,30 @@ def cached_callouts(run: Run, text: str, layer: int) -> list[Callout | None]:
     return [gate_callout(run, text, layer), saturation_callout(run, text, page="recurrence")]
 
 
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs={Run: lambda run: (run.id, run.status)})
+def cached_stepper(run: Run, text: str, layer: int, cell: str, _view: RecurrenceView) -> dict:
+    """The stepper of this run, sentence and layer as plain JSON (`_view` is `trace_sentence(run, text)`).
+
+    Building it (a frame per step, validated by plotly) takes about 0.35 s, a third of a rerun of this
+    page; any other control on the page would pay it again for the same chart.
+    """
+    count = len(_view.steps)
+    tables = [step_table(_view, run, layer, t) for t in range(count)]
+    outputs = [top_outputs(_view, run, t, 5) for t in range(count)]
+    return json.loads(recurrence_stepper(_view.steps, tables, outputs, cell).to_json())
+
+
 def stepped_sentence(run: Run, view: RecurrenceView, layer: int, cell: str, text: str) -> None:
     """The main chart: the unrolled network, each step's arithmetic and outputs, stepped in the browser."""
-    count = len(view.steps)
-    tables = [step_table(view, run, layer, t) for t in range(count)]
-    outputs = [top_outputs(view, run, t, 5) for t in range(count)]
-    st.plotly_chart(recurrence_stepper(view.steps, tables, outputs, cell), key="recurrence_stepper")
+    st.plotly_chart(cached_stepper(run, text, layer, cell, view), key="recurrence_stepper")
     st.caption(
         "Drag the slider or press ▶: the steps play in your browser. Blue x_t is the word's vector, green "
         "h_t the hidden state"
         + (", purple c_t the cell state" if run.config.model.arch == "lstm" else "")
-        + ", orange y_t the output (its top prediction above). Each row of the arithmetic has its own colour "
-        "range, written next to its name."
+        + ", orange y_t the output (its top prediction above). In the arithmetic each unit is a bar, up for "
+        "positive and down for negative, on its row's own range (written next to its name; gates run 0 to "
+        "1 up from the row's floor): a bar that fills its half of the row is a unit at the end of its "
+        "range, a saturated tanh. Hover a bar for its value."
     )
     for callout in cached_callouts(run, text, layer):
         callout_box(callout)

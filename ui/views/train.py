@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -132,11 +133,51 @@ def training_data(config: ExperimentConfig, upload: Upload | None) -> TaskData |
     return data
 
 
+PERCENT_COLUMNS = (
+    "val accuracy",
+    "test accuracy",
+    "order-sensitive accuracy",
+    "unseen-structure accuracy",
+    "largest edit change",
+    "baseline accuracy",
+)
+DECIMAL_COLUMNS = {"test ECE": "{:.3f}", "val loss": "{:.3f}", "lr": "{:g}"}
+NOT_MEASURED = "—"
+
+
+def shown_cell(column: str, value: object) -> str:
+    """One cell of the runs table as text: a dash where the figure does not apply to that run."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOT_MEASURED
+    if column in PERCENT_COLUMNS:
+        return f"{value:.1%}"
+    if column in DECIMAL_COLUMNS:
+        return DECIMAL_COLUMNS[column].format(value)
+    if isinstance(value, float) and value.is_integer() and column != "seconds":
+        return str(int(value))  # a whole number in a column that a missing value turned into floats
+    return str(value)
+
+
+def runs_frame(summaries: list[dict]) -> tuple[pd.DataFrame, bool]:
+    """The runs table, and whether some figure applies to only some of its runs.
+
+    A column no run has (order-sensitive accuracy of next-word runs) is dropped. Where runs of two kinds
+    mix, a figure one kind has and the other has not would show "None": every cell is then written as
+    text, with a dash for those.
+    """
+    table = pd.DataFrame(summaries).dropna(axis=1, how="all")
+    partial = bool(table.isna().any().any())
+    if partial:
+        table = table.astype(object)
+        for column in table.columns:
+            table[column] = [shown_cell(column, v) for v in table[column]]
+    return table, partial
+
+
 def runs_table() -> None:
     """Every run of this browser, newest first, one row each."""
     if runs():
-        # columns no run has (order-sensitive accuracy of next-word runs) would show "None" in every row
-        table = pd.DataFrame([r.summary() for r in reversed(runs())]).dropna(axis=1, how="all")
+        table, partial = runs_frame([r.summary() for r in reversed(runs())])
         percent = st.column_config.NumberColumn(format="percent")
         st.dataframe(
             table,
@@ -151,7 +192,16 @@ def runs_table() -> None:
                 "baseline accuracy": percent,
                 "val loss": st.column_config.NumberColumn(format="%.3f"),
                 "lr": st.column_config.NumberColumn(format="%g"),
-            },
+            }
+            if not partial
+            else None,
         )
+        if partial:
+            st.caption(
+                f"{NOT_MEASURED} marks a figure that does not apply to that run: the sentiment probes "
+                "(order-sensitive and unseen-structure accuracy, edits, calibration, P(positive) with no "
+                "known word) are measured on sentiment runs only, a bag of words has no hidden size, and "
+                "a run still training has no test accuracy yet."
+            )
     else:
         st.caption("Runs you train appear here, newest first, so you can compare them.")
