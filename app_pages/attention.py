@@ -58,7 +58,7 @@ except ValueError as error:
     st.stop()
 if view.truncated:
     st.warning(
-        f"The model has {run.model.max_length} positions, so only the first {len(view.steps)} tokens "
+        f"The model reads at most {run.model.max_length} tokens, so only the first {len(view.steps)} "
         "are shown."
     )
 callout_box(cached_subject_callout(run))
@@ -127,7 +127,7 @@ with st.expander("Row by row: which words each word looks at (▶ plays it in yo
     st.plotly_chart(attention_rows_figure(steps.weights, view.steps, title), key="attention_rows")
 
 st.subheader("4 · Mix the values")
-st.latex(r"A = \operatorname{softmax}\!\Big(" + scores + r"\Big)\, V")
+st.latex(r"A = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)\, V")
 st.markdown(
     "Each word's output is a weighted average of the values of the words it attends to: the "
     "row of weights above says how much of each."
@@ -141,11 +141,14 @@ st.subheader("Compare with the recurrence")
 start = 1 if view.steps[0] == "<bos>" and len(view.steps) > 1 else 0  # the first real word, not <bos>
 first, last = view.steps[start], view.steps[-1]
 distance = len(view.steps) - 1 - start
-st.markdown(
-    f"An RNN has no such matrix: for “{escape_markdown(last)}” to use “{escape_markdown(first)}”, "
-    f"the information must pass through **{distance} steps** of the hidden state, each of which can "
-    f"shrink it. Attention connects any two words in **1 step**, whatever their distance, at the "
-    f"price of comparing every pair: {len(view.steps)}² = {len(view.steps) ** 2} scores per head."
-)
+if distance > 0:
+    st.markdown(
+        f"An RNN has no such matrix: for “{escape_markdown(last)}” to use “{escape_markdown(first)}”, "
+        f"the information must pass through **{distance} steps** of the hidden state, each of which "
+        f"can shrink it. Attention connects any two words in **1 step**, whatever their distance, at "
+        f"the price of comparing every pair: {len(view.steps)}² = {len(view.steps) ** 2} scores per head."
+    )
+else:
+    st.markdown("Type two words or more to compare how far information travels in an RNN and here.")
 
 next_stop("app_pages/attention.py")

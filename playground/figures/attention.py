@@ -96,10 +96,9 @@ def matrix_figure(
     return fig
 
 
-def relative_bias_figure(bias: np.ndarray) -> go.Figure:
-    """Each head's learned b_h(d) against the offset d = j - i (key minus query): (N, 2R + 1)."""
-    reach = (bias.shape[1] - 1) // 2
-    offsets = list(range(-reach, reach + 1))
+def relative_bias_figure(bias: np.ndarray, reach: int) -> go.Figure:
+    """Each head's learned b_h(d) against the offset d = j - i from -reach on: (N, offsets)."""
+    offsets = list(range(-reach, -reach + bias.shape[1]))
     fig = go.Figure()
     for head, row in enumerate(bias):
         fig.add_trace(
@@ -121,7 +120,7 @@ def relative_bias_figure(bias: np.ndarray) -> go.Figure:
         margin={"t": 50},
         legend={"orientation": "h", "y": -0.3},
     )
-    fig.update_xaxes(dtick=1)
+    fig.update_xaxes(dtick=1, range=[offsets[0] - 0.5, offsets[-1] + 0.5])
     return fig
 
 

@@ -48,3 +48,19 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     assert "positions" in at.warning[0].value
     at.text_input(key="attention_text").input("").run()
     assert "at least one word" in at.info[0].value.lower()
+
+
+def test_a_next_word_transformer_with_relative_positions_shows_only_the_offsets_it_uses():
+    at = open_page(app(), "train")
+    at.segmented_control(key="train_task").set_value("next-word").run()
+    at.segmented_control(key="train_arch").set_value("transformer").run()
+    at.selectbox(key="train_model_next-word_transformer_positional").set_value("relative").run()
+    at = tiny_training(at, "next-word", "transformer")
+    run = at.session_state["runs"][-1]
+    assert run.config.model.positional == "relative" and run.status == "finished"
+    at = open_page(at, "attention")
+    no_errors(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "never looks at a later word" in text and "the word after" not in text
+    offsets = at.get("plotly_chart")[0].proto.spec  # the bias chart comes first
+    assert '"x":[-8,-7,-6,-5,-4,-3,-2,-1,0]' in offsets.replace(" ", "")

@@ -26,27 +26,43 @@ def position_by_offset(run: Run, view: AttentionView) -> None:
     """A relative-position run: no position vectors; each head's learned bias by offset, in words."""
     bias = run.model.relative_bias.detach().numpy()  # (N, 2R + 1)
     reach = (bias.shape[1] - 1) // 2
-    sides = "; ".join(
-        f"head {head + 1}: {row[reach - 1]:+.1f} for the word before, {row[reach + 1]:+.1f} for the "
-        f"word after ({side_words(row[reach - 1] - row[reach + 1])})"
-        for head, row in enumerate(bias)
-    )
+    layers = run.config.model.num_layers
     st.markdown(
-        "Attention itself ignores order. This model adds **no position vector** to its words (the "
-        "input to layer 1 is the word embedding alone). Instead each head adds to every score a "
-        "number that depends only on where the key stands relative to the query, b_h(j − i): one "
-        f"learned value per offset from −{reach} to +{reach} (farther offsets share the end values). "
-        "In section 3 this is the matrix B_h, with (B_h)_ij = b_h(j − i). The same offset gets the "
-        "same bias anywhere in the sentence, so what a head learns about a neighbour (say, the word "
-        "just before) holds at every position."
+        "Attention itself ignores order. The lecture's Transformer adds a position vector to each "
+        "word (sine waves, PE(p)), so position is inside every query, key and value. This model "
+        "adds **no position vector**: the input to layer 1 is the word embedding alone, and "
+        "position enters only in step 3, in the scores. Each head adds to the score of query i "
+        "and key j a number that depends only on the offset j − i, b_h(j − i): one learned value "
+        f"per offset from −{reach} to +{reach} (farther offsets share the end values), the same "
+        f"in all {layers} layers. In section 3 it is the matrix B_h, with (B_h)_ij = b_h(j − i). "
+        "The same offset gets the same bias anywhere in the sentence, so what a head learns about "
+        "a neighbour (say, the word just before) holds at every position."
     )
+    if view.causal:
+        # Under the causal mask a query never sees a key after it: offsets above 0 are never used.
+        steep = "; ".join(
+            f"head {head + 1}: {row[reach - 1]:+.1f} for the word before, {row[0]:+.1f} for "
+            f"{reach} or more words before"
+            for head, row in enumerate(bias)
+        )
+        trained = (
+            "A next-word model never looks at a later word (the causal mask), so only offsets up to "
+            f"0 are used, and only they are drawn. In this run: {steep}."
+        )
+        bias = bias[:, : reach + 1]
+    else:
+        sides = "; ".join(
+            f"head {head + 1}: {row[reach - 1]:+.1f} for the word before, {row[reach + 1]:+.1f} for "
+            f"the word after ({side_words(row[reach - 1] - row[reach + 1])})"
+            for head, row in enumerate(bias)
+        )
+        trained = f"Training may have given a head a side. In this run: {sides}."
     st.markdown(
         "Each head started as a penalty growing with distance, the same on both sides (ALiBi's "
         "linear bias, Press et al. 2022), so it first looked near itself; training then set each "
-        "offset's value, as in T5's relative attention bias (Raffel et al. 2020), and may have "
-        f"given it a side. In this run: {sides}."
+        f"offset's value, as in T5's relative attention bias (Raffel et al. 2020). {trained}"
     )
-    st.plotly_chart(relative_bias_figure(bias), key="attention_relative_bias")
+    st.plotly_chart(relative_bias_figure(bias, reach), key="attention_relative_bias")
 
 
 def side_words(before_minus_after: float) -> str:
@@ -70,7 +86,7 @@ def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head
     ]
     if relative:
         panels += [
-            (steps.position_bias, "+ b(j − i): this head's position bias", None, False, "attention_bias"),
+            (steps.position_bias, "+ B_h: position bias", None, False, "attention_bias"),
             (steps.scaled_scores + steps.position_bias, "= the scores", None, False, "attention_biased"),
         ]
     panels += [
