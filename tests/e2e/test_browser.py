@@ -119,7 +119,9 @@ def test_first_journey(browser_page):
     page.get_by_role("button", name="Train a Transformer").click()
     wait_idle(page)
     assert page.get_by_text("3 · From scores to weights").is_visible()
-    expect_charts(page, 11)  # positions, LayerNorm(x), QKV, four score matrices, output, all heads, head view
+    # the sentiment Transformer has relative positions: its bias by offset, LayerNorm(x), QKV, six
+    # score matrices (with the bias and the biased scores), output, all heads, head view, stepped head
+    expect_charts(page, 13)
     # and the head stepped row by row in the browser (folded)
     page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
     assert_healthy(page, errors)

@@ -45,7 +45,7 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     no_errors(at)
     at.text_input(key="attention_text").input("the dog " * 40).run()
     no_errors(at)
-    assert "positions" in at.warning[0].value
+    assert "reads at most" in at.warning[0].value
     at.text_input(key="attention_text").input("").run()
     assert "at least one word" in at.info[0].value.lower()
 
