@@ -369,14 +369,12 @@ def shared_note(run: Run, data: TaskData | None = None) -> None:
         )
     if data is None and run.config.data.source == "built-in":
         data = builtin_data(run.config.data)
-    note, again = st.columns([4, 1], vertical_alignment="center")
-    note.info(text, icon=":material/group:")
-    if data is not None and again.button(
+    st.info(text, icon=":material/group:")  # the button below it: beside it, half a column cut its label
+    if data is not None and st.button(
         "Train again",
         icon=":material/replay:",
         key=f"train_again_{run.id}",
         help="Train these settings yourself and watch the curves grow (about as long as it first took).",
-        width="stretch",
     ):
         if train_live(run.config, data, fresh=True) is not None:
             st.rerun()
