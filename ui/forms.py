@@ -24,9 +24,10 @@ CHOICE_LABELS = {
     "identity": "Identity (IRNN)",
     "sinusoidal": "Sinusoidal",
     "learned": "Learned",
+    "relative": "Relative",
     "adamw": "AdamW",
     "constant": "Constant",
-    "cosine": "Warm-up + cosine",
+    "cosine": "Cosine",  # with a warm-up (the help says so); the longer name was cut in its box
     "lines": "Lines",
     "stream": "One stream",
 }
