@@ -177,51 +177,40 @@ def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
     return [r + 0.5 for r in range(len(names))], labels
 
 
-def _diagram_boxes(rows: dict[str, float], count: int) -> go.Scatter:
-    """The unrolled boxes as square markers, every step's drawn faint (they never change)."""
-    colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
-    kinds = [(kind, y, t) for kind, y in rows.items() for t in range(count)]
+DIAGRAM_COLORS = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
+
+
+def _boxes(boxes: list[tuple[str, float, int]], opacity: float, outline: dict) -> go.Scatter:
+    """Square markers, one per (kind, row, step), labelled x_t, c_t, h_t, y_t in their colours."""
     return go.Scatter(
-        x=[1.6 * t for _, _, t in kinds],
-        y=[y for _, y, _ in kinds],
+        x=[1.6 * t for _, _, t in boxes],
+        y=[y for _, y, _ in boxes],
         mode="markers+text",
-        text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for kind, _, t in kinds],
+        text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for kind, _, t in boxes],
         textfont={"color": "white", "size": 13},
         marker={
             "symbol": "square",
             "size": 30,
-            "color": [colors[kind] for kind, _, _ in kinds],
-            "opacity": 0.4,
-            "line": {"color": "white", "width": 1},
+            "color": [DIAGRAM_COLORS[kind] for kind, _, _ in boxes],
+            "opacity": opacity,
+            "line": outline,
         },
         hoverinfo="skip",
         showlegend=False,
         xaxis="x",
         yaxis="y",
     )
+
+
+def _diagram_boxes(rows: dict[str, float], count: int) -> go.Scatter:
+    """The unrolled boxes, every step's drawn faint (they never change)."""
+    boxes = [(kind, y, t) for kind, y in rows.items() for t in range(count)]
+    return _boxes(boxes, 0.4, {"color": "white", "width": 1})
 
 
 def _diagram_focus(rows: dict[str, float], chosen: int) -> go.Scatter:
     """The chosen step's column of boxes, solid and outlined, drawn over the faint ones."""
-    colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
-    return go.Scatter(
-        x=[1.6 * chosen] * len(rows),
-        y=list(rows.values()),
-        mode="markers+text",
-        text=[f"<b>{kind}<sub>{chosen + 1}</sub></b>" for kind in rows],
-        textfont={"color": "white", "size": 13},
-        marker={
-            "symbol": "square",
-            "size": 30,
-            "color": [colors[kind] for kind in rows],
-            "opacity": 1.0,
-            "line": {"color": "black", "width": 3},
-        },
-        hoverinfo="skip",
-        showlegend=False,
-        xaxis="x",
-        yaxis="y",
-    )
+    return _boxes([(kind, y, chosen) for kind, y in rows.items()], 1.0, {"color": "black", "width": 3})
 
 
 def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
