@@ -66,3 +66,12 @@ def pytest_addoption(parser):
         action="store_true",
         help="random browser interactions: thousands of actions instead of a CI-sized run",
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`): every browser test on one worker, one after another,
+    and every other file kept whole on a worker. Two Chromiums and their servers at once on 2 cores
+    made browser tests time out (Home's training had not shown its run after 30 s)."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("e2e") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
