@@ -87,13 +87,21 @@ def test_each_page_opens_with_its_main_chart(browser, width, height):
     for title, (train_first, main_view) in PAGES.items():
         open_page(page, title, narrow=width < 900)
         if train_first:
-            page.get_by_role("button", name=train_first).click()
+            button = page.get_by_role("button", name=train_first)
+            button.click()
+            expect(button).to_have_count(0, timeout=240_000)  # gone once the run exists
             wait_idle(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.evaluate("window.scrollTo(0, 0)")
         chart = page.get_by_test_id(main_view).first
         expect(chart).to_be_visible(timeout=30_000)
-        top = chart.bounding_box()["y"]
+        box = chart.bounding_box()
+        for _ in range(50):  # None while a rerun redraws the chart between the two calls
+            if box is not None:
+                break
+            page.wait_for_timeout(200)
+            box = chart.bounding_box()
+        top = box["y"]
         if top > height * FOLD_SHARE:
             failures.append(f"{title}: main view starts at {top:.0f} px of {height}")
         for box in page.evaluate(SELECT_BOXES):
