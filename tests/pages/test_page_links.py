@@ -1,5 +1,6 @@
 """Share links on every page that shows a model: the link retrains the model and restores the view."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,13 @@ CASES = [
 ]
 
 
+def forget_shared_runs() -> None:
+    """Empty this server's store of shared runs, as on a server that never trained these settings:
+    a link whose model is stored is shown at once, with no button (tests/pages/test_share_links.py)."""
+    for path in (Path(os.environ["PLAYGROUND_STORE_DIR"]) / "shared").glob("*.safetensors"):
+        path.unlink(missing_ok=True)
+
+
 def open_link(page: str, params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update(params)
@@ -147,6 +155,7 @@ def open_link(page: str, params: dict) -> AppTest:
 @pytest.mark.parametrize("page, model, view, widgets", CASES, ids=[f"{c[0]}-{c[1]['arch']}" for c in CASES])
 def test_a_link_retrains_its_model_and_restores_the_view(page, model, view, widgets):
     link = SMALL | model | view
+    forget_shared_runs()
     at = open_link(page, link)
     no_errors(at)
     assert "shared together with its model" in at.info[0].value
@@ -174,6 +183,7 @@ def test_the_receiver_sees_the_senders_numbers():
     link = dict(sender.query_params)
     assert link["sentence"] == "the food was not bad" and link["arch"] == "bow"
 
+    forget_shared_runs()  # the receiver trains it again, on another server as it were
     receiver = open_link("predict", link)
     receiver.button(key="predict_link_train").click().run()
     no_errors(receiver)
@@ -198,6 +208,7 @@ def test_hostile_view_values_fall_back_visibly():
         "sentence": "<img src=x onerror=alert(1)>" * 40,
         "unscaled": "maybe",
     }
+    forget_shared_runs()
     at = open_link("attention", link)
     at.button(key="attention_link_train").click().run()
     no_errors(at)
@@ -217,6 +228,7 @@ def test_hostile_view_values_fall_back_visibly():
 
 
 def test_a_link_can_be_set_aside_for_the_learners_own_model():
+    forget_shared_runs()
     at = open_link("predict", SMALL | {"task": "sentiment", "arch": "bow", "sentence": "the film was good"})
     at.button(key="predict_link_ignore").click().run()
     no_errors(at)
