@@ -64,15 +64,11 @@ def _switch(kind: str, key: str) -> tuple[str, Callable, Callable]:
     return key, flip, flip
 
 
-def _step(kind: str, key: str, delta: float) -> tuple[str, Callable, Callable]:
-    def move(sign: int) -> Callable:
-        return lambda at: getattr(at, kind)(key=key).set_value(getattr(at, kind)(key=key).value + sign * delta)
-
-    return key, move(1), move(-1)
-
-
 PAGES: dict[str, list[tuple[str, Callable, Callable]]] = {
-    "train": [_choice("segmented_control", "train_task", "sentiment"), _choice("segmented_control", "train_arch", "rnn")],
+    "train": [
+        _choice("segmented_control", "train_task", "sentiment"),
+        _choice("segmented_control", "train_arch", "rnn"),
+    ],
     "encoding": [_text("encoding_text")],
     "recurrence": [_text("recurrence_text"), _switch("toggle", "recurrence_cell")],
     "gradients": [_text("gradients_text"), _choice("radio", "gradients_quantity", "input")],
