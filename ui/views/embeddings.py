@@ -20,6 +20,7 @@ from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import view_options
 from ui.layout import keep_in_a_row
+from ui.session_cache import kept, run_key
 from ui.state import cached_projection, runs
 from ui.view import view_widget
 from ui.widgets import selectbox
@@ -57,11 +58,12 @@ def projection_with_search(
                 )
 
     chart, table = st.columns([5, 2]) if neighbours is not None else (st.container(), None)
-    chart.plotly_chart(
-        projection_figure(
-            frame, dims, method, word, neighbours["word"].tolist() if neighbours is not None else None
-        )
+    marked = neighbours["word"].tolist() if neighbours is not None else None
+    figure = kept(
+        ("embeddings_projection", run_key(run), method, dims, count, word, tuple(marked or ())),
+        lambda: projection_figure(frame, dims, method, word, marked),
     )
+    chart.plotly_chart(figure)
     if table is not None:
         table.markdown(f"**Nearest to “{escape_markdown(word)}”**")
         table.dataframe(
@@ -79,6 +81,29 @@ def projection_with_search(
     return word, neighbours
 
 
+def comparison(run: Run, other: Run | None, words: list[tuple[int, str]]) -> tuple | None:
+    """The aligned PCA pictures of `run` and `other` (None: its own start) and their class cohesion;
+    None when they share fewer than three words."""
+    if other is None:
+        other_name, shared = "at initialisation", words
+        right_rows = embedding_rows(run, shared, run.snapshots[0].weights.numpy())
+    else:
+        other_name = other.name
+        shared, right_rows = shared_vocabulary(run, other, words)
+    if len(shared) < 3:
+        return None
+    left_rows = embedding_rows(run, shared)
+    left_xy = cached_projection(left_rows, "pca", 2)
+    right_xy = aligned(left_xy, cached_projection(right_rows, "pca", 2))  # same orientation as the left
+    left, right = describe_words(run, shared, left_xy), describe_words(run, shared, right_xy)
+    figure = comparison_figure(left, right, (f"{run.name} (now)", other_name))
+    scores = pd.DataFrame(
+        [class_cohesion(rows, list(left["class"])) for rows in (left_rows, right_rows)],
+        index=[f"{run.name} (now)", other_name],
+    )
+    return figure, scores
+
+
 def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
     """This run's space beside its start or another run's, aligned, with how well classes separate."""
     start = {"start": "this run at initialisation (epoch 0)"} if run.snapshots else {}
@@ -92,25 +117,16 @@ def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
     choice = selectbox(
         st, "Compare this run with", list(options), format_func=options.get, key="embeddings_compare"
     )
-    if choice == "start":
-        other_name, shared = "at initialisation", words
-        right_rows = embedding_rows(run, shared, run.snapshots[0].weights.numpy())
-    else:
-        other = next(r for r in runs() if r.id == choice)
-        other_name = other.name
-        shared, right_rows = shared_vocabulary(run, other, words)
-    if len(shared) < 3:
+    other = None if choice == "start" else next(r for r in runs() if r.id == choice)
+    compared = kept(
+        ("embeddings_compare", run_key(run), run_key(other) if other else "start", len(words)),
+        lambda: comparison(run, other, words),
+    )
+    if compared is None:
         st.warning("These two runs share fewer than three words, so there is nothing to compare.")
     else:
-        left_rows = embedding_rows(run, shared)
-        left_xy = cached_projection(left_rows, "pca", 2)
-        right_xy = aligned(left_xy, cached_projection(right_rows, "pca", 2))  # same orientation as the left
-        left, right = describe_words(run, shared, left_xy), describe_words(run, shared, right_xy)
-        st.plotly_chart(comparison_figure(left, right, (f"{run.name} (now)", other_name)))
-        scores = pd.DataFrame(
-            [class_cohesion(rows, list(left["class"])) for rows in (left_rows, right_rows)],
-            index=[f"{run.name} (now)", other_name],
-        )
+        figure, scores = compared
+        st.plotly_chart(figure)
         if np.isfinite(scores.to_numpy()).all():
             st.markdown(
                 "Mean cosine similarity between words of the same class, and of different classes "
