@@ -16,7 +16,7 @@ from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
 from ui.state import cached_projection
 from ui.view import view_widget
-from ui.views.embeddings import compare_runs, projection_with_search
+from ui.views.embeddings import compare_runs, project_ahead, projection_with_search
 
 ANIMATION_WORDS = 600
 VIEW = VIEW_OPTIONS["embeddings"]
@@ -94,3 +94,4 @@ else:
 
 st.subheader("Compare")
 compare_runs(run, words)
+project_ahead(run, all_words)  # last: the page is drawn before the thread takes its share of the cores

@@ -32,10 +32,10 @@ st.markdown(
     "gradient is a **product of many factors**, one per step. For a plain RNN, "
     "h_k = f(a_k) with a_k = W_hh h_{k-1} + W_xh x_k + b, and a loss L at the last step T only:"
 )
-st.latex(
-    r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J_T\, J_{T-1} \cdots "
-    r"J_{t+1}, \qquad J_k = \frac{\partial h_k}{\partial h_{k-1}} = "
-    r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}"
+st.latex(  # two lines: on one, the equation ran past its column at 800 px wide
+    r"\begin{gathered}\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J_T\, J_{T-1} "
+    r"\cdots J_{t+1}, \\ J_k = \frac{\partial h_k}{\partial h_{k-1}} = "
+    r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}\end{gathered}"
 )
 with st.expander("The product in full: its order, the loss summed over every step, the LSTM, the fixes"):
     st.markdown(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -18,7 +21,7 @@ from playground.data.tokenizer import tokenize
 from playground.figures.embeddings import comparison_figure, projection_figure
 from playground.run import Run
 from playground.text import escape_markdown
-from playground.view_options import view_options
+from playground.view_options import MAX_PROJECTED_WORDS, view_options
 from ui.layout import keep_in_a_row
 from ui.session_cache import kept, run_key
 from ui.state import cached_projection, runs
@@ -26,6 +29,52 @@ from ui.view import view_widget
 from ui.widgets import selectbox
 
 OPTION = view_options("embeddings")
+AHEAD = (("tsne", 2), ("tsne", 3), ("pca", 3))  # the projections the page does not open on
+_projecting_ahead = threading.Lock()  # one projection ahead at a time on the server
+
+
+def words_for(run: Run, method: str, vocabulary: int) -> int:
+    """How many words the page projects with `method`: the learner's slider value, else its default."""
+    most = min(vocabulary, MAX_PROJECTED_WORDS[method])
+    if most <= 20:
+        return most
+    option = OPTION[f"{method}_words"]
+    lo, top = option.bounds(run)
+    start = min(max(option.default_for(run), lo), top)
+    value = st.session_state.get(option.key, start)
+    return int(value) if isinstance(value, int | float) and lo <= value <= top else start
+
+
+def project_ahead(run: Run, all_words: list[tuple[int, str]]) -> None:
+    """Compute the projections the learner may switch to next (t-SNE in 2D and 3D, PCA in 3D) in a
+    background thread at low priority, into `cached_projection`'s cache, so the switch finds them ready.
+
+    t-SNE takes 0.5-2 s; computed on the click, the learner waits for it. The cache is keyed by the
+    embedding matrix, a pure function of the run (safe to share, as the page's own projections are);
+    a click that asks for one still being computed waits for that computation, not a second one.
+    """
+    wanted = [
+        (embedding_rows(run, all_words[: words_for(run, method, len(all_words))]), method, dims)
+        for method, dims in AHEAD
+    ]
+    done = st.session_state.setdefault("embeddings_projected_ahead", set())
+    key = (run_key(run), *(len(matrix) for matrix, _, _ in wanted))
+    if key in done or not _projecting_ahead.acquire(blocking=False):
+        return  # started before, or another session's are being computed: these wait for the click
+    done.add(key)
+
+    def compute() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+        except (AttributeError, OSError):
+            pass
+        try:
+            for matrix, method, dims in wanted:
+                cached_projection(matrix, method, dims)  # no spinner outside a script thread
+        finally:
+            _projecting_ahead.release()
+
+    threading.Thread(target=compute, name="playground-project-ahead", daemon=True).start()
 
 
 def projection_with_search(
