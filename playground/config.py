@@ -288,8 +288,9 @@ def default_config(task: str = "next-word", arch: str = "lstm") -> ExperimentCon
     if task == "sentiment" and arch == "transformer":
         config.train.schedule = "cosine"  # the reviews' many structures: 83% vs 77% test accuracy, seed 0
         config.model.pooling = "max"  # 3 seeds: 89% test, 70% unseen structures; mean 82% and 61%
-        config.model.positional = "relative"  # with 4 heads, 3 seeds: 96% test, 91% unseen structures
+        config.model.positional = "relative"  # with 4 heads, 3 seeds: 95% test, 87% unseen structures
         config.model.num_heads = 4
+        config.train.optimizer = "adamw"  # weight decay on matrices, 3 seeds: unseen structures 87 -> 90%
     return config
 
 

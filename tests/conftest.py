@@ -17,6 +17,8 @@ from playground.data.datasets import build_builtin
 # servers never find, or wait on, the other's shared trainings.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 torch.set_num_threads(1 if WORKER else 2)
+if WORKER:  # and so do the processes it starts (the CLI, servers): PyTorch reads this when it loads
+    os.environ["OMP_NUM_THREADS"] = "1"
 # The run store of every app the tests start (AppTest in this process, servers it spawns): a fresh folder.
 if WORKER:
     os.environ["PLAYGROUND_STORE_DIR"] = tempfile.mkdtemp(prefix=f"playground-store-{WORKER}-")

@@ -204,3 +204,23 @@ def test_text_from_users_reaches_every_chart_as_plain_text():
     for fig in figures:
         assert_no_raw_markup(fig)
     assert any("&lt;a href" in s for s in strings(figures[0].to_plotly_json()))  # shown, as text
+
+
+def test_hovering_a_word_reaches_every_panel_on_its_axis():
+    """Plotly links hover only across subplots that share one y axis object: each row of panels does."""
+    from playground.figures.attention import all_heads_figure, side_by_side
+
+    steps = ["the", "film", "was", "not", "good"]
+    rng = np.random.default_rng(0)
+    qkv = side_by_side([rng.normal(size=(5, 8)) for _ in range(3)], ["Q", "K", "V"], steps)
+    assert (qkv.layout.hovermode, qkv.layout.hoversubplots) == ("y unified", "axis")
+    assert {t.yaxis for t in qkv.data} == {"y"} and [t.name for t in qkv.data] == ["Q", "K", "V"]
+
+    weights = rng.random((2, 3, 5, 5))
+    grid = all_heads_figure(weights, steps)
+    assert grid.layout.hoversubplots == "axis"
+    rows = [{t.yaxis for t in grid.data[layer * 3 : layer * 3 + 3]} for layer in range(2)]
+    assert rows == [{"y"}, {"y4"}]  # one y axis per layer, so a query is marked in each head
+    for trace in grid.data:  # every panel's x axis sits on its row's y axis, where its traces are
+        x_axis = "xaxis" if trace.xaxis == "x" else f"xaxis{trace.xaxis[1:]}"
+        assert grid.layout[x_axis].anchor == trace.yaxis

@@ -1,8 +1,8 @@
 """The promises of the README, with default settings on the built-in data (seeded, CPU).
 
-Issue 23's targets, as measured over three seeds in the README: the LSTM meets them; the
-Transformer (max pooling) does not reach 90% on unseen structures (65-73% over seeds 0-2), and these
-thresholds say so.
+Issue 23's targets, as measured over three seeds in the README: the LSTM meets most of them; the
+Transformer does not reach 90% on unseen structures on average (84-96% over seeds 0-2) nor 1 point
+for commas (up to 2.6), and these thresholds say so.
 """
 
 from pathlib import Path
@@ -34,7 +34,7 @@ def sentiment_results(sentiment_runs):
     return {arch: run.metrics for arch, run in sentiment_runs.items()}
 
 
-@pytest.mark.parametrize(("arch", "test", "unseen"), [("lstm", 0.95, 0.85), ("transformer", 0.84, 0.6)])
+@pytest.mark.parametrize(("arch", "test", "unseen"), [("lstm", 0.95, 0.85), ("transformer", 0.9, 0.8)])
 def test_order_aware_models_solve_sentiment(sentiment_results, arch, test, unseen):
     assert sentiment_results[arch]["test_accuracy"] >= test
     assert sentiment_results[arch]["unseen_structure_accuracy"] >= unseen
@@ -47,7 +47,7 @@ def test_bag_of_words_fails_where_order_matters(sentiment_results):
     assert bow["unseen_order_sensitive_accuracy"] < min(unseen) - 0.2
 
 
-@pytest.mark.parametrize(("arch", "most"), [("lstm", 0.01), ("transformer", 0.02)])
+@pytest.mark.parametrize(("arch", "most"), [("lstm", 0.01), ("transformer", 0.03)])
 def test_full_stops_commas_and_capitals_barely_move_accuracy(sentiment_results, arch, most):
     m = sentiment_results[arch]
     for edit in ("full_stop", "comma", "capitals", "no_punctuation"):

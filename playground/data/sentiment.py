@@ -118,9 +118,9 @@ HELD_OUT_STRUCTURES = {
     "list. however, B": "a list that ends in 'however' (seen: lists ending in 'but')",
     "i never liked": "'never' before a verb (seen: 'never' before an adjective, 'did not like')",
     "did not like ... at all": "'not ... at all' around a verb (seen: around an adjective)",
-    "never not ADJ": "double negation with 'never' (seen: 'not not')",
+    "never not ADJ": "double negation with 'never' (seen: 'not not', 'wasn't not')",
     "not very ADJ (phrase)": "a negated, intensified short phrase (seen: 'not good', 'very good')",
-    "why was X not ADJ?": "a negated question (seen: 'why was X so ADJ?')",
+    "why was X not ADJ?": "a negated question with 'not' (seen: 'why wasn't X ADJ?', 'why was X so ADJ?')",
 }
 
 
@@ -210,8 +210,9 @@ class _Reviews:
                 "nothing ADJ about X",
             )
         if form == "not not":
+            negated = f"{be} not" if self.chance(0.6) else f"{be}n't"
             return _Clause(
-                f"{subject} {be} not not {self.adjective(positive)}", "double negation", "not not ADJ"
+                f"{subject} {negated} not {self.adjective(positive)}", "double negation", "not not ADJ"
             )
         if form == "never not":
             return _Clause(
@@ -304,6 +305,7 @@ class _Reviews:
         forms = [
             (f"why {be} {subject} so {self.adjective(positive)}", "why was X so ADJ?", False),
             (f"{be}n't {subject} {self.adjective(positive)}", "wasn't X ADJ?", False),
+            (f"why {be}n't {subject} {self.adjective(not positive)}", "why wasn't X ADJ?", True),
             (
                 f"how could anyone {self.pick(DISLIKE_VERBS if positive else LIKE_VERBS)[1]} {thing}",
                 "how could anyone like X?",

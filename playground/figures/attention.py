@@ -16,10 +16,24 @@ def labels(steps: list[str]) -> list[str]:
     return [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
+def hover_across(fig: go.Figure) -> go.Figure:
+    """Hovering a word's row in one panel marks that row in every panel of the figure and lists their values.
+
+    Plotly links hover only between subplots on one axis (`hoversubplots="axis"`): the traces
+    must share the y axis object itself, not one that `matches` it.
+    """
+    fig.update_layout(hovermode="y unified", hoversubplots="axis")
+    fig.update_yaxes(showspikes=True, spikemode="across", spikethickness=1, spikedash="dot")
+    return fig
+
+
 def side_by_side(
     matrices: list[np.ndarray], titles: list[str], steps: list[str], x_title: str = "dimension of the head"
 ) -> go.Figure:
-    """Word-by-dimension matrices next to each other on one colour scale (rows are the words)."""
+    """Word-by-dimension matrices next to each other on one colour scale (rows are the words).
+
+    Hovering a word in one matrix shows its row in all of them (`hover_across`).
+    """
     fig = make_subplots(1, len(matrices), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
     limit = float(max(np.abs(m).max() for m in matrices) or 1.0)
     for column, matrix in enumerate(matrices, start=1):
@@ -33,15 +47,17 @@ def side_by_side(
                 zmax=limit,
                 showscale=column == len(matrices),
                 colorbar={"title": "value"},
-                hovertemplate="%{y}<br>dimension %{x}: %{z:.3f}<extra></extra>",
+                name=titles[column - 1],
+                hovertemplate="dimension %{x}: %{z:.3f}",
             ),
             1,
             column,
         )
+        fig.data[-1].yaxis = "y"  # one y axis for all: see hover_across
     fig.update_layout(height=max(260, 24 * len(steps) + 130), margin={"t": 60})
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=x_title)
-    return fig
+    return hover_across(fig)
 
 
 def matrix_figure(
@@ -146,6 +162,8 @@ def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
     """Every layer (rows) and head (columns) as a small attention matrix: (L, N, T, T).
 
     Words on the left column's rows and the bottom row's columns, one colour scale for all (0 to 1).
+    Hovering a cell (query, key) in one head marks that query in every head of its layer and lists
+    each head's weight on the same key.
     """
     layers, heads = weights.shape[:2]
     titles = [f"layer {layer + 1}, head {head + 1}" for layer in range(layers) for head in range(heads)]
@@ -171,14 +189,16 @@ def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
                     zmax=1,
                     showscale=layer == 0 and head == 0,
                     colorbar={"title": "weight", "len": 0.8},
-                    hovertemplate=(
-                        f"layer {layer + 1}, head {head + 1}<br>query %{{y}}<br>key %{{x}}<br>%{{z:.2f}}"
-                        "<extra></extra>"
-                    ),
+                    name=f"layer {layer + 1}, head {head + 1}",
+                    hovertemplate="key %{x}: %{z:.2f}",
                 ),
                 layer + 1,
                 head + 1,
             )
+            row_axis = "y" if layer == 0 else f"y{layer * heads + 1}"  # the layer's, for hover_across
+            fig.data[-1].yaxis = row_axis
+            x_axis = "xaxis" if layer == 0 and head == 0 else f"xaxis{layer * heads + head + 1}"
+            fig.layout[x_axis].anchor = row_axis  # its own y axis now carries no trace
     readable = len(steps) <= 16  # beyond that the labels would overlap: hover tells the words
     fig.update_yaxes(autorange="reversed", type="category", showticklabels=False, tickfont={"size": 10})
     fig.update_xaxes(type="category", showticklabels=False, tickangle=-60, tickfont={"size": 10})
@@ -191,7 +211,7 @@ def all_heads_figure(weights: np.ndarray, steps: list[str]) -> go.Figure:
         height=min(1000, (280 if readable else 240) * layers + label_room + 60),
         margin={"t": 50, "l": label_room, "r": 10, "b": label_room},
     )
-    return fig
+    return hover_across(fig)
 
 
 def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> go.Figure:

@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -99,6 +101,18 @@ def benign(error: str) -> bool:
     """Streamlit's frontend first looks for its server under a deep link's path (/train/_stcore/...)
     and falls back to the root; those probes 404 by design."""
     return "favicon" in error or ("404" in error and "/_stcore/" in error)
+
+
+def press_train(page, button: str, shown: str = "Test accuracy", timeout: float = 240_000) -> None:
+    """Press a training button and wait until the page shows `shown`, then until the app is idle.
+
+    `wait_idle` alone can return before the click's script run has started when the machine is
+    busy (the page still reads "notRunning" from before the click); the trained run's own text
+    cannot be there before the training ends.
+    """
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_text(shown).first).to_be_visible(timeout=timeout)
+    wait_idle(page)
 
 
 def wait_idle(page, timeout: float = 240_000) -> None:

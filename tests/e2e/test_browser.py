@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, ROOT, benign, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, press_train, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -56,9 +56,7 @@ def test_first_journey(browser_page):
     page, errors, dialogs = browser_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert page.get_by_text("Four shapes of sequence problems").is_visible()
-    page.get_by_role("button", name="Train a sentiment model").click()
-    wait_idle(page)
-    assert page.get_by_text("Test accuracy").is_visible()
+    press_train(page, "Train a sentiment model")
     assert page.get_by_test_id("stSidebar").get_by_text("Active run").is_visible()
     page.screenshot(path=ARTIFACTS / "home.png")
     assert_healthy(page, errors)
@@ -116,9 +114,7 @@ def test_first_journey(browser_page):
     assert_healthy(page, errors)
 
     open_page(page, "Self-attention")
-    page.get_by_role("button", name="Train a Transformer").click()
-    wait_idle(page)
-    assert page.get_by_text("3 · From scores to weights").is_visible()
+    press_train(page, "Train a Transformer", shown="3 · From scores to weights")
     # the sentiment Transformer has relative positions: its bias by offset, LayerNorm(x), QKV, six
     # score matrices (with the bias and the biased scores), output, all heads, head view, stepped head
     expect_charts(page, 13)

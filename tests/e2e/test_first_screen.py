@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, ROOT, benign, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, press_train, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -82,19 +82,26 @@ def test_each_page_opens_with_its_main_chart(browser, width, height):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
     wait_idle(page)
-    page.get_by_role("button", name="Train a next-word model").click()
-    wait_idle(page)
+    press_train(page, "Train a next-word model")
     failures = []
     for title, (train_first, main_view) in PAGES.items():
         open_page(page, title, narrow=width < 900)
         if train_first:
-            page.get_by_role("button", name=train_first).click()
+            button = page.get_by_role("button", name=train_first)
+            button.click()
+            expect(button).to_have_count(0, timeout=240_000)  # gone once the run exists
             wait_idle(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.evaluate("window.scrollTo(0, 0)")
         chart = page.get_by_test_id(main_view).first
         expect(chart).to_be_visible(timeout=30_000)
-        top = chart.bounding_box()["y"]
+        box = chart.bounding_box()
+        for _ in range(50):  # None while a rerun redraws the chart between the two calls
+            if box is not None:
+                break
+            page.wait_for_timeout(200)
+            box = chart.bounding_box()
+        top = box["y"]
         if top > height * FOLD_SHARE:
             failures.append(f"{title}: main view starts at {top:.0f} px of {height}")
         for box in page.evaluate(SELECT_BOXES):
@@ -103,8 +110,7 @@ def test_each_page_opens_with_its_main_chart(browser, width, height):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"first-screen-{width}-{title.replace(' ', '-').lower()}.png")
     open_page(page, "Home", narrow=width < 900)  # Predict for sentiment opens with other views
-    page.get_by_role("button", name="Train a sentiment model").click()
-    wait_idle(page)
+    press_train(page, "Train a sentiment model")
     open_page(page, "Predict", narrow=width < 900)
     top = page.get_by_test_id("stPlotlyChart").first.bounding_box()["y"]
     if top > height * FOLD_SHARE:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, ROOT, benign, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, press_train, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -46,8 +46,7 @@ def test_the_next_links_walk_the_lecture(server, width, height):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
     wait_idle(page)
-    page.get_by_role("button", name="Train a next-word model").click()
-    wait_idle(page)
+    press_train(page, "Train a next-word model")
     page.get_by_role("link").filter(has_text="1. Task shapes").click()
     wait_idle(page)
     visited = []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, start_server, wait_idle
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, benign, press_train, start_server, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +38,7 @@ def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
         with start_server(env=env) as (url, _):
             page.goto(url)
             wait_idle(page)
-            page.get_by_role("button", name="Train a sentiment model").click()
-            wait_idle(page)
-            expect(page.get_by_text("Test accuracy")).to_be_visible()
+            press_train(page, "Train a sentiment model")
             assert "LSTM · sentiment (finished)" in sidebar_runs(page)
 
             page.reload()
