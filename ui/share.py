@@ -14,7 +14,7 @@ from playground.run import Run
 from playground.share_links import ViewOption, matches, read_view, view_link
 from playground.text import escape_markdown
 from ui.state import builtin_data, keep_across_pages, runs
-from ui.training import require_run, train_live
+from ui.training import ago, require_run, stored_copy, train_live
 
 
 @dataclasses.dataclass
@@ -81,6 +81,7 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
         for warning in pending.warnings:
             st.warning(escape_markdown(warning, 1000))
         match = next((r for r in reversed(runs()) if matches(r, pending.config)), None)
+        from_store = match is None and (match := stored_copy(pending.config)) is not None
         if match is None:
             st.info(
                 f"This view was shared together with its model: {_describe(pending.config)}. Train "
@@ -113,6 +114,13 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
         for warning in warnings:
             st.warning(escape_markdown(warning, 1000))
         st.success(f"Showing the shared view on {match.name}.", icon=":material/link:")
+        if from_store:  # someone on this server trained it already: say so
+            st.info(
+                f"Trained {ago(match.created)} on this server for whoever opened this link first; "
+                "same settings give the same numbers, so you got that model at once, as your own "
+                "copy. To watch it train, press **Train again** on the Train page.",
+                icon=":material/group:",
+            )
     return require_run(page, arch)
 
 

@@ -454,3 +454,20 @@ def require_run(key: str, arch: str = "lstm") -> Run:
         ]
     )
     st.stop()
+
+
+def stored_copy(config: ExperimentConfig, data_identity: str = "built-in") -> Run | None:
+    """This learner's own copy of the run this server already trained for `config`, or None.
+
+    A share link opened after someone trained its model shows that model at once, without a click;
+    a training still in progress is joined only when the learner presses Train.
+    """
+    if config.data.source != "built-in" or not shareable(config):
+        return None
+    hub = shared_trainings()
+    try:
+        stored = hub.finished(training_key(config, data_identity, device(), hub.threads))
+    except OSError:  # the store's shared folder cannot be read: the learner trains as before
+        logger.exception("shared runs unavailable")
+        return None
+    return None if stored is None else _keep_copy(stored, watched=False)

@@ -115,6 +115,18 @@ def press_train(page, button: str, shown: str = "Test accuracy", timeout: float 
     wait_idle(page)
 
 
+def open_shared_model(page, timeout: float = 240_000) -> None:
+    """On a share link: press "Train the shared model" unless this server has trained it already
+    (then the page shows it at once), and wait for the shared view."""
+    button = page.get_by_role("button", name="Train the shared model")
+    shown = page.get_by_text("Showing the shared view")
+    expect(button.or_(shown).first).to_be_visible(timeout=60_000)
+    if button.count():
+        button.click()
+    expect(shown).to_be_visible(timeout=timeout)
+    wait_idle(page)
+
+
 def wait_idle(page, timeout: float = 240_000) -> None:
     """Wait until the app has finished its current script run."""
     page.wait_for_timeout(300)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, ROOT, benign, fresh_tab, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, fresh_tab, open_shared_model, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -89,8 +89,7 @@ def test_hostile_text_in_every_text_box_is_plain_text(browser):
     url, context, page, errors, dialogs = fresh_tab(browser)
     page.goto(f"{url}/predict?{SMALL_MODEL}")
     wait_idle(page)
-    page.get_by_role("button", name="Train the shared model").click()
-    wait_idle(page)
+    open_shared_model(page)
     for title, label in PAGES_WITH_TEXT:
         page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
         wait_idle(page)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import CHROMIUM, ROOT, benign, fresh_tab, wait_idle
+from tests.e2e.server import CHROMIUM, ROOT, benign, fresh_tab, open_shared_model, wait_idle
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts"))
@@ -178,8 +178,7 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
         f"&sentence={sentence.replace(':', '%3A').replace('/', '%2F').replace(' ', '%20')}"
     )
     wait_idle(page)
-    page.get_by_role("button", name="Train the shared model").click()
-    wait_idle(page)
+    open_shared_model(page)
     expect(page.get_by_text("Reordered:", exact=False).first).to_be_visible(timeout=60_000)
     nothing_rendered(page, errors, dialogs, "recurrence link")
     open_page(page, "Task shapes")

@@ -70,3 +70,36 @@ def test_the_form_survives_a_visit_to_another_page():
     assert at.segmented_control(key="train_arch").value == "rnn"
     assert at.number_input(key="train_model_next-word_rnn_hidden_dim").value == 24
     assert not at.info or "shared link" not in at.info[0].value  # the app's own URL is no share link
+
+
+def test_a_link_opened_after_its_model_was_trained_shows_it_at_once():
+    """The first learner on a share link trains its model; everyone after gets their own copy, no click."""
+    link = {
+        "task": "sentiment",
+        "arch": "bow",
+        "num_sentences": "400",
+        "epochs": "1",
+        "seed": "17",
+        "sentence": "the film was great",
+    }
+
+    def open_predict() -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.query_params.update(link)
+        return at.switch_page("app_pages/predict.py").run()
+
+    first = open_predict()
+    first.button(key="predict_link_train").click().run()
+    no_errors(first)
+    trained = first.session_state["runs"][-1]
+    assert trained.status == "finished"
+
+    later = open_predict()
+    no_errors(later)
+    assert not [b for b in later.button if b.key == "predict_link_train"]  # nothing to press
+    assert any("Showing the shared view" in s.value for s in later.success)
+    assert any("whoever opened this link first" in i.value for i in later.info)
+    copy = later.session_state["runs"][-1]
+    assert copy is not trained and copy.id != trained.id  # this learner's own copy
+    assert copy.metrics == trained.metrics and copy.config == trained.config
+    assert any(m.label == "P(positive)" for m in later.metric)  # the prediction, at once
