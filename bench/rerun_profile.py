@@ -3,18 +3,22 @@
     python -m bench.rerun_profile [PAGE ...] [--top 25]
 
 Trains Home's default next-word model (and the Self-attention page's default Transformer), then for each
-page times its reruns after the same control changes as `bench/interaction.py` and prints the functions
-with the most cumulative time over all of them. AppTest runs the script in its own thread without a
-browser, so these are the server's share of a rerun (no websocket, no drawing); `bench.interaction`
-measures the whole. Run it under the CPU lock.
+page times its reruns after changes like those of `bench/interaction.py` (each control there and back,
+`--repeats` times) and prints the functions with the most cumulative time over them. AppTest runs the
+script in a thread of its own without a browser (and without the sidebar on reruns), so these are the
+server's share of a rerun; `bench.interaction` measures the whole. The profiler is attached by wrapping
+AppTest's script-thread method, a Streamlit internal: this is a measuring tool, not app code. Run it
+under the CPU lock; it keeps its runs in a temporary store unless PLAYGROUND_STORE_DIR is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -87,16 +91,15 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    os.environ.setdefault("PLAYGROUND_STORE_DIR", tempfile.mkdtemp(prefix="rerun-profile-"))
     LocalScriptRunner._run_script_thread = _profiled(LocalScriptRunner._run_script_thread)
     at = AppTest.from_file(APP, default_timeout=600).run()
     at.button(key="home_next_word").click().run()
     for page in args.pages:
         at.switch_page(f"app_pages/{page}.py").run()
-        if page == "attention" and at.button(key="attention_train") is not None:
+        if any(button.key == "attention_train" for button in at.button):  # no Transformer yet
             at.button(key="attention_train").click().run()
         for name, there, back in PAGES[page]:
-            if not at.get("text_input") and name.endswith("_text"):
-                continue
             PROFILES.append(cProfile.Profile())
             times = []
             for _ in range(args.repeats):
@@ -105,8 +108,8 @@ def main() -> None:
                     start = time.perf_counter()
                     at.run()
                     times.append(round((time.perf_counter() - start) * 1000))
-                    if at.exception:
-                        print(at.exception[0].value, file=sys.stderr)
+                    for error in at.exception:
+                        print(error.value, file=sys.stderr)
             print(f"\n== {page} · {name}: {times} ms", flush=True)
             pstats.Stats(PROFILES[-1]).sort_stats("cumulative").print_stats(args.top)
 
