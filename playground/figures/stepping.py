@@ -142,8 +142,8 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
     """
     table = tables[step]
     count, names = len(table), list(table.columns)
-    # Numeric arrays throughout: plotly validates a list element by element (a third of a second for a
-    # sentence's frames), an array at once; colours are a 0/1 flag on a two-colour scale for that reason.
+    # Numeric arrays: plotly validates a list element by element, an array at once. The colours stay
+    # colour strings: as a 0/1 flag on a two-colour scale, plotly.js took 105 ms a step instead of 32.
     reach, floor, gate = np.empty(len(names)), np.empty(len(names)), np.empty(len(names))
     highs = np.empty(len(names))
     for row, name in enumerate(names):
@@ -159,10 +159,7 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
         width=0.8,
         customdata=np.column_stack([values.ravel(), hover]),
         marker={
-            "color": np.repeat(gate, count),
-            "colorscale": [[0, QUANTITY_COLOR], [1, GATE_COLOR]],
-            "cmin": 0,
-            "cmax": 1,
+            "color": [GATE_COLOR if g else QUANTITY_COLOR for g in np.repeat(gate, count)],
             "line": {"width": 0},
         },
         hovertemplate="unit %{x}<br>%{customdata[1]}: %{customdata[0]:.4f}<extra></extra>",
