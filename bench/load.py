@@ -22,6 +22,7 @@ import contextlib
 import json
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -131,6 +132,10 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
         train = page.get_by_role("button", name="Train the shared model")
         loaded = time.perf_counter()  # the page is drawn: what follows is the training's part
         while not await answer.count():
+            # a link whose model this server already trained shows the answer with no button
+            await answer.or_(train).first.wait_for(timeout=120_000)
+            if await answer.count():
+                break
             await train.click(timeout=120_000)
             clicked = time.perf_counter()
             # the click returns before the rerun starts: wait for an answer, or for an idle page that
@@ -245,6 +250,9 @@ def run(
     rows = []
     env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL)}
     for sessions in session_counts:
+        # A fresh run store per round (shared by its replicas): a model stored by an earlier round or
+        # run would reach every session at once and measure nothing.
+        env["PLAYGROUND_STORE_DIR"] = tempfile.mkdtemp(prefix="playground-load-store-")
         with servers(replicas, root, env) as (url, pids, fleet):
             for _ in range(max(1, replicas)):  # warm up each replica: imports, the corpus, a first model
                 asyncio.run(load_round(url, [f"{LINK}&seed=999"], Round(1)))

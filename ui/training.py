@@ -47,6 +47,7 @@ from ui.state import (
 _chart_ids = itertools.count()
 CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
 WATCH_DRAW_SECONDS = 2.0  # a shared training's watchers redraw its curves at most this often (30 pages)
+WATCHERS_PER_DRAW_INTERVAL = 5  # with more watchers, each redraws less often: 20 watchers, every 8 s
 logger = logging.getLogger(__name__)
 
 
@@ -193,7 +194,8 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
             if run.steps != shown_step:
                 bar.progress(*_shared_progress(run.steps, run.total_steps, rows))
                 shown_step = run.steps
-            if len(rows) != shown_rows and time.perf_counter() - last_draw > WATCH_DRAW_SECONDS:
+            interval = WATCH_DRAW_SECONDS * max(1.0, flight.watchers / WATCHERS_PER_DRAW_INTERVAL)
+            if len(rows) != shown_rows and time.perf_counter() - last_draw > interval:
                 loss, accuracy = _shared_figures(flight, run, rows)
                 n = next(_chart_ids)
                 loss_slot.plotly_chart(loss, key=f"loss_{n}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,6 +66,7 @@ def start_server(
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a wrapper's child server ends with it
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -83,11 +85,15 @@ def start_server(
                 time.sleep(poll)
             yield url, process
         finally:
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # e.g. `sequence-playground app`'s streamlit
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
