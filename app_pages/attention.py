@@ -18,6 +18,7 @@ from ui.view import view_widget
 from ui.views.attention import (
     cached_subject_callout,
     every_head,
+    kept_figure,
     mix_the_values,
     position_by_offset,
     scores_to_weights,
@@ -78,15 +79,19 @@ else:
     )
     embedded = view.trace.embeddings[0].numpy()
     positions = view.trace.positions.numpy()
-    st.plotly_chart(
-        side_by_side(
+    inputs = kept_figure(
+        run,
+        view,
+        "positions",
+        (),
+        lambda: side_by_side(
             [embedded, positions, embedded + positions],
             ["token embedding", "+ position", "= input to layer 1"],
             view.steps,
             "dimension",
         ),
-        key="attention_positions",
     )
+    st.plotly_chart(inputs, key="attention_positions")
 
 st.subheader("2 · Query, key and value")
 cols = st.columns(2)
@@ -102,29 +107,40 @@ st.markdown(
     f"({model.embedding_dim} × {model.embedding_dim} for all {model.num_heads} heads together)."
 )
 block_input = "the input to layer 1" if layer == 0 else f"the output of layer {layer}"
-st.plotly_chart(
-    side_by_side(
+normed = kept_figure(
+    run,
+    view,
+    "normed",
+    (layer,),
+    lambda: side_by_side(
         [steps.inputs], [f"LayerNorm of {block_input}: what W_q, W_k, W_v multiply"], view.steps, "dimension"
     ),
-    key="attention_normed",
 )
-st.plotly_chart(
-    side_by_side(
+st.plotly_chart(normed, key="attention_normed")
+qkv = kept_figure(
+    run,
+    view,
+    "qkv",
+    (layer, head),
+    lambda: side_by_side(
         [steps.queries, steps.keys, steps.values],
         ["Q: what each word looks for", "K: what each word offers", "V: what each word passes on"],
         view.steps,
     ),
-    key="attention_qkv",
 )
+st.plotly_chart(qkv, key="attention_qkv")
 
 st.subheader("3 · From scores to weights")
 bias_term = r" + B_h" if model.positional == "relative" else ""
 scores = r"\frac{Q K^\top}{\sqrt{d_k}}" + bias_term
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)")
-scores_to_weights(run, view, steps, head_size)
+scores_to_weights(run, view, steps, head_size, (layer, head))
 with st.expander("Row by row: which words each word looks at (▶ plays it in your browser)"):
     title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
-    st.plotly_chart(attention_rows_figure(steps.weights, view.steps, title), key="attention_rows")
+    rows = kept_figure(
+        run, view, "rows", (layer, head), lambda: attention_rows_figure(steps.weights, view.steps, title)
+    )
+    st.plotly_chart(rows, key="attention_rows")
 
 st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)\, V")
@@ -132,7 +148,7 @@ st.markdown(
     "Each word's output is a weighted average of the values of the words it attends to: the "
     "row of weights above says how much of each."
 )
-mix_the_values(run, view, steps)
+mix_the_values(run, view, steps, (layer, head))
 
 st.subheader("All heads and layers")
 every_head(run, view)

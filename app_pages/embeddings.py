@@ -12,10 +12,11 @@ from playground.figures.embeddings import learning_animation
 from playground.text import escape_markdown
 from playground.view_options import MAX_PROJECTED_WORDS, VIEW_OPTIONS, view_options
 from ui.layout import keep_in_a_row
+from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
 from ui.state import cached_projection
 from ui.view import view_widget
-from ui.views.embeddings import compare_runs, projection_with_search
+from ui.views.embeddings import compare_runs, project_ahead, projection_with_search
 
 ANIMATION_WORDS = 600
 VIEW = VIEW_OPTIONS["embeddings"]
@@ -83,7 +84,14 @@ else:
         "words move. Each snapshot is scaled to the same overall size: the vectors start tiny "
         "and grow, and the scaling shows their shape without changing any similarity. Press play."
     )
-    st.plotly_chart(learning_animation(snapshot_frames(run, min(count, ANIMATION_WORDS))))
+    shown = min(count, ANIMATION_WORDS)
+    st.plotly_chart(
+        kept(
+            ("embeddings_animation", run_key(run), shown),
+            lambda: learning_animation(snapshot_frames(run, shown)),
+        )
+    )
 
 st.subheader("Compare")
 compare_runs(run, words)
+project_ahead(run, all_words)  # last: the page is drawn before the thread takes its share of the cores

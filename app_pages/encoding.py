@@ -19,6 +19,7 @@ from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS
 from ui.lecture import next_stop
 from ui.sentences import sentence_box
+from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
 
 VIEW = VIEW_OPTIONS["encoding"]
@@ -88,7 +89,9 @@ st.markdown(
 words = vocabulary_words(run)
 classes = word_classes(run, [t for _, t in words])
 if run.config.data.source == "built-in" and run.vocab.level == "word":
-    cohesion = class_cohesion(embedding_rows(run, words), classes)
+    cohesion = kept(
+        ("encoding_cohesion", run_key(run)), lambda: class_cohesion(embedding_rows(run, words), classes)
+    )
     st.markdown(
         f"Over this model's whole vocabulary, two words of the same class ({same_class_example(run)}) "
         f"have a mean cosine similarity of **{cohesion['within']:.2f}**, and two "

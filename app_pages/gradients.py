@@ -17,6 +17,7 @@ from playground.figures.gradients import (
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.lecture import next_stop
+from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
 from ui.view import view_widget
 from ui.views.gradients import exploding_for_real, gradient_on_your_sentence
@@ -31,10 +32,10 @@ st.markdown(
     "gradient is a **product of many factors**, one per step. For a plain RNN, "
     "h_k = f(a_k) with a_k = W_hh h_{k-1} + W_xh x_k + b, and a loss L at the last step T only:"
 )
-st.latex(
-    r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J_T\, J_{T-1} \cdots "
-    r"J_{t+1}, \qquad J_k = \frac{\partial h_k}{\partial h_{k-1}} = "
-    r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}"
+st.latex(  # two lines: on one, the equation ran past its column at 800 px wide
+    r"\begin{gathered}\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J_T\, J_{T-1} "
+    r"\cdots J_{t+1}, \\ J_k = \frac{\partial h_k}{\partial h_{k-1}} = "
+    r"\operatorname{diag}\big(f'(a_k)\big)\, W_{hh}\end{gathered}"
 )
 with st.expander("The product in full: its order, the loss summed over every step, the LSTM, the fixes"):
     st.markdown(
@@ -56,20 +57,25 @@ gradient_on_your_sentence(run)
 
 st.subheader("2 · During training")
 st.caption(f"Recordings of {escape_markdown(run.name)}, the run of section 1 (pick another in the sidebar).")
-steps, norms, parameters = probe_tables(run)
+steps, norms, parameters = kept(("gradients_probe_tables", run_key(run)), lambda: probe_tables(run))
 if not steps:
     st.info("This run has no gradient recordings. Runs trained from now on record them.")
 else:
     symbol = "h_t" if run.config.model.arch in ("rnn", "lstm") else "x_t"
     left, right = st.columns(2)
-    left.plotly_chart(probe_heatmap(steps, norms, symbol), key="gradients_probe")
-    right.plotly_chart(parameter_norms_figure(parameters), key="gradients_parameters")
+    probes = kept(("gradients_probe", run_key(run)), lambda: probe_heatmap(steps, norms, symbol))
+    left.plotly_chart(probes, key="gradients_probe")
+    by_parameter = kept(("gradients_parameters", run_key(run)), lambda: parameter_norms_figure(parameters))
+    right.plotly_chart(by_parameter, key="gradients_parameters")
     st.caption(
         f"Recorded at {len(steps)} training steps on the same {norms.shape[1]}-step probe sentences "
         "from the validation set, so rows are comparable: watch the left columns (early words) "
         "fade or flare as training goes on."
     )
-st.plotly_chart(grad_norm_figure(run.history, run.config.train.clip_grad), key="gradients_global")
+global_norm = kept(
+    ("gradients_global", run_key(run)), lambda: grad_norm_figure(run.history, run.config.train.clip_grad)
+)
+st.plotly_chart(global_norm, key="gradients_global")
 
 st.subheader("3 · Vanishing and exploding, by hand")
 st.markdown(
@@ -89,9 +95,19 @@ measure = view_widget(OPTION["measure"], run, cols[1])
 activation = view_widget(OPTION["sandbox_activation"], run, cols[2])
 init = view_widget(OPTION["sandbox_init"], run, cols[3])
 length = view_widget(OPTION["sandbox_length"], run, cols[4])
-sandbox = jacobian_norms(rho, activation, init, length, measure=measure)
-linear = jacobian_norms(rho, "linear", init, length, measure=measure) if activation != "linear" else None
-st.plotly_chart(sandbox_figure(sandbox, rho, linear, activation), key="gradients_sandbox")
+
+
+def sandbox_results() -> tuple:
+    """The sandbox's norms, the linear cell's beside them (unless linear), and their figure."""
+    sandbox = jacobian_norms(rho, activation, init, length, measure=measure)
+    linear = jacobian_norms(rho, "linear", init, length, measure=measure) if activation != "linear" else None
+    return sandbox, linear, sandbox_figure(sandbox, rho, linear, activation)
+
+
+sandbox, linear, sandbox_chart = kept(
+    ("gradients_sandbox", rho, measure, activation, init, length), sandbox_results
+)
+st.plotly_chart(sandbox_chart, key="gradients_sandbox")
 st.caption(sandbox_caption(sandbox, linear, rho, activation))
 if not np.isfinite(sandbox["measured"].iloc[-1]):
     st.warning(

@@ -20,6 +20,7 @@ from playground.figures.experiments import (
 )
 from ui.experiments import cached_training_profile, experiment, results
 from ui.lecture import next_stop
+from ui.session_cache import kept
 from ui.views.limits import adding_settings, agreement_settings, bottleneck_settings, parallel_settings
 
 st.title("The limits of RNNs, measured")
@@ -69,7 +70,7 @@ if longer is not None:
         f"{long_steps:,} steps (seeds 0, 1 and 2, one command each: "
         f"`{long_reports[0]['command']} --seed N`, {long_result.seconds / 60:.0f} min in all):"
     )
-    st.markdown(" ".join(adding_summary(long_result.table)))
+    st.markdown(" ".join(kept(("lab", "adding-long", "summary"), lambda: adding_summary(long_result.table))))
     st.caption(
         "Compare with the T = 100 results of the 3,000-step runs above: the same models, the same "
         "seeds' data, about three times the updates."
@@ -138,6 +139,7 @@ experiment(
     lambda table: bottleneck_figure(table, metric),
     bottleneck_summary,
     bottleneck_table,
+    view=(metric,),
 )
 st.subheader("No parallelism: time against sequence length")
 st.markdown(
@@ -166,7 +168,17 @@ parallel_result = results().get("parallel")
 if parallel_result is None or not parallel_result.rows:
     parallel_result = (reference_result("parallel") or (None,))[0]
 if parallel_result is not None and "critical_path_ops" in parallel_result.table:
-    st.plotly_chart(critical_path_figure(parallel_result.table), key="lab_critical_path")
+    path_figure = kept(
+        (
+            "lab",
+            "critical path",
+            repr(parallel_result.settings),
+            len(parallel_result.rows),
+            parallel_result.seconds,
+        ),
+        lambda: critical_path_figure(parallel_result.table),
+    )
+    st.plotly_chart(path_figure, key="lab_critical_path")
     st.caption(
         "Counted from the autograd graph of one layer: the recurrent layers unrolled one cell per step "
         "grow by a fixed number of operations per step (n steps, as in Vaswani et al.'s table 1); the "

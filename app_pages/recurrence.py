@@ -1,5 +1,6 @@
 """Inside the recurrence: the unrolled network, one step's arithmetic, states and gates over time."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from playground.analysis.recurrence import (
@@ -16,10 +17,18 @@ from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.lecture import next_stop
 from ui.sentences import sentence_box
+from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
 from ui.training import train_default_buttons
 from ui.view import view_widget
-from ui.views.recurrence import design_criteria, one_step, stepped_sentence, units_that_track, whole_sentence
+from ui.views.recurrence import (
+    design_criteria,
+    one_step,
+    sentence_key,
+    stepped_sentence,
+    units_that_track,
+    whole_sentence,
+)
 
 VIEW = VIEW_OPTIONS["recurrence"]
 OPTION = view_options("recurrence")
@@ -92,9 +101,13 @@ with st.expander("One step in detail: x_t, y_t and every unit's terms"):
         "▶", key="recurrence_forward", on_click=move, args=(1,), disabled=st.session_state[step_key] >= count
     )
     step = (slider.slider("Step", 1, count, key=step_key) if count > 1 else 1) - 1
-    labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
-    labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
-    st.plotly_chart(unrolled_figure(view.steps, step, cell, labels))
+
+    def unrolled() -> go.Figure:
+        labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
+        labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
+        return unrolled_figure(view.steps, step, cell, labels)
+
+    st.plotly_chart(kept(("recurrence_unrolled", run_key(run), sentence_key(view), step, cell), unrolled))
     one_step(run, view, layer, step)
 
 st.subheader("The state over the whole sentence")

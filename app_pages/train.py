@@ -21,6 +21,7 @@ from playground.config import (
 from playground.figures.training import training_curve
 from playground.text import escape_markdown
 from ui.forms import field_widget, form_keys, preset_widgets, section_widgets
+from ui.session_cache import kept, run_key
 from ui.share import opening_link
 from ui.state import active_run, keep_across_pages
 from ui.training import draw_curves, estimate_note, show_outcome, train_live
@@ -116,13 +117,14 @@ with results:
     if (run := active_run()) is not None:
         st.caption(f"Curves of the active run, {run.name}. Change the active run in the sidebar.")
         show_outcome(run, data if run.config == config else None)
-        draw_curves(run, st.empty(), st.empty())
+        draw_curves(run, st.empty(), st.empty(), key="train_active")
         if run.config.train.schedule != "constant" and not run.history.empty:
             steps = run.history.query("split == 'train'")
-            st.plotly_chart(
-                training_curve(steps, "learning_rate", title="Learning rate of each update"),
-                key="train_learning_rate",
+            rate = kept(
+                ("train_learning_rate", run_key(run), len(steps)),
+                lambda: training_curve(steps, "learning_rate", title="Learning rate of each update"),
             )
+            st.plotly_chart(rate, key="train_learning_rate")
     else:
         st.info(
             "Set up a model on the left and press **Train**. The loss and accuracy curves appear "

@@ -173,7 +173,7 @@ class ModelConfig:
     )
     positional: str = spec(
         "sinusoidal",
-        label="Position encoding",
+        label="Positions",  # one word: "Position encoding" touched its help icon in a third of the form
         choices=("sinusoidal", "learned", "relative"),
         help="Transformer only: fixed sine waves or a learned vector per position, added to each "
         "word's vector; or relative: no vector, each head adds a learned bias by offset j − i to "

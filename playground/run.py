@@ -127,7 +127,8 @@ class Run:
             "learning_rate",
             "seconds",
         ]
-        return pd.DataFrame(self.history_rows, columns=columns)
+        # A copy first: a training thread may append a row while pandas reads the list (a length mismatch).
+        return pd.DataFrame(list(self.history_rows), columns=columns)
 
     def summary(self) -> dict:
         """One row for the table of runs."""

@@ -18,6 +18,7 @@ from playground.experiments.common import ExperimentResult
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.text import escape_markdown
 from playground.train import MAX_TRAINING_STEPS
+from ui.session_cache import kept
 from ui.state import device, persist_experiment
 from ui.training import training_slot
 
@@ -38,12 +39,14 @@ def experiment(
     figure: Callable[[pd.DataFrame], go.Figure],
     summary: Callable[[pd.DataFrame], list[str]],
     table: Callable,
+    view: tuple = (),
 ) -> None:
     """One experiment: its result first, then its settings (folded) and Run button, disabled until
     `settings()` gives settings; a run shows live under the button.
 
     The result is this session's run if there is one, else the shipped measurement; it comes first so
-    the chart, not the controls, fills the first screen.
+    the chart, not the controls, fills the first screen. `view` holds what `figure` depends on besides
+    the table (a chosen score), so the figure is kept per result and view (`ui/session_cache.py`).
     """
     result_area = st.container()
     with st.expander(settings_label):
@@ -51,7 +54,7 @@ def experiment(
     if st.button(label, type="primary", key=f"lab_{name}_run", disabled=chosen is None):
         run_live(name, chosen, figure)
     with result_area:
-        show_result(name, figure, summary, table)
+        show_result(name, figure, summary, table, view)
 
 
 def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
@@ -107,6 +110,7 @@ def show_result(
     figure: Callable[[pd.DataFrame], go.Figure],
     summary: Callable[[pd.DataFrame], list[str]],
     aggregate: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    view: tuple = (),
 ) -> None:
     """The stored result of `name`: chart, what it shows against the published result, table, JSON.
 
@@ -127,21 +131,27 @@ def show_result(
     else:
         provenance = ""
     table = result.table
+    # A result only grows (rows, seconds) while it runs; the shipped one never changes.
+    state = ("shipped",) if provenance else (repr(result.settings), len(result.rows), result.seconds)
+    chart, lines, aggregated = kept(
+        ("lab", name, *view, *state, result.complete),
+        lambda: (figure(table), summary(table), aggregate(table) if aggregate is not None else None),
+    )
     if not result.complete:
         st.warning(
             f"Stopped after {len(result.rows)} points ({result.seconds:.0f} s). These are kept; "
             "run again for the rest.",
             icon=":material/pause:",
         )
-    st.plotly_chart(figure(table), key=f"lab_chart_{name}")
+    st.plotly_chart(chart, key=f"lab_chart_{name}")
     if provenance:
         st.caption(provenance)
-    st.markdown("**What we measured:** " + " ".join(summary(table)))
+    st.markdown("**What we measured:** " + " ".join(lines))
     st.markdown(f"**Published:** {EXPERIMENTS[name].published}")
     with st.expander("The numbers"):
-        if aggregate is not None:
+        if aggregated is not None:
             st.caption("Over seeds: mean, standard deviation (std), lowest (low) and highest (high).")
-            st.dataframe(aggregate(table), hide_index=True)
+            st.dataframe(aggregated, hide_index=True)
             st.caption("Every seed's rows:")
         st.dataframe(table, hide_index=True)
         st.download_button(

@@ -33,6 +33,7 @@ from playground.run import ConfigError, Run, create_run
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
 from playground.text import escape_markdown
 from playground.train import TrainingProgress, train_run
+from ui.session_cache import kept, run_key
 from ui.state import (
     active_run,
     add_run,
@@ -50,16 +51,26 @@ WATCHERS_PER_DRAW_INTERVAL = 5  # with more watchers, each redraws less often: 2
 logger = logging.getLogger(__name__)
 
 
-def draw_curves(run: Run, loss_slot, accuracy_slot) -> None:
-    """Fill two placeholders with the run's loss and accuracy curves."""
+def draw_curves(run: Run, loss_slot, accuracy_slot, key: str | None = None) -> None:
+    """Fill two placeholders with the run's loss and accuracy curves.
+
+    A live training redraws them several times in one script run, so each drawing gets a fresh chart
+    key; a page that draws a run once passes its own `key`, and its figures are kept for the next rerun.
+    """
     history = run.history
     if history.empty:
         return
-    n = next(_chart_ids)
-    loss_slot.plotly_chart(training_curve(history, "loss", run.baseline.get("loss")), key=f"loss_{n}")
-    accuracy_slot.plotly_chart(
-        training_curve(history, "accuracy", run.baseline.get("accuracy")), key=f"accuracy_{n}"
-    )
+
+    def build() -> tuple:
+        return (
+            training_curve(history, "loss", run.baseline.get("loss")),
+            training_curve(history, "accuracy", run.baseline.get("accuracy")),
+        )
+
+    loss, accuracy = build() if key is None else kept(("curves", run_key(run), len(history)), build)
+    n = key or next(_chart_ids)
+    loss_slot.plotly_chart(loss, key=f"loss_{n}")
+    accuracy_slot.plotly_chart(accuracy, key=f"accuracy_{n}")
 
 
 def progress_text(p: TrainingProgress) -> str:

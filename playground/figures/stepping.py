@@ -141,26 +141,27 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
     Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`).
     """
     table = tables[step]
-    units = np.arange(len(table))
-    x, length, base, colors, hover = [], [], [], [], []
-    for row, name in enumerate(table.columns):
-        _, high = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
-        values = table[name].to_numpy()
-        gate = name in GATE_NAMES
-        floor, reach = (row + 0.95, 0.9) if gate else (row + 0.5, 0.45)
-        x.extend(units.tolist())
-        length.extend((-reach * values / high).tolist())  # the axis is reversed: up is negative
-        base.extend([floor] * len(units))
-        colors.extend([GATE_COLOR if gate else QUANTITY_COLOR] * len(units))
-        hover.extend([escape_plotly(name)] * len(units))
-    values = np.concatenate([table[name].to_numpy() for name in table.columns])
+    count, names = len(table), list(table.columns)
+    # Numeric arrays: plotly validates a list element by element, an array at once. The colours stay
+    # colour strings: as a 0/1 flag on a two-colour scale, plotly.js took 105 ms a step instead of 32.
+    reach, floor, gate = np.empty(len(names)), np.empty(len(names)), np.empty(len(names))
+    highs = np.empty(len(names))
+    for row, name in enumerate(names):
+        _, highs[row] = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
+        gate[row] = name in GATE_NAMES
+        floor[row], reach[row] = (row + 0.95, 0.9) if gate[row] else (row + 0.5, 0.45)
+    values = np.stack([table[name].to_numpy() for name in names])  # (quantities, units)
+    hover = np.repeat([escape_plotly(name) for name in names], count)
     return go.Bar(
-        x=x,
-        y=length,
-        base=base,
+        x=np.tile(np.arange(count), len(names)),
+        y=(-reach[:, None] * values / highs[:, None]).ravel(),  # the axis is reversed: up is negative
+        base=np.repeat(floor, count),
         width=0.8,
-        customdata=np.column_stack([values, hover]),
-        marker={"color": colors, "line": {"width": 0}},
+        customdata=np.column_stack([values.ravel(), hover]),
+        marker={
+            "color": [GATE_COLOR if g else QUANTITY_COLOR for g in np.repeat(gate, count)],
+            "line": {"width": 0},
+        },
         hovertemplate="unit %{x}<br>%{customdata[1]}: %{customdata[0]:.4f}<extra></extra>",
         showlegend=False,
         xaxis=xaxis,

@@ -1,5 +1,6 @@
 """A shared server: sessions are kept apart, trainings are capped, and so are steps."""
 
+import gc
 import itertools
 import sys
 
@@ -87,4 +88,5 @@ def test_the_server_warms_up_the_first_trainings_imports_once_in_the_background(
     assert thread.daemon and thread.name == "playground-warm-up"
     thread.join(60)
     assert not thread.is_alive() and "torch._dynamo" in sys.modules
+    assert gc.get_freeze_count() > 100_000  # the modules' objects, out of every rerun's full collection
     assert warm_up_in_background() is thread  # once per server, not per session or rerun

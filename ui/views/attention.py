@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from playground.analysis.attention import AttentionSteps, AttentionView, row_entropy
@@ -17,9 +20,15 @@ from playground.figures.attention import (
 )
 from playground.run import Run
 from playground.view_options import view_options
+from ui.session_cache import kept, run_key
 from ui.view import view_widget
 
 OPTION = view_options("attention")
+
+
+def kept_figure(run: Run, view: AttentionView, name: str, options: tuple, build: Callable[[], go.Figure]):
+    """`build()`'s figure of this run and sentence, kept in the session per chart name and `options`."""
+    return kept(("attention", name, run_key(run), tuple(view.steps), tuple(view.ids), *options), build)
 
 
 def position_by_offset(run: Run, view: AttentionView) -> None:
@@ -62,7 +71,8 @@ def position_by_offset(run: Run, view: AttentionView) -> None:
         "linear bias, Press et al. 2022), so it first looked near itself; training then set each "
         f"offset's value, as in T5's relative attention bias (Raffel et al. 2020). {trained}"
     )
-    st.plotly_chart(relative_bias_figure(bias, reach), key="attention_relative_bias")
+    figure = kept(("attention_relative_bias", run_key(run)), lambda: relative_bias_figure(bias, reach))
+    st.plotly_chart(figure, key="attention_relative_bias")
 
 
 def side_words(before_minus_after: float) -> str:
@@ -72,8 +82,13 @@ def side_words(before_minus_after: float) -> str:
     return "leans to the word before" if before_minus_after > 0 else "leans to the word after"
 
 
-def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head_size: int) -> None:
-    """Q Kᵀ, scaled, plus the position bias, masked and softmaxed; on request without the scaling."""
+def scores_to_weights(
+    run: Run, view: AttentionView, steps: AttentionSteps, head_size: int, where: tuple[int, int]
+) -> None:
+    """Q Kᵀ, scaled, plus the position bias, masked and softmaxed; on request without the scaling.
+
+    `where` is the (layer, head) that `steps` shows.
+    """
     relative = view.trace.position_bias is not None
     mask_title = (
         "masked: no looking ahead (causal)"
@@ -97,7 +112,16 @@ def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head
         for column, (matrix, title, mask, probabilities, key) in zip(
             st.columns(2), panels[first : first + 2], strict=True
         ):
-            column.plotly_chart(matrix_figure(matrix, view.steps, title, mask, probabilities), key=key)
+            figure = kept_figure(
+                run,
+                view,
+                key,
+                where,
+                lambda matrix=matrix, title=title, mask=mask, probabilities=probabilities: matrix_figure(
+                    matrix, view.steps, title, mask, probabilities
+                ),
+            )
+            column.plotly_chart(figure, key=key)
     if view_widget(OPTION["unscaled"], run):
         st.markdown(
             "Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
@@ -108,18 +132,30 @@ def scores_to_weights(run: Run, view: AttentionView, steps: AttentionSteps, head
             "(lower entropy), where the softmax is flat and barely changes with the scores."
         )
         left, right = st.columns(2)
-        left.plotly_chart(
-            matrix_figure(steps.unscaled_weights, view.steps, "softmax without scaling", steps.mask, True),
-            key="attention_unscaled_weights",
+        unscaled = kept_figure(
+            run,
+            view,
+            "unscaled",
+            where,
+            lambda: matrix_figure(
+                steps.unscaled_weights, view.steps, "softmax without scaling", steps.mask, True
+            ),
         )
-        entropies = entropy_figure(
-            view.steps, row_entropy(steps.weights), row_entropy(steps.unscaled_weights)
+        left.plotly_chart(unscaled, key="attention_unscaled_weights")
+        entropies = kept_figure(
+            run,
+            view,
+            "entropy",
+            where,
+            lambda: entropy_figure(
+                view.steps, row_entropy(steps.weights), row_entropy(steps.unscaled_weights)
+            ),
         )
         right.plotly_chart(entropies, key="attention_entropy")
 
 
-def mix_the_values(run: Run, view: AttentionView, steps: AttentionSteps) -> None:
-    """Which words one word's output mixes, and V against A = weights × V."""
+def mix_the_values(run: Run, view: AttentionView, steps: AttentionSteps, where: tuple[int, int]) -> None:
+    """Which words one word's output mixes, and V against A = weights × V (of `where`: layer, head)."""
     word = view_widget(
         OPTION["word"],
         run,
@@ -138,23 +174,35 @@ def mix_the_values(run: Run, view: AttentionView, steps: AttentionSteps) -> None
         hide_index=True,
         column_config={"weight": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")},
     )
-    right.plotly_chart(
-        side_by_side(
+    mixed = kept_figure(
+        run,
+        view,
+        "output",
+        where,
+        lambda: side_by_side(
             [steps.values, steps.output],
             ["V: what each word passes on", "A = weights × V: what each word gets"],
             view.steps,
         ),
-        key="attention_output",
     )
+    right.plotly_chart(mixed, key="attention_output")
 
 
 def every_head(run: Run, view: AttentionView) -> None:
     """All layers and heads at once, and a head view of one layer's lines between words."""
     weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)
-    st.plotly_chart(all_heads_figure(weights, view.steps), key="attention_all")
+    grid = kept_figure(run, view, "all", (), lambda: all_heads_figure(weights, view.steps))
+    st.plotly_chart(grid, key="attention_all")
     threshold = view_widget(OPTION["threshold"], run)
     view_layer = view_widget(OPTION["head_view"], run)
-    st.plotly_chart(head_view(weights[view_layer], view.steps, threshold), key="attention_head_view")
+    lines = kept_figure(
+        run,
+        view,
+        "head_view",
+        (view_layer, threshold),
+        lambda: head_view(weights[view_layer], view.steps, threshold),
+    )
+    st.plotly_chart(lines, key="attention_head_view")
 
 
 @st.cache_data(

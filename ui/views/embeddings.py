@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -18,13 +21,60 @@ from playground.data.tokenizer import tokenize
 from playground.figures.embeddings import comparison_figure, projection_figure
 from playground.run import Run
 from playground.text import escape_markdown
-from playground.view_options import view_options
+from playground.view_options import MAX_PROJECTED_WORDS, view_options
 from ui.layout import keep_in_a_row
+from ui.session_cache import kept, run_key
 from ui.state import cached_projection, runs
 from ui.view import view_widget
 from ui.widgets import selectbox
 
 OPTION = view_options("embeddings")
+AHEAD = (("tsne", 2), ("tsne", 3), ("pca", 3))  # the projections the page does not open on
+_projecting_ahead = threading.Lock()  # one projection ahead at a time on the server
+
+
+def words_for(run: Run, method: str, vocabulary: int) -> int:
+    """How many words the page projects with `method`: the learner's slider value, else its default."""
+    most = min(vocabulary, MAX_PROJECTED_WORDS[method])
+    if most <= 20:
+        return most
+    option = OPTION[f"{method}_words"]
+    lo, top = option.bounds(run)
+    start = min(max(option.default_for(run), lo), top)
+    value = st.session_state.get(option.key, start)
+    return int(value) if isinstance(value, int | float) and lo <= value <= top else start
+
+
+def project_ahead(run: Run, all_words: list[tuple[int, str]]) -> None:
+    """Compute the projections the learner may switch to next (t-SNE in 2D and 3D, PCA in 3D) in a
+    background thread at low priority, into `cached_projection`'s cache, so the switch finds them ready.
+
+    t-SNE takes 0.5-2 s; computed on the click, the learner waits for it. The cache is keyed by the
+    embedding matrix, a pure function of the run (safe to share, as the page's own projections are);
+    a click that asks for one still being computed waits for that computation, not a second one.
+    """
+    wanted = [
+        (embedding_rows(run, all_words[: words_for(run, method, len(all_words))]), method, dims)
+        for method, dims in AHEAD
+    ]
+    done = st.session_state.setdefault("embeddings_projected_ahead", set())
+    key = (run_key(run), *(len(matrix) for matrix, _, _ in wanted))
+    if key in done or not _projecting_ahead.acquire(blocking=False):
+        return  # started before, or another session's are being computed: these wait for the click
+    done.add(key)
+
+    def compute() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+        except (AttributeError, OSError):
+            pass
+        try:
+            for matrix, method, dims in wanted:
+                cached_projection(matrix, method, dims)  # no spinner outside a script thread
+        finally:
+            _projecting_ahead.release()
+
+    threading.Thread(target=compute, name="playground-project-ahead", daemon=True).start()
 
 
 def projection_with_search(
@@ -57,11 +107,12 @@ def projection_with_search(
                 )
 
     chart, table = st.columns([5, 2]) if neighbours is not None else (st.container(), None)
-    chart.plotly_chart(
-        projection_figure(
-            frame, dims, method, word, neighbours["word"].tolist() if neighbours is not None else None
-        )
+    marked = neighbours["word"].tolist() if neighbours is not None else None
+    figure = kept(
+        ("embeddings_projection", run_key(run), method, dims, count, word, tuple(marked or ())),
+        lambda: projection_figure(frame, dims, method, word, marked),
     )
+    chart.plotly_chart(figure)
     if table is not None:
         table.markdown(f"**Nearest to “{escape_markdown(word)}”**")
         table.dataframe(
@@ -79,6 +130,29 @@ def projection_with_search(
     return word, neighbours
 
 
+def comparison(run: Run, other: Run | None, words: list[tuple[int, str]]) -> tuple | None:
+    """The aligned PCA pictures of `run` and `other` (None: its own start) and their class cohesion;
+    None when they share fewer than three words."""
+    if other is None:
+        other_name, shared = "at initialisation", words
+        right_rows = embedding_rows(run, shared, run.snapshots[0].weights.numpy())
+    else:
+        other_name = other.name
+        shared, right_rows = shared_vocabulary(run, other, words)
+    if len(shared) < 3:
+        return None
+    left_rows = embedding_rows(run, shared)
+    left_xy = cached_projection(left_rows, "pca", 2)
+    right_xy = aligned(left_xy, cached_projection(right_rows, "pca", 2))  # same orientation as the left
+    left, right = describe_words(run, shared, left_xy), describe_words(run, shared, right_xy)
+    figure = comparison_figure(left, right, (f"{run.name} (now)", other_name))
+    scores = pd.DataFrame(
+        [class_cohesion(rows, list(left["class"])) for rows in (left_rows, right_rows)],
+        index=[f"{run.name} (now)", other_name],
+    )
+    return figure, scores
+
+
 def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
     """This run's space beside its start or another run's, aligned, with how well classes separate."""
     start = {"start": "this run at initialisation (epoch 0)"} if run.snapshots else {}
@@ -92,25 +166,16 @@ def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
     choice = selectbox(
         st, "Compare this run with", list(options), format_func=options.get, key="embeddings_compare"
     )
-    if choice == "start":
-        other_name, shared = "at initialisation", words
-        right_rows = embedding_rows(run, shared, run.snapshots[0].weights.numpy())
-    else:
-        other = next(r for r in runs() if r.id == choice)
-        other_name = other.name
-        shared, right_rows = shared_vocabulary(run, other, words)
-    if len(shared) < 3:
+    other = None if choice == "start" else next(r for r in runs() if r.id == choice)
+    compared = kept(
+        ("embeddings_compare", run_key(run), run_key(other) if other else "start", len(words)),
+        lambda: comparison(run, other, words),
+    )
+    if compared is None:
         st.warning("These two runs share fewer than three words, so there is nothing to compare.")
     else:
-        left_rows = embedding_rows(run, shared)
-        left_xy = cached_projection(left_rows, "pca", 2)
-        right_xy = aligned(left_xy, cached_projection(right_rows, "pca", 2))  # same orientation as the left
-        left, right = describe_words(run, shared, left_xy), describe_words(run, shared, right_xy)
-        st.plotly_chart(comparison_figure(left, right, (f"{run.name} (now)", other_name)))
-        scores = pd.DataFrame(
-            [class_cohesion(rows, list(left["class"])) for rows in (left_rows, right_rows)],
-            index=[f"{run.name} (now)", other_name],
-        )
+        figure, scores = compared
+        st.plotly_chart(figure)
         if np.isfinite(scores.to_numpy()).all():
             st.markdown(
                 "Mean cosine similarity between words of the same class, and of different classes "

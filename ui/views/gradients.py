@@ -15,6 +15,7 @@ from playground.text import escape_markdown
 from playground.view_options import view_options
 from ui.lecture import callout_box
 from ui.sentences import sentence_box
+from ui.session_cache import kept, run_key
 from ui.state import builtin_data, runs
 from ui.training import train_live
 from ui.view import view_widget
@@ -60,19 +61,23 @@ def gradient_on_your_sentence(run: Run) -> None:
         quantity = "input"
     frames = {}
     for run_id in chosen:
+        other = candidates[run_id]
         try:
-            frames[candidates[run_id].name] = gradient_through_time(
-                candidates[run_id], text, loss_kind, target_class
+            frames[other.name] = kept(
+                ("gradients_through_time", run_key(other), text, loss_kind, target_class),
+                lambda other=other: gradient_through_time(other, text, loss_kind, target_class),
             )
         except ValueError as error:
             st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
             break
     if frames:
         symbol = "h_t" if quantity == "hidden" else "x_t"
-        chart.plotly_chart(
-            gradient_time_figure(frames, quantity, f"‖∂L/∂{symbol}‖ at each step (log scale)"),
-            key="gradients_time",
+        shown = tuple(run_key(candidates[i]) for i in chosen[: len(frames)])
+        figure = kept(
+            ("gradients_time", shown, text, loss_kind, target_class, quantity),
+            lambda: gradient_time_figure(frames, quantity, f"‖∂L/∂{symbol}‖ at each step (log scale)"),
         )
+        chart.plotly_chart(figure, key="gradients_time")
         chart.caption(
             "Computed exactly with autograd through the model's step-by-step path. A line that falls "
             "steeply to the left means the loss barely reaches the first words. Train an RNN "
@@ -80,7 +85,12 @@ def gradient_on_your_sentence(run: Run) -> None:
             "Train page to compare them here."
         )
         with chart:
-            callout_box(saturation_callout(run, text, page="backprop"))
+            callout_box(
+                kept(
+                    ("gradients_saturation", run_key(run), text),
+                    lambda: saturation_callout(run, text, page="backprop"),
+                )
+            )
 
 
 def exploding_for_real() -> None:

@@ -3,9 +3,8 @@ and the four design criteria on the learner's sentence."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from playground.analysis.callouts import Callout, gate_callout, saturation_callout
@@ -35,6 +34,7 @@ from playground.run import Run
 from playground.text import escape_markdown
 from playground.view_options import view_options
 from ui.lecture import callout_box
+from ui.session_cache import kept, run_key
 from ui.state import runs
 from ui.view import view_widget
 
@@ -55,12 +55,18 @@ def feature_correlation(
     return unit_feature_correlation(_run, list(texts), feature, layer, state)
 
 
+def sentence_key(view: RecurrenceView) -> tuple:
+    """What a figure of one traced sentence depends on besides the run: its steps as shown and as ids."""
+    return (tuple(view.steps), tuple(view.ids))
+
+
 def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
     """The arithmetic of one step: its equation, the input x_t, the output y_t and every unit's terms."""
     arch = run.config.model.arch
     word = view.steps[step]
     st.subheader(f"Step {step + 1}: reading “{escape_markdown(word)}”")
-    table = step_table(view, run, layer, step)
+    key = (run_key(run), sentence_key(view), layer, step)
+    table = kept(("recurrence_step_table", *key), lambda: step_table(view, run, layer, step))
     maths, outputs = st.columns([3, 2])
     with maths:
         if arch == "rnn":
@@ -75,26 +81,33 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
         x_t = step_input_vector(view, layer, step)
         origin = "the word's embedding" if layer == 0 else "h_t of the layer below"
         st.plotly_chart(
-            embedding_figure([word], x_t[None, :])
-            .update_layout(
-                title=f"x_t: the input at this step, {origin} ({len(x_t)} numbers)",
-                height=170,
-                yaxis_title=None,
-                xaxis_title="dimension",
-            )
-            .update_traces(showscale=False),
+            kept(
+                ("recurrence_x", *key),
+                lambda: (
+                    embedding_figure([word], x_t[None, :])
+                    .update_layout(
+                        title=f"x_t: the input at this step, {origin} ({len(x_t)} numbers)",
+                        height=170,
+                        yaxis_title=None,
+                        xaxis_title="dimension",
+                    )
+                    .update_traces(showscale=False)
+                ),
+            ),
             key="recurrence_x",
         )
     with outputs:
         names = "next word" if run.task == "next-word" else "class"
-        st.plotly_chart(
-            output_bars(top_outputs(view, run, step, 5), f"y_t: the {names} after “{word}”"),
-            key="recurrence_y",
+        bars = kept(
+            ("recurrence_y", *key),
+            lambda: output_bars(top_outputs(view, run, step, 5), f"y_t: the {names} after “{word}”"),
         )
-    st.plotly_chart(
-        step_heatmap(table, "The arithmetic of this step, unit by unit (real values)"),
-        key="recurrence_step_table",
+        st.plotly_chart(bars, key="recurrence_y")
+    arithmetic = kept(
+        ("recurrence_step_heatmap", *key),
+        lambda: step_heatmap(table, "The arithmetic of this step, unit by unit (real values)"),
     )
+    st.plotly_chart(arithmetic, key="recurrence_step_table")
     if len(table) > 24:
         st.caption("Hover a cell for its value; with more than 24 units the numbers are not written in.")
 
@@ -122,7 +135,12 @@ def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
         )
     tabs = st.tabs(list(states))
     for tab, (name, (values, signed, zmax)) in zip(tabs, states.items(), strict=True):
-        figure = state_heatmap(values, view.steps, f"{name} for each unit and step", order, signed, zmax)
+        figure = kept(
+            ("recurrence_heatmap", run_key(run), sentence_key(view), layer, name),
+            lambda values=values, name=name, signed=signed, zmax=zmax: state_heatmap(
+                values, view.steps, f"{name} for each unit and step", order, signed, zmax
+            ),
+        )
         tab.plotly_chart(figure, key=f"recurrence_heatmap_{name}")
     st.caption(
         "Units are ordered so that units with similar time courses sit together (hierarchical "
@@ -132,10 +150,11 @@ def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
         OPTION["units"], run, options=range(hidden.shape[0]), default=[int(u) for u in order[:3]]
     )
     if picked:
-        st.plotly_chart(
-            unit_lines(hidden, view.steps, picked, "Chosen hidden units, step by step"),
-            key="recurrence_unit_lines",
+        lines = kept(
+            ("recurrence_unit_lines", run_key(run), sentence_key(view), layer, tuple(picked)),
+            lambda: unit_lines(hidden, view.steps, picked, "Chosen hidden units, step by step"),
         )
+        st.plotly_chart(lines, key="recurrence_unit_lines")
 
 
 def units_that_track(run: Run, view: RecurrenceView, layer: int, text: str) -> None:
@@ -163,9 +182,11 @@ def units_that_track(run: Run, view: RecurrenceView, layer: int, text: str) -> N
         best = int(correlation["unit"].iloc[0])
         source = view.trace.cell_states if state_kind == "cell" else view.trace.hidden_states
         title = f"Unit {best} on your sentence (r = {correlation['correlation'].iloc[0]:.2f})"
-        right.plotly_chart(
-            unit_lines(source[layer, 0].numpy().T, view.steps, [best], title), key="recurrence_best_unit"
+        best_line = kept(
+            ("recurrence_best_unit", run_key(run), sentence_key(view), layer, state_kind, feature),
+            lambda: unit_lines(source[layer, 0].numpy().T, view.steps, [best], title),
         )
+        right.plotly_chart(best_line, key="recurrence_best_unit")
 
 
 def design_criteria(run: Run, text: str, count: int) -> None:
@@ -219,7 +240,11 @@ def design_criteria(run: Run, text: str, count: int) -> None:
             "**2 · Long-term dependencies.** Replace only the first word and see how much each later "
             "h_t still changes: a plain RNN forgets quickly, an LSTM holds on longer."
         )
-        st.plotly_chart(influence_figure(first_word_influence(run, text)), key="recurrence_influence")
+        influence = kept(
+            ("recurrence_influence", run_key(run), text),
+            lambda: influence_figure(first_word_influence(run, text)),
+        )
+        st.plotly_chart(influence, key="recurrence_influence")
         st.page_link(
             "app_pages/limits.py",
             label="How long can each model remember? The adding problem and subject-verb agreement, measured",
@@ -242,22 +267,25 @@ def cached_callouts(run: Run, text: str, layer: int) -> list[Callout | None]:
     return [gate_callout(run, text, layer), saturation_callout(run, text, page="recurrence")]
 
 
-@st.cache_data(max_entries=16, show_spinner=False, hash_funcs={Run: lambda run: (run.id, run.status)})
-def cached_stepper(run: Run, text: str, layer: int, cell: str, _view: RecurrenceView) -> dict:
-    """The stepper of this run, sentence and layer as plain JSON (`_view` is `trace_sentence(run, text)`).
+def stepper_figure(run: Run, view: RecurrenceView, layer: int, cell: str, text: str) -> go.Figure:
+    """The stepper of this run, sentence and layer (`view` is `trace_sentence(run, text)`), kept per session.
 
-    Building it (a frame per step, validated by plotly) takes about 0.35 s, a third of a rerun of this
-    page; any other control on the page would pay it again for the same chart.
+    Building it (a frame per step, validated by plotly) takes 0.35-0.9 s; any other control on the page
+    would pay it again for the same chart.
     """
-    count = len(_view.steps)
-    tables = [step_table(_view, run, layer, t) for t in range(count)]
-    outputs = [top_outputs(_view, run, t, 5) for t in range(count)]
-    return json.loads(recurrence_stepper(_view.steps, tables, outputs, cell).to_json())
+
+    def build() -> go.Figure:
+        count = len(view.steps)
+        tables = [step_table(view, run, layer, t) for t in range(count)]
+        outputs = [top_outputs(view, run, t, 5) for t in range(count)]
+        return recurrence_stepper(view.steps, tables, outputs, cell)
+
+    return kept(("recurrence_stepper", run_key(run), text, layer, cell), build)
 
 
 def stepped_sentence(run: Run, view: RecurrenceView, layer: int, cell: str, text: str) -> None:
     """The main chart: the unrolled network, each step's arithmetic and outputs, stepped in the browser."""
-    st.plotly_chart(cached_stepper(run, text, layer, cell, view), key="recurrence_stepper")
+    st.plotly_chart(stepper_figure(run, view, layer, cell, text), key="recurrence_stepper")
     st.caption(
         "Drag the slider or press ▶: the steps play in your browser. Blue x_t is the word's vector, green "
         "h_t the hidden state"
