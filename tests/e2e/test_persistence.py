@@ -17,6 +17,13 @@ if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSE
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
+def restored_runs(page) -> str:
+    """`sidebar_runs` once the run picker is there: a new session restores its runs from the store
+    as its script runs, which a busy machine may not have finished when `wait_idle` returns."""
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")).to_be_visible(timeout=60_000)
+    return sidebar_runs(page)
+
+
 def sidebar_runs(page) -> str:
     """The sidebar's text with the active run picker's current value."""
     sidebar = page.get_by_test_id("stSidebar")
@@ -43,7 +50,7 @@ def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
 
             page.reload()
             wait_idle(page)
-            assert "LSTM · sentiment (finished)" in sidebar_runs(page)
+            assert "LSTM · sentiment (finished)" in restored_runs(page)
             page.get_by_test_id("stSidebarNav").get_by_text("Runs", exact=True).click()
             wait_idle(page)
             expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=30_000)  # its curves
@@ -67,7 +74,7 @@ def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
             errors.clear()  # the page's reconnection attempts while no server was up
             page.goto(url)
             wait_idle(page)
-            assert "LSTM · sentiment (finished)" in sidebar_runs(page)
+            assert "LSTM · sentiment (finished)" in restored_runs(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         # While the server is down on purpose, the page's reconnection attempts are refused (and the
         # old page may still say so after `errors.clear()`, until it navigates to the new server).
