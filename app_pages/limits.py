@@ -18,7 +18,7 @@ from playground.figures.experiments import (
     critical_path_figure,
     parallel_figure,
 )
-from ui.experiments import cached_training_profile, experiment, results
+from ui.experiments import cached_training_profile, experiment, result_key, results
 from ui.lecture import next_stop
 from ui.session_cache import kept
 from ui.views.limits import adding_settings, agreement_settings, bottleneck_settings, parallel_settings
@@ -169,13 +169,7 @@ if parallel_result is None or not parallel_result.rows:
     parallel_result = (reference_result("parallel") or (None,))[0]
 if parallel_result is not None and "critical_path_ops" in parallel_result.table:
     path_figure = kept(
-        (
-            "lab",
-            "critical path",
-            repr(parallel_result.settings),
-            len(parallel_result.rows),
-            parallel_result.seconds,
-        ),
+        ("lab", "critical path", *result_key(parallel_result)),
         lambda: critical_path_figure(parallel_result.table),
     )
     st.plotly_chart(path_figure, key="lab_critical_path")

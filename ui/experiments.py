@@ -57,6 +57,11 @@ def experiment(
         show_result(name, figure, summary, table, view)
 
 
+def result_key(result: ExperimentResult) -> tuple:
+    """What a figure of `result` depends on: a result only grows (rows, seconds) while it runs."""
+    return (repr(result.settings), len(result.rows), result.seconds, result.complete)
+
+
 def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
     """Run experiment `name` with a progress bar and a chart redrawn at every finished point.
 
@@ -131,10 +136,8 @@ def show_result(
     else:
         provenance = ""
     table = result.table
-    # A result only grows (rows, seconds) while it runs; the shipped one never changes.
-    state = ("shipped",) if provenance else (repr(result.settings), len(result.rows), result.seconds)
     chart, lines, aggregated = kept(
-        ("lab", name, *view, *state, result.complete),
+        ("lab", name, *view, *result_key(result)),
         lambda: (figure(table), summary(table), aggregate(table) if aggregate is not None else None),
     )
     if not result.complete:
