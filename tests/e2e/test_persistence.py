@@ -67,7 +67,9 @@ def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
             other = stranger.new_page()
             other.goto(page.url)  # the learner's address bar, opened in another browser
             wait_idle(other)
-            assert "No model yet" in sidebar_runs(other)
+            # Not the learner's runs: the link's model, which this server trained, as the stranger's own copy.
+            expect(other.get_by_text("whoever opened this link first")).to_be_visible(timeout=60_000)
+            assert sidebar_runs(other).count("LSTM · sentiment (finished)") == 1
             stranger.close()
 
         with start_server(env=env) as (url, _):  # the server process restarted, same store
