@@ -110,7 +110,7 @@ block_input = "the input to layer 1" if layer == 0 else f"the output of layer {l
 # Folded, and lazy (`on_change="rerun"`, `.open`): built and drawn only while open, so a new sentence
 # does not pay for it (docs/architecture.md, "What a rerun costs").
 with st.expander(
-    f"LayerNorm of {block_input}: the vectors W_q, W_k, W_v multiply",
+    "LayerNorm(x): the vectors the query, key and value layers multiply",  # fixed: the key keeps it open
     key="attention_normed_open",
     on_change="rerun",
 ) as normed_view:

@@ -41,8 +41,6 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     assert charts == 11
     at.selectbox(key="attention_layer").set_value(1).run()
     at.selectbox(key="attention_head").set_value(1).run()
-    at.session_state["attention_normed_open"] = True  # again: AppTest has no expander control to keep it
-    at.session_state["attention_rows_open"] = True
     at.toggle(key="attention_unscaled").set_value(True).run()
     no_errors(at)
     assert len(at.get("plotly_chart")) == charts + 2
