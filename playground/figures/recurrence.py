@@ -75,6 +75,7 @@ def text_traces(labels: list[Label]) -> list[go.Scatter]:
                 text=[text for _, _, text, _ in group],
                 textposition=[style.get("position", "middle center") for _, _, _, style in group],
                 textfont=font,
+                cliponaxis=False,  # a label may reach past the last column, as an annotation could
                 hoverinfo="skip",
                 showlegend=False,
             )
