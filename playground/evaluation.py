@@ -12,16 +12,21 @@ from playground.analysis.calibration import (
     no_evidence_probabilities,
     predicted_probabilities,
 )
-from playground.data.datasets import SequenceSet, TaskData
+from playground.data.datasets import NO_EVIDENCE_TARGET, SequenceSet, TaskData
 from playground.data.tokenizer import PAD_ID, Vocabulary
 from playground.models import SequenceModel
 
 
 def mean_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, per_step: bool) -> torch.Tensor:
-    """L = −(1/N) Σ log p(target): over every non-padding step (next-word) or every example (classes)."""
+    """L = −(1/N) Σ log p(target): over every non-padding step (next-word) or every example (classes).
+
+    A class target of NO_EVIDENCE_TARGET stands for the uniform distribution: −(1/C) Σ_c log p(c).
+    """
     if per_step:  # (B, T, V) against (B, T)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD_ID)
-    return F.cross_entropy(logits, targets)
+    log_p = F.log_softmax(logits, dim=-1)  # (B, C)
+    picked = log_p.gather(1, targets.clamp(min=0)[:, None])[:, 0]  # no branch on the data: no device sync
+    return -torch.where(targets == NO_EVIDENCE_TARGET, log_p.mean(-1), picked).mean()
 
 
 def step_loss(
@@ -36,8 +41,8 @@ def step_loss(
         counted = flat_targets != PAD_ID
         correct = ((flat_logits.argmax(-1) == flat_targets) & counted).sum()
         return loss, correct, counted.sum()
-    correct = (logits.argmax(-1) == targets).sum()
-    return loss, correct, torch.full((), targets.numel(), device=targets.device)  # no host-to-device copy
+    labelled = targets != NO_EVIDENCE_TARGET  # rows taught "no verdict" have no right answer to count
+    return loss, ((logits.argmax(-1) == targets) & labelled).sum(), labelled.sum()
 
 
 @torch.no_grad()

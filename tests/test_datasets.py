@@ -3,8 +3,16 @@
 import torch
 
 from playground.config import DataConfig
-from playground.data.datasets import build_classification, build_next_word, next_word_set
+from playground.data.datasets import (
+    NO_EVIDENCE_TARGET,
+    build_builtin,
+    build_classification,
+    build_next_word,
+    majority_baseline,
+    next_word_set,
+)
 from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, Vocabulary
+from playground.evaluation import mean_cross_entropy
 
 
 def test_next_word_targets_are_inputs_shifted_by_one():
@@ -46,3 +54,26 @@ def test_baselines_are_what_ignoring_the_input_scores():
     labels = ["pos"] * 20 + ["neg"] * 10
     data = build_classification(texts, labels, DataConfig(task="sentiment"), "upload")
     assert 0 <= data.baseline()["accuracy"] <= 1
+
+
+def test_rows_with_no_known_word_are_taught_as_no_verdict():
+    data = build_builtin(DataConfig(task="sentiment", num_sentences=600))
+    no_verdict = data.train.targets == NO_EVIDENCE_TARGET
+    assert 0 < no_verdict.sum() < len(data.train) // 10
+    for row, length in zip(data.train.inputs[no_verdict], data.train.lengths[no_verdict], strict=True):
+        tokens = data.vocab.decode(row[:length].tolist())
+        assert all(t == "<unk>" or not t.isalnum() for t in tokens)
+    assert majority_baseline(data.train, data.validation)["accuracy"] > 0.4  # the sentinel is no class
+
+
+def test_a_no_verdict_target_is_the_cross_entropy_against_every_class_alike():
+    logits = torch.tensor([[2.0, -1.0, 0.5], [0.3, 0.1, -0.2]])
+    targets = torch.tensor([1, NO_EVIDENCE_TARGET])
+    log_p = torch.log_softmax(logits, -1)
+    expected = -(log_p[0, 1] + log_p[1].mean()) / 2
+    assert torch.allclose(mean_cross_entropy(logits, targets, per_step=False), expected)
+    labelled = torch.tensor([0, 2])
+    assert torch.allclose(
+        mean_cross_entropy(logits, labelled, per_step=False),
+        torch.nn.functional.cross_entropy(logits, labelled),
+    )

@@ -55,11 +55,12 @@ def test_full_stops_commas_and_capitals_barely_move_accuracy(sentiment_results, 
     assert m["test_capitals_accuracy"] == m["test_accuracy"]  # words are lower-cased
 
 
-@pytest.mark.parametrize("arch", ["lstm", "transformer", "bow"])
-def test_no_known_word_means_no_verdict(sentiment_results, arch):
+# A bag of words cannot tell "good" from "not good", so its confidence on such sentences is off.
+@pytest.mark.parametrize(("arch", "most_ece"), [("lstm", 0.05), ("transformer", 0.05), ("bow", 0.15)])
+def test_no_known_word_means_no_verdict(sentiment_results, arch, most_ece):
     m = sentiment_results[arch]
     assert 0.25 <= m["unknown_p_positive_min"] <= m["unknown_p_positive_max"] <= 0.75
-    assert m["test_ece"] < 0.1
+    assert m["test_ece"] < most_ece
 
 
 @pytest.mark.parametrize(("arch", "least"), [("lstm", 0.9), ("transformer", 0.9)])

@@ -81,7 +81,10 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
         for warning in pending.warnings:
             st.warning(escape_markdown(warning, 1000))
         match = next((r for r in reversed(runs()) if matches(r, pending.config)), None)
-        from_store = match is None and (match := stored_copy(pending.config)) is not None
+        if match is None and (copy := stored_copy(pending.config)) is not None:
+            # The sidebar's run list was drawn before this copy existed: run again so that it lists it.
+            st.session_state["linked_from_store"] = copy.id
+            st.rerun()
         if match is None:
             st.info(
                 f"This view was shared together with its model: {_describe(pending.config)}. Train "
@@ -114,7 +117,7 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
         for warning in warnings:
             st.warning(escape_markdown(warning, 1000))
         st.success(f"Showing the shared view on {match.name}.", icon=":material/link:")
-        if from_store:  # someone on this server trained it already: say so
+        if st.session_state.pop("linked_from_store", None) == match.id:  # someone here trained it already
             st.info(
                 f"Trained {ago(match.created)} on this server for whoever opened this link first; "
                 "same settings give the same numbers, so you got that model at once, as your own "

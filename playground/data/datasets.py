@@ -243,9 +243,7 @@ def build_builtin(config: DataConfig) -> TaskData:
     train_rows = [vocab.encode(e.text)[: config.max_length] for e in corpus.train]
     train_labels = [e.label for e in corpus.train]
     noise = no_evidence_rows(vocab, len(train_rows) // NO_EVIDENCE_SHARE, config.data_seed)
-    train = classification_rows(
-        train_rows + noise + noise, train_labels + [0] * len(noise) + [1] * len(noise)
-    )
+    train = classification_rows(train_rows + noise, train_labels + [NO_EVIDENCE_TARGET] * len(noise))
     unseen = corpus.unseen_structure_test
     probes = {
         "unseen_structure": make(unseen),
@@ -269,13 +267,15 @@ def build_builtin(config: DataConfig) -> TaskData:
     )
 
 
-NO_EVIDENCE_SHARE = 30  # per 30 training sentences, one row with no known word, with both labels
+NO_EVIDENCE_SHARE = 15  # per 15 training sentences, one row with no known word
+# The target of a row with no known word: every class alike (the loss's uniform target), not a class.
+NO_EVIDENCE_TARGET = -1
 
 
 def no_evidence_rows(vocab: Vocabulary, count: int, seed: int) -> list[list[int]]:
-    """`count` rows of 1-8 tokens, each <unk> or a punctuation mark, for training with both labels.
+    """`count` rows of 1-8 tokens, each <unk> or a punctuation mark, for training towards no verdict.
 
-    Taught once as negative and once as positive, they say: with no known word there is no evidence.
+    Their target is NO_EVIDENCE_TARGET, every class alike: with no known word there is no evidence.
     """
     rng = random.Random(seed)
     marks = [i for t, i in vocab.index.items() if len(t) == 1 and not t.isalnum() and i > EOS_ID]
@@ -314,7 +314,7 @@ def unigram_baseline(train: SequenceSet, validation: SequenceSet, vocab_size: in
 
 def majority_baseline(train: SequenceSet, validation: SequenceSet) -> dict[str, float]:
     """Loss and accuracy of always predicting the training class frequencies."""
-    counts = Counter(train.targets.tolist())
+    counts = Counter(y for y in train.targets.tolist() if y != NO_EVIDENCE_TARGET)
     total = sum(counts.values())
     majority = counts.most_common(1)[0][0]
     val = validation.targets.tolist()

@@ -442,9 +442,9 @@ class _Reviews:
     def styled(self, text: str, question: bool) -> str:
         """Capitals and end punctuation as people type them (the tokenizer lower-cases words)."""
         if question:
-            end = "?" if self.chance(0.85) else ""
+            end = self.rng.choices(["?", "", ","], weights=[78, 14, 8])[0]
         else:
-            end = self.rng.choices(["", ".", "!", "...", "!!"], weights=[50, 33, 10, 4, 3])[0]
+            end = self.rng.choices(["", ".", "!", "...", "!!", ","], weights=[48, 30, 10, 4, 3, 5])[0]
         text = re.sub(r"\bi\b", "I", text) if self.chance(0.5) else text
         case = self.rng.random()
         if case < 0.45:
