@@ -11,7 +11,9 @@ session that sees another's runs: must be 0), each server's resident memory befo
 and after the sessions closed and their state expired. `--links one` opens the same link in every
 session (a class on one slide), `many` a different seed per session. `--kill` kills the first
 replica once half the sessions have a prediction, then checks that each finished session on it
-gets its run back on another replica, and how long that took. Linux only (reads /proc).
+gets its run back on another replica, and how long that took. With `--links many`, each training's
+time against the warm-up's (trained alone) and the bound (time alone) × (trainings running when it
+started + 1) × 1.2, read from the runs the round left in its store. Linux only (reads /proc).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
     replica, recovered_s, affected = "", None, False
     after_load = None
     try:
-        await page.goto(url + link)
+        await page.goto(url + link, timeout=300_000)  # a learner's browser waits; so does the measure
         await wait_idle(page)
         replica = await replica_of(context)
         busy = page.get_by_text("The server is busy")
@@ -222,6 +224,34 @@ async def load_round(url: str, links: list[str], shared: Round) -> list[dict]:
             await browser.close()
 
 
+def trainings_against_alone(store: Path, alone_seed: int = 999) -> dict | None:
+    """Each stored training's seconds against the warm-up's (alone), with the runs already running.
+
+    A run's span is from its creation (just before it trains) to creation + its training seconds.
+    """
+    from playground.io import load_run
+    from playground.shared_training import RUN_SUFFIX
+
+    runs = [load_run(path.read_bytes()) for path in (store / "shared").glob(f"*{RUN_SUFFIX}")]
+    alone = [r for r in runs if r.config.train.seed == alone_seed]
+    others = [r for r in runs if r.config.train.seed != alone_seed]
+    spans = [(r.created.timestamp(), r.created.timestamp() + r.seconds) for r in others]
+    if not alone or not spans:
+        return None
+    base = alone[0].seconds
+    ratios, over = [], 0
+    for start, end in spans:
+        ahead = sum(1 for s, e in spans if s < start < e)  # trainings already running when it started
+        ratios.append((end - start) / base)
+        over += (end - start) > base * (ahead + 1) * 1.2
+    return {
+        "alone_s": round(base, 2),
+        "trainings": len(spans),
+        "ratio_to_alone_p50_max": [round(statistics.median(ratios), 2), round(max(ratios), 2)],
+        "over_bound": over,
+    }
+
+
 def session_links(sessions: int, links: str, start: int = 0) -> list[str]:
     """The same link for every session, or one seed each (20 different models)."""
     return [LINK if links == "one" else f"{LINK}&seed={start + i + 1}" for i in range(sessions)]
@@ -265,6 +295,7 @@ def run(
                 wall = time.perf_counter() - started
             if not quick:
                 time.sleep(SESSION_TTL + 20)  # closed sessions expire, then their runs can be freed
+            trainings = trainings_against_alone(Path(env["PLAYGROUND_STORE_DIR"]))
             after = [
                 rss_mb(pid) if fleet is None or fleet.replicas[i].poll() is None else float("nan")
                 for i, pid in enumerate(pids)
@@ -300,6 +331,7 @@ def run(
                 "rss_before_mb": [round(v) for v in before],
                 "rss_peak_mb": [round(watch.peaks[pid]) for pid in pids],
                 "rss_after_mb": [round(v) if v == v else None for v in after],
+                "trainings": trainings,
                 "error_samples": [e for r in results for e in r["errors"]][:5],
             }
         )
