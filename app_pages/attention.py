@@ -107,16 +107,27 @@ st.markdown(
     f"({model.embedding_dim} × {model.embedding_dim} for all {model.num_heads} heads together)."
 )
 block_input = "the input to layer 1" if layer == 0 else f"the output of layer {layer}"
-normed = kept_figure(
-    run,
-    view,
-    "normed",
-    (layer,),
-    lambda: side_by_side(
-        [steps.inputs], [f"LayerNorm of {block_input}: what W_q, W_k, W_v multiply"], view.steps, "dimension"
-    ),
-)
-st.plotly_chart(normed, key="attention_normed")
+# Folded, and lazy (`on_change="rerun"`, `.open`): built and drawn only while open, so a new sentence
+# does not pay for it (docs/architecture.md, "What a rerun costs").
+with st.expander(
+    "LayerNorm(x): the vectors the query, key and value layers multiply",  # fixed: the key keeps it open
+    key="attention_normed_open",
+    on_change="rerun",
+) as normed_view:
+    if normed_view.open:
+        normed = kept_figure(
+            run,
+            view,
+            "normed",
+            (layer,),
+            lambda: side_by_side(
+                [steps.inputs],
+                [f"LayerNorm of {block_input}: what W_q, W_k, W_v multiply"],
+                view.steps,
+                "dimension",
+            ),
+        )
+        st.plotly_chart(normed, key="attention_normed")
 qkv = kept_figure(
     run,
     view,
@@ -135,12 +146,17 @@ bias_term = r" + B_h" if model.positional == "relative" else ""
 scores = r"\frac{Q K^\top}{\sqrt{d_k}}" + bias_term
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)")
 scores_to_weights(run, view, steps, head_size, (layer, head))
-with st.expander("Row by row: which words each word looks at (▶ plays it in your browser)"):
-    title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
-    rows = kept_figure(
-        run, view, "rows", (layer, head), lambda: attention_rows_figure(steps.weights, view.steps, title)
-    )
-    st.plotly_chart(rows, key="attention_rows")
+with st.expander(
+    "Row by row: which words each word looks at (▶ plays it in your browser)",
+    key="attention_rows_open",
+    on_change="rerun",
+) as by_row:
+    if by_row.open:  # lazy, as above
+        title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
+        rows = kept_figure(
+            run, view, "rows", (layer, head), lambda: attention_rows_figure(steps.weights, view.steps, title)
+        )
+        st.plotly_chart(rows, key="attention_rows")
 
 st.subheader("4 · Mix the values")
 st.latex(r"A = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)\, V")

@@ -82,15 +82,24 @@ else:
         f"The embeddings after each epoch, from the random start (epoch 0). One PCA is fitted "
         f"to all {len(run.snapshots)} snapshots together, so the axes stay put and you see the "
         "words move. Each snapshot is scaled to the same overall size: the vectors start tiny "
-        "and grow, and the scaling shows their shape without changing any similarity. Press play."
+        "and grow, and the scaling shows their shape without changing any similarity. Open the "
+        "replay and press play."
     )
     shown = min(count, ANIMATION_WORDS)
-    st.plotly_chart(
-        kept(
-            ("embeddings_animation", run_key(run), shown),
-            lambda: learning_animation(snapshot_frames(run, shown)),
-        )
-    )
+    # Lazy (`on_change="rerun"`, `.open`): the replay (a frame per epoch of up to 600 words) is built
+    # and drawn only while open, so a new word count does not pay for it folded.
+    with st.expander(
+        "Replay the training (▶ plays it in your browser)",
+        key="embeddings_replay_open",
+        on_change="rerun",
+    ) as replay:
+        if replay.open:
+            st.plotly_chart(
+                kept(
+                    ("embeddings_animation", run_key(run), shown),
+                    lambda: learning_animation(snapshot_frames(run, shown)),
+                )
+            )
 
 st.subheader("Compare")
 compare_runs(run, words)

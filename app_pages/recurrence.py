@@ -86,7 +86,12 @@ if view.num_layers > 1:
     layer = view_widget(OPTION["layer"], run, style="segmented")
 stepped_sentence(run, view, layer, cell, text)
 
-with st.expander("One step in detail: x_t, y_t and every unit's terms"):
+# Lazy (`on_change="rerun"`, `.open`): the step's four charts are built and drawn only while it is
+# open, so a new sentence does not pay for them folded (docs/architecture.md, "What a rerun costs").
+# The step's widgets stay drawn, so the step (and a share link's step) survives folding.
+with st.expander(
+    "One step in detail: x_t, y_t and every unit's terms", key="recurrence_detail", on_change="rerun"
+) as detail:
     step_key = "recurrence_step"
     st.session_state[step_key] = min(st.session_state.get(step_key, 1), count)
 
@@ -107,8 +112,9 @@ with st.expander("One step in detail: x_t, y_t and every unit's terms"):
         labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
         return unrolled_figure(view.steps, step, cell, labels)
 
-    st.plotly_chart(kept(("recurrence_unrolled", run_key(run), sentence_key(view), step, cell), unrolled))
-    one_step(run, view, layer, step)
+    if detail.open:
+        st.plotly_chart(kept(("recurrence_unrolled", run_key(run), sentence_key(view), step, cell), unrolled))
+        one_step(run, view, layer, step)
 
 st.subheader("The state over the whole sentence")
 whole_sentence(run, view, layer)

@@ -75,10 +75,12 @@ def test_each_quantity_has_its_own_colour_range(small_next_word):
 
 def test_lstm_diagram_draws_the_cell_path():
     fig = unrolled_figure(["the", "dog", "runs"], 1, "LSTM", ["dog", "runs", "."])
-    texts = [a.text for a in fig.layout.annotations]
+    texts = [text for trace in fig.data if trace.mode == "text" for text in trace.text]
     assert sum("<b>c<sub>" in t for t in texts) == 3 and "f⊙ + i⊙g" in texts
+    arrows = 3 * 3 + 2 * 2  # three up each of the three columns, h→h and c→c between them
+    assert len(fig.data[0].x) == 3 * arrows and list(fig.data[0].marker.size) == [0, 9, 0] * arrows
     rnn = unrolled_figure(["the", "dog", "runs"], 1, "RNN (tanh)", ["dog", "runs", "."])
-    assert not any("<b>c<sub>" in a.text for a in rnn.layout.annotations)
+    assert not any("<b>c<sub>" in text for trace in rnn.data if trace.mode == "text" for text in trace.text)
 
 
 def test_reading_figure_next_word_frames_equal_asking_with_each_prefix(small_next_word):

@@ -31,6 +31,58 @@ def column_arrows(lstm: bool) -> list[tuple[str, str, str]]:
     return [("x", "h", "W<sub>xh</sub>"), ("h", "y", "W<sub>hy</sub>")]
 
 
+Segment = tuple[float, float, float, float]  # an arrow: from x, from y, to x, to y
+Label = tuple[float, float, str, dict]  # x, y, text, and its font and position (`text_traces`)
+
+
+def arrow_trace(segments: list[Segment]) -> go.Scatter:
+    """Arrows as one line trace, an arrowhead marker at each segment's end turned along it.
+
+    One trace, not an annotation per arrow: plotly.js lays out and measures each annotation on its own
+    at every drawing, which made the unrolled diagrams the costliest part of a new sentence's redraw.
+    """
+    return go.Scatter(
+        x=[v for x0, _, x1, _ in segments for v in (x0, x1, None)],
+        y=[v for _, y0, _, y1 in segments for v in (y0, y1, None)],
+        mode="lines+markers",
+        line={"color": "#444", "width": 1},
+        marker={
+            "symbol": "arrow",
+            "angleref": "previous",
+            "size": [0, 9, 0] * len(segments),
+            "color": "#444",
+            "line": {"width": 0},
+        },
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
+def text_traces(labels: list[Label]) -> list[go.Scatter]:
+    """Text labels as text traces, one per colour (each label with its own size and position), for
+    the same reason; a label without a colour takes the chart's font colour, as an annotation did."""
+    traces = []
+    for color in dict.fromkeys(style.get("color") for _, _, _, style in labels):
+        group = [label for label in labels if label[3].get("color") == color]
+        font: dict = {"size": [style.get("size", 11) for _, _, _, style in group]}
+        if color is not None:
+            font["color"] = color
+        traces.append(
+            go.Scatter(
+                x=[x for x, _, _, _ in group],
+                y=[y for _, y, _, _ in group],
+                mode="text",
+                text=[text for _, _, text, _ in group],
+                textposition=[style.get("position", "middle center") for _, _, _, style in group],
+                textfont=font,
+                cliponaxis=False,  # a label may reach past the last column, as an annotation could
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    return traces
+
+
 def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]) -> go.Figure:
     """The network unrolled over the sentence: the same weights at every step; an LSTM's cell state
     c_t drawn as its own path (c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t) below h_t."""
@@ -40,18 +92,9 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
     start = min(max(0, chosen - MAX_DRAWN_STEPS // 2), max(0, len(steps) - MAX_DRAWN_STEPS))
     shown = range(start, min(len(steps), start + MAX_DRAWN_STEPS))
     shapes: list[dict] = []
-    annotations: list[dict] = []  # collected and set once: Plotly revalidates the list on every add
-    arrow = {
-        "xref": "x",
-        "yref": "y",
-        "axref": "x",
-        "ayref": "y",
-        "showarrow": True,
-        "arrowhead": 2,
-        "arrowcolor": "#444",
-        "text": "",
-    }
-    small = {"showarrow": False, "font": {"size": 11}}
+    segments: list[Segment] = []
+    labels: list[Label] = []
+    box_text, word, output = {"size": 13, "color": "white"}, {"size": 13}, {"size": 11, "color": "#555"}
     for column, t in enumerate(shown):
         x = column * 1.6
         focus = t == chosen
@@ -59,6 +102,7 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
             shapes.append(
                 {
                     "type": "rect",
+                    "layer": "below",  # under the labels and arrows, which are traces
                     "x0": x - 0.42,
                     "x1": x + 0.42,
                     "y0": y - 0.38,
@@ -68,56 +112,26 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
                     "line": {"color": "black" if focus else "white", "width": 3 if focus else 1},
                 }
             )
-            annotations.append(
-                {
-                    "x": x,
-                    "y": y,
-                    "text": f"<b>{kind}<sub>{t + 1}</sub></b>",
-                    "showarrow": False,
-                    "font": {"color": "white", "size": 13},
-                }
-            )
-        annotations += [
-            {"x": x, "y": -0.62, "text": escape_plotly(steps[t]), "showarrow": False, "font": {"size": 13}},
-            {
-                "x": x,
-                "y": rows["y"] + 0.6,
-                "text": escape_plotly(outputs[t]),
-                "showarrow": False,
-                "font": {"size": 11, "color": "#555"},
-            },
+            labels.append((x, y, f"<b>{kind}<sub>{t + 1}</sub></b>", box_text))
+        labels += [
+            (x, -0.62, escape_plotly(steps[t]), word),
+            (x, rows["y"] + 0.6, escape_plotly(outputs[t]), output),
         ]
         for low, high, label in column_arrows(lstm):
-            annotations += [
-                {"x": x, "y": rows[high] - 0.38, "ax": x, "ay": rows[low] + 0.38, **arrow},
-                {"x": x + 0.3, "y": (rows[low] + rows[high]) / 2, "text": label, **small},
-            ]
+            segments.append((x, rows[low] + 0.38, x, rows[high] - 0.38))
+            labels.append((x + 0.3, (rows[low] + rows[high]) / 2, label, {}))
         if column > 0:
-            annotations += [
-                {"x": x - 0.42, "y": rows["h"], "ax": x - 1.18, "ay": rows["h"], **arrow},
-                {"x": x - 0.8, "y": rows["h"] + 0.22, "text": "W<sub>hh</sub>", **small},
-            ]
+            segments.append((x - 1.18, rows["h"], x - 0.42, rows["h"]))
+            labels.append((x - 0.8, rows["h"] + 0.22, "W<sub>hh</sub>", {}))
             if lstm:  # the cell path carries memory with no weight matrix on the way
-                annotations += [
-                    {"x": x - 0.42, "y": rows["c"], "ax": x - 1.18, "ay": rows["c"], **arrow},
-                    {"x": x - 0.8, "y": rows["c"] + 0.22, "text": "f⊙ + i⊙g", **small},
-                ]
-    more_left, more_right = start > 0, start + MAX_DRAWN_STEPS < len(steps)
-    if more_left:
-        annotations.append(
-            {"x": -0.95, "y": rows["h"], "text": "…", "showarrow": False, "font": {"size": 20}}
-        )
-    if more_right:
-        annotations.append(
-            {
-                "x": len(shown) * 1.6 - 0.65,
-                "y": rows["h"],
-                "text": "…",
-                "showarrow": False,
-                "font": {"size": 20},
-            }
-        )
-    fig = go.Figure(layout={"shapes": shapes, "annotations": annotations})
+                segments.append((x - 1.18, rows["c"], x - 0.42, rows["c"]))
+                labels.append((x - 0.8, rows["c"] + 0.22, "f⊙ + i⊙g", {}))
+    more = {"size": 20}
+    if start > 0:
+        labels.append((-0.95, rows["h"], "…", more))
+    if start + MAX_DRAWN_STEPS < len(steps):
+        labels.append((len(shown) * 1.6 - 0.65, rows["h"], "…", more))
+    fig = go.Figure([arrow_trace(segments), *text_traces(labels)], layout={"shapes": shapes})
     fig.update_layout(
         title=f"The {cell} unrolled over your sentence: one set of weights, used at every step",
         height=420 if lstm else 330,

@@ -13,7 +13,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
-from playground.figures.recurrence import CELL_COLOR, column_arrows, diagram_rows
+from playground.figures.recurrence import (
+    CELL_COLOR,
+    Label,
+    Segment,
+    arrow_trace,
+    column_arrows,
+    diagram_rows,
+    text_traces,
+)
 from playground.text import escape_plotly
 
 FRAME_MS = 700  # one step per 0.7 s when playing: slow enough to read the bars
@@ -214,26 +222,23 @@ def _diagram_focus(rows: dict[str, float], chosen: int) -> go.Scatter:
     return _boxes([(kind, y, chosen) for kind, y in rows.items()], 1.0, {"color": "black", "width": 3})
 
 
-def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
-    """Arrows of the unrolled network: up each column, and h→h (and c→c for an LSTM) across."""
-    arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2}
-    arrow |= {"arrowcolor": "#444", "text": ""}
-    label = {"showarrow": False, "font": {"size": 11}, "xref": "x", "yref": "y"}
-    annotations: list[dict] = []
+def _diagram_arrows(rows: dict[str, float], count: int) -> list[go.Scatter]:
+    """Arrows of the unrolled network (up each column, h→h and, for an LSTM, c→c across) and their
+    labels, as two traces (`arrow_trace`, `text_traces`) rather than ~90 annotations."""
+    segments: list[Segment] = []
+    labels: list[Label] = []
     for t in range(count):
         x = 1.6 * t
         for low, high, name in column_arrows("c" in rows):
-            annotations.append({"x": x, "y": rows[high] - 0.36, "ax": x, "ay": rows[low] + 0.36, **arrow})
-            annotations.append(
-                {"x": x + 0.3, "xanchor": "left", "y": (rows[low] + rows[high]) / 2, "text": name, **label}
-            )
+            segments.append((x, rows[low] + 0.36, x, rows[high] - 0.36))
+            labels.append((x + 0.3, (rows[low] + rows[high]) / 2, name, {"position": "middle right"}))
         if t > 0:
-            annotations.append({"x": x - 0.4, "y": rows["h"], "ax": x - 1.2, "ay": rows["h"], **arrow})
-            annotations.append({"x": x - 0.8, "y": rows["h"] + 0.25, "text": "W<sub>hh</sub>", **label})
+            segments.append((x - 1.2, rows["h"], x - 0.4, rows["h"]))
+            labels.append((x - 0.8, rows["h"] + 0.25, "W<sub>hh</sub>", {}))
             if "c" in rows:  # the cell path: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, no weight matrix on it
-                annotations.append({"x": x - 0.4, "y": rows["c"], "ax": x - 1.2, "ay": rows["c"], **arrow})
-                annotations.append({"x": x - 0.8, "y": rows["c"] + 0.25, "text": "f⊙ + i⊙g", **label})
-    return annotations
+                segments.append((x - 1.2, rows["c"], x - 0.4, rows["c"]))
+                labels.append((x - 0.8, rows["c"] + 0.25, "f⊙ + i⊙g", {}))
+    return [arrow_trace(segments), *text_traces(labels)]
 
 
 def recurrence_stepper(
@@ -291,8 +296,9 @@ def recurrence_stepper(
             go.Frame(name=str(t), data=data, traces=changing, layout=window if count > WINDOW else None)
         )
     fig.frames = frames
+    for trace in _diagram_arrows(rows, count):  # after the frames' traces (2–5), drawn over the boxes
+        fig.add_trace(trace, 1, 1)
     fig.update_layout(
-        annotations=list(fig.layout.annotations) + _diagram_arrows(rows, count),
         title=f"The {cell} unrolled over your sentence: one set of weights at every step (▶ plays it)",
         height=720 if lstm else 640,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},

@@ -91,7 +91,10 @@ def test_first_journey(browser_page):
     search.press("Enter")
     wait_idle(page)
     assert page.get_by_text("Nearest to “great”").is_visible()
-    expect_charts(page, 3)  # space, animation, comparison
+    expect_charts(page, 2)  # space, comparison
+    page.get_by_text("Replay the training").click()  # folded, drawn when opened
+    wait_idle(page)
+    expect_charts(page, 3)  # and the learning animation
     page.get_by_text("3D", exact=True).click()
     wait_idle(page)
     page.screenshot(path=ARTIFACTS / "embeddings.png", full_page=True)
@@ -115,10 +118,14 @@ def test_first_journey(browser_page):
 
     open_page(page, "Self-attention")
     press_train(page, "Train a Transformer", shown="3 · From scores to weights")
-    # the sentiment Transformer has relative positions: its bias by offset, LayerNorm(x), QKV, six
-    # score matrices (with the bias and the biased scores), output, all heads, head view, stepped head
+    # the sentiment Transformer has relative positions: its bias by offset, QKV, six score matrices
+    # (with the bias and the biased scores), output, all heads, head view
+    expect_charts(page, 11)
+    # LayerNorm(x) and the head stepped row by row in the browser are folded, drawn when opened
+    for folded in ("LayerNorm(x): the vectors", "Row by row: which words"):
+        page.get_by_text(folded).click()
+        wait_idle(page)
     expect_charts(page, 13)
-    # and the head stepped row by row in the browser (folded)
     page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
     assert_healthy(page, errors)
 

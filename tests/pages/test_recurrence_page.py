@@ -39,8 +39,20 @@ def test_stepping_layers_gates_and_features():
     assert at.slider(key="recurrence_step").value == 3
     at.button(key="recurrence_back").click().run()
     assert at.slider(key="recurrence_step").value == 2
+    assert not any(s.value.startswith("Step ") for s in at.subheader)  # folded: its charts are not drawn
+    charts = len(at.get("plotly_chart"))
+    at.session_state["recurrence_detail"] = True  # what unfolding it in the browser sets
+    at.run()
+    no_errors(at)
+    assert any(s.value.startswith("Step 2: reading") for s in at.subheader)
+    assert len(at.get("plotly_chart")) == charts + 4  # the diagram, x_t, y_t and the step's arithmetic
     at.segmented_control(key="recurrence_layer").set_value(1).run()
     no_errors(at)
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [1, 0, 0, 0, 0, 0]  # only the open tab's
+    at.session_state["recurrence_state_tab"] = "forget f_t"
+    at.run()
+    no_errors(at)
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 0, 1, 0, 0, 0]
     assert [t.label for t in at.tabs] == [
         "hidden h_t",
         "cell c_t",

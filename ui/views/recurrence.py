@@ -133,8 +133,12 @@ def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
             "**input** gate lets the candidate g_t in, the **output** gate decides what of the cell "
             "c_t shows in h_t."
         )
-    tabs = st.tabs(list(states))
+    # Lazy tabs: only the open tab's heatmap is built and drawn (a hidden tab's chart cost a new
+    # sentence as much as a shown one); choosing another tab reruns the page.
+    tabs = st.tabs(list(states), key="recurrence_state_tab", on_change="rerun")
     for tab, (name, (values, signed, zmax)) in zip(tabs, states.items(), strict=True):
+        if not tab.open:
+            continue
         figure = kept(
             ("recurrence_heatmap", run_key(run), sentence_key(view), layer, name),
             lambda values=values, name=name, signed=signed, zmax=zmax: state_heatmap(
