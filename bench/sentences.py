@@ -8,8 +8,10 @@ split with a full stop, commas, capitals or no punctuation, expected calibration
 for inputs with no known word, training time, and accuracy on tests/fixtures/typed_reviews.tsv
 (61 reviews written by hand, not by the generator) and on
 tests/fixtures/typed_reviews_new_structures.tsv (24 more, in structures neither uses, written before
-the Transformer's defaults were re-tuned). With --next-word it also shows what the
-default next-word models predict after prefixes the toy-language generator never produces.
+the Transformer's defaults were re-tuned), and on tests/fixtures/typed_reviews_fresh.tsv (60 written
+by a tester who saw only the vocabulary, after the last change to the defaults). With --next-word it
+also shows what the default next-word models predict after prefixes the toy-language generator never
+produces.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from playground.train import train_run
 TYPED = "tests/fixtures/typed_reviews.tsv"
 # Written before the Transformer's defaults were re-tuned, in structures neither the generator nor TYPED uses.
 NEW_STRUCTURES = "tests/fixtures/typed_reviews_new_structures.tsv"
+# Written by a tester who saw only the vocabulary, after the last change to the sentiment defaults.
+FRESH = "tests/fixtures/typed_reviews_fresh.tsv"
 REPORTED = (
     "seconds",
     "test_accuracy",
@@ -45,6 +49,7 @@ REPORTED = (
     "unknown_p_positive_max",
     "typed_accuracy",
     "new_structures_accuracy",
+    "fresh_accuracy",
 )
 # Prefixes no sentence of the toy language starts with: word orders and words it never uses.
 UNSEEN_PREFIXES = (
@@ -72,6 +77,7 @@ def set_value(config, assignment: str) -> None:
 def sentiment_rows(archs: list[str], seeds: list[int], settings: list[str]) -> list[dict]:
     texts, labels = read_labelled_texts(TYPED)
     new_texts, new_labels = read_labelled_texts(NEW_STRUCTURES)
+    fresh_texts, fresh_labels = read_labelled_texts(FRESH)
     rows = []
     for arch in archs:
         for seed in seeds:
@@ -84,6 +90,7 @@ def sentiment_rows(archs: list[str], seeds: list[int], settings: list[str]) -> l
             predicted = classify_texts(run, texts).argmax(-1)
             correct = (predicted == torch.tensor(labels)).tolist()
             new_correct = classify_texts(run, new_texts).argmax(-1) == torch.tensor(new_labels)
+            fresh_correct = classify_texts(run, fresh_texts).argmax(-1) == torch.tensor(fresh_labels)
             row = {
                 "arch": arch,
                 "seed": seed,
@@ -94,6 +101,10 @@ def sentiment_rows(archs: list[str], seeds: list[int], settings: list[str]) -> l
                 "new_structures_accuracy": float(new_correct.float().mean()),
                 "new_structures_wrong": [
                     t for t, ok in zip(new_texts, new_correct.tolist(), strict=True) if not ok
+                ],
+                "fresh_accuracy": float(fresh_correct.float().mean()),
+                "fresh_wrong": [
+                    t for t, ok in zip(fresh_texts, fresh_correct.tolist(), strict=True) if not ok
                 ],
                 "unseen_by_structure": unseen_by_structure(run, config),
             }
