@@ -33,12 +33,18 @@ QUANTITY_COLOR = "#B2415A"  # every other quantity, up for positive and down for
 
 
 def add_player(
-    fig: go.Figure, names: list[str], labels: list[str], prefix: str = "step ", redraw: bool = True
+    fig: go.Figure,
+    names: list[str],
+    labels: list[str],
+    prefix: str = "step ",
+    redraw: bool = True,
+    below: int = 0,
 ) -> go.Figure:
     """A slider over the frames `names` (shown as `labels`) and play / pause buttons, set to frame 0.
 
     `redraw=False` where every trace that changes is a bar or a scatter (the trace types plotly.js
     updates in place): a step then restyles those marks instead of redrawing the whole figure.
+    `below`: pixels between the plot and the controls, for tick labels and an axis title under it.
     """
     animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
     steps = [
@@ -57,7 +63,7 @@ def add_player(
                 "active": 0,
                 "steps": steps,
                 "currentvalue": {"prefix": prefix, "font": {"size": 13}},
-                "pad": {"t": 30, "b": 0},
+                "pad": {"t": 30 + below, "b": 0},
                 "x": 0.1,
                 "len": 0.9,
             }
@@ -71,7 +77,7 @@ def add_player(
                 "xanchor": "left",
                 "y": 0,
                 "yanchor": "top",
-                "pad": {"t": 40, "r": 10},
+                "pad": {"t": 40 + below, "r": 10},
                 "buttons": [
                     {"label": "▶", "method": "animate", "args": [None, play]},
                     {"label": "❚❚", "method": "animate", "args": [[None], pause]},
@@ -418,13 +424,14 @@ def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> 
         for t in range(count)
     ]
     fig.update_layout(
-        title=title, height=max(380, 26 * count + 210), margin={"t": 70, "b": 10}, showlegend=False
+        title=title, height=max(380, 26 * count + 210) + 70, margin={"t": 70, "b": 10}, showlegend=False
     )
     fig.update_yaxes(autorange="reversed", type="category", title_text="query (word looking)", row=1, col=1)
     fig.update_xaxes(type="category", tickangle=-45, title_text="key (word looked at)", row=1, col=1)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(type="category", tickangle=-45, row=1, col=2)
-    return add_player(fig, [str(t) for t in range(count)], axis, "query: ")
+    # below the plot: slanted word labels and the axis title, then the controls
+    return add_player(fig, [str(t) for t in range(count)], axis, "query: ", below=70)
 
 
 def _rows_up_to(weights: np.ndarray, axis: list[str], row: int) -> go.Heatmap:
