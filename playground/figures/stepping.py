@@ -63,9 +63,9 @@ def add_player(
                 "active": 0,
                 "steps": steps,
                 "currentvalue": {"prefix": prefix, "font": {"size": 13}},
-                "pad": {"t": 30 + below, "b": 0},
-                "x": 0.1,
-                "len": 0.9,
+                "pad": {"t": 30 + below, "b": 0, "l": 90},  # in pixels: clear of the buttons at any width
+                "x": 0,
+                "len": 1,
             }
         ],
         updatemenus=[
@@ -306,7 +306,7 @@ def recurrence_stepper(
         fig.add_trace(trace, 1, 1)
     fig.update_layout(
         title=f"The {cell} unrolled over your sentence: one set of weights at every step (▶ plays it)",
-        height=720 if lstm else 640,
+        height=(720 if lstm else 640) + 25,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         plot_bgcolor="rgba(0,0,0,0)",
         showlegend=False,
@@ -329,6 +329,7 @@ def recurrence_stepper(
         [str(t) for t in range(count)],
         [f"{t + 1} {escape_plotly(s)}" for t, s in enumerate(steps)],
         redraw=False,  # every changing trace is a bar or a scatter
+        below=25,  # the "hidden unit" axis title
     )
 
 
@@ -380,7 +381,7 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
         title=f"after “{escape_plotly(words[0])}”",
         xaxis={"range": [0, 1.12], "tickformat": ".0%", "title": "probability"},
         yaxis={"type": "category", "autorange": "reversed", "title": unit},
-        height=max(300, 30 * longest + 190),
+        height=max(300, 30 * longest + 190) + 25,
         margin={"t": 50, "b": 10, "r": 40},
     )
     return add_player(
@@ -388,6 +389,7 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
         [str(t) for t in range(len(words))],
         [f"{t + 1} {escape_plotly(w)}" for t, w in enumerate(words)],
         "read: ",
+        below=25,  # the "probability" axis title
     )
 
 
