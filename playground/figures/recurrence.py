@@ -58,6 +58,28 @@ def arrow_trace(segments: list[Segment]) -> go.Scatter:
     )
 
 
+def network_arrows(
+    rows: dict[str, float], xs: list[float], box: tuple[float, float], lift: float, label: dict
+) -> tuple[list[Segment], list[Label]]:
+    """The unrolled network's arrows at columns `xs` (up each column; h→h and, for an LSTM, c→c from
+    the column before) and their labels, between boxes of half-size `box` (width, height)."""
+    half_width, half_height = box
+    segments: list[Segment] = []
+    labels: list[Label] = []
+    for column, x in enumerate(xs):
+        for low, high, name in column_arrows("c" in rows):
+            segments.append((x, rows[low] + half_height, x, rows[high] - half_height))
+            labels.append((x + 0.3, (rows[low] + rows[high]) / 2, name, label))
+        if column > 0:
+            across = [("h", "W<sub>hh</sub>")]
+            if "c" in rows:  # the cell path: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, no weight matrix on it
+                across.append(("c", "f⊙ + i⊙g"))
+            for row, name in across:
+                segments.append((x - 1.6 + half_width, rows[row], x - half_width, rows[row]))
+                labels.append((x - 0.8, rows[row] + lift, name, {}))
+    return segments, labels
+
+
 def text_traces(labels: list[Label]) -> list[go.Scatter]:
     """Text labels as text traces, one per colour (each label with its own size and position), for
     the same reason; a label without a colour takes the chart's font colour, as an annotation did."""
@@ -92,7 +114,6 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
     start = min(max(0, chosen - MAX_DRAWN_STEPS // 2), max(0, len(steps) - MAX_DRAWN_STEPS))
     shown = range(start, min(len(steps), start + MAX_DRAWN_STEPS))
     shapes: list[dict] = []
-    segments: list[Segment] = []
     labels: list[Label] = []
     box_text, word, output = {"size": 13, "color": "white"}, {"size": 13}, {"size": 11, "color": "#555"}
     for column, t in enumerate(shown):
@@ -117,15 +138,10 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
             (x, -0.62, escape_plotly(steps[t]), word),
             (x, rows["y"] + 0.6, escape_plotly(outputs[t]), output),
         ]
-        for low, high, label in column_arrows(lstm):
-            segments.append((x, rows[low] + 0.38, x, rows[high] - 0.38))
-            labels.append((x + 0.3, (rows[low] + rows[high]) / 2, label, {}))
-        if column > 0:
-            segments.append((x - 1.18, rows["h"], x - 0.42, rows["h"]))
-            labels.append((x - 0.8, rows["h"] + 0.22, "W<sub>hh</sub>", {}))
-            if lstm:  # the cell path carries memory with no weight matrix on the way
-                segments.append((x - 1.18, rows["c"], x - 0.42, rows["c"]))
-                labels.append((x - 0.8, rows["c"] + 0.22, "f⊙ + i⊙g", {}))
+    segments, arrow_labels = network_arrows(
+        rows, [c * 1.6 for c in range(len(shown))], (0.42, 0.38), 0.22, {}
+    )
+    labels += arrow_labels
     more = {"size": 20}
     if start > 0:
         labels.append((-0.95, rows["h"], "…", more))

@@ -15,11 +15,9 @@ from plotly.subplots import make_subplots
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
 from playground.figures.recurrence import (
     CELL_COLOR,
-    Label,
-    Segment,
     arrow_trace,
-    column_arrows,
     diagram_rows,
+    network_arrows,
     text_traces,
 )
 from playground.text import escape_plotly
@@ -229,21 +227,9 @@ def _diagram_focus(rows: dict[str, float], chosen: int) -> go.Scatter:
 
 
 def _diagram_arrows(rows: dict[str, float], count: int) -> list[go.Scatter]:
-    """Arrows of the unrolled network (up each column, h→h and, for an LSTM, c→c across) and their
-    labels, as two traces (`arrow_trace`, `text_traces`) rather than ~90 annotations."""
-    segments: list[Segment] = []
-    labels: list[Label] = []
-    for t in range(count):
-        x = 1.6 * t
-        for low, high, name in column_arrows("c" in rows):
-            segments.append((x, rows[low] + 0.36, x, rows[high] - 0.36))
-            labels.append((x + 0.3, (rows[low] + rows[high]) / 2, name, {"position": "middle right"}))
-        if t > 0:
-            segments.append((x - 1.2, rows["h"], x - 0.4, rows["h"]))
-            labels.append((x - 0.8, rows["h"] + 0.25, "W<sub>hh</sub>", {}))
-            if "c" in rows:  # the cell path: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, no weight matrix on it
-                segments.append((x - 1.2, rows["c"], x - 0.4, rows["c"]))
-                labels.append((x - 0.8, rows["c"] + 0.25, "f⊙ + i⊙g", {}))
+    """Arrows of the unrolled network and their labels, as two traces rather than ~90 annotations."""
+    xs = [1.6 * t for t in range(count)]
+    segments, labels = network_arrows(rows, xs, (0.4, 0.36), 0.25, {"position": "middle right"})
     return [arrow_trace(segments), *text_traces(labels)]
 
 
