@@ -35,6 +35,7 @@ TYPED = "tests/fixtures/typed_reviews.tsv"
 NEW_STRUCTURES = "tests/fixtures/typed_reviews_new_structures.tsv"
 # Written by a tester who saw only the vocabulary, after the last change to the sentiment defaults.
 FRESH = "tests/fixtures/typed_reviews_fresh.tsv"
+WRITTEN_SETS = {"typed": TYPED, "new_structures": NEW_STRUCTURES, "fresh": FRESH}  # "<name>_accuracy"
 REPORTED = (
     "seconds",
     "test_accuracy",
@@ -75,9 +76,7 @@ def set_value(config, assignment: str) -> None:
 
 
 def sentiment_rows(archs: list[str], seeds: list[int], settings: list[str]) -> list[dict]:
-    texts, labels = read_labelled_texts(TYPED)
-    new_texts, new_labels = read_labelled_texts(NEW_STRUCTURES)
-    fresh_texts, fresh_labels = read_labelled_texts(FRESH)
+    written = {name: read_labelled_texts(path) for name, path in WRITTEN_SETS.items()}
     rows = []
     for arch in archs:
         for seed in seeds:
@@ -87,27 +86,12 @@ def sentiment_rows(archs: list[str], seeds: list[int], settings: list[str]) -> l
                 set_value(config, assignment)
             data = build_builtin(config.data)
             run = train_run(create_run(config, data), data)
-            predicted = classify_texts(run, texts).argmax(-1)
-            correct = (predicted == torch.tensor(labels)).tolist()
-            new_correct = classify_texts(run, new_texts).argmax(-1) == torch.tensor(new_labels)
-            fresh_correct = classify_texts(run, fresh_texts).argmax(-1) == torch.tensor(fresh_labels)
-            row = {
-                "arch": arch,
-                "seed": seed,
-                "seconds": run.seconds,
-                **run.metrics,
-                "typed_accuracy": sum(correct) / len(correct),
-                "typed_wrong": [t for t, ok in zip(texts, correct, strict=True) if not ok],
-                "new_structures_accuracy": float(new_correct.float().mean()),
-                "new_structures_wrong": [
-                    t for t, ok in zip(new_texts, new_correct.tolist(), strict=True) if not ok
-                ],
-                "fresh_accuracy": float(fresh_correct.float().mean()),
-                "fresh_wrong": [
-                    t for t, ok in zip(fresh_texts, fresh_correct.tolist(), strict=True) if not ok
-                ],
-                "unseen_by_structure": unseen_by_structure(run, config),
-            }
+            row = {"arch": arch, "seed": seed, "seconds": run.seconds, **run.metrics}
+            for name, (texts, labels) in written.items():
+                correct = (classify_texts(run, texts).argmax(-1) == torch.tensor(labels)).tolist()
+                row[f"{name}_accuracy"] = sum(correct) / len(correct)
+                row[f"{name}_wrong"] = [t for t, ok in zip(texts, correct, strict=True) if not ok]
+            row["unseen_by_structure"] = unseen_by_structure(run, config)
             rows.append(row)
             print(
                 json.dumps(
