@@ -105,8 +105,11 @@ def test_first_journey(browser_page):
     page.get_by_role("button", name="▶").click()
     wait_idle(page)
     assert page.get_by_text("Step 2: reading").is_visible()
+    page.get_by_text("The state over the whole sentence").click()  # folded, drawn when opened
+    wait_idle(page)
     page.get_by_role("tab", name="forget f_t").click()
-    expect_charts(page, 8, at_least=True)
+    wait_idle(page)
+    expect_charts(page, 7, at_least=True)  # the stepper, the step's four, a state heatmap, chosen units
     page.screenshot(path=ARTIFACTS / "recurrence.png", full_page=True)
     assert_healthy(page, errors)
 
@@ -119,10 +122,11 @@ def test_first_journey(browser_page):
     open_page(page, "Self-attention")
     press_train(page, "Train a Transformer", shown="3 · From scores to weights")
     # the sentiment Transformer has relative positions: its bias by offset, QKV, six score matrices
-    # (with the bias and the biased scores), output, all heads, head view
-    expect_charts(page, 11)
-    # LayerNorm(x) and the head stepped row by row in the browser are folded, drawn when opened
-    for folded in ("LayerNorm(x): the vectors", "Row by row: which words"):
+    # (with the bias and the biased scores), output
+    expect_charts(page, 9)
+    # LayerNorm(x), the head stepped row by row in the browser, and all heads with the head view are
+    # folded, drawn when opened
+    for folded in ("LayerNorm(x): the vectors", "Row by row: which words", "All heads and layers at once"):
         page.get_by_text(folded).click()
         wait_idle(page)
     expect_charts(page, 13)

@@ -23,18 +23,21 @@ def test_a_recurrent_run_is_offered_a_transformer():
     assert at.session_state["runs"][-1].config.model.positional == "relative"
     text = " ".join(m.value for m in at.markdown)
     assert "no position vector" in text and "offset" in text
-    assert len(at.get("plotly_chart")) == 11  # and LayerNorm(x) and the stepped head, folded and lazy
+    # and LayerNorm(x), the stepped head and all heads with the head view, folded and lazy
+    assert len(at.get("plotly_chart")) == 9
 
 
 def test_every_step_layers_heads_scaling_and_edge_cases():
     at = tiny_training(open_page(app(), "train"), "next-word", "transformer")
     at = open_page(at, "attention")
     no_errors(at)
-    # positions, QKV, four score matrices, output, all heads, head view; LayerNorm(x) and the stepped
-    # head are folded and drawn only when open (lazy expanders)
-    assert len(at.get("plotly_chart")) == 9
+    # positions, QKV, four score matrices, output; LayerNorm(x), the stepped head, and all heads with
+    # the head view are folded and drawn only when open (lazy expanders)
+    assert len(at.get("plotly_chart")) == 7
+    assert at.slider(key="attention_threshold").value == 0.15  # folded, its widgets are still drawn
     at.session_state["attention_normed_open"] = True  # what unfolding them in the browser sets
     at.session_state["attention_rows_open"] = True
+    at.session_state["attention_all_open"] = True
     at.run()
     no_errors(at)
     charts = len(at.get("plotly_chart"))

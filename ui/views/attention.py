@@ -188,13 +188,19 @@ def mix_the_values(run: Run, view: AttentionView, steps: AttentionSteps, where: 
     right.plotly_chart(mixed, key="attention_output")
 
 
-def every_head(run: Run, view: AttentionView) -> None:
-    """All layers and heads at once, and a head view of one layer's lines between words."""
+def every_head(run: Run, view: AttentionView, shown: bool = True) -> None:
+    """All layers and heads at once, and a head view of one layer's lines between words.
+
+    Folded (`shown` False), only its widgets are drawn: they keep their values, nothing is built.
+    """
     weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)
-    grid = kept_figure(run, view, "all", (), lambda: all_heads_figure(weights, view.steps))
-    st.plotly_chart(grid, key="attention_all")
+    if shown:
+        grid = kept_figure(run, view, "all", (), lambda: all_heads_figure(weights, view.steps))
+        st.plotly_chart(grid, key="attention_all")
     threshold = view_widget(OPTION["threshold"], run)
     view_layer = view_widget(OPTION["head_view"], run)
+    if not shown:
+        return
     lines = kept_figure(
         run,
         view,
