@@ -53,6 +53,11 @@ def test_embedding_space_search_projection_and_compare():
     assert len(compare.options) == 2  # the start of this run, and the other run
     compare.set_value(at.session_state["runs"][0].id).run()
     no_errors(at)
+    charts = len(at.get("plotly_chart"))
+    at.session_state["embeddings_compare_open"] = True  # folded, the comparison is drawn only when open
+    at.run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == charts + 1
     assert at.dataframe[-1].value.shape == (2, 3)  # cohesion of both runs
 
 
