@@ -162,10 +162,13 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
         base=base,
         width=0.8,
         customdata=values,
+        # Each bar's quantity, for its hover only: the same at every step, so frames leave it out.
+        text=np.repeat([escape_plotly(name) for name in names], count),
+        textposition="none",
         # The colours stay colour strings: as a 0/1 flag on a two-colour scale, plotly.js took 105 ms
         # a step instead of 32.
         marker={"color": [GATE_COLOR if g else QUANTITY_COLOR for g in gate], "line": {"width": 0}},
-        hovertemplate="unit %{x}<br>%{customdata[1]}: %{customdata[0]:.4f}<extra></extra>",
+        hovertemplate="unit %{x}<br>%{text}: %{customdata:.4f}<extra></extra>",
         showlegend=False,
         xaxis=xaxis,
         yaxis=yaxis,
@@ -185,7 +188,7 @@ def _cell_scales(tables: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, np
 def _cell_geometry(
     tables: list[pd.DataFrame], step: int, scales: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The bars of `quantity_cells` for step `step`: their lengths, bases and (value, quantity) hovers.
+    """The bars of `quantity_cells` for step `step`: their lengths, bases and values.
 
     Numeric arrays (plotly validates a list element by element, an array at once), rounded to what a
     screen or a hover (4 decimals) shows: the browser parses every frame's numbers.
@@ -194,9 +197,8 @@ def _cell_geometry(
     table = tables[step]
     count, names = len(table), list(table.columns)
     values = np.stack([table[name].to_numpy() for name in names])  # (quantities, units)
-    hover = np.repeat([escape_plotly(name) for name in names], count)
     lengths = (-reach[:, None] * values / highs[:, None]).ravel()  # the axis is reversed: up is negative
-    return lengths.round(5), np.repeat(floor, count), np.column_stack([values.ravel().round(4), hover])
+    return lengths.round(5), np.repeat(floor, count), values.ravel().round(4)
 
 
 def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
