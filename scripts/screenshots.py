@@ -29,6 +29,13 @@ def open_page(page, title: str) -> None:
     wait_idle(page)
 
 
+def unfold(page, *labels: str) -> None:
+    """Open folded second views (lazy expanders: each open is a rerun) so the screenshot shows them."""
+    for label in labels:
+        page.get_by_text(label).first.click()
+        wait_idle(page)
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with streamlit_server() as url, sync_playwright() as p:
@@ -58,8 +65,11 @@ def main(out: Path) -> None:
         search.fill("happy")
         search.press("Enter")
         wait_idle(page)
+        unfold(page, "Compare: this run's space")
+        page.wait_for_timeout(1000)
         page.screenshot(path=out / "embeddings.png", full_page=True)
         open_page(page, "Inside the recurrence")
+        unfold(page, "The state over the whole sentence")
         page.wait_for_timeout(1500)  # the browser-stepped chart draws after the script ends
         page.screenshot(path=out / "recurrence.png", full_page=True)
         open_page(page, "Backprop through time")
@@ -70,6 +80,7 @@ def main(out: Path) -> None:
         open_page(page, "Self-attention")
         page.get_by_role("button", name="Train a Transformer").click()
         wait_idle(page)
+        unfold(page, "All heads and layers at once")
         page.wait_for_timeout(1000)
         page.screenshot(path=out / "attention.png", full_page=True)
         open_page(page, "Limits of RNNs")
