@@ -8,7 +8,8 @@
 Reports, per round: time from opening the link to the first prediction (p50, p95), retries after the
 server said it was busy (the training cap), errors (exceptions on the page, console errors, a
 session that sees another's runs: must be 0), each server's resident memory before, at its peak
-and after the sessions closed and their state expired. `--links one` opens the same link in every
+and after the sessions closed and their state expired, and the servers' CPU seconds per session (the
+browsers' share is the rest of the machine's). `--links one` opens the same link in every
 session (a class on one slide), `many` a different seed per session. `--kill` kills the first
 replica once half the sessions have a prediction, then checks that each finished session on it
 gets its run back on another replica, and how long that took. With `--links many`, each training's
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -41,6 +43,15 @@ LINK = (
 )
 RETRY_MS = 5000  # a learner told "busy" tries again after a few seconds
 SESSION_TTL = 10  # seconds a closed session's state lives on the server here (Streamlit's default: 120)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used, from /proc (nan once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -288,11 +299,13 @@ def run(
                 asyncio.run(load_round(url, [f"{LINK}&seed=999"], Round(1)))
             time.sleep(1 if quick else SESSION_TTL + 5)
             before = [rss_mb(pid) for pid in pids]
+            cpu_before = sum(cpu_seconds(pid) for pid in pids)
             shared = Round(sessions, (lambda: fleet.kill(0)) if kill and fleet is not None else None)
             with MemoryWatch(*pids) as watch:
                 started = time.perf_counter()
                 results = asyncio.run(load_round(url, session_links(sessions, links), shared))
                 wall = time.perf_counter() - started
+                server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before  # nan if one was killed
             if not quick:
                 time.sleep(SESSION_TTL + 20)  # closed sessions expire, then their runs can be freed
             trainings = trainings_against_alone(Path(env["PLAYGROUND_STORE_DIR"]))
@@ -328,6 +341,9 @@ def run(
                     k: sum(r["replica"] == k for r in results)
                     for k in sorted({r["replica"] for r in results})
                 },
+                "server_cpu_s_per_session": round(server_cpu / sessions, 2)
+                if server_cpu == server_cpu
+                else None,
                 "rss_before_mb": [round(v) for v in before],
                 "rss_peak_mb": [round(watch.peaks[pid]) for pid in pids],
                 "rss_after_mb": [round(v) if v == v else None for v in after],
