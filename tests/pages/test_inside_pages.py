@@ -12,8 +12,8 @@ def test_without_a_model_the_page_offers_to_train_one(page):
     assert "no trained model" in at.info[0].value
     at.button(key=f"{page}_quick_next").click().run()
     no_errors(at)
-    # Embedding space: the projection and the comparison (its replay of training is folded and lazy)
-    assert len(at.session_state["runs"]) == 1 and len(at.get("plotly_chart")) >= 2
+    # Embedding space: the projection (its replay of training and its comparison are folded and lazy)
+    assert len(at.session_state["runs"]) == 1 and len(at.get("plotly_chart")) >= 1
 
 
 def test_words_to_vectors_shows_every_code_with_sizes():
