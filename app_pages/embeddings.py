@@ -103,6 +103,7 @@ else:
 
 # A second view, folded and lazy like the replay: a new word count redraws the projection alone. Its
 # choice of run is drawn folded too, so it keeps its value.
+st.subheader("Compare")
 with st.expander(
     "Compare: this run's space beside its start or another run's, and how well classes separate",
     key="embeddings_compare_open",
