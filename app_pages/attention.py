@@ -166,8 +166,14 @@ st.markdown(
 )
 mix_the_values(run, view, steps, (layer, head))
 
-st.subheader("All heads and layers")
-every_head(run, view)
+# A second view, folded and lazy like LayerNorm(x) above: a new sentence does not redraw its two charts
+# while it is folded; its widgets are drawn folded too, so they keep their values.
+with st.expander(
+    "All heads and layers at once, and one layer's attention as lines between words",
+    key="attention_all_open",
+    on_change="rerun",
+) as all_heads:
+    every_head(run, view, all_heads.open)
 
 st.subheader("Compare with the recurrence")
 start = 1 if view.steps[0] == "<bos>" and len(view.steps) > 1 else 0  # the first real word, not <bos>

@@ -101,6 +101,13 @@ else:
                 )
             )
 
+# A second view, folded and lazy like the replay: a new word count redraws the projection alone. Its
+# choice of run is drawn folded too, so it keeps its value.
 st.subheader("Compare")
-compare_runs(run, words)
+with st.expander(
+    "Compare: this run's space beside its start or another run's, and how well classes separate",
+    key="embeddings_compare_open",
+    on_change="rerun",
+) as comparing:
+    compare_runs(run, words, comparing.open)
 project_ahead(run, all_words)  # last: the page is drawn before the thread takes its share of the cores

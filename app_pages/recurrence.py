@@ -116,13 +116,27 @@ with st.expander(
         st.plotly_chart(kept(("recurrence_unrolled", run_key(run), sentence_key(view), step, cell), unrolled))
         one_step(run, view, layer, step)
 
-st.subheader("The state over the whole sentence")
-whole_sentence(run, view, layer)
-
-st.subheader("Units that track something")
-units_that_track(run, view, layer, text)
-
-st.subheader("Four design criteria, live")
-design_criteria(run, text, count)
+# The second views, folded and lazy like the step above: each is built and drawn only while open, so
+# a new sentence redraws the stepper alone (docs/architecture.md, "What a rerun costs"). Their widgets
+# are drawn folded too, so their values (and a share link's) survive folding.
+with st.expander(
+    "The state over the whole sentence: every unit at every step",
+    key="recurrence_states_open",
+    on_change="rerun",
+) as states:
+    whole_sentence(run, view, layer, states.open)
+with st.expander(
+    "Units that track something: a unit that follows a feature of the input",
+    key="recurrence_units_open",
+    on_change="rerun",
+) as tracking:
+    units_that_track(run, view, layer, text, tracking.open)
+with st.expander(
+    "Four design criteria, live: length, long-term dependencies, order, parameter sharing",
+    key="recurrence_criteria_open",
+    on_change="rerun",
+) as criteria:
+    if criteria.open:
+        design_criteria(run, text, count)
 
 next_stop("app_pages/recurrence.py")

@@ -29,6 +29,16 @@ def open_page(page, title: str) -> None:
     wait_idle(page)
 
 
+def unfold(page, *labels: str) -> None:
+    """Open folded second views (lazy expanders: each open is a rerun) so the screenshot shows them.
+
+    Only where they fit in the screenshot's 3,200 px (Self-attention's all heads do not).
+    """
+    for label in labels:
+        page.get_by_text(label).first.click()
+        wait_idle(page)
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with streamlit_server() as url, sync_playwright() as p:
@@ -58,8 +68,11 @@ def main(out: Path) -> None:
         search.fill("happy")
         search.press("Enter")
         wait_idle(page)
+        unfold(page, "Compare: this run's space")
+        page.wait_for_timeout(1000)
         page.screenshot(path=out / "embeddings.png", full_page=True)
         open_page(page, "Inside the recurrence")
+        unfold(page, "The state over the whole sentence")
         page.wait_for_timeout(1500)  # the browser-stepped chart draws after the script ends
         page.screenshot(path=out / "recurrence.png", full_page=True)
         open_page(page, "Backprop through time")

@@ -112,6 +112,54 @@ def matrix_figure(
     return fig
 
 
+def score_matrices_figure(
+    panels: list[tuple[np.ndarray, str, np.ndarray | None, bool]], steps: list[str]
+) -> go.Figure:
+    """Query × key matrices two to a row in one figure, each as `matrix_figure` draws it, with its own
+    colour bar: `panels` holds (matrix, title, mask, probabilities) for each.
+
+    One figure rather than one per matrix: each chart the browser mounts costs its own layout, axes and
+    Streamlit's theming pass, and a new sentence redraws every one (docs/architecture.md).
+    """
+    rows = (len(panels) + 1) // 2
+    per_row = max(320, 30 * len(steps) + 150)  # a matrix's own height in `matrix_figure`
+    fig = make_subplots(
+        rows,
+        2,
+        subplot_titles=[title for _, title, _, _ in panels],
+        shared_yaxes=True,  # the same queries in a row: words on the left only, room for the colour bar
+        horizontal_spacing=0.13,
+        vertical_spacing=120 / (per_row * rows),  # room for the slanted words and the next title
+    )
+    for index, (matrix, title, mask, probabilities) in enumerate(panels):
+        single = matrix_figure(matrix, steps, title, mask, probabilities)
+        row, col = index // 2 + 1, index % 2 + 1
+        for trace in single.data:
+            fig.add_trace(trace, row, col)
+        heatmap = fig.data[-len(single.data)]
+        x_domain = fig.get_subplot(row, col).xaxis.domain
+        y_domain = fig.get_subplot(row, col).yaxis.domain
+        heatmap.colorbar.update(
+            x=x_domain[1] + 0.01,
+            xanchor="left",
+            y=(y_domain[0] + y_domain[1]) / 2,
+            yanchor="middle",
+            len=y_domain[1] - y_domain[0],
+            thickness=12,
+            title={"text": "weight" if probabilities else "score", "side": "top"},
+        )
+    # Margins set from the longest word rather than by plotly.js's automargin, which measured and laid out
+    # this figure's eight axes again and again: about 0.1 s of its 0.24 s first drawing in Chromium.
+    widest = 7 * max(len(label) for label in labels(steps))  # about 7 px a character at 12 px
+    fig.update_yaxes(autorange="reversed", type="category", automargin=False)
+    fig.update_xaxes(type="category", tickangle=-45, automargin=False)
+    fig.update_yaxes(title_text="query (word looking)", col=1)
+    fig.update_xaxes(title_text="key (word looked at)", row=rows)
+    margin = {"t": 40, "r": 60, "l": widest + 45, "b": round(0.75 * widest) + 50}
+    fig.update_layout(height=per_row * rows, margin=margin, showlegend=False)
+    return fig
+
+
 def relative_bias_figure(bias: np.ndarray, reach: int) -> go.Figure:
     """Each head's learned b_h(d) against the offset d = j - i from -reach on: (N, offsets)."""
     offsets = list(range(-reach, -reach + bias.shape[1]))

@@ -152,33 +152,53 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
     these needs no full redraw (a heatmap does), so a step costs milliseconds, not a third of a second.
     Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`).
     """
-    table = tables[step]
-    count, names = len(table), list(table.columns)
-    # Numeric arrays: plotly validates a list element by element, an array at once. The colours stay
-    # colour strings: as a 0/1 flag on a two-colour scale, plotly.js took 105 ms a step instead of 32.
-    reach, floor, gate = np.empty(len(names)), np.empty(len(names)), np.empty(len(names))
-    highs = np.empty(len(names))
-    for row, name in enumerate(names):
-        _, highs[row] = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
-        gate[row] = name in GATE_NAMES
-        floor[row], reach[row] = (row + 0.95, 0.9) if gate[row] else (row + 0.5, 0.45)
-    values = np.stack([table[name].to_numpy() for name in names])  # (quantities, units)
-    hover = np.repeat([escape_plotly(name) for name in names], count)
+    lengths, base, values = _cell_geometry(tables, step)
+    names = list(tables[step].columns)
+    count = len(tables[step])
+    gate = np.repeat([name in GATE_NAMES for name in names], count)
     return go.Bar(
         x=np.tile(np.arange(count), len(names)),
-        y=(-reach[:, None] * values / highs[:, None]).ravel(),  # the axis is reversed: up is negative
-        base=np.repeat(floor, count),
+        y=lengths,
+        base=base,
         width=0.8,
-        customdata=np.column_stack([values.ravel(), hover]),
-        marker={
-            "color": [GATE_COLOR if g else QUANTITY_COLOR for g in np.repeat(gate, count)],
-            "line": {"width": 0},
-        },
-        hovertemplate="unit %{x}<br>%{customdata[1]}: %{customdata[0]:.4f}<extra></extra>",
+        customdata=values,
+        # Each bar's quantity, for its hover only: the same at every step, so frames leave it out.
+        text=np.repeat([escape_plotly(name) for name in names], count),
+        textposition="none",
+        # The colours stay colour strings: as a 0/1 flag on a two-colour scale, plotly.js took 105 ms
+        # a step instead of 32.
+        marker={"color": [GATE_COLOR if g else QUANTITY_COLOR for g in gate], "line": {"width": 0}},
+        hovertemplate="unit %{x}<br>%{text}: %{customdata:.4f}<extra></extra>",
         showlegend=False,
         xaxis=xaxis,
         yaxis=yaxis,
     )
+
+
+def _cell_scales(tables: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each quantity's row of `quantity_cells`: its half-height, its floor and its range's end."""
+    names = list(tables[0].columns)
+    reach, floor, highs = np.empty(len(names)), np.empty(len(names)), np.empty(len(names))
+    for row, name in enumerate(names):
+        _, highs[row] = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
+        floor[row], reach[row] = (row + 0.95, 0.9) if name in GATE_NAMES else (row + 0.5, 0.45)
+    return reach, floor, highs
+
+
+def _cell_geometry(
+    tables: list[pd.DataFrame], step: int, scales: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bars of `quantity_cells` for step `step`: their lengths, bases and values.
+
+    Numeric arrays (plotly validates a list element by element, an array at once), rounded to what a
+    screen or a hover (4 decimals) shows: the browser parses every frame's numbers.
+    """
+    reach, floor, highs = scales or _cell_scales(tables)
+    table = tables[step]
+    count, names = len(table), list(table.columns)
+    values = np.stack([table[name].to_numpy() for name in names])  # (quantities, units)
+    lengths = (-reach[:, None] * values / highs[:, None]).ravel()  # the axis is reversed: up is negative
+    return lengths.round(5), np.repeat(floor, count), values.ravel().round(4)
 
 
 def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
@@ -233,6 +253,33 @@ def _diagram_arrows(rows: dict[str, float], count: int) -> list[go.Scatter]:
     return [arrow_trace(segments), *text_traces(labels)]
 
 
+# A frame carries only what changes at its step, as plain trace dicts: plotly.js merges a frame's
+# traces into the shown ones, and plotly.py validates far less (the colours of every bar, the same at
+# every step, cost most of the stepper's build when each frame repeated them).
+def _focus_change(rows: dict[str, float], chosen: int) -> dict:
+    """What `_diagram_focus` changes from step to step: the column's place and its subscripts."""
+    return {
+        "type": "scatter",
+        "x": [1.6 * chosen] * len(rows),
+        "text": [f"<b>{kind}<sub>{chosen + 1}</sub></b>" for kind in rows],
+    }
+
+
+def _cells_change(tables: list[pd.DataFrame], step: int, scales: tuple) -> dict:
+    """What `quantity_cells` changes from step to step: the bars' lengths and hovered values."""
+    lengths, _, values = _cell_geometry(tables, step, scales)
+    return {"type": "bar", "y": lengths, "customdata": values}
+
+
+def _ranked_change(outputs: pd.DataFrame) -> list[dict]:
+    """What `_ranked_outputs` changes from step to step: the bars' lengths, names and labels."""
+    names, probabilities, labels = _ranked_values(outputs)
+    return [
+        {"type": "bar", "x": probabilities, "customdata": names},
+        {"type": "scatter", "x": probabilities, "text": labels},
+    ]
+
+
 def recurrence_stepper(
     steps: list[str], tables: list[pd.DataFrame], outputs: list[pd.DataFrame], cell: str
 ) -> go.Figure:
@@ -277,10 +324,10 @@ def recurrence_stepper(
     for trace in _ranked_outputs(outputs[0]):
         fig.add_trace(trace, 2, 2)
     changing = [2, 3, 4, 5]  # the focus column, the cells, y_t's bars and their names
-    frames = []
+    frames, scales = [], _cell_scales(tables)
     for t in range(count):
         start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
-        data = [_diagram_focus(rows, t), quantity_cells(tables, t, "x2", "y2"), *_ranked_outputs(outputs[t])]
+        data = [_focus_change(rows, t), _cells_change(tables, t, scales), *_ranked_change(outputs[t])]
         # Moving the diagram's window costs a relayout (60 ms a step): only sentences longer than
         # the window need it.
         window = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}}
@@ -323,8 +370,7 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[go
     """y_t's likeliest outputs as bars by rank, and their names as a text scatter beside them: the
     words change from step to step, and plotly.js restyles a scatter's text in place where a category
     axis (or a bar's own text) would need a redraw."""
-    names = [escape_plotly(o) for o in outputs["output"]]
-    probabilities = outputs["probability"].to_numpy()
+    names, probabilities, labels = _ranked_values(outputs)
     ranks = list(range(len(outputs)))
     return [
         go.Bar(
@@ -342,7 +388,7 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[go
             x=probabilities,
             y=ranks,
             mode="text",
-            text=[f" {name}  {p:.1%}" for name, p in zip(names, probabilities, strict=True)],
+            text=labels,
             textposition="middle right",
             cliponaxis=False,
             hoverinfo="skip",
@@ -350,6 +396,13 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[go
             yaxis="y3",
         ),
     ]
+
+
+def _ranked_values(outputs: pd.DataFrame) -> tuple[list[str], np.ndarray, list[str]]:
+    """y_t's likeliest outputs: their names, probabilities and the labels written beside the bars."""
+    names = [escape_plotly(o) for o in outputs["output"]]
+    probabilities = outputs["probability"].to_numpy()
+    return names, probabilities, [f" {name}  {p:.1%}" for name, p in zip(names, probabilities, strict=True)]
 
 
 def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "next word") -> go.Figure:

@@ -91,10 +91,11 @@ def test_first_journey(browser_page):
     search.press("Enter")
     wait_idle(page)
     assert page.get_by_text("Nearest to “great”").is_visible()
-    expect_charts(page, 2)  # space, comparison
-    page.get_by_text("Replay the training").click()  # folded, drawn when opened
-    wait_idle(page)
-    expect_charts(page, 3)  # and the learning animation
+    expect_charts(page, 1)  # the space
+    for folded in ("Replay the training", "Compare: this run's space"):  # folded, drawn when opened
+        page.get_by_text(folded).click()
+        wait_idle(page)
+    expect_charts(page, 3)  # and the learning animation and the comparison
     page.get_by_text("3D", exact=True).click()
     wait_idle(page)
     page.screenshot(path=ARTIFACTS / "embeddings.png", full_page=True)
@@ -105,8 +106,11 @@ def test_first_journey(browser_page):
     page.get_by_role("button", name="▶").click()
     wait_idle(page)
     assert page.get_by_text("Step 2: reading").is_visible()
+    page.get_by_text("The state over the whole sentence").click()  # folded, drawn when opened
+    wait_idle(page)
     page.get_by_role("tab", name="forget f_t").click()
-    expect_charts(page, 8, at_least=True)
+    wait_idle(page)
+    expect_charts(page, 7, at_least=True)  # the stepper, the step's four, a state heatmap, chosen units
     page.screenshot(path=ARTIFACTS / "recurrence.png", full_page=True)
     assert_healthy(page, errors)
 
@@ -119,13 +123,14 @@ def test_first_journey(browser_page):
     open_page(page, "Self-attention")
     press_train(page, "Train a Transformer", shown="3 · From scores to weights")
     # the sentiment Transformer has relative positions: its bias by offset, QKV, six score matrices
-    # (with the bias and the biased scores), output, all heads, head view
-    expect_charts(page, 11)
-    # LayerNorm(x) and the head stepped row by row in the browser are folded, drawn when opened
-    for folded in ("LayerNorm(x): the vectors", "Row by row: which words"):
+    # (with the bias and the biased scores) in one figure, output
+    expect_charts(page, 4)
+    # LayerNorm(x), the head stepped row by row in the browser, and all heads with the head view are
+    # folded, drawn when opened
+    for folded in ("LayerNorm(x): the vectors", "Row by row: which words", "All heads and layers at once"):
         page.get_by_text(folded).click()
         wait_idle(page)
-    expect_charts(page, 13)
+    expect_charts(page, 8)
     page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
     assert_healthy(page, errors)
 
@@ -209,7 +214,10 @@ def test_a_shared_view_retrains_its_model_in_a_fresh_browser(server):
     expect(page.get_by_text("Showing the shared view")).to_be_visible(timeout=60_000)
     wait_idle(page)
     expect(page.get_by_role("textbox", name="Sentence")).to_have_value(sentence)
-    expect_charts(page, 4, at_least=True)
+    expect_charts(page, 1)  # the stepper; the step's details and the second views are folded
+    page.get_by_text("The state over the whole sentence").click()
+    wait_idle(page)
+    expect_charts(page, 3)  # and the state heatmap and the chosen units, of the shared layer
     assert "step=4" in page.url and "layer=1" in page.url and "seed=3" in page.url
     page.get_by_role("button", name="Share this view").click()
     expect(page.get_by_text("sentence=the+dogs", exact=False).first).to_be_visible()

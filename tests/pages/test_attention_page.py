@@ -1,5 +1,7 @@
 """The 'Self-attention' page under AppTest."""
 
+import json
+
 from tests.pages.test_pages import app, no_errors, open_page, tiny_training
 
 
@@ -23,22 +25,28 @@ def test_a_recurrent_run_is_offered_a_transformer():
     assert at.session_state["runs"][-1].config.model.positional == "relative"
     text = " ".join(m.value for m in at.markdown)
     assert "no position vector" in text and "offset" in text
-    assert len(at.get("plotly_chart")) == 11  # and LayerNorm(x) and the stepped head, folded and lazy
+    # the bias by offset, QKV, the six score matrices in one figure, the output; LayerNorm(x), the
+    # stepped head and all heads with the head view are folded and lazy
+    assert len(at.get("plotly_chart")) == 4
 
 
 def test_every_step_layers_heads_scaling_and_edge_cases():
     at = tiny_training(open_page(app(), "train"), "next-word", "transformer")
     at = open_page(at, "attention")
     no_errors(at)
-    # positions, QKV, four score matrices, output, all heads, head view; LayerNorm(x) and the stepped
-    # head are folded and drawn only when open (lazy expanders)
-    assert len(at.get("plotly_chart")) == 9
+    # positions, QKV, the four score matrices in one figure, output; LayerNorm(x), the stepped head,
+    # and all heads with the head view are folded and drawn only when open (lazy expanders)
+    assert len(at.get("plotly_chart")) == 4
+    scores = next(c for c in at.get("plotly_chart") if "softmax: each row sums to 1" in c.proto.spec)
+    assert [t["type"] for t in json.loads(scores.proto.spec)["data"]].count("heatmap") == 4
+    assert at.slider(key="attention_threshold").value == 0.15  # folded, its widgets are still drawn
     at.session_state["attention_normed_open"] = True  # what unfolding them in the browser sets
     at.session_state["attention_rows_open"] = True
+    at.session_state["attention_all_open"] = True
     at.run()
     no_errors(at)
     charts = len(at.get("plotly_chart"))
-    assert charts == 11
+    assert charts == 8
     at.selectbox(key="attention_layer").set_value(1).run()
     at.selectbox(key="attention_head").set_value(1).run()
     at.toggle(key="attention_unscaled").set_value(True).run()

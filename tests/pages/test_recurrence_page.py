@@ -48,6 +48,14 @@ def test_stepping_layers_gates_and_features():
     assert len(at.get("plotly_chart")) == charts + 4  # the diagram, x_t, y_t and the step's arithmetic
     at.segmented_control(key="recurrence_layer").set_value(1).run()
     no_errors(at)
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0] * 6  # the states are folded
+    charts = len(at.get("plotly_chart"))
+    for folded in ("recurrence_states_open", "recurrence_units_open", "recurrence_criteria_open"):
+        at.session_state[folded] = True
+    at.run()
+    no_errors(at)
+    # the open tab's heatmap, the chosen units, the best unit and the first word's influence
+    assert len(at.get("plotly_chart")) == charts + 4
     assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [1, 0, 0, 0, 0, 0]  # only the open tab's
     at.session_state["recurrence_state_tab"] = "forget f_t"
     at.run()

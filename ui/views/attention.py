@@ -16,6 +16,7 @@ from playground.figures.attention import (
     head_view,
     matrix_figure,
     relative_bias_figure,
+    score_matrices_figure,
     side_by_side,
 )
 from playground.run import Run
@@ -96,32 +97,20 @@ def scores_to_weights(
         else "masked: nothing to hide (no padding, no causal mask)"
     )
     panels = [
-        (steps.raw_scores, "Q Kᵀ: how well each query matches each key", None, False, "attention_raw"),
-        (steps.scaled_scores, f"divided by √d_k = √{head_size}", None, False, "attention_scaled"),
+        (steps.raw_scores, "Q Kᵀ: how well each query matches each key", None, False),
+        (steps.scaled_scores, f"divided by √d_k = √{head_size}", None, False),
     ]
     if relative:
         panels += [
-            (steps.position_bias, "+ B_h: position bias", None, False, "attention_bias"),
-            (steps.scaled_scores + steps.position_bias, "= the scores", None, False, "attention_biased"),
+            (steps.position_bias, "+ B_h: position bias", None, False),
+            (steps.scaled_scores + steps.position_bias, "= the scores", None, False),
         ]
     panels += [
-        (steps.masked_scores, mask_title, steps.mask, False, "attention_masked"),
-        (steps.weights, "softmax: each row sums to 1", steps.mask, True, "attention_weights"),
+        (steps.masked_scores, mask_title, steps.mask, False),
+        (steps.weights, "softmax: each row sums to 1", steps.mask, True),
     ]
-    for first in range(0, len(panels), 2):
-        for column, (matrix, title, mask, probabilities, key) in zip(
-            st.columns(2), panels[first : first + 2], strict=True
-        ):
-            figure = kept_figure(
-                run,
-                view,
-                key,
-                where,
-                lambda matrix=matrix, title=title, mask=mask, probabilities=probabilities: matrix_figure(
-                    matrix, view.steps, title, mask, probabilities
-                ),
-            )
-            column.plotly_chart(figure, key=key)
+    figure = kept_figure(run, view, "scores", where, lambda: score_matrices_figure(panels, view.steps))
+    st.plotly_chart(figure, key="attention_scores")
     if view_widget(OPTION["unscaled"], run):
         st.markdown(
             "Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
@@ -188,13 +177,19 @@ def mix_the_values(run: Run, view: AttentionView, steps: AttentionSteps, where: 
     right.plotly_chart(mixed, key="attention_output")
 
 
-def every_head(run: Run, view: AttentionView) -> None:
-    """All layers and heads at once, and a head view of one layer's lines between words."""
+def every_head(run: Run, view: AttentionView, shown: bool = True) -> None:
+    """All layers and heads at once, and a head view of one layer's lines between words.
+
+    Folded (`shown` False), only its widgets are drawn: they keep their values, nothing is built.
+    """
     weights = view.trace.attention_weights[:, 0].numpy()  # (L, N, T, T)
-    grid = kept_figure(run, view, "all", (), lambda: all_heads_figure(weights, view.steps))
-    st.plotly_chart(grid, key="attention_all")
+    if shown:
+        grid = kept_figure(run, view, "all", (), lambda: all_heads_figure(weights, view.steps))
+        st.plotly_chart(grid, key="attention_all")
     threshold = view_widget(OPTION["threshold"], run)
     view_layer = view_widget(OPTION["head_view"], run)
+    if not shown:
+        return
     lines = kept_figure(
         run,
         view,

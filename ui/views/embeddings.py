@@ -153,8 +153,11 @@ def comparison(run: Run, other: Run | None, words: list[tuple[int, str]]) -> tup
     return figure, scores
 
 
-def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
-    """This run's space beside its start or another run's, aligned, with how well classes separate."""
+def compare_runs(run: Run, words: list[tuple[int, str]], shown: bool = True) -> None:
+    """This run's space beside its start or another run's, aligned, with how well classes separate.
+
+    Folded (`shown` False), only the choice of run is drawn: it keeps its value, nothing is computed.
+    """
     start = {"start": "this run at initialisation (epoch 0)"} if run.snapshots else {}
     options = start | {r.id: r.name for r in runs() if r.id != run.id and r.vocab.level == run.vocab.level}
     if not options:
@@ -166,6 +169,8 @@ def compare_runs(run: Run, words: list[tuple[int, str]]) -> None:
     choice = selectbox(
         st, "Compare this run with", list(options), format_func=options.get, key="embeddings_compare"
     )
+    if not shown:
+        return
     other = None if choice == "start" else next(r for r in runs() if r.id == choice)
     compared = kept(
         ("embeddings_compare", run_key(run), run_key(other) if other else "start", len(words)),

@@ -112,8 +112,11 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
         st.caption("Hover a cell for its value; with more than 24 units the numbers are not written in.")
 
 
-def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
-    """Every unit's state (and an LSTM's gates) over the sentence, and chosen units as lines."""
+def whole_sentence(run: Run, view: RecurrenceView, layer: int, shown: bool = True) -> None:
+    """Every unit's state (and an LSTM's gates) over the sentence, and chosen units as lines.
+
+    Folded (`shown` False), only its widgets are drawn: they keep their values, nothing is built.
+    """
     arch = run.config.model.arch
     hidden = view.trace.hidden_states[layer, 0].numpy().T  # (H, T)
     order = unit_order(hidden)
@@ -137,7 +140,7 @@ def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
     # sentence as much as a shown one); choosing another tab reruns the page.
     tabs = st.tabs(list(states), key="recurrence_state_tab", on_change="rerun")
     for tab, (name, (values, signed, zmax)) in zip(tabs, states.items(), strict=True):
-        if not tab.open:
+        if not (shown and tab.open):
             continue
         figure = kept(
             ("recurrence_heatmap", run_key(run), sentence_key(view), layer, name),
@@ -153,7 +156,7 @@ def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
     picked = view_widget(
         OPTION["units"], run, options=range(hidden.shape[0]), default=[int(u) for u in order[:3]]
     )
-    if picked:
+    if picked and shown:
         lines = kept(
             ("recurrence_unit_lines", run_key(run), sentence_key(view), layer, tuple(picked)),
             lambda: unit_lines(hidden, view.steps, picked, "Chosen hidden units, step by step"),
@@ -161,13 +164,18 @@ def whole_sentence(run: Run, view: RecurrenceView, layer: int) -> None:
         st.plotly_chart(lines, key="recurrence_unit_lines")
 
 
-def units_that_track(run: Run, view: RecurrenceView, layer: int, text: str) -> None:
-    """The units whose state correlates best with a feature of the input, over fresh sentences."""
+def units_that_track(run: Run, view: RecurrenceView, layer: int, text: str, shown: bool = True) -> None:
+    """The units whose state correlates best with a feature of the input, over fresh sentences.
+
+    Folded (`shown` False), only its widgets are drawn: they keep their values, nothing is computed.
+    """
     arch = run.config.model.arch
     builtin = run.config.data.source == "built-in"
-    texts = (cached_sentences(run.task, run.config.data.data_seed) if builtin else run.examples) or [text]
     feature = view_widget(OPTION["feature"], run)
     use_cell = arch == "lstm" and view_widget(OPTION["cell"], run)
+    if not shown:
+        return
+    texts = (cached_sentences(run.task, run.config.data.data_seed) if builtin else run.examples) or [text]
     state_kind = "cell" if use_cell else "hidden"
     correlation = feature_correlation(run.id, run.steps, feature, layer, state_kind, tuple(texts), run)
     if correlation["correlation"].abs().max() < 1e-6:
