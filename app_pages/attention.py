@@ -10,6 +10,7 @@ from playground.figures.attention import (
 from playground.figures.stepping import attention_rows_figure
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.layout import lazy_section
 from ui.lecture import callout_box, next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
@@ -107,12 +108,10 @@ st.markdown(
     f"({model.embedding_dim} × {model.embedding_dim} for all {model.num_heads} heads together)."
 )
 block_input = "the input to layer 1" if layer == 0 else f"the output of layer {layer}"
-# Folded, and lazy (`on_change="rerun"`, `.open`): built and drawn only while open, so a new sentence
+# Folded, and lazy (`lazy_section`): built and drawn only while open, so a new sentence
 # does not pay for it (docs/architecture.md, "What a rerun costs").
-with st.expander(
-    "LayerNorm(x): the vectors the query, key and value layers multiply",  # fixed: the key keeps it open
-    key="attention_normed_open",
-    on_change="rerun",
+with lazy_section(
+    "LayerNorm(x): the vectors the query, key and value layers multiply", "attention_normed_open"
 ) as normed_view:
     if normed_view.open:
         normed = kept_figure(
@@ -146,10 +145,8 @@ bias_term = r" + B_h" if model.positional == "relative" else ""
 scores = r"\frac{Q K^\top}{\sqrt{d_k}}" + bias_term
 st.latex(r"\text{weights} = \operatorname{softmax}\!\Big(" + scores + r" + \text{mask}\Big)")
 scores_to_weights(run, view, steps, head_size, (layer, head))
-with st.expander(
-    "Row by row: which words each word looks at (▶ plays it in your browser)",
-    key="attention_rows_open",
-    on_change="rerun",
+with lazy_section(
+    "Row by row: which words each word looks at (▶ plays it in your browser)", "attention_rows_open"
 ) as by_row:
     if by_row.open:  # lazy, as above
         title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
@@ -168,10 +165,8 @@ mix_the_values(run, view, steps, (layer, head))
 
 # A second view, folded and lazy like LayerNorm(x) above: a new sentence does not redraw its two charts
 # while it is folded; its widgets are drawn folded too, so they keep their values.
-with st.expander(
-    "All heads and layers at once, and one layer's attention as lines between words",
-    key="attention_all_open",
-    on_change="rerun",
+with lazy_section(
+    "All heads and layers at once, and one layer's attention as lines between words", "attention_all_open"
 ) as all_heads:
     every_head(run, view, all_heads.open)
 

@@ -11,7 +11,7 @@ from playground.analysis.embeddings import (
 from playground.figures.embeddings import learning_animation
 from playground.text import escape_markdown
 from playground.view_options import MAX_PROJECTED_WORDS, VIEW_OPTIONS, view_options
-from ui.layout import keep_in_a_row
+from ui.layout import keep_in_a_row, lazy_section
 from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
 from ui.state import cached_projection
@@ -86,13 +86,9 @@ else:
         "replay and press play."
     )
     shown = min(count, ANIMATION_WORDS)
-    # Lazy (`on_change="rerun"`, `.open`): the replay (a frame per epoch of up to 600 words) is built
+    # Lazy (`lazy_section`): the replay (a frame per epoch of up to 600 words) is built
     # and drawn only while open, so a new word count does not pay for it folded.
-    with st.expander(
-        "Replay the training (▶ plays it in your browser)",
-        key="embeddings_replay_open",
-        on_change="rerun",
-    ) as replay:
+    with lazy_section("Replay the training (▶ plays it in your browser)", "embeddings_replay_open") as replay:
         if replay.open:
             st.plotly_chart(
                 kept(
@@ -104,10 +100,9 @@ else:
 # A second view, folded and lazy like the replay: a new word count redraws the projection alone. Its
 # choice of run is drawn folded too, so it keeps its value.
 st.subheader("Compare")
-with st.expander(
+with lazy_section(
     "Compare: this run's space beside its start or another run's, and how well classes separate",
-    key="embeddings_compare_open",
-    on_change="rerun",
+    "embeddings_compare_open",
 ) as comparing:
     compare_runs(run, words, comparing.open)
 project_ahead(run, all_words)  # last: the page is drawn before the thread takes its share of the cores

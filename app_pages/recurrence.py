@@ -15,6 +15,7 @@ from playground.figures.recurrence import (
 )
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
+from ui.layout import lazy_section
 from ui.lecture import next_stop
 from ui.sentences import sentence_box
 from ui.session_cache import kept, run_key
@@ -86,12 +87,10 @@ if view.num_layers > 1:
     layer = view_widget(OPTION["layer"], run, style="segmented")
 stepped_sentence(run, view, layer, cell, text)
 
-# Lazy (`on_change="rerun"`, `.open`): the step's four charts are built and drawn only while it is
+# Lazy (`lazy_section`): the step's four charts are built and drawn only while it is
 # open, so a new sentence does not pay for them folded (docs/architecture.md, "What a rerun costs").
 # The step's widgets stay drawn, so the step (and a share link's step) survives folding.
-with st.expander(
-    "One step in detail: x_t, y_t and every unit's terms", key="recurrence_detail", on_change="rerun"
-) as detail:
+with lazy_section("One step in detail: x_t, y_t and every unit's terms", "recurrence_detail") as detail:
     step_key = "recurrence_step"
     st.session_state[step_key] = min(st.session_state.get(step_key, 1), count)
 
@@ -119,22 +118,17 @@ with st.expander(
 # The second views, folded and lazy like the step above: each is built and drawn only while open, so
 # a new sentence redraws the stepper alone (docs/architecture.md, "What a rerun costs"). Their widgets
 # are drawn folded too, so their values (and a share link's) survive folding.
-with st.expander(
-    "The state over the whole sentence: every unit at every step",
-    key="recurrence_states_open",
-    on_change="rerun",
+with lazy_section(
+    "The state over the whole sentence: every unit at every step", "recurrence_states_open"
 ) as states:
     whole_sentence(run, view, layer, states.open)
-with st.expander(
-    "Units that track something: a unit that follows a feature of the input",
-    key="recurrence_units_open",
-    on_change="rerun",
+with lazy_section(
+    "Units that track something: a unit that follows a feature of the input", "recurrence_units_open"
 ) as tracking:
     units_that_track(run, view, layer, text, tracking.open)
-with st.expander(
+with lazy_section(
     "Four design criteria, live: length, long-term dependencies, order, parameter sharing",
-    key="recurrence_criteria_open",
-    on_change="rerun",
+    "recurrence_criteria_open",
 ) as criteria:
     if criteria.open:
         design_criteria(run, text, count)

@@ -66,6 +66,12 @@ FOLD_SIDEBAR = f"""<script>
 </script>"""
 
 
+def lazy_section(label: str, key: str):
+    """A folded section whose content a page builds only while it is open (`.open`): opening or closing
+    it reruns the page, so what stays folded costs a rerun nothing (docs/architecture.md)."""
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def keep_in_a_row(name: str):
     """A container whose columns (small controls: segmented buttons, short selects) stay in a row when
     narrow, wrapping only where each would be under 11 rem, instead of stacking one per line."""
