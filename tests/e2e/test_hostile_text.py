@@ -179,6 +179,8 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
     )
     wait_idle(page)
     open_shared_model(page)
+    page.get_by_text("Four design criteria, live").click()  # folded: its text is drawn when opened
+    wait_idle(page)
     expect(page.get_by_text("Reordered:", exact=False).first).to_be_visible(timeout=60_000)
     nothing_rendered(page, errors, dialogs, "recurrence link")
     open_page(page, "Task shapes")
