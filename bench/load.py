@@ -4,6 +4,7 @@
     python -m bench.load --sessions 20 --replicas 1,3 --links one,many      # HAProxy + replicas
     python -m bench.load --sessions 20 --replicas 3 --links many --kill     # one replica dies halfway
     python -m bench.load ... --app-root /path/to/other/checkout             # the same, another version
+    python -m bench.load ... --shots /tmp/shots                             # a screenshot per failed session
 
 Reports, per round: time from opening the link to the first prediction (p50, p95), retries after the
 server said it was busy (the training cap), errors (exceptions on the page, console errors, a
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from playwright.async_api import async_playwright
 
 from bench.fleet import start_fleet
@@ -98,8 +100,8 @@ async def wait_idle(page) -> None:
 class Round:
     """What the sessions of one round share: when to kill a replica, and which sessions it hit."""
 
-    def __init__(self, sessions: int, kill=None):
-        self.sessions, self.kill = sessions, kill
+    def __init__(self, sessions: int, kill=None, shots: Path | None = None):
+        self.sessions, self.kill, self.shots = sessions, kill, shots
         self.predicted = 0
         self.killed = asyncio.Event()
         self.killed_at = float("inf")
@@ -149,7 +151,12 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
             await answer.or_(train).first.wait_for(timeout=120_000)
             if await answer.count():
                 break
-            await train.click(timeout=120_000)
+            if time.perf_counter() - started > 600:
+                raise TimeoutError("no prediction 600 s after opening the link")
+            try:
+                await train.click(timeout=10_000)
+            except PlaywrightTimeoutError:  # the page moved on as it was clicked (its model came): look again
+                continue
             clicked = time.perf_counter()
             # the click returns before the rerun starts: wait for an answer, or for an idle page that
             # still says "busy" well after the click (or offers Train again: its replica died)
@@ -190,6 +197,11 @@ async def one_session(browser, url: str, link: str, shared: Round) -> dict:
     except Exception as error:  # a timeout or a missing element is a failed session, counted
         seconds = time.perf_counter() - started
         errors.append(f"{type(error).__name__}: {error}"[:1500])
+        if shared.shots is not None:  # what the learner saw when it failed
+            with contextlib.suppress(Exception):
+                shared.shots.mkdir(parents=True, exist_ok=True)
+                name = f"failed-{len(list(shared.shots.glob('*.png'))):02d}-{replica or 'none'}.png"
+                await page.screenshot(path=shared.shots / name, full_page=True)
     finally:
         await context.close()
     return {
@@ -287,6 +299,7 @@ def run(
     kill: bool = False,
     root: Path = ROOT,
     quick: bool = False,
+    shots: Path | None = None,
 ) -> list[dict]:
     rows = []
     env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL)}
@@ -300,7 +313,7 @@ def run(
             time.sleep(1 if quick else SESSION_TTL + 5)
             before = [rss_mb(pid) for pid in pids]
             cpu_before = sum(cpu_seconds(pid) for pid in pids)
-            shared = Round(sessions, (lambda: fleet.kill(0)) if kill and fleet is not None else None)
+            shared = Round(sessions, (lambda: fleet.kill(0)) if kill and fleet is not None else None, shots)
             with MemoryWatch(*pids) as watch:
                 started = time.perf_counter()
                 results = asyncio.run(load_round(url, session_links(sessions, links), shared))
@@ -364,13 +377,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="no waits for memory to settle (RSS after: n/a)")
     parser.add_argument("--app-root", type=Path, default=ROOT, help="the checkout whose app is served")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument(
+        "--shots", type=Path, metavar="DIR", help="a full-page screenshot of each failed session"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.sessions.split(",")]
     rows = [
         row
         for replicas in (int(n) for n in args.replicas.split(","))
         for links in args.links.split(",")
-        for row in run(counts, replicas, links, args.kill, args.app_root.resolve(), args.quick)
+        for row in run(counts, replicas, links, args.kill, args.app_root.resolve(), args.quick, args.shots)
     ]
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))

@@ -163,8 +163,15 @@ def next_number(kept: list[Run]) -> int:
 
 
 def add_run(run: Run) -> None:
-    """Keep `run` under the learner's next #number and make it active; drop the oldest beyond the cap."""
+    """Keep `run` under the learner's next #number and make it active; drop the oldest beyond the cap.
+
+    A run already kept is only made active: a script run stopped by a click right after keeping a
+    copy hands that copy on to the next one too (`settle_runs`), which listed it twice.
+    """
     kept = runs()
+    if any(k.id == run.id for k in kept):
+        st.session_state["active_run_id"] = run.id
+        return
     run.number = next_number(kept)
     kept.append(run)
     if run.status not in ("new", "training"):
