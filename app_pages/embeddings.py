@@ -101,7 +101,7 @@ else:
 # choice of run is drawn folded too, so it keeps its value.
 st.subheader("Compare")
 with lazy_section(
-    "Compare: this run's space beside its start or another run's, and how well classes separate",
+    "This run's space beside its start or another run's, and how well classes separate",
     "embeddings_compare_open",
 ) as comparing:
     compare_runs(run, words, comparing.open)

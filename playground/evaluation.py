@@ -62,10 +62,11 @@ def evaluate(
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device)
     count = torch.zeros((), device=device)
+    order = torch.argsort(dataset.lengths, stable=True)  # batches of like length: little padding
     for start in range(0, len(dataset), batch_size):
         if check is not None:
             check()
-        index = torch.arange(start, min(start + batch_size, len(dataset)))
+        index = order[start : start + batch_size]
         inputs, lengths, targets = (t.to(device) for t in dataset.batch(index))
         loss, batch_correct, batch_count = step_loss(model, inputs, lengths, targets)
         total_loss += loss * batch_count

@@ -70,6 +70,37 @@ def drop_words(inputs: torch.Tensor, rate: float, generator: torch.Generator) ->
     return inputs.masked_fill(dropped & (inputs > EOS_ID), UNK_ID)
 
 
+# Sentiment rows are sorted by length in pools of two batches, one shorter and one longer. A pool
+# of 50 batches pads less still, but its batches hold one kind of sentence each (all short
+# phrases, all lists), and the default Transformer fell from 93% to 85% on unseen structures.
+BUCKET_BATCHES = 2
+
+
+def batch_order(
+    lengths: torch.Tensor, batch_size: int, generator: torch.Generator, pool: int | None = BUCKET_BATCHES
+) -> list[torch.Tensor]:
+    """One epoch's batches of row indices: shuffled, with rows of like length batched together.
+
+    A batch is padded to its longest row, so a random batch of short reviews with one long list
+    pays for the list at every position (and attention for its square). The rows are shuffled,
+    cut into pools of `pool` batches, each pool sorted by length and cut into batches, and the
+    batches shuffled: every row once an epoch, the same number of steps, less padding (the
+    "bucketing" of fairseq and torchtext's BucketIterator). With `pool` None, or rows all of one
+    length, the batches are the shuffled rows in turn.
+    """
+    order = torch.randperm(len(lengths), generator=generator)
+    if len(lengths) == 0:
+        return []
+    if pool is None or bool(lengths.min() == lengths.max()):
+        return list(order.split(batch_size))
+    rows = batch_size * pool
+    batches = []
+    for start in range(0, len(order), rows):
+        part = order[start : start + rows]
+        batches += part[torch.argsort(lengths[part], stable=True)].split(batch_size)
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
 def clone_state(model: SequenceModel) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
@@ -101,6 +132,9 @@ class Trainer:
         self.total_steps = planned_steps(train, len(data.train))
         self.log_every = log_every or default_log_interval(self.total_steps)
         self.eval_every = max(self.log_every, self.steps_per_epoch // 2)
+        # Next-word batches stay random: its sentences vary less in length (bucketing saved 8% of
+        # the default Transformer's time) and its attention to the subject was less steady.
+        self.pool = None if run.task == "next-word" else BUCKET_BATCHES
         # A loss far above a random guess's, ln(outputs), means training blew up even if still finite.
         self.explode_above = 10 * (math.log(max(data.num_outputs, 2)) + 1)
         self.learning_rate = train.learning_rate  # of the latest update, logged with each interval
@@ -146,10 +180,10 @@ class Trainer:
         next_eval = self.eval_every
         try:
             for self.epoch in range(config.epochs):
-                order = torch.randperm(len(self.data.train), generator=generator)
-                for start in range(0, len(order), config.batch_size):
+                batches = batch_order(self.data.train.lengths, config.batch_size, generator, self.pool)
+                for number, index in enumerate(batches):
                     self.check_stop()
-                    batch = self.data.train.batch(order[start : start + config.batch_size])
+                    batch = self.data.train.batch(index)
                     if config.word_dropout > 0:
                         batch = (
                             drop_words(batch[0], config.word_dropout, self.dropout_generator),
@@ -173,7 +207,7 @@ class Trainer:
                             group["lr"] = self.learning_rate
                     optimizer.step()
                     self.step = run.steps = self.step + 1
-                    epoch_done = start + config.batch_size >= len(order)
+                    epoch_done = number == len(batches) - 1
                     if filled == self.log_every or self.step >= self.total_steps or epoch_done:
                         finite = self.end_interval(filled, losses, norms, correct, counted, started)
                         filled = 0

@@ -68,7 +68,7 @@ def main(out: Path) -> None:
         search.fill("happy")
         search.press("Enter")
         wait_idle(page)
-        unfold(page, "Compare: this run's space")
+        unfold(page, "This run's space beside")
         page.wait_for_timeout(1000)
         page.screenshot(path=out / "embeddings.png", full_page=True)
         open_page(page, "Inside the recurrence")

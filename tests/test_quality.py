@@ -1,8 +1,8 @@
 """The promises of the README, with default settings on the built-in data (seeded, CPU).
 
-Issue 23's targets, as measured over three seeds in the README: the LSTM meets most of them; the
-Transformer does not reach 90% on unseen structures on average (84-96% over seeds 0-2) nor 1 point
-for commas (up to 2.6), and these thresholds say so.
+Issue 23's targets are measured over three seeds in the README (`python -m bench.sentences`); a
+single seed can fall below 90% on unseen structures (83-100% over seeds 0-5), so these thresholds
+leave room for it, except P(positive) with no known word, which holds in every seed measured.
 """
 
 from pathlib import Path
@@ -59,7 +59,7 @@ def test_full_stops_commas_and_capitals_barely_move_accuracy(sentiment_results, 
 @pytest.mark.parametrize(("arch", "most_ece"), [("lstm", 0.05), ("transformer", 0.05), ("bow", 0.15)])
 def test_no_known_word_means_no_verdict(sentiment_results, arch, most_ece):
     m = sentiment_results[arch]
-    assert 0.25 <= m["unknown_p_positive_min"] <= m["unknown_p_positive_max"] <= 0.75
+    assert 0.35 <= m["unknown_p_positive_min"] <= m["unknown_p_positive_max"] <= 0.65
     assert m["test_ece"] < most_ece
 
 

@@ -267,7 +267,7 @@ def build_builtin(config: DataConfig) -> TaskData:
     )
 
 
-NO_EVIDENCE_SHARE = 15  # per 15 training sentences, one row with no known word
+NO_EVIDENCE_SHARE = 6  # per 6 training sentences, one row with no known word
 # The target of a row with no known word: every class alike (the loss's uniform target), not a class.
 NO_EVIDENCE_TARGET = -1
 

@@ -442,9 +442,9 @@ class _Reviews:
     def styled(self, text: str, question: bool) -> str:
         """Capitals and end punctuation as people type them (the tokenizer lower-cases words)."""
         if question:
-            end = self.rng.choices(["?", "", ","], weights=[78, 14, 8])[0]
+            end = self.rng.choices(["?", "", ","], weights=[74, 14, 12])[0]
         else:
-            end = self.rng.choices(["", ".", "!", "...", "!!", ","], weights=[48, 30, 10, 4, 3, 5])[0]
+            end = self.rng.choices(["", ".", "!", "...", "!!", ","], weights=[45, 28, 10, 4, 3, 10])[0]
         text = re.sub(r"\bi\b", "I", text) if self.chance(0.5) else text
         case = self.rng.random()
         if case < 0.45:

@@ -92,7 +92,7 @@ def test_first_journey(browser_page):
     wait_idle(page)
     assert page.get_by_text("Nearest to “great”").is_visible()
     expect_charts(page, 1)  # the space
-    for folded in ("Replay the training", "Compare: this run's space"):  # folded, drawn when opened
+    for folded in ("Replay the training", "This run's space beside"):  # folded, drawn when opened
         page.get_by_text(folded).click()
         wait_idle(page)
     expect_charts(page, 3)  # and the learning animation and the comparison
