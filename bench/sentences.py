@@ -38,7 +38,8 @@ NEW_STRUCTURES = "tests/fixtures/typed_reviews_new_structures.tsv"
 # Written by a tester who saw only the vocabulary, after the last change to the sentiment defaults.
 FRESH = "tests/fixtures/typed_reviews_fresh.tsv"
 BLIND = "tests/fixtures/typed_reviews_blind.tsv"
-WRITTEN_SETS = {"typed": TYPED, "new_structures": NEW_STRUCTURES, "fresh": FRESH, "blind": BLIND}  # "<name>_accuracy"
+# Reported as "<name>_accuracy".
+WRITTEN_SETS = {"typed": TYPED, "new_structures": NEW_STRUCTURES, "fresh": FRESH, "blind": BLIND}
 REPORTED = (
     "seconds",
     "test_accuracy",
