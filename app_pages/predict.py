@@ -98,8 +98,8 @@ def classification_view(run: Run) -> None:
         st.info(
             "None of these words is in the model's vocabulary (punctuation marks are not words), so "
             "it has no evidence either way: whatever it says is a guess. The built-in sentiment "
-            "defaults are trained to say about 50% here (word dropout and rows of unknown words "
-            "labelled both ways); they mostly land between 35% and 65%.",
+            "defaults are trained to say about 50% here (word dropout, and rows of unknown words and "
+            "punctuation taught to give every class alike); they land between about 40% and 65%.",
             icon=":material/help:",
         )
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
