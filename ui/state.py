@@ -15,7 +15,7 @@ import torch
 
 from playground.analysis.embeddings import project
 from playground.budget import MAX_MINUTES
-from playground.config import DataConfig
+from playground.config import DataConfig, default_config
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
 from playground.memory import release_memory
@@ -216,7 +216,11 @@ WARM_UP_MODULES = (
 
 
 def warm_up() -> None:
-    """Import `WARM_UP_MODULES`, then exempt every object alive from the garbage collector's full passes.
+    """Import `WARM_UP_MODULES`, generate the default corpora, then exempt every object alive from the
+    garbage collector's full passes.
+
+    A learner's first switch to the other task waited about 0.9 s for its corpus to be generated;
+    generated here, it is in the server's cache already (`builtin_data`).
 
     Streamlit runs a full collection after every script run (`runner.postScriptGC`), and a full pass
     walks every tracked object: the 440,000 of PyTorch, plotly, pandas and scikit-learn's modules took
@@ -227,6 +231,8 @@ def warm_up() -> None:
     """
     for name in WARM_UP_MODULES:
         importlib.import_module(name)
+    for task in ("next-word", "sentiment"):
+        _generated(dataclasses.astuple(default_config(task).data))
     gc.collect()
     gc.freeze()
 
@@ -269,15 +275,31 @@ def shared_trainings() -> SharedTrainings:
     return SharedTrainings(run_store().settings.root / "shared", THREADS_PER_TRAINING, MAX_MINUTES * 60)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Generating the built-in corpus…")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _builtin(fields: tuple) -> TaskData:
     # Shared read-only: generated from a seed, identical for all users, never modified by training.
     return build_builtin(DataConfig(*fields))
 
 
+_GENERATED: set[tuple] = set()  # corpora this server has generated (the cache may have let one go since)
+
+
+def _generated(fields: tuple) -> TaskData:
+    data = _builtin(fields)
+    _GENERATED.add(fields)
+    return data
+
+
 def builtin_data(config: DataConfig) -> TaskData:
-    """The built-in corpus for `config`, generated once per server."""
-    return _builtin(dataclasses.astuple(config))
+    """The built-in corpus for `config`, generated once per server (the defaults by the warm-up).
+
+    The spinner is the page's, not the cache's: the warm-up thread has no page to show one on.
+    """
+    fields = dataclasses.astuple(config)
+    if fields in _GENERATED:
+        return _builtin(fields)
+    with st.spinner("Generating the built-in corpus…"):
+        return _generated(fields)
 
 
 @st.cache_data(max_entries=16, show_spinner="Projecting the embeddings…")
