@@ -8,7 +8,8 @@ N heads, V outputs), with coefficients calibrated by `python -m bench.estimate` 
 
     memory  ≈ fixed + bytes per parameter × P + max(activations of a training batch,
                                                     intermediates of an evaluation batch)
-    seconds ≈ steps × (FLOPs × seconds per FLOP + serial time steps + elementwise work + overhead)
+    seconds ≈ steps × mean over an epoch's batch shapes of
+                  (FLOPs × seconds per FLOP + serial time steps + elementwise work + overhead)
               + evaluations (forward passes over the validation set, twice an epoch, and the test set)
 """
 
@@ -16,23 +17,26 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from playground.config import ExperimentConfig
 from playground.data.datasets import TaskData
 from playground.evaluation import evaluation_batch
 from playground.models import build_model
-from playground.train import planned_steps
+from playground.train import batch_order, bucket_pool, planned_steps
 
 # Sized for the smallest hosted tier (Streamlit Community Cloud, about 2.7 GB): two trainings at
 # once (PLAYGROUND_MAX_TRAININGS) of 1,000 MB each beside the ~600 MB an idle server holds.
 MAX_MEMORY_MB = float(os.environ.get("PLAYGROUND_MAX_MEMORY_MB", 1000))
 MAX_MINUTES = float(os.environ.get("PLAYGROUND_MAX_MINUTES", 10))
 
-# Calibrated by `python -m bench.estimate`: non-negative least squares on the relative error of 11
+# Calibrated by `python -m bench.estimate`: non-negative least squares on the relative error of the
 # measured configurations (2-core CPU, PyTorch 2.13), checked on 4 held out; docs/reliability.md.
+# Memory: 11 configurations. Step time (`--fit`, 2026-12-06): 17, the six defaults among them.
 FIXED_MB = 24.5  # allocator slack and small buffers above the baseline
 BYTES_PER_PARAMETER = 48.7  # weights, gradients, Adam's two moments, the last good copy, temporaries
 # Bytes held at the peak per element of each activation shape (B batch, T steps, L layers):
@@ -42,16 +46,16 @@ BYTES_PER_RNN_STATE = 13.9  # (L, B, T, H): pre-activation, h_t, gradient
 BYTES_PER_LSTM_STATE = 48.0  # (L, B, T, H): four gates, their activations, c_t, tanh(c_t), h_t
 BYTES_PER_TRANSFORMER_UNIT = 4.5  # (L, B, T, 12E + 3H): norms, Q K V, outputs, residuals, feed-forward
 BYTES_PER_ATTENTION_WEIGHT = 0.5  # (L, B, N, T, T): PyTorch's fused attention keeps almost none
-SECONDS_PER_FLOP = 5.84e-12  # matrix multiplies: 2 per weight and position forward, twice that back
-SECONDS_PER_ATTENTION_FLOP = 2.45e-11  # Q K^T and weights @ V: smaller, less efficient products
-SECONDS_PER_SERIAL_STEP = 1.44e-4  # an RNN/LSTM's time steps run one after another, per layer
-SECONDS_PER_ELEMENT = 3.89e-9  # elementwise work per (B, T, width, layer), and per (B, T, E)
-SECONDS_PER_RUNNING_MEAN = 2.54e-8  # per (B, T, E): the bag of words' cumulative mean for next-word
-STEP_SECONDS = 2.15e-3  # per training step: batching, the optimizer, bookkeeping
+SECONDS_PER_FLOP = 5.56e-12  # matrix multiplies: 2 per weight and position forward, twice that back
+SECONDS_PER_ATTENTION_FLOP = 2.26e-11  # Q K^T and weights @ V: smaller, less efficient products
+SECONDS_PER_SERIAL_STEP = 1.12e-4  # an RNN/LSTM's time steps run one after another, per layer
+SECONDS_PER_ELEMENT = 2.10e-9  # elementwise work per (B, T, width, layer), and per (B, T, E)
+SECONDS_PER_RUNNING_MEAN = 2.00e-8  # per (B, T, E): the bag of words' cumulative mean for next-word
+STEP_SECONDS = 0.96e-3  # per training step: batching, the optimizer, bookkeeping
 # Per Transformer layer and step: the dispatch of its many small operations, which dominates a small
-# model's step (the default sentiment and next-word Transformers, 2 layers, took 7.9 and 7.5 ms a step
-# on 2 cores, 2026-12-06, against 5.0 and 3.9 from the terms above); negligible for large models.
-SECONDS_PER_TRANSFORMER_LAYER = 1.6e-3
+# model's step (the default sentiment and next-word Transformers, 2 layers, 7 to 9 ms a step on 2
+# cores, about two thirds of it this term); negligible for large models.
+SECONDS_PER_TRANSFORMER_LAYER = 2.91e-3
 
 
 @dataclass
@@ -156,7 +160,8 @@ def estimate_run(config: ExperimentConfig, data: TaskData, total_steps: int | No
     )
     peak_mb = FIXED_MB + (BYTES_PER_PARAMETER * total + activations) / 2**20
 
-    step_seconds = step_time(config, data, batch, length, body)
+    prices = seconds_per_term()
+    step_seconds = sum(prices[name] * count for name, count in epoch_step_terms(config, data, body).items())
     per_example = (step_seconds - STEP_SECONDS) / 3 / batch  # a forward pass is about a third of a step
     evaluations = max(1, steps // max(1, math.ceil(len(data.train) / train.batch_size) // 2)) + 1
     eval_seconds = per_example * (evaluations * len(data.validation) + len(data.test))
@@ -169,27 +174,66 @@ def estimate_run(config: ExperimentConfig, data: TaskData, total_steps: int | No
     )
 
 
-def step_time(config: ExperimentConfig, data: TaskData, batch: int, length: int, body: int) -> float:
-    """Seconds of one training step: matrix multiplies (2 FLOPs per weight and position forward,
-    twice that backward), attention's T x T products, serial time steps, elementwise work, overhead."""
+def step_terms(
+    config: ExperimentConfig, data: TaskData, batch: int, length: int, body: int
+) -> dict[str, float]:
+    """What one training step of `batch` rows `length` long does, in the units each coefficient prices:
+    matrix-multiply FLOPs (2 per weight and position forward, twice that backward), attention's T x T
+    products, serial time steps, elementwise work, the bag of words' running mean, Transformer layers."""
     m = config.model
     tokens = batch * length
     width = m.embedding_dim if m.arch in ("transformer", "bow") else m.hidden_dim
     per_step = data.task == "next-word"
-    flops = 3 * (2 * tokens * body + 2 * (tokens if per_step else batch) * width * data.num_outputs)
-    attention = 3 * m.num_layers * 4 * tokens * length * m.embedding_dim if m.arch == "transformer" else 0
-    serial = m.num_layers * length if m.arch in ("rnn", "lstm") else 0
-    elements = (tokens * width * m.num_layers if m.arch != "bow" else 0) + tokens * m.embedding_dim
-    running_mean = tokens * m.embedding_dim if m.arch == "bow" and per_step else 0
-    return (
-        SECONDS_PER_FLOP * flops
-        + SECONDS_PER_ATTENTION_FLOP * attention
-        + SECONDS_PER_SERIAL_STEP * serial
-        + SECONDS_PER_ELEMENT * elements
-        + SECONDS_PER_RUNNING_MEAN * running_mean
-        + (SECONDS_PER_TRANSFORMER_LAYER * m.num_layers if m.arch == "transformer" else 0.0)
-        + STEP_SECONDS
-    )
+    return {
+        "flops": 3 * (2 * tokens * body + 2 * (tokens if per_step else batch) * width * data.num_outputs),
+        "attention_flops": 3 * m.num_layers * 4 * tokens * length * m.embedding_dim
+        if m.arch == "transformer"
+        else 0,
+        "serial_steps": m.num_layers * length if m.arch in ("rnn", "lstm") else 0,
+        "elements": (tokens * width * m.num_layers if m.arch != "bow" else 0) + tokens * m.embedding_dim,
+        "running_mean": tokens * m.embedding_dim if m.arch == "bow" and per_step else 0,
+        "transformer_layers": m.num_layers if m.arch == "transformer" else 0,
+        "step": 1,
+    }
+
+
+def seconds_per_term() -> dict[str, float]:
+    """The coefficient that prices each of step_terms' counts, in seconds."""
+    return {
+        "flops": SECONDS_PER_FLOP,
+        "attention_flops": SECONDS_PER_ATTENTION_FLOP,
+        "serial_steps": SECONDS_PER_SERIAL_STEP,
+        "elements": SECONDS_PER_ELEMENT,
+        "running_mean": SECONDS_PER_RUNNING_MEAN,
+        "transformer_layers": SECONDS_PER_TRANSFORMER_LAYER,
+        "step": STEP_SECONDS,
+    }
+
+
+def batch_shapes(config: ExperimentConfig, data: TaskData) -> Counter[tuple[int, int]]:
+    """How many batches of each (rows, padded width) one epoch trains on, drawn as the Trainer draws
+    them: a batch is padded to its longest row, and classifiers batch rows of like length together,
+    so their mean width is well below the longest review's (14.8 against 40 words, default reviews)."""
+    lengths = data.train.lengths.clamp(max=config.data.max_length)
+    if len(lengths) == 0:
+        return Counter({(1, 1): 1})
+    generator = torch.Generator().manual_seed(config.train.seed)
+    batches = batch_order(lengths, config.train.batch_size, generator, bucket_pool(data.task))
+    sizes = np.array([len(b) for b in batches])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    widths = np.maximum.reduceat(lengths[torch.cat(batches)].numpy(), starts)
+    return Counter(zip(sizes.tolist(), widths.tolist(), strict=True))
+
+
+def epoch_step_terms(config: ExperimentConfig, data: TaskData, body: int) -> dict[str, float]:
+    """step_terms averaged over one epoch's batches."""
+    shapes = batch_shapes(config, data)
+    total = sum(shapes.values())
+    mean: dict[str, float] = {}
+    for (rows, width), count in shapes.items():
+        for name, value in step_terms(config, data, rows, width, body).items():
+            mean[name] = mean.get(name, 0.0) + value * count / total
+    return mean
 
 
 def culprit(config: ExperimentConfig, data: TaskData, batch: int, length: int) -> str:

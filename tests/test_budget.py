@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground.budget import MAX_MEMORY_MB, MAX_MINUTES, estimate_run, over_budget
+from playground.budget import FIXED_MB, MAX_MEMORY_MB, MAX_MINUTES, batch_shapes, estimate_run, over_budget
 from playground.config import ARCHITECTURES, TASKS, DataConfig, ExperimentConfig, default_config
-from playground.data.datasets import build_builtin
+from playground.data.datasets import SequenceSet, build_builtin
+from playground.run import create_run
+from playground.train import Trainer
 
 MEASURED = json.loads((Path(__file__).parents[1] / "bench" / "estimate.json").read_text())
 # The link from issue 22, measured by its filer on the hosted server: 7.7-8.0 GB, ~37 s a step.
@@ -60,7 +63,9 @@ def config_and_data(spec: dict):
 def test_the_estimate_is_within_a_factor_of_two_of_what_was_measured(row):
     config, data = config_and_data(row["config"])
     estimate = estimate_run(config, data)
-    assert 0.5 <= estimate.peak_mb / row["peak_mb"] <= 2, (estimate.peak_mb, row["peak_mb"])
+    # A tiny model's peak (16 MB for the default bag of words) is mostly the fixed allocator slack.
+    close = abs(estimate.peak_mb - row["peak_mb"]) <= FIXED_MB
+    assert close or 0.5 <= estimate.peak_mb / row["peak_mb"] <= 2, (estimate.peak_mb, row["peak_mb"])
     seconds = estimate.step_seconds
     assert 0.5 <= seconds / row["step_seconds"] <= 2, (seconds, row["step_seconds"])
 
@@ -101,3 +106,30 @@ def test_more_batch_or_length_never_costs_less(arch, batch, length):
     config.train.batch_size, config.data.max_length = batch, length * 2
     longer = estimate_run(config, data)
     assert longer.peak_mb >= base.peak_mb
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_the_time_estimate_prices_the_batches_the_trainer_draws(task, monkeypatch):
+    """Classifiers batch reviews of like length, so an epoch's mean width is well below the longest."""
+    config = default_config(task, "lstm")
+    config.data.num_sentences = 600
+    config.train.epochs = 1
+    data = build_builtin(config.data)
+    drawn = Counter()
+    original = SequenceSet.batch
+
+    def recording_batch(self, index):
+        inputs, lengths, targets = original(self, index)
+        if self is data.train:
+            drawn[(inputs.shape[0], inputs.shape[1])] += 1
+        return inputs, lengths, targets
+
+    run = create_run(config, data)
+    monkeypatch.setattr(SequenceSet, "batch", recording_batch)
+    Trainer(run, data, record_gradients=False, log_every=10**6).train()
+    expected = batch_shapes(config, data)
+    assert drawn == expected
+    mean_width = sum(width * n for (_, width), n in expected.items()) / sum(expected.values())
+    longest = int(data.train.lengths.max())
+    if task == "sentiment":
+        assert mean_width < 0.7 * longest
