@@ -5,8 +5,9 @@ count (with model dropout at 0, see `shareable`), so a finished run can be looke
 plus the library versions (`training_key`). The store keeps it as `<store>/shared/<key>.safetensors`.
 
 One training per key, across the processes sharing the store:
-- in a process, the first caller starts a `Flight` (a background thread that trains the run) and
-  later callers join it as watchers; the training stops early only when every watcher has left;
+- in a process, the first caller starts a `Flight` (a background thread that trains the run, in a
+  child process on the CPU: `playground.training_process`) and later callers join it as watchers;
+  the training stops early only when every watcher has left;
 - across processes (replicas behind a load balancer), an exclusive `flock` on
   `<key>.lock` says which process trains it; others poll the store for the finished run and read
   the live curve from `<key>.progress.json`. The lock goes with the process if it dies, so a
@@ -43,6 +44,7 @@ from playground.memory import release_memory
 from playground.run import Run
 from playground.threads import use_threads
 from playground.train import TrainingProgress, train_run
+from playground.training_process import ChildTraining, enabled
 
 RUN_SUFFIX = ".safetensors"
 PROGRESS_SUFFIX = ".progress.json"
@@ -204,31 +206,43 @@ class SharedTrainings:
     ) -> None:
         use_threads(self.threads)
         last_write = 0.0
+        child = ChildTraining(flight.run, data, self.threads, self.time_limit) if enabled(device) else None
+
+        def take_snapshot(raw: bytes) -> None:
+            flight.snapshot = raw
+            flight._snapshot_ready.set()
 
         def progress(run: Run, _: TrainingProgress) -> None:
             nonlocal last_write
             if flight._snapshot_wanted.is_set():
-                flight.snapshot = save_run(run)
                 flight._snapshot_wanted.clear()
-                flight._snapshot_ready.set()
+                if child is None:
+                    take_snapshot(save_run(run))
+                else:
+                    child.request_snapshot()  # the weights are the child's; they come back through
             if time.monotonic() - last_write > PROGRESS_SECONDS:
                 self._write_progress(flight.key, run)
                 last_write = time.monotonic()
 
+        result = None
         try:
-            train_run(
-                flight.run,
-                data,
-                device,
-                progress,
-                should_stop=lambda: self._abandoned(flight),
-                time_limit=self.time_limit,
-            )
+            if child is None:
+                train_run(
+                    flight.run,
+                    data,
+                    device,
+                    progress,
+                    should_stop=lambda: self._abandoned(flight),
+                    time_limit=self.time_limit,
+                )
+            else:
+                child.on_snapshot = take_snapshot
+                result = child.train(progress, should_stop=lambda: self._abandoned(flight))
         except Exception:  # the run says what failed
             logger.exception("shared training %s failed", flight.key[:12])
         finally:
             try:
-                flight.result = save_run(flight.run)
+                flight.result = result or save_run(flight.run)
                 if flight.run.complete:
                     self._write(self._path(flight.key, RUN_SUFFIX), flight.result)
             except OSError:

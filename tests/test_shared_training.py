@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import torch
@@ -71,7 +72,8 @@ def test_the_key_names_everything_that_decides_the_numbers(tiny):
 
 def obtain(hub: SharedTrainings, key: str, config, data, slots: threading.Semaphore):
     """What a learner's page does on Train: the stored run, else the training in progress, else start it."""
-    for _ in range(50):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         stored = hub.finished(key)
         if stored is not None:
             return stored
@@ -84,19 +86,29 @@ def obtain(hub: SharedTrainings, key: str, config, data, slots: threading.Semaph
             hub.leave(flight)
             return shared_training.load_run(flight.result, restore=True)
         threading.Event().wait(0.05)  # another hub (process) trains it: look again
-    raise AssertionError("no run after 50 looks")
+    raise AssertionError("no run within 120 s")
 
 
-def test_many_learners_on_one_link_get_one_training_each_their_own_copy(tiny, tmp_path, monkeypatch):
+@pytest.mark.parametrize("processes", ["1", "0"], ids=["in a child process", "in a thread"])
+def test_many_learners_on_one_link_get_one_training_each_their_own_copy(
+    tiny, tmp_path, monkeypatch, processes
+):
     config, data = tiny
     trained = []
+    monkeypatch.setenv("PLAYGROUND_TRAINING_PROCESSES", processes)
     real_train = shared_training.train_run
 
     def counting(run, *args, **kwargs):
         trained.append(run)
         return real_train(run, *args, **kwargs)
 
+    class CountedChild(shared_training.ChildTraining):
+        def __init__(self, run, *args, **kwargs):
+            trained.append(run)
+            super().__init__(run, *args, **kwargs)
+
     monkeypatch.setattr(shared_training, "train_run", counting)
+    monkeypatch.setattr(shared_training, "ChildTraining", CountedChild)
     # two processes' worth of hubs on one store folder, as two replicas behind a load balancer
     hubs = [SharedTrainings(tmp_path, threads=1), SharedTrainings(tmp_path, threads=1)]
     key = training_key(config, "built-in", CPU, 1)
@@ -156,8 +168,10 @@ def test_threads_per_training_share_the_cores():
 
 
 def test_two_trainings_at_once_each_run_on_their_share_of_threads(tiny, tmp_path, monkeypatch):
-    """OpenMP's thread count is per thread: each training thread sets its own, and it holds."""
+    """OpenMP's thread count is per thread: each training thread sets its own, and it holds.
+    (Trainings in child processes: tests/test_training_process.py.)"""
     config, data = tiny
+    monkeypatch.setenv("PLAYGROUND_TRAINING_PROCESSES", "0")
     seen: dict[str, set[int]] = {"a": set(), "b": set()}
     both_running = threading.Barrier(2, timeout=60)
     real_train = shared_training.train_run

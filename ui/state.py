@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from playground import training_process
 from playground.analysis.embeddings import project
 from playground.budget import MAX_MINUTES
 from playground.config import DataConfig, default_config
@@ -219,6 +220,9 @@ def warm_up() -> None:
     """Import `WARM_UP_MODULES`, generate the default corpora, then exempt every object alive from the
     garbage collector's full passes.
 
+    Shared trainings run in child processes forked from a forkserver (`playground/training_process.py`):
+    started here, the first training does not wait for its imports.
+
     A learner's first switch to the other task waited about 0.9 s for its corpus to be generated;
     generated here, it is in the server's cache already (`builtin_data`).
 
@@ -229,6 +233,8 @@ def warm_up() -> None:
     objects made later, a session's figures and runs, are collected as before. Garbage that is frozen is
     never collected, so the collection just before it frees what is already garbage.
     """
+    if training_process.enabled(device()):
+        training_process.start_forkserver()  # its own interpreter imports PyTorch meanwhile
     for name in WARM_UP_MODULES:
         importlib.import_module(name)
     for task in ("next-word", "sentiment"):

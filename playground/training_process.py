@@ -1,0 +1,230 @@
+"""Train a run in a child process, so the server's Python work (drawing pages) cannot slow it down.
+
+A training in a thread of the server shares the interpreter lock with every session's script. PyTorch
+lets go of the lock inside each operation and must take it back after, and a thread busy in Python
+(a page building its figures) keeps it for the interpreter's switch interval, 5 ms, each time: a
+default sentiment LSTM's 30 steps took 0.37 s alone and 54 s beside one thread building plotly
+figures (`python -m bench.interpreter_lock`). A child process has its own interpreter: 1.5x, the cost of
+sharing two cores.
+
+The children are forked from a `forkserver` started once per server with PyTorch and the training
+code already imported (`start_forkserver`, called by the app's warm-up), so a training starts in
+about a tenth of a second, and shares those pages with the server's other children. The run travels
+as its model file (`playground.io.save_run`), the data pickled; the child sends progress (the new
+history rows) at every logged interval, its model file when asked for a snapshot, and its model file
+when it ends. The parent sends "stop" and "snapshot"; a parent that dies closes the pipe and the
+child stops at its next step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import os
+import pickle
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+import torch
+
+from playground.data.datasets import TaskData
+from playground.io import load_run, save_run
+from playground.run import Run
+from playground.threads import use_threads
+from playground.train import TrainingProgress, train_run
+
+logger = logging.getLogger(__name__)
+POLL_SECONDS = 0.1  # how often the parent checks its stop request while the child trains
+STOP_WAIT_SECONDS = 30.0  # a stop takes effect within a step; past this the child is killed
+# Fields of the parent's Run that stay its own when the child's result is adopted.
+OWN_FIELDS = {"id", "number", "uid", "created", "settled"}
+_CONTEXT = multiprocessing.get_context("forkserver")
+# torch._dynamo: PyTorch imports its compiler stack (about 1 s) when the first optimizer is made.
+_CONTEXT.set_forkserver_preload([__name__, "torch._dynamo"])
+
+
+def enabled(device: torch.device) -> bool:
+    """Whether trainings on `device` run in child processes: on the CPU, unless
+    PLAYGROUND_TRAINING_PROCESSES=0 (a GPU's kernels run outside the interpreter lock already, and
+    each process would hold its own CUDA context)."""
+    return device.type == "cpu" and os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "1") != "0"
+
+
+def start_forkserver() -> None:
+    """Start the server's forkserver now (PyTorch imported in it once), not at the first training."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+class ChildTraining:
+    """One run trained in a child process; `train` blocks the calling thread (without the interpreter
+    lock) until the child ends, relaying its progress."""
+
+    def __init__(self, run: Run, data: TaskData, threads: int, time_limit: float | None = None):
+        self.run, self.data, self.threads, self.time_limit = run, data, threads, time_limit
+        self.on_snapshot: Callable[[bytes], None] | None = None
+        self._snapshot_wanted = False
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.threads_used: int | None = None  # PyTorch's thread count in the child, as it reported
+
+    def request_snapshot(self) -> None:
+        """Ask for the child's model file between two of its steps; it arrives through on_snapshot."""
+        self._snapshot_wanted = True
+
+    def train(
+        self,
+        on_progress: Callable[[Run, TrainingProgress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> bytes:
+        """Train the run in a child; update `self.run` as it goes and to its end; return its model file."""
+        parent, child = _CONTEXT.Pipe()
+        self.run.status = "training"  # as the trainer will say; a model file has no "new"
+        self.process = _CONTEXT.Process(
+            target=_child_main,
+            args=(child, save_run(self.run), pickle.dumps(self.data), self.threads, self.time_limit),
+            name=f"training-{self.run.uid[:8]}",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        stopping = finished = False
+        try:
+            while True:
+                if not stopping and should_stop is not None and should_stop():
+                    parent.send(("stop",))
+                    stopping = True
+                if self._snapshot_wanted:
+                    self._snapshot_wanted = False
+                    parent.send(("snapshot",))
+                if not parent.poll(POLL_SECONDS):
+                    if not self.process.is_alive() and not parent.poll():
+                        finished = True
+                        return self._lost()
+                    continue
+                try:
+                    kind, body = parent.recv()
+                except EOFError:
+                    finished = True
+                    return self._lost()
+                if kind == "progress":
+                    self._apply(body[0])
+                    if on_progress is not None:
+                        on_progress(self.run, body[1])
+                elif kind == "snapshot" and self.on_snapshot is not None:
+                    self.on_snapshot(body)
+                elif kind == "done":
+                    finished = True
+                    return self._finish(body)
+        finally:
+            if not finished:  # the caller was interrupted (a click rerunning its page): keep what was learned
+                self._stop_and_collect(parent)
+            parent.close()
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+
+    def _finish(self, body: tuple[bytes, str, str]) -> bytes:
+        raw, status, message = body
+        self.adopt(load_run(raw, restore=True))
+        self.run.status, self.run.message = status, message  # a model file has no "stopped"
+        return raw
+
+    def _stop_and_collect(self, parent: Connection) -> None:
+        """Stop the child and take in its run as it stopped, within STOP_WAIT_SECONDS."""
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        try:
+            parent.send(("stop",))
+            while (left := deadline - time.monotonic()) > 0 and parent.poll(left):
+                kind, body = parent.recv()
+                if kind == "progress":
+                    self._apply(body[0])
+                elif kind == "done":
+                    self._finish(body)
+                    return
+        except (OSError, EOFError):
+            pass
+        self._lost()
+
+    def _apply(self, state: dict) -> None:
+        run = self.run
+        run.history_rows.extend(state.pop("new_rows"))
+        self.threads_used = state.pop("threads")
+        for name, value in state.items():
+            setattr(run, name, value)
+
+    def adopt(self, finished: Run) -> None:
+        """Take the child's result into the parent's run object, keeping its identity."""
+        for f in dataclasses.fields(Run):
+            if f.name not in OWN_FIELDS:
+                setattr(self.run, f.name, getattr(finished, f.name))
+
+    def _lost(self) -> bytes:
+        code = None
+        if self.process is not None:
+            self.process.join(timeout=1)
+            code = self.process.exitcode
+        self.run.status = "failed"
+        self.run.message = (
+            f"The training process ended without a result (exit code {code}): the server may have run "
+            "out of memory. What it had trained is lost; press Train to try again."
+        )
+        logger.error("training process for run %s ended with exit code %s", self.run.uid[:8], code)
+        return save_run(self.run)
+
+
+def _child_main(
+    connection: Connection, raw_run: bytes, raw_data: bytes, threads: int, time_limit: float | None
+) -> None:
+    """In the child: train, reporting to the parent through `connection`; stop if it says so or goes."""
+    use_threads(threads)
+    run = load_run(raw_run, restore=True)
+    data = pickle.loads(raw_data)
+    stopping = False
+    sent_rows = 0
+
+    def listen() -> bool:
+        nonlocal stopping
+        try:
+            while connection.poll():
+                (kind,) = connection.recv()
+                if kind == "stop":
+                    stopping = True
+                elif kind == "snapshot":
+                    connection.send(("snapshot", save_run(run)))
+        except (EOFError, OSError):  # the parent is gone: nobody is waiting for this run
+            stopping = True
+        return stopping
+
+    def progress(run: Run, event: TrainingProgress) -> None:
+        nonlocal sent_rows
+        state = {
+            "new_rows": run.history_rows[sent_rows:],
+            "steps": run.steps,
+            "total_steps": run.total_steps,
+            "status": run.status,
+            "device": run.device,
+            "seconds": time.perf_counter() - started,
+            "threads": torch.get_num_threads(),
+        }
+        sent_rows = len(run.history_rows)
+        try:
+            connection.send(("progress", (state, event)))
+        except OSError:
+            pass  # the parent is gone; listen() stops the run at the next step
+
+    started = time.perf_counter()
+    try:
+        train_run(run, data, "cpu", progress, should_stop=listen, time_limit=time_limit)
+    finally:
+        try:
+            status = run.status
+            if status == "stopped":  # a model file says "interrupted" (playground.file_header)
+                run.status = "interrupted"
+            connection.send(("done", (save_run(run), status, run.message)))
+        except OSError:
+            pass
+        connection.close()
