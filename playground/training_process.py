@@ -1,23 +1,24 @@
 """Train a run in a child process, so the server's Python work (drawing pages) cannot slow it down.
 
-A training in a thread of the server shares the interpreter lock with every session's script. PyTorch
-lets go of the lock inside each operation and must take it back after, and a thread busy in Python
-(a page building its figures) keeps it for the interpreter's switch interval, 5 ms, each time: a
-default sentiment LSTM's 30 steps took 0.37 s alone and 54 s beside one thread building plotly
-figures (`python -m bench.interpreter_lock`). A child process has its own interpreter: 1.5x, the cost of
-sharing two cores.
+A training in a thread of the server shares the interpreter lock with every session's script.
+PyTorch lets go of the lock inside each operation and must take it back after, and a thread busy in
+Python (a page building its figures) keeps it for the interpreter's switch interval, 5 ms, each
+time: 20 steps of the default sentiment LSTM took 9x as long beside one thread building plotly
+figures, and 1.3x in a child process, which has its own interpreter (`python -m
+bench.interpreter_lock`, docs/deploy.md).
 
 The children are forked from a `forkserver` started once per server with PyTorch and the training
 code already imported (`start_forkserver`, called by the app's warm-up), so a training starts in
-about a tenth of a second, and shares those pages with the server's other children. The run travels
-as its model file (`playground.io.save_run`), the data pickled; the child sends progress (the new
-history rows) at every logged interval, its model file when asked for a snapshot, and its model file
-when it ends. The parent sends "stop" and "snapshot"; a parent that dies closes the pipe and the
-child stops at its next step.
+about 0.2 s and shares those pages with the server's other children. The run travels as its model
+file (`playground.io.save_run`), the data pickled. The child sends progress (the new history rows)
+at every logged interval, with its model file before it when a snapshot was asked for (weights the
+divergence check has just passed), and its model file and status when it ends. The parent sends
+"stop" and "snapshot"; a parent that dies closes the pipe, and the child stops at its next step.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -42,7 +43,8 @@ STOP_WAIT_SECONDS = 30.0  # a stop takes effect within a step; past this the chi
 OWN_FIELDS = {"id", "number", "uid", "created", "settled"}
 _CONTEXT = multiprocessing.get_context("forkserver")
 # torch._dynamo: PyTorch imports its compiler stack (about 1 s) when the first optimizer is made.
-_CONTEXT.set_forkserver_preload([__name__, "torch._dynamo"])
+PRELOAD = [__name__, "torch._dynamo"]
+_CONTEXT.set_forkserver_preload(PRELOAD)
 
 
 def enabled(device: torch.device) -> bool:
@@ -50,6 +52,17 @@ def enabled(device: torch.device) -> bool:
     PLAYGROUND_TRAINING_PROCESSES=0 (a GPU's kernels run outside the interpreter lock already, and
     each process would hold its own CUDA context)."""
     return device.type == "cpu" and os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "1") != "0"
+
+
+def import_in_forkserver(*modules: str) -> None:
+    """Have the forkserver, once it starts, also import what the main script imports.
+
+    Each child runs the main script again before it starts (multiprocessing's preparation; a guarded
+    main does nothing else): the `streamlit` command's script imports Streamlit, 0.6 s a child unless
+    the forkserver has it already. (Python 3.11's forkserver ignores "__main__" in the preload list.)
+    """
+    PRELOAD.extend(m for m in modules if m not in PRELOAD)
+    _CONTEXT.set_forkserver_preload(PRELOAD)
 
 
 def start_forkserver() -> None:
@@ -82,6 +95,7 @@ class ChildTraining:
         """Train the run in a child; update `self.run` as it goes and to its end; return its model file."""
         parent, child = _CONTEXT.Pipe()
         self.run.status = "training"  # as the trainer will say; a model file has no "new"
+        self.run.settled.clear()  # as a trainer does: a page waits for it before drawing the run
         self.process = _CONTEXT.Process(
             target=_child_main,
             args=(child, save_run(self.run), pickle.dumps(self.data), self.threads, self.time_limit),
@@ -94,11 +108,11 @@ class ChildTraining:
         try:
             while True:
                 if not stopping and should_stop is not None and should_stop():
-                    parent.send(("stop",))
+                    _tell(parent, "stop")
                     stopping = True
                 if self._snapshot_wanted:
                     self._snapshot_wanted = False
-                    parent.send(("snapshot",))
+                    _tell(parent, "snapshot")
                 if not parent.poll(POLL_SECONDS):
                     if not self.process.is_alive() and not parent.poll():
                         finished = True
@@ -126,6 +140,7 @@ class ChildTraining:
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join()
+            self.run.settled.set()
 
     def _finish(self, body: tuple[bytes, str, str]) -> bytes:
         raw, status, message = body
@@ -156,6 +171,14 @@ class ChildTraining:
         for name, value in state.items():
             setattr(run, name, value)
 
+    def take_weights(self, raw: bytes) -> None:
+        """Take a snapshot's weights, embedding snapshots and gradient probes into the parent's run
+        mid-training (its history and status come with the progress), so a checkpoint of it holds
+        what the child has learned."""
+        snapshot = load_run(raw, restore=True)
+        self.run.model.load_state_dict(snapshot.model.state_dict())
+        self.run.snapshots, self.run.gradient_probes = snapshot.snapshots, snapshot.gradient_probes
+
     def adopt(self, finished: Run) -> None:
         """Take the child's result into the parent's run object, keeping its identity."""
         for f in dataclasses.fields(Run):
@@ -176,6 +199,12 @@ class ChildTraining:
         return save_run(self.run)
 
 
+def _tell(connection: Connection, request: str) -> None:
+    """Send the child a request; one that just ended has closed its end, and its result is in the pipe."""
+    with contextlib.suppress(OSError):
+        connection.send((request,))
+
+
 def _child_main(
     connection: Connection, raw_run: bytes, raw_data: bytes, threads: int, time_limit: float | None
 ) -> None:
@@ -183,24 +212,23 @@ def _child_main(
     use_threads(threads)
     run = load_run(raw_run, restore=True)
     data = pickle.loads(raw_data)
-    stopping = False
+    stopping = snapshot_wanted = False
     sent_rows = 0
 
     def listen() -> bool:
-        nonlocal stopping
+        nonlocal stopping, snapshot_wanted
         try:
             while connection.poll():
                 (kind,) = connection.recv()
-                if kind == "stop":
-                    stopping = True
-                elif kind == "snapshot":
-                    connection.send(("snapshot", save_run(run)))
+                stopping = stopping or kind == "stop"
+                snapshot_wanted = snapshot_wanted or kind == "snapshot"
         except (EOFError, OSError):  # the parent is gone: nobody is waiting for this run
             stopping = True
         return stopping
 
     def progress(run: Run, event: TrainingProgress) -> None:
-        nonlocal sent_rows
+        """At each logged interval, after the trainer checked the weights are finite."""
+        nonlocal sent_rows, snapshot_wanted
         state = {
             "new_rows": run.history_rows[sent_rows:],
             "steps": run.steps,
@@ -212,6 +240,9 @@ def _child_main(
         }
         sent_rows = len(run.history_rows)
         try:
+            if snapshot_wanted:
+                connection.send(("snapshot", save_run(run)))
+                snapshot_wanted = False
             connection.send(("progress", (state, event)))
         except OSError:
             pass  # the parent is gone; listen() stops the run at the next step

@@ -26,6 +26,7 @@ from playground.shared_training import SharedTrainings
 from playground.threads import threads_per_training, use_threads
 from ui.browser import browser_id, remember_browser
 
+training_process.import_in_forkserver("streamlit.web.cli")  # what the `streamlit` command's script imports
 MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
 WARM_UP_DELAY_S = 2.0
 MAX_TRAININGS = int(os.environ.get("PLAYGROUND_MAX_TRAININGS", 2))  # at once, on the whole server

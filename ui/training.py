@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from playground import training_process
 from playground.budget import (
     MAX_MEMORY_MB,
     MAX_MINUTES,
@@ -33,8 +34,10 @@ from playground.run import ConfigError, Run, create_run
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
 from playground.text import escape_markdown
 from playground.train import TrainingProgress, train_run
+from playground.training_process import ChildTraining
 from ui.session_cache import kept, run_key
 from ui.state import (
+    THREADS_PER_TRAINING,
     active_run,
     add_run,
     builtin_data,
@@ -332,6 +335,15 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     # between steps (stop_requested), so the thread and its training slot are free within a step.
     bar, loss_slot, accuracy_slot = _live_view(str(run.id), side_by_side)
     last_draw = last_save = time.perf_counter()
+    child = None
+    if training_process.enabled(device()):  # pages being drawn cannot slow it down (docs/deploy.md)
+        child = ChildTraining(run, data, THREADS_PER_TRAINING, MAX_MINUTES * 60)
+
+        def checkpoint(raw: bytes) -> None:
+            child.take_weights(raw)
+            persist(run)
+
+        child.on_snapshot = checkpoint
 
     def show(run: Run, progress: TrainingProgress) -> None:
         nonlocal last_draw, last_save
@@ -340,11 +352,18 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
             draw_curves(run, loss_slot, accuracy_slot)
             last_draw = time.perf_counter()
         if time.perf_counter() - last_save > CHECKPOINT_SECONDS:
-            persist(run)  # weights that just passed the divergence check: a server crash keeps them
+            # weights that just passed the divergence check: a server crash keeps them
+            if child is None:
+                persist(run)
+            else:
+                child.request_snapshot()  # the weights are the child's: persisted when they arrive
             last_save = time.perf_counter()
 
     try:
-        train_run(run, data, device(), show, should_stop=stop_requested(), time_limit=MAX_MINUTES * 60)
+        if child is None:
+            train_run(run, data, device(), show, should_stop=stop_requested(), time_limit=MAX_MINUTES * 60)
+        else:
+            child.train(show, should_stop=stop_requested())
     except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
         logger.exception("training %s failed", run.name)
     finally:

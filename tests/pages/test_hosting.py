@@ -90,3 +90,26 @@ def test_the_server_warms_up_the_first_trainings_imports_once_in_the_background(
     assert not thread.is_alive() and "torch._dynamo" in sys.modules
     assert gc.get_freeze_count() > 100_000  # the modules' objects, out of every rerun's full collection
     assert warm_up_in_background() is thread  # once per server, not per session or rerun
+
+
+def test_a_private_training_checkpoints_the_weights_its_child_process_has_learned(monkeypatch):
+    """Train again trains in a child process; a checkpoint mid-training must hold the child's weights,
+    not the untrained ones the page's copy of the run started with."""
+    checkpoints: list[tuple[int, float]] = []
+
+    def recording(run):
+        if run.status == "training":
+            checkpoints.append((run.steps, float(sum(p.detach().double().sum() for p in run.model.parameters()))))
+
+    at = tiny_training(never_trained(open_page(app(), "train")), "sentiment", "bow")
+    at.number_input(key="train_train_sentiment_bow_epochs").set_value(8).run()
+    at.button(key="train_button").click().run()  # the shared training of these settings
+    shared = at.session_state["runs"][-1]
+    monkeypatch.setattr("ui.training.CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr("ui.training.persist", recording)
+    at.button(key=f"train_again_{shared.id}").click().run()
+    assert not at.exception
+    fresh = at.session_state["runs"][-1]
+    assert fresh is not shared and fresh.status == "finished"
+    assert len({steps for steps, _ in checkpoints}) >= 2, checkpoints
+    assert len({total for _, total in checkpoints}) >= 2, "every checkpoint held the same (untrained) weights"
