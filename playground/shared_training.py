@@ -157,12 +157,18 @@ class SharedTrainings:
     def start(
         self, key: str, run: Run, data: TaskData, device: torch.device, release: Callable[[], None]
     ) -> Flight | None:
-        """Train `run` for `key` in a background thread; None (and `release()`) if another holds the key.
+        """Train `run` for `key` in a background thread; None (and `release()`) if another holds the key
+        or its run is stored already.
 
         `release` is called once the training ended (it frees the caller's training slot).
         """
         with self._lock:
             handle = None if key in self._flights else self._try_lock(key)
+            if handle is not None and self._path(key, RUN_SUFFIX).exists():
+                # Stored between the caller's look and this lock (a training writes its run before it
+                # lets go of the lock): the caller finds it when it looks again.
+                handle.close()
+                handle = None
             if handle is None:
                 release()
                 return None

@@ -197,3 +197,18 @@ def test_two_trainings_at_once_each_run_on_their_share_of_threads(tiny, tmp_path
         assert flight.done.wait(120)
     assert seen == {"a": {1}, "b": {1}}
     assert torch.get_num_threads() == 2
+
+
+def test_a_run_stored_between_a_look_and_the_lock_is_not_trained_again(tiny, tmp_path):
+    """A training writes its run, then lets go of its lock: a learner who looked for the run just
+    before it was written, and for the lock just after it was let go, must not start another."""
+    config, data = tiny
+    hub = SharedTrainings(tmp_path, threads=1)
+    key = training_key(config, "built-in", CPU, 1)
+    (tmp_path / f"{key}{shared_training.RUN_SUFFIX}").write_bytes(
+        save_run(train_run(create_run(config, data), data))
+    )
+    released = []
+    assert hub.start(key, create_run(config, data), data, CPU, lambda: released.append(True)) is None
+    assert released == [True] and not hub.training_elsewhere(key)  # the slot and the lock are free
+    assert hub.finished(key) is not None

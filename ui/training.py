@@ -143,6 +143,8 @@ def _train_shared(config: ExperimentConfig, data: TaskData, identity: str, side_
                 _say_busy()
                 return None
             flight = hub.start(key, run, data, device(), slots.release)
+            if flight is None:
+                continue  # stored or started elsewhere since the look above: look again
         if flight is not None:
             return _watch(hub, flight, side_by_side)
         if _watch_elsewhere(hub, key, side_by_side):

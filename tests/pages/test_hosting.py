@@ -99,10 +99,13 @@ def test_a_private_training_checkpoints_the_weights_its_child_process_has_learne
 
     def recording(run):
         if run.status == "training":
-            checkpoints.append((run.steps, float(sum(p.detach().double().sum() for p in run.model.parameters()))))
+            total = sum(p.detach().double().sum() for p in run.model.parameters())
+            checkpoints.append((run.steps, float(total)))
 
-    at = tiny_training(never_trained(open_page(app(), "train")), "sentiment", "bow")
-    at.number_input(key="train_train_sentiment_bow_epochs").set_value(8).run()
+    at = never_trained(open_page(app(), "train"))
+    at.segmented_control(key="train_arch").set_value("lstm").run()
+    at.number_input(key="train_data_sentiment_num_sentences").set_value(400).run()
+    at.number_input(key="train_train_sentiment_lstm_epochs").set_value(30).run()  # about 150 steps
     at.button(key="train_button").click().run()  # the shared training of these settings
     shared = at.session_state["runs"][-1]
     monkeypatch.setattr("ui.training.CHECKPOINT_SECONDS", 0.0)
