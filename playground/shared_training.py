@@ -37,6 +37,7 @@ import torch
 
 import playground
 from playground import train as training
+from playground.budget import estimate_run
 from playground.config import ExperimentConfig
 from playground.data.datasets import TaskData
 from playground.io import ModelFileError, load_run, save_run
@@ -212,7 +213,12 @@ class SharedTrainings:
     ) -> None:
         use_threads(self.threads)
         last_write = 0.0
-        child = ChildTraining(flight.run, data, self.threads, self.time_limit) if enabled(device) else None
+        seconds = estimate_run(flight.run.config, data).seconds
+        child = (
+            ChildTraining(flight.run, data, self.threads, self.time_limit)
+            if enabled(device, seconds)
+            else None
+        )
 
         def take_snapshot(raw: bytes) -> None:
             flight.snapshot = raw

@@ -38,6 +38,7 @@ from playground.train import TrainingProgress, train_run
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.1  # how often the parent checks its stop request while the child trains
+CHILD_MIN_SECONDS = 1.0  # shorter trainings stay in a thread of the server (`enabled`)
 STOP_WAIT_SECONDS = 30.0  # a stop takes effect within a step; past this the child is killed
 # Fields of the parent's Run that stay its own when the child's result is adopted.
 OWN_FIELDS = {"id", "number", "uid", "created", "settled"}
@@ -47,11 +48,19 @@ PRELOAD = [__name__, "torch._dynamo"]
 _CONTEXT.set_forkserver_preload(PRELOAD)
 
 
-def enabled(device: torch.device) -> bool:
-    """Whether trainings on `device` run in child processes: on the CPU, unless
-    PLAYGROUND_TRAINING_PROCESSES=0 (a GPU's kernels run outside the interpreter lock already, and
-    each process would hold its own CUDA context)."""
-    return device.type == "cpu" and os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "1") != "0"
+def enabled(device: torch.device, estimated_seconds: float) -> bool:
+    """Whether a training on `device` estimated to take `estimated_seconds` runs in a child process.
+
+    On the CPU, unless PLAYGROUND_TRAINING_PROCESSES=0 (a GPU's kernels run outside the interpreter
+    lock already, and each process would hold its own CUDA context), and only for trainings of at
+    least CHILD_MIN_SECONDS: a child's start and end cost 0.04-0.24 s idle and several times that on
+    a busy server, more than the interpreter lock costs a training that short. (Share links of
+    0.12 s trainings, 20 at once on 2 cores: 90 "busy" retries and a p95 of 97 s to a prediction in
+    children, 19 and 58 s in threads; docs/deploy.md.)
+    """
+    if device.type != "cpu" or os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "1") == "0":
+        return False
+    return estimated_seconds >= CHILD_MIN_SECONDS
 
 
 def import_in_forkserver(*modules: str) -> None:

@@ -94,8 +94,9 @@ def test_many_learners_on_one_link_get_one_training_each_their_own_copy(
     tiny, tmp_path, monkeypatch, processes
 ):
     config, data = tiny
-    trained = []
+    trained, children = [], []
     monkeypatch.setenv("PLAYGROUND_TRAINING_PROCESSES", processes)
+    monkeypatch.setattr("playground.training_process.CHILD_MIN_SECONDS", 0.0)  # this short run too
     real_train = shared_training.train_run
 
     def counting(run, *args, **kwargs):
@@ -105,6 +106,7 @@ def test_many_learners_on_one_link_get_one_training_each_their_own_copy(
     class CountedChild(shared_training.ChildTraining):
         def __init__(self, run, *args, **kwargs):
             trained.append(run)
+            children.append(run)
             super().__init__(run, *args, **kwargs)
 
     monkeypatch.setattr(shared_training, "train_run", counting)
@@ -123,7 +125,7 @@ def test_many_learners_on_one_link_get_one_training_each_their_own_copy(
         thread.start()
     for thread in threads:
         thread.join(180)
-    assert len(trained) == 1
+    assert len(trained) == 1 and len(children) == (processes == "1")
     assert all(run is not None and run.status == "finished" for run in results)
     assert len({id(run) for run in results}) == 12 and len({run.uid for run in results}) == 12
     reference = weights(results[0])

@@ -14,7 +14,7 @@ from playground.data.datasets import build_builtin
 from playground.io import load_run
 from playground.run import create_run
 from playground.train import train_run
-from playground.training_process import ChildTraining, enabled
+from playground.training_process import CHILD_MIN_SECONDS, ChildTraining, enabled
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +120,10 @@ def test_a_child_trains_on_the_threads_it_is_given(tiny):
         assert child.threads_used == threads
 
 
-def test_processes_are_for_the_cpu_and_can_be_switched_off(monkeypatch):
-    assert enabled(torch.device("cpu"))
-    assert not enabled(torch.device("cuda"))
+def test_processes_are_for_trainings_on_the_cpu_long_enough_to_repay_their_start(monkeypatch):
+    cpu = torch.device("cpu")
+    assert enabled(cpu, CHILD_MIN_SECONDS) and enabled(cpu, 60.0)
+    assert not enabled(cpu, CHILD_MIN_SECONDS / 2)  # a child's start would cost more than it saves
+    assert not enabled(torch.device("cuda"), 60.0)
     monkeypatch.setenv("PLAYGROUND_TRAINING_PROCESSES", "0")
-    assert not enabled(torch.device("cpu"))
+    assert not enabled(cpu, 60.0)

@@ -234,7 +234,7 @@ def warm_up() -> None:
     objects made later, a session's figures and runs, are collected as before. Garbage that is frozen is
     never collected, so the collection just before it frees what is already garbage.
     """
-    if training_process.enabled(device()):
+    if training_process.enabled(device(), estimated_seconds=float("inf")):
         training_process.start_forkserver()  # its own interpreter imports PyTorch meanwhile
     for name in WARM_UP_MODULES:
         importlib.import_module(name)

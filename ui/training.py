@@ -98,7 +98,8 @@ def train_live(
     for a learner who wants to watch it happen. Refuses a run the server cannot afford (memory or
     time over its settings) before building it.
     """
-    refusal = over_budget(estimate_run(config, data))
+    estimate = estimate_run(config, data)
+    refusal = over_budget(estimate)
     if refusal is not None:
         st.error(refusal, icon=":material/block:")
         return None
@@ -118,7 +119,7 @@ def train_live(
             return None
         release_memory()  # what runs deleted since the last training left behind
         try:
-            return _train_with_progress(run, data, side_by_side)
+            return _train_with_progress(run, data, side_by_side, estimate.seconds)
         finally:
             release_memory()  # the optimizer's state and the activations, handed back to the OS
 
@@ -330,7 +331,7 @@ def training_slot() -> Iterator[bool]:
         slots.release()
 
 
-def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
+def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated_seconds: float) -> Run:
     """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
     # A click reruns the script: Streamlit asks this run to stop, and the trainer checks for that
@@ -338,7 +339,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool) -> Run:
     bar, loss_slot, accuracy_slot = _live_view(str(run.id), side_by_side)
     last_draw = last_save = time.perf_counter()
     child = None
-    if training_process.enabled(device()):  # pages being drawn cannot slow it down (docs/deploy.md)
+    if training_process.enabled(device(), estimated_seconds):  # pages being drawn cannot slow it down
         child = ChildTraining(run, data, THREADS_PER_TRAINING, MAX_MINUTES * 60)
 
         def checkpoint(raw: bytes) -> None:

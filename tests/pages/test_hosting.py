@@ -6,6 +6,7 @@ import sys
 
 from streamlit.testing.v1 import AppTest
 
+import ui.training
 from playground.run import create_run
 from playground.train import Trainer
 from tests.conftest import with_training
@@ -109,10 +110,16 @@ def test_a_private_training_checkpoints_the_weights_its_child_process_has_learne
     at.button(key="train_button").click().run()  # the shared training of these settings
     shared = at.session_state["runs"][-1]
     monkeypatch.setattr("ui.training.CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr("playground.training_process.CHILD_MIN_SECONDS", 0.0)  # this short run too
+    children = []
+    real_child = ui.training.ChildTraining
+    monkeypatch.setattr(
+        ui.training, "ChildTraining", lambda *a, **k: children.append(1) or real_child(*a, **k)
+    )
     monkeypatch.setattr("ui.training.persist", recording)
     at.button(key=f"train_again_{shared.id}").click().run()
     assert not at.exception
     fresh = at.session_state["runs"][-1]
-    assert fresh is not shared and fresh.status == "finished"
+    assert fresh is not shared and fresh.status == "finished" and children == [1]
     assert len({steps for steps, _ in checkpoints}) >= 2, checkpoints
     assert len({total for _, total in checkpoints}) >= 2, "every checkpoint held the same (untrained) weights"
