@@ -5,6 +5,7 @@
     python -m bench.load --sessions 20 --replicas 3 --links many --kill     # one replica dies halfway
     python -m bench.load ... --app-root /path/to/other/checkout             # the same, another version
     python -m bench.load ... --shots /tmp/shots                             # a screenshot per failed session
+    python -m bench.load ... --link "/predict?task=sentiment&arch=lstm"      # the default model's link
 
 Reports, per round: time from opening the link to the first prediction (p50, p95), retries after the
 server said it was busy (the training cap), errors (exceptions on the page, console errors, a
@@ -380,7 +381,10 @@ def main() -> None:
     parser.add_argument(
         "--shots", type=Path, metavar="DIR", help="a full-page screenshot of each failed session"
     )
+    parser.add_argument("--link", default=LINK, help="the link's path and query (default: a 0.1 s model)")
     args = parser.parse_args()
+    global LINK
+    LINK = args.link
     counts = [int(n) for n in args.sessions.split(",")]
     rows = [
         row
