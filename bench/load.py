@@ -383,8 +383,7 @@ def main() -> None:
     )
     parser.add_argument("--link", default=LINK, help="the link's path and query (default: a 0.1 s model)")
     args = parser.parse_args()
-    global LINK
-    LINK = args.link
+    globals()["LINK"] = args.link  # session_links and the warm-up read it
     counts = [int(n) for n in args.sessions.split(",")]
     rows = [
         row
