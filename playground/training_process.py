@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import logging
 import multiprocessing
 import os
@@ -218,6 +219,11 @@ def _child_main(
     connection: Connection, raw_run: bytes, raw_data: bytes, threads: int, time_limit: float | None
 ) -> None:
     """In the child: train, reporting to the parent through `connection`; stop if it says so or goes."""
+    # The imported modules' objects out of the collector's full passes, as the server does after its
+    # warm-up (ui.state.warm_up): each pass walked them all, and a training makes enough objects for
+    # many passes (default sentiment LSTM, 2 epochs: 1.96 s against 1.48 s frozen). It also keeps the
+    # collector from writing to the pages this child shares with the forkserver.
+    gc.freeze()
     use_threads(threads)
     run = load_run(raw_run, restore=True)
     data = pickle.loads(raw_data)
