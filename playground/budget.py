@@ -30,8 +30,8 @@ from playground.models import build_model
 from playground.train import batch_order, bucket_pool, planned_steps
 
 # Sized for the smallest hosted tier (Streamlit Community Cloud, about 2.7 GB): two trainings at
-# once (PLAYGROUND_MAX_TRAININGS) of 1,000 MB each beside the ~600 MB an idle server holds. The
-# forkserver that shared trainings fork from adds ~310 MB (docs/deploy.md): set 850 on that tier.
+# once (PLAYGROUND_MAX_TRAININGS) of 1,000 MB each beside the ~600 MB an idle server holds. With
+# PLAYGROUND_TRAINING_PROCESSES=1 the forkserver trainings fork from adds ~310 MB: set 850 there.
 MAX_MEMORY_MB = float(os.environ.get("PLAYGROUND_MAX_MEMORY_MB", 1000))
 MAX_MINUTES = float(os.environ.get("PLAYGROUND_MAX_MINUTES", 10))
 

@@ -52,14 +52,14 @@ _CONTEXT.set_forkserver_preload(PRELOAD)
 def enabled(device: torch.device, estimated_seconds: float) -> bool:
     """Whether a training on `device` estimated to take `estimated_seconds` runs in a child process.
 
-    On the CPU, unless PLAYGROUND_TRAINING_PROCESSES=0 (a GPU's kernels run outside the interpreter
-    lock already, and each process would hold its own CUDA context), and only for trainings of at
-    least CHILD_MIN_SECONDS: a child's start and end cost 0.04-0.24 s idle and several times that on
-    a busy server, more than the interpreter lock costs a training that short. (Share links of
-    0.12 s trainings, 20 at once on 2 cores: 90 "busy" retries and a p95 of 97 s to a prediction in
-    children, 19 and 58 s in threads; docs/deploy.md.)
+    Only with PLAYGROUND_TRAINING_PROCESSES=1 (off by default: in the load test, 20 browsers on the
+    server's own 2 cores, learners waited longer with children; docs/deploy.md), on the CPU (a
+    GPU's kernels run outside the interpreter lock already, and each process would hold its own
+    CUDA context), and for trainings of at least CHILD_MIN_SECONDS: a child's start and end cost
+    0.04-0.24 s idle and several times that on a busy server, more than the interpreter lock costs
+    a training that short.
     """
-    if device.type != "cpu" or os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "1") == "0":
+    if device.type != "cpu" or os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "0") != "1":
         return False
     return estimated_seconds >= CHILD_MIN_SECONDS
 

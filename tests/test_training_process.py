@@ -122,6 +122,9 @@ def test_a_child_trains_on_the_threads_it_is_given(tiny):
 
 def test_processes_are_for_trainings_on_the_cpu_long_enough_to_repay_their_start(monkeypatch):
     cpu = torch.device("cpu")
+    monkeypatch.delenv("PLAYGROUND_TRAINING_PROCESSES", raising=False)
+    assert not enabled(cpu, 60.0)  # off unless the server asks for them
+    monkeypatch.setenv("PLAYGROUND_TRAINING_PROCESSES", "1")
     assert enabled(cpu, CHILD_MIN_SECONDS) and enabled(cpu, 60.0)
     assert not enabled(cpu, CHILD_MIN_SECONDS / 2)  # a child's start would cost more than it saves
     assert not enabled(torch.device("cuda"), 60.0)

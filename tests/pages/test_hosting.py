@@ -110,6 +110,7 @@ def test_a_private_training_checkpoints_the_weights_its_child_process_has_learne
     at.button(key="train_button").click().run()  # the shared training of these settings
     shared = at.session_state["runs"][-1]
     monkeypatch.setattr("ui.training.CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setenv("PLAYGROUND_TRAINING_PROCESSES", "1")
     monkeypatch.setattr("playground.training_process.CHILD_MIN_SECONDS", 0.0)  # this short run too
     children = []
     real_child = ui.training.ChildTraining
