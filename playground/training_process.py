@@ -5,11 +5,13 @@ PyTorch lets go of the lock inside each operation and must take it back after, a
 Python (a page building its figures) keeps it for the interpreter's switch interval, 5 ms, each
 time: 20 steps of the default sentiment LSTM took 9x as long beside one thread building plotly
 figures, and 1.3x in a child process, which has its own interpreter (`python -m
-bench.interpreter_lock`, docs/deploy.md).
+bench.interpreter_lock`, docs/deploy.md). The server uses it only with
+PLAYGROUND_TRAINING_PROCESSES=1 (`enabled`): in the load test, whose browsers share the server's
+cores, learners waited longer with it.
 
 The children are forked from a `forkserver` started once per server with PyTorch and the training
-code already imported (`start_forkserver`, called by the app's warm-up), so a training starts in
-about 0.2 s and shares those pages with the server's other children. The run travels as its model
+code already imported (`start_forkserver`, called by the app's warm-up), so a child costs 0.04-0.24 s
+to start and end, and shares those pages with the server's other children. The run travels as its model
 file (`playground.io.save_run`), the data pickled. The child sends progress (the new history rows)
 at every logged interval, with its model file before it when a snapshot was asked for (weights the
 divergence check has just passed), and its model file and status when it ends. The parent sends

@@ -15,6 +15,7 @@ from playground.io import load_run
 from playground.run import create_run
 from playground.train import train_run
 from playground.training_process import CHILD_MIN_SECONDS, ChildTraining, enabled
+from tests.test_shared_training import weights
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +26,6 @@ def tiny():
     config.train.epochs = 2
     config.model.hidden_dim = 16
     return config, build_builtin(config.data)
-
-
-def weights(run) -> dict[str, torch.Tensor]:
-    return {name: value.detach().clone() for name, value in run.model.state_dict().items()}
 
 
 def test_a_child_trains_the_same_bits_as_a_thread_and_relays_its_progress(tiny):
