@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -69,6 +70,9 @@ def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
             wait_idle(other)
             # Not the learner's runs: the link's model, which this server trained, as the stranger's own copy.
             expect(other.get_by_text("whoever opened this link first")).to_be_visible(timeout=60_000)
+            # The sidebar's run picker is drawn by the rerun that follows keeping the copy.
+            picker = other.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").locator("input").first
+            expect(picker).to_have_value(re.compile(r"LSTM · sentiment \(finished\)"), timeout=30_000)
             assert sidebar_runs(other).count("LSTM · sentiment (finished)") == 1
             stranger.close()
 
