@@ -214,7 +214,7 @@ def seconds_per_term() -> dict[str, float]:
 def batch_shapes(config: ExperimentConfig, data: TaskData) -> Counter[tuple[int, int]]:
     """How many batches of each (rows, padded width) one epoch trains on, drawn as the Trainer draws
     them: a batch is padded to its longest row, and classifiers batch rows of like length together,
-    so their mean width is well below the longest review's (14.8 against 40 words, default reviews)."""
+    so their mean width is well below the longest review's (14.8 against 28 words, default reviews)."""
     lengths = data.train.lengths.clamp(max=config.data.max_length)
     if len(lengths) == 0:
         return Counter({(1, 1): 1})

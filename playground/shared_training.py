@@ -6,7 +6,8 @@ plus the library versions (`training_key`). The store keeps it as `<store>/share
 
 One training per key, across the processes sharing the store:
 - in a process, the first caller starts a `Flight` (a background thread that trains the run, in a
-  child process on the CPU: `playground.training_process`) and later callers join it as watchers;
+  child process with PLAYGROUND_TRAINING_PROCESSES=1: `playground.training_process`) and later
+  callers join it as watchers;
   the training stops early only when every watcher has left;
 - across processes (replicas behind a load balancer), an exclusive `flock` on
   `<key>.lock` says which process trains it; others poll the store for the finished run and read
@@ -45,7 +46,7 @@ from playground.memory import release_memory
 from playground.run import Run
 from playground.threads import use_threads
 from playground.train import TrainingProgress, train_run
-from playground.training_process import ChildTraining, enabled
+from playground.training_process import ChildTraining, available, enabled
 
 RUN_SUFFIX = ".safetensors"
 PROGRESS_SUFFIX = ".progress.json"
@@ -213,12 +214,9 @@ class SharedTrainings:
     ) -> None:
         use_threads(self.threads)
         last_write = 0.0
-        seconds = estimate_run(flight.run.config, data).seconds
-        child = (
-            ChildTraining(flight.run, data, self.threads, self.time_limit)
-            if enabled(device, seconds)
-            else None
-        )
+        child = None  # the estimate only where child processes are on (PLAYGROUND_TRAINING_PROCESSES)
+        if available(device) and enabled(device, estimate_run(flight.run.config, data).seconds):
+            child = ChildTraining(flight.run, data, self.threads, self.time_limit)
 
         def take_snapshot(raw: bytes) -> None:
             flight.snapshot = raw

@@ -10,12 +10,13 @@ PLAYGROUND_TRAINING_PROCESSES=1 (`enabled`): in the load test, whose browsers sh
 cores, learners waited longer with it.
 
 The children are forked from a `forkserver` started once per server with PyTorch and the training
-code already imported (`start_forkserver`, called by the app's warm-up), so a child costs 0.04-0.24 s
-to start and end, and shares those pages with the server's other children. The run travels as its model
-file (`playground.io.save_run`), the data pickled. The child sends progress (the new history rows)
-at every logged interval, with its model file before it when a snapshot was asked for (weights the
-divergence check has just passed), and its model file and status when it ends. The parent sends
-"stop" and "snapshot"; a parent that dies closes the pipe, and the child stops at its next step.
+code already imported (`start_forkserver`, called by the app's warm-up), so a child costs
+0.04-0.24 s to start and end, and shares those pages with the server's other children. The run
+travels as its model file (`playground.io.save_run`), the data as the process's argument. The child
+sends progress (the new history rows) at every logged interval, with its model file before it when a
+snapshot was asked for (weights the divergence check has just passed), and its model file and status
+when it ends. The parent sends "stop" and "snapshot"; a parent that dies closes the pipe, and the
+child stops at its next step.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import pickle
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -51,19 +51,20 @@ PRELOAD = [__name__, "torch._dynamo"]
 _CONTEXT.set_forkserver_preload(PRELOAD)
 
 
-def enabled(device: torch.device, estimated_seconds: float) -> bool:
-    """Whether a training on `device` estimated to take `estimated_seconds` runs in a child process.
+def available(device: torch.device) -> bool:
+    """Whether this server trains on `device` in child processes at all: only with
+    PLAYGROUND_TRAINING_PROCESSES=1 (off by default: in the load test, 20 browsers on the server's own
+    2 cores, learners waited longer with children; docs/deploy.md), and on the CPU (a GPU's kernels
+    run outside the interpreter lock already, and each process would hold its own CUDA context)."""
+    return device.type == "cpu" and os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "0") == "1"
 
-    Only with PLAYGROUND_TRAINING_PROCESSES=1 (off by default: in the load test, 20 browsers on the
-    server's own 2 cores, learners waited longer with children; docs/deploy.md), on the CPU (a
-    GPU's kernels run outside the interpreter lock already, and each process would hold its own
-    CUDA context), and for trainings of at least CHILD_MIN_SECONDS: a child's start and end cost
-    0.04-0.24 s idle and several times that on a busy server, more than the interpreter lock costs
-    a training that short.
-    """
-    if device.type != "cpu" or os.environ.get("PLAYGROUND_TRAINING_PROCESSES", "0") != "1":
-        return False
-    return estimated_seconds >= CHILD_MIN_SECONDS
+
+def enabled(device: torch.device, estimated_seconds: float) -> bool:
+    """Whether a training on `device` estimated to take `estimated_seconds` runs in a child process:
+    where `available`, for trainings of at least CHILD_MIN_SECONDS. A child's start and end cost
+    0.04-0.24 s idle and several times that on a busy server, more than the interpreter lock costs a
+    training that short."""
+    return available(device) and estimated_seconds >= CHILD_MIN_SECONDS
 
 
 def import_in_forkserver(*modules: str) -> None:
@@ -110,7 +111,7 @@ class ChildTraining:
         self.run.settled.clear()  # as a trainer does: a page waits for it before drawing the run
         self.process = _CONTEXT.Process(
             target=_child_main,
-            args=(child, save_run(self.run), pickle.dumps(self.data), self.threads, self.time_limit),
+            args=(child, save_run(self.run), self.data, self.threads, self.time_limit),
             name=f"training-{self.run.uid[:8]}",
             daemon=True,
         )
@@ -218,7 +219,7 @@ def _tell(connection: Connection, request: str) -> None:
 
 
 def _child_main(
-    connection: Connection, raw_run: bytes, raw_data: bytes, threads: int, time_limit: float | None
+    connection: Connection, raw_run: bytes, data: TaskData, threads: int, time_limit: float | None
 ) -> None:
     """In the child: train, reporting to the parent through `connection`; stop if it says so or goes."""
     # The imported modules' objects out of the collector's full passes, as the server does after its
@@ -228,7 +229,6 @@ def _child_main(
     gc.freeze()
     use_threads(threads)
     run = load_run(raw_run, restore=True)
-    data = pickle.loads(raw_data)
     stopping = snapshot_wanted = False
     sent_rows = 0
 

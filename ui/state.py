@@ -221,8 +221,8 @@ def warm_up() -> None:
     """Import `WARM_UP_MODULES`, generate the default corpora, then exempt every object alive from the
     garbage collector's full passes.
 
-    Shared trainings run in child processes forked from a forkserver (`playground/training_process.py`):
-    started here, the first training does not wait for its imports.
+    With PLAYGROUND_TRAINING_PROCESSES=1 trainings run in child processes forked from a forkserver
+    (`playground/training_process.py`): started here, the first training does not wait for its imports.
 
     A learner's first switch to the other task waited about 0.9 s for its corpus to be generated;
     generated here, it is in the server's cache already (`builtin_data`).
@@ -234,7 +234,7 @@ def warm_up() -> None:
     objects made later, a session's figures and runs, are collected as before. Garbage that is frozen is
     never collected, so the collection just before it frees what is already garbage.
     """
-    if training_process.enabled(device(), estimated_seconds=float("inf")):
+    if training_process.available(device()):
         training_process.start_forkserver()  # its own interpreter imports PyTorch meanwhile
     for name in WARM_UP_MODULES:
         importlib.import_module(name)
