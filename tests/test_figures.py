@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from playground.figures.concepts import TASK_SHAPES, task_shapes_figure
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
@@ -224,3 +225,44 @@ def test_hovering_a_word_reaches_every_panel_on_its_axis():
     for trace in grid.data:  # every panel's x axis sits on its row's y axis, where its traces are
         x_axis = "xaxis" if trace.xaxis == "x" else f"xaxis{trace.xaxis[1:]}"
         assert grid.layout[x_axis].anchor == trace.yaxis
+
+
+def test_figures_built_as_specs_pass_plotlys_validation(small_next_word):
+    """`playground.figures.spec` wraps these without plotly.py's checks: here every one is checked."""
+    from playground.analysis.attention import attention_steps, trace_attention
+    from playground.analysis.recurrence import step_table, top_outputs, trace_sentence
+    from playground.figures.attention import matrix_figure, score_matrices_figure, side_by_side
+    from playground.figures.stepping import recurrence_stepper
+    from tests.conftest import model_run
+
+    transformer = model_run(small_next_word, "transformer")
+    view = trace_attention(transformer, "the dogs near the cat are")
+    steps = attention_steps(view, 0, 0)
+    panels = [
+        (steps.raw_scores, "Q Kᵀ", None, False),
+        (steps.scaled_scores, "scaled", None, False),
+        (steps.masked_scores, "masked", steps.mask, False),
+        (steps.weights, "softmax", steps.mask, True),
+        (steps.unscaled_weights, "without scaling", steps.mask, True),
+    ]
+    figures = [
+        side_by_side([steps.queries, steps.keys, steps.values], ["Q", "K", "V"], view.steps),
+        matrix_figure(steps.weights, view.steps, "weights", steps.mask, True),
+        score_matrices_figure(panels, view.steps),  # an odd count: the last row half empty
+        score_matrices_figure(panels[:4], view.steps),
+    ]
+    for arch, text in [("lstm", "the dogs near the cat are happy"), ("rnn", " ".join(["the dog runs"] * 4))]:
+        run = model_run(small_next_word, arch)
+        trace = trace_sentence(run, text)  # 12 steps: longer than the diagram's window, which then moves
+        count = len(trace.steps)
+        tables = [step_table(trace, run, 0, t) for t in range(count)]
+        figures.append(
+            recurrence_stepper(
+                trace.steps, tables, [top_outputs(trace, run, t, 5) for t in range(count)], arch
+            )
+        )
+    for fig in figures:
+        spec = fig.to_plotly_json()
+        checked = go.Figure(spec)  # raises on any property plotly does not know, or a bad value
+        assert len(checked.data) == len(fig.data) and len(checked.frames) == len(fig.frames)
+        assert checked.layout.template.layout.xaxis.ticklabeloverflow == "allow"  # the package's template

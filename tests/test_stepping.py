@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from plotly.colors import sample_colorscale
 
 from playground.analysis.attention import attention_steps, trace_attention
 from playground.analysis.prediction import sentiment_trajectory, top_next_words
@@ -14,7 +15,7 @@ from playground.figures.attention import all_heads_figure
 from playground.figures.embeddings import fanned_labels, projection_figure
 from playground.figures.experiments import adding_figure
 from playground.figures.recurrence import step_heatmap, unrolled_figure
-from playground.figures.stepping import attention_rows_figure, reading_figure, recurrence_stepper
+from playground.figures.stepping import SHADES, attention_rows_figure, reading_figure, recurrence_stepper
 from playground.figures.training import runs_comparison
 from playground.text import escape_plotly
 from tests.conftest import model_run
@@ -116,18 +117,39 @@ def test_reading_figure_sentiment_frames_follow_the_trajectory(small_sentiment):
         reading_steps(run, "   ")
 
 
-def test_attention_rows_figure_fills_the_matrix_row_by_row(small_next_word):
+def test_attention_rows_figure_steps_row_by_row_without_a_redraw(small_next_word):
     run = model_run(small_next_word, "transformer")
     view = trace_attention(run, "the dogs near the cat")
     weights = attention_steps(view, 0, 0).weights
+    count = len(view.steps)
     fig = attention_rows_figure(weights, view.steps, "head 1")
-    player_ok(fig, len(view.steps))
+    player_ok(fig, count)
+    assert fig.layout.sliders[0].steps[0].args[1]["frame"]["redraw"] is False  # scatters and bars only
+    shades = [
+        d
+        for d in fig.data
+        if d.type == "scatter" and d.fill == "toself" and d.fillcolor != "rgba(255, 255, 255, 0.85)"
+    ]
+    colors = sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])
+    drawn = {}
+    for trace in shades:  # every cell once, as a rectangle round its centre, in the shade of its weight
+        x, y = np.array(trace.x, dtype=float).reshape(-1, 5), np.array(trace.y, dtype=float).reshape(-1, 5)
+        for key, query in zip(x[:, :4].mean(1), y[:, :4].mean(1), strict=True):
+            drawn[(round(query), round(key))] = trace.fillcolor
+    assert sorted(drawn) == [(q, k) for q in range(count) for k in range(count)]
+    for (query, key), color in drawn.items():
+        assert color == colors[min(int(weights[query, key] * SHADES), SHADES - 1)]
+    values = fig.data[len(shades)]  # the hover, the written values and the colour bar
+    assert [row[2] for row in values.customdata] == [f"{w:.3f}" for w in weights.ravel()]
+    assert values.marker.showscale and values.marker.cmin == 0 and values.marker.cmax == 1
     for t, frame in enumerate(fig.frames):
-        heat, bars = frame.data
+        veil, outline, bars, written = frame.data
+        assert frame.traces == tuple(range(len(shades) + 1, len(shades) + 5))
+        assert min(veil.y) == t + 0.5 and max(veil.y) == count - 0.5  # the rows not reached yet
+        assert (min(outline.y), max(outline.y)) == (t - 0.5, t + 0.5)
         np.testing.assert_allclose(bars.y, weights[t])
-        z = np.array(heat.z, dtype=float)
-        assert np.isnan(z[t + 1 :]).all()
-        np.testing.assert_allclose(z[: t + 1], weights[: t + 1])
+        assert list(written.text) == [f"{w:.2f}" for w in weights[t]]
+        assert {d.type for d in frame.data} <= {"bar", "scatter"}
 
 
 def test_all_heads_grid_has_word_labels_and_one_colour_scale():

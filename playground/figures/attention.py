@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.figures.spec import assemble, axis_name, grid_layout
 from playground.text import escape_plotly
 
 HEAD_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2", "#9D755D", "#EECA3B"]
@@ -16,14 +17,18 @@ def labels(steps: list[str]) -> list[str]:
     return [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
+HOVER_ACROSS = {"hovermode": "y unified", "hoversubplots": "axis"}
+ROW_SPIKES = {"showspikes": True, "spikemode": "across", "spikethickness": 1, "spikedash": "dot"}
+
+
 def hover_across(fig: go.Figure) -> go.Figure:
     """Hovering a word's row in one panel marks that row in every panel of the figure and lists their values.
 
     Plotly links hover only between subplots on one axis (`hoversubplots="axis"`): the traces
     must share the y axis object itself, not one that `matches` it.
     """
-    fig.update_layout(hovermode="y unified", hoversubplots="axis")
-    fig.update_yaxes(showspikes=True, spikemode="across", spikethickness=1, spikedash="dot")
+    fig.update_layout(**HOVER_ACROSS)
+    fig.update_yaxes(**ROW_SPIKES)
     return fig
 
 
@@ -32,32 +37,81 @@ def side_by_side(
 ) -> go.Figure:
     """Word-by-dimension matrices next to each other on one colour scale (rows are the words).
 
-    Hovering a word in one matrix shows its row in all of them (`hover_across`).
+    Hovering a word in one matrix shows its row in all of them (as `hover_across` sets up). Built as a
+    spec (`playground.figures.spec`): a new sentence rebuilds it.
     """
-    fig = make_subplots(1, len(matrices), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
+    count = len(matrices)
+    layout = grid_layout(1, count, subplot_titles=list(titles), shared_yaxes=True, horizontal_spacing=0.04)
     limit = float(max(np.abs(m).max() for m in matrices) or 1.0)
-    for column, matrix in enumerate(matrices, start=1):
-        fig.add_trace(
-            go.Heatmap(
-                z=matrix,
-                y=labels(steps),
-                colorscale="RdBu",
-                zmid=0,
-                zmin=-limit,
-                zmax=limit,
-                showscale=column == len(matrices),
-                colorbar={"title": "value"},
-                name=titles[column - 1],
-                hovertemplate="dimension %{x}: %{z:.3f}",
-            ),
-            1,
-            column,
+    rows = labels(steps)
+    data = [
+        {
+            "type": "heatmap",
+            "z": matrix,
+            "y": rows,
+            "colorscale": "RdBu",
+            "zmid": 0,
+            "zmin": -limit,
+            "zmax": limit,
+            "showscale": column == count,
+            "colorbar": {"title": {"text": "value"}},
+            "name": titles[column - 1],
+            "hovertemplate": "dimension %{x}: %{z:.3f}",
+            "xaxis": f"x{column if column > 1 else ''}",
+            "yaxis": "y",  # one y axis for all: see hover_across
+        }
+        for column, matrix in enumerate(matrices, start=1)
+    ]
+    for column in range(1, count + 1):
+        layout[axis_name("y", column)].update(autorange="reversed", type="category", **ROW_SPIKES)
+        layout[axis_name("x", column)]["title"] = {"text": x_title}
+    layout.update(height=max(260, 24 * len(steps) + 130), margin={"t": 60}, **HOVER_ACROSS)
+    return assemble(data, layout)
+
+
+def _matrix_traces(
+    matrix: np.ndarray, axis: list[str], mask: np.ndarray | None, probabilities: bool, where: str = ""
+) -> list[dict]:
+    """`matrix_figure`'s heatmap, and grey squares over its masked cells, on subplot axes x`where`,
+    y`where`."""
+    shown = np.where(mask, matrix, np.nan) if mask is not None else matrix
+    finite = shown[np.isfinite(shown)]
+    if probabilities:
+        colors = {"colorscale": "Blues", "zmin": 0, "zmax": 1}
+    else:
+        limit = float(np.abs(finite).max()) if finite.size else 1.0
+        colors = {"colorscale": "RdBu", "zmid": 0, "zmin": -limit, "zmax": limit}
+    traces = [
+        {
+            "type": "heatmap",
+            "z": shown,
+            "x": axis,
+            "y": axis,
+            **colors,
+            "texttemplate": "%{z:.2f}" if len(axis) <= 12 else None,
+            "hoverongaps": False,
+            "colorbar": {"title": {"text": "weight" if probabilities else "score"}},
+            "hovertemplate": "query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
+            "xaxis": f"x{where}",
+            "yaxis": f"y{where}",
+        }
+    ]
+    if mask is not None and (~mask).any():
+        rows, cols = np.nonzero(~mask)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [axis[c] for c in cols],
+                "y": [axis[r] for r in rows],
+                "mode": "markers",
+                "marker": {"symbol": "square", "size": 14, "color": "#DDDDDD"},
+                "showlegend": False,
+                "hovertemplate": "masked: a word may not look at a later word<extra></extra>",
+                "xaxis": f"x{where}",
+                "yaxis": f"y{where}",
+            }
         )
-        fig.data[-1].yaxis = "y"  # one y axis for all: see hover_across
-    fig.update_layout(height=max(260, 24 * len(steps) + 130), margin={"t": 60})
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=x_title)
-    return hover_across(fig)
+    return traces
 
 
 def matrix_figure(
@@ -68,48 +122,15 @@ def matrix_figure(
     probabilities: bool = False,
 ) -> go.Figure:
     """A query × key matrix with the words on both axes; masked cells grey, values written in."""
-    shown = np.where(mask, matrix, np.nan) if mask is not None else matrix
-    finite = shown[np.isfinite(shown)]
-    if probabilities:
-        colors = dict(colorscale="Blues", zmin=0, zmax=1)
-    else:
-        limit = float(np.abs(finite).max()) if finite.size else 1.0
-        colors = dict(colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit)
-    axis = labels(steps)
-    fig = go.Figure(
-        go.Heatmap(
-            z=shown,
-            x=axis,
-            y=axis,
-            **colors,
-            texttemplate="%{z:.2f}" if len(steps) <= 12 else None,
-            hoverongaps=False,
-            colorbar={"title": "weight" if probabilities else "score"},
-            hovertemplate="query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
-        )
-    )
-    if mask is not None and (~mask).any():
-        rows, cols = np.nonzero(~mask)
-        fig.add_trace(
-            go.Scatter(
-                x=[axis[c] for c in cols],
-                y=[axis[r] for r in rows],
-                mode="markers",
-                marker={"symbol": "square", "size": 14, "color": "#DDDDDD"},
-                showlegend=False,
-                hovertemplate="masked: a word may not look at a later word<extra></extra>",
-            )
-        )
-    fig.update_layout(
-        title=title,
-        xaxis_title="key (word looked at)",
-        yaxis_title="query (word looking)",
-        height=max(320, 30 * len(steps) + 150),
-        margin={"t": 50},
-    )
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", tickangle=-45)
-    return fig
+    category = {"type": "category"}
+    layout = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": "key (word looked at)"}, "tickangle": -45, **category},
+        "yaxis": {"title": {"text": "query (word looking)"}, "autorange": "reversed", **category},
+        "height": max(320, 30 * len(steps) + 150),
+        "margin": {"t": 50},
+    }
+    return assemble(_matrix_traces(matrix, labels(steps), mask, probabilities), layout)
 
 
 def score_matrices_figure(
@@ -119,11 +140,12 @@ def score_matrices_figure(
     colour bar: `panels` holds (matrix, title, mask, probabilities) for each.
 
     One figure rather than one per matrix: each chart the browser mounts costs its own layout, axes and
-    Streamlit's theming pass, and a new sentence redraws every one (docs/architecture.md).
+    Streamlit's theming pass, and a new sentence redraws every one (docs/architecture.md). Built as a
+    spec (`playground.figures.spec`).
     """
     rows = (len(panels) + 1) // 2
     per_row = max(320, 30 * len(steps) + 150)  # a matrix's own height in `matrix_figure`
-    fig = make_subplots(
+    layout = grid_layout(
         rows,
         2,
         subplot_titles=[title for _, title, _, _ in panels],
@@ -131,33 +153,39 @@ def score_matrices_figure(
         horizontal_spacing=0.13,
         vertical_spacing=120 / (per_row * rows),  # room for the slanted words and the next title
     )
-    for index, (matrix, title, mask, probabilities) in enumerate(panels):
-        single = matrix_figure(matrix, steps, title, mask, probabilities)
-        row, col = index // 2 + 1, index % 2 + 1
-        for trace in single.data:
-            fig.add_trace(trace, row, col)
-        heatmap = fig.data[-len(single.data)]
-        x_domain = fig.get_subplot(row, col).xaxis.domain
-        y_domain = fig.get_subplot(row, col).yaxis.domain
-        heatmap.colorbar.update(
-            x=x_domain[1] + 0.01,
-            xanchor="left",
-            y=(y_domain[0] + y_domain[1]) / 2,
-            yanchor="middle",
-            len=y_domain[1] - y_domain[0],
-            thickness=12,
-            title={"text": "weight" if probabilities else "score", "side": "top"},
-        )
+    axis = labels(steps)
+    data = []
+    for index, (matrix, _, mask, probabilities) in enumerate(panels):
+        subplot = index + 1
+        traces = _matrix_traces(matrix, axis, mask, probabilities, str(subplot) if subplot > 1 else "")
+        x_domain = layout[axis_name("x", subplot)]["domain"]
+        y_domain = layout[axis_name("y", subplot)]["domain"]
+        traces[0]["colorbar"] = {
+            "x": x_domain[1] + 0.01,
+            "xanchor": "left",
+            "y": (y_domain[0] + y_domain[1]) / 2,
+            "yanchor": "middle",
+            "len": y_domain[1] - y_domain[0],
+            "thickness": 12,
+            "title": {"text": "weight" if probabilities else "score", "side": "top"},
+        }
+        data += traces
     # Margins set from the longest word rather than by plotly.js's automargin, which measured and laid out
     # this figure's eight axes again and again: about 0.1 s of its 0.24 s first drawing in Chromium.
-    widest = 7 * max(len(label) for label in labels(steps))  # about 7 px a character at 12 px
-    fig.update_yaxes(autorange="reversed", type="category", automargin=False)
-    fig.update_xaxes(type="category", tickangle=-45, automargin=False)
-    fig.update_yaxes(title_text="query (word looking)", col=1)
-    fig.update_xaxes(title_text="key (word looked at)", row=rows)
+    widest = 7 * max(len(label) for label in axis)  # about 7 px a character at 12 px
+    for subplot in range(1, rows * 2 + 1):
+        row, col = (subplot - 1) // 2 + 1, (subplot - 1) % 2 + 1
+        y_axis = layout[axis_name("y", subplot)]
+        y_axis.update(autorange="reversed", type="category", automargin=False)
+        x_axis = layout[axis_name("x", subplot)]
+        x_axis.update(type="category", tickangle=-45, automargin=False)
+        if col == 1:
+            y_axis["title"] = {"text": "query (word looking)"}
+        if row == rows:
+            x_axis["title"] = {"text": "key (word looked at)"}
     margin = {"t": 40, "r": 60, "l": widest + 45, "b": round(0.75 * widest) + 50}
-    fig.update_layout(height=per_row * rows, margin=margin, showlegend=False)
-    return fig
+    layout.update(height=per_row * rows, margin=margin, showlegend=False)
+    return assemble(data, layout)
 
 
 def relative_bias_figure(bias: np.ndarray, reach: int) -> go.Figure:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
@@ -20,6 +21,7 @@ from playground.figures.recurrence import (
     network_arrows,
     text_traces,
 )
+from playground.figures.spec import assemble, grid_layout
 from playground.text import escape_plotly
 
 FRAME_MS = 700  # one step per 0.7 s when playing: slow enough to read the bars
@@ -30,15 +32,15 @@ GATE_COLOR = "#4C78A8"  # gates, 0 to 1
 QUANTITY_COLOR = "#B2415A"  # every other quantity, up for positive and down for negative
 
 
-def add_player(
-    fig: go.Figure,
+def player_layout(
     names: list[str],
     labels: list[str],
     prefix: str = "step ",
     redraw: bool = True,
     below: int = 0,
-) -> go.Figure:
-    """A slider over the frames `names` (shown as `labels`) and play / pause buttons, set to frame 0.
+) -> dict:
+    """The layout of a slider over the frames `names` (shown as `labels`) and play / pause buttons, set
+    to frame 0.
 
     `redraw=False` where every trace that changes is a bar or a scatter (the trace types plotly.js
     updates in place): a step then restyles those marks instead of redrawing the whole figure.
@@ -55,8 +57,8 @@ def add_player(
         "fromcurrent": True,
     }
     pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
-    fig.update_layout(
-        sliders=[
+    return {
+        "sliders": [
             {
                 "active": 0,
                 "steps": steps,
@@ -66,7 +68,7 @@ def add_player(
                 "len": 1,
             }
         ],
-        updatemenus=[
+        "updatemenus": [
             {
                 "type": "buttons",
                 "direction": "left",
@@ -82,8 +84,19 @@ def add_player(
                 ],
             }
         ],
-    )
-    return fig
+    }
+
+
+def add_player(
+    fig: go.Figure,
+    names: list[str],
+    labels: list[str],
+    prefix: str = "step ",
+    redraw: bool = True,
+    below: int = 0,
+) -> go.Figure:
+    """`fig` with `player_layout`'s slider and buttons."""
+    return fig.update_layout(**player_layout(names, labels, prefix, redraw, below))
 
 
 def quantity_range(name: str, values: np.ndarray) -> tuple[float, float]:
@@ -142,7 +155,7 @@ def quantity_traces(
     return traces
 
 
-def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y") -> go.Bar:
+def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y") -> dict:
     """The step table `tables[step]` as rows of bars, one bar trace: a row per quantity, a bar per unit,
     its length the value on that quantity's own range (`quantity_range`): up for positive, down for
     negative, gates (0 to 1) up from the row's floor. A value at the end of its range fills its half
@@ -150,29 +163,31 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
 
     Bars whose length, not colour, carries the value, because plotly.js moves bars in place: a frame of
     these needs no full redraw (a heatmap does), so a step costs milliseconds, not a third of a second.
-    Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`).
+    Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`). A trace spec,
+    as the stepper is built (`playground.figures.spec`).
     """
     lengths, base, values = _cell_geometry(tables, step)
     names = list(tables[step].columns)
     count = len(tables[step])
     gate = np.repeat([name in GATE_NAMES for name in names], count)
-    return go.Bar(
-        x=np.tile(np.arange(count), len(names)),
-        y=lengths,
-        base=base,
-        width=0.8,
-        customdata=values,
+    return {
+        "type": "bar",
+        "x": np.tile(np.arange(count), len(names)),
+        "y": lengths,
+        "base": base,
+        "width": 0.8,
+        "customdata": values,
         # Each bar's quantity, for its hover only: the same at every step, so frames leave it out.
-        text=np.repeat([escape_plotly(name) for name in names], count),
-        textposition="none",
+        "text": np.repeat([escape_plotly(name) for name in names], count),
+        "textposition": "none",
         # The colours stay colour strings: as a 0/1 flag on a two-colour scale, plotly.js took 105 ms
         # a step instead of 32.
-        marker={"color": [GATE_COLOR if g else QUANTITY_COLOR for g in gate], "line": {"width": 0}},
-        hovertemplate="unit %{x}<br>%{text}: %{customdata:.4f}<extra></extra>",
-        showlegend=False,
-        xaxis=xaxis,
-        yaxis=yaxis,
-    )
+        "marker": {"color": np.where(gate, GATE_COLOR, QUANTITY_COLOR), "line": {"width": 0}},
+        "hovertemplate": "unit %{x}<br>%{text}: %{customdata:.4f}<extra></extra>",
+        "showlegend": False,
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+    }
 
 
 def _cell_scales(tables: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,44 +228,45 @@ def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
 DIAGRAM_COLORS = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
 
 
-def _boxes(boxes: list[tuple[str, float, int]], opacity: float, outline: dict) -> go.Scatter:
+def _boxes(boxes: list[tuple[str, float, int]], opacity: float, outline: dict) -> dict:
     """Square markers, one per (kind, row, step), labelled x_t, c_t, h_t, y_t in their colours."""
-    return go.Scatter(
-        x=[1.6 * t for _, _, t in boxes],
-        y=[y for _, y, _ in boxes],
-        mode="markers+text",
-        text=[f"<b>{kind}<sub>{t + 1}</sub></b>" for kind, _, t in boxes],
-        textfont={"color": "white", "size": 13},
-        marker={
+    return {
+        "type": "scatter",
+        "x": [1.6 * t for _, _, t in boxes],
+        "y": [y for _, y, _ in boxes],
+        "mode": "markers+text",
+        "text": [f"<b>{kind}<sub>{t + 1}</sub></b>" for kind, _, t in boxes],
+        "textfont": {"color": "white", "size": 13},
+        "marker": {
             "symbol": "square",
             "size": 30,
             "color": [DIAGRAM_COLORS[kind] for kind, _, _ in boxes],
             "opacity": opacity,
             "line": outline,
         },
-        hoverinfo="skip",
-        showlegend=False,
-        xaxis="x",
-        yaxis="y",
-    )
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "xaxis": "x",
+        "yaxis": "y",
+    }
 
 
-def _diagram_boxes(rows: dict[str, float], count: int) -> go.Scatter:
+def _diagram_boxes(rows: dict[str, float], count: int) -> dict:
     """The unrolled boxes, every step's drawn faint (they never change)."""
     boxes = [(kind, y, t) for kind, y in rows.items() for t in range(count)]
     return _boxes(boxes, 0.4, {"color": "white", "width": 1})
 
 
-def _diagram_focus(rows: dict[str, float], chosen: int) -> go.Scatter:
+def _diagram_focus(rows: dict[str, float], chosen: int) -> dict:
     """The chosen step's column of boxes, solid and outlined, drawn over the faint ones."""
     return _boxes([(kind, y, chosen) for kind, y in rows.items()], 1.0, {"color": "black", "width": 3})
 
 
-def _diagram_arrows(rows: dict[str, float], count: int) -> list[go.Scatter]:
+def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
     """Arrows of the unrolled network and their labels, as two traces rather than ~90 annotations."""
     xs = [1.6 * t for t in range(count)]
     segments, labels = network_arrows(rows, xs, (0.4, 0.36), 0.25, {"position": "middle right"})
-    return [arrow_trace(segments), *text_traces(labels)]
+    return [trace.to_plotly_json() for trace in (arrow_trace(segments), *text_traces(labels))]
 
 
 # A frame carries only what changes at its step, as plain trace dicts: plotly.js merges a frame's
@@ -291,7 +307,7 @@ def recurrence_stepper(
     count = len(steps)
     lstm = "c_t" in tables[0].columns
     rows = diagram_rows(lstm)
-    fig = make_subplots(
+    layout = grid_layout(
         2,
         2,
         specs=[[{"colspan": 2}, None], [{}, {}]],
@@ -299,102 +315,107 @@ def recurrence_stepper(
         column_widths=[0.68, 0.32],
         vertical_spacing=0.1,
         horizontal_spacing=0.12,
-        subplot_titles=(
+        subplot_titles=[
             "",
             "the arithmetic of step t, unit by unit (each row on its own range: up +, down −)",
             "y_t: likeliest outputs",
-        ),
-    )
-    fig.add_trace(_diagram_boxes(rows, count), 1, 1)
-    fig.add_trace(
-        go.Scatter(
-            x=[1.6 * t for t in range(count)] * 2,
-            y=[-0.75] * count + [max(rows.values()) + 0.65] * count,
-            mode="text",
-            text=[escape_plotly(s) for s in steps] + [escape_plotly(o["output"].iloc[0]) for o in outputs],
-            textfont={"size": 12},
-            hoverinfo="skip",
-            showlegend=False,
-        ),
-        1,
-        1,
-    )
-    fig.add_trace(_diagram_focus(rows, 0), 1, 1)
-    fig.add_trace(quantity_cells(tables, 0), 2, 1)
-    for trace in _ranked_outputs(outputs[0]):
-        fig.add_trace(trace, 2, 2)
+        ],
+    )  # subplots: the diagram on x, y; the cells on x2, y2; y_t on x3, y3
+    words = {
+        "type": "scatter",
+        "x": [1.6 * t for t in range(count)] * 2,
+        "y": [-0.75] * count + [max(rows.values()) + 0.65] * count,
+        "mode": "text",
+        "text": [escape_plotly(s) for s in steps] + [escape_plotly(o["output"].iloc[0]) for o in outputs],
+        "textfont": {"size": 12},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+    data = [
+        _diagram_boxes(rows, count),
+        words,
+        _diagram_focus(rows, 0),
+        quantity_cells(tables, 0, "x2", "y2"),
+        *_ranked_outputs(outputs[0]),
+        *_diagram_arrows(rows, count),  # after the frames' traces (2–5), drawn over the boxes
+    ]
     changing = [2, 3, 4, 5]  # the focus column, the cells, y_t's bars and their names
     frames, scales = [], _cell_scales(tables)
     for t in range(count):
         start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
-        data = [_focus_change(rows, t), _cells_change(tables, t, scales), *_ranked_change(outputs[t])]
-        # Moving the diagram's window costs a relayout (60 ms a step): only sentences longer than
-        # the window need it.
-        window = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}}
-        frames.append(
-            go.Frame(name=str(t), data=data, traces=changing, layout=window if count > WINDOW else None)
-        )
-    fig.frames = frames
-    for trace in _diagram_arrows(rows, count):  # after the frames' traces (2–5), drawn over the boxes
-        fig.add_trace(trace, 1, 1)
-    fig.update_layout(
-        title=f"The {cell} unrolled over your sentence: one set of weights at every step (▶ plays it)",
+        frame = {
+            "name": str(t),
+            "data": [_focus_change(rows, t), _cells_change(tables, t, scales), *_ranked_change(outputs[t])],
+            "traces": changing,
+        }
+        if count > WINDOW:  # moving the diagram's window costs a relayout (60 ms a step)
+            frame["layout"] = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}}
+        frames.append(frame)
+    layout.update(
+        title={
+            "text": f"The {cell} unrolled over your sentence: one set of weights at every step (▶ plays it)"
+        },
         height=(720 if lstm else 640) + 25,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         plot_bgcolor="rgba(0,0,0,0)",
         showlegend=False,
+        barmode="overlay",
+        bargap=0,
     )
-    fig.update_xaxes(visible=False, range=[-0.9, 1.6 * (min(count, WINDOW) - 1) + 0.9], row=1, col=1)
-    fig.update_yaxes(visible=False, range=[-1.1, max(rows.values()) + 0.95], row=1, col=1)
+    layout["xaxis"].update(visible=False, range=[-0.9, 1.6 * (min(count, WINDOW) - 1) + 0.9])
+    layout["yaxis"].update(visible=False, range=[-1.1, max(rows.values()) + 0.95])
     tick_rows, row_labels = quantity_axis(tables)
     units = len(tables[0])
-    fig.update_yaxes(
-        range=[len(row_labels), 0], tickvals=tick_rows, ticktext=row_labels, gridcolor="#e6e6e6", row=2, col=1
+    layout["yaxis2"].update(
+        range=[len(row_labels), 0], tickvals=tick_rows, ticktext=row_labels, gridcolor="#e6e6e6"
     )
-    fig.update_xaxes(
-        range=[-0.5, units - 0.5], title_text="hidden unit", showgrid=False, zeroline=False, row=2, col=1
+    layout["xaxis2"].update(
+        range=[-0.5, units - 0.5], title={"text": "hidden unit"}, showgrid=False, zeroline=False
     )
-    fig.update_xaxes(range=[0, 1.3], tickformat=".0%", row=2, col=2)
-    fig.update_yaxes(range=[len(outputs[0]) - 0.5, -0.5], visible=False, row=2, col=2)
-    fig.update_layout(barmode="overlay", bargap=0)
-    return add_player(
-        fig,
-        [str(t) for t in range(count)],
-        [f"{t + 1} {escape_plotly(s)}" for t, s in enumerate(steps)],
-        redraw=False,  # every changing trace is a bar or a scatter
-        below=25,  # the "hidden unit" axis title
+    layout["xaxis3"].update(range=[0, 1.3], tickformat=".0%")
+    layout["yaxis3"].update(range=[len(outputs[0]) - 0.5, -0.5], visible=False)
+    layout.update(
+        player_layout(
+            [str(t) for t in range(count)],
+            [f"{t + 1} {escape_plotly(s)}" for t, s in enumerate(steps)],
+            redraw=False,  # every changing trace is a bar or a scatter
+            below=25,  # the "hidden unit" axis title
+        )
     )
+    return assemble(data, layout, frames)
 
 
-def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[go.Bar | go.Scatter]:
+def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[dict]:
     """y_t's likeliest outputs as bars by rank, and their names as a text scatter beside them: the
     words change from step to step, and plotly.js restyles a scatter's text in place where a category
     axis (or a bar's own text) would need a redraw."""
     names, probabilities, labels = _ranked_values(outputs)
     ranks = list(range(len(outputs)))
     return [
-        go.Bar(
-            x=probabilities,
-            y=ranks,
-            orientation="h",
-            width=0.8,
-            marker_color=color,
-            customdata=names,
-            hovertemplate="%{customdata}: %{x:.2%}<extra></extra>",
-            xaxis="x3",
-            yaxis="y3",
-        ),
-        go.Scatter(
-            x=probabilities,
-            y=ranks,
-            mode="text",
-            text=labels,
-            textposition="middle right",
-            cliponaxis=False,
-            hoverinfo="skip",
-            xaxis="x3",
-            yaxis="y3",
-        ),
+        {
+            "type": "bar",
+            "x": probabilities,
+            "y": ranks,
+            "orientation": "h",
+            "width": 0.8,
+            "marker": {"color": color},
+            "customdata": names,
+            "hovertemplate": "%{customdata}: %{x:.2%}<extra></extra>",
+            "xaxis": "x3",
+            "yaxis": "y3",
+        },
+        {
+            "type": "scatter",
+            "x": probabilities,
+            "y": ranks,
+            "mode": "text",
+            "text": labels,
+            "textposition": "middle right",
+            "cliponaxis": False,
+            "hoverinfo": "skip",
+            "xaxis": "x3",
+            "yaxis": "y3",
+        },
     ]
 
 
@@ -446,7 +467,15 @@ def _bar(table: pd.DataFrame) -> go.Bar:
 
 
 def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> go.Figure:
-    """One head's attention, one query row at a time: the matrix filled up to row t and row t as bars."""
+    """One head's attention, one query row at a time: the matrix with row t outlined and the rows after
+    it veiled, and row t's weights as bars.
+
+    Everything a step changes is a scatter or a bar, which plotly.js moves in place. The matrix never
+    changes, and is drawn as filled scatters too: a step without a redraw removes every trace of a
+    subplot that its frame does not name unless it is a scatter, and a heatmap in every frame needs a
+    redraw (the filled-in heatmap of an earlier version took 54 ms a step median and up to 93 in
+    `python -m bench.stepping`).
+    """
     count = len(steps)
     axis = [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
     fig = make_subplots(
@@ -456,52 +485,143 @@ def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> 
         horizontal_spacing=0.14,
         subplot_titles=("query × key", "weights of query t"),
     )
-    fig.add_trace(_rows_up_to(weights, axis, 0), 1, 1)
-    fig.add_trace(_row_bars(weights, axis, 0), 1, 2)
+    for trace in _matrix_cells(weights, axis):
+        fig.add_trace(trace, 1, 1)
+    marks = len(fig.data)
+    for trace in _row_marks(count, 0):
+        fig.add_trace(go.Scatter(trace, mode="lines", hoverinfo="skip", showlegend=False), 1, 1)
+    for trace in _row_weights(weights, axis, 0):
+        fig.add_trace(trace, 1, 2)
     fig.frames = [
         go.Frame(
-            name=str(t), data=[_rows_up_to(weights, axis, t), _row_bars(weights, axis, t)], traces=[0, 1]
+            name=str(t),
+            data=[*_row_marks(count, t), *_row_weights_change(weights, t)],
+            traces=list(range(marks, marks + 4)),
         )
         for t in range(count)
     ]
     fig.update_layout(
         title=title, height=max(380, 26 * count + 210) + 70, margin={"t": 70, "b": 10}, showlegend=False
     )
-    fig.update_yaxes(autorange="reversed", type="category", title_text="query (word looking)", row=1, col=1)
-    fig.update_xaxes(type="category", tickangle=-45, title_text="key (word looked at)", row=1, col=1)
-    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
+    ticks = {"tickvals": list(range(count)), "ticktext": axis, "showgrid": False, "zeroline": False}
+    fig.update_yaxes(range=[count - 0.5, -0.5], title_text="query (word looking)", **ticks, row=1, col=1)
+    fig.update_xaxes(
+        range=[-0.5, count - 0.5], tickangle=-45, title_text="key (word looked at)", **ticks, row=1, col=1
+    )
+    fig.update_yaxes(range=[0, 1.08], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(type="category", tickangle=-45, row=1, col=2)
     # below the plot: slanted word labels and the axis title, then the controls
-    return add_player(fig, [str(t) for t in range(count)], axis, "query: ", below=70)
+    return add_player(fig, [str(t) for t in range(count)], axis, "query: ", below=70, redraw=False)
 
 
-def _rows_up_to(weights: np.ndarray, axis: list[str], row: int) -> go.Heatmap:
-    shown = np.where(np.arange(len(axis))[:, None] <= row, weights, np.nan)
-    return go.Heatmap(
-        z=shown,
-        x=axis,
-        y=axis,
-        colorscale="Blues",
-        zmin=0,
-        zmax=1,
-        hoverongaps=False,
-        colorbar={"title": "weight", "x": 0.5, "len": 0.8},
-        texttemplate="%{z:.2f}" if len(axis) <= 12 else None,
-        hovertemplate="query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
-        xaxis="x",
-        yaxis="y",
+SHADES = 32  # colour steps of the stepped matrix: 1/32 of a weight apart, finer than the eye tells apart
+
+
+def _matrix_cells(weights: np.ndarray, axis: list[str]) -> list[go.Scatter]:
+    """The whole query × key matrix as coloured cells: a filled scatter of rectangles per shade of
+    Blues (0 to 1, cut into `SHADES` steps), then one scatter over the cell centres that carries the
+    hover, the values written in (for up to 12 words) and the colour bar."""
+    count = len(axis)
+    shade = np.minimum((weights * SHADES).astype(int), SHADES - 1)
+    colors = sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])
+    traces = []
+    for level in np.unique(shade):
+        rows, cols = np.nonzero(shade == level)
+        corners_x = (cols[:, None] + _CELL_X).ravel()
+        corners_y = (rows[:, None] + _CELL_Y).ravel()
+        traces.append(
+            go.Scatter(
+                x=corners_x,
+                y=corners_y,
+                mode="lines",
+                fill="toself",
+                fillcolor=colors[level],
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    rows, cols = np.indices((count, count)).reshape(2, -1)
+    values = weights.ravel()
+    traces.append(
+        go.Scatter(
+            x=cols,
+            y=rows,
+            mode="markers+text" if count <= 12 else "markers",
+            text=[f"{v:.2f}" for v in values],
+            textfont={"color": ["white" if v > 0.55 else "#2a3f5f" for v in values], "size": 12},
+            customdata=[[axis[r], axis[c], f"{v:.3f}"] for r, c, v in zip(rows, cols, values, strict=True)],
+            marker={
+                "size": 1,
+                "opacity": 0,
+                "color": values,
+                "colorscale": "Blues",
+                "cmin": 0,
+                "cmax": 1,
+                "showscale": True,
+                "colorbar": {"title": {"text": "weight"}, "x": 0.5, "len": 0.8},
+            },
+            hovertemplate="query %{customdata[0]}<br>key %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+            showlegend=False,
+        )
     )
+    return traces
 
 
-def _row_bars(weights: np.ndarray, axis: list[str], row: int) -> go.Bar:
-    return go.Bar(
-        x=axis,
-        y=weights[row],
-        marker_color="#4C78A8",
-        text=[f"{w:.2f}" for w in weights[row]],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate=f"{axis[row]} → %{{x}}: %{{y:.3f}}<extra></extra>",
-        xaxis="x2",
-        yaxis="y2",
-    )
+# A matrix cell's corners around its centre (then a gap), in the order a filled path goes round it.
+_CELL_X = np.array([-0.5, 0.5, 0.5, -0.5, np.nan])
+_CELL_Y = np.array([-0.5, -0.5, 0.5, 0.5, np.nan])
+
+
+def _row_marks(count: int, row: int) -> list[dict]:
+    """Over the matrix: a white veil over the rows after `row` (not reached yet) and an outline round it."""
+    edge = [-0.5, count - 0.5]
+    veil = {
+        "type": "scatter",
+        "x": [edge[0], edge[1], edge[1], edge[0]],
+        "y": [row + 0.5, row + 0.5, count - 0.5, count - 0.5],
+        "fill": "toself",
+        "fillcolor": "rgba(255, 255, 255, 0.85)",
+        "line": {"width": 0},
+    }
+    outline = {
+        "type": "scatter",
+        "x": [edge[0], edge[1], edge[1], edge[0], edge[0]],
+        "y": [row - 0.5, row - 0.5, row + 0.5, row + 0.5, row - 0.5],
+        "line": {"width": 2.5, "color": "black"},
+    }
+    return [veil, outline]
+
+
+def _row_weights(weights: np.ndarray, axis: list[str], row: int) -> list[go.Bar | go.Scatter]:
+    """Row `row`'s weights as bars over the keys, and their values written above them as a text
+    scatter (plotly.js moves a scatter's text in place; a bar's own text needs a redraw)."""
+    return [
+        go.Bar(
+            x=axis,
+            y=weights[row],
+            marker_color="#4C78A8",
+            hovertemplate="key %{x}: %{y:.3f}<extra></extra>",
+            xaxis="x2",
+            yaxis="y2",
+        ),
+        go.Scatter(
+            x=axis,
+            y=weights[row],
+            mode="text",
+            text=[f"{w:.2f}" for w in weights[row]],
+            textposition="top center",
+            cliponaxis=False,
+            hoverinfo="skip",
+            xaxis="x2",
+            yaxis="y2",
+        ),
+    ]
+
+
+def _row_weights_change(weights: np.ndarray, row: int) -> list[dict]:
+    """What `_row_weights` changes from step to step: the bars' heights and the values above them."""
+    return [
+        {"type": "bar", "y": weights[row]},
+        {"type": "scatter", "y": weights[row], "text": [f"{w:.2f}" for w in weights[row]]},
+    ]
