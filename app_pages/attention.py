@@ -127,18 +127,22 @@ with lazy_section(
             ),
         )
         st.plotly_chart(normed, key="attention_normed")
-qkv = kept_figure(
-    run,
-    view,
-    "qkv",
-    (layer, head),
-    lambda: side_by_side(
-        [steps.queries, steps.keys, steps.values],
-        ["Q: what each word looks for", "K: what each word offers", "V: what each word passes on"],
-        view.steps,
-    ),
-)
-st.plotly_chart(qkv, key="attention_qkv")
+# Folded and lazy too: a new sentence redraws the charts of steps 1, 3 and 4, not these three matrices,
+# whose use the score matrices of step 3 show.
+with lazy_section("Q, K and V of each word, for this head", "attention_qkv_open") as qkv_view:
+    if qkv_view.open:
+        qkv = kept_figure(
+            run,
+            view,
+            "qkv",
+            (layer, head),
+            lambda: side_by_side(
+                [steps.queries, steps.keys, steps.values],
+                ["Q: what each word looks for", "K: what each word offers", "V: what each word passes on"],
+                view.steps,
+            ),
+        )
+        st.plotly_chart(qkv, key="attention_qkv")
 
 st.subheader("3 · From scores to weights")
 bias_term = r" + B_h" if model.positional == "relative" else ""

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.figures.spec import assemble, axis_name, grid_layout
+from playground.figures.spec import assemble, axis_name, colorscale, grid_layout
 from playground.text import escape_plotly
 
 HEAD_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2", "#9D755D", "#EECA3B"]
@@ -17,6 +17,7 @@ def labels(steps: list[str]) -> list[str]:
     return [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
+WRITTEN_UP_TO = 12  # words: up to this many, a query × key matrix has its values written in its cells
 HOVER_ACROSS = {"hovermode": "y unified", "hoversubplots": "axis"}
 ROW_SPIKES = {"showspikes": True, "spikemode": "across", "spikethickness": 1, "spikedash": "dot"}
 
@@ -49,7 +50,7 @@ def side_by_side(
             "type": "heatmap",
             "z": matrix,
             "y": rows,
-            "colorscale": "RdBu",
+            "colorscale": colorscale("RdBu"),
             "zmid": 0,
             "zmin": -limit,
             "zmax": limit,
@@ -63,9 +64,16 @@ def side_by_side(
         for column, matrix in enumerate(matrices, start=1)
     ]
     for column in range(1, count + 1):
-        layout[axis_name("y", column)].update(autorange="reversed", type="category", **ROW_SPIKES)
-        layout[axis_name("x", column)]["title"] = {"text": x_title}
-    layout.update(height=max(260, 24 * len(steps) + 130), margin={"t": 60}, **HOVER_ACROSS)
+        layout[axis_name("y", column)].update(
+            autorange="reversed", type="category", automargin=False, **ROW_SPIKES
+        )
+        layout[axis_name("x", column)].update(title={"text": x_title}, automargin=False)
+    widest = 7 * max(len(label) for label in rows)
+    layout.update(
+        height=max(260, 24 * len(steps) + 130),
+        margin={"t": 60, "l": widest + 20, "r": 90, "b": 55},
+        **HOVER_ACROSS,
+    )
     return assemble(data, layout)
 
 
@@ -77,10 +85,10 @@ def _matrix_traces(
     shown = np.where(mask, matrix, np.nan) if mask is not None else matrix
     finite = shown[np.isfinite(shown)]
     if probabilities:
-        colors = {"colorscale": "Blues", "zmin": 0, "zmax": 1}
+        colors = {"colorscale": colorscale("Blues"), "zmin": 0, "zmax": 1}
     else:
         limit = float(np.abs(finite).max()) if finite.size else 1.0
-        colors = {"colorscale": "RdBu", "zmid": 0, "zmin": -limit, "zmax": limit}
+        colors = {"colorscale": colorscale("RdBu"), "zmid": 0, "zmin": -limit, "zmax": limit}
     traces = [
         {
             "type": "heatmap",
@@ -88,7 +96,7 @@ def _matrix_traces(
             "x": axis,
             "y": axis,
             **colors,
-            "texttemplate": "%{z:.2f}" if len(axis) <= 12 else None,
+            "texttemplate": "%{z:.2f}" if len(axis) <= WRITTEN_UP_TO else None,
             "hoverongaps": False,
             "colorbar": {"title": {"text": "weight" if probabilities else "score"}},
             "hovertemplate": "query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
@@ -160,6 +168,9 @@ def score_matrices_figure(
         traces = _matrix_traces(matrix, axis, mask, probabilities, str(subplot) if subplot > 1 else "")
         x_domain = layout[axis_name("x", subplot)]["domain"]
         y_domain = layout[axis_name("y", subplot)]["domain"]
+        # A colour bar where the colours are all there is to read: the weights (0 to 1, comparable
+        # across sentences), and every panel once its values are no longer written in.
+        traces[0]["showscale"] = probabilities or len(axis) > WRITTEN_UP_TO
         traces[0]["colorbar"] = {
             "x": x_domain[1] + 0.01,
             "xanchor": "left",

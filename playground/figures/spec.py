@@ -5,6 +5,10 @@ cost a figure of Self-attention 36–126 ms to build, against 3 ms to wrap the s
 22 ms checked). A figure a new sentence rebuilds is therefore written as dicts, laid on
 `grid_layout`'s cached subplot grid, and wrapped by `assemble`. The checks are not lost: the tests
 build every such figure and validate it (`tests/test_figures.py`), so a misspelt property fails there.
+
+One thing validation did that a spec must do itself: name a colour scale by its colours
+(`colorscale`). plotly.js has scales of the same names that differ from plotly.py's: its "RdBu" runs
+blue to red and its "Blues" dark to light, the other way round.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import functools
 import json
 
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
 
@@ -28,6 +33,16 @@ def grid_layout(rows: int, cols: int, **arguments) -> dict:
     """`make_subplots(rows, cols, **arguments)`'s layout (axes, domains, subplot titles) as a new dict;
     each set of arguments is laid out once per process."""
     return copy.deepcopy(_grid(rows, cols, json.dumps(arguments, sort_keys=True)))
+
+
+@functools.lru_cache(maxsize=32)
+def _colorscale(name: str) -> tuple[tuple[float, str], ...]:
+    return tuple((float(stop), color) for stop, color in get_colorscale(name))
+
+
+def colorscale(name: str) -> list[list]:
+    """plotly.py's colour scale `name` as its stops, as validation would have written it."""
+    return [list(stop) for stop in _colorscale(name)]
 
 
 def axis_name(kind: str, index: int) -> str:

@@ -25,28 +25,33 @@ def test_a_recurrent_run_is_offered_a_transformer():
     assert at.session_state["runs"][-1].config.model.positional == "relative"
     text = " ".join(m.value for m in at.markdown)
     assert "no position vector" in text and "offset" in text
-    # the bias by offset, QKV, the six score matrices in one figure, the output; LayerNorm(x), the
+    # the bias by offset, the six score matrices in one figure, the output; LayerNorm(x), Q K V, the
     # stepped head and all heads with the head view are folded and lazy
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 3
 
 
 def test_every_step_layers_heads_scaling_and_edge_cases():
     at = tiny_training(open_page(app(), "train"), "next-word", "transformer")
     at = open_page(at, "attention")
     no_errors(at)
-    # positions, QKV, the four score matrices in one figure, output; LayerNorm(x), the stepped head,
+    # positions, the four score matrices in one figure, output; LayerNorm(x), Q K V, the stepped head,
     # and all heads with the head view are folded and drawn only when open (lazy expanders)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 3
     scores = next(c for c in at.get("plotly_chart") if "softmax: each row sums to 1" in c.proto.spec)
-    assert [t["type"] for t in json.loads(scores.proto.spec)["data"]].count("heatmap") == 4
+    heatmaps = [t for t in json.loads(scores.proto.spec)["data"] if t["type"] == "heatmap"]
+    # values written in every cell: a colour bar only for the weights, whose colours compare across sentences
+    assert len(heatmaps) == 4 and [t["showscale"] for t in heatmaps] == [False, False, False, True]
     assert at.slider(key="attention_threshold").value == 0.15  # folded, its widgets are still drawn
-    at.session_state["attention_normed_open"] = True  # what unfolding them in the browser sets
+    at.session_state["attention_qkv_open"] = True  # what unfolding them in the browser sets
+    at.session_state["attention_normed_open"] = True
     at.session_state["attention_rows_open"] = True
     at.session_state["attention_all_open"] = True
     at.run()
     no_errors(at)
     charts = len(at.get("plotly_chart"))
-    assert charts == 8
+    assert charts == 8 and any(
+        '"Q: what each word looks for"' in c.proto.spec for c in at.get("plotly_chart")
+    )
     at.selectbox(key="attention_layer").set_value(1).run()
     at.selectbox(key="attention_head").set_value(1).run()
     at.toggle(key="attention_unscaled").set_value(True).run()
@@ -60,6 +65,9 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     at.text_input(key="attention_text").input("the dog " * 40).run()
     no_errors(at)
     assert "reads at most" in at.warning[0].value
+    scores = next(c for c in at.get("plotly_chart") if "softmax: each row sums to 1" in c.proto.spec)
+    heatmaps = [t for t in json.loads(scores.proto.spec)["data"] if t["type"] == "heatmap"]
+    assert all(t["showscale"] for t in heatmaps) and not any(t.get("texttemplate") for t in heatmaps)
     at.text_input(key="attention_text").input("").run()
     assert "at least one word" in at.info[0].value.lower()
 

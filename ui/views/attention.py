@@ -11,6 +11,7 @@ import streamlit as st
 from playground.analysis.attention import AttentionSteps, AttentionView, row_entropy
 from playground.analysis.callouts import Callout, subject_head_callout
 from playground.figures.attention import (
+    WRITTEN_UP_TO,
     all_heads_figure,
     entropy_figure,
     head_view,
@@ -111,6 +112,11 @@ def scores_to_weights(
     ]
     figure = kept_figure(run, view, "scores", where, lambda: score_matrices_figure(panels, view.steps))
     st.plotly_chart(figure, key="attention_scores")
+    if len(view.steps) <= WRITTEN_UP_TO:
+        st.caption(
+            "Each cell holds its value. Scores: blue above 0, red below, each matrix on its own scale; "
+            "masked cells grey. Weights: 0 (white) to 1 (dark blue), as the colour bar shows."
+        )
     if view_widget(OPTION["unscaled"], run):
         st.markdown(
             "Why divide? If the entries of q and k are independent with mean 0 and variance 1, "
