@@ -181,7 +181,8 @@ distance = len(view.steps) - 1 - start
 if distance > 0:
     st.markdown(
         f"An RNN has no such matrix: for “{escape_markdown(last)}” to use “{escape_markdown(first)}”, "
-        f"the information must pass through **{distance} steps** of the hidden state, each of which "
+        f"the information must pass through **{distance} step{'s' if distance > 1 else ''}** of the hidden "
+        "state, each of which "
         f"can shrink it. Attention connects any two words in **1 step**, whatever their distance, at "
         f"the price of comparing every pair: {len(view.steps)}² = {len(view.steps) ** 2} scores per head."
     )

@@ -146,6 +146,19 @@ def test_gate_callout_without_a_cue_word_asks_for_one(sentiment_lstm):
     assert not callout.found and "“not”" in callout.text
 
 
+def test_gate_callout_on_a_language_without_cue_words_points_to_a_sentiment_model(tanh_rnn):
+    assert not any(word in tanh_rnn.vocab for word in ("not", "never", "but"))  # the toy language
+    callout = gate_callout(tanh_rnn, "the dogs near the cat are happy")
+    assert not callout.found and "language has no" in callout.text and "sentiment model" in callout.text
+
+
+def test_saturation_callout_of_an_empty_sentence_has_no_gradient_to_report(tanh_rnn):
+    """A next-word model reads "<bos>" alone: a state to describe, but no word to predict, so no loss."""
+    callout = saturation_callout(tanh_rnn, "")
+    assert callout.text.startswith(f"{callout.evidence['share']:.0%} of the values of h_t")
+    assert "first_to_last" not in callout.evidence and "reaching the first word" not in callout.text
+
+
 def test_saturation_callout_share_and_gradient_reach(tanh_rnn):
     text = "the dogs near the cat are happy"
     callout = saturation_callout(tanh_rnn, text, page="backprop")

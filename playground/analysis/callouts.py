@@ -111,6 +111,13 @@ def gate_callout(run: Run, text: str, layer: int = 0) -> Callout | None:
     view = trace_sentence(run, text)
     cues = [t for t in cue_steps(view.steps) if t > 0]
     if not cues:
+        if not any(word in run.vocab for word in NEGATIONS | CONNECTIVES):  # the next-word language
+            return Callout(
+                "This model's language has no “not”, “never” or “but”, so nothing here can show which "
+                "part of a recurrence reacts to one: train a sentiment model (Home or Train) and type, for "
+                "example, “the film was not good”.",
+                False,
+            )
         return Callout(
             "Your sentence has no “not”, “never” or “but” after its first word: type one (for example "
             "“the film was not good”) to see which part of the model reacts to it.",
@@ -182,7 +189,10 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
         f"flat; the mean slope 1 − {quantity}² is {slope:.2f}."
     )
     evidence = {"share": share, "slope": slope}
-    gradient = gradient_through_time(run, text)
+    try:
+        gradient = gradient_through_time(run, text)
+    except ValueError:  # no loss to take: "<bos>" alone predicts no word of the sentence
+        gradient = {}
     if "hidden" in gradient and len(gradient) > 1 and gradient["hidden"].iloc[-1] > 0:
         ratio = float(gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1])
         evidence["first_to_last"] = ratio

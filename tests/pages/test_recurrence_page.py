@@ -87,3 +87,12 @@ def test_unknown_words_and_a_long_sentence():
     at.text_input(key="recurrence_text").input("").run()
     no_errors(at)
     assert "at least one word" in at.info[0].value.lower()
+
+
+def test_an_empty_sentence_on_a_next_word_model_shows_the_start_alone():
+    """A next-word model reads "<bos>" first, so an empty box still has a step to show (and no loss)."""
+    at = tiny_training(open_page(app(), "train"), "next-word", "lstm")
+    at = open_page(at, "recurrence")
+    for text in ("", "   "):
+        at.text_input(key="recurrence_text").input(text).run()
+        no_errors(at)
