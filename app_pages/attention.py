@@ -155,7 +155,11 @@ with lazy_section(
     if by_row.open:  # lazy, as above
         title = f"layer {layer + 1}, head {head + 1}: the weights of one query at a time"
         rows = kept_figure(
-            run, view, "rows", (layer, head), lambda: attention_rows_figure(steps.weights, view.steps, title)
+            run,
+            view,
+            "rows",
+            (layer, head),
+            lambda: attention_rows_figure(steps.weights, view.steps, title, steps.mask),
         )
         st.plotly_chart(rows, key="attention_rows")
 

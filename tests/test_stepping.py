@@ -11,11 +11,17 @@ from playground.analysis.attention import attention_steps, trace_attention
 from playground.analysis.prediction import sentiment_trajectory, top_next_words
 from playground.analysis.reading import reading_steps
 from playground.analysis.recurrence import step_table, top_outputs, trace_sentence
-from playground.figures.attention import all_heads_figure
+from playground.figures.attention import WRITTEN_UP_TO, all_heads_figure
 from playground.figures.embeddings import fanned_labels, projection_figure
 from playground.figures.experiments import adding_figure
 from playground.figures.recurrence import step_heatmap, unrolled_figure
-from playground.figures.stepping import SHADES, attention_rows_figure, reading_figure, recurrence_stepper
+from playground.figures.stepping import (
+    MASKED_COLOR,
+    SHADES,
+    attention_rows_figure,
+    reading_figure,
+    recurrence_stepper,
+)
 from playground.figures.training import runs_comparison
 from playground.text import escape_plotly
 from tests.conftest import model_run
@@ -117,38 +123,47 @@ def test_reading_figure_sentiment_frames_follow_the_trajectory(small_sentiment):
         reading_steps(run, "   ")
 
 
-def test_attention_rows_figure_steps_row_by_row_without_a_redraw(small_next_word):
+@pytest.mark.parametrize("text", ["the dogs near the cat", " ".join(["the dog runs"] * 5)])
+def test_attention_rows_figure_steps_row_by_row_without_a_redraw(small_next_word, text):
     run = model_run(small_next_word, "transformer")
-    view = trace_attention(run, "the dogs near the cat")
-    weights = attention_steps(view, 0, 0).weights
-    count = len(view.steps)
-    fig = attention_rows_figure(weights, view.steps, "head 1")
+    view = trace_attention(run, text)
+    steps = attention_steps(view, 0, 0)
+    weights, mask, count = steps.weights, steps.mask, len(view.steps)
+    written = count <= WRITTEN_UP_TO  # the 16-token sentence is past it: a colour bar, no values
+    fig = attention_rows_figure(weights, view.steps, "head 1", mask)
     player_ok(fig, count)
     assert fig.layout.sliders[0].steps[0].args[1]["frame"]["redraw"] is False  # scatters and bars only
-    shades = [
+    cells = [
         d
         for d in fig.data
-        if d.type == "scatter" and d.fill == "toself" and d.fillcolor != "rgba(255, 255, 255, 0.85)"
+        if d.type == "scatter" and d.fill == "toself" and "255, 255, 255" not in d.fillcolor
     ]
     colors = sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])
     drawn = {}
-    for trace in shades:  # every cell once, as a rectangle round its centre, in the shade of its weight
+    for trace in cells:  # every cell once, as a rectangle round its centre, in the shade of its weight
         x, y = np.array(trace.x, dtype=float).reshape(-1, 5), np.array(trace.y, dtype=float).reshape(-1, 5)
         for key, query in zip(x[:, :4].mean(1), y[:, :4].mean(1), strict=True):
             drawn[(round(query), round(key))] = trace.fillcolor
     assert sorted(drawn) == [(q, k) for q in range(count) for k in range(count)]
-    for (query, key), color in drawn.items():
-        assert color == colors[min(int(weights[query, key] * SHADES), SHADES - 1)]
-    values = fig.data[len(shades)]  # the hover, the written values and the colour bar
-    assert [row[2] for row in values.customdata] == [f"{w:.3f}" for w in weights.ravel()]
-    assert values.marker.showscale and values.marker.cmin == 0 and values.marker.cmax == 1
+    for (query, key), color in drawn.items():  # a later word grey (causal), as in the score matrices
+        shade = colors[min(int(weights[query, key] * SHADES), SHADES - 1)]
+        assert color == (shade if mask[query, key] else MASKED_COLOR)
+    assert not mask[0, 1] and mask[1, 0]  # a next-word model: the mask is causal
+    values = fig.data[len(cells)]  # the hover, the written values and the colour bar
+    hovered = [row[2] for row in values.customdata]
+    assert hovered == [
+        f"{w:.3f}" if m else "masked: a word may not look at a later word"
+        for w, m in zip(weights.ravel(), mask.ravel(), strict=True)
+    ]
+    assert bool(values.marker.showscale) != written and (values.marker.cmin, values.marker.cmax) == (0, 1)
+    assert all(text == "" for text, m in zip(values.text, mask.ravel(), strict=True) if not m)
     for t, frame in enumerate(fig.frames):
-        veil, outline, bars, written = frame.data
-        assert frame.traces == tuple(range(len(shades) + 1, len(shades) + 5))
+        veil, outline, bars, labels = frame.data
+        assert frame.traces == tuple(range(len(cells) + 1, len(cells) + 5))
         assert min(veil.y) == t + 0.5 and max(veil.y) == count - 0.5  # the rows not reached yet
         assert (min(outline.y), max(outline.y)) == (t - 0.5, t + 0.5)
         np.testing.assert_allclose(bars.y, weights[t])
-        assert list(written.text) == [f"{w:.2f}" for w in weights[t]]
+        assert list(labels.text) == ([f"{w:.2f}" for w in weights[t]] if written else [""] * count)
         assert {d.type for d in frame.data} <= {"bar", "scatter"}
 
 

@@ -33,6 +33,18 @@ def hover_across(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def wrapped(title: str, width: int = 20) -> str:
+    """A subplot title on lines of about `width` characters (broken between words with <br>): side by
+    side in a narrow column, one-line titles ran into each other."""
+    lines: list[str] = []
+    for word in title.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def side_by_side(
     matrices: list[np.ndarray], titles: list[str], steps: list[str], x_title: str = "dimension of the head"
 ) -> go.Figure:
@@ -42,7 +54,13 @@ def side_by_side(
     spec (`playground.figures.spec`): a new sentence rebuilds it.
     """
     count = len(matrices)
-    layout = grid_layout(1, count, subplot_titles=list(titles), shared_yaxes=True, horizontal_spacing=0.04)
+    layout = grid_layout(
+        1,
+        count,
+        subplot_titles=[wrapped(title) for title in titles],
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+    )
     limit = float(max(np.abs(m).max() for m in matrices) or 1.0)
     rows = labels(steps)
     data = [
@@ -67,11 +85,26 @@ def side_by_side(
         layout[axis_name("y", column)].update(
             autorange="reversed", type="category", automargin=False, **ROW_SPIKES
         )
-        layout[axis_name("x", column)].update(title={"text": x_title}, automargin=False)
+        layout[axis_name("x", column)]["automargin"] = False
+    # One axis title under all the panels: one under each ran into the next in a narrow column.
+    layout["annotations"].append(
+        {
+            "text": x_title,
+            "x": 0.5,
+            "y": 0,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "center",
+            "yanchor": "top",
+            "yshift": -26,
+            "showarrow": False,
+            "font": {"size": 14},
+        }
+    )
     widest = 7 * max(len(label) for label in rows)
     layout.update(
         height=max(260, 24 * len(steps) + 130),
-        margin={"t": 60, "l": widest + 20, "r": 90, "b": 55},
+        margin={"t": 70, "l": widest + 20, "r": 90, "b": 62},
         **HOVER_ACROSS,
     )
     return assemble(data, layout)

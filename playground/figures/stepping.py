@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from playground.figures.attention import WRITTEN_UP_TO
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
 from playground.figures.recurrence import (
     CELL_COLOR,
@@ -63,7 +64,8 @@ def player_layout(
                 "active": 0,
                 "steps": steps,
                 "currentvalue": {"prefix": prefix, "font": {"size": 13}},
-                "pad": {"t": 30 + below, "b": 0, "l": 90},  # in pixels: clear of the buttons at any width
+                # in pixels: clear of the buttons at any width, and room for the last step's label
+                "pad": {"t": 30 + below, "b": 0, "l": 90, "r": 40},
                 "x": 0,
                 "len": 1,
             }
@@ -466,9 +468,12 @@ def _bar(table: pd.DataFrame) -> go.Bar:
     )
 
 
-def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> go.Figure:
+def attention_rows_figure(
+    weights: np.ndarray, steps: list[str], title: str, mask: np.ndarray | None = None
+) -> go.Figure:
     """One head's attention, one query row at a time: the matrix with row t outlined and the rows after
-    it veiled, and row t's weights as bars.
+    it veiled, and row t's weights as bars. Cells where `mask` is False (a later word, for a causal
+    model) are grey, as in the score matrices.
 
     Everything a step changes is a scatter or a bar, which plotly.js moves in place. The matrix never
     changes, and is drawn as filled scatters too: a step without a redraw removes every trace of a
@@ -485,7 +490,7 @@ def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> 
         horizontal_spacing=0.14,
         subplot_titles=("query × key", "weights of query t"),
     )
-    for trace in _matrix_cells(weights, axis):
+    for trace in _matrix_cells(weights, axis, mask):
         fig.add_trace(trace, 1, 1)
     marks = len(fig.data)
     for trace in _row_marks(count, 0):
@@ -501,38 +506,48 @@ def attention_rows_figure(weights: np.ndarray, steps: list[str], title: str) -> 
         for t in range(count)
     ]
     fig.update_layout(
-        title=title, height=max(380, 26 * count + 210) + 70, margin={"t": 70, "b": 10}, showlegend=False
+        title=title,
+        height=max(380, 26 * count + 210) + 70,
+        margin={"t": 70, "b": 30, "r": 70 if count > WRITTEN_UP_TO else 20},  # room for the colour bar
+        showlegend=False,
     )
     ticks = {"tickvals": list(range(count)), "ticktext": axis, "showgrid": False, "zeroline": False}
     fig.update_yaxes(range=[count - 0.5, -0.5], title_text="query (word looking)", **ticks, row=1, col=1)
     fig.update_xaxes(
         range=[-0.5, count - 0.5], tickangle=-45, title_text="key (word looked at)", **ticks, row=1, col=1
     )
-    fig.update_yaxes(range=[0, 1.08], tickformat=".0%", row=1, col=2)
-    fig.update_xaxes(type="category", tickangle=-45, row=1, col=2)
+    fig.update_yaxes(range=[0, 1.08], dtick=0.2, title_text="weight", row=1, col=2)
+    fig.update_xaxes(type="category", tickangle=-45, title_text="key", row=1, col=2)
     # below the plot: slanted word labels and the axis title, then the controls
     return add_player(fig, [str(t) for t in range(count)], axis, "query: ", below=70, redraw=False)
 
 
+MASKED_COLOR = "#DDDDDD"  # as the score matrices' masked cells
 SHADES = 32  # colour steps of the stepped matrix: 1/32 of a weight apart, finer than the eye tells apart
 
 
-def _matrix_cells(weights: np.ndarray, axis: list[str]) -> list[go.Scatter]:
+def _matrix_cells(weights: np.ndarray, axis: list[str], mask: np.ndarray | None = None) -> list[go.Scatter]:
     """The whole query × key matrix as coloured cells: a filled scatter of rectangles per shade of
-    Blues (0 to 1, cut into `SHADES` steps), then one scatter over the cell centres that carries the
-    hover, the values written in (for up to 12 words) and the colour bar."""
+    Blues (0 to 1, cut into `SHADES` steps) and one of grey for the masked cells, then one scatter over
+    the cell centres that carries the hover, the values written in (up to `WRITTEN_UP_TO` words) and,
+    once they are not, the colour bar."""
     count = len(axis)
-    shade = np.minimum((weights * SHADES).astype(int), SHADES - 1)
-    colors = sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])
+    allowed = np.ones(weights.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    shade = np.where(allowed, np.minimum((weights * SHADES).astype(int), SHADES - 1), -1)
+    colors = {
+        level: color
+        for level, color in enumerate(
+            sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])
+        )
+    }
+    colors[-1] = MASKED_COLOR
     traces = []
     for level in np.unique(shade):
         rows, cols = np.nonzero(shade == level)
-        corners_x = (cols[:, None] + _CELL_X).ravel()
-        corners_y = (rows[:, None] + _CELL_Y).ravel()
         traces.append(
             go.Scatter(
-                x=corners_x,
-                y=corners_y,
+                x=(cols[:, None] + _CELL_X).ravel(),
+                y=(rows[:, None] + _CELL_Y).ravel(),
                 mode="lines",
                 fill="toself",
                 fillcolor=colors[level],
@@ -542,15 +557,19 @@ def _matrix_cells(weights: np.ndarray, axis: list[str]) -> list[go.Scatter]:
             )
         )
     rows, cols = np.indices((count, count)).reshape(2, -1)
-    values = weights.ravel()
+    values, shown = weights.ravel(), allowed.ravel()
+    written = count <= WRITTEN_UP_TO
     traces.append(
         go.Scatter(
             x=cols,
             y=rows,
-            mode="markers+text" if count <= 12 else "markers",
-            text=[f"{v:.2f}" for v in values],
+            mode="markers+text" if written else "markers",
+            text=[f"{v:.2f}" if keep else "" for v, keep in zip(values, shown, strict=True)],
             textfont={"color": ["white" if v > 0.55 else "#2a3f5f" for v in values], "size": 12},
-            customdata=[[axis[r], axis[c], f"{v:.3f}"] for r, c, v in zip(rows, cols, values, strict=True)],
+            customdata=[
+                [axis[r], axis[c], f"{v:.3f}" if keep else "masked: a word may not look at a later word"]
+                for r, c, v, keep in zip(rows, cols, values, shown, strict=True)
+            ],
             marker={
                 "size": 1,
                 "opacity": 0,
@@ -558,15 +577,10 @@ def _matrix_cells(weights: np.ndarray, axis: list[str]) -> list[go.Scatter]:
                 "colorscale": "Blues",
                 "cmin": 0,
                 "cmax": 1,
-                "showscale": True,
-                "colorbar": {
-                    "title": {"text": "weight"},
-                    "x": 0.525,
-                    "xanchor": "left",
-                    "thickness": 12,
-                    "len": 0.8,
-                },
+                "showscale": not written,
+                "colorbar": {"title": {"text": "weight"}, "x": 1.02, "xanchor": "left", "thickness": 12},
             },
+            hoverlabel={"bgcolor": "#4C78A8"},
             hovertemplate="query %{customdata[0]}<br>key %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
             showlegend=False,
         )
@@ -615,7 +629,7 @@ def _row_weights(weights: np.ndarray, axis: list[str], row: int) -> list[go.Bar 
             x=axis,
             y=weights[row],
             mode="text",
-            text=[f"{w:.2f}" for w in weights[row]],
+            text=_bar_labels(weights[row]),
             textposition="top center",
             cliponaxis=False,
             hoverinfo="skip",
@@ -629,5 +643,10 @@ def _row_weights_change(weights: np.ndarray, row: int) -> list[dict]:
     """What `_row_weights` changes from step to step: the bars' heights and the values above them."""
     return [
         {"type": "bar", "y": weights[row]},
-        {"type": "scatter", "y": weights[row], "text": [f"{w:.2f}" for w in weights[row]]},
+        {"type": "scatter", "y": weights[row], "text": _bar_labels(weights[row])},
     ]
+
+
+def _bar_labels(row: np.ndarray) -> list[str]:
+    """The values written over row t's bars; none past `WRITTEN_UP_TO` words, where they run together."""
+    return [f"{w:.2f}" if len(row) <= WRITTEN_UP_TO else "" for w in row]
