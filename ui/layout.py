@@ -33,8 +33,10 @@ STACKED_COLUMNS = f"""<style>
 
 # Once per page load. Streamlit remembers the learner's own toggle in localStorage
 # ("stSidebarCollapsed-…") and applies it itself; a folded sidebar is only our default, so where that
-# key exists nothing is done. The fold this script makes is marked, so a later wide window gets the
-# open sidebar back instead of inheriting a choice the learner never made.
+# key exists nothing is done. What this script does is marked: a fold ("folded"), so a later wide
+# window gets the open sidebar back instead of inheriting a choice the learner never made; and that
+# reopening ("reopened"), since Streamlit stores the script's click like a learner's, so a later
+# narrow window folds again.
 FOLD_SIDEBAR = f"""<script>
 (() => {{
   if (window.__playgroundSidebarLaidOut) return;
@@ -54,11 +56,11 @@ FOLD_SIDEBAR = f"""<script>
     if (tries > 0) setTimeout(() => press(testId, collapsed, tries - 1), 50);
   }};
   if (window.innerWidth <= {NARROW_PX}) {{
-    if (chosen().length) return;
-    storage.setItem(MARK, "1");
+    if (chosen().length && storage.getItem(MARK) !== "reopened") return;
+    storage.setItem(MARK, "folded");
     press("stSidebarCollapseButton", true, 100);
-  }} else if (storage.getItem(MARK)) {{
-    storage.removeItem(MARK);
+  }} else if (["folded", "1"].includes(storage.getItem(MARK))) {{  // "1": an earlier version's mark
+    storage.setItem(MARK, "reopened");
     chosen().forEach((k) => storage.removeItem(k));
     press("stExpandSidebarButton", false, 100);
   }}

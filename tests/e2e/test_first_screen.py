@@ -148,3 +148,16 @@ def test_narrow_screen_folds_the_sidebar_and_stacks_columns(browser):
     page.wait_for_timeout(500)
     assert not sidebar_folded(page)
     narrow.close()
+
+
+def test_a_fold_the_app_made_follows_the_window_both_ways(browser):
+    """Folded at 800 px, reopened at 1400 px, folded again at 800 px: none of it was the learner's choice."""
+    url, chromium = browser
+    context = chromium.new_context(viewport={"width": 800, "height": 900})
+    page = context.new_page()
+    for width, folded in ((800, True), (1400, False), (800, True), (1400, False)):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        wait_idle(page)
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", str(folded).lower())
+    context.close()
