@@ -17,6 +17,7 @@ def labels(steps: list[str]) -> list[str]:
     return [f"{i + 1} {escape_plotly(w)}" for i, w in enumerate(steps)]
 
 
+MASKED_COLOR = "#DDDDDD"  # a cell a word may not look at
 WRITTEN_UP_TO = 12  # words: up to this many, a query × key matrix has its values written in its cells
 HOVER_ACROSS = {"hovermode": "y unified", "hoversubplots": "axis"}
 ROW_SPIKES = {"showspikes": True, "spikemode": "across", "spikethickness": 1, "spikedash": "dot"}
@@ -129,7 +130,10 @@ def _matrix_traces(
             "x": axis,
             "y": axis,
             **colors,
-            "texttemplate": "%{z:.2f}" if len(axis) <= WRITTEN_UP_TO else None,
+            # weights to 2 decimals; scores to 3 significant digits ("-16.2"), short enough to stay legible
+            "texttemplate": ("%{z:.2f}" if probabilities else "%{z:.3g}")
+            if len(axis) <= WRITTEN_UP_TO
+            else None,
             "hoverongaps": False,
             "colorbar": {"title": {"text": "weight" if probabilities else "score"}},
             "hovertemplate": "query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
@@ -138,15 +142,18 @@ def _matrix_traces(
         }
     ]
     if mask is not None and (~mask).any():
-        rows, cols = np.nonzero(~mask)
+        # The masked cells filled grey, each whole, at any number of words (grey squares of a fixed size
+        # were stripes across a long sentence's small cells)
         traces.append(
             {
-                "type": "scatter",
-                "x": [axis[c] for c in cols],
-                "y": [axis[r] for r in rows],
-                "mode": "markers",
-                "marker": {"symbol": "square", "size": 14, "color": "#DDDDDD"},
-                "showlegend": False,
+                "type": "heatmap",
+                "name": "masked",
+                "z": np.where(mask, np.nan, 0.0),
+                "x": axis,
+                "y": axis,
+                "colorscale": [[0, MASKED_COLOR], [1, MASKED_COLOR]],
+                "showscale": False,
+                "hoverongaps": False,
                 "hovertemplate": "masked: a word may not look at a later word<extra></extra>",
                 "xaxis": f"x{where}",
                 "yaxis": f"y{where}",
@@ -189,10 +196,10 @@ def score_matrices_figure(
     layout = grid_layout(
         rows,
         2,
-        subplot_titles=[title for _, title, _, _ in panels],
+        subplot_titles=[wrapped(title, 30) for _, title, _, _ in panels],
         shared_yaxes=True,  # the same queries in a row: words on the left only, room for the colour bar
         horizontal_spacing=0.13,
-        vertical_spacing=120 / (per_row * rows),  # room for the slanted words and the next title
+        vertical_spacing=140 / (per_row * rows),  # room for the slanted words and the next title
     )
     axis = labels(steps)
     data = []
@@ -227,7 +234,7 @@ def score_matrices_figure(
             y_axis["title"] = {"text": "query (word looking)"}
         if row == rows:
             x_axis["title"] = {"text": "key (word looked at)"}
-    margin = {"t": 40, "r": 60, "l": widest + 45, "b": round(0.75 * widest) + 50}
+    margin = {"t": 60, "r": 60, "l": widest + 45, "b": round(0.75 * widest) + 50}
     layout.update(height=per_row * rows, margin=margin, showlegend=False)
     return assemble(data, layout)
 

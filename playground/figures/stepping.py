@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from playground.figures.attention import WRITTEN_UP_TO
+from playground.figures.attention import MASKED_COLOR, WRITTEN_UP_TO
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
 from playground.figures.recurrence import (
     CELL_COLOR,
@@ -522,7 +522,6 @@ def attention_rows_figure(
     return add_player(fig, [str(t) for t in range(count)], axis, "query: ", below=70, redraw=False)
 
 
-MASKED_COLOR = "#DDDDDD"  # as the score matrices' masked cells
 SHADES = 32  # colour steps of the stepped matrix: 1/32 of a weight apart, finer than the eye tells apart
 
 

@@ -38,9 +38,12 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     # and all heads with the head view are folded and drawn only when open (lazy expanders)
     assert len(at.get("plotly_chart")) == 3
     scores = next(c for c in at.get("plotly_chart") if "softmax: each row sums to 1" in c.proto.spec)
-    heatmaps = [t for t in json.loads(scores.proto.spec)["data"] if t["type"] == "heatmap"]
+    data = json.loads(scores.proto.spec)["data"]
+    heatmaps = [t for t in data if t["type"] == "heatmap" and t.get("name") != "masked"]
     # values written in every cell: a colour bar only for the weights, whose colours compare across sentences
     assert len(heatmaps) == 4 and [t["showscale"] for t in heatmaps] == [False, False, False, True]
+    masked = [t for t in data if t.get("name") == "masked"]  # whole grey cells over the causal mask's
+    assert len(masked) == 2 and all(t["type"] == "heatmap" and not t["showscale"] for t in masked)
     assert at.slider(key="attention_threshold").value == 0.15  # folded, its widgets are still drawn
     at.session_state["attention_qkv_open"] = True  # what unfolding them in the browser sets
     at.session_state["attention_normed_open"] = True
@@ -66,7 +69,8 @@ def test_every_step_layers_heads_scaling_and_edge_cases():
     no_errors(at)
     assert "reads at most" in at.warning[0].value
     scores = next(c for c in at.get("plotly_chart") if "softmax: each row sums to 1" in c.proto.spec)
-    heatmaps = [t for t in json.loads(scores.proto.spec)["data"] if t["type"] == "heatmap"]
+    data = json.loads(scores.proto.spec)["data"]
+    heatmaps = [t for t in data if t["type"] == "heatmap" and t.get("name") != "masked"]
     assert all(t["showscale"] for t in heatmaps) and not any(t.get("texttemplate") for t in heatmaps)
     at.text_input(key="attention_text").input("").run()
     assert "at least one word" in at.info[0].value.lower()
