@@ -82,6 +82,9 @@ def test_each_quantity_has_its_own_colour_range(small_next_word):
     ranges = {trace.y[row].split("  ")[0]: (trace.zmin, trace.zmax) for row, trace in enumerate(fig.data)}
     assert ranges["h_t"] == (-1, 1) and ranges["forget f_t"] == (0, 1)
     assert math.isclose(ranges["c_t"][1], float(np.abs(table["c_t"]).max()), rel_tol=1e-6)
+    assert (
+        ranges["c_{t-1}"] == ranges["c_t"] and ranges["h_{t-1}"] == ranges["h_t"]
+    )  # a state and its past alike
 
 
 def test_lstm_diagram_draws_the_cell_path():

@@ -116,6 +116,21 @@ def quantity_range(name: str, values: np.ndarray) -> tuple[float, float]:
     return -largest, largest
 
 
+# A state and its previous step's value share one range, so one number looks the same in both rows.
+SAME_RANGE = {"h_{t-1}": "h_t", "c_{t-1}": "c_t"}
+
+
+def quantity_ranges(tables: list[pd.DataFrame]) -> dict[str, tuple[float, float]]:
+    """Each quantity's `quantity_range` over every step of `tables`; h_{t-1} and c_{t-1} on the ranges
+    of h_t and c_t taken over both (c_{t-1} of step t is c_t of step t - 1, and they were ±5.2 and ±5.5)."""
+    values = {name: np.stack([t[name].to_numpy() for t in tables]) for name in tables[0].columns}
+    pooled = dict(values)
+    for previous, current in SAME_RANGE.items():
+        if previous in values and current in values:
+            pooled[previous] = pooled[current] = np.concatenate([values[previous], values[current]])
+    return {name: quantity_range(name, pooled[name]) for name in values}
+
+
 def quantity_label(name: str, low: float, high: float) -> str:
     """A row label that carries the row's own colour range."""
     return f"{name}  [{low:g}, {high:g}]" if low == 0 else f"{name}  (±{high:.2g})"
@@ -130,7 +145,8 @@ def quantity_traces(
     on a category axis is drawn a row off.
     """
     table = tables[step]
-    ranges = [quantity_range(n, np.stack([t[n].to_numpy() for t in tables])) for n in table.columns]
+    every = quantity_ranges(tables)
+    ranges = [every[n] for n in table.columns]
     rows = [quantity_label(n, low, high) for n, (low, high) in zip(table.columns, ranges, strict=True)]
     traces = []
     for row, (name, (low, high)) in enumerate(zip(table.columns, ranges, strict=True)):
@@ -196,8 +212,9 @@ def _cell_scales(tables: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, np
     """Each quantity's row of `quantity_cells`: its half-height, its floor and its range's end."""
     names = list(tables[0].columns)
     reach, floor, highs = np.empty(len(names)), np.empty(len(names)), np.empty(len(names))
+    ranges = quantity_ranges(tables)
     for row, name in enumerate(names):
-        _, highs[row] = quantity_range(name, np.stack([t[name].to_numpy() for t in tables]))
+        highs[row] = ranges[name][1]
         floor[row], reach[row] = (row + 0.95, 0.9) if name in GATE_NAMES else (row + 0.5, 0.45)
     return reach, floor, highs
 
@@ -220,11 +237,9 @@ def _cell_geometry(
 
 def quantity_axis(tables: list[pd.DataFrame]) -> tuple[list[float], list[str]]:
     """Tick positions and labels (each with its colour range) for the rows of `quantity_cells`."""
-    names = list(tables[0].columns)
-    labels = [
-        quantity_label(n, *quantity_range(n, np.stack([t[n].to_numpy() for t in tables]))) for n in names
-    ]
-    return [r + 0.5 for r in range(len(names))], labels
+    ranges = quantity_ranges(tables)
+    labels = [quantity_label(name, *ranges[name]) for name in tables[0].columns]
+    return [r + 0.5 for r in range(len(labels))], labels
 
 
 DIAGRAM_COLORS = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
