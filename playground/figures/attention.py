@@ -277,9 +277,10 @@ def entropy_figure(steps: list[str], scaled: np.ndarray, unscaled: np.ndarray) -
         barmode="group",
         xaxis_title="query",
         yaxis_title="entropy (bits)",
-        height=320,
-        margin={"t": 50},
-        legend={"orientation": "h", "y": -0.35},
+        height=340,
+        margin={"t": 80},
+        # above the plot: below it, the legend ran into the slanted words and the axis title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
     )
     fig.update_xaxes(type="category", tickangle=-45)
     return fig
