@@ -122,13 +122,19 @@ def test_first_journey(browser_page):
 
     open_page(page, "Self-attention")
     press_train(page, "Train a Transformer", shown="3 · From scores to weights")
-    # the sentiment Transformer has relative positions: its bias by offset, QKV, six score matrices
-    # (with the bias and the biased scores) in one figure, output
-    expect_charts(page, 4)
-    # LayerNorm(x), the head stepped row by row in the browser, and all heads with the head view are
-    # folded, drawn when opened
-    for folded in ("LayerNorm(x): the vectors", "Row by row: which words", "All heads and layers at once"):
-        page.get_by_text(folded).click()
+    # the sentiment Transformer has relative positions: its bias by offset, six score matrices (with
+    # the bias and the biased scores) in one figure, output
+    expect_charts(page, 3)
+    # LayerNorm(x), Q K V, the head stepped row by row in the browser, and all heads with the head
+    # view are folded, drawn when opened
+    folded = (
+        "LayerNorm(x): the vectors",
+        "Q, K and V of each word",
+        "Row by row: which words",
+        "All heads and",
+    )
+    for label in folded:
+        page.get_by_text(label).click()
         wait_idle(page)
     expect_charts(page, 8)
     page.screenshot(path=ARTIFACTS / "attention.png", full_page=True)
