@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.figures.spec import assemble, axis_name, colorscale, grid_layout
+from playground.figures.spec import assemble, axis_name, axis_ref, colorscale, grid_layout
 from playground.text import escape_plotly
 
 HEAD_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2", "#F58518", "#72B7B2", "#9D755D", "#EECA3B"]
@@ -35,15 +37,9 @@ def hover_across(fig: go.Figure) -> go.Figure:
 
 
 def wrapped(title: str, width: int = 20) -> str:
-    """A subplot title on lines of about `width` characters (broken between words with <br>): side by
+    """A subplot title on lines of about `width` characters, broken between words with <br>: side by
     side in a narrow column, one-line titles ran into each other."""
-    lines: list[str] = []
-    for word in title.split(" "):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+    return "<br>".join(textwrap.wrap(title, width, break_long_words=False))
 
 
 def side_by_side(
@@ -77,7 +73,7 @@ def side_by_side(
             "colorbar": {"title": {"text": "value"}},
             "name": titles[column - 1],
             "hovertemplate": "dimension %{x}: %{z:.3f}",
-            "xaxis": f"x{column if column > 1 else ''}",
+            "xaxis": axis_ref("x", column),
             "yaxis": "y",  # one y axis for all: see hover_across
         }
         for column, matrix in enumerate(matrices, start=1)
@@ -112,10 +108,9 @@ def side_by_side(
 
 
 def _matrix_traces(
-    matrix: np.ndarray, axis: list[str], mask: np.ndarray | None, probabilities: bool, where: str = ""
+    matrix: np.ndarray, axis: list[str], mask: np.ndarray | None, probabilities: bool, subplot: int = 1
 ) -> list[dict]:
-    """`matrix_figure`'s heatmap, and grey squares over its masked cells, on subplot axes x`where`,
-    y`where`."""
+    """`matrix_figure`'s heatmap, and its masked cells filled grey, on the axes of subplot `subplot`."""
     shown = np.where(mask, matrix, np.nan) if mask is not None else matrix
     finite = shown[np.isfinite(shown)]
     if probabilities:
@@ -137,8 +132,8 @@ def _matrix_traces(
             "hoverongaps": False,
             "colorbar": {"title": {"text": "weight" if probabilities else "score"}},
             "hovertemplate": "query %{y}<br>key %{x}<br>%{z:.3f}<extra></extra>",
-            "xaxis": f"x{where}",
-            "yaxis": f"y{where}",
+            "xaxis": axis_ref("x", subplot),
+            "yaxis": axis_ref("y", subplot),
         }
     ]
     if mask is not None and (~mask).any():
@@ -155,8 +150,8 @@ def _matrix_traces(
                 "showscale": False,
                 "hoverongaps": False,
                 "hovertemplate": "masked: a word may not look at a later word<extra></extra>",
-                "xaxis": f"x{where}",
-                "yaxis": f"y{where}",
+                "xaxis": axis_ref("x", subplot),
+                "yaxis": axis_ref("y", subplot),
             }
         )
     return traces
@@ -205,7 +200,7 @@ def score_matrices_figure(
     data = []
     for index, (matrix, _, mask, probabilities) in enumerate(panels):
         subplot = index + 1
-        traces = _matrix_traces(matrix, axis, mask, probabilities, str(subplot) if subplot > 1 else "")
+        traces = _matrix_traces(matrix, axis, mask, probabilities, subplot)
         x_domain = layout[axis_name("x", subplot)]["domain"]
         y_domain = layout[axis_name("y", subplot)]["domain"]
         # A colour bar where the colours are all there is to read: the weights (0 to 1, comparable

@@ -45,6 +45,11 @@ def colorscale(name: str) -> list[list]:
     return [list(stop) for stop in _colorscale(name)]
 
 
+def axis_ref(kind: str, index: int) -> str:
+    """How a trace names subplot axis `index` (1-based) of `kind` "x" or "y": x, x2, …"""
+    return f"{kind}{index if index > 1 else ''}"
+
+
 def axis_name(kind: str, index: int) -> str:
     """The layout key of subplot axis `index` (1-based) of `kind` "x" or "y": xaxis, xaxis2, …"""
     return f"{kind}axis{index if index > 1 else ''}"

@@ -173,7 +173,9 @@ def quantity_traces(
     return traces
 
 
-def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y") -> dict:
+def quantity_cells(
+    tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxis: str = "y", scales: tuple | None = None
+) -> dict:
     """The step table `tables[step]` as rows of bars, one bar trace: a row per quantity, a bar per unit,
     its length the value on that quantity's own range (`quantity_range`): up for positive, down for
     negative, gates (0 to 1) up from the row's floor. A value at the end of its range fills its half
@@ -182,9 +184,9 @@ def quantity_cells(tables: list[pd.DataFrame], step: int, xaxis: str = "x", yaxi
     Bars whose length, not colour, carries the value, because plotly.js moves bars in place: a frame of
     these needs no full redraw (a heatmap does), so a step costs milliseconds, not a third of a second.
     Row r spans r to r + 1 on a reversed y axis (labelled at r + 0.5 by `quantity_axis`). A trace spec,
-    as the stepper is built (`playground.figures.spec`).
+    as the stepper is built (`playground.figures.spec`); `scales`: `_cell_scales(tables)`, if made already.
     """
-    lengths, base, values = _cell_geometry(tables, step)
+    lengths, base, values = _cell_geometry(tables, step, scales)
     names = list(tables[step].columns)
     count = len(tables[step])
     gate = np.repeat([name in GATE_NAMES for name in names], count)
@@ -348,16 +350,17 @@ def recurrence_stepper(
         "hoverinfo": "skip",
         "showlegend": False,
     }
+    scales = _cell_scales(tables)
     data = [
         _diagram_boxes(rows, count),
         words,
         _diagram_focus(rows, 0),
-        quantity_cells(tables, 0, "x2", "y2"),
+        quantity_cells(tables, 0, "x2", "y2", scales),
         *_ranked_outputs(outputs[0]),
         *_diagram_arrows(rows, count),  # after the frames' traces (2–5), drawn over the boxes
     ]
     changing = [2, 3, 4, 5]  # the focus column, the cells, y_t's bars and their names
-    frames, scales = [], _cell_scales(tables)
+    frames = []
     for t in range(count):
         start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
         frame = {
@@ -548,12 +551,7 @@ def _matrix_cells(weights: np.ndarray, axis: list[str], mask: np.ndarray | None 
     count = len(axis)
     allowed = np.ones(weights.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     shade = np.where(allowed, np.minimum((weights * SHADES).astype(int), SHADES - 1), -1)
-    colors = {
-        level: color
-        for level, color in enumerate(
-            sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])
-        )
-    }
+    colors = dict(enumerate(sample_colorscale("Blues", [(level + 0.5) / SHADES for level in range(SHADES)])))
     colors[-1] = MASKED_COLOR
     traces = []
     for level in np.unique(shade):
