@@ -1,6 +1,8 @@
 """Charts stepped in the browser: a frame per step, each holding that step's analysis values."""
 
+import itertools
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,13 +16,14 @@ from playground.analysis.recurrence import step_table, top_outputs, trace_senten
 from playground.figures.attention import WRITTEN_UP_TO, all_heads_figure
 from playground.figures.embeddings import fanned_labels, projection_figure
 from playground.figures.experiments import adding_figure
-from playground.figures.recurrence import step_heatmap, unrolled_figure
+from playground.figures.recurrence import arrow_labels, diagram_rows, step_heatmap, unrolled_figure
 from playground.figures.stepping import (
     MASKED_COLOR,
     SHADES,
     attention_rows_figure,
     reading_figure,
     recurrence_stepper,
+    subscripted,
 )
 from playground.figures.training import runs_comparison
 from playground.text import escape_plotly
@@ -52,12 +55,14 @@ def test_recurrence_stepper_frames_hold_each_steps_table_and_outputs(small_next_
     assert shown_cells.type == "bar"
     for t, frame in enumerate(fig.frames):
         assert {d.type for d in frame.data} <= {"bar", "scatter"}  # what plotly.js updates in place
-        focus, cells, bars, names = frame.data
+        focus, cells, bars, names, labels = frame.data
         assert set(focus.x) == {1.6 * t}  # the chosen step's column stands out
+        up = [x for x, p in zip(labels.x, labels.textposition, strict=True) if p.startswith("middle")]
+        assert up and all(abs(x - 1.6 * t) < 0.5 for x in up)  # the arrows' labels follow the focus
         assert cells.base is None and cells.marker.color is None  # the same at every step: not repeated
         units = len(tables[t])
         for row, column in enumerate(rows):
-            assert ticks[row + 0.5].startswith(column)
+            assert ticks[row + 0.5].startswith(subscripted(column))
             values = tables[t][column].to_numpy()
             own = slice(row * units, (row + 1) * units)
             np.testing.assert_allclose(cells.customdata[own], values, atol=5e-5)  # hovered to 4 decimals
@@ -70,7 +75,31 @@ def test_recurrence_stepper_frames_hold_each_steps_table_and_outputs(small_next_
                 assert (np.sign(-length[clear]) == np.sign(values[clear])).all()
         np.testing.assert_allclose(bars.x, outputs[t]["probability"].to_numpy())
         assert [n.split("  ")[0].strip() for n in names.text] == list(outputs[t]["output"])
-        assert frame.traces == (2, 3, 4, 5)
+        assert frame.traces == (2, 3, 4, 5, 6)
+
+
+def label_box(x: float, y: float, text: str, style: dict) -> tuple[float, float, float, float]:
+    """A label's extent in data units at 800 px wide (nine columns in ~580 px: 40 px a unit across,
+    about 34 px a unit up): (left, right, bottom, top), about 6 px a character, 13 px a line."""
+    lines = text.split("<br>")
+    width = max(len(re.sub(r"<[^>]+>", "", line)) for line in lines) * 6 / 40
+    height = 13 * len(lines) / 34
+    horizontal, vertical = style["position"].split()[1], style["position"].split()[0]
+    left = {"right": x, "left": x - width, "center": x - width / 2}[horizontal]
+    bottom = {"middle": y - height / 2, "bottom": y - height, "top": y}[vertical]
+    return left, left + width, bottom, bottom + height
+
+
+@pytest.mark.parametrize("lstm", [True, False])
+@pytest.mark.parametrize("columns", [1, 2, 3, 5, 9])
+def test_arrow_labels_do_not_run_into_each_other(lstm, columns):
+    rows = diagram_rows(lstm)
+    for column in range(columns):
+        boxes = [label_box(*label) for label in arrow_labels(rows, column, columns)]
+        assert len(boxes) == (3 if lstm else 2) + ((2 if lstm else 1) if columns > 1 else 0)
+        for a, b in itertools.combinations(boxes, 2):
+            apart = a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2]
+            assert apart or columns == 2, (column, a, b)  # two columns leave no room to move to
 
 
 def test_each_quantity_has_its_own_colour_range(small_next_word):
@@ -79,7 +108,8 @@ def test_each_quantity_has_its_own_colour_range(small_next_word):
     table = step_table(view, run, 0, 2)
     table["c_t"] *= 40  # a large cell state must not wash out h_t
     fig = step_heatmap(table, "t")
-    ranges = {trace.y[row].split("  ")[0]: (trace.zmin, trace.zmax) for row, trace in enumerate(fig.data)}
+    shown = {trace.y[row].split("  ")[0]: (trace.zmin, trace.zmax) for row, trace in enumerate(fig.data)}
+    ranges = {name: shown[subscripted(name)] for name in table.columns}
     assert ranges["h_t"] == (-1, 1) and ranges["forget f_t"] == (0, 1)
     assert math.isclose(ranges["c_t"][1], float(np.abs(table["c_t"]).max()), rel_tol=1e-6)
     assert (
@@ -90,7 +120,8 @@ def test_each_quantity_has_its_own_colour_range(small_next_word):
 def test_lstm_diagram_draws_the_cell_path():
     fig = unrolled_figure(["the", "dog", "runs"], 1, "LSTM", ["dog", "runs", "."])
     texts = [text for trace in fig.data if trace.mode == "text" for text in trace.text]
-    assert sum("<b>c<sub>" in t for t in texts) == 3 and "f⊙ + i⊙g" in texts
+    assert sum("<b>c<sub>" in t for t in texts) == 3 and "f⊙c<br>+ i⊙g" in texts
+    assert texts.count("W<sub>hh</sub>") == 1  # the shared weights labelled once, at the chosen step
     arrows = 3 * 3 + 2 * 2  # three up each of the three columns, h→h and c→c between them
     assert len(fig.data[0].x) == 3 * arrows and list(fig.data[0].marker.size) == [0, 9, 0] * arrows
     rnn = unrolled_figure(["the", "dog", "runs"], 1, "RNN (tanh)", ["dog", "runs", "."])

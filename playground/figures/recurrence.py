@@ -27,8 +27,14 @@ def diagram_rows(lstm: bool) -> dict[str, float]:
 def column_arrows(lstm: bool) -> list[tuple[str, str, str]]:
     """The arrows up one column of the diagram: (from row, to row, label)."""
     if lstm:
-        return [("x", "c", "gates"), ("c", "h", "o⊙tanh"), ("h", "y", "W<sub>hy</sub>")]
+        return [("x", "c", "gates"), ("c", "h", "o⊙tanh(c)"), ("h", "y", "W<sub>hy</sub>")]
     return [("x", "h", "W<sub>xh</sub>"), ("h", "y", "W<sub>hy</sub>")]
+
+
+def across_arrows(lstm: bool) -> list[tuple[str, str]]:
+    """The arrows from one column to the next: (row, label). The cell path has no weight matrix:
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t."""
+    return [("h", "W<sub>hh</sub>"), ("c", "f⊙c<br>+ i⊙g")] if lstm else [("h", "W<sub>hh</sub>")]
 
 
 Segment = tuple[float, float, float, float]  # an arrow: from x, from y, to x, to y
@@ -58,26 +64,42 @@ def arrow_trace(segments: list[Segment]) -> go.Scatter:
     )
 
 
-def network_arrows(
-    rows: dict[str, float], xs: list[float], box: tuple[float, float], lift: float, label: dict
-) -> tuple[list[Segment], list[Label]]:
+def network_arrows(rows: dict[str, float], xs: list[float], box: tuple[float, float]) -> list[Segment]:
     """The unrolled network's arrows at columns `xs` (up each column; h→h and, for an LSTM, c→c from
-    the column before) and their labels, between boxes of half-size `box` (width, height)."""
+    the column before), between boxes of half-size `box` (width, height)."""
     half_width, half_height = box
     segments: list[Segment] = []
-    labels: list[Label] = []
     for column, x in enumerate(xs):
-        for low, high, name in column_arrows("c" in rows):
+        for low, high, _ in column_arrows("c" in rows):
             segments.append((x, rows[low] + half_height, x, rows[high] - half_height))
-            labels.append((x + 0.3, (rows[low] + rows[high]) / 2, name, label))
         if column > 0:
-            across = [("h", "W<sub>hh</sub>")]
-            if "c" in rows:  # the cell path: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, no weight matrix on it
-                across.append(("c", "f⊙ + i⊙g"))
-            for row, name in across:
+            for row, _ in across_arrows("c" in rows):
                 segments.append((x - 1.6 + half_width, rows[row], x - half_width, rows[row]))
-                labels.append((x - 0.8, rows[row] + lift, name, {}))
-    return segments, labels
+    return segments
+
+
+def arrow_labels(rows: dict[str, float], column: int, columns: int) -> list[Label]:
+    """The arrows' labels, written once, at `column` (of `columns` drawn, 1.6 apart): every column
+    shares its weights, and a label at every column ran into the next on a narrow screen.
+
+    Up each arrow, on its right (on its left in the last column, whose right is the chart's edge);
+    across, under the arrows into the column; where those would meet the labels up the arrows (the
+    first column has none; the last has its labels on the left), under the arrows a column or two away.
+    """
+    x, lstm = 1.6 * column, "c" in rows
+    side = -0.3 if column == columns - 1 and columns > 1 else 0.3
+    up = {"size": 11, "color": "#333", "position": "middle right" if side > 0 else "middle left"}
+    labels = [(x + side, (rows[low] + rows[high]) / 2, name, up) for low, high, name in column_arrows(lstm)]
+    if columns > 1:
+        across = {"size": 10, "color": "#333", "position": "bottom center"}
+        into = column
+        if column == 0:
+            into = min(2, columns - 1)
+        elif column == columns - 1 and column > 1:
+            into = column - 1
+        into *= 1.6
+        labels += [(into - 0.8, rows[row] - 0.04, name, across) for row, name in across_arrows(lstm)]
+    return labels
 
 
 def text_traces(labels: list[Label]) -> list[go.Scatter]:
@@ -138,10 +160,8 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
             (x, -0.62, escape_plotly(steps[t]), word),
             (x, rows["y"] + 0.6, escape_plotly(outputs[t]), output),
         ]
-    segments, arrow_labels = network_arrows(
-        rows, [c * 1.6 for c in range(len(shown))], (0.42, 0.38), 0.22, {}
-    )
-    labels += arrow_labels
+    segments = network_arrows(rows, [c * 1.6 for c in range(len(shown))], (0.42, 0.38))
+    labels += arrow_labels(rows, chosen - start, len(shown))
     more = {"size": 20}
     if start > 0:
         labels.append((-0.95, rows["h"], "…", more))

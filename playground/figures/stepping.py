@@ -7,6 +7,8 @@ frame t; nothing is recomputed here.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,10 +19,10 @@ from playground.figures.attention import MASKED_COLOR, WRITTEN_UP_TO
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
 from playground.figures.recurrence import (
     CELL_COLOR,
+    arrow_labels,
     arrow_trace,
     diagram_rows,
     network_arrows,
-    text_traces,
 )
 from playground.figures.spec import assemble, grid_layout
 from playground.text import escape_plotly
@@ -131,9 +133,15 @@ def quantity_ranges(tables: list[pd.DataFrame]) -> dict[str, tuple[float, float]
     return {name: quantity_range(name, pooled[name]) for name in values}
 
 
+def subscripted(name: str) -> str:
+    """A quantity's name as a chart writes it: "h_{t-1}" as h<sub>t−1</sub>, "f_t" as f<sub>t</sub>."""
+    return re.sub(r"_\{([^}]*)\}|_(\w+)", lambda m: f"<sub>{(m[1] or m[2]).replace('-', '−')}</sub>", name)
+
+
 def quantity_label(name: str, low: float, high: float) -> str:
     """A row label that carries the row's own colour range."""
-    return f"{name}  [{low:g}, {high:g}]" if low == 0 else f"{name}  (±{high:.2g})"
+    shown = subscripted(name)
+    return f"{shown}  [{low:g}, {high:g}]" if low == 0 else f"{shown}  (±{high:.2g})"
 
 
 def quantity_traces(
@@ -281,11 +289,35 @@ def _diagram_focus(rows: dict[str, float], chosen: int) -> dict:
     return _boxes([(kind, y, chosen) for kind, y in rows.items()], 1.0, {"color": "black", "width": 3})
 
 
-def _diagram_arrows(rows: dict[str, float], count: int) -> list[dict]:
-    """Arrows of the unrolled network and their labels, as two traces rather than ~90 annotations."""
-    xs = [1.6 * t for t in range(count)]
-    segments, labels = network_arrows(rows, xs, (0.4, 0.36), 0.25, {"position": "middle right"})
-    return [trace.to_plotly_json() for trace in (arrow_trace(segments), *text_traces(labels))]
+def _diagram_arrows(rows: dict[str, float], count: int) -> dict:
+    """Arrows of the unrolled network, as one trace rather than ~40 annotations."""
+    return arrow_trace(network_arrows(rows, [1.6 * t for t in range(count)], (0.4, 0.36))).to_plotly_json()
+
+
+def _labels_change(rows: dict[str, float], chosen: int, count: int) -> dict:
+    """The arrows' labels (`arrow_labels`), at the step in focus: frames move them with it."""
+    labels = arrow_labels(rows, chosen, count)
+    return {
+        "type": "scatter",
+        "x": [x for x, _, _, _ in labels],
+        "y": [y for _, y, _, _ in labels],
+        "text": [text for _, _, text, _ in labels],
+        "textposition": [style["position"] for _, _, _, style in labels],
+    }
+
+
+def _diagram_labels(rows: dict[str, float], count: int) -> dict:
+    """`_labels_change` at the first step, with the style frames leave out."""
+    return {
+        **_labels_change(rows, 0, count),
+        "mode": "text",
+        "textfont": {"size": [style["size"] for *_, style in arrow_labels(rows, 0, count)], "color": "#333"},
+        "cliponaxis": False,  # the last step's labels reach into the margin
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "xaxis": "x",
+        "yaxis": "y",
+    }
 
 
 # A frame carries only what changes at its step, as plain trace dicts: plotly.js merges a frame's
@@ -336,8 +368,8 @@ def recurrence_stepper(
         horizontal_spacing=0.12,
         subplot_titles=[
             "",
-            "the arithmetic of step t, unit by unit (each row on its own range: up +, down −)",
-            "y_t: likeliest outputs",
+            "the arithmetic of step t, unit by unit",
+            "y<sub>t</sub>: likeliest outputs",
         ],
     )  # subplots: the diagram on x, y; the cells on x2, y2; y_t on x3, y3
     words = {
@@ -357,15 +389,21 @@ def recurrence_stepper(
         _diagram_focus(rows, 0),
         quantity_cells(tables, 0, "x2", "y2", scales),
         *_ranked_outputs(outputs[0]),
-        *_diagram_arrows(rows, count),  # after the frames' traces (2–5), drawn over the boxes
+        _diagram_labels(rows, count),
+        _diagram_arrows(rows, count),  # after the frames' traces (2–6), drawn over the boxes
     ]
-    changing = [2, 3, 4, 5]  # the focus column, the cells, y_t's bars and their names
+    changing = [2, 3, 4, 5, 6]  # the focus column, the cells, y_t's bars and their names, the labels
     frames = []
     for t in range(count):
         start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
         frame = {
             "name": str(t),
-            "data": [_focus_change(rows, t), _cells_change(tables, t, scales), *_ranked_change(outputs[t])],
+            "data": [
+                _focus_change(rows, t),
+                _cells_change(tables, t, scales),
+                *_ranked_change(outputs[t]),
+                _labels_change(rows, t, count),
+            ],
             "traces": changing,
         }
         if count > WINDOW:  # moving the diagram's window costs a relayout (60 ms a step)
@@ -390,7 +428,10 @@ def recurrence_stepper(
         range=[len(row_labels), 0], tickvals=tick_rows, ticktext=row_labels, gridcolor="#e6e6e6"
     )
     layout["xaxis2"].update(
-        range=[-0.5, units - 0.5], title={"text": "hidden unit"}, showgrid=False, zeroline=False
+        range=[-0.5, units - 0.5],
+        title={"text": "hidden unit (each row on its own range: bars up for +, down for −)"},
+        showgrid=False,
+        zeroline=False,
     )
     layout["xaxis3"].update(range=[0, 1.3], tickformat=".0%")
     layout["yaxis3"].update(range=[len(outputs[0]) - 0.5, -0.5], visible=False)
