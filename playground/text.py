@@ -22,9 +22,25 @@ _PLOTLY_SPECIAL = {
 }
 
 
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def joins_symbols(text: str, i: int) -> bool:
+    """Whether text[i] is a zero-width joiner between two symbols: part of one emoji (👨‍👩‍👧), not hidden."""
+    return (
+        text[i] == ZERO_WIDTH_JOINER
+        and 0 < i < len(text) - 1
+        and unicodedata.category(text[i - 1])[0] == unicodedata.category(text[i + 1])[0] == "S"
+    )
+
+
 def visible_characters(text: str) -> str:
-    """Invisible control and format characters written as their code points, e.g. [U+200B]."""
-    return "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    """Invisible control and format characters written as their code points, e.g. [U+200B]; a joiner
+    inside an emoji stays as it is."""
+    return "".join(
+        f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cc", "Cf") and not joins_symbols(text, i) else c
+        for i, c in enumerate(text)
+    )
 
 
 def shorten(text: str, limit: int) -> str:

@@ -1,6 +1,12 @@
 """Tokenizer and vocabulary: round trips, unknown words, limits."""
 
-from playground.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, Vocabulary, join_tokens, tokenize
+import itertools
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from playground.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, Vocabulary, join_tokens, tokenize, visible_text
 
 
 def test_word_tokens_lowercase_and_split_punctuation():
@@ -54,3 +60,26 @@ def test_case_and_apostrophes_are_handled_the_same_when_typing_and_training():
         == ["the", "film", "wasn't", "good", "."]
     )
     assert tokenize("!!!") == ["!", "!", "!"]
+
+
+def test_an_emoji_with_its_skin_tone_a_flag_or_a_joined_emoji_is_one_token():
+    family, waving, flags = "👨\u200d👩\u200d👧", "👋🏽", "🇩🇪🇫🇷"
+    assert tokenize(f"Great {waving} {family} {flags}!") == ["great", waving, family, "🇩🇪", "🇫🇷", "!"]
+    assert tokenize(f"{waving}{family}", "char") == [waving, family]
+    assert tokenize("a\u200db \u200d😀") == ["ab", "😀"]  # a joiner between letters or alone stays invisible
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"ab !.'😀👍\u200d\u200b\ufe0f", "🏽", "🇩", "🇪", "é", "e\u0301"])).map("".join)
+)
+def test_characters_lose_nothing_visible_and_never_split_an_emoji(text):
+    chars = tokenize(text, "char")
+    assert join_tokens(chars, "char") == visible_text(text)
+    tone = "🏽"
+    for before, after in itertools.pairwise(chars):  # no cut between an emoji and its tone or its joiner
+        flag = "\U0001f1e6" <= before[-1] <= "\U0001f1ff"  # a flag takes no tone
+        emoji_before = unicodedata.category(before[-1])[0] == "S" and before[-1] != tone and not flag
+        assert not (emoji_before and after[0] in (tone, "\u200d")), (before, after)
+    symbols = set(tokenize(text.lower(), "char"))
+    assert all(t in symbols for t in tokenize(text) if not t[0].isalnum())  # words split symbols alike

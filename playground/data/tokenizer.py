@@ -8,12 +8,20 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from playground.text import ZERO_WIDTH_JOINER, joins_symbols
+
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIAL_TOKENS = (PAD, UNK, BOS, EOS)
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents
-_WORD_PATTERN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)?|[^\w\s{_MARKS}]", re.UNICODE)
+_SKIN_TONE = "[\U0001f3fb-\U0001f3ff]"  # emoji modifiers: 👍🏽 is one thumb, drawn darker
+_ZWJ = ZERO_WIDTH_JOINER  # of emoji sequences: 👨‍👩‍👧 is one family
+# One symbol as a reader sees it: a flag (two regional indicators), or a symbol with its skin tone and
+# any symbols joined to it.
+_SYMBOL = rf"[\U0001f1e6-\U0001f1ff]{{2}}|[^\w\s{_MARKS}]{_SKIN_TONE}?(?:{_ZWJ}[^\w\s{_MARKS}]{_SKIN_TONE}?)*"
+_WORD_PATTERN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)?|{_SYMBOL}", re.UNICODE)
+_CHAR_PATTERN = re.compile(rf"{_SYMBOL}|.", re.UNICODE | re.DOTALL)
 
 
 def _invisible(c: str) -> bool:
@@ -25,11 +33,13 @@ def _invisible(c: str) -> bool:
 def visible_text(text: str) -> str:
     """NFC-normalised text without invisible format characters and variation selectors.
 
-    Pasted text often carries them; they would otherwise become unknown tokens nobody can see.
+    Pasted text often carries them; they would otherwise become unknown tokens nobody can see. A
+    zero-width joiner between two symbols stays: it makes them one emoji.
     """
     if text.isascii():  # nothing to normalise or drop; the built-in corpora take this path
         return text
-    return "".join(c for c in unicodedata.normalize("NFC", text) if not _invisible(c))
+    kept = "".join(c for c in unicodedata.normalize("NFC", text) if c == _ZWJ or not _invisible(c))
+    return "".join(c for i, c in enumerate(kept) if c != _ZWJ or joins_symbols(kept, i))
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
@@ -40,11 +50,12 @@ def tokenize(text: str, level: str = "word") -> list[str]:
 
     Words: lower-cased (so capitals never change a prediction), accents kept, one apostrophe kept
     inside a word ("didn't"; typographic apostrophes count as "'"); every other punctuation mark or
-    symbol is a token of its own ("good." is "good", "."; "!!!" is three "!"). Characters: as typed.
+    symbol is a token of its own ("good." is "good", "."; "!!!" is three "!"), an emoji with its skin
+    tone, a flag or a joined emoji one symbol. Characters: as typed, those emoji one character each.
     """
     text = visible_text(text)
     if level == "char":
-        return list(text)
+        return _CHAR_PATTERN.findall(text)
     if level != "word":
         raise ValueError(f"unknown tokenizer level {level!r}: use 'word' or 'char'")
     return _WORD_PATTERN.findall(text.lower().translate(_APOSTROPHES))
