@@ -3,6 +3,7 @@ and the four design criteria on the learner's sentence."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -31,7 +32,7 @@ from playground.figures.recurrence import (
 )
 from playground.figures.stepping import recurrence_stepper
 from playground.run import Run
-from playground.text import escape_markdown
+from playground.text import escape_markdown, escape_plotly
 from playground.view_options import view_options
 from ui.lecture import callout_box
 from ui.session_cache import kept, run_key
@@ -79,19 +80,27 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
         else:
             st.latex(r"c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)")
         x_t = step_input_vector(view, layer, step)
-        origin = "the word's embedding" if layer == 0 else "h_t of the layer below"
+        origin = "the word's embedding" if layer == 0 else "h<sub>t</sub> of the layer below"
+        reach = float(np.abs(x_t).max()) or 1.0
         st.plotly_chart(
             kept(
                 ("recurrence_x", *key),
                 lambda: (
                     embedding_figure([word], x_t[None, :])
                     .update_layout(
-                        title=f"x_t: the input at this step, {origin} ({len(x_t)} numbers)",
+                        title=f"x<sub>t</sub>: {origin}, {len(x_t)} numbers",
                         height=170,
                         yaxis_title=None,
                         xaxis_title="dimension",
                     )
-                    .update_traces(showscale=False)
+                    .update_traces(
+                        colorbar={
+                            "title": None,
+                            "thickness": 10,
+                            "tickvals": [-reach, 0, reach],
+                            "ticktext": [f"{-reach:.2g}", "0", f"{reach:.2g}"],
+                        }
+                    )
                 ),
             ),
             key="recurrence_x",
@@ -100,7 +109,9 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
         names = "next word" if run.task == "next-word" else "class"
         bars = kept(
             ("recurrence_y", *key),
-            lambda: output_bars(top_outputs(view, run, step, 5), f"y_t: the {names} after “{word}”"),
+            lambda: output_bars(
+                top_outputs(view, run, step, 5), f"y<sub>t</sub>: the {names} after “{escape_plotly(word)}”"
+            ),
         )
         st.plotly_chart(bars, key="recurrence_y")
     arithmetic = kept(
