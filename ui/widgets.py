@@ -30,9 +30,26 @@ def _is_option(value: Any, options: Sequence) -> bool:
     return any(type(value) is type(option) and value == option for option in options)
 
 
+SHOWN_OPTIONS = "_selectbox_shown_options"  # per selectbox key: the option labels it was last drawn with
+
+
 def selectbox(container: Any, label: str, options: Sequence, key: str, **kwargs: Any) -> Any:
-    """`st.selectbox` whose kept value must be one of `options` (same type and value)."""
+    """`st.selectbox` whose kept value must be one of `options` (same type and value).
+
+    When its options' labels change (a new sentence: option 7 was "8 happy" and is now "8 today"),
+    the value is written again, kept if still an option, else the default: the browser keeps
+    showing the label it last showed unless the server sends a value, and the page would then use
+    one word while the box names another.
+    """
     options = list(options)
+    shown = kwargs.get("format_func", str)
+    labels = tuple(str(shown(option)) for option in options)
+    drawn = st.session_state.setdefault(SHOWN_OPTIONS, {})
+    if options and key in st.session_state and drawn.get(key, labels) != labels:
+        kept = st.session_state[key]
+        st.session_state[key] = kept if _is_option(kept, options) else options[kwargs.get("index") or 0]
+        kwargs["index"] = 0  # the value just written is the widget's; a default beside it warns
+    drawn[key] = labels
     forget_unless(key, lambda value: _is_option(value, options))
     chosen = container.selectbox(label, options, key=key, **kwargs)
     if chosen is None or _is_option(chosen, options) or not options:
