@@ -19,7 +19,7 @@ from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.layout import keep_in_a_row
 from ui.lecture import callout_box
-from ui.sentences import say_what_was_cut, sentence_with_examples
+from ui.sentences import continuation_line, say_what_was_cut, sentence_with_examples
 from ui.share import linked_run, share_view
 from ui.view import view_widget
 
@@ -74,7 +74,7 @@ def next_word_view(run: Run) -> None:
                 st.caption(f"Continuation {offset + 1}: your text, then the model's")
                 st.code(text + continuation, language=None, wrap_lines=True)
             else:
-                st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+                st.markdown(continuation_line(offset + 1, text, continuation))
 
 
 def classification_view(run: Run) -> None:

@@ -33,3 +33,13 @@ def test_escaped_plotly_text_has_no_tags_templates_or_formulas(text):
     assert not set("<>$%{}") & set(escaped)
     assert re.search(r"&(?!amp;|lt;|gt;|#\d+;)", escaped) is None
     assert html.unescape(escaped) == visible_characters(text)
+
+
+def test_a_continuation_shows_the_prompts_end_and_says_when_the_model_wrote_nothing():
+    from ui.sentences import PROMPT_SHOWN, continuation_line
+
+    assert continuation_line(1, "<b>x</b>", "") == "1. \\<b\\>x\\</b\\> *(the model ends the sentence here)*"
+    long = "the cat " * 40 + "sees the dog "
+    line = continuation_line(2, long, "runs")
+    assert line.startswith("2. …") and line.endswith("the dog **runs**")  # what the model continues
+    assert len(line) < PROMPT_SHOWN + 40

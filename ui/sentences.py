@@ -85,3 +85,17 @@ def say_what_was_cut(run: Run, text: str, from_start: bool) -> None:
         f"{len(unread):,} {unit}: “{shown}”.",
         icon=":material/content_cut:",
     )
+
+
+PROMPT_SHOWN = 120  # characters of a long prompt's end shown before a continuation
+
+
+def continuation_line(number: int, prompt: str, continuation: str) -> str:
+    """One numbered continuation as markdown: the prompt's end (what the model continues), then the
+    model's words in bold, or a note where it ended the sentence at once."""
+    prompt = prompt.rstrip()
+    start = prompt if len(prompt) <= PROMPT_SHOWN else "…" + prompt[-PROMPT_SHOWN:]
+    written = "*(the model ends the sentence here)*"
+    if continuation.strip():
+        written = f"**{escape_markdown(continuation)}**"
+    return f"{number}. {escape_markdown(start)} {written}"

@@ -21,7 +21,7 @@ from playground.figures.experiments import translation_attention_figure
 from playground.figures.prediction import sentiment_trajectory_figure
 from playground.run import Run
 from playground.text import escape_markdown
-from ui.sentences import limited_text_input
+from ui.sentences import continuation_line, limited_text_input
 from ui.state import runs
 from ui.training import train_default_buttons, training_slot
 
@@ -132,7 +132,7 @@ def many_to_many() -> None:
             text = limited_text_input("Start", "the dog near the cats", "lab_many_to_many_text", 300)
             for offset in range(3):
                 continuation = generate(run, text, 12, 0.8, 10, offset)
-                st.markdown(f"{offset + 1}. {escape_markdown(text)} **{escape_markdown(continuation)}**")
+                st.markdown(continuation_line(offset + 1, text, continuation))
             st.caption(f"Model: {run.name}.")
     with translation:
         st.markdown("**Translation, encoder then decoder**")
