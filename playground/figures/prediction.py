@@ -24,6 +24,7 @@ def next_word_bars(top_words: pd.DataFrame, context: str = "", unit: str = "word
                 marker_color=class_color(word_class),
                 text=[f"{p:.1%}" for p in group["probability"]],
                 textposition="outside",
+                cliponaxis=False,  # a near-certain word's label reaches into the right margin
                 hovertemplate=(
                     f"next {unit} %{{y}}<br>probability %{{x:.2%}}<extra>{word_class or ''}</extra>"
                 ),
@@ -34,7 +35,7 @@ def next_word_bars(top_words: pd.DataFrame, context: str = "", unit: str = "word
         xaxis_title="probability",
         yaxis_title=f"next {unit}",
         height=max(260, 28 * len(rows) + 110),
-        margin={"t": 50, "b": 40, "r": 40},
+        margin={"t": 50, "b": 40, "r": 60},
         xaxis={"tickformat": ".0%", "range": [0, min(1.0, float(rows["probability"].max()) * 1.25 + 0.02)]},
     )
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(rows["word"]))

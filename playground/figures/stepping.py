@@ -340,10 +340,10 @@ def _cells_change(tables: list[pd.DataFrame], step: int, scales: tuple) -> dict:
 
 def _ranked_change(outputs: pd.DataFrame) -> list[dict]:
     """What `_ranked_outputs` changes from step to step: the bars' lengths, names and labels."""
-    names, probabilities, labels = _ranked_values(outputs)
+    names, probabilities, labels, positions = _ranked_values(outputs)
     return [
         {"type": "bar", "x": probabilities, "customdata": names},
-        {"type": "scatter", "x": probabilities, "text": labels},
+        {"type": "scatter", "x": probabilities, "text": labels, "textposition": positions},
     ]
 
 
@@ -450,7 +450,7 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[di
     """y_t's likeliest outputs as bars by rank, and their names as a text scatter beside them: the
     words change from step to step, and plotly.js restyles a scatter's text in place where a category
     axis (or a bar's own text) would need a redraw."""
-    names, probabilities, labels = _ranked_values(outputs)
+    names, probabilities, labels, positions = _ranked_values(outputs)
     ranks = list(range(len(outputs)))
     return [
         {
@@ -471,7 +471,7 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[di
             "y": ranks,
             "mode": "text",
             "text": labels,
-            "textposition": "middle right",
+            "textposition": positions,
             "cliponaxis": False,
             "hoverinfo": "skip",
             "xaxis": "x3",
@@ -480,11 +480,20 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[di
     ]
 
 
-def _ranked_values(outputs: pd.DataFrame) -> tuple[list[str], np.ndarray, list[str]]:
-    """y_t's likeliest outputs: their names, probabilities and the labels written beside the bars."""
+INSIDE_FROM = 0.5  # a bar at least this long carries its label inside its end: past it, the chart's edge
+
+
+def _ranked_values(outputs: pd.DataFrame) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+    """y_t's likeliest outputs: their names, probabilities, the labels written at the bars' ends and
+    where (beside a short bar, inside a long one's end)."""
     names = [escape_plotly(o) for o in outputs["output"]]
     probabilities = outputs["probability"].to_numpy()
-    return names, probabilities, [f" {name}  {p:.1%}" for name, p in zip(names, probabilities, strict=True)]
+    inside = probabilities >= INSIDE_FROM
+    labels = [
+        f"{name}  {p:.1%} " if within else f" {name}  {p:.1%}"
+        for name, p, within in zip(names, probabilities, inside, strict=True)
+    ]
+    return names, probabilities, labels, ["middle left" if within else "middle right" for within in inside]
 
 
 def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "next word") -> go.Figure:
