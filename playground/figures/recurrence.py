@@ -78,27 +78,28 @@ def network_arrows(rows: dict[str, float], xs: list[float], box: tuple[float, fl
     return segments
 
 
-def arrow_labels(rows: dict[str, float], column: int, columns: int) -> list[Label]:
+def arrow_labels(rows: dict[str, float], column: int, columns: int, at_edge: bool = False) -> list[Label]:
     """The arrows' labels, written once, at `column` (of `columns` drawn, 1.6 apart): every column
     shares its weights, and a label at every column ran into the next on a narrow screen.
 
-    Up each arrow, on its right (on its left in the last column, whose right is the chart's edge);
-    across, under the arrows into the column; where those would meet the labels up the arrows (the
-    first column has none; the last has its labels on the left), under the arrows a column or two away.
+    Up each arrow, on its right (on its left where the column is at the chart's right edge,
+    `at_edge`); across, under the arrows into the column, or, where those would meet the labels up
+    the arrows, under the arrows a column or two away (the first column has no arrows into it; with
+    two columns and the first in focus there is no other place, and they wait for the second).
     """
     x, lstm = 1.6 * column, "c" in rows
-    side = -0.3 if column == columns - 1 and columns > 1 else 0.3
-    up = {"size": 11, "color": "#333", "position": "middle right" if side > 0 else "middle left"}
+    side = -0.25 if at_edge else 0.25  # clear of the box; "o⊙tanh(c)" then ends before the next arrow
+    up = {"size": 10, "color": "#333", "position": "middle right" if side > 0 else "middle left"}
     labels = [(x + side, (rows[low] + rows[high]) / 2, name, up) for low, high, name in column_arrows(lstm)]
-    if columns > 1:
-        across = {"size": 10, "color": "#333", "position": "bottom center"}
-        into = column
-        if column == 0:
-            into = min(2, columns - 1)
-        elif column == columns - 1 and column > 1:
-            into = column - 1
-        into *= 1.6
-        labels += [(into - 0.8, rows[row] - 0.04, name, across) for row, name in across_arrows(lstm)]
+    into = column
+    if column == 0:
+        into = 2 if columns > 2 else None
+    elif at_edge:
+        into = column - 1 if column > 1 else None
+    across = {"size": 10, "color": "#333", "position": "bottom center"}
+    for row, name in across_arrows(lstm):  # as many labels at every column (a frame's trace): some blank
+        shown = name if into is not None else ""
+        labels.append((1.6 * (column if into is None else into) - 0.8, rows[row] - 0.04, shown, across))
     return labels
 
 
@@ -161,7 +162,7 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
             (x, rows["y"] + 0.6, escape_plotly(outputs[t]), output),
         ]
     segments = network_arrows(rows, [c * 1.6 for c in range(len(shown))], (0.42, 0.38))
-    labels += arrow_labels(rows, chosen - start, len(shown))
+    labels += arrow_labels(rows, chosen - start, len(shown), at_edge=chosen - start == MAX_DRAWN_STEPS - 1)
     more = {"size": 20}
     if start > 0:
         labels.append((-0.95, rows["h"], "…", more))
@@ -173,7 +174,8 @@ def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]
         height=420 if lstm else 330,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"visible": False, "range": [-1.2, max(len(shown), 3) * 1.6 - 0.4]},
+        # A short sentence on the left, at the scale of a long one.
+        xaxis={"visible": False, "range": [-1.2, MAX_DRAWN_STEPS * 1.6 - 0.4]},
         yaxis={"visible": False, "range": [-0.95, rows["y"] + 0.9]},
         showlegend=False,
     )

@@ -48,7 +48,10 @@ def player_layout(
     `redraw=False` where every trace that changes is a bar or a scatter (the trace types plotly.js
     updates in place): a step then restyles those marks instead of redrawing the whole figure.
     `below`: pixels between the plot and the controls, for tick labels and an axis title under it.
+    With one frame there is nothing to step through: no controls.
     """
+    if len(names) < 2:  # one step: nothing to play or slide through
+        return {"sliders": [], "updatemenus": []}
     animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
     steps = [
         {"label": label, "method": "animate", "args": [[name], animate]}
@@ -294,9 +297,14 @@ def _diagram_arrows(rows: dict[str, float], count: int) -> dict:
     return arrow_trace(network_arrows(rows, [1.6 * t for t in range(count)], (0.4, 0.36))).to_plotly_json()
 
 
+def _window_start(chosen: int, count: int) -> int:
+    """The first step of the diagram's window when step `chosen` is in focus."""
+    return min(max(0, chosen - WINDOW // 2), max(0, count - WINDOW))
+
+
 def _labels_change(rows: dict[str, float], chosen: int, count: int) -> dict:
     """The arrows' labels (`arrow_labels`), at the step in focus: frames move them with it."""
-    labels = arrow_labels(rows, chosen, count)
+    labels = arrow_labels(rows, chosen, count, at_edge=chosen - _window_start(chosen, count) == WINDOW - 1)
     return {
         "type": "scatter",
         "x": [x for x, _, _, _ in labels],
@@ -395,7 +403,7 @@ def recurrence_stepper(
     changing = [2, 3, 4, 5, 6]  # the focus column, the cells, y_t's bars and their names, the labels
     frames = []
     for t in range(count):
-        start = min(max(0, t - WINDOW // 2), max(0, count - WINDOW))
+        start = _window_start(t, count)
         frame = {
             "name": str(t),
             "data": [
@@ -411,7 +419,8 @@ def recurrence_stepper(
         frames.append(frame)
     layout.update(
         title={
-            "text": f"The {cell} unrolled over your sentence: one set of weights at every step (▶ plays it)"
+            "text": f"The {cell} unrolled over your sentence: one set of weights at every step"
+            + (" (▶ plays it)" if count > 1 else "")
         },
         height=(720 if lstm else 640) + 25,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
@@ -420,7 +429,9 @@ def recurrence_stepper(
         barmode="overlay",
         bargap=0,
     )
-    layout["xaxis"].update(visible=False, range=[-0.9, 1.6 * (min(count, WINDOW) - 1) + 0.9])
+    # Always a window's width: a short sentence sits on the left at the scale of a long one, with its
+    # labels beside its arrows, not spread over the whole width.
+    layout["xaxis"].update(visible=False, range=[-0.9, 1.6 * (WINDOW - 1) + 0.9])
     layout["yaxis"].update(visible=False, range=[-1.1, max(rows.values()) + 0.95])
     tick_rows, row_labels = quantity_axis(tables)
     units = len(tables[0])
