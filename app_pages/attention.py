@@ -14,7 +14,7 @@ from ui.layout import lazy_section
 from ui.lecture import callout_box, next_stop
 from ui.sentences import sentence_box
 from ui.share import linked_run, share_view
-from ui.training import train_default_buttons
+from ui.training import switch_run_buttons, train_default_buttons
 from ui.view import view_widget
 from ui.views.attention import (
     cached_subject_callout,
@@ -40,6 +40,7 @@ if not is_transformer(run):
         f"The active run is {ARCH_LABELS[run.config.model.arch]}, which has no attention. Pick a "
         "Transformer run in the sidebar, or train one here."
     )
+    switch_run_buttons(is_transformer, "attention")
     task = run.task if run.config.data.source == "built-in" else "next-word"
     train_default_buttons([("Train a Transformer", task, "transformer", "attention_train")])
     st.stop()

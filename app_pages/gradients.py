@@ -8,6 +8,8 @@ from playground.analysis.gradients import (
     probe_tables,
     sandbox_caption,
 )
+from playground.analysis.recurrence import is_recurrent
+from playground.config import ARCH_LABELS
 from playground.figures.gradients import (
     grad_norm_figure,
     parameter_norms_figure,
@@ -19,6 +21,7 @@ from playground.view_options import VIEW_OPTIONS, view_options
 from ui.lecture import next_stop
 from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
+from ui.training import switch_run_buttons
 from ui.view import view_widget
 from ui.views.gradients import exploding_for_real, gradient_on_your_sentence
 
@@ -53,6 +56,13 @@ with st.expander("The product in full: its order, the loss summed over every ste
 st.subheader("1 · Gradient through time, on your sentence")
 run = linked_run("gradients", VIEW)
 share_view(run, VIEW)
+if not is_recurrent(run):
+    st.info(
+        f"The active run is a {ARCH_LABELS[run.config.model.arch]}: it has no hidden state carried from "
+        "step to step, so the chart shows ∂L/∂x_t, the gradient at each input word. The product above, "
+        "and its vanishing, belong to an RNN or an LSTM."
+    )
+    switch_run_buttons(is_recurrent, "gradients")
 gradient_on_your_sentence(run)
 
 st.subheader("2 · During training")

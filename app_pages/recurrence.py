@@ -20,7 +20,7 @@ from ui.lecture import next_stop
 from ui.sentences import sentence_box
 from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
-from ui.training import train_default_buttons
+from ui.training import switch_run_buttons, train_default_buttons
 from ui.view import view_widget
 from ui.views.recurrence import (
     design_criteria,
@@ -46,6 +46,7 @@ if not is_recurrent(run):
         f"The active run is a {ARCH_LABELS[run.config.model.arch]}, which has no recurrence. Pick an RNN "
         "or LSTM run in the sidebar, or train one here."
     )
+    switch_run_buttons(is_recurrent, "recurrence")
     task = run.task if run.config.data.source == "built-in" else "next-word"
     train_default_buttons(
         [

@@ -43,6 +43,7 @@ from ui.state import (
     builtin_data,
     device,
     persist,
+    runs,
     shared_trainings,
     training_slots,
 )
@@ -461,6 +462,28 @@ def train_default_buttons(choices: list[tuple[str, str, str, str]], rerun: bool 
     if trained is not None and rerun:
         st.rerun()  # so the sidebar lists the new run
     return trained
+
+
+def switch_run_buttons(suitable: Callable[[Run], bool], key: str, limit: int = 3) -> bool:
+    """One button per run of the learner's that suits this page (newest first): a click makes it the
+    active run. The sidebar's picker does the same, but on a narrow screen it is folded away.
+
+    Returns whether there was any to offer.
+    """
+    offered = [run for run in reversed(runs()) if suitable(run) and run.status not in ("new", "training")]
+    if not offered:
+        return False
+    st.markdown("Use one of your runs:")
+    for column, run in zip(st.columns(min(limit, len(offered))), offered[:limit], strict=False):
+        column.button(
+            escape_markdown(run.name),
+            key=f"{key}_use_{run.id}",
+            on_click=st.session_state.__setitem__,
+            args=("active_run_id", run.id),
+            icon=":material/swap_horiz:",
+            width="stretch",
+        )
+    return True
 
 
 def require_run(key: str, arch: str = "lstm") -> Run:

@@ -90,3 +90,27 @@ def test_a_next_word_transformer_with_relative_positions_shows_only_the_offsets_
     assert "never looks at a later word" in text and "the word after" not in text
     offsets = at.get("plotly_chart")[0].proto.spec  # the bias chart comes first
     assert '"x":[-8,-7,-6,-5,-4,-3,-2,-1,0]' in offsets.replace(" ", "")
+
+
+def test_pages_that_need_another_kind_of_model_offer_the_learners_own_runs():
+    at = tiny_training(open_page(app(), "train"), "next-word", "lstm")
+    at = tiny_training(at, "next-word", "transformer")  # now the active run
+    lstm, transformer = at.session_state["runs"]
+    at = open_page(at, "recurrence")
+    no_errors(at)
+    assert "no recurrence" in at.info[0].value
+    at.button(key=f"recurrence_use_{lstm.id}").click().run()  # a click, not the sidebar: folded at 800 px
+    no_errors(at)
+    assert at.session_state["active_run_id"] == lstm.id
+    assert not any("no recurrence" in i.value for i in at.info)
+    at = open_page(at, "attention")
+    assert "no attention" in at.info[0].value
+    at.button(key=f"attention_use_{transformer.id}").click().run()
+    no_errors(at)
+    assert at.session_state["active_run_id"] == transformer.id and at.selectbox(key="attention_head")
+    at = open_page(at, "gradients")
+    no_errors(at)
+    assert "no hidden state" in at.info[0].value  # a Transformer's gradients are ∂L/∂x_t: said so
+    at.button(key=f"gradients_use_{lstm.id}").click().run()
+    no_errors(at)
+    assert not any("no hidden state" in i.value for i in at.info)
