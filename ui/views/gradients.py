@@ -8,6 +8,7 @@ import streamlit as st
 
 from playground.analysis.callouts import saturation_callout
 from playground.analysis.gradients import gradient_through_time
+from playground.analysis.recurrence import step_inputs
 from playground.config import default_config
 from playground.figures.gradients import gradient_time_figure, loss_comparison_figure
 from playground.run import Run
@@ -78,9 +79,16 @@ def gradient_on_your_sentence(run: Run) -> None:
             lambda: gradient_time_figure(frames, quantity, f"‖∂L/∂{symbol}‖ at each step (log scale)"),
         )
         chart.plotly_chart(figure, key="gradients_time")
+        target = ""
+        if run.task == "next-word":  # the sentence's last word is only ever a target
+            last = step_inputs(run, text)[0][-1]
+            target = (
+                f"The last word, “{escape_markdown(last, 60)}”, is what the last step predicts, not "
+                "an input, so it has no step on the axis. "
+            )
         chart.caption(
-            "Computed exactly with autograd through the model's step-by-step path. A line that falls "
-            "steeply to the left means the loss barely reaches the first words. Train an RNN "
+            f"{target}Computed exactly with autograd through the model's step-by-step path. A line that "
+            "falls steeply to the left means the loss barely reaches the first words. Train an RNN "
             "(tanh), an RNN with ReLU and identity initialisation, an LSTM and a Transformer on the "
             "Train page to compare them here."
         )

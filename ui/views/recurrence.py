@@ -309,14 +309,17 @@ def stepper_figure(run: Run, view: RecurrenceView, layer: int, cell: str, text: 
 def stepped_sentence(run: Run, view: RecurrenceView, layer: int, cell: str, text: str) -> None:
     """The main chart: the unrolled network, each step's arithmetic and outputs, stepped in the browser."""
     st.plotly_chart(stepper_figure(run, view, layer, cell, text), key="recurrence_stepper")
+    lstm = run.config.model.arch == "lstm"
     st.caption(
-        "Drag the slider or press ▶: the steps play in your browser. Blue x_t is the word's vector, green "
-        "h_t the hidden state"
-        + (", purple c_t the cell state" if run.config.model.arch == "lstm" else "")
+        ("Drag the slider or press ▶: the steps play in your browser. " if len(view.steps) > 1 else "")
+        + "Blue x_t is the word's vector, green h_t the hidden state"
+        + (", purple c_t the cell state" if lstm else "")
         + ", orange y_t the output (its top prediction above). In the arithmetic each unit is a bar, up for "
-        "positive and down for negative, on its row's own range (written next to its name; gates run 0 to "
-        "1 up from the row's floor): a bar that fills its half of the row is a unit at the end of its "
-        "range, a saturated tanh. Hover a bar for its value."
+        "positive and down for negative, on its row's own range (written next to its name"
+        + ("; gates run 0 to 1 up from the row's floor" if lstm else "")
+        + "): a bar that fills its half of the row is a unit at the end of its range"
+        + (", a saturated tanh. " if lstm or run.config.model.activation == "tanh" else ". ")
+        + "Hover a bar for its value."
     )
     for callout in cached_callouts(run, text, layer):
         callout_box(callout)
