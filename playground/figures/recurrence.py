@@ -270,6 +270,7 @@ def output_bars(outputs: pd.DataFrame, title: str) -> go.Figure:
             marker_color=OUTPUT_COLOR,
             text=[f"{p:.1%}" for p in rows["probability"]],
             textposition="outside",
+            cliponaxis=False,  # a near-certain output's label may reach into the margin
             hovertemplate="%{y}: %{x:.2%}<extra></extra>",
         )
     )
@@ -277,7 +278,7 @@ def output_bars(outputs: pd.DataFrame, title: str) -> go.Figure:
         title=title,
         xaxis={"tickformat": ".0%", "range": [0, 1.15]},
         height=260,
-        margin={"t": 50, "r": 30},
+        margin={"t": 50, "r": 50},
         xaxis_title="probability",
     )
     fig.update_yaxes(type="category")

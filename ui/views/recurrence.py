@@ -119,8 +119,17 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
         lambda: step_heatmap(table, "The arithmetic of this step, unit by unit (real values)"),
     )
     st.plotly_chart(arithmetic, key="recurrence_step_table")
-    if len(table) > 24:
-        st.caption("Hover a cell for its value; with more than 24 units the numbers are not written in.")
+    st.caption(
+        "Blue above 0, red below"
+        + (" (gates: white at 0 to blue at 1)" if "forget f_t" in table.columns else "")
+        + ", each row on its own range for this "
+        "step, written next to its name (the stepped chart above uses the range over the whole sentence). "
+        + (
+            "Hover a cell for its value; with more than 24 units the numbers are not written in."
+            if len(table) > 24
+            else ""
+        )
+    )
 
 
 def whole_sentence(run: Run, view: RecurrenceView, layer: int, shown: bool = True) -> None:
