@@ -8,6 +8,7 @@ from playground.device import describe_device
 from ui.layout import narrow_screen_layout
 from ui.share import remember_opening_link
 from ui.state import (
+    ACTIVE_RUN_PICKER,
     active_run,
     device,
     fit_threads,
@@ -65,14 +66,18 @@ with st.sidebar:
         active = active_run()
         ids = [r.id for r in reversed(kept)]
         names = {r.id: f"{r.name} ({r.status})" for r in kept}
-        chosen = st.selectbox(
+        if st.session_state.get(ACTIVE_RUN_PICKER) != active.id:
+            # Made active elsewhere (a page's button, a new run, a link): written, so the browser is
+            # sent it. An index alone changed the box's label but not what it sent back.
+            st.session_state[ACTIVE_RUN_PICKER] = active.id
+        st.selectbox(
             "Active run",
             ids,
-            index=ids.index(active.id),
+            key=ACTIVE_RUN_PICKER,
             format_func=names.get,
             help="The model the Predict page and later pages use.",
+            on_change=lambda: st.session_state.update(active_run_id=st.session_state[ACTIVE_RUN_PICKER]),
         )
-        st.session_state["active_run_id"] = chosen
     else:
         st.caption("No model yet: train one on Home or Train.")
     narrow_screen_layout()  # last in the sidebar: its script takes no room above the badge

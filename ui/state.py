@@ -185,6 +185,9 @@ def add_run(run: Run) -> None:
     st.session_state["active_run_id"] = run.id
 
 
+ACTIVE_RUN_PICKER = "active_run_picker"  # the sidebar's box; `active_run_id` is what pages read
+
+
 def active_run() -> Run | None:
     """The run the learner picked in the sidebar, else the newest one."""
     kept = runs()

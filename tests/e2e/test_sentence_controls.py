@@ -9,6 +9,7 @@ whenever its options' labels change.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -31,15 +32,24 @@ if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSE
 LABEL = "Show the mix for"
 
 
-def store_with_a_transformer() -> tuple[str, str]:
-    """A run store holding one small next-word Transformer, and the cookie of the browser that owns it."""
+def store_with(*archs: str) -> tuple[str, str]:
+    """A run store holding one small next-word model of each of `archs` (the last one newest), and the
+    cookie of the browser that owns them."""
     root = tempfile.mkdtemp(prefix="playground-store-controls-")
-    config = default_config("next-word", "transformer")
-    config.data.num_sentences, config.train.epochs = 600, 1
-    data = build_builtin(config.data)
-    browser = secrets.token_urlsafe(32)
-    RunStore(StoreSettings(root=Path(root))).save(browser, train_run(create_run(config, data), data))
+    store, browser = RunStore(StoreSettings(root=Path(root))), secrets.token_urlsafe(32)
+    for arch in archs:
+        config = default_config("next-word", arch)
+        config.data.num_sentences, config.train.epochs = 600, 1
+        data = build_builtin(config.data)
+        store.save(browser, train_run(create_run(config, data), data))
     return root, browser
+
+
+def open_app(p, root: str, browser_id: str, url: str):
+    chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_cookies([{"name": "sequence_playground_browser", "value": browser_id, "url": url}])
+    return chromium, context.new_page()
 
 
 def word_box(page):
@@ -71,12 +81,9 @@ def type_sentence(page, text: str) -> None:
 def test_the_word_box_names_a_word_of_the_new_sentence():
     from playwright.sync_api import sync_playwright
 
-    root, browser_id = store_with_a_transformer()
+    root, browser_id = store_with("transformer")
     with start_server(env={"PLAYGROUND_STORE_DIR": root}) as (url, _), sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-        context.add_cookies([{"name": "sequence_playground_browser", "value": browser_id, "url": url}])
-        page = context.new_page()
+        chromium, page = open_app(p, root, browser_id, url)
         page.goto(f"{url}/attention")
         wait_idle(page)
         type_sentence(page, "the dogs near the cat are happy")
@@ -95,4 +102,31 @@ def test_the_word_box_names_a_word_of_the_new_sentence():
         longer = options(page)
         expect(word_box(page)).to_have_value(longer[2])
         assert shorter[2] not in longer  # the same place, another word: the label had to change
+        chromium.close()
+
+
+def test_a_run_made_active_on_the_page_is_the_one_the_page_and_the_sidebar_use():
+    """A page's "use one of your runs" button after the learner picked a run in the sidebar's box: the
+    box, keyed, must be sent the new run, or it sends back the old one and the page keeps it."""
+    from playwright.sync_api import sync_playwright
+
+    root, browser_id = store_with("lstm", "transformer")
+    with start_server(env={"PLAYGROUND_STORE_DIR": root}) as (url, _), sync_playwright() as p:
+        chromium, page = open_app(p, root, browser_id, url)
+        page.goto(url)
+        wait_idle(page)
+        picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Active run")
+        picker.click()
+        picker.press("ArrowDown")
+        page.get_by_role("option").filter(has_text="LSTM").click()  # the learner picks the LSTM
+        wait_idle(page)
+        expect(picker).to_have_value(re.compile("LSTM"))
+        page.get_by_test_id("stSidebarNav").get_by_text("Self-attention", exact=True).click()
+        wait_idle(page)
+        expect(page.get_by_text("which has no attention")).to_be_visible()
+        page.get_by_test_id("stMain").get_by_role("button", name=re.compile(r"^#\d+ Transformer")).click()
+        wait_idle(page)
+        expect(page.get_by_role("combobox", name=LABEL)).to_be_visible()  # the page shows the Transformer
+        expect(picker).to_have_value(re.compile("Transformer"))
+        expect(page.get_by_text("which has no attention")).to_have_count(0)
         chromium.close()
