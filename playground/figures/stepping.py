@@ -377,7 +377,7 @@ def recurrence_stepper(
         subplot_titles=[
             "",
             "the arithmetic of step t, unit by unit",
-            "y<sub>t</sub>: likeliest outputs",
+            "y<sub>t</sub>: top outputs",
         ],
     )  # subplots: the diagram on x, y; the cells on x2, y2; y_t on x3, y3
     words = {
@@ -419,11 +419,12 @@ def recurrence_stepper(
         frames.append(frame)
     layout.update(
         title={
-            "text": f"The {cell} unrolled over your sentence: one set of weights at every step"
+            # two lines: on one, a narrow chart (a split screen with the sidebar open) cut it
+            "text": f"The {cell} unrolled over your sentence:<br>one set of weights at every step"
             + (" (▶ plays it)" if count > 1 else "")
         },
-        height=(720 if lstm else 640) + 25,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        height=(720 if lstm else 640) + 45,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
         plot_bgcolor="rgba(0,0,0,0)",
         showlegend=False,
         barmode="overlay",
