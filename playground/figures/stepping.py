@@ -484,6 +484,7 @@ def _ranked_outputs(outputs: pd.DataFrame, color: str = OUTPUT_COLOR) -> list[di
             "mode": "text",
             "text": labels,
             "textposition": positions,
+            "textfont": {"color": "#262730"},  # dark on the orange bar too (the theme's grey was faint there)
             "cliponaxis": False,
             "hoverinfo": "skip",
             "xaxis": "x3",
