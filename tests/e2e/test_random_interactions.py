@@ -128,6 +128,10 @@ def act(page, rng: random.Random) -> str:
     if kind in ("select", "active run"):
         element.click()
         options = page.get_by_role("option")
+        combo = element.get_by_role("combobox")
+        if not options.count() and combo.count():
+            combo.first.press("ArrowDown")  # in Streamlit 1.67 a click may only focus the combo box
+            page.wait_for_timeout(200)
         n = options.count()
         if not n:
             page.keyboard.press("Escape")
