@@ -302,9 +302,14 @@ def _window_start(chosen: int, count: int) -> int:
     return min(max(0, chosen - WINDOW // 2), max(0, count - WINDOW))
 
 
+def _focus_labels(rows: dict[str, float], chosen: int, count: int) -> list:
+    """`arrow_labels` at step `chosen`, on the left of its arrows where it is the window's last column."""
+    return arrow_labels(rows, chosen, count, at_edge=chosen - _window_start(chosen, count) == WINDOW - 1)
+
+
 def _labels_change(rows: dict[str, float], chosen: int, count: int) -> dict:
-    """The arrows' labels (`arrow_labels`), at the step in focus: frames move them with it."""
-    labels = arrow_labels(rows, chosen, count, at_edge=chosen - _window_start(chosen, count) == WINDOW - 1)
+    """The arrows' labels at the step in focus: frames move them with it."""
+    labels = _focus_labels(rows, chosen, count)
     return {
         "type": "scatter",
         "x": [x for x, _, _, _ in labels],
@@ -316,10 +321,11 @@ def _labels_change(rows: dict[str, float], chosen: int, count: int) -> dict:
 
 def _diagram_labels(rows: dict[str, float], count: int) -> dict:
     """`_labels_change` at the first step, with the style frames leave out."""
+    sizes = [style["size"] for *_, style in _focus_labels(rows, 0, count)]
     return {
         **_labels_change(rows, 0, count),
         "mode": "text",
-        "textfont": {"size": [style["size"] for *_, style in arrow_labels(rows, 0, count)], "color": "#333"},
+        "textfont": {"size": sizes, "color": "#333"},
         "cliponaxis": False,  # the last step's labels reach into the margin
         "hoverinfo": "skip",
         "showlegend": False,

@@ -30,7 +30,7 @@ from playground.figures.recurrence import (
     step_heatmap,
     unit_lines,
 )
-from playground.figures.stepping import recurrence_stepper
+from playground.figures.stepping import GATE_NAMES, recurrence_stepper
 from playground.run import Run
 from playground.text import escape_markdown, escape_plotly
 from playground.view_options import view_options
@@ -81,30 +81,28 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
             st.latex(r"c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)")
         x_t = step_input_vector(view, layer, step)
         origin = "the word's embedding" if layer == 0 else "h<sub>t</sub> of the layer below"
-        reach = float(np.abs(x_t).max()) or 1.0
-        st.plotly_chart(
-            kept(
-                ("recurrence_x", *key),
-                lambda: (
-                    embedding_figure([word], x_t[None, :])
-                    .update_layout(
-                        title=f"x<sub>t</sub>: {origin}, {len(x_t)} numbers",
-                        height=170,
-                        yaxis_title=None,
-                        xaxis_title="dimension",
-                    )
-                    .update_traces(
-                        colorbar={
-                            "title": None,
-                            "thickness": 10,
-                            "tickvals": [-reach, 0, reach],
-                            "ticktext": [f"{-reach:.2g}", "0", f"{reach:.2g}"],
-                        }
-                    )
-                ),
-            ),
-            key="recurrence_x",
-        )
+
+        def input_strip() -> go.Figure:
+            reach = float(np.abs(x_t).max()) or 1.0
+            return (
+                embedding_figure([word], x_t[None, :])
+                .update_layout(
+                    title=f"x<sub>t</sub>: {origin}, {len(x_t)} numbers",
+                    height=170,
+                    yaxis_title=None,
+                    xaxis_title="dimension",
+                )
+                .update_traces(
+                    colorbar={
+                        "title": None,
+                        "thickness": 10,
+                        "tickvals": [-reach, 0, reach],
+                        "ticktext": [f"{-reach:.2g}", "0", f"{reach:.2g}"],
+                    }
+                )
+            )
+
+        st.plotly_chart(kept(("recurrence_x", *key), input_strip), key="recurrence_x")
     with outputs:
         names = "next word" if run.task == "next-word" else "class"
         bars = kept(
@@ -121,7 +119,7 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
     st.plotly_chart(arithmetic, key="recurrence_step_table")
     st.caption(
         "Blue above 0, red below"
-        + (" (gates: white at 0 to blue at 1)" if "forget f_t" in table.columns else "")
+        + (" (gates: white at 0 to blue at 1)" if GATE_NAMES[0] in table.columns else "")
         + ", each row on its own range for this "
         "step, written next to its name (the stepped chart above uses the range over the whole sentence). "
         + (
