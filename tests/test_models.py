@@ -7,7 +7,7 @@ from torch.nn import functional as F
 
 from playground.config import ModelConfig
 from playground.models import build_model
-from playground.models.transformer import attention, sinusoidal_positions
+from playground.models.transformer import attention, learned_bias_attention, sinusoidal_positions
 
 VOCAB = 40
 ATOL = 1e-5
@@ -97,6 +97,29 @@ def test_attention_equals_scaled_dot_product_attention(causal):
     torch.testing.assert_close(ours, reference, atol=ATOL, rtol=0)
     torch.testing.assert_close(weights.sum(-1), torch.ones(2, 3, 7), atol=1e-6, rtol=0)
     assert (weights[~mask.expand_as(weights)] == 0).all()
+
+
+@pytest.mark.parametrize("steps", [1, 6, 23])
+@pytest.mark.parametrize("padded", [True, False])
+def test_learned_bias_attention_gives_pytorchs_bits_forward_and_backward(steps, padded):
+    """The written-out kernel training takes with a learned relative bias is PyTorch's, bit for bit,
+    so a default Transformer trains to the same weights with it as with scaled_dot_product_attention."""
+    generator = torch.Generator().manual_seed(steps)
+    q, k, v = (torch.randn(16, 4, steps, 8, generator=generator).requires_grad_() for _ in range(3))
+    bias = torch.randn(4, steps, steps, generator=generator).requires_grad_()
+    lengths = torch.randint(1, steps + 1, (16,), generator=generator) if padded else torch.full((16,), steps)
+    keys = (torch.arange(steps)[None, :] < lengths[:, None])[:, None, None, :]
+    mask = bias.masked_fill(~keys, float("-inf"))
+    ours = learned_bias_attention(q, k, v, mask)
+    reference = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    assert torch.equal(ours, reference)
+    upstream = torch.randn(ours.shape, generator=generator)
+    for mine, theirs in zip(
+        torch.autograd.grad(ours, (q, k, v, bias), upstream, retain_graph=True),
+        torch.autograd.grad(reference, (q, k, v, bias), upstream),
+        strict=True,
+    ):
+        assert torch.equal(mine, theirs)
 
 
 def test_attention_layer_equals_multihead_attention_with_copied_weights():
