@@ -15,7 +15,7 @@ from playground.analysis.reading import reading_steps
 from playground.analysis.recurrence import step_table, top_outputs, trace_sentence
 from playground.figures.attention import WRITTEN_UP_TO, all_heads_figure
 from playground.figures.embeddings import fanned_labels, projection_figure
-from playground.figures.experiments import adding_figure
+from playground.figures.experiments import adding_figure, bottleneck_figure
 from playground.figures.recurrence import arrow_labels, diagram_rows, step_heatmap, unrolled_figure
 from playground.figures.stepping import (
     MASKED_COLOR,
@@ -228,7 +228,7 @@ def test_neighbour_labels_point_different_ways():
     assert [a.text for a in fig.layout.annotations] == ["<b>cat</b>", "dog", "fox", "owl"]
 
 
-def test_adding_baseline_label_sits_on_its_line():
+def test_adding_baseline_is_named_in_the_legend_below_the_plot():
     table = pd.DataFrame(
         {
             "architecture": ["LSTM", "LSTM"],
@@ -240,8 +240,26 @@ def test_adding_baseline_label_sits_on_its_line():
         }
     )
     fig = adding_figure(table)
-    label = next(a for a in fig.layout.annotations if "MSE 1/6" in a.text)
-    assert math.isclose(label.y, math.log10(1 / 6))  # a log axis places annotations by log10
+    line = next(s for s in fig.layout.shapes if s.line.dash == "dash")
+    assert math.isclose(line.y0, 1 / 6) and math.isclose(line.y1, 1 / 6)
+    entry = next(t for t in fig.data if "MSE 1/6" in t.name)  # no label on the line, where failing models lie
+    assert entry.line.dash == "dash" and not fig.layout.annotations
+    assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"  # never over the title
+
+
+def test_a_model_trained_longer_keeps_its_colour_and_changes_its_dash():
+    rows = [
+        {"model": model, "source_words": "1–8", "mean_source_words": 5.0, "word_accuracy": 0.5}
+        | {"bleu": 40.0, "exact": 0.1, "sentences": 10, "seed": 0}
+        for model in (
+            "encoder-decoder (one vector), 3,000 steps",
+            "encoder-decoder with attention",
+            "encoder-decoder (one vector), 12,000 steps",
+        )
+    ]
+    short, attention, long = bottleneck_figure(pd.DataFrame(rows)).data
+    assert short.line.color == long.line.color != attention.line.color
+    assert short.line.dash == attention.line.dash == "solid" != long.line.dash
 
 
 def test_runs_of_two_tasks_get_a_panel_each():

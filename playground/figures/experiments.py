@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -22,7 +20,11 @@ MODEL_COLORS = {
     "encoder-decoder (one vector)": RUN_COLORS[1],
     "encoder-decoder with attention": RUN_COLORS[0],
 }
-LEGEND = {"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"}
+# Below the x axis: above the plot, a legend that wraps on a narrow screen runs into the title.
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2, "yanchor": "top"}
+
+
+DASHES = ("solid", "dash", "dot")
 
 
 def _color(name: str) -> str:
@@ -87,17 +89,15 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
     if not table.empty:
         baseline = float(table["baseline_mse"].iloc[0])
         fig.add_hline(y=baseline, line_dash="dash", line_color="gray")
-        # On a log axis an annotation's y is log10 of the value (add_hline's own label landed at y = 1)
-        fig.add_annotation(
-            x=0,
-            xref="x domain",
-            xanchor="left",
-            y=math.log10(baseline),
-            yref="y",
-            yanchor="top",
-            text="predicting the mean (MSE 1/6)",
-            showarrow=False,
-            font={"color": "gray"},
+        # Named in the legend, not beside the line: the models that fail lie on it and cross any label there
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line={"color": "gray", "dash": "dash"},
+                name=f"predicting the mean (MSE 1/6 ≈ {baseline:.3f})",
+            )
         )
     fig.update_layout(
         title="The adding problem: test error against sequence length",
@@ -105,7 +105,7 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
         yaxis_title="test MSE (log scale)",
         height=420,
         legend=LEGEND,
-        margin={"t": 70},
+        margin={"t": 50},
     )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
@@ -175,7 +175,10 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
     fig = go.Figure()
     summary = bottleneck_table(table) if not table.empty else table
     shown = "%{y:.1f}" if metric == "bleu" else "%{y:.1%}"
+    drawn: list[str] = []
     for name, rows in summary.groupby("model", sort=False) if not table.empty else []:
+        color = _color(str(name).split(",")[0])  # "encoder-decoder (one vector), 12,000 steps": its model's
+        drawn.append(color)
         fig.add_trace(
             _line(
                 rows,
@@ -184,7 +187,9 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
                 str(name),
                 f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} sentences)<br>{label} "
                 f"{shown}<extra></extra>",
+                model=str(name).split(",")[0],
                 customdata=["source_words", "sentences"],
+                dash=DASHES[(drawn.count(color) - 1) % len(DASHES)],  # the same model trained longer
                 spread=(f"{metric}_low", f"{metric}_high"),
             )
         )
@@ -194,7 +199,7 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
         yaxis_title=label,
         height=420,
         legend=LEGEND,
-        margin={"t": 70},
+        margin={"t": 50},
     )
     if metric == "bleu":
         fig.update_yaxes(range=[0, 103])
@@ -226,7 +231,7 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
         yaxis_title="milliseconds (log scale)",
         height=420,
         legend=LEGEND,
-        margin={"t": 70},
+        margin={"t": 50},
     )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
@@ -255,7 +260,7 @@ def critical_path_figure(table: pd.DataFrame) -> go.Figure:
         yaxis_title="operations in sequence (log scale)",
         height=380,
         legend=LEGEND,
-        margin={"t": 70},
+        margin={"t": 50},
     )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
