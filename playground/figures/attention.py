@@ -343,8 +343,10 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
     fig = go.Figure()
     ys = -np.arange(steps_count)
     shown = [escape_plotly(s) for s in steps]
+    spread = min(0.1, 0.4 / heads)  # each head's lines leave and reach a word at its own height
     for head in range(heads):
         color = HEAD_COLORS[head % len(HEAD_COLORS)]
+        offset = (head - (heads - 1) / 2) * spread
         first = True
         for q in range(steps_count):
             for k in range(steps_count):
@@ -354,7 +356,7 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
                 fig.add_trace(
                     go.Scatter(
                         x=[0.08, 0.92],
-                        y=[ys[q], ys[k]],
+                        y=[ys[q] - offset, ys[k] - offset],
                         mode="lines",
                         opacity=0.7,
                         line={"color": color, "width": 1 + 9 * w},
@@ -384,7 +386,7 @@ def head_view(weights: np.ndarray, steps: list[str], threshold: float = 0.1) -> 
         margin={"t": 50},
         xaxis={"visible": False, "range": [-0.35, 1.35]},
         yaxis={"visible": False},
-        legend={"orientation": "h", "y": -0.05},
+        legend={"orientation": "h", "y": -0.05, "title": {"text": "click to hide or show:"}},
     )
     fig.add_annotation(x=0, y=1.5, text="<b>query</b>", showarrow=False)
     fig.add_annotation(x=1, y=1.5, text="<b>key</b>", showarrow=False)
