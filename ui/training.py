@@ -395,8 +395,8 @@ def shared_note(run: Run, data: TaskData | None = None) -> None:
     if watched:
         text = (
             "Trained once on this server for everyone who asked for these settings; same settings "
-            "give the same numbers. This copy is yours: stopping, renaming or deleting it changes no "
-            "one else's."
+            "give the same numbers. This copy is yours: deleting it changes "
+            "no one else's."
         )
     else:
         text = (
@@ -429,7 +429,7 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         return
     m = run.metrics
     text = (
-        f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {run.device}. "
+        f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {escape_markdown(run.device, 60)}. "
         f"Test accuracy **{m.get('test_accuracy', 0):.1%}** (a model that ignores its input: "
         f"{run.baseline['accuracy']:.1%})."
     )

@@ -127,7 +127,7 @@ def test_a_strangers_csv_stays_text_on_train_and_predict(browser, tmp_path):
 
 
 def hostile_model_file(tmp_path: Path) -> Path:
-    """A next-word model whose vocabulary and description are hostile, saved as a model file."""
+    """A next-word model whose vocabulary, description and device are hostile, saved as a model file."""
     from playground.config import default_config
     from playground.data.datasets import build_builtin
     from playground.io import save_run
@@ -143,6 +143,7 @@ def hostile_model_file(tmp_path: Path) -> Path:
     for i in range(4, len(words)):
         words[i] = f"{HOSTILE[i % len(HOSTILE)]} {i}"
     run.data_description = HOSTILE[3] + " " + HOSTILE[5]
+    run.device = HOSTILE[5] + " " + HOSTILE[7]  # shown in the result box: "trained … on <device>"
     path = tmp_path / "hostile.safetensors"
     path.write_bytes(save_run(run))
     return path
@@ -157,7 +158,7 @@ def test_a_strangers_model_file_and_links_stay_text(browser, tmp_path):
     wait_idle(page)
     expect(page.get_by_text("Loaded", exact=False).first).to_be_visible()
     nothing_rendered(page, errors, dialogs, "runs page")
-    for title in ("Predict", "Words to vectors", "Embedding space", "Inside the recurrence"):
+    for title in ("Train", "Predict", "Words to vectors", "Embedding space", "Inside the recurrence"):
         open_page(page, title)
         expect(page.get_by_test_id("stPlotlyChart").first).to_be_attached(timeout=30_000)
         nothing_rendered(page, errors, dialogs, title)
