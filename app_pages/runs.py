@@ -49,7 +49,12 @@ if upload is not None and st.session_state.get("runs_loaded_file") != upload.fil
     else:
         add_run(loaded)
         st.session_state["runs_loaded_file"] = upload.file_id
-        st.success(f"Loaded {loaded.name} ({loaded.num_parameters:,} parameters). It is now the active run.")
+        st.session_state["runs_loaded_note"] = (
+            f"Loaded {loaded.name} ({loaded.num_parameters:,} parameters). It is now the active run."
+        )
+        st.rerun()  # the sidebar, drawn before this page, then lists it as the active run
+if note := st.session_state.pop("runs_loaded_note", None):  # once, on the rerun after loading
+    st.success(note)
 
 kept = runs()
 if not kept:

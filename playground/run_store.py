@@ -114,7 +114,9 @@ class RunStore:
                 continue
             run.uid = path.name[: -len(RUN_SUFFIX)]
             runs.append(run)
-        runs.sort(key=lambda run: run.created)
+        # In the order this browser got them (its #numbers): a loaded file or a shared copy keeps the
+        # time it was first trained, which put it among the oldest. Runs from before numbers first.
+        runs.sort(key=lambda run: (run.number or 0, run.created))
         for extra in runs[: max(0, len(runs) - self.settings.max_runs)]:
             self.delete(browser, extra)
         return runs[-self.settings.max_runs :], warnings

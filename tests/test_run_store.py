@@ -6,6 +6,7 @@ import json
 import os
 import struct
 import time
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -55,6 +56,18 @@ def test_a_run_comes_back_under_the_learners_own_number(tmp_path, trained):
         assert load_run(save_run(trained)).number == 0  # a file opened elsewhere gets its new owner's next
     finally:
         trained.number = 0
+
+
+def test_runs_come_back_in_the_order_the_learner_got_them(tmp_path, trained):
+    """By #number, not by when each was first trained: a loaded model file or a shared copy is often
+    older than the learner's own runs, and came back among the oldest (first to be dropped)."""
+    store = store_at(tmp_path)
+    copies = [load_run(save_run(trained)) for _ in range(3)]
+    for number, run, day in zip((1, 2, 3), copies, (2, 3, 1), strict=True):
+        run.number, run.created = number, datetime(2026, 12, day)  # #3: a file trained before #1 and #2
+        store.save("browser-a", run)
+    restored, _ = store.load("browser-a")
+    assert [run.number for run in restored] == [1, 2, 3]
 
 
 def test_a_run_saved_while_training_comes_back_interrupted(tmp_path, trained):

@@ -33,6 +33,8 @@ def test_a_saved_model_file_loads_and_a_bad_one_is_refused():
     uploader.set_value(("model.safetensors", raw, "application/octet-stream")).run()
     no_errors(at)
     assert "Loaded" in at.success[0].value and len(at.session_state["runs"]) == 2
+    loaded = at.session_state["runs"][-1]
+    assert at.selectbox(key="active_run_picker").value == loaded.id  # the sidebar shows it at once
     uploader = at.file_uploader(key="runs_upload")
     uploader.set_value(("evil.safetensors", b"\x80\x04junk", "application/x")).run()
     assert "pickle" in at.error[0].value and len(at.session_state["runs"]) == 2
