@@ -158,7 +158,7 @@ class ChildTraining:
     def _finish(self, body: tuple[bytes, str, str]) -> bytes:
         raw, status, message = body
         self.adopt(load_run(raw, restore=True))
-        self.run.status, self.run.message = status, message  # a model file has no "stopped"
+        self.run.status, self.run.message = status, message
         return raw
 
     def _stop_and_collect(self, parent: Connection) -> None:
@@ -269,10 +269,7 @@ def _child_main(
         train_run(run, data, "cpu", progress, should_stop=listen, time_limit=time_limit)
     finally:
         try:
-            status = run.status
-            if status == "stopped":  # a model file says "interrupted" (playground.file_header)
-                run.status = "interrupted"
-            connection.send(("done", (save_run(run), status, run.message)))
+            connection.send(("done", (save_run(run), run.status, run.message)))
         except OSError:
             pass
         connection.close()

@@ -58,6 +58,19 @@ def test_a_run_comes_back_under_the_learners_own_number(tmp_path, trained):
         trained.number = 0
 
 
+@pytest.mark.parametrize("status", ["finished", "stopped", "interrupted", "diverged", "failed"])
+def test_a_run_comes_back_in_every_state_training_can_leave_it(tmp_path, trained, status):
+    """A stopped run (the learner pressed Stop) was refused by the header's schema on the way back, so
+    the store removed it: gone after a reload. Its download was refused the same way."""
+    store = store_at(tmp_path)
+    run = load_run(save_run(trained))
+    run.status, run.message = status, f"ended: {status}"
+    store.save("browser-a", run)
+    (restored,), warnings = store.load("browser-a")
+    assert not warnings and (restored.status, restored.message) == (status, f"ended: {status}")
+    assert load_run(save_run(run)).status == "loaded"  # its download opens elsewhere as a loaded model
+
+
 def test_runs_come_back_in_the_order_the_learner_got_them(tmp_path, trained):
     """By #number, not by when each was first trained: a loaded model file or a shared copy is often
     older than the learner's own runs, and came back among the oldest (first to be dropped)."""
