@@ -90,7 +90,9 @@ class ModelFileHeader(_Strict):
     total_steps: Count = 0
     seconds: NonNegative = 0.0
     device: ShortText = "CPU"
-    status: Literal["finished", "stopped", "diverged", "interrupted", "failed", "training", "loaded"] = "loaded"
+    status: Literal["finished", "stopped", "diverged", "interrupted", "failed", "training", "loaded"] = (
+        "loaded"
+    )
     message: Annotated[str, Field(max_length=2000)] = ""
     created: Annotated[str, Field(max_length=40)] | None = None
     number: Annotated[int, Field(ge=0, le=1_000_000)] = 0  # the learner's #number for it (run store)
