@@ -54,6 +54,9 @@ def test_stop_and_a_closed_tab_each_end_the_training_and_free_its_slot():
         expect(stopper.get_by_text("Test accuracy", exact=False)).to_have_count(0)
         ARTIFACTS.mkdir(exist_ok=True)
         stopper.screenshot(path=ARTIFACTS / "stopped.png")
+        stopper.reload()  # the stopped run comes back from the run store, still stopped
+        wait_idle(stopper)
+        expect(stopper.get_by_text("Stopped at step", exact=False).first).to_be_visible(timeout=60_000)
         stopper.goto(f"{url}/train?{ISSUE_LINK}")  # the issue's link: refused on opening
         wait_idle(stopper)
         expect(stopper.get_by_text("this server allows", exact=False).first).to_be_visible()
