@@ -305,6 +305,13 @@ def parse_value(f: dataclasses.Field, raw: Any) -> Any:
     return parse_number(raw, meta["lo"], meta["hi"], whole=f.type in (int, "int"))
 
 
+def bound_text(bound: float) -> str:
+    """A bound as a learner reads it: 2147483647 in full (":g" wrote 2.14748e+09), 0.0001 as is."""
+    if not float(bound).is_integer():
+        return f"{bound:g}"
+    return f"{int(bound):,}" if abs(bound) >= 10_000 else str(int(bound))
+
+
 def parse_number(raw: Any, lo: float | None, hi: float | None, whole: bool) -> float | int:
     """A finite number within [lo, hi] from untrusted text, or ValueError saying what is wrong."""
     if isinstance(raw, bool):
@@ -323,9 +330,9 @@ def parse_number(raw: Any, lo: float | None, hi: float | None, whole: bool) -> f
             raise ValueError("must be a whole number")
         number = int(number)
     if lo is not None and number < lo:
-        raise ValueError(f"must be at least {lo:g}")
+        raise ValueError(f"must be at least {bound_text(lo)}")
     if hi is not None and number > hi:
-        raise ValueError(f"must be at most {hi:g}")
+        raise ValueError(f"must be at most {bound_text(hi)}")
     return number
 
 

@@ -4,7 +4,14 @@ import dataclasses
 
 import pytest
 
-from playground.config import DataConfig, ExperimentConfig, ModelConfig, TrainConfig, default_config
+from playground.config import (
+    DataConfig,
+    ExperimentConfig,
+    ModelConfig,
+    TrainConfig,
+    default_config,
+    parse_number,
+)
 
 
 def test_round_trip():
@@ -83,3 +90,16 @@ def test_only_the_sentiment_transformer_pools_by_max():
     assert default_config("sentiment", "transformer").model.pooling == "max"
     assert default_config("next-word", "transformer").model.pooling == "mean"
     assert default_config("sentiment", "lstm").model.pooling == "mean"  # not read by recurrent models
+
+
+@pytest.mark.parametrize(
+    ("raw", "lo", "hi", "message"),
+    [
+        ("2147483648", 0, 2_147_483_647, "must be at most 2,147,483,647"),  # was "2.14748e+09"
+        ("2000", 1, 1024, "must be at most 1024"),
+        ("0", 0.0001, 1.0, "must be at least 0.0001"),
+    ],
+)
+def test_a_bound_is_written_as_a_learner_reads_it(raw, lo, hi, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        parse_number(raw, lo, hi, whole=isinstance(hi, int))
