@@ -7,6 +7,7 @@ from playground.figures.training import runs_comparison
 from playground.io import ModelFileError, load_run, save_run
 from playground.text import escape_markdown
 from ui.state import MAX_RUNS, active_run, add_run, delete_runs, run_store, runs
+from ui.views.train import runs_table
 from ui.widgets import multiselect
 
 
@@ -77,25 +78,7 @@ if chosen and st.button(
 ):
     delete_runs(set(chosen_ids))
     st.rerun()
-st.dataframe(
-    pd.DataFrame([r.summary() for r in reversed(kept)]),
-    hide_index=True,
-    column_config={
-        "test accuracy": st.column_config.NumberColumn(format="percent"),
-        "order-sensitive accuracy": st.column_config.NumberColumn(format="percent"),
-        "unseen-structure accuracy": st.column_config.NumberColumn(format="percent"),
-        "largest edit change": st.column_config.NumberColumn(
-            format="percent",
-            help="Test accuracy with the edit that moves it most (a full stop, commas, capitals or no "
-            "punctuation) minus without it",
-        ),
-        "test ECE": st.column_config.NumberColumn(
-            format="%.3f", help="Expected calibration error on the test split (0 = perfectly calibrated)"
-        ),
-        "baseline accuracy": st.column_config.NumberColumn(format="percent"),
-        "val accuracy": st.column_config.NumberColumn(format="percent"),
-    },
-)
+runs_table()  # newest first; a dash where a figure does not apply to a run
 if chosen:
     histories = {run.name: run.history for run in chosen}
     tasks = {run.name: run.task for run in chosen}
@@ -111,6 +94,7 @@ if chosen:
 
 st.subheader("Save a run")
 run = active_run()
+file_stem = f"run-{run.number or run.id}-{run.config.model.arch}-{run.task}"  # "#2 LSTM · sentiment"
 st.markdown(
     f"The active run, **{run.name}**: weights in safetensors, with its configuration, "
     "vocabulary and history in the file's header. Loading never runs code from the file."
@@ -119,7 +103,7 @@ left, right = st.columns(2)
 left.download_button(
     "Download the model file",
     lambda: save_run(run),
-    f"run-{run.id}.safetensors",
+    f"{file_stem}.safetensors",
     "application/octet-stream",
     icon=":material/download:",
     key="runs_download_model",
@@ -127,7 +111,7 @@ left.download_button(
 right.download_button(
     "Download its history (CSV)",
     lambda: run.history.to_csv(index=False),
-    f"run-{run.id}-history.csv",
+    f"{file_stem}-history.csv",
     "text/csv",
     icon=":material/table:",
     key="runs_download_history",

@@ -429,7 +429,8 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         return
     m = run.metrics
     text = (
-        f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s on {escape_markdown(run.device, 60)}. "
+        f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s "
+        f"on {escape_markdown(run.device, 60)}. "
         f"Test accuracy **{m.get('test_accuracy', 0):.1%}** (a model that ignores its input: "
         f"{run.baseline['accuracy']:.1%})."
     )

@@ -187,8 +187,15 @@ def runs_table() -> None:
                 "test accuracy": percent,
                 "order-sensitive accuracy": percent,
                 "unseen-structure accuracy": percent,
-                "largest edit change": percent,
-                "test ECE": st.column_config.NumberColumn(format="%.3f"),
+                "largest edit change": st.column_config.NumberColumn(
+                    format="percent",
+                    help="Test accuracy with the edit that moves it most (a full stop, commas, capitals "
+                    "or no punctuation) minus without it",
+                ),
+                "test ECE": st.column_config.NumberColumn(
+                    format="%.3f",
+                    help="Expected calibration error on the test split (0 = perfectly calibrated)",
+                ),
                 "baseline accuracy": percent,
                 "val loss": st.column_config.NumberColumn(format="%.3f"),
                 "lr": st.column_config.NumberColumn(format="%g"),
