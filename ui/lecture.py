@@ -49,7 +49,15 @@ LECTURE_PATH = [
 def lecture_path() -> None:
     """Home's list of the lecture's stops, each one sentence and one link."""
     for number, (page, title, sentence) in enumerate(LECTURE_PATH, start=1):
-        st.page_link(page, label=f"{number}. {title}: {sentence}", icon=":material/arrow_forward:")
+        path_link(page, f"{number}. {title}", sentence)
+
+
+def path_link(page: str, label: str, sentence: str) -> None:
+    """A stop's link under a short label, its sentence below it: a link's label never wraps, so a long
+    one ran off the page's edge."""
+    stop = st.container(gap=None)  # the sentence close under its own link, not halfway to the next
+    stop.page_link(page, label=label, icon=":material/arrow_forward:")
+    stop.caption(escape_markdown(sentence, 400))
 
 
 def next_stops(page: str) -> list[tuple[str, str, str]]:
@@ -85,7 +93,7 @@ def next_stop(page: str) -> None:
         )
         return
     for target, title, sentence in stops:
-        st.page_link(target, label=f"Next: {title}. {sentence}", icon=":material/arrow_forward:")
+        path_link(target, f"Next: {title}", sentence)
 
 
 def callout_box(callout: Callout | None) -> None:

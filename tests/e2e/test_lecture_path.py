@@ -15,6 +15,7 @@ ARTIFACTS = Path(os.environ.get("PLAYGROUND_ARTIFACTS", ROOT / "test-artifacts")
 # Pages checked here for a main chart in the first screen and a callout, on the way along the path;
 # tests/e2e/test_first_screen.py checks every page's first screen at both widths.
 MAIN_CHART_FIRST = {"Inside the recurrence"}
+CUT = "a => [a, ...a.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1)"
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -23,6 +24,9 @@ if not Path(CHROMIUM).exists() and not os.environ.get("PLAYGROUND_REQUIRE_BROWSE
 def follow_next(page) -> str:
     """Click the last "Next: …" link (the one that leads on) and return its label."""
     links = page.get_by_role("link").filter(has_text="Next:")
+    expect(links.last).to_be_visible(timeout=30_000)
+    for link in links.all():  # a link's label never wraps: a long one was cut at the page's edge
+        assert not link.evaluate(CUT), link.inner_text()
     label = links.last.inner_text()
     links.last.click()
     wait_idle(page)
