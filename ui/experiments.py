@@ -77,14 +77,14 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
     live = st.empty()  # the Stop button, bar and live chart: cleared when the run ends (one Stop, not two)
     try:
         area = live.container()
-        controls, status = area.columns([1, 3], vertical_alignment="center")
-        controls.button(
+        row = area.container(horizontal=True, vertical_alignment="center")  # button as wide as its label
+        row.button(
             "Stop",
             icon=":material/stop:",
             key=f"lab_stop_{name}",
             help="Stops after the current report; the points measured so far are kept.",
         )
-        bar = status.progress(0.0, text="Starting…")
+        bar = row.progress(0.0, text="Starting…")
         chart = area.empty()
         drawn, started = 0, time.perf_counter()
         saved = started

@@ -164,14 +164,15 @@ def _keep_copy(run: Run, watched: bool) -> Run:
 
 def _live_view(run_id: str, side_by_side: bool) -> tuple:
     """The Stop button, a progress bar and two curve placeholders."""
-    controls, status = st.columns([1, 3], vertical_alignment="center")
-    controls.button(
+    # One row: the button as wide as its label, the bar the rest (a quarter column cut "Stop tra…")
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.button(
         "Stop training",
         icon=":material/stop:",
         key=f"stop_{run_id}",
         help="Stops after the current step; the model keeps what it has learned.",
     )
-    bar = status.progress(0.0, text="Starting…")
+    bar = row.progress(0.0, text="Starting…")
     if side_by_side:
         loss_slot, accuracy_slot = (column.empty() for column in st.columns(2))
     else:
