@@ -43,6 +43,17 @@ def visible_characters(text: str) -> str:
     )
 
 
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    """Text with right-to-left letters (Arabic, Hebrew) in a bidi isolate, so it cannot reorder the
+    quotes and commas around it ("”بالعالم“"); other text as it is."""
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+    return text
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -56,11 +67,12 @@ def escape_markdown(text: object, limit: int = 300) -> str:
     formatting, a formula or HTML.
 
     Backslash-escapes Markdown syntax and breaks autolinks with an invisible word joiner.
-    Invisible control and format characters are written as their code points, e.g. [U+200B].
+    Invisible control and format characters are written as their code points, e.g. [U+200B];
+    right-to-left text is isolated (`isolated`).
     """
     text = visible_characters(shorten(str(text), limit).replace("\n", " "))
     text = _AUTOLINK_PARTS.sub(_break_autolink, text)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return isolated(_MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 def escape_plotly(text: object, limit: int = 200) -> str:
@@ -70,7 +82,7 @@ def escape_plotly(text: object, limit: int = 200) -> str:
     typesets $...$ with MathJax; entities keep all of it as plain characters.
     """
     text = visible_characters(shorten(str(text), limit))
-    return "".join(_PLOTLY_SPECIAL.get(c, c) for c in text)
+    return isolated("".join(_PLOTLY_SPECIAL.get(c, c) for c in text))
 
 
 _WHITESPACE_LABELS = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}

@@ -6,7 +6,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from playground.text import WORD_JOINER, escape_markdown, escape_plotly, visible_characters
+from playground.text import WORD_JOINER, escape_markdown, escape_plotly, isolated, visible_characters
 
 AUTOLINK = re.compile(r"(?i)www\.|(?:https?|mailto|xmpp):|[\w.+-]@|@[\w-]")  # what GFM links
 
@@ -32,7 +32,16 @@ def test_escaped_plotly_text_has_no_tags_templates_or_formulas(text):
     escaped = escape_plotly(text)
     assert not set("<>$%{}") & set(escaped)
     assert re.search(r"&(?!amp;|lt;|gt;|#\d+;)", escaped) is None
-    assert html.unescape(escaped) == visible_characters(text)
+    assert html.unescape(escaped) == isolated(visible_characters(text))
+
+
+@given(st.text(alphabet="abc ,.“”بالعمשלו", max_size=30))
+def test_right_to_left_text_is_isolated_so_it_cannot_reorder_what_is_around_it(text):
+    """In “بالعالم”, the Arabic took the closing quote into its own run and the line read ”بالعالم“."""
+    rtl = any(c in "بالعمשלו" for c in text)
+    for escaped in (escape_markdown(text), escape_plotly(text)):
+        assert escaped.startswith("\u2068") == escaped.endswith("\u2069") == rtl
+        assert escaped.count("\u2068") == escaped.count("\u2069") == int(rtl)  # one isolate, closed
 
 
 def test_a_continuation_shows_the_prompts_end_and_says_when_the_model_wrote_nothing():
