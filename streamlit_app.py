@@ -65,7 +65,8 @@ with st.sidebar:
     if kept:
         active = active_run()
         ids = [r.id for r in reversed(kept)]
-        names = {r.id: f"{r.name} ({r.status})" for r in kept}
+        # A finished run is the usual case: its status only took room the sidebar cuts names for
+        names = {r.id: r.name if r.status == "finished" else f"{r.name} ({r.status})" for r in kept}
         if st.session_state.get(ACTIVE_RUN_PICKER) != active.id:
             # Made active elsewhere (a page's button, a new run, a link): written, so the browser is
             # sent it. An index alone changed the box's label but not what it sent back.
