@@ -104,4 +104,4 @@ def test_a_link_opened_after_its_model_was_trained_shows_it_at_once():
     assert copy.metrics == trained.metrics and copy.config == trained.config
     assert any(m.label == "P(positive)" for m in later.metric)  # the prediction, at once
     picker = later.sidebar.selectbox[0]  # the sidebar lists the copy it shows, on the first screen
-    assert picker.label == "Active run" and picker.options == [f"{copy.name} ({copy.status})"]
+    assert picker.label == "Active run" and picker.options == [copy.name] and copy.status == "finished"
