@@ -1,5 +1,6 @@
 """The lab's experiments at tiny sizes: data generation, shapes, tables, progress and stopping."""
 
+import copy
 import json
 import random
 
@@ -488,3 +489,55 @@ def test_bottleneck_runs_of_different_step_counts_stay_apart():
     assert summary.loc[attention, "word_accuracy_mean"] == 1.0  # one step count: no label added
     header = bottleneck_markdown(table).splitlines()[0]
     assert "one vector, 12,000 steps: words" in header and "attention: words" in header
+
+
+LIVE_RUNS = {  # each Lab experiment at a size that runs in a second, with two models and two points
+    "adding": lambda progress: adding_experiment(
+        [4, 6], ["tanh", "lstm"], steps=2, hidden=8, progress=progress
+    ),
+    "agreement": lambda progress: agreement_experiment(
+        ["bow", "lstm"], max_phrases=1, num_sentences=200, epochs=1, per_point=4, progress=progress
+    ),
+    "bottleneck": lambda progress: bottleneck_experiment(
+        ["plain", "attention"],
+        max_clauses=2,
+        train_size=100,
+        steps=2,
+        hidden=8,
+        test_size=20,
+        progress=progress,
+    ),
+    "parallel": lambda progress: parallel_experiment(
+        [4, 8], ["rnn", "transformer"], hidden=8, batch=2, repeats=1, progress=progress
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIVE_RUNS))
+def test_a_live_result_stopped_anywhere_is_drawn_and_comes_back_after_a_reload(name, tmp_path):
+    """What the Limits page does with a result measured here: draw it after every report (a Stop keeps
+    any of them) and store it for the next session. A stopped "Measure" crashed the summary
+    (KeyError 256: one model had reached a length the other had not), and every live result was
+    refused by the store on the way back (the shipped ones carry a "seed" column, a live run not)."""
+    from playground.experiments import summaries, tables
+    from playground.figures import experiments as figures
+    from playground.run_store import RunStore, StoreSettings
+
+    partial: list = []
+    result = LIVE_RUNS[name](lambda r, fraction: partial.append(copy.deepcopy(r)))
+    assert result.complete and partial
+    draw = (
+        getattr(figures, f"{name}_figure"),
+        getattr(summaries, f"{name}_summary"),
+        getattr(tables, f"{name}_table"),
+    )
+    store = RunStore(StoreSettings(root=tmp_path))
+    for shown in [r for r in partial if r.rows]:  # with no row yet the page shows the shipped result
+        table = shown.table
+        for function in draw:
+            function(table)
+        if name == "parallel":
+            figures.critical_path_figure(table)
+        store.save_experiment("browser", shown)
+        back, warnings = store.load_experiments("browser")
+        assert not warnings and back[name].rows == shown.rows and back[name].complete == shown.complete

@@ -99,9 +99,15 @@ def parallel_summary(table: pd.DataFrame) -> list[str]:
     """How much each model slows down from the shortest to the longest length, and its critical path."""
     summary = parallel_table(table)
     lines = []
-    longest, shortest = int(summary["length"].max()), int(summary["length"].min())
     for name, rows in summary.groupby("model", sort=False):
         rows = rows.set_index("length")
+        # Each model's own range: a run stopped part-way has measured some models at fewer lengths
+        longest, shortest = int(rows.index.max()), int(rows.index.min())
+        if longest == shortest:
+            lines.append(
+                f"**{name}**: {rows.loc[shortest, 'mean']:.2f} ms at length {shortest} (one length so far)."
+            )
+            continue
         growth = rows.loc[longest, "mean"] / rows.loc[shortest, "mean"]
         text = (
             f"**{name}**: {rows.loc[shortest, 'mean']:.2f} ms at length {shortest}, "
