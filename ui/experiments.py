@@ -130,7 +130,7 @@ def show_result(
         machine = " and ".join(dict.fromkeys(report.get("machine", "a CPU") for report in reports))
         commands = "; ".join(f"`{report['command']}`" for report in reports)
         provenance = (
-            f"Measured earlier on {machine} ({result.seconds / 60:.1f} min in all) with {commands}. "
+            f"Measured earlier on {machine}, {result.seconds / 60:.1f} min in all, with {commands}. "
             "Press the button below to measure it here, live, with one seed."
         )
     else:
