@@ -11,6 +11,7 @@ import torch
 
 from playground.__main__ import main
 from playground.data.language import ANIMALS, PEOPLE, _Grammar
+from playground.data.sentiment import LABELS
 from playground.experiments.adding import BASELINE_MSE, AddingModel, adding_batch, adding_experiment
 from playground.experiments.agreement import (
     agreement_experiment,
@@ -23,6 +24,7 @@ from playground.experiments.common import check_names, run_seeds, verdict
 from playground.experiments.parallel import critical_path, parallel_experiment
 from playground.experiments.shapes import (
     classify_each_word,
+    review_polarity,
     train_one_to_many,
     train_one_to_one,
     write_from_label,
@@ -204,6 +206,20 @@ def test_one_to_many_writes_from_a_label():
     sentences = write_from_label(writer, "positive", count=3, max_words=8)
     assert len(sentences) == 3
     assert all(w in writer.vocab.index for s in sentences for w in s.split())
+    assert writer.samples == 200 and 0 <= writer.label_agreement <= 1
+
+
+def test_the_default_review_writer_writes_the_sentiment_it_is_asked_for():
+    """The page says "the label steers it" from this share; with reviews full of "not" and "but" it
+    was a loss gap of 0.03 per word and the two columns read alike."""
+    writer = train_one_to_many()
+    assert writer.loss_with_other_label - writer.loss_with_label > 0.3
+    agree = sum(
+        review_polarity(s) == label for label in LABELS for s in write_from_label(writer, label, 100, seed=1)
+    )
+    assert agree / 200 == writer.label_agreement >= 0.8
+    assert review_polarity("the pizza was brilliant") == "positive"
+    assert review_polarity("good but bad") is None
 
 
 def test_adding_summary_claims_a_verdict_only_where_every_seed_agrees():
@@ -415,6 +431,8 @@ def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention(
         np.testing.assert_allclose(result.attention.sum(1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="zebra"):
         translate_sentence(trained, "the zebra runs")
+    with pytest.raises(ValueError, match="without “and”"):  # a word of the language, not of this translator
+        translate_sentence(trained, "the dog runs and the cat sleeps")
 
 
 def test_figures_draw_the_mean_over_seeds_with_the_range_as_bars():

@@ -19,6 +19,8 @@ from playground.data.sentiment import LABELS, SENTIMENT_WORD_CLASSES, generate_s
 from playground.data.tokenizer import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, Vocabulary, tokenize
 
 WORD_LABELS = ("negative", "neutral", "positive")
+POSITIVE_WORDS = frozenset(SENTIMENT_WORD_CLASSES["positive word"])
+NEGATIVE_WORDS = frozenset(SENTIMENT_WORD_CLASSES["negative word"])
 FUNCTION_WORDS = ["the", "a", "was", "is", "i", "it", "and", "this", "my", "we", "they", "were"]
 
 
@@ -118,6 +120,8 @@ class OneToMany:
     vocab: Vocabulary
     loss_with_label: float
     loss_with_other_label: float
+    label_agreement: float = math.nan  # share of sampled reviews whose sentiment words all match the label
+    samples: int = 0
 
 
 def _encode(vocab: Vocabulary, texts: list[str]) -> torch.Tensor:
@@ -135,9 +139,12 @@ def train_one_to_many(num_sentences: int = 4000, steps: int = 600, seed: int = 0
     """Teach the generator to write a review of the asked-for sentiment (teacher forcing, Adam)."""
     torch.manual_seed(seed)
     corpus = generate_sentiment(num_sentences, seed)
-    vocab = Vocabulary.build([e.text for e in corpus.train])
-    train_tokens = _encode(vocab, [e.text for e in corpus.train])
-    train_labels = torch.tensor([e.label for e in corpus.train])
+    # Reviews whose verdict is in their words: with negations and contrasts ("not good", "bad but
+    # great") a label that only sets the first state barely showed in what the writer wrote.
+    train = [e for e in corpus.train if not e.order_sensitive]
+    vocab = Vocabulary.build([e.text for e in train])
+    train_tokens = _encode(vocab, [e.text for e in train])
+    train_labels = torch.tensor([e.label for e in train])
     model = ConditionedGenerator(len(LABELS), len(vocab))
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     generator = torch.Generator().manual_seed(seed)
@@ -148,13 +155,34 @@ def train_one_to_many(num_sentences: int = 4000, steps: int = 600, seed: int = 0
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-    held_out = corpus.validation
+    held_out = [e for e in corpus.validation if not e.order_sensitive]
     tokens = _encode(vocab, [e.text for e in held_out])
     labels = torch.tensor([e.label for e in held_out])
     model.eval()
     with torch.no_grad():
         right, wrong = float(_loss(model, labels, tokens)), float(_loss(model, 1 - labels, tokens))
-    return OneToMany(model, vocab, right, wrong)
+    trained = OneToMany(model, vocab, right, wrong)
+    trained.label_agreement, trained.samples = label_agreement(trained)
+    return trained
+
+
+def review_polarity(sentence: str) -> str | None:
+    """'positive' or 'negative' when a review's sentiment words all lean one way; None if mixed or none."""
+    words = set(sentence.split())
+    positive = bool(words & POSITIVE_WORDS)
+    negative = bool(words & NEGATIVE_WORDS)
+    return None if positive == negative else ("positive" if positive else "negative")
+
+
+def label_agreement(trained: OneToMany, per_label: int = 100, temperature: float = 0.8) -> tuple[float, int]:
+    """How often the writer's reviews carry the sentiment it was asked for: the share of `per_label`
+    samples per label whose sentiment words all match it, and the number of samples."""
+    agree = sum(
+        review_polarity(sentence) == label
+        for label in LABELS
+        for sentence in write_from_label(trained, label, per_label, temperature, seed=1)
+    )
+    return agree / (per_label * len(LABELS)), per_label * len(LABELS)
 
 
 @torch.no_grad()

@@ -250,9 +250,12 @@ def translate_sentence(trained: TrainedTranslator, sentence: str) -> Translation
     words = sentence.lower().split()
     unknown = [w for w in words if w not in trained.source_vocab.index]
     if unknown or not words:
-        raise ValueError(
-            f"not in the built-in language: {', '.join(unknown[:8])}" if unknown else "type a sentence"
-        )
+        if not unknown:
+            raise ValueError("type a sentence")
+        message = f"this translator never saw: {', '.join(dict.fromkeys(unknown[:8]))}"
+        if "and" in unknown:  # a word of the language, but this translator learnt one clause at a time
+            message += " (it learnt single sentences: type one without “and”)"
+        raise ValueError(message)
     source = trained.source_vocab.encode([" ".join(words)])
     tokens, weights = trained.model.greedy(source, 3 * len(words) + 4, with_weights=True)
     output = []
