@@ -270,3 +270,6 @@ def test_runs_of_two_tasks_get_a_panel_each():
     assert "one panel per task" in fig.layout.title.text
     single = runs_comparison(histories, "loss", tasks={"a": "sentiment", "b": "sentiment"})
     assert {t.xaxis for t in single.data} == {"x"}
+    flat = pd.DataFrame({"step": [1, 2], "split": ["validation"] * 2, "accuracy": [0.625, 0.625]})
+    accuracy = runs_comparison({"a": flat, "b": flat}, "accuracy", tasks={"a": "sentiment", "b": "next-word"})
+    assert accuracy.layout.yaxis.range == (0, 1.02) == accuracy.layout.yaxis2.range  # not up to 150%

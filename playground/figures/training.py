@@ -82,16 +82,16 @@ def runs_comparison(
             groups.index((tasks or {}).get(name, "")) + 1,
         )
     title = f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}"
-    if len(groups) > 1:
-        title += ": one panel per task (their scales differ)"
+    if len(groups) > 1:  # on a line of its own: half a page wide, one line cut it at the panel's edge
+        title += "<br><sup>one panel per task: their scales differ</sup>"
     fig.update_layout(
         title=title,
         height=360,
-        margin={"t": 70 if len(groups) > 1 else 50},
+        margin={"t": 80 if len(groups) > 1 else 50},
         legend={"orientation": "h", "y": -0.3},
     )
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(title_text=METRIC_LABELS.get(metric, metric), col=1)
-    if metric == "accuracy":
-        fig.update_yaxes(tickformat=".0%")
+    if metric == "accuracy":  # 0 to 100% in every panel: a flat line was stretched to an axis up to 150%
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     return fig
