@@ -31,6 +31,7 @@ def test_latin1_and_utf16_are_read_with_a_note():
         (b"", "empty"),
         (b"   \n\n ", "empty"),
         (bytes(range(256)) * 4, "binary"),
+        (bytes(range(128, 256)) * 8, "binary"),  # no control byte below 0x20: was read as Latin-1
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"x" * (MAX_UPLOAD_BYTES + 1), "limit"),
     ],
@@ -113,3 +114,10 @@ def test_too_few_lines_to_hold_any_out_are_refused_with_the_way_out():
     with pytest.raises(UploadError, match="two.txt has 2 lines.*one long text"):
         check_lines_to_split(["the cat sat", "on the mat"], "two.txt")
     check_lines_to_split(["a line"] * MIN_LINES, "ten.txt")
+
+
+def test_a_class_lost_to_empty_labels_is_explained_in_the_refusal():
+    rows = b"".join(b"good film,pos\nbad film,\n" for _ in range(10))
+    table, _ = read_table(b"text,label\n" + rows, "r.csv")
+    with pytest.raises(UploadError, match="one class only.*10 rows with an empty text or label were skipped"):
+        labelled_texts(table, "text", "label")

@@ -56,8 +56,15 @@ def decode_upload(raw: bytes, name: str = "file") -> DecodedText:
     try:
         return DecodedText(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
+        # Latin-1 reads any bytes; bytes 0x80-0x9F are control characters in it, rare in text written
+        # in Latin-1 (or Windows-1252's quotes) and a quarter of random bytes above 0x7F
+        text = raw.decode("latin-1")
+        if sum(1 for c in text if "\x80" <= c <= "\x9f") > len(text) * 0.05:
+            raise UploadError(
+                f"{name} looks like a binary file, not text. Upload plain text (.txt or .csv saved as UTF-8)."
+            ) from None
         return DecodedText(
-            raw.decode("latin-1"),
+            text,
             [
                 f"{name} is not UTF-8, so it was read as Latin-1: check that accented "
                 "letters look right, or save it as UTF-8."
@@ -150,14 +157,16 @@ def labelled_texts(
         notes.append(f"{int((~keep).sum())} rows with an empty text or label were skipped.")
     texts, labels = texts[keep].tolist(), labels[keep].tolist()
     classes = sorted(set(labels))
+    skipped = "".join(f" {note}" for note in notes)  # the reason a class or rows went missing, if so
     if len(texts) < MIN_EXAMPLES:
         raise UploadError(
             f"Only {len(texts)} usable rows; at least {MIN_EXAMPLES} are needed to train and validate."
+            + skipped
         )
     if len(classes) < 2:
         raise UploadError(
             f"The label column '{label_column}' has one class only "
-            f"({classes[0][:40]!r}); a classifier needs at least two."
+            f"({classes[0][:40]!r}); a classifier needs at least two." + skipped
         )
     if len(classes) > MAX_CLASSES:
         raise UploadError(
