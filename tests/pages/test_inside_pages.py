@@ -44,6 +44,10 @@ def test_embedding_space_search_projection_and_compare():
     no_errors(at)
     neighbours = at.dataframe[0].value
     assert len(neighbours) == 8 and "dog" not in set(neighbours["word"])
+    at.text_input(key="embeddings_search").input("<b>dog</b> cat").run()  # the first word, not "<"
+    no_errors(at)
+    assert at.dataframe[0].value.equals(neighbours)
+    assert any("showing “dog”" in c.value for c in at.caption)
     at.text_input(key="embeddings_search").input("unicornz").run()
     assert "not in this model's vocabulary" in at.warning[0].value
     at.segmented_control(key="embeddings_method").set_value("tsne").run()

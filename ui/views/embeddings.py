@@ -91,7 +91,15 @@ def projection_with_search(
     word = None
     if query.strip():
         tokens = tokenize(query, run.vocab.level)
-        word = tokens[0] if tokens else ""
+        words = [t for t in tokens if any(c.isalnum() for c in t)] or tokens  # not "<" of "<b>pos</b>"
+        known = [t for t in words if t in run.vocab]  # nor its "b"
+        word = (known or words or [""])[0]
+        if len(words) > 1 and known:
+            unit = "character" if run.vocab.level == "char" else "word"
+            st.caption(
+                f"One {unit} at a time: showing “{escape_markdown(word, 40)}”, the first one typed that "
+                "the model knows."
+            )
         if word not in run.vocab:
             st.warning(
                 f"“{escape_markdown(word, 40)}” is not in this model's vocabulary. Try a word from "
