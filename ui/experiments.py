@@ -19,7 +19,7 @@ from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.text import escape_markdown
 from playground.train import MAX_TRAINING_STEPS
 from ui.session_cache import kept
-from ui.state import device, persist_experiment
+from ui.state import device, experiment_saver, persist_experiment
 from ui.training import training_slot
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
 
 def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
     live = st.empty()  # the Stop button, bar and live chart: cleared when the run ends (one Stop, not two)
+    # Bound now: after a Stop click every Streamlit call raises, st.session_state included, and the
+    # points measured by then must still reach this session's results and the store
+    kept, save = results(), experiment_saver()
     try:
         area = live.container()
         row = area.container(horizontal=True, vertical_alignment="center")  # button as wide as its label
@@ -91,7 +94,7 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
 
         def show(result: ExperimentResult, fraction: float) -> None:
             nonlocal drawn, saved
-            results()[name] = result
+            kept[name] = result
             if time.perf_counter() - saved > 5.0 or result.complete:
                 persist_experiment(result)  # a reload or a server restart keeps the points measured
                 saved = time.perf_counter()
@@ -105,8 +108,8 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
     except ValueError as error:
         st.error(f"{escape_markdown(str(error), 1000)}.")
     finally:
-        if name in results():
-            persist_experiment(results()[name])
+        if name in kept:
+            save(kept[name])
         live.empty()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import importlib
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from playground.run_store import RunStore, StoreSettings
 from playground.shared_training import SharedTrainings
 from playground.threads import threads_per_training, use_threads
 from ui.browser import browser_id, remember_browser
+
+logger = logging.getLogger(__name__)
 
 training_process.import_in_forkserver("streamlit.web.cli")  # what the `streamlit` command's script imports
 MAX_RUNS = int(os.environ.get("PLAYGROUND_MAX_RUNS", 12))
@@ -123,6 +126,23 @@ def persist(run: Run) -> None:
 def persist_experiment(result) -> None:
     """Write a Lab experiment's result (finished or stopped part-way) to the store."""
     _in_store(lambda store, browser: store.save_experiment(browser, result))
+
+
+def experiment_saver() -> Callable[[object], None]:
+    """A function that writes an experiment's result to this browser's store without any Streamlit
+    call, for the moment after a click stopped the script run (every Streamlit call then raises,
+    `st.session_state` included, so `persist_experiment` can no longer run). Bound now."""
+    if st.session_state.get("store_failed"):
+        return lambda result: None
+    store, browser = run_store(), browser_id()
+
+    def save(result) -> None:
+        try:
+            store.save_experiment(browser, result)
+        except OSError:
+            logger.exception("an experiment's result could not be stored")
+
+    return save
 
 
 def delete_runs(ids: set[int]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,4 +84,30 @@ def test_stop_and_a_closed_tab_each_end_the_training_and_free_its_slot():
             assert time.perf_counter() - closed < 60, "the closed tab's training kept the slot"
             page.wait_for_timeout(500)
         print(f"Tab closed to the slot free and a new run trained: {time.perf_counter() - closed:.1f} s")
+        chromium.close()
+
+
+def test_a_measurement_stopped_part_way_comes_back_after_a_reload():
+    """Limits of RNNs: Stop keeps the points measured, in the session and in the store. The last save
+    ran after the click had stopped the script run, where every Streamlit call raises, so a reload
+    brought back the shipped result instead."""
+    from playwright.sync_api import sync_playwright
+
+    store = {"PLAYGROUND_STORE_DIR": tempfile.mkdtemp(prefix="playground-store-e2e-")}
+    with start_server(env=store) as (url, _), sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{url}/limits")
+        wait_idle(page)
+        page.get_by_role("button", name="Measure", exact=True).click()
+        measured = page.get_by_test_id("stProgress").get_by_text(re.compile(r"[1-9]\d* points measured"))
+        expect(measured).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Stop", exact=True).click()
+        note = page.get_by_text("Stopped after", exact=False).first
+        expect(note).to_be_visible(timeout=30_000)
+        kept = re.search(r"Stopped after \d+ points", note.inner_text())[0]
+        page.reload()
+        wait_idle(page)
+        expect(page.get_by_text(kept, exact=False).first).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
         chromium.close()
