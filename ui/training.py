@@ -428,6 +428,14 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
     if run.status not in ("finished", "loaded"):  # still stopping, or never started
         st.info(f"**{run.name}** is still stopping (step {run.steps:,} of {run.total_steps:,}).")
         return
+    if "test_accuracy" not in run.metrics:  # a model file of a training that was stopped: no "0.0%"
+        st.warning(
+            f"**{run.name}** was loaded from a model file of a training that did not finish (step "
+            f"{run.steps:,} of {run.total_steps:,}). It has no test score; its curves show what it "
+            "learned until then.",
+            icon=":material/stop_circle:",
+        )
+        return
     m = run.metrics
     text = (
         f"**{run.name}** trained {run.steps:,} steps in {run.seconds:.1f} s "

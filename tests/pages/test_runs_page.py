@@ -1,5 +1,7 @@
 """The 'Runs' page under AppTest: compare, delete, save and load model files."""
 
+import copy
+
 from playground.io import save_run
 from tests.pages.test_pages import app, no_errors, open_page, tiny_training
 
@@ -38,3 +40,16 @@ def test_a_saved_model_file_loads_and_a_bad_one_is_refused():
     uploader = at.file_uploader(key="runs_upload")
     uploader.set_value(("evil.safetensors", b"\x80\x04junk", "application/x")).run()
     assert "pickle" in at.error[0].value and len(at.session_state["runs"]) == 2
+
+
+def test_a_stopped_runs_file_loads_without_a_made_up_test_score():
+    """Its Train page said "Test accuracy 0.0%" for a training that never reached its test."""
+    at = tiny_training(open_page(app(), "train"), "next-word", "lstm")
+    stopped = copy.copy(at.session_state["runs"][0])
+    stopped.status, stopped.metrics = "stopped", {k: v for k, v in stopped.metrics.items() if "test" not in k}
+    at = open_page(at, "runs")
+    at.file_uploader(key="runs_upload").set_value(("s.safetensors", save_run(stopped), "application/x")).run()
+    at = open_page(at, "train")
+    no_errors(at)
+    assert any("did not finish" in w.value and "no test score" in w.value for w in at.warning)
+    assert not any("Test accuracy" in s.value for s in at.success)
