@@ -9,28 +9,28 @@ from playground.text import escape_markdown
 
 # (page, title, one sentence): the lecture's order, recurrence → BPTT → vanishing gradients → LSTM →
 # limits → attention. A stop may come back to a page with a different question (the LSTM's gates).
+# Subscripts are Unicode (xₜ, cₜ₋₁): the sentence is an escaped caption, where "x_t" showed as typed.
 LECTURE_PATH = [
     (
         "app_pages/shapes.py",
         "Task shapes",
         "Sequence problems come in four shapes: one or many in, one or many out.",
     ),
-    ("app_pages/encoding.py", "Words to vectors", "A word becomes the vector x_t a network can read."),
+    ("app_pages/encoding.py", "Words to vectors", "A word becomes the vector xₜ a network can read."),
     (
         "app_pages/recurrence.py",
         "Inside the recurrence",
-        "Recurrence: one cell reads a word per step with the same weights and carries a hidden state h_t.",
+        "Recurrence: one cell reads a word per step with the same weights and carries a hidden state hₜ.",
     ),
     (
         "app_pages/gradients.py",
         "Backprop through time",
-        "Backprop through time, and why gradients vanish: a product of diag(1 − h²) W_hh per step back.",
+        "Backprop through time, and why gradients vanish: a product of diag(1 − h²) Wₕₕ per step back.",
     ),
     (
         "app_pages/recurrence.py",
         "LSTM gates (Inside the recurrence, with an LSTM run)",
-        "The LSTM cell path c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t lets memory and gradient through: "
-        "watch the gates.",
+        "The LSTM cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ lets memory and gradient through: watch the gates.",
     ),
     (
         "app_pages/limits.py",
