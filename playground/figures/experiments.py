@@ -175,10 +175,10 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
     fig = go.Figure()
     summary = bottleneck_table(table) if not table.empty else table
     shown = "%{y:.1f}" if metric == "bleu" else "%{y:.1%}"
-    drawn: list[str] = []
+    drawn: list[str] = []  # the models drawn so far: a model trained longer repeats its colour, dashed
     for name, rows in summary.groupby("model", sort=False) if not table.empty else []:
-        color = _color(str(name).split(",")[0])  # "encoder-decoder (one vector), 12,000 steps": its model's
-        drawn.append(color)
+        model = str(name).split(",")[0]  # "encoder-decoder (one vector), 12,000 steps": its model
+        drawn.append(model)
         fig.add_trace(
             _line(
                 rows,
@@ -187,9 +187,9 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
                 str(name),
                 f"{name}<br>%{{customdata[0]}} words (%{{customdata[1]}} sentences)<br>{label} "
                 f"{shown}<extra></extra>",
-                model=str(name).split(",")[0],
+                model=model,
                 customdata=["source_words", "sentences"],
-                dash=DASHES[(drawn.count(color) - 1) % len(DASHES)],  # the same model trained longer
+                dash=DASHES[(drawn.count(model) - 1) % len(DASHES)],
                 spread=(f"{metric}_low", f"{metric}_high"),
             )
         )

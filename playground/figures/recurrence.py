@@ -128,13 +128,18 @@ def text_traces(labels: list[Label]) -> list[go.Scatter]:
     return traces
 
 
+def window_start(chosen: int, count: int) -> int:
+    """The first of the MAX_DRAWN_STEPS steps drawn when step `chosen` of `count` is in focus."""
+    return min(max(0, chosen - MAX_DRAWN_STEPS // 2), max(0, count - MAX_DRAWN_STEPS))
+
+
 def unrolled_figure(steps: list[str], chosen: int, cell: str, outputs: list[str]) -> go.Figure:
     """The network unrolled over the sentence: the same weights at every step; an LSTM's cell state
     c_t drawn as its own path (c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t) below h_t."""
     lstm = cell == "LSTM"
     rows = diagram_rows(lstm)
     colors = {"x": INPUT_COLOR, "c": CELL_COLOR, "h": HIDDEN_COLOR, "y": OUTPUT_COLOR}
-    start = min(max(0, chosen - MAX_DRAWN_STEPS // 2), max(0, len(steps) - MAX_DRAWN_STEPS))
+    start = window_start(chosen, len(steps))
     shown = range(start, min(len(steps), start + MAX_DRAWN_STEPS))
     shapes: list[dict] = []
     labels: list[Label] = []

@@ -19,16 +19,18 @@ from playground.figures.attention import MASKED_COLOR, WRITTEN_UP_TO
 from playground.figures.concepts import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR
 from playground.figures.recurrence import (
     CELL_COLOR,
+    MAX_DRAWN_STEPS,
     arrow_labels,
     arrow_trace,
     diagram_rows,
     network_arrows,
+    window_start,
 )
 from playground.figures.spec import assemble, grid_layout
 from playground.text import escape_plotly
 
 FRAME_MS = 700  # one step per 0.7 s when playing: slow enough to read the bars
-WINDOW = 9  # steps of the unrolled diagram in view at once
+WINDOW = MAX_DRAWN_STEPS  # steps of the unrolled diagram in view at once
 GATE_NAMES = ("forget f_t", "input i_t", "output o_t")
 TANH_NAMES = ("h_t", "h_{t-1}", "candidate g_t")
 GATE_COLOR = "#4C78A8"  # gates, 0 to 1
@@ -297,14 +299,9 @@ def _diagram_arrows(rows: dict[str, float], count: int) -> dict:
     return arrow_trace(network_arrows(rows, [1.6 * t for t in range(count)], (0.4, 0.36))).to_plotly_json()
 
 
-def _window_start(chosen: int, count: int) -> int:
-    """The first step of the diagram's window when step `chosen` is in focus."""
-    return min(max(0, chosen - WINDOW // 2), max(0, count - WINDOW))
-
-
 def _focus_labels(rows: dict[str, float], chosen: int, count: int) -> list:
     """`arrow_labels` at step `chosen`, on the left of its arrows where it is the window's last column."""
-    return arrow_labels(rows, chosen, count, at_edge=chosen - _window_start(chosen, count) == WINDOW - 1)
+    return arrow_labels(rows, chosen, count, at_edge=chosen - window_start(chosen, count) == WINDOW - 1)
 
 
 def _labels_change(rows: dict[str, float], chosen: int, count: int) -> dict:
@@ -409,7 +406,7 @@ def recurrence_stepper(
     changing = [2, 3, 4, 5, 6]  # the focus column, the cells, y_t's bars and their names, the labels
     frames = []
     for t in range(count):
-        start = _window_start(t, count)
+        start = window_start(t, count)
         frame = {
             "name": str(t),
             "data": [
