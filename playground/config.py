@@ -237,7 +237,8 @@ class TrainConfig:
         label="Seed",
         lo=0,
         hi=2**31 - 1,
-        help="Seeds weights and batch order, so the same seed gives the same run.",
+        help="Seeds weights and batch order, so the same seed gives the same run on the same "
+        "device and number of CPU threads (they change the order of float sums).",
     )
 
 

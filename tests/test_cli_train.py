@@ -45,9 +45,13 @@ def test_a_link_trains_what_the_app_trains_and_the_saved_file_loads_on_the_runs_
     in_app = at.session_state["runs"][-1]
     url = f"http://localhost:8501/train?{urlencode(dict(at.query_params))}"  # the page's own share link
     saved = tmp_path / "shared.safetensors"
-    code, out, err = run_cli(capsys, "train", "--link", url, "--save", str(saved), "--json", "--quiet")
+    threads = re.search(r"CPU \((\d+) threads?\)", in_app.device).group(1)  # as the README says to
+    code, out, err = run_cli(
+        capsys, "train", "--link", url, "--threads", threads, "--save", str(saved), "--json", "--quiet"
+    )
     assert code == 0, err
     report = json.loads(out)
+    assert report["device"] == in_app.device
     assert report["config"] == in_app.config.to_dict()
     assert report["test_accuracy"] == in_app.metrics["test_accuracy"]  # same seed, same numbers
     assert report["val_loss"] == in_app.metrics["val_loss"]
@@ -61,6 +65,12 @@ def test_a_link_trains_what_the_app_trains_and_the_saved_file_loads_on_the_runs_
     assert "Loaded" in at.success[0].value
     loaded = at.session_state["runs"][-1]
     assert loaded.config == in_app.config and loaded.metrics["test_accuracy"] == report["test_accuracy"]
+
+
+def test_threads_beyond_the_cores_are_refused_before_training(capsys):
+    code, out, err = run_cli(capsys, "train", "--task", "sentiment", "--threads", "0", "--quiet")
+    assert code == 2 and out == ""
+    assert "--threads must be from 1 to" in err and "not 0" in err
 
 
 def test_the_query_string_alone_is_a_link_too(capsys):

@@ -8,6 +8,7 @@ from playground.data.sentiment import (
     NEGATIVE,
     POSITIVE,
     generate_sentiment,
+    is_question,
     sentence_key,
     with_capitals,
     with_commas,
@@ -106,4 +107,15 @@ def test_capitals_never_change_the_tokens(text):
 def test_edits_keep_the_words(text):
     for edit in (with_full_stop, with_commas, without_punctuation):
         assert words(edit(text)) == words(text)
-    assert with_full_stop(text).endswith(".")
+    if is_question(text):
+        assert with_full_stop(text) == text
+    else:
+        assert with_full_stop(text).endswith(".")
+
+
+@given(sentences)
+def test_a_question_keeps_its_question_mark_under_the_full_stop_and_comma_edits(text):
+    question = text + "?"
+    assert with_full_stop(question) == question
+    assert with_commas(question).endswith("?")
+    assert not with_full_stop(text.rstrip("?! ") + " good").endswith("?")

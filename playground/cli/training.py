@@ -16,6 +16,7 @@ from playground.device import DEVICE_CHOICES, pick_device
 from playground.io import save_run
 from playground.run import ConfigError, Run, count_model_parameters, create_run, edit_changes
 from playground.share_links import config_from_link
+from playground.threads import available_cores, use_threads
 from playground.train import train_run
 
 
@@ -62,6 +63,14 @@ def add_train_parser(commands) -> None:
         help="auto: a CUDA GPU, then Apple MPS, then the CPU",
     )
     output.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="CPU threads PyTorch may use (default: all cores). The same seed trains to the same "
+        "numbers only with the same threads: the app gives each training its share of the cores, "
+        "and a run's device line says how many, e.g. 'CPU (1 thread)'",
+    )
+    output.add_argument(
         "--save",
         metavar="MODEL.safetensors",
         help="write the trained model to this file: the Runs page and `predict` load it",
@@ -93,10 +102,17 @@ def train_command(args: argparse.Namespace) -> int:
         config.data.source = "upload"
     elif config.data.source == "upload":
         return fail(f"{flag('source')} upload needs a file: add --data FILE.")
+    if args.threads is not None and not 1 <= args.threads <= available_cores():
+        return fail(
+            f"--threads must be from 1 to {available_cores()} (the cores this process may use), "
+            f"not {args.threads}."
+        )
     if args.save and (message := save_problem(Path(args.save))):
         return fail(message)  # before training, so no run is trained only to be lost
     for note in [*link_warnings, *changed]:
         print(f"warning: {note}", file=sys.stderr)
+    if args.threads is not None:
+        use_threads(args.threads)
     try:
         device = pick_device(args.device)
         data, notes = load_data(config, args.data, args.text_column, args.label_column)

@@ -557,16 +557,26 @@ _CONNECTIVE = re.compile(
 _END = re.compile(r"[\s.!?,;]+$")
 
 
+def is_question(text: str) -> bool:
+    """Whether the sentence ends in a question mark (whatever follows it: spaces, '!', '.')."""
+    end = _END.search(text)
+    return end is not None and "?" in end.group()
+
+
 def with_full_stop(text: str) -> str:
-    """The sentence ending in a full stop instead of whatever it ended with."""
-    return _END.sub("", text) + "."
+    """A statement ending in a full stop instead of whatever it ended with; a question keeps its '?'.
+
+    Turning "wasn't the film good?" into "wasn't the film good." changes what it says (a rhetorical
+    question is praise), so that edit is left to `without_punctuation`, which reports it apart.
+    """
+    return text if is_question(text) else _END.sub("", text) + "."
 
 
 def with_commas(text: str) -> str:
-    """A comma before each connective that has none, or at the end of a sentence without one."""
+    """A comma before each connective that has none, or at the end of a statement without one."""
     if re.search(r"\b(?:but|yet|however|although|though)\b", text, re.IGNORECASE):
         return _CONNECTIVE.sub(", ", text)
-    return _END.sub("", text) + ","
+    return text if is_question(text) else _END.sub("", text) + ","
 
 
 def with_capitals(text: str) -> str:

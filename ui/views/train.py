@@ -107,7 +107,8 @@ def share_configuration(config: ExperimentConfig) -> None:
         st.code(f"{base}?{urlencode(link)}", language=None, wrap_lines=True)
         st.caption(
             "Whoever opens the link gets this form filled in; with the same seed, training gives "
-            "the same numbers. Uploaded files are not part of a link."
+            "the same numbers on the same kind of device and number of CPU threads (a run's "
+            "device line says which). Uploaded files are not part of a link."
         )
 
 
