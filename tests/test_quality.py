@@ -47,11 +47,14 @@ def test_bag_of_words_fails_where_order_matters(sentiment_results):
     assert bow["unseen_order_sensitive_accuracy"] < min(unseen) - 0.2
 
 
-@pytest.mark.parametrize(("arch", "most"), [("lstm", 0.01), ("transformer", 0.03)])
-def test_full_stops_commas_and_capitals_barely_move_accuracy(sentiment_results, arch, most):
+# Issue 23: a full stop, commas or capitals move the test split by at most a point. Taking away
+# every mark, a question's "?" included, costs the Transformer up to 2 points (README).
+@pytest.mark.parametrize(("arch", "no_punctuation"), [("lstm", 0.01), ("transformer", 0.025)])
+def test_full_stops_commas_and_capitals_barely_move_accuracy(sentiment_results, arch, no_punctuation):
     m = sentiment_results[arch]
-    for edit in ("full_stop", "comma", "capitals", "no_punctuation"):
-        assert abs(m[f"test_{edit}_accuracy"] - m["test_accuracy"]) <= most, edit
+    for edit in ("full_stop", "comma", "capitals"):
+        assert abs(m[f"test_{edit}_accuracy"] - m["test_accuracy"]) <= 0.01, edit
+    assert abs(m["test_no_punctuation_accuracy"] - m["test_accuracy"]) <= no_punctuation
     assert m["test_capitals_accuracy"] == m["test_accuracy"]  # words are lower-cased
 
 
