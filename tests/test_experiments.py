@@ -435,6 +435,18 @@ def test_a_small_translator_translates_a_typed_sentence_and_shows_its_attention(
         translate_sentence(trained, "the dog runs and the cat sleeps")
 
 
+def test_a_translation_counts_the_words_it_wrote_too_many_or_left_out():
+    from playground.experiments.translation import Translation
+
+    def score(output, reference="a b c"):
+        return Translation([], output.split(), reference.split(), np.zeros((0, 0))).score()
+
+    assert score("a b c") == "3 of 3 words right, in place."
+    assert score("a b c c") == "3 of 3 words right, in place, and 1 word too many."
+    assert score("a x") == "1 of 3 words right, in place, and 1 word missing."
+    assert score("") == "0 of 3 words right, in place, and 3 words missing."
+
+
 def test_figures_draw_the_mean_over_seeds_with_the_range_as_bars():
     from playground.figures.experiments import adding_figure, bottleneck_figure, critical_path_figure
 

@@ -244,6 +244,16 @@ class Translation:
     reference: list[str]
     attention: np.ndarray  # (output words, source words + end)
 
+    def score(self) -> str:
+        """How many reference words it wrote in their place, and how many words it wrote too many or few."""
+        right = sum(a == b for a, b in zip(self.output, self.reference, strict=False))
+        line = f"{right} of {len(self.reference)} words right, in place"
+        surplus = len(self.output) - len(self.reference)
+        if surplus:
+            count = f"{abs(surplus)} word{'s' if abs(surplus) > 1 else ''}"
+            line += f", and {count} {'too many' if surplus > 0 else 'missing'}"
+        return line + "."
+
 
 def translate_sentence(trained: TrainedTranslator, sentence: str) -> Translation:
     """Translate `sentence`; raises ValueError naming the words the translator has never seen."""

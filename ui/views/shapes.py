@@ -168,11 +168,10 @@ def many_to_many() -> None:
             except ValueError as error:
                 st.warning(f"{escape_markdown(str(error)).capitalize()}. Use words of the built-in language.")
             else:
-                right = sum(a == b for a, b in zip(translated.output, translated.reference, strict=False))
                 st.markdown(
                     f"**It writes:** {escape_markdown(' '.join(translated.output))}  \n"
                     f"**Reference:** {escape_markdown(' '.join(translated.reference))}  \n"
-                    f"{right} of {len(translated.reference)} words right, in place."
+                    f"{translated.score()}"
                 )
                 st.caption(f"On held-out sentences it gets {translator.word_accuracy:.0%} of words right.")
     if translated is not None:
