@@ -19,9 +19,9 @@ CLASS_COLORS = {
     "connective": "#4C78A8",
     "thing reviewed": "#72B7B2",
     # uploads, by frequency
-    "top 10% most frequent": "#08519C",
-    "next 40%": "#6BAED6",
-    "least frequent 50%": "#C6DBEF",
+    "top 10% most frequent": "#08306B",
+    "next 40%": "#2171B5",
+    "least frequent 50%": "#6BAED6",  # the lightest blue still visible on white
     "other": "#BAB0AC",
 }
 
