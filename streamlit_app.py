@@ -82,7 +82,10 @@ with st.sidebar:
     else:
         st.caption("No model yet: train one on Home or Train.")
     narrow_screen_layout()  # last in the sidebar: its script takes no room above the badge
+    # Before the page: a page that stops early (a link's training, "no model yet") or a reload
+    # during the first training would otherwise leave a new browser without its cookie, and its
+    # runs, stored under that browser's id, unreachable after the reload.
+    remember_this_browser()
 
 page.run()
-remember_this_browser()
 warm_up_in_background()  # after the page is drawn, so the first view never waits for it

@@ -128,21 +128,34 @@ def persist_experiment(result) -> None:
     _in_store(lambda store, browser: store.save_experiment(browser, result))
 
 
-def experiment_saver() -> Callable[[object], None]:
-    """A function that writes an experiment's result to this browser's store without any Streamlit
-    call, for the moment after a click stopped the script run (every Streamlit call then raises,
-    `st.session_state` included, so `persist_experiment` can no longer run). Bound now."""
+def _store_writer() -> Callable[[Callable[[RunStore, str], None]], None]:
+    """A function that applies a write to this browser's store without any Streamlit call, for the
+    moment after a click or a reload stopped the script run (every Streamlit call then raises,
+    `st.session_state` included, so `persist` can no longer run). Bound now."""
     if st.session_state.get("store_failed"):
-        return lambda result: None
+        return lambda write: None
     store, browser = run_store(), browser_id()
 
-    def save(result) -> None:
+    def apply(write: Callable[[RunStore, str], None]) -> None:
         try:
-            store.save_experiment(browser, result)
+            write(store, browser)
         except OSError:
-            logger.exception("an experiment's result could not be stored")
+            logger.exception("a write to the run store failed after the script run stopped")
 
-    return save
+    return apply
+
+
+def experiment_saver() -> Callable[[object], None]:
+    """`persist_experiment` that still works after the script run stopped (bound now)."""
+    writer = _store_writer()
+    return lambda result: writer(lambda store, browser: store.save_experiment(browser, result))
+
+
+def run_saver() -> Callable[[Run], None]:
+    """`persist` that still works after the script run stopped (bound now): a reload during a
+    training stops its script run, and the run's last state must still reach the store."""
+    writer = _store_writer()
+    return lambda run: writer(lambda store, browser: store.save(browser, run))
 
 
 def delete_runs(ids: set[int]) -> None:

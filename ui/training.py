@@ -42,7 +42,8 @@ from ui.state import (
     add_run,
     builtin_data,
     device,
-    persist,
+    next_number,
+    run_saver,
     runs,
     shared_trainings,
     training_slots,
@@ -191,6 +192,7 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
     # (st.session_state included) raises again: a copy made then is handed over in this plain list,
     # which the next script run takes in (ui.state.settle_runs).
     arrivals: list = st.session_state.setdefault("arrived_copies", [])
+    save, number = run_saver(), next_number(runs())  # for a copy made after a reload stopped this run
     stop = stop_requested()
     copy = None
     try:
@@ -219,6 +221,8 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
                     _keep_copy(copy, watched=True) if copy.complete else add_run(copy)
                 except BaseException:  # this script run was stopped: the next one keeps the copy
                     arrivals.append((copy, copy.complete))
+                    copy.number = copy.number or number
+                    save(copy)  # and the store, in case no next one comes (the tab was reloaded)
                     raise
         finally:
             watching.set()
@@ -336,6 +340,7 @@ def training_slot() -> Iterator[bool]:
 def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated_seconds: float) -> Run:
     """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
+    save = run_saver()  # `persist` raises once a click or a reload stopped this script run
     # A click reruns the script: Streamlit asks this run to stop, and the trainer checks for that
     # between steps (stop_requested), so the thread and its training slot are free within a step.
     bar, loss_slot, accuracy_slot = _live_view(str(run.id), side_by_side)
@@ -346,7 +351,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated
 
         def checkpoint(raw: bytes) -> None:
             child.take_weights(raw)
-            persist(run)
+            save(run)
 
         child.on_snapshot = checkpoint
 
@@ -359,7 +364,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated
         if time.perf_counter() - last_save > CHECKPOINT_SECONDS:
             # weights that just passed the divergence check: a server crash keeps them
             if child is None:
-                persist(run)
+                save(run)
             else:
                 child.request_snapshot()  # the weights are the child's: persisted when they arrive
             last_save = time.perf_counter()
@@ -372,7 +377,7 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated
     except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
         logger.exception("training %s failed", run.name)
     finally:
-        persist(run)  # finished, diverged, failed, or interrupted by a click: kept across reloads
+        save(run)  # finished, diverged, failed, or interrupted by a click or a reload: kept across reloads
     return run
 
 

@@ -91,3 +91,36 @@ def test_runs_survive_reload_and_restart_and_stay_in_their_browser():
         reconnecting = ("ERR_CONNECTION_REFUSED", "not responding", "reaching server endpoint")
         assert not [e for e in errors if not benign(e) and not any(r in e for r in reconnecting)], errors
         browser.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "alone"),
+    [(1400, ""), (800, ""), (1400, "&dropout=0.1")],  # dropout: trained for this learner alone, not shared
+)
+def test_a_first_training_from_a_link_survives_a_reload_while_it_runs(width, alone):
+    """A learner whose first page is a share link, reloading during their first training: the page
+    waits on the training, so a cookie written after the page never reached this new browser, and
+    its run was stored where no reload would look (found by a hostile review)."""
+    from playwright.sync_api import sync_playwright
+
+    store = tempfile.mkdtemp(prefix="playground-store-e2e-")
+    link = "task=sentiment&arch=lstm&num_sentences=12000&hidden_dim=128&epochs=30&seed=31" + alone
+    with start_server(env={"PLAYGROUND_STORE_DIR": store}) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        learner = browser.new_context(viewport={"width": width, "height": 900})
+        page = learner.new_page()
+        page.goto(f"{url}/predict?{link}")
+        wait_idle(page)
+        page.get_by_role("button", name="Train the shared model").click()
+        expect(page.get_by_text("Step", exact=False).first).to_be_visible(timeout=60_000)
+        assert any(c["name"] == "sequence_playground_browser" for c in learner.cookies())
+        page.wait_for_timeout(1500)
+        page.reload()
+        wait_idle(page)
+        picker = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").locator("input").first
+        expect(picker).to_have_value(re.compile(r"LSTM · sentiment \(stopped\)"), timeout=60_000)
+        page.goto(f"{url}/runs")
+        wait_idle(page)
+        expect(page.get_by_text("LSTM · sentiment", exact=False).first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("No runs yet", exact=False)).to_have_count(0)
+        browser.close()
