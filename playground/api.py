@@ -19,7 +19,7 @@ from playground.analysis.prediction import class_probabilities, top_next_words
 from playground.analysis.recurrence import RecurrenceView, is_recurrent, trace_sentence
 from playground.config import ExperimentConfig, with_settings
 from playground.data.datasets import TaskData, build_builtin
-from playground.data.files import few_examples_warning, file_task_data, read_data_file
+from playground.data.files import data_warnings, file_task_data, read_data_file
 from playground.data.tokenizer import tokenize
 from playground.device import pick_device
 from playground.io import MAX_FILE_BYTES, ModelFileError, load_run, save_run
@@ -44,8 +44,7 @@ def load_data(
         return build_builtin(config.data), []
     data_file = read_data_file(path, config.data.task, text_column, label_column)
     data = file_task_data(data_file, config.data)
-    few = few_examples_warning(data)
-    return data, [*data_file.notes, *([few] if few else [])]
+    return data, [*data_file.notes, *data_warnings(data)]
 
 
 def train_model(

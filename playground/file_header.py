@@ -11,8 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from playground.data.tokenizer import MAX_TOKEN_CHARS
+from playground.data.uploads import MAX_CLASS_NAME_CHARS, MAX_CLASSES
+
 FORMAT = "sequence-playground/1"
-MAX_CLASSES = 50
 MAX_TOKENS = 20_000
 MAX_STEPS_IN_FILE = 10_000_000
 MAX_HISTORY_ROWS = 10_000
@@ -31,9 +33,13 @@ class _Strict(BaseModel):
 
 
 class VocabularyHeader(_Strict):
-    tokens: Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=MAX_TOKENS)]
+    tokens: Annotated[
+        list[Annotated[str, Field(max_length=MAX_TOKEN_CHARS)]], Field(min_length=1, max_length=MAX_TOKENS)
+    ]
     level: Literal["word", "char"] = "word"
-    counts: Annotated[dict[Annotated[str, Field(max_length=200)], Count], Field(max_length=MAX_TOKENS)] = {}
+    counts: Annotated[
+        dict[Annotated[str, Field(max_length=MAX_TOKEN_CHARS)], Count], Field(max_length=MAX_TOKENS)
+    ] = {}
 
     @field_validator("tokens")
     @classmethod
@@ -79,7 +85,8 @@ class ModelFileHeader(_Strict):
     config: dict
     vocabulary: VocabularyHeader
     class_names: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=MAX_CLASSES)
+        list[Annotated[str, Field(min_length=1, max_length=MAX_CLASS_NAME_CHARS)]],
+        Field(max_length=MAX_CLASSES),
     ] = []
     data_description: Annotated[str, Field(max_length=2000)] = "a model file"
     baseline: Baseline

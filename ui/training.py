@@ -28,7 +28,7 @@ from playground.budget import (
 from playground.config import ExperimentConfig, default_config
 from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
-from playground.io import load_run
+from playground.io import ModelFileError, load_run
 from playground.memory import release_memory
 from playground.run import ConfigError, Run, create_run
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
@@ -194,7 +194,7 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
     arrivals: list = st.session_state.setdefault("arrived_copies", [])
     save, number = run_saver(), next_number(runs())  # for a copy made after a reload stopped this run
     stop = stop_requested()
-    copy = None
+    copy = failed = None
     try:
         bar, loss_slot, accuracy_slot = _live_view(flight.key[:12], side_by_side)
         last_draw, shown_step, shown_rows = 0.0, -1, 0
@@ -214,7 +214,11 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
     finally:  # also when a click stops this script run (a BaseException from a Streamlit call)
         try:
             raw = hub.snapshot(flight) if not flight.done.is_set() else flight.result
-            copy = _copy_of(raw, stopped=not flight.done.is_set())
+            try:
+                copy = _copy_of(raw, stopped=not flight.done.is_set())
+            except ModelFileError as error:  # a run its own file cannot hold: say so, never a traceback
+                logger.exception("a shared run's file failed validation")
+                failed = str(error)
             hub.leave(flight)
             if copy is not None:
                 try:
@@ -226,6 +230,11 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
                     raise
         finally:
             watching.set()
+    if failed is not None:
+        st.error(
+            f"The training ended, but its model could not be kept: {escape_markdown(failed)}",
+            icon=":material/error:",
+        )
     return copy
 
 

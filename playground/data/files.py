@@ -9,6 +9,7 @@ import pandas as pd
 
 from playground.config import DataConfig
 from playground.data.datasets import TaskData, build_classification, build_next_word, build_stream
+from playground.data.tokenizer import MAX_TOKEN_CHARS
 from playground.data.uploads import (
     MAX_UPLOAD_BYTES,
     UploadError,
@@ -126,12 +127,21 @@ def read_data_file(
     return table_file(table, path.name, text_column, label_column, notes, origin="file")
 
 
-def few_examples_warning(data: TaskData) -> str | None:
-    """What to tell a learner whose data is too small for held-out accuracy to mean much."""
+def data_warnings(data: TaskData) -> list[str]:
+    """What to tell a learner about data read from their file: too small for held-out accuracy to
+    mean much, or with "words" too long to be words."""
+    warnings = []
     if len(data.train) < 20 or len(data.validation) < 5:
-        return (
+        warnings.append(
             f"Only {len(data.train):,} training and {len(data.validation):,} validation examples: "
             "the model can do little more than memorise them, and its accuracy on so few "
             "held-out examples means little. Add more text for a fair test."
         )
-    return None
+    if data.vocab.too_long:
+        many = data.vocab.too_long
+        warnings.append(
+            f"{many:,} {'tokens are' if many > 1 else 'token is'} longer than {MAX_TOKEN_CHARS} "
+            "characters (a link, a code, a run of letters with no spaces): the model reads "
+            f"{'them' if many > 1 else 'it'} as <unk>, an unknown word."
+        )
+    return warnings

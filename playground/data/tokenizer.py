@@ -66,6 +66,10 @@ def join_tokens(tokens: Iterable[str], level: str = "word") -> str:
     return "".join(tokens) if level == "char" else " ".join(tokens)
 
 
+# A longer run of letters is not a word a model can learn (a URL, a hash, base64): it stays <unk>.
+MAX_TOKEN_CHARS = 200
+
+
 @dataclass
 class Vocabulary:
     """Token <-> index tables; index 0 is padding, 1 is unknown, 2 and 3 start and end a sentence."""
@@ -76,6 +80,7 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         self.index = {t: i for i, t in enumerate(self.tokens)}
+        self.too_long = 0  # distinct tokens left out for their length (not kept in a model file)
 
     @classmethod
     def build(
@@ -91,14 +96,19 @@ class Vocabulary:
     def from_counts(
         cls, counter: Counter[str], level: str = "word", min_count: int = 1, max_size: int = 10_000
     ) -> Vocabulary:
-        """The vocabulary of tokens already counted (a long stream is tokenized once, not twice)."""
+        """The vocabulary of tokens already counted (a long stream is tokenized once, not twice).
+
+        Tokens longer than MAX_TOKEN_CHARS are left out (they read as <unk>); `too_long` counts them.
+        """
         kept = [
             t
             for t, c in sorted(counter.items(), key=lambda tc: (-tc[1], tc[0]))
-            if c >= min_count and t not in SPECIAL_TOKENS
+            if c >= min_count and t not in SPECIAL_TOKENS and len(t) <= MAX_TOKEN_CHARS
         ]
         kept = kept[: max(0, max_size - len(SPECIAL_TOKENS))]
-        return cls(list(SPECIAL_TOKENS) + kept, level, {t: counter[t] for t in kept})
+        vocab = cls(list(SPECIAL_TOKENS) + kept, level, {t: counter[t] for t in kept})
+        vocab.too_long = sum(len(t) > MAX_TOKEN_CHARS for t in counter)
+        return vocab
 
     def __len__(self) -> int:
         return len(self.tokens)

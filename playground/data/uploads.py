@@ -14,6 +14,7 @@ import pandas as pd
 MAX_UPLOAD_BYTES = 10_000_000
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 MAX_CLASSES = 50
+MAX_CLASS_NAME_CHARS = 100  # a label is a class's name, shown in charts and kept in the model file
 MIN_EXAMPLES = 10
 MAX_COLUMNS = 200
 
@@ -167,6 +168,12 @@ def labelled_texts(
         raise UploadError(
             f"The label column '{label_column}' has one class only "
             f"({classes[0][:40]!r}); a classifier needs at least two." + skipped
+        )
+    if long := [c for c in classes if len(c) > MAX_CLASS_NAME_CHARS]:
+        raise UploadError(
+            f"The label column '{label_column}' has a label of {len(long[0]):,} characters "
+            f"({long[0][:40]!r}…); a label names a class, in at most {MAX_CLASS_NAME_CHARS} "
+            "characters. Is it the right column?"
         )
     if len(classes) > MAX_CLASSES:
         raise UploadError(

@@ -117,7 +117,7 @@ def test_a_private_training_checkpoints_the_weights_its_child_process_has_learne
     monkeypatch.setattr(
         ui.training, "ChildTraining", lambda *a, **k: children.append(1) or real_child(*a, **k)
     )
-    monkeypatch.setattr("ui.training.persist", recording)
+    monkeypatch.setattr("ui.training.run_saver", lambda: recording)
     at.button(key=f"train_again_{shared.id}").click().run()
     assert not at.exception
     fresh = at.session_state["runs"][-1]

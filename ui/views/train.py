@@ -17,7 +17,7 @@ from playground.data.files import (
     LABEL_COLUMN_GUESSES,
     TEXT_COLUMN_GUESSES,
     DataFile,
-    few_examples_warning,
+    data_warnings,
     file_task_data,
     guess_column,
     table_file,
@@ -129,8 +129,8 @@ def training_data(config: ExperimentConfig, upload: Upload | None) -> TaskData |
             f"{len(data.train):,} training and {len(data.validation):,} validation examples · "
             f"model: {count_model_parameters(config, data):,} parameters"
         )
-        if (few := few_examples_warning(data)) is not None:
-            st.warning(few)
+        for warning in data_warnings(data):
+            st.warning(escape_markdown(warning))
     return data
 
 
