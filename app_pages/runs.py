@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from playground.figures.training import runs_comparison
-from playground.io import ModelFileError, load_run, save_run
+from playground.io import MAX_FILE_BYTES, ModelFileError, load_run, save_run
 from playground.text import escape_markdown
 from ui.state import MAX_RUNS, active_run, add_run, delete_runs, run_store, runs
 from ui.views.train import runs_table
@@ -40,7 +40,10 @@ st.caption(
 
 st.subheader("Load a model file")
 upload = st.file_uploader(
-    "A .safetensors model file saved from this page", type=["safetensors"], key="runs_upload"
+    "A .safetensors model file saved from this page",
+    type=["safetensors"],
+    key="runs_upload",
+    max_upload_size=MAX_FILE_BYTES // 2**20,  # the largest file the app writes fits (tests/test_io.py)
 )
 if upload is not None and st.session_state.get("runs_loaded_file") != upload.file_id:
     try:
@@ -73,12 +76,22 @@ chosen_ids = multiselect(
     key="runs_chosen",
 )
 chosen = [run for run in kept if run.id in chosen_ids]
-if chosen and st.button(
-    f"Delete the {len(chosen)} chosen run(s)", icon=":material/delete:", key="runs_delete"
-):
-    delete_runs(set(chosen_ids))
-    st.rerun()
 runs_table()  # newest first; a dash where a figure does not apply to a run
+# Deleting is its own choice, none picked at first, behind a popover: one click next to the
+# comparison's defaults (the newest three) removed them for good.
+with st.popover("Delete runs…", icon=":material/delete:"):
+    doomed = multiselect(
+        st, "Runs to delete", list(names), default=[], format_func=names.get, key="runs_doomed"
+    )
+    st.caption(
+        "Deleted runs leave this browser and the server for good. Download a run's model file "
+        "below first to keep a copy."
+    )
+    count = f"{len(doomed)} run{'' if len(doomed) == 1 else 's'}"
+    if st.button(f"Delete {count} for good", type="primary", disabled=not doomed, key="runs_delete"):
+        delete_runs(set(doomed))
+        st.session_state.pop("runs_doomed", None)
+        st.rerun()
 if chosen:
     histories = {run.name: run.history for run in chosen}
     tasks = {run.name: run.task for run in chosen}

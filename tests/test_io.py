@@ -137,3 +137,38 @@ def test_a_zip_file_and_a_configuration_that_is_not_an_object_get_their_own_mess
         bad = dict(meta, config=config)
         with pytest.raises(ModelFileError, match="configuration is missing or not a JSON object"):
             load_run(with_header(raw, dict(header, __metadata__={"playground": json.dumps(bad)})))
+
+
+def test_the_largest_model_file_the_app_writes_is_one_its_uploaders_take(tmp_path):
+    """A model at the parameter limit, its embedding nearly all of it, with the two embedding
+    snapshots every run keeps: its file is within the loader's limit, the Runs page's uploader
+    takes files that size, and the server lets them through (an 11.7 MB file hit a 10 MB limit)."""
+    import tomllib
+    from pathlib import Path
+
+    from playground.api import load_data
+    from playground.config import default_config
+    from playground.io import MAX_FILE_BYTES
+    from playground.run import MAX_PARAMETERS, EmbeddingSnapshot, count_model_parameters
+
+    words = [f"w{i}" for i in range(13_000)]  # about 10,400 in the training split: embedding 480
+    path = tmp_path / "many.csv"
+    path.write_text("text,label\n" + "\n".join(f"{w},{'ab'[i % 2]}" for i, w in enumerate(words)))
+    config = default_config("sentiment", "bow")
+    config.data.source, config.data.max_vocab, config.data.min_count = "upload", 20_000, 1
+    data, _ = load_data(config, path)
+    config.model.embedding_dim = MAX_PARAMETERS // len(data.vocab) - 1
+    assert 0.99 * MAX_PARAMETERS < count_model_parameters(config, data) <= MAX_PARAMETERS
+    run = create_run(config, data)
+    run.status = "finished"
+    weights = run.model.embedding.weight.detach()
+    run.snapshots = [EmbeddingSnapshot(0, 0, weights.clone()), EmbeddingSnapshot(1, 9, weights.clone())]
+    raw = save_run(run)
+    assert len(raw) <= MAX_FILE_BYTES
+    assert load_run(raw).num_parameters == run.num_parameters
+
+    root = Path(__file__).resolve().parents[1]
+    server = tomllib.loads((root / ".streamlit" / "config.toml").read_text())["server"]
+    assert server["maxUploadSize"] * 2**20 >= MAX_FILE_BYTES  # Streamlit's server counts MiB
+    runs_page = (root / "app_pages" / "runs.py").read_text()
+    assert "max_upload_size=MAX_FILE_BYTES // 2**20" in runs_page

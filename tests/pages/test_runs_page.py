@@ -21,10 +21,13 @@ def test_compare_and_delete():
     assert len(at.get("plotly_chart")) == 2
     differences = at.dataframe[1].value
     assert "model.arch" in differences.index and "train.seed" not in differences.index
-    at.multiselect(key="runs_chosen").set_value([at.session_state["runs"][0].id]).run()
+    assert at.multiselect(key="runs_doomed").value == [] and at.button(key="runs_delete").disabled
+    at.multiselect(key="runs_doomed").set_value([at.session_state["runs"][0].id]).run()
+    assert at.button(key="runs_delete").label == "Delete 1 run for good"
     at.button(key="runs_delete").click().run()
     no_errors(at)
     assert [r.config.model.arch for r in at.session_state["runs"]] == ["lstm"]
+    assert len(at.multiselect(key="runs_chosen").value) == 1  # the comparison lost the deleted run
 
 
 def test_a_saved_model_file_loads_and_a_bad_one_is_refused():

@@ -49,6 +49,7 @@ def read_upload(task: str) -> Upload | None:
         type=[kind],
         key=f"train_upload_{task}",
         help=f"Files over {limit} ({MAX_UPLOAD_BYTES:,} bytes) are refused.",
+        max_upload_size=math.ceil(MAX_UPLOAD_BYTES / 2**20),  # under the server's limit, for model files
     )
     if file is None:
         st.caption("Nothing leaves this server; the file lives in your session only.")
