@@ -53,6 +53,14 @@ class TaskData:
     examples: list[str] = field(default_factory=list)  # a few held-out inputs to try on Predict
 
     @property
+    def nbytes(self) -> int:
+        """Memory its index tensors hold (every split, probe and tagged subset)."""
+        parts = [self.train, self.validation, self.test, self.order_test, *self.probes.values()]
+        return sum(
+            t.nbytes for part in parts if part is not None for t in (part.inputs, part.lengths, part.targets)
+        )
+
+    @property
     def num_outputs(self) -> int:
         return len(self.vocab) if self.task == "next-word" else len(self.class_names)
 
