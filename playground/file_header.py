@@ -106,6 +106,18 @@ class ModelFileHeader(_Strict):
     snapshots: Annotated[list[SnapshotHeader], Field(max_length=MAX_SNAPSHOTS_IN_FILE)] = []
     probes: Annotated[list[ProbeHeader], Field(max_length=MAX_PROBES_IN_FILE)] = []
 
+    @field_validator("metrics")
+    @classmethod
+    def _possible(cls, metrics: dict[str, float]) -> dict[str, float]:
+        """Accuracies, calibration errors and probabilities lie in 0-1, losses are not negative."""
+        for name, value in metrics.items():
+            share = name.endswith(("accuracy", "_ece")) or "p_positive" in name
+            if share and not 0 <= value <= 1:
+                raise ValueError(f"{name[:40]} must be between 0 and 1")
+            if "loss" in name and value < 0:
+                raise ValueError(f"{name[:40]} must not be negative")
+        return metrics
+
     @field_validator("class_names")
     @classmethod
     def _distinct(cls, names: list[str]) -> list[str]:

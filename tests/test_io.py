@@ -93,6 +93,12 @@ def test_malformed_files_are_refused_with_a_reason(saved):
         with_header(raw, dict(header, __metadata__={"playground": json.dumps(bounds)})),
         "out of bounds",
     )
+    for metric, value in (("test_accuracy", 1e300), ("val_accuracy", -5.0), ("val_loss", -1.0)):
+        impossible = dict(meta, metrics=dict(meta["metrics"], **{metric: value}))
+        cases[f"{metric} {value}"] = (
+            with_header(raw, dict(header, __metadata__={"playground": json.dumps(impossible)})),
+            metric,
+        )
     name = next(n for n in header if n.endswith("weight_hh_l0"))
     shapes = dict(header, **{name: dict(header[name], shape=[3, 3])})
     cases["wrong shape"] = (with_header(raw, shapes), "wrong shape")
