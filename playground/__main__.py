@@ -10,15 +10,25 @@ import argparse
 import inspect
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
 from playground import __version__
 from playground.cli.app import app_command
+from playground.cli.checks import bounded_int, bounded_int_list, unwritable
 from playground.cli.flags import normalize_flags
 from playground.cli.models import add_model_parsers, predict_command, show_command
 from playground.cli.training import add_train_parser, train_command
 from playground.device import DEVICE_CHOICES, describe_device, pick_device
+
+# The experiment flags' bounds: the large settings fit (lengths to 2,048, 12,000 steps, hidden 256),
+# and nothing asks for hundreds of GB.
+MAX_LENGTH = 2048
+MAX_LENGTHS = 16
+MAX_EXPERIMENT_STEPS = 100_000
+MAX_HIDDEN = 1024
+MAX_SEEDS = 20
 
 
 def bench_command(args: argparse.Namespace) -> int:
@@ -31,6 +41,9 @@ def bench_command(args: argparse.Namespace) -> int:
             f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}",
             file=sys.stderr,
         )
+        return 2
+    if args.json and (problem := unwritable(Path(args.json))):
+        print(f"error: --json {args.json}: {problem}.", file=sys.stderr)
         return 2
     device = pick_device(args.device)
     rows = run_benchmarks(quick=args.quick, only=only, data=args.data, device=device)
@@ -65,8 +78,8 @@ def experiment_command(args: argparse.Namespace) -> int:
             )
             return 2
         settings[name] = value
-    if args.seeds < 1:
-        print("error: --seeds must be at least 1", file=sys.stderr)
+    if args.json and (problem := unwritable(Path(args.json))):
+        print(f"error: --json {args.json}: {problem}.", file=sys.stderr)
         return 2
     first = args.seed if args.seed is not None else 0
     seeds = list(range(first, first + args.seeds))
@@ -128,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="small",
         help="small: minutes on 2 CPU cores; large: for a GPU",
     )
-    experiment.add_argument("--lengths", type=_int_list, help="sequence lengths, e.g. 10,50,100")
+    experiment.add_argument(
+        "--lengths",
+        type=bounded_int_list(1, MAX_LENGTH, MAX_LENGTHS),
+        help=f"sequence lengths, e.g. 10,50,100 (each 1 to {MAX_LENGTH:,}, at most {MAX_LENGTHS})",
+    )
     experiment.add_argument(
         "--models",
         type=lambda text: text.split(","),
@@ -136,17 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(adding), rnn,lstm,transformer,bow (agreement), plain,attention "
         "(bottleneck), rnn,lstm,transformer (parallel)",
     )
-    experiment.add_argument("--steps", type=int, help="training steps per model")
-    experiment.add_argument("--hidden", type=int, help="hidden size")
-    experiment.add_argument("--seed", type=int, help="the first seed (default 0)")
+    steps = bounded_int(1, MAX_EXPERIMENT_STEPS)
+    experiment.add_argument("--steps", type=steps, help="training steps per model")
+    experiment.add_argument("--hidden", type=bounded_int(1, MAX_HIDDEN), help="hidden size")
+    experiment.add_argument("--seed", type=bounded_int(0, 2**31 - 1), help="the first seed (default 0)")
     experiment.add_argument(
         "--seeds",
-        type=int,
+        type=bounded_int(1, MAX_SEEDS),
         default=1,
         help="how many seeds, from --seed on: the tables report their mean and spread",
     )
     experiment.add_argument(
-        "--plain-steps", type=int, help="bottleneck: training steps for the plain model (default: --steps)"
+        "--plain-steps", type=steps, help="bottleneck: training steps for the plain model (default: --steps)"
     )
     experiment.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     experiment.add_argument("--json", metavar="PATH", help="also write the settings and rows as JSON")
@@ -173,10 +191,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before or after training (`train` keeps a run stopped while it trains)
         print("\nstopped (Ctrl+C)", file=sys.stderr)
         return 130
-
-
-def _int_list(text: str) -> list[int]:
-    return [int(item) for item in text.split(",")]
 
 
 if __name__ == "__main__":

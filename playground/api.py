@@ -134,8 +134,12 @@ def save_model(run: Run, path: str | Path) -> Path:
 def load_model(path: str | Path) -> Run:
     """A model file saved by the Runs page, the CLI or `save_model`, checked as the Runs page checks it."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise ModelFileError(f"{path}: that is a folder, not a model file.")
+    if not path.exists():
         raise ModelFileError(f"{path}: no such file.")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: not a regular file (a device or a pipe), so not a model file.")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:  # refuse before reading it all; load_run says the same
         raise ModelFileError(

@@ -78,6 +78,11 @@ def _header(raw: bytes) -> dict:
     if len(raw) < 8:
         raise ModelFileError("This file is too short to be a model file. Download one from the Runs page.")
     (size,) = struct.unpack("<Q", raw[:8])
+    if (size > MAX_HEADER_BYTES or size > len(raw) - 8) and _is_text(raw[:64]):
+        raise ModelFileError(
+            "This is a text file, not a .safetensors model file (one starts with its header's "
+            "length in binary). Download a model file from the Runs page."
+        )
     if size > MAX_HEADER_BYTES or size > len(raw) - 8:
         raise ModelFileError(
             f"The file's header says it is {size:,} bytes long, more than the file holds "
@@ -90,6 +95,17 @@ def _header(raw: bytes) -> dict:
     if not isinstance(header, dict):
         raise ModelFileError("This is not a .safetensors model file (its header is not a JSON object).")
     return header
+
+
+def _is_text(start: bytes) -> bool:
+    """Whether a file's first bytes are printable UTF-8 text (a JSON or CSV file given as a model)."""
+    for cut in range(4):  # the 64 bytes may end inside a character of up to 4 bytes
+        try:
+            text = start[: len(start) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return bool(text) and all(c.isprintable() or c in "\n\r\t" for c in text)
+    return False
 
 
 def _metadata(header: dict) -> ModelFileHeader:

@@ -214,7 +214,7 @@ def config_from_link(link: str) -> tuple[ExperimentConfig, list[str]]:
 
     The same parser as the app's (`from_query_params`), so the link trains the same model.
     """
-    config, warnings = from_query_params(link_params(link))
+    config, warnings = from_query_params(link_params(link)) if link.strip() else (None, [])
     if config is None:
         raise ValueError(
             "The link holds no training settings (it should contain task=…&arch=…&seed=…); "

@@ -95,3 +95,13 @@ def token_label(token: str) -> str:
     if len(token) == 1 and unicodedata.category(token) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
         return f"U+{ord(token):04X}"
     return token
+
+
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def for_terminal(text: object) -> str:
+    """Text for a terminal: control characters (escape sequences that clear the screen or recolour
+    it, a carriage return that writes over a label) and bidi overrides written as escapes, `\\x1b`.
+    Newlines and tabs stay."""
+    return _TERMINAL_UNSAFE.sub(lambda m: repr(m.group())[1:-1], str(text))

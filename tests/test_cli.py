@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,3 +124,48 @@ def test_the_gpu_benchmark_says_it_skips_without_a_gpu_and_reads_the_clis_device
     assert "skipped" in capsys.readouterr().err
     expected = "GPU" if torch.cuda.is_available() else "CPU"
     assert cli_device().startswith(expected)  # the CLI picks the device on its own
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["experiment", "adding", "--lengths", "0"], "must be from 1 to 2,048, not 0"),
+        (["experiment", "adding", "--lengths=-5", "--steps", "1"], "not -5"),
+        (["experiment", "adding", "--lengths", "100000000"], "not 100,000,000"),
+        (["experiment", "adding", "--lengths", "10,x"], "'x' is not a whole number"),
+        (["experiment", "adding", "--hidden", "100000"], "must be from 1 to 1,024"),
+        (["experiment", "adding", "--steps", "0"], "must be from 1 to 100,000"),
+        (["experiment", "adding", "--seed=-1"], "must be from 0 to 2,147,483,647"),
+        (["experiment", "bottleneck", "--plain-steps=-3"], "not -3"),
+        (["experiment", "adding", "--seeds", "1000000"], "must be from 1 to 20"),
+    ],
+)
+def test_experiment_settings_out_of_bounds_are_refused_before_any_work(capsys, argv, words):
+    from playground.__main__ import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2 and words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv,work",
+    [
+        (
+            ["experiment", "adding", "--lengths", "10", "--steps", "1", "--json", "/proc/x.json"],
+            "playground.experiments.common.run_seeds",
+        ),
+        (["bench", "--quick", "--json", "/nonexistent-folder/x.json"], "playground.speed.run_benchmarks"),
+        (["train", "--save", "/proc/x.safetensors"], "playground.cli.training.train_run"),
+    ],
+)
+def test_an_output_file_that_cannot_be_written_is_refused_before_the_work(capsys, monkeypatch, argv, work):
+    from playground.__main__ import main
+
+    def never(*args, **kwargs):
+        raise AssertionError("the work started before the output file was checked")
+
+    monkeypatch.setattr(work, never)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and ("cannot be written" in err or "does not exist" in err), err

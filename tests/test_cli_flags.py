@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from playground.__main__ import build_parser, main
 from playground.cli.flags import config_from_flags, flag, normalize_flags, to_flags
-from playground.config import FIELDS, SECTIONS, ExperimentConfig, check_consistency, from_query_params
+from playground.config import (
+    FIELDS,
+    SECTIONS,
+    ExperimentConfig,
+    bound_text,
+    check_consistency,
+    from_query_params,
+)
 
 
 def field_values(f: dataclasses.Field) -> st.SearchStrategy:
@@ -54,7 +61,7 @@ def test_every_field_of_the_form_is_a_flag_with_its_label_and_bounds():
         assert action.option_strings == [flag(name)]
         assert action.help.startswith(f.metadata["label"])
         if f.metadata["lo"] is not None:
-            assert f"{f.metadata['lo']:g} to {f.metadata['hi']:g}" in action.help
+            assert f"{bound_text(f.metadata['lo'])} to {bound_text(f.metadata['hi'])}" in action.help
 
 
 def test_flags_start_from_the_defaults_of_their_task_and_architecture_and_override_a_link():

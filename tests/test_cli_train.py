@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -145,6 +146,21 @@ def test_predict_in_words_and_refusals(saved_models, capsys, tmp_path):
     assert code == 2 and "pickle" in err  # the Runs page's own refusal
     code, _, err = run_cli(capsys, "show", str(tmp_path / "missing.safetensors"))
     assert code == 2 and "no such file" in err
+
+
+def test_text_from_a_model_file_cannot_drive_the_terminal(saved_models, capsys, tmp_path):
+    """Escape sequences and carriage returns in a file's class names, description and device are
+    printed as escapes: "pos\rFAKE" showed as the label "FAKE", and "\x1b[2J" cleared the screen."""
+    run, _ = saved_models["sentiment"]
+    hostile = copy.copy(run)
+    hostile.class_names = ["\x1b[31mneg\x1b[0m", "pos\rFAKE"]
+    hostile.data_description, hostile.device = "\x1b[2Jdesc", "\u202eCPU"
+    path = save_model(hostile, tmp_path / "hostile.safetensors")
+    for argv in (("show", str(path)), ("predict", str(path), "the film was good")):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 0, err
+        assert not any(c in out + err for c in "\x1b\r\u202e"), out
+    assert "\\x1b[2Jdesc" in run_cli(capsys, "show", str(path))[1]
 
 
 def test_show_describes_the_file_and_its_retrain_command_rebuilds_the_config(saved_models, capsys):

@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from playground.config import FIELDS, SECTIONS, ExperimentConfig, default_config, parse_value, with_settings
+from playground.config import (
+    FIELDS,
+    SECTIONS,
+    ExperimentConfig,
+    bound_text,
+    default_config,
+    parse_value,
+    with_settings,
+)
 
 GROUPS = {"data": "1 · task and data", "model": "2 · model", "train": "3 · training"}
 
@@ -48,7 +56,7 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
                 metavar, allowed = "{" + ",".join(meta["choices"]) + "}", ""
             else:
                 metavar = "N" if f.type in (int, "int") else "X"
-                allowed = f"{meta['lo']:g} to {meta['hi']:g}; "
+                allowed = f"{bound_text(meta['lo'])} to {bound_text(meta['hi'])}; "
             default = getattr(getattr(shown, section), f.name)
             text = (
                 f"{meta['label']}. {meta['help']} [{allowed}default {default:g}]"

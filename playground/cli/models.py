@@ -10,6 +10,7 @@ from playground.api import load_model, predict
 from playground.cli.flags import to_flags
 from playground.io import ModelFileError
 from playground.run import Run
+from playground.text import for_terminal
 
 
 def add_model_parsers(commands) -> None:
@@ -43,7 +44,7 @@ def _load(path: str) -> Run | None:
     try:
         return load_model(path)
     except ModelFileError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(for_terminal(f"error: {error}"), file=sys.stderr)
         return None
 
 
@@ -58,12 +59,12 @@ def predict_command(args: argparse.Namespace) -> int:
         try:
             answer = predict(run, text, args.top)
         except ValueError as error:
-            print(f"error: {text[:60]!r}: {error}", file=sys.stderr)
+            print(for_terminal(f"error: {text[:60]!r}: {error}"), file=sys.stderr)
             return 2
         if args.json:
             print(json.dumps(answer, ensure_ascii=False))
         else:
-            print(describe_prediction(answer))
+            print(for_terminal(describe_prediction(answer)))
     return 0
 
 
@@ -124,11 +125,11 @@ def show_command(args: argparse.Namespace) -> int:
         return 0
     for key, value in summary.items():
         if isinstance(value, dict):
-            print(f"{key}:")
+            print(for_terminal(f"{key}:"))
             for inner, inner_value in value.items():
                 if isinstance(inner_value, dict):
                     inner_value = ", ".join(f"{k}={v}" for k, v in inner_value.items())
-                print(f"  {inner:>22}: {inner_value}")
+                print(for_terminal(f"  {inner:>22}: {inner_value}"))
         else:
-            print(f"{key:>24}: {value}")
+            print(for_terminal(f"{key:>24}: {value}"))
     return 0

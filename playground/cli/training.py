@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from playground.api import load_data
+from playground.cli.checks import unwritable
 from playground.cli.flags import add_config_flags, config_from_flags, flag
 from playground.cli.progress import ProgressBar
 from playground.data.uploads import UploadError
@@ -16,6 +17,7 @@ from playground.device import DEVICE_CHOICES, pick_device
 from playground.io import save_run
 from playground.run import ConfigError, Run, count_model_parameters, create_run, edit_changes
 from playground.share_links import config_from_link
+from playground.text import for_terminal
 from playground.threads import available_cores, use_threads
 from playground.train import train_run
 
@@ -80,13 +82,13 @@ def add_train_parser(commands) -> None:
 
 
 def fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(for_terminal(f"error: {message}"), file=sys.stderr)
     return 2
 
 
 def train_command(args: argparse.Namespace) -> int:
     try:
-        base, link_warnings = config_from_link(args.link) if args.link else (None, [])
+        base, link_warnings = config_from_link(args.link) if args.link is not None else (None, [])
         config, changed = config_from_flags(args, base)
     except ValueError as error:
         return fail(str(error))
@@ -110,20 +112,21 @@ def train_command(args: argparse.Namespace) -> int:
     if args.save and (message := save_problem(Path(args.save))):
         return fail(message)  # before training, so no run is trained only to be lost
     for note in [*link_warnings, *changed]:
-        print(f"warning: {note}", file=sys.stderr)
+        print(for_terminal(f"warning: {note}"), file=sys.stderr)
     if args.threads is not None:
         use_threads(args.threads)
     try:
         device = pick_device(args.device)
         data, notes = load_data(config, args.data, args.text_column, args.label_column)
         for note in notes:
-            print(f"warning: {note}", file=sys.stderr)
+            print(for_terminal(f"warning: {note}"), file=sys.stderr)
         run = create_run(config, data)
     except (ConfigError, UploadError, RuntimeError, ValueError) as error:
         return fail(str(error))
     if not args.quiet:
         print(
-            f"Data: {data.description} · vocabulary {len(data.vocab):,} tokens · {len(data.train):,} "
+            for_terminal(f"Data: {data.description}")
+            + f" · vocabulary {len(data.vocab):,} tokens · {len(data.train):,} "
             f"training and {len(data.validation):,} validation examples · model: "
             f"{count_model_parameters(config, data):,} parameters",
             file=sys.stderr,
@@ -132,9 +135,11 @@ def train_command(args: argparse.Namespace) -> int:
     try:
         train_run(run, data, device, progress)
     except KeyboardInterrupt:
-        print(f"\n{run.message}", file=sys.stderr)  # the Trainer marked the run interrupted; keep it
+        print(
+            for_terminal(f"\n{run.message}"), file=sys.stderr
+        )  # the Trainer marked the run interrupted; keep it
     except Exception:
-        print(f"error: {run.message}", file=sys.stderr)
+        print(for_terminal(f"error: {run.message}"), file=sys.stderr)
     finally:
         if progress is not None:
             progress.close()
@@ -145,7 +150,7 @@ def train_command(args: argparse.Namespace) -> int:
         print(json.dumps(report | {"config": run.config.to_dict()}))
     else:
         for key, value in report.items():
-            print(f"{key:>24}: {value}")
+            print(for_terminal(f"{key:>24}: {value}"))
     return 0 if run.status == "finished" else 1
 
 
@@ -155,11 +160,8 @@ def save_problem(path: Path) -> str | None:
         return (
             f"--save {path.name}: a model file's name ends in .safetensors (the Runs page loads only those)."
         )
-    if not path.parent.is_dir():
-        return f"--save {path}: the folder {path.parent} does not exist."
-    if path.is_dir():
-        return f"--save {path}: that is a folder."
-    return None
+    problem = unwritable(path)
+    return None if problem is None else f"--save {path}: {problem}."
 
 
 def run_report(run: Run) -> dict:

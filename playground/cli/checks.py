@@ -1,0 +1,51 @@
+"""Checks the command line makes before any work: numbers within bounds, output files it can write."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def bounded_int(lo: int, hi: int):
+    """An argparse type: a whole number from `lo` to `hi`, else the bounds in the error."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be from {lo:,} to {hi:,}, not {value:,}")
+        return value
+
+    return convert
+
+
+def bounded_int_list(lo: int, hi: int, most: int):
+    """An argparse type: comma-separated whole numbers, each from `lo` to `hi`, at most `most` of them."""
+    one = bounded_int(lo, hi)
+
+    def convert(text: str) -> list[int]:
+        values = [one(item.strip()) for item in text.split(",")]
+        if len(values) > most:
+            raise argparse.ArgumentTypeError(f"at most {most} values, not {len(values)}")
+        return values
+
+    return convert
+
+
+def unwritable(path: Path) -> str | None:
+    """Why `path` cannot be written, found by opening it to append (a new file is removed again)."""
+    if path.is_dir():
+        return "that is a folder"
+    if not path.parent.is_dir():
+        return f"the folder {path.parent} does not exist"
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as error:
+        return f"it cannot be written ({error.strerror or error})"
+    if not existed:
+        path.unlink(missing_ok=True)
+    return None
