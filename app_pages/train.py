@@ -89,8 +89,9 @@ with settings:
     refusal = over_budget(estimate_note(config, data)) if data is not None else None
     opened_from_link = data is not None and st.session_state.pop("train_link_cost_check", False)
     if refusal is not None and opened_from_link:
-        link_alert.error(
-            f"This link's model is too big for this server: {refusal[0].lower()}{refusal[1:]}",
+        link_alert.error(  # the numbers and what to lower are once, next to the Train button
+            "This link's model is too big for this server: under **3 · Training**, above the Train "
+            "button, is what it would cost and what to lower.",
             icon=":material/block:",
         )
     affordable = data is not None and refusal is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -313,6 +314,9 @@ def bound_text(bound: float) -> str:
     return f"{int(bound):,}" if abs(bound) >= 10_000 else str(int(bound))
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def parse_number(raw: Any, lo: float | None, hi: float | None, whole: bool) -> float | int:
     """A finite number within [lo, hi] from untrusted text, or ValueError saying what is wrong."""
     if isinstance(raw, bool):
@@ -320,11 +324,12 @@ def parse_number(raw: Any, lo: float | None, hi: float | None, whole: bool) -> f
     text = str(raw).strip()
     if len(text) > 32:
         raise ValueError("is too long to be a number")
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("must be a number") from None
-    if not math.isfinite(number):
+    if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        raise ValueError("must be a finite number")
+    if not _NUMBER.fullmatch(text):  # Python's float() also takes "１２", "1_0" and " 1 "
+        raise ValueError("must be a number written with the digits 0-9")
+    number = float(text) + 0.0  # + 0.0: -0 is 0
+    if not math.isfinite(number):  # 1e999
         raise ValueError("must be a finite number")
     if whole:
         if number != int(number):

@@ -58,7 +58,7 @@ def projected_words(method: str, most: int) -> ViewOption:
     return whole_option(
         f"{method}_words",
         f"embeddings_count_{method}",
-        "Words (most frequent first)",
+        f"Words for {'PCA' if method == 'pca' else 't-SNE'} (most frequent first)",  # names it in warnings
         10,
         lambda run: max(10, min(len(vocabulary_words(run)), most)),
         500,

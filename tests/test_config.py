@@ -103,3 +103,19 @@ def test_only_the_sentiment_transformer_pools_by_max():
 def test_a_bound_is_written_as_a_learner_reads_it(raw, lo, hi, message):
     with pytest.raises(ValueError, match=f"^{message}$"):
         parse_number(raw, lo, hi, whole=isinstance(hi, int))
+
+
+@pytest.mark.parametrize("text", ["１２", "1_0", "0x10", "1 0", "12\u200b"])
+def test_numbers_in_a_link_are_written_with_the_digits_0_to_9(text):
+    """Python's float() reads full-width digits and underscores: a link's "seed=１２" trained seed 12
+    without a word, though the address bar then showed another value than the one typed."""
+    from playground.config import parse_number
+
+    with pytest.raises(ValueError, match="digits 0-9"):
+        parse_number(text, 0, 100, whole=True)
+
+
+def test_minus_zero_is_zero():
+    from playground.config import parse_number
+
+    assert str(parse_number("-0", -1, 1, whole=False)) == "0.0"

@@ -28,6 +28,7 @@ def test_an_over_size_link_says_so_on_opening_and_cannot_be_trained():
     refusal = [e.value for e in at.error if "this server allows" in e.value]
     assert refusal and "GB of memory" in refusal[0]
     assert "This link's model is too big for this server" in at.error[0].value  # at the top, on opening
+    assert len(refusal) == 1  # its numbers once, next to the Train button
     assert "Lower the batch size or the sequence length" in refusal[0]
     assert at.button(key="train_button").disabled
     at.number_input(key="train_train_next-word_transformer_batch_size").set_value(8).run()
