@@ -93,7 +93,9 @@ stepped_sentence(run, view, layer, cell, text)
 # The step's widgets stay drawn, so the step (and a share link's step) survives folding.
 with lazy_section("One step in detail: x_t, y_t and every unit's terms", "recurrence_detail") as detail:
     step_key = "recurrence_step"
-    st.session_state[step_key] = min(st.session_state.get(step_key, 1), count)
+    if (asked := st.session_state.get(step_key, 1)) > count:  # a link's step, or a shorter sentence
+        st.caption(f"Step {asked:,} is past this sentence's last step: showing step {count}.")
+    st.session_state[step_key] = min(asked, count)
 
     def move(delta: int) -> None:
         st.session_state[step_key] = min(max(1, st.session_state[step_key] + delta), count)

@@ -96,3 +96,15 @@ def test_an_empty_sentence_on_a_next_word_model_shows_the_start_alone():
     for text in ("", "   "):
         at.text_input(key="recurrence_text").input(text).run()
         no_errors(at)
+
+
+def test_a_step_past_the_sentence_says_which_step_it_shows():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "lstm")
+    at.session_state["recurrence_step"] = 400  # what a link's step=400 sets, before the page draws
+    at = open_page(at, "recurrence")
+    no_errors(at)
+    count = at.slider(key="recurrence_step").max
+    assert at.slider(key="recurrence_step").value == count
+    assert any(
+        f"Step 400 is past this sentence's last step: showing step {count}." in c.value for c in at.caption
+    )
