@@ -103,7 +103,7 @@ def test_a_step_past_the_sentence_says_which_step_it_shows():
     at.session_state["recurrence_step"] = 400  # what a link's step=400 sets, before the page draws
     at = open_page(at, "recurrence")
     no_errors(at)
-    count = at.slider(key="recurrence_step").max
+    count = int(at.slider(key="recurrence_step").max)
     assert at.slider(key="recurrence_step").value == count
     assert any(
         f"Step 400 is past this sentence's last step: showing step {count}." in c.value for c in at.caption
