@@ -316,7 +316,8 @@ def estimate_note(config: ExperimentConfig, data: TaskData) -> Estimate:
     else:
         st.caption(
             f"Estimated cost: {format_mb(estimate.peak_mb)} of memory, "
-            f"{format_duration(estimate.seconds)} ({estimate.steps:,} steps). The server allows "
+            f"{format_duration(estimate.seconds)} on an idle server ({estimate.steps:,} steps; "
+            "longer while others train). The server allows "
             f"{format_mb(MAX_MEMORY_MB)} and {format_duration(MAX_MINUTES * 60)} per training."
         )
     return estimate
