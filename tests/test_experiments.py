@@ -388,7 +388,9 @@ def test_the_experiment_command_writes_json(tmp_path, capsys):
     assert "does not apply" in capsys.readouterr().err
     assert main(["experiment", "adding", "--models", "gru", "--steps", "1", "--lengths", "4"]) == 2
     assert main(["experiment", "adding", "--plain-steps", "5", "--steps", "1", "--lengths", "4"]) == 2
-    assert main(["experiment", "adding", "--seeds", "0"]) == 2
+    with pytest.raises(SystemExit) as refused:  # argparse: "must be from 1 to 20, not 0"
+        main(["experiment", "adding", "--seeds", "0"])
+    assert refused.value.code == 2
     seeded = tmp_path / "adding.json"
     assert (
         main(

@@ -94,7 +94,7 @@ def test_the_command_and_the_library_come_from_the_installed_package(installed):
     assert str(entry).startswith(venv_folder) and entry.name == "streamlit_app.py"
     for part in ("app_pages/train.py", "ui/state.py", "assets/icon.png", ".streamlit/config.toml"):
         assert (entry.parent / part).is_file(), part
-    assert "--server.maxUploadSize=10" in command and "--client.showErrorDetails=type" in command
+    assert "--server.maxUploadSize=64" in command and "--client.showErrorDetails=type" in command
     assert shipped  # the Lab page's measured results travel with the package
 
 
