@@ -135,9 +135,8 @@ def train_command(args: argparse.Namespace) -> int:
     try:
         train_run(run, data, device, progress)
     except KeyboardInterrupt:
-        print(
-            for_terminal(f"\n{run.message}"), file=sys.stderr
-        )  # the Trainer marked the run interrupted; keep it
+        # the Trainer marked the run interrupted; keep it
+        print(for_terminal(f"\n{run.message}"), file=sys.stderr)
     except Exception:
         print(for_terminal(f"error: {run.message}"), file=sys.stderr)
     finally:
