@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before or after training (`train` keeps a run stopped while it trains)
         print("\nstopped (Ctrl+C)", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `show FILE | head`: the reader left; no traceback (Python's docs, signal)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -100,8 +100,13 @@ def token_label(token: str) -> str:
 _TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def for_terminal(text: object) -> str:
+_LINE_BREAKS = re.compile(r"[\t\n]")
+
+
+def for_terminal(text: object, one_line: bool = False) -> str:
     """Text for a terminal: control characters (escape sequences that clear the screen or recolour
     it, a carriage return that writes over a label) and bidi overrides written as escapes, `\\x1b`.
-    Newlines and tabs stay."""
-    return _TERMINAL_UNSAFE.sub(lambda m: repr(m.group())[1:-1], str(text))
+    Newlines and tabs stay, unless `one_line` (a label from a file, printed inside a line)."""
+    escape = lambda m: repr(m.group())[1:-1]  # noqa: E731
+    text = _TERMINAL_UNSAFE.sub(escape, str(text))
+    return _LINE_BREAKS.sub(escape, text) if one_line else text

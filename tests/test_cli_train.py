@@ -153,13 +153,14 @@ def test_text_from_a_model_file_cannot_drive_the_terminal(saved_models, capsys, 
     printed as escapes: "pos\rFAKE" showed as the label "FAKE", and "\x1b[2J" cleared the screen."""
     run, _ = saved_models["sentiment"]
     hostile = copy.copy(run)
-    hostile.class_names = ["\x1b[31mneg\x1b[0m", "pos\rFAKE"]
+    hostile.class_names = ["\x1b[31mneg\nOVERWRITE", "pos\rFAKE"]
     hostile.data_description, hostile.device = "\x1b[2Jdesc", "\u202eCPU"
     path = save_model(hostile, tmp_path / "hostile.safetensors")
     for argv in (("show", str(path)), ("predict", str(path), "the film was good")):
         code, out, err = run_cli(capsys, *argv)
         assert code == 0, err
         assert not any(c in out + err for c in "\x1b\r\u202e"), out
+        assert not any(line.startswith("OVERWRITE") for line in out.splitlines()), out
     assert "\\x1b[2Jdesc" in run_cli(capsys, "show", str(path))[1]
 
 

@@ -70,15 +70,16 @@ def predict_command(args: argparse.Namespace) -> int:
 
 def describe_prediction(answer: dict) -> str:
     """A prediction in a few readable lines."""
-    lines = [answer["text"]]
+    one = lambda text: for_terminal(text, one_line=True)  # noqa: E731 (a label with a newline stays on its line)
+    lines = [one(answer["text"])]
     if answer["task"] == "next-word":
-        lines += [f"  {p['probability']:7.2%}  {p['token']}" for p in answer["next"]]
+        lines += [f"  {p['probability']:7.2%}  {one(p['token'])}" for p in answer["next"]]
     else:
-        lines.append(f"  -> {answer['label']}")
+        lines.append(f"  -> {one(answer['label'])}")
         ranked = sorted(answer["probabilities"].items(), key=lambda item: -item[1])
-        lines += [f"  {p:7.2%}  {name}" for name, p in ranked]
+        lines += [f"  {p:7.2%}  {one(name)}" for name, p in ranked]
     if answer["unknown"]:
-        lines.append(f"  unknown to the model (read as <unk>): {', '.join(answer['unknown'])}")
+        lines.append(f"  unknown to the model (read as <unk>): {one(', '.join(answer['unknown']))}")
     return "\n".join(lines)
 
 
