@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,3 +203,57 @@ def _last_seen(folder: Path) -> float:
             return folder.stat().st_mtime
         except OSError:
             return 0.0
+
+
+class PendingWrite:
+    """One training a browser's session is running, whose last state has not reached the store yet."""
+
+    def __init__(self) -> None:
+        self.leaving = threading.Event()  # its session was stopped (a click, a reload): the write comes
+        self.written = threading.Event()
+
+    def leave(self) -> None:
+        self.leaving.set()
+
+    def done(self) -> None:
+        self.leaving.set()
+        self.written.set()
+
+
+class PendingWrites:
+    """Trainings whose last state is on its way to a browser's store, for a reloaded tab to wait for.
+
+    A reload stops the old tab's script run, which then saves the stopped run; the new tab's first
+    script run reads the store at once, and read it before that write (a learner's run missing
+    until the next reload). The new tab waits for writes that are leaving, and a moment (`grace`)
+    for trainings not yet told to stop: another tab of the same browser, still training, is not
+    waited for beyond it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[PendingWrite]] = {}
+
+    def start(self, browser: str) -> PendingWrite:
+        write = PendingWrite()
+        with self._lock:
+            self._pending.setdefault(browser, []).append(write)
+        return write
+
+    def finish(self, browser: str, write: PendingWrite) -> None:
+        write.done()
+        with self._lock:
+            writes = self._pending.get(browser, [])
+            if write in writes:
+                writes.remove(write)
+            if not writes:
+                self._pending.pop(browser, None)
+
+    def wait(self, browser: str, grace: float = 1.0, timeout: float = 15.0) -> None:
+        """Wait until this browser's leaving trainings have written their last state."""
+        with self._lock:
+            writes = list(self._pending.get(browser, []))
+        deadline = time.monotonic() + timeout
+        for write in writes:
+            if write.leaving.wait(grace):
+                write.written.wait(max(0.0, deadline - time.monotonic()))

@@ -267,3 +267,29 @@ def test_the_schema_accepts_what_the_app_writes(trained):
     size = struct.unpack("<Q", save_run(trained)[:8])[0]
     meta = json.loads(json.loads(save_run(trained)[8 : 8 + size])["__metadata__"]["playground"])
     ModelFileHeader.model_validate(meta)
+
+
+def test_a_reloaded_tab_waits_for_a_leaving_trainings_last_write_and_not_for_a_live_one():
+    import threading
+    import time
+
+    from playground.run_store import PendingWrites
+
+    writes = PendingWrites()
+    leaving, live = writes.start("browser"), writes.start("browser")
+    order = []
+
+    def old_tab() -> None:
+        leaving.leave()
+        time.sleep(0.3)  # taking the stopped copy and writing it
+        order.append("written")
+        writes.finish("browser", leaving)
+
+    threading.Thread(target=old_tab).start()
+    started = time.monotonic()
+    writes.wait("browser", grace=0.2)
+    order.append("restored")
+    assert order == ["written", "restored"]  # the new tab read the store after the write
+    assert time.monotonic() - started < 5  # and did not wait out the live tab's training
+    writes.finish("browser", live)
+    writes.wait("browser")  # nothing pending: returns at once

@@ -23,7 +23,7 @@ from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
 from playground.memory import release_memory
 from playground.run import Run
-from playground.run_store import RunStore, StoreSettings
+from playground.run_store import PendingWrites, RunStore, StoreSettings
 from playground.shared_training import SharedTrainings
 from playground.threads import threads_per_training, use_threads
 from ui.browser import browser_id, remember_browser
@@ -88,6 +88,7 @@ def restore_session() -> None:
     st.session_state["runs"] = []
     store, browser = run_store(), browser_id()
     _prune_store()
+    pending_writes().wait(browser)  # a tab reloaded during a training: its stopped run, saved now
     try:
         store.touch(browser)
         restored, warnings = store.load(browser)
@@ -104,6 +105,20 @@ def restore_session() -> None:
         st.warning(warning, icon=":material/warning:")
     if restored:
         st.session_state["active_run_id"] = restored[-1].id
+
+
+@st.cache_resource(show_spinner=False)
+def pending_writes() -> PendingWrites:
+    """Shared by every session: trainings whose last state is on its way to a browser's store."""
+    return PendingWrites()
+
+
+def pending_write() -> tuple[Callable[[], None], Callable[[], None]]:
+    """(leave, finish) for a training this session starts: a reloaded tab waits for its last write
+    (`restore_session`). Bound now: both are called after a reload stopped the script run."""
+    writes, browser = pending_writes(), browser_id()
+    write = writes.start(browser)
+    return write.leave, lambda: writes.finish(browser, write)
 
 
 def remember_this_browser() -> None:

@@ -43,6 +43,7 @@ from ui.state import (
     builtin_data,
     device,
     next_number,
+    pending_write,
     run_saver,
     runs,
     shared_trainings,
@@ -193,6 +194,7 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
     # which the next script run takes in (ui.state.settle_runs).
     arrivals: list = st.session_state.setdefault("arrived_copies", [])
     save, number = run_saver(), next_number(runs())  # for a copy made after a reload stopped this run
+    leave, finish = pending_write()  # a reloaded tab waits for that copy to reach the store
     stop = stop_requested()
     copy = failed = None
     try:
@@ -212,6 +214,8 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
                 accuracy_slot.plotly_chart(accuracy, key=f"accuracy_{n}")
                 last_draw, shown_rows = time.perf_counter(), len(rows)
     finally:  # also when a click stops this script run (a BaseException from a Streamlit call)
+        if stop():
+            leave()
         try:
             raw = hub.snapshot(flight) if not flight.done.is_set() else flight.result
             try:
@@ -229,6 +233,7 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
                     save(copy)  # and the store, in case no next one comes (the tab was reloaded)
                     raise
         finally:
+            finish()
             watching.set()
     if failed is not None:
         st.error(
@@ -351,6 +356,15 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated
     """Keep the run in the session, then train it with a Stop button, a progress bar and curves."""
     add_run(run)
     save = run_saver()  # `persist` raises once a click or a reload stopped this script run
+    leave, finish = pending_write()  # a reloaded tab waits for the last save
+    stop = stop_requested()
+
+    def should_stop() -> bool:
+        if stop():
+            leave()
+            return True
+        return False
+
     # A click reruns the script: Streamlit asks this run to stop, and the trainer checks for that
     # between steps (stop_requested), so the thread and its training slot are free within a step.
     bar, loss_slot, accuracy_slot = _live_view(str(run.id), side_by_side)
@@ -381,13 +395,14 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated
 
     try:
         if child is None:
-            train_run(run, data, device(), show, should_stop=stop_requested(), time_limit=MAX_MINUTES * 60)
+            train_run(run, data, device(), show, should_stop=should_stop, time_limit=MAX_MINUTES * 60)
         else:
-            child.train(show, should_stop=stop_requested())
+            child.train(show, should_stop=should_stop)
     except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
         logger.exception("training %s failed", run.name)
     finally:
         save(run)  # finished, diverged, failed, or interrupted by a click or a reload: kept across reloads
+        finish()
     return run
 
 

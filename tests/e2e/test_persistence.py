@@ -114,7 +114,7 @@ def test_a_first_training_from_a_link_survives_a_reload_while_it_runs(width, alo
         page.get_by_role("button", name="Train the shared model").click()
         expect(page.get_by_text("Step", exact=False).first).to_be_visible(timeout=60_000)
         assert any(c["name"] == "sequence_playground_browser" for c in learner.cookies())
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(5000)
         page.reload()
         wait_idle(page)
         picker = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").locator("input").first
