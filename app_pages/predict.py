@@ -15,7 +15,7 @@ from playground.data.language import word_class
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.figures.stepping import reading_figure
 from playground.run import Run
-from playground.text import escape_markdown
+from playground.text import escape_markdown, percent
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.layout import keep_in_a_row
 from ui.lecture import callout_box
@@ -77,6 +77,9 @@ def next_word_view(run: Run) -> None:
                 st.markdown(continuation_line(offset + 1, text, continuation))
 
 
+CLOSE_CALL = 0.2  # the top two classes this close: a lean, not a verdict (60% against 40%)
+
+
 def classification_view(run: Run) -> None:
     st.markdown(
         "Type a sentence. The chart shows what the model would say if the sentence "
@@ -93,7 +96,7 @@ def classification_view(run: Run) -> None:
     with keep_in_a_row("predict_probabilities"):  # two or three numbers: one row even at 800 px
         cols = st.columns(min(len(probabilities), 6))
         for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
-            cols[i].metric(f"P({escape_markdown(name, 60)})", f"{p:.1%}")
+            cols[i].metric(f"P({escape_markdown(name, 60)})", percent(p))
     if not known_words(run.vocab, text):
         st.info(
             "None of these words is in the model's vocabulary (punctuation marks are not words), so "
@@ -103,7 +106,15 @@ def classification_view(run: Run) -> None:
             icon=":material/help:",
         )
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
-    st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
+    ranked = probabilities.sort_values(ascending=False)
+    if len(ranked) > 1 and ranked.iloc[0] - ranked.iloc[1] < CLOSE_CALL:
+        st.markdown(
+            f"The model barely leans towards **{escape_markdown(str(verdict))}** ({percent(ranked.iloc[0])} "
+            f"against {percent(ranked.iloc[1])} for {escape_markdown(str(ranked.index[1]))}): close to a "
+            "toss-up, not a verdict."
+        )
+    else:
+        st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
     if "test_ece" in run.metrics:
         st.caption(
             f"How far to trust these percentages: on its test sentences this model's confidence "

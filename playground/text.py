@@ -110,3 +110,13 @@ def for_terminal(text: object, one_line: bool = False) -> str:
     escape = lambda m: repr(m.group())[1:-1]  # noqa: E731
     text = _TERMINAL_UNSAFE.sub(escape, str(text))
     return _LINE_BREAKS.sub(escape, text) if one_line else text
+
+
+def percent(p: float) -> str:
+    """A probability to one decimal, never a false 100.0% or 0.0%: a softmax gives neither."""
+    text = f"{p:.1%}"
+    if text == "100.0%" and p < 1:
+        return ">99.9%"
+    if text == "0.0%" and p > 0:
+        return "<0.1%"
+    return text

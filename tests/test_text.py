@@ -52,3 +52,10 @@ def test_a_continuation_shows_the_prompts_end_and_says_when_the_model_wrote_noth
     line = continuation_line(2, long, "runs")
     assert line.startswith("2. …") and line.endswith("the dog **runs**")  # what the model continues
     assert len(line) < PROMPT_SHOWN + 40
+
+
+def test_a_probability_is_never_shown_as_a_false_certainty():
+    from playground.text import percent
+
+    assert percent(0.9999) == ">99.9%" and percent(1e-5) == "<0.1%"
+    assert percent(1.0) == "100.0%" and percent(0.0) == "0.0%" and percent(0.526) == "52.6%"

@@ -116,9 +116,12 @@ def test_predict_sentiment_word_by_word_with_hostile_text():
     assert at.text_input(key="predict_sentence").value == "the film was not good"
     assert not any("no evidence" in i.value for i in at.info)
     assert any("calibration error" in c.value for c in at.caption)
+    assert any("reads this sentence as **negative**" in m.value for m in at.markdown)
+    assert not {m.value for m in at.metric} & {"100.0%", "0.0%"}  # a softmax gives neither
     at.text_input(key="predict_sentence").input("zzz qqq !!! 😀😀😀").run()
     no_errors(at)
     assert any("no evidence" in i.value for i in at.info)
+    assert any("barely leans towards" in m.value for m in at.markdown)  # about 50%: not a verdict
 
 
 @pytest.mark.parametrize(
