@@ -80,11 +80,20 @@ def same_class_example(run) -> str:
     )
 
 
+def alike_example(run) -> str:
+    """Two words alike and one not, in this model's own language (the one-hot claim's example)."""
+    if run.config.data.source != "built-in" or run.vocab.level != "word":
+        return "two words that mean the same are no closer than any other two"
+    if run.task == "sentiment":
+        return "“good” is no closer to “great” than to “film”"
+    return "“happy” is no closer to “glad” than to “park”"
+
+
 st.subheader("Which words are alike?")
 st.markdown(
     f"In one-hot space every two different words are equally far apart (distance "
     f"√2 ≈ {math.sqrt(2):.2f}, cosine 0): the code says nothing about which words are alike, "
-    "so “happy” is no closer to “glad” than to “park”. A learned embedding can say it."
+    f"so {alike_example(run)}. A learned embedding can say it."
 )
 words = vocabulary_words(run)
 classes = word_classes(run, [t for _, t in words])

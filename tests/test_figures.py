@@ -291,3 +291,13 @@ def plain(value):
     if isinstance(value, float):
         return "nan" if np.isnan(value) else round(value, 5)
     return value
+
+
+def test_a_very_long_word_is_cut_in_the_encoding_charts_labels():
+    from playground.figures.embeddings import MAX_LABEL_CHARS, one_hot_figure, row_labels
+
+    tokens = ["the", "z" * 290, "the"]
+    labels = row_labels(tokens)
+    assert len(set(labels)) == 3 and all(len(label) <= MAX_LABEL_CHARS + 4 for label in labels)
+    fig = one_hot_figure(tokens, [4, 1, 4], ["<pad>", "<unk>", "<bos>", "<eos>", "the"])
+    assert max(len(str(y)) for y in fig.data[0].y) <= MAX_LABEL_CHARS + 4

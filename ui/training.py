@@ -477,11 +477,16 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
     if "unseen_structure_accuracy" in m:
         text += f" On sentences of structures it never trained on: **{m['unseen_structure_accuracy']:.1%}**."
-    if run.task == "next-word":
+    if run.task == "next-word" and run.config.data.source == "built-in":
         text += (
             " Far from 100%, and rightly: the next word is often a free choice (after “the” comes any of "
             "dozens of words), so even a perfect model of the language guesses it only part of the time; "
             "that ceiling, not 100%, is what to compare with."
+        )
+    elif run.task == "next-word":
+        text += (
+            " Do not expect 100%: where the text lets several words follow, even a perfect model "
+            "guesses the next one only part of the time."
         )
     st.success(text)
     shared_note(run, data)

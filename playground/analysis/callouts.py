@@ -89,10 +89,10 @@ def agreement_callout(run: Run, prefix: str = AGREEMENT_PREFIX, count: int = 100
             f"{number} forms (“{best}” first): it gets the agreement with “{subject}” wrong"
             + (f", pulled by the nearer “{nearest}”." if nearest != subject else ".")
         )
-    verdict = "right" if batch >= 0.8 else "often wrong"
+    judged = "mostly right" if batch >= 0.8 else "often wrong"
     second = (
         f" Over {count} prefixes like “the dog near the cats” it picks the right number in "
-        f"{batch:.0%} ({verdict}; 50% is guessing)."
+        f"{batch:.0%}: {judged}, where a coin flip would get 50%."
     )
     evidence = {"subject": subject, "singular": singular, "plural": plural, "best": best, "batch": batch}
     return Callout(first + second, right and batch >= 0.8, evidence)

@@ -16,9 +16,12 @@ from playground.text import escape_plotly
 MAX_HEATMAP_COLUMNS = 5000
 
 
+MAX_LABEL_CHARS = 24  # a 290-letter "word" took the whole width from the charts it labels
+
+
 def row_labels(tokens: list[str]) -> list[str]:
-    """Unique axis labels, so a repeated word keeps its own row: '1 the', '2 dog', ..."""
-    return [f"{i + 1} {escape_plotly(t)}" for i, t in enumerate(tokens)]
+    """Unique axis labels, so a repeated word keeps its own row: '1 the', '2 dog', ... (long ones cut)."""
+    return [f"{i + 1} {escape_plotly(t, MAX_LABEL_CHARS)}" for i, t in enumerate(tokens)]
 
 
 def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -> go.Figure:

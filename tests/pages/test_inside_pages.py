@@ -23,6 +23,7 @@ def test_words_to_vectors_shows_every_code_with_sizes():
     vocab = len(at.session_state["runs"][0].vocab)
     assert len(at.get("plotly_chart")) == 4  # one-hot, embedding, two similarity matrices
     assert any(f"{vocab:,} zeros" in m.value for m in at.markdown)
+    assert any("“happy” is no closer to “glad”" in m.value for m in at.markdown)  # its own language's words
     at.text_input(key="encoding_text").input("the qwzx dog").run()
     no_errors(at)
     assert "qwzx" in at.warning[0].value
@@ -82,3 +83,11 @@ def test_a_vocabulary_of_three_words():
     assert set(at.dataframe[0].value["word"]) == {"red", "blue"}
     at = open_page(at, "encoding")
     no_errors(at)
+
+
+def test_words_to_vectors_speaks_of_a_sentiment_models_own_words():
+    at = tiny_training(open_page(app(), "train"), "sentiment", "lstm")
+    at = open_page(at, "encoding")
+    no_errors(at)
+    assert any("“good” is no closer to “great” than to “film”" in m.value for m in at.markdown)
+    assert not any("happy" in m.value for m in at.markdown)
