@@ -64,6 +64,7 @@ def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]
                 name=f"P({shown_name})",
                 line={"color": color, "width": 3},
                 marker={"size": 9},
+                cliponaxis=False,  # a point at 0% or 100% is drawn whole, not cut at the plot's edge
                 hovertemplate="after “%{x}”<br>P(" + shown_name + ") = %{y:.1%}<extra></extra>",
             )
         )
