@@ -56,8 +56,14 @@ def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -
             x=ids,
             y=labels,
             mode="text",
-            text=[f"  {i}: {escape_plotly(vocab_tokens[i])}" for i in ids],
-            textposition="middle right",
+            # in the right third a label goes left of its 1: to the right it ran off the chart ("277")
+            text=[
+                f"{i}: {escape_plotly(vocab_tokens[i], MAX_LABEL_CHARS)}  "
+                if i > size * 2 / 3
+                else f"  {i}: {escape_plotly(vocab_tokens[i], MAX_LABEL_CHARS)}"
+                for i in ids
+            ],
+            textposition=["middle left" if i > size * 2 / 3 else "middle right" for i in ids],
             textfont={"color": "#E45756", "size": 12},
             showlegend=False,
             hovertemplate="%{y}: the 1 is in column %{x}<extra></extra>",
