@@ -527,8 +527,8 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
         title=f"after “{escape_plotly(words[0])}”",
         xaxis={"range": [0, 1.12], "tickformat": ".0%", "title": "probability"},
         yaxis={"type": "category", "autorange": "reversed", "title": unit},
-        height=max(300, 30 * longest + 190) + 25,
-        margin={"t": 50, "b": 10, "r": 40},
+        height=max(300, 30 * longest + 190) + 45,
+        margin={"t": 50, "b": 30, "r": 40},  # b: the slider's labels ("3 dog") kept their descenders
     )
     return add_player(
         fig,
