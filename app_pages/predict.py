@@ -91,11 +91,11 @@ def classification_view(run: Run) -> None:
     if trajectory.empty:
         st.info("Type at least one word.")
         return
-    probabilities = class_probabilities(run, text)
-    verdict = probabilities.idxmax()
+    ranked = class_probabilities(run, text).sort_values(ascending=False)
+    verdict = ranked.index[0]
     with keep_in_a_row("predict_probabilities"):  # two or three numbers: one row even at 800 px
-        cols = st.columns(min(len(probabilities), 6))
-        for i, (name, p) in enumerate(probabilities.sort_values(ascending=False).head(6).items()):
+        cols = st.columns(min(len(ranked), 6))
+        for i, (name, p) in enumerate(ranked.head(6).items()):
             cols[i].metric(f"P({escape_markdown(name, 60)})", percent(p))
     if not known_words(run.vocab, text):
         st.info(
@@ -106,7 +106,6 @@ def classification_view(run: Run) -> None:
             icon=":material/help:",
         )
     st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names))
-    ranked = probabilities.sort_values(ascending=False)
     if len(ranked) > 1 and ranked.iloc[0] - ranked.iloc[1] < CLOSE_CALL:
         st.markdown(
             f"The model barely leans towards **{escape_markdown(str(verdict))}** ({percent(ranked.iloc[0])} "

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from playground.config import parse_number
+
 
 def bounded_int(lo: int, hi: int):
     """An argparse type: a whole number from `lo` to `hi`, else the bounds in the error."""
 
     def convert(text: str) -> int:
-        try:
-            value = int(text)
+        try:  # the config's parser: digits 0-9 only (int() also takes "１２" and "1_0"), finite, whole
+            value = int(parse_number(text, None, None, whole=True))
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
         if not lo <= value <= hi:

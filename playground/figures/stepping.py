@@ -30,7 +30,6 @@ from playground.figures.spec import assemble, grid_layout
 from playground.text import escape_plotly
 
 FRAME_MS = 700  # one step per 0.7 s when playing: slow enough to read the bars
-WINDOW = MAX_DRAWN_STEPS  # steps of the unrolled diagram in view at once
 GATE_NAMES = ("forget f_t", "input i_t", "output o_t")
 TANH_NAMES = ("h_t", "h_{t-1}", "candidate g_t")
 GATE_COLOR = "#4C78A8"  # gates, 0 to 1
@@ -301,7 +300,8 @@ def _diagram_arrows(rows: dict[str, float], count: int) -> dict:
 
 def _focus_labels(rows: dict[str, float], chosen: int, count: int) -> list:
     """`arrow_labels` at step `chosen`, on the left of its arrows where it is the window's last column."""
-    return arrow_labels(rows, chosen, count, at_edge=chosen - window_start(chosen, count) == WINDOW - 1)
+    at_edge = chosen - window_start(chosen, count) == MAX_DRAWN_STEPS - 1
+    return arrow_labels(rows, chosen, count, at_edge=at_edge)
 
 
 def _labels_change(rows: dict[str, float], chosen: int, count: int) -> dict:
@@ -417,8 +417,9 @@ def recurrence_stepper(
             ],
             "traces": changing,
         }
-        if count > WINDOW:  # moving the diagram's window costs a relayout (60 ms a step)
-            frame["layout"] = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * (start + WINDOW - 1) + 0.9]}}
+        if count > MAX_DRAWN_STEPS:  # moving the diagram's window costs a relayout (60 ms a step)
+            end = start + MAX_DRAWN_STEPS - 1
+            frame["layout"] = {"xaxis": {"range": [1.6 * start - 0.9, 1.6 * end + 0.9]}}
         frames.append(frame)
     layout.update(
         title={
@@ -435,7 +436,7 @@ def recurrence_stepper(
     )
     # Always a window's width: a short sentence sits on the left at the scale of a long one, with its
     # labels beside its arrows, not spread over the whole width.
-    layout["xaxis"].update(visible=False, range=[-0.9, 1.6 * (WINDOW - 1) + 0.9])
+    layout["xaxis"].update(visible=False, range=[-0.9, 1.6 * (MAX_DRAWN_STEPS - 1) + 0.9])
     layout["yaxis"].update(visible=False, range=[-1.1, max(rows.values()) + 0.95])
     tick_rows, row_labels = quantity_axis(tables)
     units = len(tables[0])
