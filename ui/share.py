@@ -81,42 +81,16 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
         for warning in pending.warnings:
             st.warning(escape_markdown(warning, 1000))
         match = next((r for r in reversed(runs()) if matches(r, pending.config)), None)
+        if match is None and (stopped_id := st.session_state.pop("link_shows_stopped", None)):
+            match = next((r for r in runs() if r.id == stopped_id), None)  # the learner chose it
         if match is None and (copy := stored_copy(pending.config)) is not None:
             # The sidebar's run list was drawn before this copy existed: run again so that it lists it.
             st.session_state["linked_from_store"] = copy.id
             st.rerun()
         if match is None:
-            st.info(
-                f"This view was shared together with its model: {_describe(pending.config)}. Train "
-                "it here; the seed is part of the link, so you get the same model and the same "
-                "numbers the sender saw.",
-                icon=":material/link:",
-            )
-            refusal = over_budget(estimate_run(pending.config, builtin_data(pending.config.data)))
-            if refusal is not None:
-                st.error(refusal, icon=":material/block:")
-            left, right = st.columns(2)
-            if left.button(
-                "Train the shared model",
-                type="primary",
-                width="stretch",
-                key=f"{page}_link_train",
-                disabled=refusal is not None,
-            ):
-                if train_live(pending.config, builtin_data(pending.config.data)) is not None:
-                    st.rerun()
-            if right.button("Set the link aside", width="stretch", key=f"{page}_link_ignore"):
-                del st.session_state["pending_link"]
-                st.rerun()
-            st.stop()
+            _offer_training(page, pending)  # stops the page until the learner chooses
         del st.session_state["pending_link"]
-        st.session_state["active_run_id"] = match.id
-        values, warnings = read_view(pending.params, options, match)
-        for key, value in values.items():
-            st.session_state[key] = value
-        for warning in warnings:
-            st.warning(escape_markdown(warning, 1000))
-        st.success(f"Showing the shared view on {match.name}.", icon=":material/link:")
+        _show_linked(pending, options, match)
         if st.session_state.pop("linked_from_store", None) == match.id:  # someone here trained it already
             st.info(
                 f"Trained {ago(match.created)} on this server for whoever opened this link first; "
@@ -125,6 +99,62 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
                 icon=":material/group:",
             )
     return require_run(page, arch)
+
+
+def _offer_training(page: str, pending: PendingLink) -> None:
+    """Offer to train the link's model (or to show this learner's stopped training of it); stop the page."""
+    ended_early = [r for r in runs() if r.config == pending.config and r.status in ("stopped", "interrupted")]
+    stopped = ended_early[-1] if ended_early else None
+    if stopped is None:
+        st.info(
+            f"This view was shared together with its model: {_describe(pending.config)}. Train "
+            "it here; the seed is part of the link, so you get the same model and the same "
+            "numbers the sender saw.",
+            icon=":material/link:",
+        )
+    else:  # a reload or a click during the first training stopped it
+        st.info(
+            f"This view was shared together with its model: {_describe(pending.config)}. Your "
+            f"training of it, **{escape_markdown(stopped.name)}**, stopped at step {stopped.steps:,} "
+            f"of {stopped.total_steps:,} (reloading the page or clicking elsewhere stops a training "
+            "you are watching). Train it to the end here, from the start (the seed gives the same "
+            "numbers the sender saw), or look at the stopped one as it is.",
+            icon=":material/link:",
+        )
+    refusal = over_budget(estimate_run(pending.config, builtin_data(pending.config.data)))
+    if refusal is not None:
+        st.error(refusal, icon=":material/block:")
+    columns = st.columns(3 if stopped is not None else 2)
+    if columns[0].button(
+        "Train the shared model",
+        type="primary",
+        width="stretch",
+        key=f"{page}_link_train",
+        disabled=refusal is not None,
+    ):
+        if train_live(pending.config, builtin_data(pending.config.data)) is not None:
+            st.rerun()
+    if stopped is not None and columns[1].button(
+        "Show the stopped run", width="stretch", key=f"{page}_link_stopped"
+    ):
+        st.session_state["pending_link"] = dataclasses.replace(pending, warnings=[])
+        st.session_state["link_shows_stopped"] = stopped.id
+        st.rerun()
+    if columns[-1].button("Set the link aside", width="stretch", key=f"{page}_link_ignore"):
+        del st.session_state["pending_link"]
+        st.rerun()
+    st.stop()
+
+
+def _show_linked(pending: PendingLink, options: Sequence[ViewOption], run: Run) -> None:
+    """Make `run` the active one and set this page's widgets to the view the link asks for."""
+    st.session_state["active_run_id"] = run.id
+    values, warnings = read_view(pending.params, options, run)
+    for key, value in values.items():
+        st.session_state[key] = value
+    for warning in warnings:
+        st.warning(escape_markdown(warning, 1000))
+    st.success(f"Showing the shared view on {escape_markdown(run.name)}.", icon=":material/link:")
 
 
 def share_view(run: Run, options: Sequence[ViewOption]) -> None:

@@ -119,6 +119,8 @@ def test_a_first_training_from_a_link_survives_a_reload_while_it_runs(width, alo
         wait_idle(page)
         picker = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").locator("input").first
         expect(picker).to_have_value(re.compile(r"LSTM · sentiment \(stopped\)"), timeout=60_000)
+        page.get_by_role("button", name="Show the stopped run").click()  # the link page offers it
+        expect(page.get_by_text("Showing the shared view", exact=False)).to_be_visible(timeout=60_000)
         page.goto(f"{url}/runs")
         wait_idle(page)
         expect(page.get_by_text("LSTM · sentiment", exact=False).first).to_be_visible(timeout=60_000)

@@ -105,3 +105,41 @@ def test_a_link_opened_after_its_model_was_trained_shows_it_at_once():
     assert any(m.label == "P(positive)" for m in later.metric)  # the prediction, at once
     picker = later.sidebar.selectbox[0]  # the sidebar lists the copy it shows, on the first screen
     assert picker.label == "Active run" and picker.options == [copy.name] and copy.status == "finished"
+
+
+def test_a_link_whose_training_was_stopped_offers_the_stopped_run_and_a_full_training():
+    """A learner who reloaded during the link's first training comes back to their stopped copy: the
+    page says where it stopped and shows it on a click, instead of offering only a new training."""
+    from playground.config import from_query_params
+    from playground.data.datasets import build_builtin
+    from playground.run import create_run
+    from playground.train import Trainer
+
+    link = {"task": "sentiment", "arch": "bow", "num_sentences": "400", "epochs": "2", "seed": "23"}
+    config, _ = from_query_params({key: [value] for key, value in link.items()})
+    data = build_builtin(config.data)
+    stopped = create_run(config, data)
+    Trainer(stopped, data, should_stop=lambda: stopped.steps >= 3).train()
+    assert stopped.status == "stopped"
+
+    def open_predict(runs: list) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.session_state["runs"] = runs
+        at.query_params.update({**link, "sentence": "the film was not good"})
+        return at.switch_page("app_pages/predict.py").run()
+
+    fresh = open_predict([])
+    no_errors(fresh)
+    assert not [b for b in fresh.button if b.key == "predict_link_stopped"]  # nothing stopped to offer
+
+    back = open_predict([stopped])
+    no_errors(back)
+    offer = " ".join(i.value for i in back.info)
+    assert f"stopped at step 3 of {stopped.total_steps}" in offer and stopped.name in offer
+    assert back.button(key="predict_link_train") is not None
+    back.button(key="predict_link_stopped").click().run()
+    no_errors(back)
+    assert back.session_state["active_run_id"] == stopped.id
+    assert any("Showing the shared view" in s.value for s in back.success)
+    assert back.session_state["predict_sentence"] == "the film was not good"  # the link's view
+    assert not [b for b in back.button if b.key == "predict_link_train"]
