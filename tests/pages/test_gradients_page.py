@@ -15,7 +15,8 @@ def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
     at = open_page(at, "gradients")
     no_errors(at)
     runs = at.session_state["runs"]
-    at.multiselect(key="gradients_runs").set_value([r.id for r in runs]).run()
+    active = at.session_state["active_run_id"]
+    at.multiselect(key="gradients_others").set_value([r.id for r in runs if r.id != active]).run()
     no_errors(at)
     assert at.radio(key="gradients_quantity").value == "input"  # a Transformer has no h_t
     assert len(at.get("plotly_chart")) == 5  # overlay, probe heatmap, parameters, global norm, sandbox
@@ -46,3 +47,27 @@ def test_next_word_loss_choice_and_an_empty_sentence():
     at.text_input(key="gradients_text").input("").run()
     no_errors(at)
     assert "at least one word" in at.info[0].value.lower()
+
+
+def test_the_chart_follows_the_active_run_not_an_earlier_choice():
+    """The comparison box kept the first run it held while the learner picked another in the sidebar,
+    so the line was one run's and the note under it another's (found by a review)."""
+    import json
+
+    at = tiny_training(open_page(app(), "train"), "sentiment", "lstm")
+    at = tiny_training(at, "sentiment", "rnn")
+    lstm, rnn = at.session_state["runs"]
+    at = open_page(at, "gradients")
+    no_errors(at)
+
+    def lines() -> list[str]:
+        chart = next(c for c in at.get("plotly_chart") if "at each step (log scale)" in c.proto.spec)
+        return [trace["name"] for trace in json.loads(chart.proto.spec)["data"] if trace.get("name")]
+
+    assert lines() == [rnn.name]
+    at.selectbox(key="active_run_picker").set_value(lstm.id).run()
+    no_errors(at)
+    assert lines() == [lstm.name]
+    assert any("Recordings of \\#1 LSTM" in c.value for c in at.caption)
+    at.multiselect(key="gradients_others").set_value([rnn.id]).run()
+    assert lines() == [lstm.name, rnn.name]

@@ -28,16 +28,21 @@ OPTION = view_options("gradients")
 def gradient_on_your_sentence(run: Run) -> None:
     """‖∂L/∂h_t‖ (or ‖∂L/∂x_t‖) at each step of the learner's sentence, for this run and others to compare."""
     candidates = {r.id: r for r in runs() if r.task == run.task and r.vocab.level == run.vocab.level}
+    candidates[run.id] = run
     text = sentence_box(run, OPTION["sentence"])
     chart = st.container()  # the chart first, the choices that change it under it
-    chosen = multiselect(
+    # The active run is always drawn (the callout below and section 2 speak of it); others are added.
+    others = multiselect(
         st,
-        "Runs to compare (same task)",
-        list(candidates),
-        default=[run.id],
+        "Add other runs of this task to the chart",
+        [i for i in candidates if i != run.id],
         format_func=lambda i: candidates[i].name,
-        key="gradients_runs",
+        key="gradients_others",
+        placeholder="None: the active run only",
+        help="The active run's line is always drawn (pick another in the sidebar): the note under the "
+        "chart and section 2 speak of it.",
     )
+    chosen = [run.id, *others]
     left, right = st.columns(2)
     loss_kind, target_class = "last", None
     if run.task == "next-word":
