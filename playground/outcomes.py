@@ -47,3 +47,40 @@ def divergence_message(run: Run, what: str, value: float, step: int, num_outputs
         f"{happened}: training diverged and stopped. To fix it, {advice}. The last weights before "
         "it blew up are kept."
     )
+
+
+def clipping_outcome(run: Run) -> tuple[str, str]:
+    """How one run of the clipping comparison went, from its own curve: ("blew up" | "trained" |
+    "diverged" | "did not learn", the sentence that says so with its numbers).
+
+    A run blew up when its logged loss rose to more than twice where it started; it trained when it
+    ended below a model that ignores its input (the unigram or majority baseline).
+    """
+    rows = run.history[run.history["split"] == "train"] if not run.history.empty else run.history
+    if run.status == "diverged":
+        return "diverged", run.message
+    if rows.empty or run.status != "finished":
+        return "did not learn", run.message
+    first, peak, last = (float(v) for v in (rows["loss"].iloc[0], rows["loss"].max(), rows["loss"].iloc[-1]))
+    peak_step = int(rows["step"].iloc[int(rows["loss"].to_numpy().argmax())])
+    accuracy, base_loss = run.metrics.get("test_accuracy", 0.0), run.baseline.get("loss", math.nan)
+    base_accuracy = run.baseline.get("accuracy", 0.0)
+    scores = (
+        f"test accuracy {accuracy:.1%}, against {base_accuracy:.1%} for a model that ignores its input "
+        f"(loss {base_loss:.2f})"
+    )
+    if peak > 2 * first:
+        return "blew up", (
+            f"The loss rose from {first:.2f} to {peak:.1f} by step {peak_step} and ended at {last:.2f}: "
+            f"{scores}. Each large gradient, times the learning rate, was a step far too long for the "
+            "slope it was measured on."
+        )
+    clipped = int(rows["clipped"].sum()) if "clipped" in rows else 0
+    note = (
+        f" Its gradient norm was over {run.config.train.clip_grad:g} and scaled down at {clipped:,} of "
+        f"{run.steps:,} steps."
+        if run.config.train.clip_grad > 0
+        else ""
+    )
+    kind = "trained" if last < base_loss else "did not learn"
+    return kind, f"The loss went from {first:.2f} to {last:.2f}: {scores}.{note}"

@@ -272,9 +272,6 @@ class Trainer:
                 self.bad_value = ("loss", loss) if not math.isfinite(loss) else ("gradient", norm)
                 return False
         mean_loss = sum(step_losses) / n
-        if mean_loss > self.explode_above:
-            self.bad_step, self.bad_value = step, ("loss", mean_loss)
-            return False
         clip = self.run.config.train.clip_grad
         self.run.seconds = time.perf_counter() - started
         self.run.history_rows.append(
@@ -292,6 +289,9 @@ class Trainer:
         )
         correct.zero_()
         counted.zero_()
+        if mean_loss > self.explode_above:  # logged first, so the curve shows the blow-up it stopped at
+            self.bad_step, self.bad_value = step, ("loss", mean_loss)
+            return False
         return True
 
     def validate(self) -> None:

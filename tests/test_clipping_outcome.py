@@ -1,0 +1,45 @@
+"""Backprop through time's "exploding for real": its two runs do what the page says, recomputed."""
+
+import pytest
+
+from playground.data.datasets import build_builtin
+from playground.outcomes import clipping_outcome
+from playground.run import create_run
+from playground.train import train_run
+from ui.views.gradients import EXPLODING_CLIPS, exploding_config
+
+
+@pytest.fixture(scope="module")
+def pair():
+    configs = [exploding_config(clip) for clip in EXPLODING_CLIPS]
+    data = build_builtin(configs[0].data)
+    return [train_run(create_run(config, data), data) for config in configs]
+
+
+def test_without_clipping_the_loss_blows_up_and_the_model_ends_no_better_than_a_guess(pair):
+    free = pair[0]
+    kind, text = clipping_outcome(free)
+    loss = free.history[free.history["split"] == "train"]["loss"]
+    assert kind == "blew up"
+    assert loss.max() > 2 * loss.iloc[0] and f"to {loss.max():.1f}" in text
+    assert free.metrics["test_accuracy"] <= free.baseline["accuracy"] + 0.02  # about a guess, or worse
+    assert f"{free.metrics['test_accuracy']:.1%}" in text
+
+
+def test_clipped_it_trains_well_past_a_model_that_ignores_its_input(pair):
+    clipped = pair[1]
+    kind, text = clipping_outcome(clipped)
+    rows = clipped.history[clipped.history["split"] == "train"]
+    assert kind == "trained"
+    assert rows["loss"].iloc[-1] < clipped.baseline["loss"] < rows["loss"].iloc[0]
+    assert clipped.metrics["test_accuracy"] > clipped.baseline["accuracy"] + 0.1
+    assert f"scaled down at {int(rows['clipped'].sum()):,} of {clipped.steps:,} steps" in text
+    assert rows["clipped"].sum() > 0  # the clipping did something
+
+
+def test_a_run_that_never_started_or_diverged_is_said_as_such(small_sentiment):
+    config, data = small_sentiment
+    run = create_run(config, data)
+    assert clipping_outcome(run)[0] == "did not learn"
+    run.status, run.message = "diverged", "The loss became NaN at step 3."
+    assert clipping_outcome(run) == ("diverged", run.message)
