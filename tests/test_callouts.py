@@ -171,6 +171,34 @@ def test_saturation_callout_share_and_gradient_reach(tanh_rnn):
     ratio = gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1]
     assert f"{ratio:.2g}×" in callout.text
     assert callout.found == (share >= 0.2)
+    # what the line does and why, from the same numbers (it blamed saturation at 0% saturated)
+    if ratio >= 1:
+        assert "does not fall" in callout.text and "Saturated units" not in callout.text
+    elif share >= 0.2:
+        assert "Saturated units are part of why the line falls" in callout.text
+    else:
+        assert "Few units are saturated" in callout.text and "from W_hh itself" in callout.text
+    assert "bars" not in callout.text  # the chart is a line
+
+
+@pytest.mark.parametrize(
+    ("share", "ratio", "says"),
+    [
+        (0.0, 0.1, "Few units are saturated"),
+        (0.5, 0.1, "Saturated units are part of why"),
+        (0.5, 3.0, "does not fall"),
+    ],
+)
+def test_the_backprop_callout_says_what_its_own_numbers_show(tanh_rnn, monkeypatch, share, ratio, says):
+    import pandas as pd
+
+    from playground.analysis import callouts
+
+    monkeypatch.setattr(callouts, "saturation_share", lambda run, text: (share, 1 - share))
+    gradient = pd.DataFrame({"hidden": [ratio, 1.0]})
+    monkeypatch.setattr(callouts, "gradient_through_time", lambda run, text: gradient)
+    callout = saturation_callout(tanh_rnn, "the dog", page="backprop")
+    assert says in callout.text and callout.found == (share >= 0.2)
 
 
 def test_saturation_callout_for_an_lstm_reads_the_cell(sentiment_lstm):

@@ -177,6 +177,9 @@ def saturation_share(run: Run, text: str, threshold: float = SATURATION) -> tupl
     return float((np.abs(values) > threshold).mean()), float((1 - values**2).mean())
 
 
+SATURATED_SHARE = 0.2  # this share of tanh values beyond ±SATURATION: the callout calls the model saturated
+
+
 def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout | None:
     """Inside the recurrence / Backprop: the saturation share, and what it does to the gradient."""
     if not is_recurrent(run) or (run.config.model.arch == "rnn" and run.config.model.activation != "tanh"):
@@ -212,9 +215,19 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
     else:
         second = (
             " Each step back multiplies the gradient by diag(1 − h_t²) W_hh: a unit at ±1 contributes a "
-            "factor near 0, which is why the bars fall towards the first word."
+            "factor near 0."
         )
-    return Callout(first + second + reach, bool(share >= 0.2), evidence)
+        falls = evidence.get("first_to_last", 1.0) < 1.0
+        if falls and share >= SATURATED_SHARE:
+            second += " Saturated units are part of why the line falls towards the first word."
+        elif falls:
+            second += (
+                f" Few units are saturated here (mean slope {slope:.2f}), so the line's fall towards the "
+                "first word comes mostly from W_hh itself."
+            )
+        elif "first_to_last" in evidence:
+            second += " On this sentence the line does not fall towards the first word."
+    return Callout(first + second + reach, bool(share >= SATURATED_SHARE), evidence)
 
 
 @torch.no_grad()
