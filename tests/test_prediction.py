@@ -11,9 +11,11 @@ from playground.analysis.prediction import (
     input_limit,
     next_word_probabilities,
     sentiment_trajectory,
+    tokens_read,
     top_next_words,
     unread_tokens,
 )
+from playground.data.tokenizer import BOS_ID
 from playground.run import create_run
 from playground.train import train_run
 from tests.conftest import with_training
@@ -58,6 +60,23 @@ def test_long_input_is_cut_to_what_the_model_reads(next_word_run):
     assert len(ids) == input_limit(next_word_run) == MAX_INPUT_TOKENS  # a recurrent model reads any length
     unread = unread_tokens(next_word_run, "word " * 10_000, from_start=False)
     assert len(unread) + len(ids) - next_word_run.reads_bos == 10_000  # read and unread add up
+    assert next_word_run.reads_bos and ids[0] == BOS_ID  # it reads <bos> first, as in every training sentence
+
+
+def test_a_next_word_transformer_reads_bos_and_the_words_the_page_says(small_next_word):
+    """The page said "reads only the last 32 words" and "did not read 94" of 125: it read 31 after
+    <bos>, or (the model's input) 32 words without the <bos> it was always trained with."""
+    config, data = small_next_word
+    config = with_training(config, epochs=1)
+    config.model.arch, config.data.max_length = "transformer", 8
+    run = create_run(config, data)
+    text = " ".join(f"w{i}" for i in range(20))
+    ids, unread = context_ids(run, text), unread_tokens(run, text, from_start=False)
+    assert len(ids) == 8 and ids[0] == BOS_ID
+    assert tokens_read(run, from_start=False) == 7 == len(ids) - 1
+    assert unread == text.split()[:13] and len(unread) + 7 == 20
+    short = " ".join(text.split()[:7])
+    assert unread_tokens(run, short, from_start=False) == [] and len(context_ids(run, short)) == 8
 
 
 def test_a_recurrent_classifier_reads_a_review_longer_than_its_training_sequences(sentiment_run):

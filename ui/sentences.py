@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.analysis.prediction import input_limit, unread_tokens
+from playground.analysis.prediction import input_limit, tokens_read, unread_tokens
 from playground.data.examples import example_inputs, has_chosen_examples
 from playground.data.tokenizer import join_tokens
 from playground.run import Run
@@ -78,10 +78,13 @@ def say_what_was_cut(run: Run, text: str, from_start: bool) -> None:
         if run.config.model.arch == "transformer"
         else "the page reads that many"
     )
+    read = tokens_read(run, from_start)
+    if read < input_limit(run):
+        why += ", and the first holds `<bos>`, the start-of-sentence marker it was trained with"
     where = "first" if from_start else "last"
     shown = escape_markdown(join_tokens(unread, run.vocab.level), 200)
     st.warning(
-        f"The model reads only the {where} {input_limit(run)} {unit} ({why}); it did not read "
+        f"The model reads only the {where} {read:,} {unit} ({why}); it did not read "
         f"{len(unread):,} {unit}: “{shown}”.",
         icon=":material/content_cut:",
     )

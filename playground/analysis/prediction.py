@@ -20,24 +20,28 @@ def input_limit(run: Run) -> int:
     return MAX_INPUT_TOKENS
 
 
+def tokens_read(run: Run, from_start: bool) -> int:
+    """How many of the typed tokens the model reads: its limit, less the position <bos> takes in front
+    of a next-word prefix (it read one there in every training sentence)."""
+    return input_limit(run) - (1 if run.reads_bos and not from_start else 0)
+
+
 def unread_tokens(run: Run, text: str, from_start: bool) -> list[str]:
     """The tokens of `text` the model does not read: past its limit, or (for next-word, which reads
     the end) before it."""
     tokens = tokenize(text, run.vocab.level)
-    limit = input_limit(run) - (1 if run.reads_bos and not from_start else 0)
+    limit = tokens_read(run, from_start)
     if len(tokens) <= limit:
         return []
     return tokens[limit:] if from_start else tokens[:-limit]
 
 
 def context_ids(run: Run, text: str) -> list[int]:
-    """The indices of `text` (after <bos> if the model reads one), cut to the last it can read."""
-    ids = run.vocab.encode_tokens(tokenize(text, run.vocab.level)[-MAX_INPUT_TOKENS:])
+    """<bos> (if the model reads one) and the indices of the last tokens of `text` it can read after it."""
+    ids = run.vocab.encode_tokens(tokenize(text, run.vocab.level)[-tokens_read(run, from_start=False) :])
     if run.reads_bos:
-        ids = [BOS_ID] + ids
-    elif not ids:
-        ids = [EOS_ID]  # nothing typed: a stream model still needs one input to predict from
-    return ids[-input_limit(run) :]
+        return [BOS_ID] + ids
+    return ids or [EOS_ID]  # nothing typed: a stream model still needs one input to predict from
 
 
 @torch.no_grad()
