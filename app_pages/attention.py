@@ -3,7 +3,7 @@
 import streamlit as st
 
 from playground.analysis.attention import attention_steps, is_transformer, trace_attention
-from playground.config import ARCH_LABELS
+from playground.config import ARCH_IN_A_SENTENCE
 from playground.figures.attention import (
     side_by_side,
 )
@@ -37,12 +37,13 @@ st.markdown(
 run = linked_run("attention", VIEW, arch="transformer")
 if not is_transformer(run):
     st.info(
-        f"The active run is {ARCH_LABELS[run.config.model.arch]}, which has no attention. Pick a "
+        f"The active run is {ARCH_IN_A_SENTENCE[run.config.model.arch]}, which has no attention. Pick a "
         "Transformer run in the sidebar, or train one here."
     )
     switch_run_buttons(is_transformer, "attention")
     task = run.task if run.config.data.source == "built-in" else "next-word"
     train_default_buttons([("Train a Transformer", task, "transformer", "attention_train")])
+    next_stop("app_pages/attention.py")  # the path's end, even without a Transformer
     st.stop()
 
 share_view(run, VIEW)

@@ -9,7 +9,7 @@ from playground.analysis.gradients import (
     sandbox_caption,
 )
 from playground.analysis.recurrence import is_recurrent
-from playground.config import ARCH_LABELS
+from playground.config import ARCH_IN_A_SENTENCE
 from playground.figures.gradients import (
     grad_norm_figure,
     parameter_norms_figure,
@@ -58,7 +58,7 @@ run = linked_run("gradients", VIEW)
 share_view(run, VIEW)
 if not is_recurrent(run):
     st.info(
-        f"The active run is a {ARCH_LABELS[run.config.model.arch]}: it has no hidden state carried from "
+        f"The active run is {ARCH_IN_A_SENTENCE[run.config.model.arch]}: it has no hidden state carried from "
         "step to step, so the chart shows ∂L/∂x_t, the gradient at each input word. The product above, "
         "and its vanishing, belong to an RNN or an LSTM."
     )

@@ -9,7 +9,7 @@ from playground.analysis.recurrence import (
     top_outputs,
     trace_sentence,
 )
-from playground.config import ARCH_LABELS
+from playground.config import ARCH_IN_A_SENTENCE
 from playground.figures.recurrence import (
     unrolled_figure,
 )
@@ -43,8 +43,8 @@ st.markdown(
 run = linked_run("recurrence", VIEW)
 if not is_recurrent(run):
     st.info(
-        f"The active run is a {ARCH_LABELS[run.config.model.arch]}, which has no recurrence. Pick an RNN "
-        "or LSTM run in the sidebar, or train one here."
+        f"The active run is {ARCH_IN_A_SENTENCE[run.config.model.arch]}, which has no recurrence. Pick an "
+        "RNN or LSTM run in the sidebar, or train one here."
     )
     switch_run_buttons(is_recurrent, "recurrence")
     task = run.task if run.config.data.source == "built-in" else "next-word"

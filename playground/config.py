@@ -51,6 +51,12 @@ def data_form_fields(task: str, source: str) -> list[str]:
 
 
 ARCH_LABELS = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer", "bow": "Bag of words"}
+ARCH_IN_A_SENTENCE = {  # "The active run is …"
+    "rnn": "an RNN",
+    "lstm": "an LSTM",
+    "transformer": "a Transformer",
+    "bow": "a bag of words",
+}
 TASK_LABELS = {"next-word": "Next-word prediction", "sentiment": "Sentiment / classification"}
 
 

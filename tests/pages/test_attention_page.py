@@ -15,7 +15,9 @@ def test_a_recurrent_run_is_offered_a_transformer():
     at = tiny_training(open_page(app(), "train"), "sentiment", "lstm")
     at = open_page(at, "attention")
     no_errors(at)
-    assert "no attention" in at.info[0].value
+    assert "The active run is an LSTM, which has no attention" in at.info[0].value
+    links = [link.proto.label for link in at.get("page_link")]
+    assert "The end of the lecture's path: back to Home" in links  # the path ends here, Transformer or not
     at.button(key="attention_train").click().run()
     no_errors(at)
     assert at.session_state["runs"][-1].config.model.arch == "transformer"
