@@ -63,7 +63,8 @@ cell = "LSTM" if arch == "lstm" else f"RNN ({run.config.model.activation})"
 readout = (
     "y_t at every step, from that step's h_t"
     if run.task == "next-word"
-    else "y once, from the last word's h_T"
+    else "y once, from the last word's h_T (the charts apply the same readout to each earlier h_t, in "
+    "brackets: what the model would say if the sentence ended there)"
 )
 with st.expander(f"This run's equations ({cell})"):
     st.markdown(
@@ -112,6 +113,8 @@ with lazy_section("One step in detail: x_t, y_t and every unit's terms", "recurr
     def unrolled() -> go.Figure:
         labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
         labels = [f"→ {w}" if run.task == "next-word" else w for w in labels]
+        if run.task != "next-word":  # one verdict, at the end; before it, the verdict if it ended there
+            labels = [f"({w})" for w in labels[:-1]] + labels[-1:]
         return unrolled_figure(view.steps, step, cell, labels)
 
     if detail.open:

@@ -273,3 +273,22 @@ def test_runs_of_two_tasks_get_a_panel_each():
     flat = pd.DataFrame({"step": [1, 2], "split": ["validation"] * 2, "accuracy": [0.625, 0.625]})
     accuracy = runs_comparison({"a": flat, "b": flat}, "accuracy", tasks={"a": "sentiment", "b": "next-word"})
     assert accuracy.layout.yaxis.range == (0, 1.02) == accuracy.layout.yaxis2.range  # not up to 150%
+
+
+def test_a_many_to_one_stepper_writes_earlier_outputs_as_what_it_would_say_if_the_sentence_ended(
+    small_sentiment,
+):
+    """Its y_t above every step read as one output per step, where the page's equations give one, at
+    the end (found by a review)."""
+    run = model_run(small_sentiment, "lstm")
+    view = trace_sentence(run, "the film was not good")
+    count = len(view.steps)
+    tables = [step_table(view, run, 0, t) for t in range(count)]
+    outputs = [top_outputs(view, run, t, 2) for t in range(count)]
+    fig = recurrence_stepper(view.steps, tables, outputs, "LSTM", verdict_at_end=True)
+    above = list(fig.data[1].text[count:])  # the words' row, then the outputs' row
+    verdicts = [escape_plotly(o["output"].iloc[0]) for o in outputs]
+    assert above == [f"({v})" for v in verdicts[:-1]] + verdicts[-1:]
+    assert any("if the sentence ended here" in a.text for a in fig.layout.annotations)
+    plain = recurrence_stepper(view.steps, tables, outputs, "LSTM")
+    assert list(plain.data[1].text[count:]) == verdicts  # a next-word model: one output per step

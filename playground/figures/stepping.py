@@ -359,12 +359,18 @@ def _ranked_change(outputs: pd.DataFrame) -> list[dict]:
 
 
 def recurrence_stepper(
-    steps: list[str], tables: list[pd.DataFrame], outputs: list[pd.DataFrame], cell: str
+    steps: list[str],
+    tables: list[pd.DataFrame],
+    outputs: list[pd.DataFrame],
+    cell: str,
+    verdict_at_end: bool = False,
 ) -> go.Figure:
     """The unrolled network, one step's arithmetic and its outputs y_t, stepped by a slider in the browser.
 
     `tables[t]` is step t's table (a column per quantity, a row per unit, as `step_table` gives it) and
-    `outputs[t]` its likeliest outputs (columns output, probability).
+    `outputs[t]` its likeliest outputs (columns output, probability). `verdict_at_end`: a many-to-one
+    model, whose output is the last step's; earlier steps' outputs are written in brackets (what it
+    would say if the sentence ended there).
     """
     count = len(steps)
     lstm = "c_t" in tables[0].columns
@@ -380,7 +386,7 @@ def recurrence_stepper(
         subplot_titles=[
             "",
             "the arithmetic of step t, unit by unit",
-            "y<sub>t</sub>: top outputs",
+            "y<sub>t</sub>: its verdict if the sentence ended here" if verdict_at_end else "y<sub>t</sub>: top outputs",
         ],
     )  # subplots: the diagram on x, y; the cells on x2, y2; y_t on x3, y3
     words = {
@@ -388,7 +394,13 @@ def recurrence_stepper(
         "x": [1.6 * t for t in range(count)] * 2,
         "y": [-0.75] * count + [max(rows.values()) + 0.65] * count,
         "mode": "text",
-        "text": [escape_plotly(s) for s in steps] + [escape_plotly(o["output"].iloc[0]) for o in outputs],
+        "text": [escape_plotly(s) for s in steps]
+        + [
+            escape_plotly(o["output"].iloc[0])
+            if not verdict_at_end or t == count - 1
+            else f"({escape_plotly(o['output'].iloc[0])})"
+            for t, o in enumerate(outputs)
+        ],
         "textfont": {"size": 12},
         "hoverinfo": "skip",
         "showlegend": False,

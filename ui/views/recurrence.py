@@ -120,8 +120,8 @@ def one_step(run: Run, view: RecurrenceView, layer: int, step: int) -> None:
     st.caption(
         "Blue above 0, red below"
         + (" (gates: white at 0 to blue at 1)" if GATE_NAMES[0] in table.columns else "")
-        + ", each row on its own range for this "
-        "step, written next to its name (the stepped chart above uses the range over the whole sentence). "
+        + ", each row on the range written next to its name: gates 0 to 1, tanh outputs ±1, the others "
+        "± their largest value at this step (the stepped chart above takes that over the whole sentence). "
         + (
             "Hover a cell for its value; with more than 24 units the numbers are not written in."
             if len(table) > 24
@@ -308,7 +308,7 @@ def stepper_figure(run: Run, view: RecurrenceView, layer: int, cell: str, text: 
         count = len(view.steps)
         tables = [step_table(view, run, layer, t) for t in range(count)]
         outputs = [top_outputs(view, run, t, 5) for t in range(count)]
-        return recurrence_stepper(view.steps, tables, outputs, cell)
+        return recurrence_stepper(view.steps, tables, outputs, cell, verdict_at_end=run.task != "next-word")
 
     return kept(("recurrence_stepper", run_key(run), text, layer, cell), build)
 
@@ -321,11 +321,21 @@ def stepped_sentence(run: Run, view: RecurrenceView, layer: int, cell: str, text
         ("Drag the slider or press ▶: the steps play in your browser. " if len(view.steps) > 1 else "")
         + "Blue x_t is the word's vector, green h_t the hidden state"
         + (", purple c_t the cell state" if lstm else "")
-        + ", orange y_t the output (its top prediction above). In the arithmetic each unit is a bar, up for "
-        "positive and down for negative, on its row's own range (written next to its name"
+        + (
+            ", orange y_t the output (its top prediction above). "
+            if run.task == "next-word"
+            else ", orange y_t the output: a sentiment model's verdict is the last step's; at earlier steps "
+            "(in brackets) y_t is what it would say if the sentence ended there. "
+        )
+        + "In the arithmetic each unit is a bar, up for positive and down for negative, on its row's range "
+        "(written next to its name"
         + ("; gates run 0 to 1 up from the row's floor" if lstm else "")
-        + "): a bar that fills its half of the row is a unit at the end of its range"
-        + (", a saturated tanh. " if lstm or run.config.model.activation == "tanh" else ". ")
+        + "): a bar that fills its half of the row is a unit at the end of that range"
+        + (
+            "; in a ±1 row (h_t, and g_t in an LSTM) that is a saturated tanh. "
+            if lstm or run.config.model.activation == "tanh"
+            else ". "
+        )
         + "Hover a bar for its value."
     )
     for callout in cached_callouts(run, text, layer):
