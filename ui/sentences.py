@@ -41,8 +41,17 @@ def limited_text_input(label: str, value: str, key: str, limit: int, container=s
 
 
 def sentence_box(run: Run, option: ViewOption) -> str:
-    """The page's sentence option as a text input starting from its default; unknown words are flagged."""
-    text = limited_text_input(option.label_for(run), option.default_for(run), option.key, option.max_chars)
+    """The page's sentence option as a text input starting from its default; unknown words are flagged.
+
+    A default the learner left as it was follows the model: another run's default (a review of films
+    for a model of the toy language) would be mostly unknown words. What they typed stays.
+    """
+    default, shown = option.default_for(run), f"{option.key}_default_shown"
+    previous = st.session_state.get(shown)
+    if previous is not None and previous != default and st.session_state.get(option.key) == previous:
+        st.session_state[option.key] = default
+    st.session_state[shown] = default
+    text = limited_text_input(option.label_for(run), default, option.key, option.max_chars)
     flag_unknown(run, text)
     return text
 

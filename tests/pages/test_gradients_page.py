@@ -71,3 +71,25 @@ def test_the_chart_follows_the_active_run_not_an_earlier_choice():
     assert any("Recordings of \\#1 LSTM" in c.value for c in at.caption)
     at.multiselect(key="gradients_others").set_value([rnn.id]).run()
     assert lines() == [lstm.name, rnn.name]
+
+
+def test_an_untouched_sentence_follows_the_model_and_a_typed_one_stays():
+    """A sentiment model was shown the toy language's default sentence, most of it <unk>, after the
+    learner switched runs (found by a review)."""
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at = tiny_training(at, "next-word", "rnn")
+    sentiment, next_word = at.session_state["runs"]
+    at = open_page(at, "gradients")
+    box = at.text_input(key="gradients_text")
+    next_word_default = box.value
+    assert next_word_default and not next_word.vocab.unknown_tokens(next_word_default)
+    at.selectbox(key="active_run_picker").set_value(sentiment.id).run()
+    no_errors(at)
+    sentiment_default = at.text_input(key="gradients_text").value
+    assert sentiment_default != next_word_default
+    assert not sentiment.vocab.unknown_tokens(sentiment_default)
+    assert not [w for w in at.warning if "Not in this model's vocabulary" in w.value]
+    at.text_input(key="gradients_text").input("the film was great").run()
+    at.selectbox(key="active_run_picker").set_value(next_word.id).run()
+    assert at.text_input(key="gradients_text").value == "the film was great"  # typed: kept
+    assert any("Not in this model's vocabulary" in w.value for w in at.warning)
