@@ -11,6 +11,7 @@ from ui.state import (
     ACTIVE_RUN_PICKER,
     active_run,
     device,
+    drop_runs_deleted_elsewhere,
     fit_threads,
     remember_this_browser,
     restore_kept_widgets,
@@ -53,6 +54,7 @@ page = st.navigation(
 fit_threads()  # before any PyTorch work in this script thread
 restore_session()
 settle_runs()
+drop_runs_deleted_elsewhere()
 remember_opening_link(page.url_path)
 restore_kept_widgets()
 

@@ -28,6 +28,8 @@ from playground.run import Run
 
 RUN_SUFFIX = ".safetensors"
 SEEN_FILE = ".last-seen"
+DELETED_SUFFIX = ".deleted"  # an empty marker per deleted run: the browser's other tabs drop it too
+DELETED_MARKER_DAYS = 2  # pruned after this: a tab left open longer keeps showing the run, unsaved
 MAX_EXPERIMENT_BYTES = 4 * 2**20
 
 
@@ -87,12 +89,29 @@ class RunStore:
                 temporary.unlink()
 
     def save(self, browser: str, run: Run) -> None:
-        """Write `run` (raises OSError when the disk is full or the folder is not writable)."""
-        self._write(self.folder(browser) / f"{run.uid}{RUN_SUFFIX}", save_run(run))
+        """Write `run` (raises OSError when the disk is full or the folder is not writable).
+
+        A run deleted (in another tab of the browser) stays deleted: a checkpoint or a late copy of it
+        is not written back.
+        """
+        folder = self.folder(browser)
+        if (folder / f"{run.uid}{DELETED_SUFFIX}").exists():
+            return
+        self._write(folder / f"{run.uid}{RUN_SUFFIX}", save_run(run))
 
     def delete(self, browser: str, run: Run) -> None:
+        """Remove `run`, leaving a marker so the browser's other tabs drop it too (`deleted`)."""
+        folder = self.folder(browser)
         with contextlib.suppress(FileNotFoundError):
-            (self.folder(browser) / f"{run.uid}{RUN_SUFFIX}").unlink()
+            (folder / f"{run.uid}{RUN_SUFFIX}").unlink()
+        self._write(folder / f"{run.uid}{DELETED_SUFFIX}", b"")
+
+    def deleted(self, browser: str) -> set[str]:
+        """The uids of the browser's runs deleted since its folder was last pruned."""
+        folder = self.folder(browser)
+        if not folder.is_dir():
+            return set()
+        return {path.name[: -len(DELETED_SUFFIX)] for path in folder.glob(f"*{DELETED_SUFFIX}")}
 
     def touch(self, browser: str) -> None:
         """Mark the browser as seen now: its runs are kept for `keep_days` from here."""
@@ -165,6 +184,9 @@ class RunStore:
                 freed += sum(p.stat().st_size for p in files if p.exists())
                 shutil.rmtree(folder, ignore_errors=True)
                 continue
+            for marker in (p for p in files if p.suffix == DELETED_SUFFIX):  # other tabs have long seen it
+                if now - marker.stat().st_mtime > DELETED_MARKER_DAYS * 86_400:
+                    marker.unlink(missing_ok=True)
             browsers.append((seen, files))
         total = sum(p.stat().st_size for _, files in browsers for p in files if p.exists())
         for _, files in sorted(browsers, key=lambda b: b[0]):

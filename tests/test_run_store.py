@@ -121,6 +121,32 @@ def test_delete_removes_it_from_disk(tmp_path, trained):
     assert store.load("b") == ([], [])
 
 
+def test_a_deleted_run_is_marked_for_the_browsers_other_tabs_and_never_written_back(tmp_path, trained):
+    """A tab kept showing (and could save again) a run another tab of the same browser deleted."""
+    store = store_at(tmp_path)
+    store.save("b", trained)
+    assert store.deleted("b") == set() and store.deleted("nobody") == set()
+    store.delete("b", trained)
+    assert store.deleted("b") == {trained.uid}
+    store.save("b", trained)  # a checkpoint or a late copy from the other tab
+    assert store.load("b") == ([], [])
+    assert store.deleted("other browser") == set()  # per browser
+
+
+def test_prune_forgets_old_deletion_markers(tmp_path, trained):
+    store = store_at(tmp_path, keep_days=7)
+    store.touch("b")
+    store.save("b", trained)
+    store.delete("b", trained)
+    marker = next(store.folder("b").glob("*.deleted"))
+    store.prune()
+    assert store.deleted("b") == {trained.uid}  # fresh: kept
+    old = time.time() - 3 * 86_400
+    os.utime(marker, (old, old))
+    store.prune()
+    assert store.deleted("b") == set()
+
+
 def test_prune_drops_idle_browsers_then_the_oldest_runs_beyond_the_size(tmp_path, trained):
     store = store_at(tmp_path, keep_days=7, max_bytes=10**9)
     for browser in ("old", "recent"):

@@ -25,6 +25,7 @@ from playground.memory import release_memory
 from playground.run import Run
 from playground.run_store import PendingWrites, RunStore, StoreSettings
 from playground.shared_training import SharedTrainings
+from playground.text import escape_markdown
 from playground.threads import threads_per_training, use_threads
 from ui.browser import browser_id, remember_browser
 
@@ -188,6 +189,25 @@ def delete_runs(ids: set[int]) -> None:
 
 def forget(run: Run) -> None:
     _in_store(lambda store, browser: store.delete(browser, run), after_failure=True)  # frees space
+
+
+def drop_runs_deleted_elsewhere() -> None:
+    """Drop the runs another tab of this browser deleted, and say so (this tab went on showing them)."""
+    if st.session_state.get("store_failed") or not runs():
+        return
+    try:
+        gone = run_store().deleted(browser_id())
+    except OSError:
+        return
+    dropped = [run for run in runs() if run.uid in gone]
+    if not dropped:
+        return
+    st.session_state["runs"] = [run for run in runs() if run.uid not in gone]
+    for run in dropped:
+        st.toast(
+            f"{escape_markdown(run.name)} was deleted in another tab of this browser.",
+            icon=":material/delete:",
+        )
 
 
 def settle_runs(timeout: float = 15.0) -> None:

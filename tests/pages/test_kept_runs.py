@@ -23,3 +23,25 @@ def test_a_run_handed_on_twice_is_listed_once():
     app = AppTest.from_function(keep_the_same_run_twice, default_timeout=60).run()
     assert not app.exception
     assert app.markdown[0].value == "kept 1: [1]"
+
+
+def test_a_run_deleted_in_another_tab_of_the_browser_leaves_this_one_too():
+    """Tab C went on showing (and listing) a run tab B of the same browser had deleted."""
+    from tests.pages.test_pages import APP, no_errors, open_page, tiny_training
+    from ui.state import run_store
+
+    first = tiny_training(
+        open_page(AppTest.from_file(APP, default_timeout=180).run(), "train"), "sentiment", "bow"
+    )
+    first = tiny_training(first, "sentiment", "bow")
+    browser = first.session_state["browser_id"]
+    doomed, kept = first.session_state["runs"]
+    other = AppTest.from_file(APP, default_timeout=180)
+    other.session_state["browser_id"] = browser  # the same cookie: another tab
+    other = open_page(other.run(), "predict")
+    assert [r.uid for r in other.session_state["runs"]] == [doomed.uid, kept.uid]
+    run_store().delete(browser, doomed)  # what the first tab's Delete does
+    other.text_input(key="predict_sentence").input("the film was great").run()
+    no_errors(other)
+    assert [r.uid for r in other.session_state["runs"]] == [kept.uid]
+    assert any("was deleted in another tab" in t.value for t in other.toast)
