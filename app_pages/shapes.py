@@ -5,7 +5,7 @@ import streamlit as st
 from ui.lecture import next_stop
 from ui.views.shapes import many_to_many, many_to_one, one_to_many, one_to_one
 
-st.title("Four shapes of sequence problems")
+st.title("Task shapes: four shapes of sequence problems")
 st.markdown(
     "Sequence problems come in four shapes, by what goes in and what comes out: one item or a "
     "sequence. Each tab trains one small model of its shape here, in seconds, and lets you try it."

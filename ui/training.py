@@ -521,7 +521,7 @@ def switch_run_buttons(suitable: Callable[[Run], bool], key: str, limit: int = 3
     st.markdown("Use one of your runs:")
     for column, run in zip(st.columns(min(limit, len(offered))), offered[:limit], strict=False):
         column.button(
-            escape_markdown(run.name),
+            escape_markdown(run.name if run.status == "finished" else f"{run.name} ({run.status})"),
             key=f"{key}_use_{run.id}",
             on_click=st.session_state.__setitem__,
             args=("active_run_id", run.id),
