@@ -33,8 +33,11 @@ def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
     assert not at.warning  # tanh never overflows
     sandbox = next(c.value for c in at.caption if c.value.startswith("After 49 steps back"))
     assert "against ρ = 1.2" in sandbox and "linear cell gives" in sandbox
+    active, before = at.session_state["active_run_id"], len(at.session_state["runs"])
     at.button(key="gradients_explode").click().run()
     assert not at.exception
+    assert at.session_state["active_run_id"] == active  # the pair does not replace the learner's model
+    assert len(at.session_state["runs"]) == before + 2
     assert "no clipping" in at.error[0].value and "The loss rose from" in at.error[0].value
     assert "clipped at 0.1" in at.success[0].value and "scaled down at" in at.success[0].value
 

@@ -123,13 +123,15 @@ def exploding_config(clip: float) -> ExperimentConfig:
 def exploding_for_real() -> None:
     """Train the same RNN with and without clipping at a high learning rate, and say how each went."""
     if st.button("Train both (a few seconds)", icon=":material/bolt:", key="gradients_explode"):
-        pair_ids = []
+        pair_ids, active = [], st.session_state.get("active_run_id")
         for clip in EXPLODING_CLIPS:
             config = exploding_config(clip)
             trained = train_live(config, builtin_data(config.data))
             if trained is not None:
                 pair_ids.append(trained.id)
         st.session_state["gradients_explode_runs"] = pair_ids
+        if any(r.id == active for r in runs()):  # a demonstration: the learner's own model stays the page's
+            st.session_state["active_run_id"] = active
         st.rerun()
     pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])]
     if len(pair) == 2:
