@@ -43,3 +43,15 @@ def test_a_run_that_never_started_or_diverged_is_said_as_such(small_sentiment):
     assert clipping_outcome(run)[0] == "did not learn"
     run.status, run.message = "diverged", "The loss became NaN at step 3."
     assert clipping_outcome(run) == ("diverged", run.message)
+
+
+def test_the_loss_chart_writes_whole_numbers_on_its_log_axis(pair):
+    """Plotly's minor labels read "3" for a loss of 30 on a log axis; the ticks now say 20, 50."""
+    from playground.figures.gradients import loss_comparison_figure
+
+    fig = loss_comparison_figure({run.name: run.history for run in pair})
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert fig.layout.yaxis.type == "log" and list(fig.layout.yaxis.ticktext) == [f"{t:g}" for t in ticks]
+    losses = [y for trace in fig.data for y in trace.y]
+    assert min(ticks) <= 2 * min(losses) and max(ticks) >= max(losses) / 2  # the curves' range is labelled
+    assert 20 in ticks and 10 in ticks and 2 in ticks

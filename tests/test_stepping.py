@@ -289,6 +289,6 @@ def test_a_many_to_one_stepper_writes_earlier_outputs_as_what_it_would_say_if_th
     above = list(fig.data[1].text[count:])  # the words' row, then the outputs' row
     verdicts = [escape_plotly(o["output"].iloc[0]) for o in outputs]
     assert above == [f"({v})" for v in verdicts[:-1]] + verdicts[-1:]
-    assert any("if the sentence ended here" in a.text for a in fig.layout.annotations)
+    assert any("the verdict if it ended here" in a.text for a in fig.layout.annotations)
     plain = recurrence_stepper(view.steps, tables, outputs, "LSTM")
     assert list(plain.data[1].text[count:]) == verdicts  # a next-word model: one output per step

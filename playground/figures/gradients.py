@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -197,8 +199,15 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame]) -> go.Figure:
         margin={"t": 50},
         legend={"orientation": "h", "y": -0.3},
     )
-    fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+    losses = pd.concat([h.loc[h["split"] == "train", "loss"] for h in histories.values()])
+    losses = losses[np.isfinite(losses) & (losses > 0)]
+    if losses.empty:
+        return fig.update_yaxes(type="log", exponentformat="power")
+    # Whole numbers at 1, 2, 5 per decade: plotly's own minor labels read "3" for 30 on a log axis.
+    low, high = math.floor(math.log10(losses.min())), math.ceil(math.log10(losses.max()))
+    ticks = [m * 10.0**e for e in range(low, high + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if losses.min() / 1.3 <= t <= losses.max() * 1.3]
+    return fig.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
 
 
 def probe_heatmap(steps: list[int], norms: np.ndarray, quantity: str) -> go.Figure:

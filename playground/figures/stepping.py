@@ -386,7 +386,7 @@ def recurrence_stepper(
         subplot_titles=[
             "",
             "the arithmetic of step t, unit by unit",
-            "y<sub>t</sub>: its verdict if the sentence ended here"
+            "y<sub>t</sub>: the verdict if it ended here"
             if verdict_at_end
             else "y<sub>t</sub>: top outputs",
         ],
