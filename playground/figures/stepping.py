@@ -386,9 +386,7 @@ def recurrence_stepper(
         subplot_titles=[
             "",
             "the arithmetic of step t, unit by unit",
-            "y<sub>t</sub>: the verdict if it ended here"
-            if verdict_at_end
-            else "y<sub>t</sub>: top outputs",
+            "y<sub>t</sub>: the verdict if it ended here" if verdict_at_end else "y<sub>t</sub>: top outputs",
         ],
     )  # subplots: the diagram on x, y; the cells on x2, y2; y_t on x3, y3
     words = {
