@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from playground.analysis.attention import attention_steps, trace_attention
 from playground.analysis.embeddings import encode_sentence, nearest_neighbours
 from playground.analysis.gradients import gradient_through_time, jacobian_norms
-from playground.analysis.prediction import class_probabilities, sentiment_trajectory, top_next_words
+from playground.analysis.prediction import (
+    class_probabilities,
+    context_ids,
+    input_limit,
+    sentiment_trajectory,
+    tokens_read,
+    top_next_words,
+    unread_tokens,
+)
 from playground.analysis.recurrence import first_word_influence, step_table, trace_sentence
 from tests.conftest import model_run
 
@@ -126,3 +134,26 @@ def test_neighbours(runs, word, k):
 def test_gradient_sandbox(rho, activation, init, length, measure):
     frame = jacobian_norms(rho, activation, init, length, measure=measure)
     assert list(frame["distance"]) == list(range(length))  # every distance T - t, overflow marked, not raised
+
+
+@PROPERTY
+@given(
+    words=st.integers(0, 260),
+    task=st.sampled_from(["sentiment", "next-word"]),
+    arch=st.sampled_from(["rnn", "lstm", "transformer", "bow"]),
+)
+def test_what_a_model_reads_and_what_the_page_says_it_did_not_add_up(runs, words, task, arch):
+    """The words the model reads (its input, less <bos>) and those the page names as unread are the
+    whole text, in order, whatever its length (the page once said 32 read and 94 unread of 125)."""
+    run = runs[(task, arch)]
+    tokens = [f"w{i}" for i in range(words)]
+    text = " ".join(tokens)
+    from_start = task != "next-word"
+    unread = unread_tokens(run, text, from_start)
+    read = tokens_read(run, from_start)
+    assert len(unread) == max(0, words - read)
+    assert unread == (tokens[read:] if from_start else tokens[: max(0, words - read)])
+    if not from_start:
+        ids = context_ids(run, text)
+        assert len(ids) - run.reads_bos == min(words, read) or (words == 0 and ids)  # a stream: <eos>
+        assert len(ids) <= input_limit(run)
