@@ -1,6 +1,10 @@
 """Backprop through time's "exploding for real": its two runs do what the page says, recomputed."""
 
+import copy
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from playground.data.datasets import build_builtin
 from playground.outcomes import clipping_outcome
@@ -55,3 +59,33 @@ def test_the_loss_chart_writes_whole_numbers_on_its_log_axis(pair):
     losses = [y for trace in fig.data for y in trace.y]
     assert min(ticks) <= 2 * min(losses) and max(ticks) >= max(losses) / 2  # the curves' range is labelled
     assert 20 in ticks and 10 in ticks and 2 in ticks
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    losses=st.lists(st.floats(0.01, 1e4, allow_nan=False), min_size=1, max_size=30),
+    clip=st.sampled_from([0.0, 0.1, 1.0]),
+    accuracy=st.floats(0, 1),
+)
+def test_the_verdict_follows_the_curve_whatever_it_is(small_next_word, losses, clip, accuracy):
+    """'blew up' exactly when the loss rose past twice its start; 'trained' only when it ended below
+    the model that ignores its input; every number it quotes is the run's."""
+    config, data = small_next_word
+    config = copy.deepcopy(config)  # the fixture is shared
+    config.train.clip_grad = clip
+    run = create_run(config, data)
+    run.status, run.steps = "finished", len(losses) * 10
+    run.metrics["test_accuracy"] = accuracy
+    run.history_rows = [
+        {"step": 10 * (i + 1), "split": "train", "loss": loss, "clipped": i % 2}
+        for i, loss in enumerate(losses)
+    ]
+    kind, text = clipping_outcome(run)
+    first, peak, last = losses[0], max(losses), losses[-1]
+    if peak > 2 * first:
+        assert kind == "blew up" and f"to {peak:.1f}" in text and f"from {first:.2f}" in text
+    else:
+        assert kind == ("trained" if last < run.baseline["loss"] else "did not learn")
+        assert f"to {last:.2f}" in text
+        assert ("scaled down at" in text) == (clip > 0)
+    assert f"{accuracy:.1%}" in text
