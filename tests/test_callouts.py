@@ -19,7 +19,7 @@ from playground.analysis.callouts import (
     saturation_callout,
     subject_head_callout,
 )
-from playground.analysis.gradients import gradient_through_time
+from playground.analysis.gradients import gradient_through_time, slopes_and_weights
 from playground.analysis.prediction import next_word_probabilities
 from playground.analysis.recurrence import step_table, trace_sentence
 from playground.config import default_config
@@ -173,34 +173,58 @@ def test_saturation_callout_share_and_gradient_reach(tanh_rnn):
     ratio = gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1]
     assert f"{ratio:.2g}×" in callout.text
     assert callout.found == (share >= 0.2)
-    # what the line does and why, from the same numbers (it blamed saturation at 0% saturated)
+    # what the line does and why, from the same numbers (it blamed saturation at 0% saturated, then
+    # W_hh where W_hh alone would have made the gradient grow)
+    through_model, through_weights = slopes_and_weights(tanh_rnn, text)
+    assert math.isclose(through_model, ratio, rel_tol=1e-3)  # the chain by hand is autograd's
+    assert f"it would be {through_weights:.2g}×" in callout.text
     if ratio >= 1:
-        assert "does not fall" in callout.text and "Saturated units" not in callout.text
-    elif share >= 0.2:
-        assert "Saturated units are part of why the line falls" in callout.text
+        assert "does not fall" in callout.text
+    elif through_weights >= 1:
+        assert "the slopes 1 − h_t², not W_hh, make it fall" in callout.text
+    elif ratio < through_weights / 2:
+        assert "W_hh shrinks it, and the slopes" in callout.text
     else:
-        assert "Few units are saturated" in callout.text and "from W_hh itself" in callout.text
+        assert "comes mostly from W_hh" in callout.text
     assert "bars" not in callout.text  # the chart is a line
 
 
 @pytest.mark.parametrize(
-    ("share", "ratio", "says"),
+    ("ratio", "weights", "says"),
     [
-        (0.0, 0.1, "Few units are saturated"),
-        (0.5, 0.1, "Saturated units are part of why"),
-        (0.5, 3.0, "does not fall"),
+        (0.2, 15.0, "the slopes 1 − h_t², not W_hh, make it fall"),
+        (0.01, 0.5, "W_hh shrinks it, and the slopes 1 − h_t² shrink it further"),
+        (0.4, 0.5, "the fall comes mostly from W_hh"),
+        (3.0, 2.0, "does not fall"),
+        (0.0, 0.5, "0 in float32"),
     ],
 )
-def test_the_backprop_callout_says_what_its_own_numbers_show(tanh_rnn, monkeypatch, share, ratio, says):
+def test_the_backprop_callout_says_what_its_own_numbers_show(tanh_rnn, monkeypatch, ratio, weights, says):
     import pandas as pd
 
     from playground.analysis import callouts
 
-    monkeypatch.setattr(callouts, "saturation_share", lambda run, text: (share, 1 - share))
     gradient = pd.DataFrame({"hidden": [ratio, 1.0]})
     monkeypatch.setattr(callouts, "gradient_through_time", lambda run, text: gradient)
+    monkeypatch.setattr(callouts, "slopes_and_weights", lambda run, text: (ratio, weights))
     callout = saturation_callout(tanh_rnn, "the dog", page="backprop")
-    assert says in callout.text and callout.found == (share >= 0.2)
+    assert says in callout.text and "0×" not in callout.text
+
+
+def test_the_decomposition_is_the_chain_rule_on_a_sentence_where_w_hh_alone_would_grow(tanh_rnn):
+    """With W_hh scaled up, W_hh alone makes the gradient grow; the model's own chain is still
+    autograd's, whatever the slopes do to it."""
+    from playground.io import load_run, save_run
+
+    text = "the dogs near the cat are happy"
+    bigger = load_run(save_run(tanh_rnn), restore=True)
+    with torch.no_grad():
+        bigger.model.rnn.weight_hh_l0.mul_(4.0)
+    through_model, through_weights = slopes_and_weights(bigger, text)
+    gradient = gradient_through_time(bigger, text)
+    assert math.isclose(through_model, gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1], rel_tol=1e-3)
+    assert through_weights > 1 > through_model
+    assert "not W_hh, make it fall" in saturation_callout(bigger, text, page="backprop").text
 
 
 def test_saturation_callout_for_an_lstm_reads_the_cell(sentiment_lstm):

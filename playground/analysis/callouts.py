@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from playground.analysis.attention import agreement_sentences, is_transformer, trace_attention
-from playground.analysis.gradients import gradient_through_time
+from playground.analysis.gradients import gradient_through_time, slopes_and_weights
 from playground.analysis.prediction import next_word_probabilities
 from playground.analysis.recurrence import CONNECTIVES, NEGATIONS, is_recurrent, trace_sentence
 from playground.data.language import ANIMALS, PEOPLE, _Grammar
@@ -180,6 +180,25 @@ def saturation_share(run: Run, text: str, threshold: float = SATURATION) -> tupl
 SATURATED_SHARE = 0.2  # this share of tanh values beyond ±SATURATION: the callout calls the model saturated
 
 
+def why_it_falls(run: Run, text: str, share: float, evidence: dict) -> str:
+    """Backprop's sentence on what shrinks the gradient: the slopes 1 − h_t² or W_hh, from the two
+    products `slopes_and_weights` computes (adds both to `evidence`)."""
+    ratio = evidence.get("first_to_last")
+    factors = slopes_and_weights(run, text) if ratio is not None else None
+    if factors is None:
+        return ""
+    _, weights_alone = factors
+    evidence["weights_alone"] = weights_alone
+    if ratio >= 1:
+        return " On this sentence the line does not fall towards the first word."
+    alone = f"Through W_hh alone (every slope set to 1) it would be {weights_alone:.2g}×"
+    if weights_alone >= 1:
+        return f" {alone}: here the slopes 1 − h_t², not W_hh, make it fall."
+    if ratio < weights_alone / 2:
+        return f" {alone}: W_hh shrinks it, and the slopes 1 − h_t² shrink it further."
+    return f" {alone}: the fall comes mostly from W_hh."
+
+
 def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout | None:
     """Inside the recurrence / Backprop: the saturation share, and what it does to the gradient."""
     if not is_recurrent(run) or (run.config.model.arch == "rnn" and run.config.model.activation != "tanh"):
@@ -199,7 +218,10 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
     if "hidden" in gradient and len(gradient) > 1 and gradient["hidden"].iloc[-1] > 0:
         ratio = float(gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1])
         evidence["first_to_last"] = ratio
-        reach = f" The loss's gradient reaching the first word is {ratio:.2g}× the one at the last."
+        if ratio > 0:
+            reach = f" The loss's gradient reaching the first word is {ratio:.2g}× the one at the last."
+        else:
+            reach = " The loss's gradient does not reach the first word at all: it is 0 in float32 there."
     else:
         reach = ""
     if lstm:
@@ -217,16 +239,7 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
             " Each step back multiplies the gradient by diag(1 − h_t²) W_hh: a unit at ±1 contributes a "
             "factor near 0."
         )
-        falls = evidence.get("first_to_last", 1.0) < 1.0
-        if falls and share >= SATURATED_SHARE:
-            second += " Saturated units are part of why the line falls towards the first word."
-        elif falls:
-            second += (
-                f" Few units are saturated here (mean slope {slope:.2f}), so the line's fall towards the "
-                "first word comes mostly from W_hh itself."
-            )
-        elif "first_to_last" in evidence:
-            second += " On this sentence the line does not fall towards the first word."
+        reach += why_it_falls(run, text, share, evidence)
     return Callout(first + second + reach, bool(share >= SATURATED_SHARE), evidence)
 
 

@@ -63,6 +63,34 @@ def gradient_through_time(
     return frame
 
 
+def slopes_and_weights(run: Run, text: str) -> tuple[float, float] | None:
+    """How far the gradient of the last step's loss falls from h_T to h_1 of a tanh RNN's top layer,
+    and how far W_hh alone would take it: (‖∂L/∂h_1‖ / ‖∂L/∂h_T‖, ‖g_T W_hh^(T−1)‖ / ‖g_T‖).
+
+    ∂L/∂h_t = g_T J_T ··· J_{t+1} with J_k = diag(1 − h_k²) W_hh (g_T = ∂L/∂h_T, a row vector); the
+    second ratio sets every slope 1 − h_k² to 1, so the two apart say whether the slopes or W_hh make
+    the gradient vanish. None for other models, or a sentence of one step.
+    """
+    model = run.config.model
+    if model.arch != "rnn" or model.activation != "tanh":
+        return None
+    with torch.enable_grad():
+        value, trace, _ = sentence_loss(run, text, "last")
+        if len(trace.step_hidden) < 2:
+            return None
+        last = torch.autograd.grad(value, trace.step_hidden[-1])[0][0].detach().double()  # g_T
+    w = getattr(run.model.rnn, f"weight_hh_l{model.num_layers - 1}").detach().double()
+    states = [h[0].detach().double() for h in trace.step_hidden]
+    through_model, through_weights = last, last
+    for k in range(len(states) - 1, 0, -1):  # J_k for k = T down to 2 (0-based: the state at k)
+        through_model = (through_model * (1 - states[k] ** 2)) @ w
+        through_weights = through_weights @ w
+    start = float(last.norm())
+    if start == 0:
+        return None
+    return float(through_model.norm()) / start, float(through_weights.norm()) / start
+
+
 def recurrent_matrix(
     size: int, rho: float, init: str = "random", measure: str = "spectral radius", seed: int = 0
 ) -> np.ndarray:
