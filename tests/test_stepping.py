@@ -148,6 +148,22 @@ def test_reading_figure_next_word_frames_equal_asking_with_each_prefix(small_nex
         np.testing.assert_allclose(frame.data[0].x, expected["probability"].to_numpy(), rtol=1e-5, atol=1e-7)
 
 
+def test_reading_figure_keeps_one_plot_area_for_every_frame():
+    """With plotly's automargin the plot area moved as the words' labels changed width, and after ▶
+    the bars kept the old origin: a 35.1% bar ended at the axis's 42% (measured in Chromium)."""
+    tables = [
+        pd.DataFrame({"output": ["at", "a"], "probability": [0.6, 0.4]}),
+        pd.DataFrame({"output": ["donkey", "x" * 300], "probability": [0.9, 0.1]}),
+    ]
+    fig = reading_figure(["<bos>", "the"], tables)
+    assert fig.layout.yaxis.automargin is False
+    assert fig.layout.margin.l >= 45 + 8 * 24  # the widest label of any frame, cut to 24 characters
+    assert max(len(y) for frame in fig.frames for y in frame.data[0].y) < 60  # 300 characters cut
+    assert all(frame.layout.margin.l is None for frame in fig.frames)  # no frame moves it
+    titles = [fig.layout.title.text, *(frame.layout.title.text for frame in fig.frames)]
+    assert all(t.startswith("<b>after") for t in titles)  # one look, first frame or later
+
+
 def test_reading_figure_sentiment_frames_follow_the_trajectory(small_sentiment):
     run = model_run(small_sentiment, "lstm")
     text = "the film was not good"

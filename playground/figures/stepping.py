@@ -531,17 +531,26 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
     frames = []
     for t, table in enumerate(outputs):
         read = " ".join(escape_plotly(w) for w in words[: t + 1])
-        frames.append(
-            go.Frame(name=str(t), data=[_bar(table)], layout={"title": {"text": f"after “{read}”"}})
-        )
+        title = {
+            "text": f"<b>after “{read}”</b>"
+        }  # bold in every frame: a frame's title replaces the first's
+        frames.append(go.Frame(name=str(t), data=[_bar(table)], layout={"title": title}))
     fig.frames = frames
     longest = max(len(o) for o in outputs)
+    # One left margin for every frame, wide enough for the longest label of any: with plotly's
+    # automargin the plot area moved as labels changed width, and the bars kept the old origin.
+    widest = max(min(len(str(o)), READING_LABEL_CHARS) for table in outputs for o in table["output"])
     fig.update_layout(
-        title=f"after “{escape_plotly(words[0])}”",
+        title={"text": f"<b>after “{escape_plotly(words[0])}”</b>"},
         xaxis={"range": [0, 1.12], "tickformat": ".0%", "title": "probability"},
-        yaxis={"type": "category", "autorange": "reversed", "title": unit},
+        yaxis={"type": "category", "autorange": "reversed", "title": unit, "automargin": False},
         height=max(300, 30 * longest + 190) + 45,
-        margin={"t": 50, "b": 30, "r": 40},  # b: the slider's labels ("3 dog") kept their descenders
+        margin={
+            "t": 50,
+            "b": 30,
+            "r": 40,
+            "l": 45 + 8 * widest,
+        },  # b: the slider's labels kept their descenders
     )
     return add_player(
         fig,
@@ -552,10 +561,17 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
     )
 
 
+READING_LABEL_CHARS = 24  # a longer output (an upload's long "word") is cut, so the margin stays sane
+
+
+def _labels(table: pd.DataFrame) -> list[str]:
+    return [escape_plotly(o, READING_LABEL_CHARS) for o in table["output"]]
+
+
 def _bar(table: pd.DataFrame) -> go.Bar:
     return go.Bar(
         x=table["probability"].to_numpy(),
-        y=[escape_plotly(o) for o in table["output"]],
+        y=_labels(table),
         orientation="h",
         marker_color=OUTPUT_COLOR,
         text=[f"{p:.1%}" for p in table["probability"]],
