@@ -42,6 +42,8 @@ def test_the_four_shapes_each_train_and_answer():
 
 def test_small_experiments_run_and_say_what_they_show():
     at = lab()
+    before = [c.value for c in at.caption if "T = 100 results of the" in c.value]
+    assert len(before) == 1 and "runs above" in before[0]  # the shipped runs: the chart above shows them
     at.multiselect(key="lab_parallel_lengths").set_value([8, 16]).run()
     at.button(key="lab_parallel_run").click().run()
     no_errors(at)
@@ -66,6 +68,8 @@ def test_small_experiments_run_and_say_what_they_show():
     assert any("only on parallel hardware" in i.value for i in at.info)  # the caveat, on the page
     assert any(c.value.startswith("Counted from the autograd graph") for c in at.caption)
     assert "**tanh RNN** (1 seed)" in measured  # a live run is one seed, and says so
+    after = [c.value for c in at.caption if "T = 100 results of the" in c.value]
+    assert len(after) == 1 and "which the chart above showed before your own run" in after[0]
 
 
 def test_a_stopped_experiment_keeps_its_points_and_says_so():
