@@ -51,6 +51,9 @@ def test_embedding_space_search_projection_and_compare():
     assert any("showing “dog”" in c.value for c in at.caption)
     at.text_input(key="embeddings_search").input("unicornz").run()
     assert "not in this model's vocabulary" in at.warning[0].value
+    at.text_input(key="embeddings_search").input(" <BOS> ").run()  # was answered: "“bos” is not in …"
+    no_errors(at)
+    assert not at.warning and "`<bos>` is a special token" in at.info[-1].value
     at.segmented_control(key="embeddings_method").set_value("tsne").run()
     at.segmented_control(key="embeddings_dims").set_value(3).run()
     no_errors(at)

@@ -17,7 +17,7 @@ from playground.analysis.embeddings import (
     nearest_neighbours,
     shared_vocabulary,
 )
-from playground.data.tokenizer import tokenize
+from playground.data.tokenizer import BOS, EOS, PAD, UNK, tokenize
 from playground.figures.embeddings import comparison_figure, projection_figure
 from playground.run import Run
 from playground.text import escape_markdown
@@ -77,6 +77,14 @@ def project_ahead(run: Run, all_words: list[tuple[int, str]]) -> None:
     threading.Thread(target=compute, name="playground-project-ahead", daemon=True).start()
 
 
+SPECIAL_MEANINGS = {
+    PAD: "padding that fills a short sentence up to the batch's length",
+    UNK: "what every word outside the vocabulary is read as",
+    BOS: "the start-of-sentence marker a next-word model reads first",
+    EOS: "the end-of-sentence marker a next-word model learns to predict",
+}
+
+
 def projection_with_search(
     run: Run, words: list[tuple[int, str]], frame: pd.DataFrame, method: str, dims: int, count: int
 ) -> tuple[str | None, pd.DataFrame | None]:
@@ -89,7 +97,14 @@ def projection_with_search(
     k = view_widget(OPTION["neighbours"], run, k_col, style="number")
     neighbours = None
     word = None
-    if query.strip():
+    special = query.strip().lower()
+    if special in SPECIAL_MEANINGS:  # "<bos>" is one token, not "<", "bos", ">"
+        st.info(
+            f"`{special}` is a special token ({SPECIAL_MEANINGS[special]}), not a word: it has a row in "
+            "the embedding table, but this page draws and searches words only.",
+            icon=":material/info:",
+        )
+    elif query.strip():
         tokens = tokenize(query, run.vocab.level)
         words = [t for t in tokens if any(c.isalnum() for c in t)] or tokens  # not "<" of "<b>pos</b>"
         known = [t for t in words if t in run.vocab]  # nor its "b"
