@@ -202,7 +202,12 @@ def drop_runs_deleted_elsewhere() -> None:
     dropped = [run for run in runs() if run.uid in gone]
     if not dropped:
         return
-    st.session_state["runs"] = [run for run in runs() if run.uid not in gone]
+    active = active_run()
+    left = st.session_state["runs"] = [run for run in runs() if run.uid not in gone]
+    if any(active is run for run in dropped) and left:  # the newest run most like it, for this page
+        arch, task = active.config.model.arch, active.task
+        likeness = [r for r in left if r.config.model.arch == arch] or [r for r in left if r.task == task]
+        st.session_state["active_run_id"] = (likeness or left)[-1].id
     for run in dropped:
         st.toast(
             f"{escape_markdown(run.name)} was deleted in another tab of this browser.",

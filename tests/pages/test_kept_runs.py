@@ -26,22 +26,27 @@ def test_a_run_handed_on_twice_is_listed_once():
 
 
 def test_a_run_deleted_in_another_tab_of_the_browser_leaves_this_one_too():
-    """Tab C went on showing (and listing) a run tab B of the same browser had deleted."""
+    """Tab C went on showing (and listing) a run tab B of the same browser had deleted; then, told,
+    it fell back to the newest run, a model the page it was on could not show."""
     from tests.pages.test_pages import APP, no_errors, open_page, tiny_training
     from ui.state import run_store
 
-    first = tiny_training(
-        open_page(AppTest.from_file(APP, default_timeout=180).run(), "train"), "sentiment", "bow"
-    )
-    first = tiny_training(first, "sentiment", "bow")
+    first = open_page(AppTest.from_file(APP, default_timeout=180).run(), "train")
+    for arch in ("rnn", "rnn", "bow"):
+        first = tiny_training(first, "sentiment", arch)
     browser = first.session_state["browser_id"]
-    doomed, kept = first.session_state["runs"]
+    older, doomed, newest = first.session_state["runs"]
     other = AppTest.from_file(APP, default_timeout=180)
     other.session_state["browser_id"] = browser  # the same cookie: another tab
-    other = open_page(other.run(), "predict")
-    assert [r.uid for r in other.session_state["runs"]] == [doomed.uid, kept.uid]
+    other = open_page(other.run(), "recurrence")
+    same = next(r for r in other.session_state["runs"] if r.uid == doomed.uid)  # restored: its own id
+    other.selectbox(key="active_run_picker").set_value(same.id).run()
+    assert [r.uid for r in other.session_state["runs"]] == [older.uid, doomed.uid, newest.uid]
     run_store().delete(browser, doomed)  # what the first tab's Delete does
-    other.text_input(key="predict_sentence").input("the film was great").run()
+    other.text_input(key="recurrence_text").input("the film was great").run()
     no_errors(other)
-    assert [r.uid for r in other.session_state["runs"]] == [kept.uid]
+    assert [r.uid for r in other.session_state["runs"]] == [older.uid, newest.uid]
     assert any("was deleted in another tab" in t.value for t in other.toast)
+    shown = next(r for r in other.session_state["runs"] if r.id == other.session_state["active_run_id"])
+    assert shown.uid == older.uid  # an RNN like the one deleted, not the newest (a bag of words)
+    assert not any("no recurrence" in i.value for i in other.info)
