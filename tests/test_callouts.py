@@ -69,6 +69,9 @@ def test_agreement_callout_states_the_verb_number_and_the_batch_share(transforme
     assert f"in {percent(correct / 100)}" in callout.text
     assert callout.found == (right and correct / 100 >= 0.8)
     assert callout.found  # the default Transformer learns agreement (measured 100% of 100)
+    share = correct / 100
+    judged = "right every time" if share == 1 else "mostly right" if share >= 0.8 else "often wrong"
+    assert f"{percent(share)}: {judged}," in callout.text  # not "100%: mostly right"
 
 
 def test_agreement_callout_is_honest_about_an_untrained_model(small_next_word):

@@ -89,7 +89,7 @@ def agreement_callout(run: Run, prefix: str = AGREEMENT_PREFIX, count: int = 100
             f"{number} forms (“{best}” first): it gets the agreement with “{subject}” wrong"
             + (f", pulled by the nearer “{nearest}”." if nearest != subject else ".")
         )
-    judged = "mostly right" if batch >= 0.8 else "often wrong"
+    judged = "right every time" if batch == 1 else "mostly right" if batch >= 0.8 else "often wrong"
     second = (
         f" Over {count} prefixes like “the dog near the cats” it picks the right number in "
         f"{batch:.0%}: {judged}, where a coin flip would get 50%."

@@ -176,8 +176,9 @@ def grad_norm_figure(history: pd.DataFrame, clip: float) -> go.Figure:
     return fig
 
 
-def loss_comparison_figure(histories: dict[str, pd.DataFrame]) -> go.Figure:
-    """Training loss of several runs on one chart (log scale, so a blow-up stays visible)."""
+def loss_comparison_figure(histories: dict[str, pd.DataFrame], colors: list[str] | None = None) -> go.Figure:
+    """Training loss of several runs on one chart (log scale, so a blow-up stays visible), each in
+    `colors` (the run colours by default)."""
     fig = go.Figure()
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == "train"]
@@ -187,7 +188,7 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame]) -> go.Figure:
                 y=rows["loss"],
                 mode="lines+markers",
                 name=name,
-                line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
+                line={"color": (colors or RUN_COLORS)[i % len(colors or RUN_COLORS)], "width": 3},
                 hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
             )
         )

@@ -1,5 +1,7 @@
 """The 'Backprop through time' page under AppTest."""
 
+import json
+
 from tests.pages.test_pages import app, no_errors, open_page, tiny_training
 
 
@@ -40,6 +42,9 @@ def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
     assert len(at.session_state["runs"]) == before + 2
     assert "no clipping" in at.error[0].value and "The loss rose from" in at.error[0].value
     assert "clipped at 0.1" in at.success[0].value and "scaled down at" in at.success[0].value
+    chart = next(c for c in at.get("plotly_chart") if '"Training loss"' in c.proto.spec)
+    colors = [trace["line"]["color"] for trace in json.loads(chart.proto.spec)["data"]]
+    assert colors == ["#d62728", "#2ca02c"]  # red as the box that says it blew up, green as "trained"
 
 
 def test_next_word_loss_choice_and_an_empty_sentence():

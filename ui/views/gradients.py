@@ -108,6 +108,15 @@ def gradient_on_your_sentence(run: Run) -> None:
 EXPLODING_CLIPS = (0.0, 0.1)  # no clipping, then the gradient norm clipped to 0.1
 
 
+# The colours of Streamlit's error, success and warning boxes that say how each run went.
+OUTCOME_COLORS = {
+    "blew up": "#d62728",
+    "diverged": "#d62728",
+    "trained": "#2ca02c",
+    "did not learn": "#e0a000",
+}
+
+
 def exploding_config(clip: float) -> ExperimentConfig:
     """The default next-word RNN, SGD (momentum 0.9) at learning rate 1.0 for one epoch, clipped at `clip`.
 
@@ -137,7 +146,10 @@ def exploding_for_real() -> None:
     if len(pair) == 2:
         labels = {pair[0].id: "no clipping", pair[1].id: f"clipped at {EXPLODING_CLIPS[1]:g}"}
         st.plotly_chart(
-            loss_comparison_figure({f"{labels[r.id]} ({r.name})": r.history for r in pair}),
+            loss_comparison_figure(
+                {f"{labels[r.id]} ({r.name})": r.history for r in pair},
+                colors=[OUTCOME_COLORS[clipping_outcome(r)[0]] for r in pair],  # as the boxes under it
+            ),
             key="gradients_explode_chart",
         )
         for r in pair:
