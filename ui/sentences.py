@@ -90,11 +90,12 @@ def say_what_was_cut(run: Run, text: str, from_start: bool) -> None:
     read = tokens_read(run, from_start)
     if read < input_limit(run):
         why += ", and the first holds `<bos>`, the start-of-sentence marker it was trained with"
-    where = "first" if from_start else "last"
+    where, other_end = ("first", "last") if from_start else ("last", "first")
+    total = len(unread) + read
     shown = escape_markdown(join_tokens(unread, run.vocab.level), 200)
     st.warning(
-        f"The model reads only the {where} {read:,} {unit} ({why}); it did not read "
-        f"{len(unread):,} {unit}: “{shown}”.",
+        f"The model reads only the {where} {read:,} {unit} ({why}); of the {total:,} {unit} here, it did "
+        f"not read the {other_end} {len(unread):,}: “{shown}”.",
         icon=":material/content_cut:",
     )
 

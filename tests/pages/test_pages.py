@@ -100,6 +100,18 @@ def test_predict_next_word_and_generation():
     assert len([m for m in at.markdown if m.value.startswith(("1.", "2.", "3."))]) == 3
 
 
+def test_predict_says_how_much_of_a_long_prefix_a_transformer_read():
+    """ "reads only the last 32 words … did not read 94" of 125: it read 31 after <bos> (a review)."""
+    at = tiny_training(open_page(app(), "train"), "next-word", "transformer")
+    at = open_page(at, "predict")
+    limit = at.session_state["runs"][-1].config.data.max_length
+    at.text_input(key="predict_prefix").input("the dog " * 30).run()  # 60 words
+    no_errors(at)
+    cut = next(w.value for w in at.warning if "reads only the last" in w.value)
+    assert f"reads only the last {limit - 1} words" in cut and "holds `<bos>`" in cut
+    assert f"of the 60 words here, it did not read the first {60 - (limit - 1)}:" in cut
+
+
 def test_predict_sentiment_word_by_word_with_hostile_text():
     at = open_page(app(), "home")
     at.button[0].click().run()
