@@ -188,7 +188,11 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame], colors: list[str]
                 y=rows["loss"],
                 mode="lines+markers",
                 name=name,
-                line={"color": (colors or RUN_COLORS)[i % len(colors or RUN_COLORS)], "width": 3},
+                line={  # dashed every other run: two runs of one outcome share a colour
+                    "color": (colors or RUN_COLORS)[i % len(colors or RUN_COLORS)],
+                    "width": 3,
+                    "dash": "solid" if i % 2 == 0 else "dash",
+                },
                 hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra></extra>",
             )
         )
