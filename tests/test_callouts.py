@@ -108,7 +108,7 @@ def test_subject_head_callout_names_the_head_with_most_weight_on_the_subject(tra
     assert callout.found == (peaks[layer, head] >= 0.5)
     assert callout.found
     assert "carries the verb's number" not in callout.text  # weights show where it looks, not what it uses
-    assert "weights show where a head looks" in callout.text
+    assert "Weights show where a head looks" in callout.text
 
 
 def test_subject_head_callout_says_so_when_no_head_finds_the_subject(small_next_word):

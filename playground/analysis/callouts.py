@@ -273,9 +273,8 @@ def subject_head_callout(run: Run, count: int = 100) -> Callout | None:
         text = (
             f"From the word before the verb, {where} puts the most weight on the subject: {best_weight:.0%} "
             f"on average, and the subject is its top word in {best_share:.0%} of {count} prefixes like "
-            f"“{example}” (subject “{words[subject]}”). It is the head that looks most at the subject "
-            "where the verb's number is decided; weights show where a head looks, not that the model "
-            "uses what it finds there."
+            f"“{example}” (subject “{words[subject]}”). Weights show where a head looks, not that the "
+            "model uses what it finds there."
         )
         return Callout(text, True, evidence)
     text = (
