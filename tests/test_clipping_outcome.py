@@ -2,6 +2,7 @@
 
 import copy
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,9 @@ def test_the_loss_chart_writes_whole_numbers_on_its_log_axis(pair):
     losses = [y for trace in fig.data for y in trace.y]
     assert min(ticks) <= 2 * min(losses) and max(ticks) >= max(losses) / 2  # the curves' range is labelled
     assert 20 in ticks and 10 in ticks and 2 in ticks
+    narrow = pd.DataFrame({"step": [10, 20], "split": ["train"] * 2, "loss": [3.0, 3.5]})
+    assert loss_comparison_figure({"a": narrow}).layout.yaxis.tickvals is None  # plotly's own, not none
+    assert not loss_comparison_figure({}).data  # nothing to draw, no error
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -204,14 +204,16 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame], colors: list[str]
         margin={"t": 50},
         legend={"orientation": "h", "y": -0.3},
     )
-    losses = pd.concat([h.loc[h["split"] == "train", "loss"] for h in histories.values()])
+    losses = np.array([v for h in histories.values() for v in h.loc[h["split"] == "train", "loss"]], float)
     losses = losses[np.isfinite(losses) & (losses > 0)]
-    if losses.empty:
-        return fig.update_yaxes(type="log", exponentformat="power")
     # Whole numbers at 1, 2, 5 per decade: plotly's own minor labels read "3" for 30 on a log axis.
-    low, high = math.floor(math.log10(losses.min())), math.ceil(math.log10(losses.max()))
-    ticks = [m * 10.0**e for e in range(low, high + 1) for m in (1, 2, 5)]
-    ticks = [t for t in ticks if losses.min() / 1.3 <= t <= losses.max() * 1.3]
+    ticks = []
+    if losses.size:
+        low, high = math.floor(math.log10(losses.min())), math.ceil(math.log10(losses.max()))
+        ticks = [m * 10.0**e for e in range(low, high + 1) for m in (1, 2, 5)]
+        ticks = [t for t in ticks if losses.min() / 1.3 <= t <= losses.max() * 1.3]
+    if len(ticks) < 2:  # a narrow range (3.0 to 3.5) holds none: plotly's own labels, in full
+        return fig.update_yaxes(type="log", exponentformat="power")
     return fig.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
 
 
