@@ -531,9 +531,8 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
     frames = []
     for t, table in enumerate(outputs):
         read = " ".join(escape_plotly(w) for w in words[: t + 1])
-        title = {
-            "text": f"<b>after “{read}”</b>"
-        }  # bold in every frame: a frame's title replaces the first's
+        # Bold in every frame: a frame's title replaces the first one's, Streamlit's bold with it.
+        title = {"text": f"<b>after “{read}”</b>"}
         frames.append(go.Frame(name=str(t), data=[_bar(table)], layout={"title": title}))
     fig.frames = frames
     longest = max(len(o) for o in outputs)
@@ -545,12 +544,7 @@ def reading_figure(words: list[str], outputs: list[pd.DataFrame], unit: str = "n
         xaxis={"range": [0, 1.12], "tickformat": ".0%", "title": "probability"},
         yaxis={"type": "category", "autorange": "reversed", "title": unit, "automargin": False},
         height=max(300, 30 * longest + 190) + 45,
-        margin={
-            "t": 50,
-            "b": 30,
-            "r": 40,
-            "l": 45 + 8 * widest,
-        },  # b: the slider's labels kept their descenders
+        margin={"t": 50, "b": 30, "r": 40, "l": 45 + 8 * widest},  # b: the slider labels' descenders
     )
     return add_player(
         fig,
