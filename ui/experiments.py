@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
@@ -20,7 +21,7 @@ from playground.text import escape_markdown
 from playground.train import MAX_TRAINING_STEPS
 from ui.session_cache import kept
 from ui.state import device, experiment_saver, persist_experiment
-from ui.training import training_slot
+from ui.training import stop_requested, training_slot
 
 logger = logging.getLogger(__name__)
 _chart_ids = itertools.count()
@@ -73,11 +74,15 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
             _run_with_progress(name, settings, figure)
 
 
+class _StoppedExperiment(Exception):
+    """Raised from an experiment's progress report once Stop (or any click) asked the script run to stop."""
+
+
 def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
     live = st.empty()  # the Stop button, bar and live chart: cleared when the run ends (one Stop, not two)
     # Bound now: after a Stop click every Streamlit call raises, st.session_state included, and the
     # points measured by then must still reach this session's results and the store
-    kept, save = results(), experiment_saver()
+    kept, save, stop = results(), experiment_saver(), stop_requested()
     try:
         area = live.container()
         row = area.container(horizontal=True, vertical_alignment="center")  # button as wide as its label
@@ -94,7 +99,12 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
 
         def show(result: ExperimentResult, fraction: float) -> None:
             nonlocal drawn, saved
-            kept[name] = result
+            if stop() and not result.complete:
+                # A point finished after the click: the page the click started already says how many
+                # were kept, so this one is not added (it was, and a reload showed one more).
+                raise _StoppedExperiment
+            # A copy: the experiment appends its next point to its own rows while the page reads these.
+            kept[name] = result = dataclasses.replace(result, rows=list(result.rows))
             if time.perf_counter() - saved > 5.0 or result.complete:
                 persist_experiment(result)  # a reload or a server restart keeps the points measured
                 saved = time.perf_counter()
@@ -104,7 +114,9 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
                 drawn = len(result.rows)
                 chart.plotly_chart(figure(result.table), key=f"lab_live_{next(_chart_ids)}")
 
-        EXPERIMENTS[name].run(**settings, device=device(), progress=show)
+        kept[name] = EXPERIMENTS[name].run(**settings, device=device(), progress=show)  # complete now
+    except _StoppedExperiment:
+        pass
     except ValueError as error:
         st.error(f"{escape_markdown(str(error), 1000)}.")
     finally:
