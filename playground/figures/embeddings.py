@@ -51,19 +51,16 @@ def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -
                 x=ids, y=labels, mode="markers", marker={"symbol": "square", "size": 8, "color": "#08306B"}
             )
         )
+    names = [f"{i}: {escape_plotly(vocab_tokens[i], MAX_LABEL_CHARS)}" for i in ids]
+    on_left = [i > size * 2 / 3 for i in ids]
     fig.add_trace(
         go.Scatter(  # name the column that holds the 1
             x=ids,
             y=labels,
             mode="text",
             # in the right third a label goes left of its 1: to the right it ran off the chart ("277")
-            text=[
-                f"{i}: {escape_plotly(vocab_tokens[i], MAX_LABEL_CHARS)}  "
-                if i > size * 2 / 3
-                else f"  {i}: {escape_plotly(vocab_tokens[i], MAX_LABEL_CHARS)}"
-                for i in ids
-            ],
-            textposition=["middle left" if i > size * 2 / 3 else "middle right" for i in ids],
+            text=[f"{name}  " if left else f"  {name}" for name, left in zip(names, on_left, strict=True)],
+            textposition=["middle left" if left else "middle right" for left in on_left],
             textfont={"color": "#E45756", "size": 12},
             showlegend=False,
             hovertemplate="%{y}: the 1 is in column %{x}<extra></extra>",

@@ -179,7 +179,7 @@ def grad_norm_figure(history: pd.DataFrame, clip: float) -> go.Figure:
 def loss_comparison_figure(histories: dict[str, pd.DataFrame], colors: list[str] | None = None) -> go.Figure:
     """Training loss of several runs on one chart (log scale, so a blow-up stays visible), each in
     `colors` (the run colours by default)."""
-    fig = go.Figure()
+    fig, palette = go.Figure(), colors or RUN_COLORS
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == "train"]
         fig.add_trace(
@@ -189,7 +189,7 @@ def loss_comparison_figure(histories: dict[str, pd.DataFrame], colors: list[str]
                 mode="lines+markers",
                 name=name,
                 line={  # dashed every other run: two runs of one outcome share a colour
-                    "color": (colors or RUN_COLORS)[i % len(colors or RUN_COLORS)],
+                    "color": palette[i % len(palette)],
                     "width": 3,
                     "dash": "solid" if i % 2 == 0 else "dash",
                 },

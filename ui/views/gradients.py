@@ -145,15 +145,15 @@ def exploding_for_real() -> None:
     pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])]
     if len(pair) == 2:
         labels = {pair[0].id: "no clipping", pair[1].id: f"clipped at {EXPLODING_CLIPS[1]:g}"}
+        outcomes = [clipping_outcome(r) for r in pair]
         st.plotly_chart(
             loss_comparison_figure(
                 {f"{labels[r.id]} ({r.name})": r.history for r in pair},
-                colors=[OUTCOME_COLORS[clipping_outcome(r)[0]] for r in pair],  # as the boxes under it
+                colors=[OUTCOME_COLORS[kind] for kind, _ in outcomes],  # as the boxes under it
             ),
             key="gradients_explode_chart",
         )
-        for r in pair:
-            kind, text = clipping_outcome(r)
+        for r, (kind, text) in zip(pair, outcomes, strict=True):
             message = f"**{labels[r.id]}** ({escape_markdown(r.name)}): {escape_markdown(text, 1000)}"
             if kind in ("blew up", "diverged"):
                 st.error(message, icon=":material/trending_up:")
