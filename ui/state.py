@@ -16,6 +16,7 @@ import torch
 
 from playground import training_process
 from playground.analysis.embeddings import project
+from playground.analysis.recurrence import is_recurrent
 from playground.budget import MAX_MINUTES
 from playground.config import DataConfig, default_config
 from playground.data.corpus_cache import CorpusCache
@@ -205,14 +206,27 @@ def drop_runs_deleted_elsewhere() -> None:
     active = active_run()
     left = st.session_state["runs"] = [run for run in runs() if run.uid not in gone]
     if any(active is run for run in dropped) and left:  # the newest run most like it, for this page
-        arch, task = active.config.model.arch, active.task
-        likeness = [r for r in left if r.config.model.arch == arch] or [r for r in left if r.task == task]
-        st.session_state["active_run_id"] = (likeness or left)[-1].id
+        st.session_state["active_run_id"] = most_like(active, left).id
     for run in dropped:
         st.toast(
             f"{escape_markdown(run.name)} was deleted in another tab of this browser.",
             icon=":material/delete:",
         )
+
+
+def most_like(gone: Run, left: list[Run]) -> Run:
+    """The newest of `left` most like `gone`: same architecture, else recurrent like it, else same task.
+
+    A page that shows recurrent models (Inside the recurrence, Backprop through time) can then go on
+    with an LSTM when the RNN it showed is deleted, rather than with a Transformer of the same task.
+    """
+    arch = gone.config.model.arch
+
+    def likeness(run: Run) -> tuple[bool, bool, bool]:
+        other = run.config.model.arch
+        return other == arch, is_recurrent(run) == is_recurrent(gone), run.task == gone.task
+
+    return max(reversed(left), key=likeness)  # max keeps the first best: the newest
 
 
 def settle_runs(timeout: float = 15.0) -> None:

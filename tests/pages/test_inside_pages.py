@@ -50,7 +50,9 @@ def test_embedding_space_search_projection_and_compare():
     assert at.dataframe[0].value.equals(neighbours)
     assert any("showing “dog”" in c.value for c in at.caption)
     at.text_input(key="embeddings_search").input("unicornz").run()
-    assert "not in this model's vocabulary" in at.warning[0].value
+    assert "“unicornz” is not in this model's vocabulary" in at.warning[0].value
+    at.text_input(key="embeddings_search").input("&lt;bos&gt;").run()  # was: "“lt” is not in …"
+    assert "None of “lt”, “bos”, “gt” is in" in at.warning[0].value
     at.text_input(key="embeddings_search").input(" <BOS> ").run()  # was answered: "“bos” is not in …"
     no_errors(at)
     assert not at.warning and "`<bos>` is a special token" in at.info[-1].value

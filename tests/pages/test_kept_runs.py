@@ -50,3 +50,24 @@ def test_a_run_deleted_in_another_tab_of_the_browser_leaves_this_one_too():
     shown = next(r for r in other.session_state["runs"] if r.id == other.session_state["active_run_id"])
     assert shown.uid == older.uid  # an RNN like the one deleted, not the newest (a bag of words)
     assert not any("no recurrence" in i.value for i in other.info)
+
+
+def test_a_deleted_runs_stand_in_is_the_newest_most_like_it():
+    """An RNN deleted with an LSTM of another task and a Transformer of its own task left: the LSTM,
+    which the recurrent pages it was shown on can show, not the Transformer."""
+    from types import SimpleNamespace
+
+    from ui.state import most_like
+
+    def run(arch: str, task: str, name: str) -> SimpleNamespace:
+        return SimpleNamespace(config=SimpleNamespace(model=SimpleNamespace(arch=arch)), task=task, name=name)
+
+    gone = run("rnn", "sentiment", "gone")
+    lstm, transformer = run("lstm", "next-word", "lstm"), run("transformer", "sentiment", "transformer")
+    assert most_like(gone, [lstm, transformer]).name == "lstm"
+    assert most_like(gone, [transformer, lstm]).name == "lstm"
+    older_rnn, newer_rnn = run("rnn", "next-word", "older"), run("rnn", "next-word", "newer")
+    assert most_like(gone, [older_rnn, lstm, newer_rnn]).name == "newer"  # same architecture, newest
+    bow, other_bow = run("bow", "next-word", "bow"), run("bow", "sentiment", "bow of its task")
+    assert most_like(gone, [other_bow, bow]).name == "bow of its task"  # nothing recurrent: same task
+    assert most_like(run("transformer", "next-word", "t"), [lstm, bow]).name == "bow"  # not recurrent either

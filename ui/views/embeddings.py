@@ -116,10 +116,14 @@ def projection_with_search(
                 "the model knows."
             )
         if word not in run.vocab:
-            st.warning(
-                f"“{escape_markdown(word, 40)}” is not in this model's vocabulary. Try a word from "
-                "the training data."
-            )
+            typed = list(dict.fromkeys(words))
+            if len(typed) > 1:  # "&lt;bos&gt;" is "&", "lt", ";", ...: not only "lt" is unknown
+                listed = ", ".join(f"“{escape_markdown(t, 20)}”" for t in typed[:6])
+                more = f" and {len(typed) - 6} more" if len(typed) > 6 else ""
+                unknown = f"None of {listed}{more} is in this model's vocabulary."
+            else:
+                unknown = f"“{escape_markdown(word, 40)}” is not in this model's vocabulary."
+            st.warning(f"{unknown} Try a word from the training data.")
             word = None
         else:
             neighbours = nearest_neighbours(run, word, int(k))
