@@ -18,7 +18,7 @@ from playground.figures.experiments import (
     critical_path_figure,
     parallel_figure,
 )
-from ui.experiments import cached_training_profile, experiment, result_key, results
+from ui.experiments import SHIPPED, cached_training_profile, experiment, result_key, results
 from ui.lecture import next_stop
 from ui.session_cache import kept
 from ui.views.limits import adding_settings, agreement_settings, bottleneck_settings, parallel_settings
@@ -72,15 +72,15 @@ if longer is not None:
     )
     st.markdown(" ".join(kept(("lab", "adding-long", "summary"), lambda: adding_summary(long_result.table))))
     own = results().get("adding")
-    if own is None or not own.rows:
+    if own is None or not own.rows or st.session_state.get("lab_show_adding") == SHIPPED:
         st.caption(
             f"Compare with the T = 100 results of the {budget:,}-step runs above: the same models, the "
             f"same seeds' data, about {long_steps / budget:.0f} times the updates."
         )
     else:  # the chart above shows the learner's own run now, not the shipped one
         st.caption(
-            f"Compare with the T = 100 results of the shipped {budget:,}-step runs (seeds 0, 1 and 2), "
-            "which the chart above showed before your own run: the same models, about "
+            f"Compare with the T = 100 results of the shipped {budget:,}-step runs (seeds 0, 1 and 2; "
+            f"“{SHIPPED}” above the chart shows them): the same models, about "
             f"{long_steps / budget:.0f} times fewer updates than these."
         )
 

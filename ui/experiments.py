@@ -22,6 +22,7 @@ from playground.train import MAX_TRAINING_STEPS
 from ui.session_cache import kept
 from ui.state import device, experiment_saver, persist_experiment
 from ui.training import stop_requested, training_slot
+from ui.widgets import forget_unless
 
 logger = logging.getLogger(__name__)
 _chart_ids = itertools.count()
@@ -137,16 +138,23 @@ def show_result(
     Until the learner runs it, the shipped multi-seed result, with the commands that measured it.
     """
     result = results().get(name)
+    reference = reference_result(name)
+    own = result is not None and bool(result.rows)
+    if own and reference is not None and shipped_chosen(name, reference[0]):
+        result = None
     if result is None or not result.rows:
-        reference = reference_result(name)
         if reference is None:
             return
         result, reports = reference
         machine = " and ".join(dict.fromkeys(report.get("machine", "a CPU") for report in reports))
         commands = "; ".join(f"`{report['command']}`" for report in reports)
+        then = (
+            f"Your own run is kept: “{YOUR_RUN}” above shows it again."
+            if own
+            else "Press the button below to measure it here, live, with one seed."
+        )
         provenance = (
-            f"Measured earlier on {machine}, {result.seconds / 60:.1f} min in all, with {commands}. "
-            "Press the button below to measure it here, live, with one seed."
+            f"Measured earlier on {machine}, {result.seconds / 60:.1f} min in all, with {commands}. {then}"
         )
     else:
         provenance = ""
@@ -180,6 +188,26 @@ def show_result(
             icon=":material/download:",
             key=f"lab_json_{name}",
         )
+
+
+YOUR_RUN, SHIPPED = "Your run", "The shipped measurement"
+
+
+def shipped_chosen(name: str, shipped: ExperimentResult) -> bool:
+    """Whether the learner, who has a run of their own of `name`, chose to see the shipped result again."""
+    key = f"lab_show_{name}"
+    forget_unless(key, lambda v: v in (YOUR_RUN, SHIPPED))
+    seeds = len(set(shipped.table["seed"])) if "seed" in shipped.table else 1
+    shown = st.segmented_control(
+        "Show",
+        [YOUR_RUN, SHIPPED],
+        format_func=lambda v: v if v == YOUR_RUN else f"{v} ({seeds} seed{'s' if seeds > 1 else ''})",
+        default=YOUR_RUN,
+        required=True,
+        key=key,
+        help="Your run replaced the shipped result on this chart; this brings it back, to compare.",
+    )
+    return shown == SHIPPED
 
 
 @st.cache_data(show_spinner=False)

@@ -69,7 +69,17 @@ def test_small_experiments_run_and_say_what_they_show():
     assert any(c.value.startswith("Counted from the autograd graph") for c in at.caption)
     assert "**tanh RNN** (1 seed)" in measured  # a live run is one seed, and says so
     after = [c.value for c in at.caption if "T = 100 results of the" in c.value]
-    assert len(after) == 1 and "which the chart above showed before your own run" in after[0]
+    assert len(after) == 1 and "“The shipped measurement” above the chart shows them" in after[0]
+    own_chart = at.get("plotly_chart")[0].proto.spec
+    at.segmented_control(key="lab_show_adding").set_value("The shipped measurement").run()  # compare
+    no_errors(at)
+    assert at.get("plotly_chart")[0].proto.spec != own_chart
+    shipped = [c.value for c in at.caption if c.value.startswith("Measured earlier")]
+    assert any("experiment adding" in c and "Your own run is kept" in c for c in shipped)
+    assert any("runs above" in c.value for c in at.caption if "T = 100 results of the" in c.value)
+    assert at.session_state["lab_results"]["adding"].complete  # shown or not, the learner's run stays
+    at.segmented_control(key="lab_show_adding").set_value("Your run").run()
+    assert at.get("plotly_chart")[0].proto.spec == own_chart
 
 
 def test_a_stopped_experiment_keeps_its_points_and_says_so():
