@@ -1,6 +1,7 @@
 """The lab's experiments at tiny sizes: data generation, shapes, tables, progress and stopping."""
 
 import copy
+import dataclasses
 import json
 import random
 
@@ -120,6 +121,49 @@ def test_agreement_prefixes_put_nouns_of_the_right_number_between(attractors):
         for noun in nouns[1:]:
             assert (noun in PLURAL) == (plural != attractors)
         assert distance == len(text.split()) - 1 - text.split().index(nouns[0])
+
+
+RESUMABLE = {
+    "adding": lambda **kw: adding_experiment([4, 6], ["tanh", "lstm"], steps=3, hidden=8, **kw),
+    "agreement": lambda **kw: agreement_experiment(
+        ["bow", "rnn"], max_phrases=1, num_sentences=200, epochs=1, per_point=4, **kw
+    ),
+    "bottleneck": lambda **kw: bottleneck_experiment(
+        ["plain", "attention"], max_clauses=1, train_size=80, steps=2, hidden=8, test_size=20, **kw
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESUMABLE))
+def test_a_stopped_experiment_goes_on_with_the_points_it_had_not_measured(name):
+    """ "Run again for the rest": the points kept at a Stop are not measured again, and the finished
+    result is the one an unstopped run gives; other settings, or a finished run, start over."""
+    experiment = RESUMABLE[name]
+    whole = experiment()
+
+    class Stop(Exception):
+        pass
+
+    kept = {}
+
+    def stop_after_the_first_unit(result, fraction):
+        if result.rows:
+            kept["result"] = dataclasses.replace(result, rows=list(result.rows))  # as the page keeps it
+            raise Stop
+
+    with pytest.raises(Stop):
+        experiment(progress=stop_after_the_first_unit)
+    stopped = kept["result"]
+    assert 0 < len(stopped.rows) < len(whole.rows) and not stopped.complete
+    stopped.rows[0]["marked"] = True  # carried over, not measured again
+    reports = []
+    resumed = experiment(resume=stopped, progress=lambda r, f: reports.append(f))
+    assert resumed.complete and resumed.carried == len(stopped.rows)
+    assert resumed.rows[0].pop("marked") and resumed.rows == whole.rows
+    assert min(reports) >= len(stopped.rows) / len(whole.rows) and reports[-1] == 1.0  # carried: done
+    assert experiment(resume=whole).carried == 0  # a finished run is run again whole
+    other = dataclasses.replace(stopped, settings={**stopped.settings, "seed": 7})
+    assert experiment(resume=other).carried == 0  # a stopped run with other settings is not carried
 
 
 def test_a_tiny_agreement_experiment_fills_its_table():

@@ -75,6 +75,11 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
             _run_with_progress(name, settings, figure)
 
 
+def points(count: int) -> str:
+    """ "1 point", "2 points"."""
+    return f"{count} point{'' if count == 1 else 's'}"
+
+
 class _StoppedExperiment(Exception):
     """Raised from an experiment's progress report once Stop (or any click) asked the script run to stop."""
 
@@ -97,6 +102,8 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
         chart = area.empty()
         drawn, started = 0, time.perf_counter()
         saved = started
+        stopped = kept.get(name)
+        stopped = stopped if stopped is not None and not stopped.complete else None
 
         def show(result: ExperimentResult, fraction: float) -> None:
             nonlocal drawn, saved
@@ -104,18 +111,22 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
                 # A point finished after the click: the page the click started already says how many
                 # were kept, so this one is not added (it was, and a reload showed one more).
                 raise _StoppedExperiment
-            # A copy: the experiment appends its next point to its own rows while the page reads these.
-            kept[name] = result = dataclasses.replace(result, rows=list(result.rows))
-            if time.perf_counter() - saved > 5.0 or result.complete:
-                persist_experiment(result)  # a reload or a server restart keeps the points measured
-                saved = time.perf_counter()
+            if result.rows or result.complete:  # before its first point, an earlier result stays
+                # A copy: the experiment appends its next point to its own rows while the page reads these.
+                kept[name] = result = dataclasses.replace(result, rows=list(result.rows))
+                if time.perf_counter() - saved > 5.0 or result.complete:
+                    persist_experiment(result)  # a reload or a server restart keeps the points measured
+                    saved = time.perf_counter()
             elapsed = time.perf_counter() - started
-            bar.progress(min(fraction, 1.0), text=f"{len(result.rows)} points measured · {elapsed:.0f} s")
+            carried = f" ({result.carried} of them from your stopped run)" if result.carried else ""
+            bar.progress(
+                min(fraction, 1.0), text=f"{points(len(result.rows))} measured{carried} · {elapsed:.0f} s"
+            )
             if len(result.rows) > drawn and result.rows:
                 drawn = len(result.rows)
                 chart.plotly_chart(figure(result.table), key=f"lab_live_{next(_chart_ids)}")
 
-        kept[name] = EXPERIMENTS[name].run(**settings, device=device(), progress=show)  # complete now
+        kept[name] = EXPERIMENTS[name].run(**settings, device=device(), progress=show, resume=stopped)
     except _StoppedExperiment:
         pass
     except ValueError as error:
@@ -165,8 +176,9 @@ def show_result(
     )
     if not result.complete:
         st.warning(
-            f"Stopped after {len(result.rows)} points ({result.seconds:.0f} s). These are kept; "
-            "run again for the rest.",
+            f"Stopped after {points(len(result.rows))} ({result.seconds:.0f} s). These are kept: run "
+            "again with the same settings and it measures only the rest. Other settings start over, "
+            "and replace these once their first point is measured.",
             icon=":material/pause:",
         )
     st.plotly_chart(chart, key=f"lab_chart_{name}")

@@ -17,6 +17,7 @@ from playground.experiments.common import (
     ExperimentResult,
     PositionalEncoder,
     Progress,
+    carry_over,
     check_names,
     no_progress,
     verdict,
@@ -132,8 +133,12 @@ def adding_experiment(
     seed: int = 0,
     device: str | torch.device = "cpu",
     progress: Progress = no_progress,
+    resume: ExperimentResult | None = None,
 ) -> ExperimentResult:
-    """Test MSE against sequence length for each architecture, shortest lengths first."""
+    """Test MSE against sequence length for each architecture, shortest lengths first.
+
+    `resume`: a stopped run with the same settings, whose points are kept and not measured again.
+    """
     result = ExperimentResult(
         "adding",
         {
@@ -146,10 +151,13 @@ def adding_experiment(
         },
     )
     check_names(architectures, ARCHITECTURES, "architecture")
+    measured = carry_over(result, resume, lambda row: (row["architecture"], row["length"]))
     clock = Clock(result)
     total = len(lengths) * len(architectures)
     for length in lengths:
         for arch in architectures:
+            if (ARCHITECTURES[arch], length) in measured:
+                continue
             done = len(result.rows)
 
             def within(fraction: float, done: int = done) -> None:

@@ -29,7 +29,14 @@ from playground.data.language import (
     _Grammar,
     generate_language,
 )
-from playground.experiments.common import Clock, ExperimentResult, Progress, check_names, no_progress
+from playground.experiments.common import (
+    Clock,
+    ExperimentResult,
+    Progress,
+    carry_over,
+    check_names,
+    no_progress,
+)
 from playground.run import Run, create_run
 from playground.train import train_run
 
@@ -132,8 +139,12 @@ def agreement_experiment(
     seed: int = 0,
     device: str | torch.device = "cpu",
     progress: Progress = no_progress,
+    resume: ExperimentResult | None = None,
 ) -> ExperimentResult:
-    """Accuracy of the verb's number against the phrases in between, per architecture and condition."""
+    """Accuracy of the verb's number against the phrases in between, per architecture and condition.
+
+    `resume`: a stopped run with the same settings, whose points are kept and not measured again.
+    """
     result = ExperimentResult(
         "agreement",
         {
@@ -146,10 +157,13 @@ def agreement_experiment(
         },
     )
     check_names(architectures, ARCH_LABELS, "architecture")
-    clock = Clock(result)
     profile = training_profile(num_sentences, default_config("next-word", architectures[0]).data.data_seed)
     result.settings["training"] = profile
+    measured = carry_over(result, resume, lambda row: row["architecture"])
+    clock = Clock(result)
     for done, arch in enumerate(architectures):
+        if ARCH_LABELS[arch] in measured:
+            continue
         config = default_config("next-word", arch)
         config.data.num_sentences, config.data.max_length = num_sentences, 64  # room for long prefixes
         config.train.epochs, config.train.seed = epochs, seed

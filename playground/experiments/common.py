@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -22,6 +22,7 @@ class ExperimentResult:
     rows: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     complete: bool = False
+    carried: int = 0  # rows carried over from a stopped run this one goes on from (not written out)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -57,11 +58,31 @@ def no_progress(result: ExperimentResult, fraction: float) -> None:
     """The default: nothing to show."""
 
 
+def carry_over(
+    result: ExperimentResult, stopped: ExperimentResult | None, unit: Callable[[dict], Hashable]
+) -> set:
+    """Start `result` from the points of `stopped`, a stopped run with the same settings; their units.
+
+    An experiment reports progress only between whole units (a model at a length, a model), so a
+    stopped run's rows are whole units: the run goes on with the units not in the returned set, and
+    each unit seeds itself, so the points are those one unstopped run would have measured.
+    """
+    if (
+        stopped is None
+        or stopped.complete
+        or (stopped.name, stopped.settings) != (result.name, result.settings)
+    ):
+        return set()
+    result.rows, result.seconds = [dict(row) for row in stopped.rows], stopped.seconds
+    result.carried = len(result.rows)
+    return {unit(row) for row in result.rows}
+
+
 class Clock:
-    """Seconds since the experiment started, written into the result as it goes."""
+    """Seconds since the experiment started (including a stopped run it goes on from), written as it goes."""
 
     def __init__(self, result: ExperimentResult):
-        self.result, self.start = result, time.perf_counter()
+        self.result, self.start = result, time.perf_counter() - result.seconds
 
     def tick(self) -> None:
         self.result.seconds = time.perf_counter() - self.start

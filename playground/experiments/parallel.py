@@ -19,6 +19,7 @@ from playground.experiments.common import (
     ExperimentResult,
     PositionalEncoder,
     Progress,
+    carry_over,
     check_names,
     no_progress,
 )
@@ -130,11 +131,13 @@ def parallel_experiment(
     seed: int = 0,
     device: str | torch.device = "cpu",
     progress: Progress = no_progress,
+    resume: ExperimentResult | None = None,
 ) -> ExperimentResult:
     """Milliseconds per forward and forward-and-backward pass, and the critical path, per model and length.
 
     `seed` draws the layer's weights and inputs; over several seeds the spread of the times is the
-    machine's run-to-run noise.
+    machine's run-to-run noise. `resume`: a stopped run with the same settings, whose points are kept
+    and not measured again.
     """
     device = torch.device(device)
     result = ExperimentResult(
@@ -150,10 +153,13 @@ def parallel_experiment(
         },
     )
     check_names(models, MODELS, "model")
+    measured = carry_over(result, resume, lambda row: (row["model"], row["length"]))
     clock = Clock(result)
     total = len(lengths) * len(models)
     for length in lengths:
         for kind in models:
+            if (MODELS[kind], length) in measured:
+                continue
             forward_ms, both_ms = time_layer(kind, length, hidden, batch, repeats, device, seed)
             result.rows.append(
                 {

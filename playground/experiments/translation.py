@@ -20,7 +20,14 @@ from torch.nn import functional as F
 
 from playground.data.datasets import pad
 from playground.data.language import BE_VERBS, EATING_VERBS, MOTION_VERBS, SEEING_VERBS, _Grammar
-from playground.experiments.common import Clock, ExperimentResult, Progress, check_names, no_progress
+from playground.experiments.common import (
+    Clock,
+    ExperimentResult,
+    Progress,
+    carry_over,
+    check_names,
+    no_progress,
+)
 
 VERBS = {w for pair in MOTION_VERBS + SEEING_VERBS + EATING_VERBS for w in pair} | set(BE_VERBS)
 PAD, BOS, EOS = 0, 1, 2
@@ -334,11 +341,13 @@ def bottleneck_experiment(
     device: str | torch.device = "cpu",
     progress: Progress = no_progress,
     plain_steps: int | None = None,
+    resume: ExperimentResult | None = None,
 ) -> ExperimentResult:
     """Word accuracy, BLEU and exact translations against source length, for each model.
 
     `plain_steps` trains the plain model longer (or shorter) than `steps`, to compare a plain model
-    that has learned its short sentences with the attention model.
+    that has learned its short sentences with the attention model. `resume`: a stopped run with the
+    same settings, whose points are kept and not measured again.
     """
     plain_steps = steps if plain_steps is None else plain_steps
     result = ExperimentResult(
@@ -356,6 +365,7 @@ def bottleneck_experiment(
         },
     )
     check_names(models, MODELS, "model")
+    measured = carry_over(result, resume, lambda row: row["model"])
     clock = Clock(result)
     sources = source_sentences(train_size + test_size, max_clauses, seed)
     lexicon = foreign_lexicon(sorted({w for s in sources for w in s.split()}))
@@ -367,6 +377,8 @@ def bottleneck_experiment(
     test_reference = target_vocab.encode(test_targets).to(device)
     lengths = torch.tensor([len(s.split()) for s in test_sources])
     for done, kind in enumerate(models):
+        if MODELS[kind] in measured:
+            continue
         torch.manual_seed(seed)
         model = Translator(
             len(source_vocab.tokens), len(target_vocab.tokens), 64, hidden, kind == "attention"

@@ -102,7 +102,7 @@ def test_a_stopped_experiment_keeps_its_points_and_says_so():
     at.session_state["lab_results"] = {"parallel": partial}
     at.run()
     no_errors(at)
-    assert any("Stopped after 1 points" in w.value for w in at.warning)
+    assert any("Stopped after 1 point (3 s)" in w.value for w in at.warning)
 
 
 def test_an_empty_model_list_cannot_run():
@@ -137,3 +137,47 @@ def test_a_point_finished_after_stop_is_not_kept_behind_the_pages_back(monkeypat
 
     stored, _ = run_store().load_experiments(at.session_state["browser_id"])
     assert len(stored["parallel"].rows) == 2  # the store holds what the page said, not one more
+
+
+def test_a_stopped_experiment_is_run_again_for_the_rest_and_not_lost_to_a_run_stopped_at_once(monkeypatch):
+    """ "These are kept; run again for the rest" started over from zero, and a second Stop before the
+    new run's first point replaced the kept points with none, in the store too."""
+    import ui.experiments
+    from ui.state import run_store
+
+    stop_at = {"report": 2}
+    reports = []
+
+    def stop_at_a_report():
+        def stop() -> bool:
+            reports.append(1)
+            return len(reports) > stop_at["report"]
+
+        return stop
+
+    monkeypatch.setattr(ui.experiments, "stop_requested", stop_at_a_report)
+    at = lab()
+    at.multiselect(key="lab_parallel_lengths").set_value([16, 32]).run()
+    at.button(key="lab_parallel_run").click().run()
+    first = at.session_state["lab_results"]["parallel"]
+    assert len(first.rows) == 2 and not first.complete
+
+    reports.clear()
+    stop_at["report"] = 0  # other settings, stopped before their first point
+    at.multiselect(key="lab_parallel_lengths").set_value([16]).run()
+    at.button(key="lab_parallel_run").click().run()
+    no_errors(at)
+    assert at.session_state["lab_results"]["parallel"].rows == first.rows
+    stored, _ = run_store().load_experiments(at.session_state["browser_id"])
+    assert stored["parallel"].rows == first.rows
+    assert any("Stopped after 2 points" in w.value for w in at.warning)
+
+    reports.clear()
+    stop_at["report"] = 100  # the stopped run's settings again: only the rest is measured
+    at.multiselect(key="lab_parallel_lengths").set_value([16, 32]).run()
+    at.button(key="lab_parallel_run").click().run()
+    no_errors(at)
+    done = at.session_state["lab_results"]["parallel"]
+    assert done.complete and len(done.rows) == 6 and done.rows[:2] == first.rows  # 2 lengths × 3 models
+    assert len(reports) == 4  # one report per point measured, none for the two carried over
+    assert not any("Stopped after" in w.value for w in at.warning)
