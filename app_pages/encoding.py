@@ -110,18 +110,26 @@ if run.config.data.source == "built-in" and run.vocab.level == "word":
     )
 left, right = st.columns(2)
 left.plotly_chart(
-    similarity_figure(encoded.tokens, cosine_similarities(encoded.one_hot), "One-hot: cosine similarity"),
+    similarity_figure(
+        encoded.tokens, cosine_similarities(encoded.one_hot), "One-hot: cosine similarity", encoded.known
+    ),
     key="encoding_onehot_similarity",
 )
 right.plotly_chart(
     similarity_figure(
-        encoded.tokens, cosine_similarities(encoded.embeddings), "Embedding: cosine similarity"
+        encoded.tokens, cosine_similarities(encoded.embeddings), "Embedding: cosine similarity", encoded.known
     ),
     key="encoding_embedding_similarity",
 )
+same_token = "A word repeated in the sentence is 1 with itself in both codes"
+if len(set(unknown)) > 1:  # "zzz" and "qqq" are two words typed, one token read: <unk> twice
+    same_token += (
+        f", and so are {len(set(unknown))} different words the model does not know: each is read as "
+        "the one token <unk>, the same vector"
+    )
 st.caption(
     "Cosine similarity is 1 for vectors pointing the same way, 0 for unrelated (perpendicular) "
-    "ones and −1 for opposite ones. A word repeated in the sentence is 1 with itself in both codes."
+    f"ones and −1 for opposite ones. {same_token}."
 )
 
 next_stop("app_pages/encoding.py")

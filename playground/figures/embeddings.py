@@ -10,6 +10,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.data.tokenizer import UNK
 from playground.figures.colors import CLASS_COLORS, class_color
 from playground.text import escape_plotly
 
@@ -19,9 +20,16 @@ MAX_HEATMAP_COLUMNS = 5000
 MAX_LABEL_CHARS = 24  # a 290-letter "word" took the whole width from the charts it labels
 
 
-def row_labels(tokens: list[str]) -> list[str]:
-    """Unique axis labels, so a repeated word keeps its own row: '1 the', '2 dog', ... (long ones cut)."""
-    return [f"{i + 1} {escape_plotly(t, MAX_LABEL_CHARS)}" for i, t in enumerate(tokens)]
+def row_labels(tokens: list[str], known: list[bool] | None = None) -> list[str]:
+    """Unique axis labels, so a repeated word keeps its own row: '1 the', '2 dog', ... (long ones cut).
+
+    With `known`, a word out of the vocabulary says what the model reads instead: '2 zzz → <unk>'.
+    """
+    known = [True] * len(tokens) if known is None else known
+    return [
+        f"{i + 1} {escape_plotly(t, MAX_LABEL_CHARS)}" + ("" if k else f" → {escape_plotly(UNK)}")
+        for i, (t, k) in enumerate(zip(tokens, known, strict=True))
+    ]
 
 
 def one_hot_figure(tokens: list[str], ids: list[int], vocab_tokens: list[str]) -> go.Figure:
@@ -105,9 +113,14 @@ def embedding_figure(tokens: list[str], embeddings: np.ndarray) -> go.Figure:
     return fig
 
 
-def similarity_figure(tokens: list[str], similarity: np.ndarray, title: str) -> go.Figure:
-    """Pairwise cosine similarity of the sentence's words, -1 (opposite) to 1 (same direction)."""
-    labels = row_labels(tokens)
+def similarity_figure(
+    tokens: list[str], similarity: np.ndarray, title: str, known: list[bool] | None = None
+) -> go.Figure:
+    """Pairwise cosine similarity of the sentence's words, -1 (opposite) to 1 (same direction).
+
+    `known`: which words are in the vocabulary; the others are labelled as the <unk> they are read as.
+    """
+    labels = row_labels(tokens, known)
     fig = go.Figure(
         go.Heatmap(
             z=similarity,

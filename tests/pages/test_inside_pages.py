@@ -27,6 +27,17 @@ def test_words_to_vectors_shows_every_code_with_sizes():
     at.text_input(key="encoding_text").input("the qwzx dog").run()
     no_errors(at)
     assert "qwzx" in at.warning[0].value
+    assert not any("different words the model does not know" in c.value for c in at.caption)
+    at.text_input(key="encoding_text").input("the zzz dog qqq").run()  # one-hot cosine 1 between them
+    no_errors(at)
+    assert any("2 different words the model does not know" in c.value for c in at.caption)
+    import json
+
+    from tests.test_figures import plain
+
+    similarity = plain(json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0])
+    assert similarity["y"][1].startswith("2 ") and similarity["y"][1].endswith("→ &lt;unk&gt;")
+    assert similarity["z"][1][3] == 1 and not similarity["y"][2].endswith("&gt;")  # zzz · qqq; "dog"
     at.text_input(key="encoding_text").input("   ").run()
     assert "at least one word" in at.info[0].value
 
