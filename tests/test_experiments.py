@@ -617,3 +617,22 @@ def test_a_live_result_stopped_anywhere_is_drawn_and_comes_back_after_a_reload(n
         store.save_experiment("browser", shown)
         back, warnings = store.load_experiments("browser")
         assert not warnings and back[name].rows == shown.rows and back[name].complete == shown.complete
+
+
+def test_an_experiments_rough_time_follows_its_settings():
+    """The adding button said "about 7 minutes" whatever the settings (a small run took 20 s)."""
+    from playground.experiments.estimate import rough_seconds
+    from playground.experiments.tables import reference_reports
+
+    shipped = next(r for r in reference_reports("bottleneck") if r["file"] == "bottleneck.json")
+    assert rough_seconds("bottleneck", {}) == pytest.approx(shipped["seconds"])  # the defaults, one seed
+    adding = rough_seconds("adding", {})
+    assert 4 * 60 < adding < 8 * 60  # the four shipped files of the defaults: about 6 minutes a seed
+    assert rough_seconds("adding", {"steps": 1500}) == pytest.approx(adding / 2)
+    short = rough_seconds("adding", {"lengths": [25], "steps": 500})
+    assert 10 < short < 30  # measured by a tester: about 20 s
+    small = rough_seconds("bottleneck", {"max_clauses": 2, "hidden": 32, "steps": 500, "plain_steps": 500})
+    assert 10 < small < 40  # measured: about 20 s
+    assert rough_seconds("agreement", {"architectures": ["rnn"]}) == pytest.approx(
+        rough_seconds("agreement", {}) / 3
+    )

@@ -12,10 +12,13 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+import torch
 
+from playground.budget import format_duration
 from playground.config import default_config
 from playground.experiments.agreement import training_profile
 from playground.experiments.common import ExperimentResult
+from playground.experiments.estimate import rough_seconds
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.text import escape_markdown
 from playground.train import MAX_TRAINING_STEPS
@@ -53,6 +56,10 @@ def experiment(
     result_area = st.container()
     with st.expander(settings_label):
         chosen = settings()
+    on_cpu = torch.device(device()).type == "cpu"  # the shipped times are a 2-core CPU's
+    rough = rough_seconds(name, chosen) if chosen is not None and on_cpu else None
+    if rough is not None:  # the time follows the settings (it said "about 7 minutes" for 20 seconds)
+        label += f" (about {format_duration(max(rough, 1.0))} on an idle 2-core CPU)"
     if st.button(label, type="primary", key=f"lab_{name}_run", disabled=chosen is None):
         run_live(name, chosen, figure)
     with result_area:

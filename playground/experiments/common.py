@@ -215,8 +215,11 @@ def check_names(names: list[str], known: dict | list, what: str) -> None:
         )
 
 
+SOLVED_BELOW, PARTLY_BELOW = 0.1, 0.9  # of the trivial baseline's error
+
+
 def verdict(value: float, baseline: float) -> str:
     """'solved', 'partly' or 'at the baseline' for an error against the trivial baseline's error."""
-    if not math.isfinite(value) or value >= 0.9 * baseline:
+    if not math.isfinite(value) or value >= PARTLY_BELOW * baseline:
         return "at the baseline"
-    return "solved" if value <= 0.1 * baseline else "partly"
+    return "solved" if value <= SOLVED_BELOW * baseline else "partly"

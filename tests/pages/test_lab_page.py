@@ -50,6 +50,7 @@ def test_small_experiments_run_and_say_what_they_show():
     at.multiselect(key="lab_adding_lengths").set_value([10]).run()
     at.multiselect(key="lab_adding_models").set_value(["tanh"]).run()
     at.select_slider(key="lab_adding_steps").set_value(500).run()
+    assert at.button(key="lab_adding_run").label == "Run the adding problem (about 2 s on an idle 2-core CPU)"
     at.button(key="lab_adding_run").click().run()
     no_errors(at)
     at.multiselect(key="lab_agreement_models").set_value(["bow"]).run()
