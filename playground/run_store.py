@@ -28,7 +28,7 @@ from playground.run import Run
 
 RUN_SUFFIX = ".safetensors"
 SEEN_FILE = ".last-seen"
-DELETED_SUFFIX = ".deleted"  # an empty marker per deleted run: the browser's other tabs drop it too
+DELETED_SUFFIX = ".deleted"  # a marker per deleted run (its #number): the browser's other tabs drop it too
 DELETED_MARKER_DAYS = 2  # pruned after this: a tab left open longer keeps showing the run, unsaved
 MAX_EXPERIMENT_BYTES = 4 * 2**20
 
@@ -104,7 +104,16 @@ class RunStore:
         folder = self.folder(browser)
         with contextlib.suppress(FileNotFoundError):
             (folder / f"{run.uid}{RUN_SUFFIX}").unlink()
-        self._write(folder / f"{run.uid}{DELETED_SUFFIX}", b"")
+        self._write(folder / f"{run.uid}{DELETED_SUFFIX}", str(run.number or "").encode())
+
+    def highest_deleted_number(self, browser: str) -> int:
+        """The highest #number among the browser's deleted runs (their markers hold it): not given again."""
+        folder = self.folder(browser)
+        numbers = [0]
+        for path in folder.glob(f"*{DELETED_SUFFIX}") if folder.is_dir() else []:
+            with contextlib.suppress(OSError, ValueError):
+                numbers.append(int(path.read_text() or 0))
+        return max(numbers)
 
     def deleted(self, browser: str) -> set[str]:
         """The uids of the browser's runs deleted since its folder was last pruned."""

@@ -95,6 +95,7 @@ def restore_session() -> None:
         store.touch(browser)
         restored, warnings = store.load(browser)
         experiments, more = store.load_experiments(browser)
+        st.session_state["highest_deleted_number"] = store.highest_deleted_number(browser)
     except OSError as error:
         _store_failed(error)
         return
@@ -189,6 +190,8 @@ def delete_runs(ids: set[int]) -> None:
 
 
 def forget(run: Run) -> None:
+    highest = max(st.session_state.get("highest_deleted_number", 0), run.number or 0)
+    st.session_state["highest_deleted_number"] = highest  # its number is not given again
     _in_store(lambda store, browser: store.delete(browser, run), after_failure=True)  # frees space
 
 
@@ -205,13 +208,19 @@ def drop_runs_deleted_elsewhere() -> None:
         return
     active = active_run()
     left = st.session_state["runs"] = [run for run in runs() if run.uid not in gone]
+    highest = max([st.session_state.get("highest_deleted_number", 0)] + [run.number or 0 for run in dropped])
+    st.session_state["highest_deleted_number"] = highest
+    shown = ""
     if any(active is run for run in dropped) and left:  # the newest run most like it, for this page
-        st.session_state["active_run_id"] = most_like(active, left).id
-    for run in dropped:
-        st.toast(
-            f"{escape_markdown(run.name)} was deleted in another tab of this browser.",
-            icon=":material/delete:",
-        )
+        stand_in = most_like(active, left)
+        st.session_state["active_run_id"] = stand_in.id
+        shown = f" This tab now shows {escape_markdown(stand_in.name)}."
+    if len(dropped) == 1:
+        what = f"{escape_markdown(dropped[0].name)} was deleted"
+    else:  # one toast, not one per run over the page (ten covered a third of it)
+        numbers = ", ".join(f"#{run.number}" for run in dropped[:8]) + (" …" if len(dropped) > 8 else "")
+        what = f"{len(dropped)} runs ({numbers}) were deleted"
+    st.toast(f"{what} in another tab of this browser.{shown}", icon=":material/delete:")
 
 
 def most_like(gone: Run, left: list[Run]) -> Run:
@@ -250,8 +259,13 @@ def settle_runs(timeout: float = 15.0) -> None:
 
 
 def next_number(kept: list[Run]) -> int:
-    """The learner's next #number: one past the highest they have (numbers are never reused while kept)."""
-    return max((run.number for run in kept), default=0) + 1
+    """The learner's next #number: one past the highest this browser has had, deleted runs' included.
+
+    A deleted #15 is not given to the next run: a downloaded `run-15-…` file, or a note, would then
+    name another model (numbers of runs deleted over `DELETED_MARKER_DAYS` ago can come back).
+    """
+    highest = max((run.number for run in kept), default=0)
+    return max(highest, st.session_state.get("highest_deleted_number", 0)) + 1
 
 
 def add_run(run: Run) -> None:

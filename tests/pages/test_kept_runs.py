@@ -2,6 +2,8 @@
 
 from streamlit.testing.v1 import AppTest
 
+from playground.text import escape_markdown
+
 
 def keep_the_same_run_twice():
     import streamlit as st
@@ -46,7 +48,10 @@ def test_a_run_deleted_in_another_tab_of_the_browser_leaves_this_one_too():
     other.text_input(key="recurrence_text").input("the film was great").run()
     no_errors(other)
     assert [r.uid for r in other.session_state["runs"]] == [older.uid, newest.uid]
-    assert any("was deleted in another tab" in t.value for t in other.toast)
+    assert [t.value for t in other.toast if "deleted in another tab" in t.value] == [
+        f"{escape_markdown(doomed.name)} was deleted in another tab of this browser. This tab now shows "
+        f"{escape_markdown(older.name)}."
+    ]
     shown = next(r for r in other.session_state["runs"] if r.id == other.session_state["active_run_id"])
     assert shown.uid == older.uid  # an RNN like the one deleted, not the newest (a bag of words)
     assert not any("no recurrence" in i.value for i in other.info)
@@ -71,3 +76,27 @@ def test_a_deleted_runs_stand_in_is_the_newest_most_like_it():
     bow, other_bow = run("bow", "next-word", "bow"), run("bow", "sentiment", "bow of its task")
     assert most_like(gone, [other_bow, bow]).name == "bow of its task"  # nothing recurrent: same task
     assert most_like(run("transformer", "next-word", "t"), [lstm, bow]).name == "bow"  # not recurrent either
+
+
+def test_runs_deleted_together_in_another_tab_are_one_toast():
+    """Ten runs deleted at once in one tab put ten toasts over a third of the other tab."""
+    from tests.pages.test_pages import APP, no_errors, open_page, tiny_training
+    from ui.state import run_store
+
+    first = open_page(AppTest.from_file(APP, default_timeout=180).run(), "train")
+    for arch in ("bow", "bow", "bow"):
+        first = tiny_training(first, "sentiment", arch)
+    other = AppTest.from_file(APP, default_timeout=180)
+    other.session_state["browser_id"] = first.session_state["browser_id"]
+    other = open_page(other.run(), "encoding")
+    for run in first.session_state["runs"][1:]:
+        run_store().delete(first.session_state["browser_id"], run)
+    other.run()
+    no_errors(other)
+    toasts = [t.value for t in other.toast if "deleted in another tab" in t.value]
+    assert toasts == [
+        "2 runs (#2, #3) were deleted in another tab of this browser. This tab now shows "
+        + escape_markdown("#1 Bag of words · sentiment")
+        + "."
+    ]
+    assert other.session_state["highest_deleted_number"] == 3

@@ -56,3 +56,27 @@ def test_a_stopped_runs_file_loads_without_a_made_up_test_score():
     no_errors(at)
     assert any("did not finish" in w.value and "no test score" in w.value for w in at.warning)
     assert not any("Test accuracy" in s.value for s in at.success)
+
+
+def test_a_deleted_runs_number_is_not_given_again():
+    """#2 deleted, the next run was #2 again: a downloaded run-2-… file then named another model."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.test_pages import APP
+
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at = tiny_training(at, "sentiment", "bow")
+    at = open_page(at, "runs")
+    at.multiselect(key="runs_doomed").set_value([at.session_state["runs"][1].id]).run()
+    at.button(key="runs_delete").click().run()
+    at = tiny_training(open_page(at, "train"), "sentiment", "bow")
+    assert [r.number for r in at.session_state["runs"]] == [1, 3]
+    again = AppTest.from_file(APP, default_timeout=180)
+    again.session_state["browser_id"] = at.session_state["browser_id"]  # a reload: the same browser
+    again = open_page(again.run(), "runs")
+    again.multiselect(key="runs_doomed").set_value([again.session_state["runs"][1].id]).run()
+    again.button(key="runs_delete").click().run()  # #3 deleted
+    reload = AppTest.from_file(APP, default_timeout=180)
+    reload.session_state["browser_id"] = at.session_state["browser_id"]
+    reload = tiny_training(open_page(reload.run(), "train"), "sentiment", "bow")
+    assert [r.number for r in reload.session_state["runs"]] == [1, 4]  # the store's markers hold #3
