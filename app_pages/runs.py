@@ -39,22 +39,26 @@ st.caption(
 )
 
 st.subheader("Load a model file")
+# A new, empty box after each file loaded: the browser sends nothing when the file just removed from
+# a box is chosen in it again, so loading the same file twice silently did nothing
+uploads = st.session_state.setdefault("runs_uploads", 0)
 upload = st.file_uploader(
     "A .safetensors model file saved from this page",
-    type=["safetensors"],
-    key="runs_upload",
+    type=None,  # any name: a .pt chosen by mistake gets the loader's reason, not "files are not allowed"
+    key=f"runs_upload_{uploads}",
     max_upload_size=MAX_FILE_BYTES // 2**20,  # the largest file the app writes fits (tests/test_io.py)
 )
-if upload is not None and st.session_state.get("runs_loaded_file") != upload.file_id:
+if upload is not None:
     try:
         loaded = load_run(upload.getvalue())
     except ModelFileError as error:
         st.error(escape_markdown(str(error), 1000))
     else:
         add_run(loaded)
-        st.session_state["runs_loaded_file"] = upload.file_id
+        st.session_state["runs_uploads"] = uploads + 1
         st.session_state["runs_loaded_note"] = (
-            f"Loaded {loaded.name} ({loaded.num_parameters:,} parameters). It is now the active run."
+            f"Loaded {loaded.name} from “{escape_markdown(upload.name, 80)}” ({loaded.num_parameters:,} "
+            "parameters). It is now the active run."
         )
         st.rerun()  # the sidebar, drawn before this page, then lists it as the active run
 if note := st.session_state.pop("runs_loaded_note", None):  # once, on the rerun after loading

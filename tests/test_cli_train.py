@@ -59,7 +59,7 @@ def test_a_link_trains_what_the_app_trains_and_the_saved_file_loads_on_the_runs_
     assert report["saved"] == str(saved)
 
     at = open_page(at, "runs")
-    at.file_uploader(key="runs_upload").set_value(
+    at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}").set_value(
         ("shared.safetensors", saved.read_bytes(), "application/octet-stream")
     ).run()
     no_errors(at)

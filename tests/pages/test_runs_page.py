@@ -34,15 +34,21 @@ def test_a_saved_model_file_loads_and_a_bad_one_is_refused():
     at = tiny_training(open_page(app(), "train"), "next-word", "lstm")
     raw = save_run(at.session_state["runs"][0])
     at = open_page(at, "runs")
-    uploader = at.file_uploader(key="runs_upload")
+    uploader = at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}")
     uploader.set_value(("model.safetensors", raw, "application/octet-stream")).run()
     no_errors(at)
     assert "Loaded" in at.success[0].value and len(at.session_state["runs"]) == 2
     loaded = at.session_state["runs"][-1]
     assert at.selectbox(key="active_run_picker").value == loaded.id  # the sidebar shows it at once
-    uploader = at.file_uploader(key="runs_upload")
-    uploader.set_value(("evil.safetensors", b"\x80\x04junk", "application/x")).run()
-    assert "pickle" in at.error[0].value and len(at.session_state["runs"]) == 2
+    again = at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}")
+    assert again.value is None  # a new, empty box: the same file chosen again is sent again
+    again.set_value(("model.safetensors", raw, "application/octet-stream")).run()
+    assert "Loaded #3" in at.success[0].value and "“model\\.safetensors”" in at.success[0].value
+    uploader = at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}")
+    uploader.set_value(("model.pt", b"\x80\x04junk", "application/x")).run()  # any name: the loader says why
+    assert "pickle" in at.error[0].value and len(at.session_state["runs"]) == 3
+    at.run()  # the refused file stays in its box, and is refused again, not loaded
+    assert "pickle" in at.error[0].value and len(at.session_state["runs"]) == 3
 
 
 def test_a_stopped_runs_file_loads_without_a_made_up_test_score():
@@ -51,7 +57,9 @@ def test_a_stopped_runs_file_loads_without_a_made_up_test_score():
     stopped = copy.copy(at.session_state["runs"][0])
     stopped.status, stopped.metrics = "stopped", {k: v for k, v in stopped.metrics.items() if "test" not in k}
     at = open_page(at, "runs")
-    at.file_uploader(key="runs_upload").set_value(("s.safetensors", save_run(stopped), "application/x")).run()
+    at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}").set_value(
+        ("s.safetensors", save_run(stopped), "application/x")
+    ).run()
     at = open_page(at, "train")
     no_errors(at)
     assert any("did not finish" in w.value and "no test score" in w.value for w in at.warning)
