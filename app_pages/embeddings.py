@@ -75,8 +75,16 @@ if neighbours is not None:
     )
 
 st.subheader("Watch it learn")
-if len(run.snapshots) < 2:
-    st.info("This run has no snapshots to replay yet: train it for at least one epoch.")
+if not run.snapshots:  # a model file written before files kept them
+    st.info(
+        "This run has no snapshots to replay: it was loaded from an older model file, written before "
+        "files kept the embeddings of each epoch. A run trained here (or its file) has them."
+    )
+elif len(run.snapshots) < 2:
+    st.info(
+        "This run has only its start to show: it stopped before its first epoch ended. A run trained "
+        "for at least one epoch can be replayed."
+    )
 else:
     st.markdown(
         f"The embeddings after each epoch, from the random start (epoch 0). One PCA is fitted "

@@ -107,3 +107,19 @@ def test_words_to_vectors_speaks_of_a_sentiment_models_own_words():
     no_errors(at)
     assert any("“good” is no closer to “great” than to “film”" in m.value for m in at.markdown)
     assert not any("happy" in m.value for m in at.markdown)
+
+
+def test_a_run_without_an_epoch_to_replay_is_told_why_not_to_train_it():
+    """A loaded file without snapshots was told to "train it for at least one epoch": it cannot be."""
+    at = tiny_training(open_page(app(), "train"), "next-word")
+    run = at.session_state["runs"][0]
+    snapshots = run.snapshots
+    run.snapshots = []
+    at = open_page(at, "embeddings")
+    no_errors(at)
+    assert any("loaded from an older model file" in i.value for i in at.info)
+    run.snapshots = snapshots[:1]  # stopped before its first epoch ended
+    at.run()
+    no_errors(at)
+    assert any("only its start" in i.value for i in at.info)
+    assert not any("train it for" in i.value for i in at.info)
