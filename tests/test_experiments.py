@@ -636,3 +636,30 @@ def test_an_experiments_rough_time_follows_its_settings():
     assert rough_seconds("agreement", {"architectures": ["rnn"]}) == pytest.approx(
         rough_seconds("agreement", {}) / 3
     )
+
+
+def test_the_adding_chart_shows_the_solved_line_and_ticks_to_read_a_near_point_by():
+    """A stopped run's 0.161 and 0.0134 had one y tick (10^-1); nothing showed where "solved" begins."""
+    from playground.experiments.common import SOLVED_BELOW
+    from playground.experiments.registry import reference_result
+    from playground.figures.experiments import adding_figure
+
+    def row(arch, mse, verdict):
+        return {"architecture": arch, "length": 25, "readout": "last step", "test_mse": mse}, verdict
+
+    rows = [
+        r | {"baseline_mse": BASELINE_MSE, "verdict": v, "seed": 0}
+        for r, v in (
+            row("tanh RNN", 0.161, "at the baseline"),
+            row("IRNN (ReLU, identity)", 0.0134, "solved"),
+        )
+    ]
+    figure = adding_figure(pd.DataFrame(rows))
+    low, high = (10**end for end in figure.layout.yaxis.range)
+    assert figure.layout.yaxis.dtick == "D2" and low < 0.0134 and high > BASELINE_MSE
+    assert any(shape.y0 == pytest.approx(SOLVED_BELOW * BASELINE_MSE) for shape in figure.layout.shapes)
+    assert any("solved" in (trace.name or "") for trace in figure.data)
+    only_failing = adding_figure(pd.DataFrame(rows[:1]))
+    assert 10 ** only_failing.layout.yaxis.range[0] < SOLVED_BELOW * BASELINE_MSE  # the line in view
+    shipped, _ = reference_result("adding")
+    assert adding_figure(shipped.table).layout.yaxis.dtick == 1  # four powers of ten: one tick each

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from playground.experiments.common import SOLVED_BELOW
 from playground.experiments.tables import adding_table, agreement_table, bottleneck_table, parallel_table
 from playground.figures.colors import RUN_COLORS
 from playground.text import escape_plotly
@@ -99,6 +101,17 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
                 name=f"predicting the mean (MSE 1/6 ≈ {baseline:.3f})",
             )
         )
+        solved = SOLVED_BELOW * baseline  # the verdict's line: "solved" at or under it
+        fig.add_hline(y=solved, line_dash="dot", line_color="gray", line_width=1)
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line={"color": "gray", "dash": "dot", "width": 1},
+                name=f"“solved”: at most {SOLVED_BELOW:.0%} of that ({solved:.3f})",
+            )
+        )
     fig.update_layout(
         title="The adding problem: test error against sequence length",
         xaxis_title="sequence length T (steps)",
@@ -109,7 +122,15 @@ def adding_figure(table: pd.DataFrame) -> go.Figure:
     )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
+    if not table.empty:
+        # Both lines in view; one tick per power of ten, or 2 and 5 between them where that spans under
+        # 3 (a stopped run's 0.16 and 0.013 had the single tick 10^-1, nothing to read the lower one by)
+        values = pd.concat([summary["low"], summary["high"]])
+        low = min([*values[values > 0], solved]) / 1.5
+        high = max([*values[np.isfinite(values)], baseline]) * 1.5
+        narrow = np.log10(high / low) < 3
+        fig.update_yaxes(range=[np.log10(low), np.log10(high)], dtick="D2" if narrow else 1)
+    fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
 
