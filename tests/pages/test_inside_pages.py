@@ -60,6 +60,12 @@ def test_embedding_space_search_projection_and_compare():
     no_errors(at)
     assert at.dataframe[0].value.equals(neighbours)
     assert any("showing “dog”" in c.value for c in at.caption)
+    at.text_input(key="embeddings_search").input("dog zzz 😀").run()  # "zzz" and the emoji went unmentioned
+    assert any(
+        "showing “dog”" in c.value and "Not in its vocabulary: “zzz”, “😀”." in c.value for c in at.caption
+    )
+    at.text_input(key="embeddings_search").input("😀 qqq").run()
+    assert "None of “😀”, “qqq” is in" in at.warning[0].value
     at.text_input(key="embeddings_search").input("unicornz").run()
     assert "“unicornz” is not in this model's vocabulary" in at.warning[0].value
     at.text_input(key="embeddings_search").input("&lt;bos&gt;").run()  # was: "“lt” is not in …"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,11 @@ SPECIAL_MEANINGS = {
 }
 
 
+def wordlike(token: str) -> bool:
+    """A token with a letter, a digit or an emoji in it: a word typed, not the "<" of "<b>"."""
+    return any(unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "So" for c in token)
+
+
 def projection_with_search(
     run: Run, words: list[tuple[int, str]], frame: pd.DataFrame, method: str, dims: int, count: int
 ) -> tuple[str | None, pd.DataFrame | None]:
@@ -106,14 +112,17 @@ def projection_with_search(
         )
     elif query.strip():
         tokens = tokenize(query, run.vocab.level)
-        words = [t for t in tokens if any(c.isalnum() for c in t)] or tokens  # not "<" of "<b>pos</b>"
+        words = [t for t in tokens if wordlike(t)] or tokens  # not "<" of "<b>pos</b>"
         known = [t for t in words if t in run.vocab]  # nor its "b"
         word = (known or words or [""])[0]
         if len(words) > 1 and known:
             unit = "character" if run.vocab.level == "char" else "word"
+            unknown = list(dict.fromkeys(t for t in words if t not in run.vocab))
+            missing = ", ".join(f"“{escape_markdown(t, 20)}”" for t in unknown[:6])
+            missing += " …" if len(unknown) > 6 else ""
             st.caption(
                 f"One {unit} at a time: showing “{escape_markdown(word, 40)}”, the first one typed that "
-                "the model knows."
+                "the model knows." + (f" Not in its vocabulary: {missing}." if unknown else "")
             )
         if word not in run.vocab:
             typed = list(dict.fromkeys(words))
