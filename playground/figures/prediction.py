@@ -75,7 +75,7 @@ def sentiment_trajectory_figure(trajectory: pd.DataFrame, class_names: list[str]
     fig.update_layout(
         title="How the prediction moves as each word is read",
         xaxis_title="words read so far; (?): a word the model does not know",
-        yaxis_title=f"P({escape_plotly(shown[0][0], 60)})" if len(shown) == 1 else "probability",
+        yaxis_title=f"P({escape_plotly(shown[0][0], 24)})" if len(shown) == 1 else "probability",
         height=360,
         margin={"t": 50, "b": 60},
         showlegend=len(shown) > 1,
