@@ -20,12 +20,13 @@ def pick_models(column, labels: dict[str, str], default: list[str], key: str, **
 def adding_settings() -> dict | None:
     """Lengths, models and steps for the adding problem; None until at least one of each is picked."""
     small = EXPERIMENTS["adding"].small
-    cols = st.columns([3, 4, 2])  # room for the length chips (at 2 they hid behind "▮")
+    # The models on a row of their own: five chips in a column showed three and cut "Transformer"
+    models = pick_models(st, ADDING_MODELS, small["architectures"], "lab_adding_models")
+    cols = st.columns([3, 2])  # room for the length chips (at 2 they hid behind "▮")
     lengths = cols[0].multiselect(
         "Sequence lengths", [10, 25, 50, 100, 200, 400], small["lengths"], key="lab_adding_lengths"
     )
-    models = pick_models(cols[1], ADDING_MODELS, small["architectures"], "lab_adding_models")
-    with cols[2]:
+    with cols[1]:
         steps = steps_choice(
             "Training steps", [500, 1000, 2000, 3000, 5000, 10_000], small["steps"], "lab_adding_steps"
         )
@@ -56,8 +57,7 @@ def agreement_settings() -> dict | None:
 def bottleneck_settings() -> dict | None:
     """Models, sentence length, hidden size and the two step budgets of the translation test."""
     small = EXPERIMENTS["bottleneck"].small
-    cols = st.columns([3, 2, 2, 2, 2])
-    models = cols[0].multiselect(
+    models = st.multiselect(  # on a row of its own: in a column it cut "with attention" to "with attenti"
         "Models",
         list(TRANSLATION_MODELS),
         small["models"],
@@ -65,17 +65,18 @@ def bottleneck_settings() -> dict | None:
         help="\n".join(f"- {name}: {label}" for name, label in TRANSLATION_MODELS.items()),
         key="lab_bottleneck_models",
     )
-    clauses = cols[1].slider(
+    cols = st.columns(4)
+    clauses = cols[0].slider(
         "Most clauses per sentence", 1, 6, small["max_clauses"], key="lab_bottleneck_clauses"
     )
-    hidden = cols[2].select_slider(
+    hidden = cols[1].select_slider(
         "Hidden size", [32, 64, 128, 256], small["hidden"], key="lab_bottleneck_hidden"
     )
-    with cols[3]:
+    with cols[2]:
         steps = steps_choice(
             "Training steps", [500, 1000, 2000, 3000, 6000, 12_000], small["steps"], "lab_bottleneck_steps"
         )
-    with cols[4]:
+    with cols[3]:
         plain_steps = steps_choice(
             "Steps for the plain model",
             [500, 1000, 2000, 3000, 6000, 12_000],
