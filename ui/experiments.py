@@ -83,7 +83,7 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
 
 
 def points(count: int) -> str:
-    """ "1 point", "2 points"."""
+    """A count of points in words: '1 point', '2 points'."""
     return f"{count} point{'' if count == 1 else 's'}"
 
 
