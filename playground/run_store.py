@@ -28,6 +28,7 @@ from playground.run import Run
 
 RUN_SUFFIX = ".safetensors"
 SEEN_FILE = ".last-seen"
+NUMBER_FILE = ".last-number"  # the highest #number given in this browser, by any of its tabs
 DELETED_SUFFIX = ".deleted"  # a marker per deleted run (its #number): the browser's other tabs drop it too
 DELETED_MARKER_DAYS = 2  # pruned after this: a tab left open longer keeps showing the run, unsaved
 MAX_EXPERIMENT_BYTES = 4 * 2**20
@@ -105,6 +106,17 @@ class RunStore:
         with contextlib.suppress(FileNotFoundError):
             (folder / f"{run.uid}{RUN_SUFFIX}").unlink()
         self._write(folder / f"{run.uid}{DELETED_SUFFIX}", str(run.number or "").encode())
+
+    def last_number(self, browser: str) -> int:
+        """The highest #number any tab of the browser has given a run (0 if none, or unreadable)."""
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.folder(browser) / NUMBER_FILE).read_text())
+        return 0
+
+    def note_number(self, browser: str, number: int) -> None:
+        """Record that a run of the browser got `number`, so no tab of it gives that number again."""
+        if number > self.last_number(browser):
+            self._write(self.folder(browser) / NUMBER_FILE, str(number).encode())
 
     def highest_deleted_number(self, browser: str) -> int:
         """The highest #number among the browser's deleted runs (their markers hold it): not given again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import importlib
@@ -265,7 +266,11 @@ def next_number(kept: list[Run]) -> int:
     name another model (numbers of runs deleted over `DELETED_MARKER_DAYS` ago can come back).
     """
     highest = max((run.number for run in kept), default=0)
-    return max(highest, st.session_state.get("highest_deleted_number", 0)) + 1
+    given_elsewhere = 0  # by another tab of this browser: two tabs each gave "#9" to a different run
+    if not st.session_state.get("store_failed"):
+        with contextlib.suppress(OSError):
+            given_elsewhere = run_store().last_number(browser_id())
+    return max(highest, st.session_state.get("highest_deleted_number", 0), given_elsewhere) + 1
 
 
 def add_run(run: Run) -> None:
@@ -279,6 +284,7 @@ def add_run(run: Run) -> None:
         st.session_state["active_run_id"] = run.id
         return
     run.number = next_number(kept)
+    _in_store(lambda store, browser: store.note_number(browser, run.number))
     kept.append(run)
     if run.status not in ("new", "training"):
         persist(run)

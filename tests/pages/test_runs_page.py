@@ -88,3 +88,29 @@ def test_a_deleted_runs_number_is_not_given_again():
     reload.session_state["browser_id"] = at.session_state["browser_id"]
     reload = tiny_training(open_page(reload.run(), "train"), "sentiment", "bow")
     assert [r.number for r in reload.session_state["runs"]] == [1, 4]  # the store's markers hold #3
+
+
+def test_two_tabs_of_one_browser_never_give_two_runs_one_number():
+    """Tabs A and B each loaded a file as "#9": a third tab listed two runs called #9."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.test_pages import APP
+
+    first = tiny_training(open_page(app(), "train"), "sentiment", "bow")
+    raw = save_run(first.session_state["runs"][0])
+    browser = first.session_state["browser_id"]
+    tabs = []
+    for _ in range(2):  # both open before either loads: each holds only #1
+        tab = AppTest.from_file(APP, default_timeout=180)
+        tab.session_state["browser_id"] = browser
+        tabs.append(open_page(tab.run(), "runs"))
+    for tab in tabs:
+        tab.file_uploader(key=f"runs_upload_{tab.session_state['runs_uploads']}").set_value(
+            ("model.safetensors", raw, "application/octet-stream")
+        ).run()
+        no_errors(tab)
+    assert [tab.session_state["runs"][-1].number for tab in tabs] == [2, 3]
+    third = AppTest.from_file(APP, default_timeout=180)
+    third.session_state["browser_id"] = browser
+    third = open_page(third.run(), "runs")
+    assert sorted(r.number for r in third.session_state["runs"]) == [1, 2, 3]
