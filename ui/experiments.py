@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import itertools
 import json
 import logging
@@ -106,6 +107,9 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
             help="Stops after the current report; the points measured so far are kept.",
         )
         bar = row.progress(0.0, text="Starting…")
+        area.caption(
+            "Any click on this page stops the run (a chart's control too); the points measured are kept."
+        )
         chart = area.empty()
         drawn, started = 0, time.perf_counter()
         saved = started
@@ -125,7 +129,7 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
                     persist_experiment(result)  # a reload or a server restart keeps the points measured
                     saved = time.perf_counter()
             elapsed = time.perf_counter() - started
-            carried = f" ({result.carried} of them from your stopped run)" if result.carried else ""
+            carried = f" ({result.carried} kept from your stopped run)" if result.carried else ""
             bar.progress(
                 min(fraction, 1.0), text=f"{points(len(result.rows))} measured{carried} · {elapsed:.0f} s"
             )
@@ -182,12 +186,17 @@ def show_result(
         lambda: (figure(table), summary(table), aggregate(table) if aggregate is not None else None),
     )
     if not result.complete:
+        settings = resumable_settings(name, result)
         st.warning(
-            f"Stopped after {points(len(result.rows))} ({result.seconds:.0f} s). These are kept: run "
-            "again with the same settings and it measures only the rest. Other settings start over, "
-            "and replace these once their first point is measured.",
+            f"Stopped after {points(len(result.rows))} ({result.seconds:.0f} s), with "
+            f"{escape_markdown(settings_text(settings))}. These are kept: **Measure the rest** goes on "
+            "from them. A run with other settings starts over, and replaces these once its first "
+            "point is measured.",
             icon=":material/pause:",
         )
+        if st.button("Measure the rest", icon=":material/play_arrow:", key=f"lab_{name}_rest"):
+            run_live(name, settings, figure)  # with the stopped result's own settings: it is resumed
+            st.rerun()  # the finished (or again stopped) result, drawn from the top
     st.plotly_chart(chart, key=f"lab_chart_{name}")
     if provenance:
         st.caption(provenance)
@@ -207,6 +216,23 @@ def show_result(
             icon=":material/download:",
             key=f"lab_json_{name}",
         )
+
+
+def resumable_settings(name: str, result: ExperimentResult) -> dict:
+    """The arguments that run experiment `name` again as `result` was run (what else it records, out)."""
+    accepted = inspect.signature(EXPERIMENTS[name].run).parameters
+    return {k: v for k, v in result.settings.items() if k in accepted and k != "device"}
+
+
+def settings_text(settings: dict) -> str:
+    """Settings as a learner reads them: 'lengths 25, 100; architectures tanh, lstm; steps 3,000'."""
+
+    def value(v: object) -> str:
+        if isinstance(v, list | tuple):
+            return ", ".join(value(item) for item in v)
+        return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+    return "; ".join(f"{key.replace('_', ' ')} {value(v)}" for key, v in settings.items())
 
 
 YOUR_RUN, SHIPPED = "Your run", "The shipped measurement"
