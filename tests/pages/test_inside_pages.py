@@ -73,6 +73,12 @@ def test_embedding_space_search_projection_and_compare():
     at.text_input(key="embeddings_search").input(" <BOS> ").run()  # was answered: "“bos” is not in …"
     no_errors(at)
     assert not at.warning and "`<bos>` is a special token" in at.info[-1].value
+    at.text_input(key="embeddings_search").input(
+        "<bos> dog <UNK>"
+    ).run()  # was: "Not in its vocabulary: “bos”"
+    no_errors(at)
+    assert at.dataframe[0].value.equals(neighbours) and not any("bos" in c.value for c in at.caption)
+    assert sum("is a special token" in i.value for i in at.info) == 2
     at.segmented_control(key="embeddings_method").set_value("tsne").run()
     at.segmented_control(key="embeddings_dims").set_value(3).run()
     no_errors(at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import unicodedata
 
@@ -86,6 +87,9 @@ SPECIAL_MEANINGS = {
 }
 
 
+SPECIAL_TOKEN = re.compile("|".join(re.escape(token) for token in SPECIAL_MEANINGS), re.IGNORECASE)
+
+
 def wordlike(token: str) -> bool:
     """A token with a letter, a digit or an emoji in it: a word typed, not the "<" of "<b>"."""
     return any(unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "So" for c in token)
@@ -103,14 +107,16 @@ def projection_with_search(
     k = view_widget(OPTION["neighbours"], run, k_col, style="number")
     neighbours = None
     word = None
-    special = query.strip().lower()
-    if special in SPECIAL_MEANINGS:  # "<bos>" is one token, not "<", "bos", ">"
+    # "<bos>" is one token, not "<", "bos", ">": said apart, and taken out of a query with words in it
+    specials = list(dict.fromkeys(m.lower() for m in SPECIAL_TOKEN.findall(query)))
+    for special in specials:
         st.info(
             f"`{special}` is a special token ({SPECIAL_MEANINGS[special]}), not a word: it has a row in "
             "the embedding table, but this page draws and searches words only.",
             icon=":material/info:",
         )
-    elif query.strip():
+    query = SPECIAL_TOKEN.sub(" ", query)
+    if query.strip():
         tokens = tokenize(query, run.vocab.level)
         words = [t for t in tokens if wordlike(t)] or tokens  # not "<" of "<b>pos</b>"
         known = [t for t in words if t in run.vocab]  # nor its "b"
