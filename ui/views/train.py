@@ -210,7 +210,7 @@ def runs_table() -> None:
                 f"{NOT_MEASURED} marks a figure that does not apply to that run: the sentiment probes "
                 "(order-sensitive and unseen-structure accuracy, edits, calibration, P(positive) with no "
                 "known word) are measured on sentiment runs only, a bag of words has no hidden size, and "
-                "a run still training has no test accuracy yet."
+                "a run still training, or stopped before its end, has no test accuracy."
             )
     else:
         st.caption("Runs you train appear here, newest first, so you can compare them.")
