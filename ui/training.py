@@ -401,7 +401,9 @@ def _train_with_progress(run: Run, data: TaskData, side_by_side: bool, estimated
     except Exception:  # the run says what failed; Streamlit's own signals are not Exceptions
         logger.exception("training %s failed", run.name)
     finally:
-        save(run)  # finished, diverged, failed, or interrupted by a click or a reload: kept across reloads
+        if run.status == "interrupted":  # a click or a reload stopped this script run mid-step: a Stop
+            run.status = "stopped"  # as when the trainer saw it between steps ("interrupted": the server's)
+        save(run)  # finished, diverged, failed, or stopped by a click or a reload: kept across reloads
         finish()
     return run
 
