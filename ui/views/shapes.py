@@ -49,7 +49,7 @@ def quick_run(task: str, key: str) -> Run | None:
     found = [r for r in runs() if r.task == task and r.config.data.source == "built-in" and r.complete]
     if found:
         return found[-1]
-    label = f"Train the default {'sentiment' if task == 'sentiment' else 'next-word'} LSTM (about 6 seconds)"
+    label = f"Train the default {'sentiment' if task == 'sentiment' else 'next-word'} LSTM (a few seconds)"
     train_default_buttons([(label, task, "lstm", key)])
     return None
 
