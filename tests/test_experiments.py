@@ -663,3 +663,19 @@ def test_the_adding_chart_shows_the_solved_line_and_ticks_to_read_a_near_point_b
     assert 10 ** only_failing.layout.yaxis.range[0] < SOLVED_BELOW * BASELINE_MSE  # the line in view
     shipped, _ = reference_result("adding")
     assert adding_figure(shipped.table).layout.yaxis.dtick == 1  # four powers of ten: one tick each
+
+
+def test_the_rest_of_a_stopped_run_is_estimated_without_the_points_it_has():
+    """'Measure the rest' gave no time, and Run counted the whole run again."""
+    from playground.experiments.estimate import rough_seconds, rough_seconds_left
+
+    settings = {"lengths": [25, 100], "architectures": ["tanh", "lstm"], "steps": 500}
+    whole = rough_seconds("adding", settings)
+    rows = [{"architecture": "tanh RNN", "length": 25}, {"architecture": "LSTM", "length": 25}]
+    assert rough_seconds_left("adding", settings, rows) == pytest.approx(whole / 2)  # 2 of 4 points
+    assert rough_seconds_left("adding", settings, []) == pytest.approx(whole)
+    done = [{"model": "encoder-decoder (one vector)"}, {"model": "encoder-decoder (one vector)"}]
+    translation = {"models": ["plain", "attention"]}
+    assert rough_seconds_left("bottleneck", translation, done) == pytest.approx(
+        rough_seconds("bottleneck", translation) / 2  # two rows of one model: one unit of two
+    )

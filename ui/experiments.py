@@ -19,7 +19,7 @@ from playground.budget import format_duration
 from playground.config import default_config
 from playground.experiments.agreement import training_profile
 from playground.experiments.common import ExperimentResult
-from playground.experiments.estimate import rough_seconds
+from playground.experiments.estimate import rough_seconds, rough_seconds_left
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.text import escape_markdown
 from playground.train import MAX_TRAINING_STEPS
@@ -194,7 +194,13 @@ def show_result(
             "point is measured.",
             icon=":material/pause:",
         )
-        if st.button("Measure the rest", icon=":material/play_arrow:", key=f"lab_{name}_rest"):
+        left = (
+            rough_seconds_left(name, settings, result.rows) if torch.device(device()).type == "cpu" else None
+        )
+        rest = "Measure the rest" + (
+            f" (about {format_duration(max(left, 1.0))})" if left is not None else ""
+        )
+        if st.button(rest, icon=":material/play_arrow:", key=f"lab_{name}_rest"):
             run_live(name, settings, figure)  # with the stopped result's own settings: it is resumed
             st.rerun()  # the finished (or again stopped) result, drawn from the top
     st.plotly_chart(chart, key=f"lab_chart_{name}")

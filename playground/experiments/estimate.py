@@ -61,6 +61,33 @@ def rough_seconds(name: str, settings: dict) -> float | None:
     rate = seconds_per_work(name)
     if rate is None:
         return None
+    return rate * WORK[name](with_defaults(name, settings))
+
+
+def with_defaults(name: str, settings: dict) -> dict:
+    """`settings` with the rest at the experiment's small settings, then its function's defaults."""
     parameters = inspect.signature(EXPERIMENTS[name].run).parameters.values()
     defaults = {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
-    return rate * WORK[name](defaults | EXPERIMENTS[name].small | settings)
+    return defaults | EXPERIMENTS[name].small | settings
+
+
+# Each experiment's unit of work (what a stopped run keeps whole), from its settings and from a row
+UNITS: dict[str, tuple[Callable[[dict], int], Callable[[dict], object]]] = {
+    "adding": (
+        lambda s: len(s["lengths"]) * len(s["architectures"]),
+        lambda r: (r["architecture"], r["length"]),
+    ),
+    "agreement": (lambda s: len(s["architectures"]), lambda r: r["architecture"]),
+    "bottleneck": (lambda s: len(s["models"]), lambda r: r["model"]),
+    "parallel": (lambda s: len(s["lengths"]) * len(s["models"]), lambda r: (r["model"], r["length"])),
+}
+
+
+def rough_seconds_left(name: str, settings: dict, rows: list[dict]) -> float | None:
+    """About how long the rest of a stopped run takes: its whole time, less the units its rows finished."""
+    whole = rough_seconds(name, settings)
+    if whole is None:
+        return None
+    total, unit = UNITS[name]
+    done = len({unit(row) for row in rows})
+    return whole * max(0.0, 1.0 - done / max(total(with_defaults(name, settings)), 1))

@@ -177,6 +177,7 @@ def test_a_stopped_experiment_is_run_again_for_the_rest_and_not_lost_to_a_run_st
     assert "lengths 16, 32;" in stopped[0]  # the settings the rest needs, named (a reload resets the widgets)
     reports.clear()
     stop_at["report"] = 100  # "Measure the rest": the stopped run's settings, not the widgets' ([16])
+    assert at.button(key="lab_parallel_rest").label.startswith("Measure the rest (about ")
     at.button(key="lab_parallel_rest").click().run()
     no_errors(at)
     done = at.session_state["lab_results"]["parallel"]
