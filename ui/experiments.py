@@ -57,10 +57,8 @@ def experiment(
     result_area = st.container()
     with st.expander(settings_label):
         chosen = settings()
-    on_cpu = torch.device(device()).type == "cpu"  # the shipped times are a 2-core CPU's
-    rough = rough_seconds(name, chosen) if chosen is not None and on_cpu else None
-    if rough is not None:  # the time follows the settings (it said "about 7 minutes" for 20 seconds)
-        label += f" (about {format_duration(max(rough, 1.0))} on an idle 2-core CPU)"
+    if chosen is not None:  # the time follows the settings (it said "about 7 minutes" for 20 seconds)
+        label += rough_time(lambda: rough_seconds(name, chosen), " on an idle 2-core CPU")
     if st.button(label, type="primary", key=f"lab_{name}_run", disabled=chosen is None):
         run_live(name, chosen, figure)
     with result_area:
@@ -81,6 +79,13 @@ def run_live(name: str, settings: dict, figure: Callable[[pd.DataFrame], go.Figu
     with training_slot() as granted:
         if granted:
             _run_with_progress(name, settings, figure)
+
+
+def rough_time(seconds: Callable[[], float | None], where: str = "") -> str:
+    """' (about 20 s)' for a button, where the estimate applies: the shipped times are a CPU's."""
+    if torch.device(device()).type != "cpu" or (estimate := seconds()) is None:
+        return ""
+    return f" (about {format_duration(max(estimate, 1.0))}{where})"
 
 
 def points(count: int) -> str:
@@ -194,12 +199,7 @@ def show_result(
             "point is measured.",
             icon=":material/pause:",
         )
-        left = (
-            rough_seconds_left(name, settings, result.rows) if torch.device(device()).type == "cpu" else None
-        )
-        rest = "Measure the rest" + (
-            f" (about {format_duration(max(left, 1.0))})" if left is not None else ""
-        )
+        rest = "Measure the rest" + rough_time(lambda: rough_seconds_left(name, settings, result.rows))
         if st.button(rest, icon=":material/play_arrow:", key=f"lab_{name}_rest"):
             run_live(name, settings, figure)  # with the stopped result's own settings: it is resumed
             st.rerun()  # the finished (or again stopped) result, drawn from the top

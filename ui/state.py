@@ -190,9 +190,14 @@ def delete_runs(ids: set[int]) -> None:
     release_memory()  # their weights and snapshots go back to the OS now, not at the next training
 
 
+def _not_given_again(gone: list[Run]) -> None:
+    """Remember the highest number of runs deleted (here or in another tab): `next_number` skips it."""
+    numbers = [st.session_state.get("highest_deleted_number", 0)] + [run.number or 0 for run in gone]
+    st.session_state["highest_deleted_number"] = max(numbers)
+
+
 def forget(run: Run) -> None:
-    highest = max(st.session_state.get("highest_deleted_number", 0), run.number or 0)
-    st.session_state["highest_deleted_number"] = highest  # its number is not given again
+    _not_given_again([run])
     _in_store(lambda store, browser: store.delete(browser, run), after_failure=True)  # frees space
 
 
@@ -209,8 +214,7 @@ def drop_runs_deleted_elsewhere() -> None:
         return
     active = active_run()
     left = st.session_state["runs"] = [run for run in runs() if run.uid not in gone]
-    highest = max([st.session_state.get("highest_deleted_number", 0)] + [run.number or 0 for run in dropped])
-    st.session_state["highest_deleted_number"] = highest
+    _not_given_again(dropped)
     shown = ""
     if any(active is run for run in dropped) and left:  # the newest run most like it, for this page
         stand_in = most_like(active, left)

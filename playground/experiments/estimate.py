@@ -9,6 +9,7 @@ time on an otherwise idle machine. A rough guide, within about a factor of two, 
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 
@@ -47,6 +48,7 @@ WORK: dict[str, Callable[[dict], float]] = {
 }
 
 
+@functools.cache  # read once per process: the files ship with the app (as `reference_result`)
 def seconds_per_work(name: str) -> float | None:
     """Seconds per unit of work in the fastest of the shipped runs of `name` (each file: its seeds)."""
     rates = [

@@ -90,6 +90,14 @@ SPECIAL_MEANINGS = {
 SPECIAL_TOKEN = re.compile("|".join(re.escape(token) for token in SPECIAL_MEANINGS), re.IGNORECASE)
 
 
+def quoted(words: list[str], beyond_six: str) -> str:
+    """The first six distinct words, each quoted and escaped, then `beyond_six` if there are more."""
+    distinct = list(dict.fromkeys(words))
+    return ", ".join(f"“{escape_markdown(w, 20)}”" for w in distinct[:6]) + (
+        beyond_six if len(distinct) > 6 else ""
+    )
+
+
 def wordlike(token: str) -> bool:
     """A token with a letter, a digit or an emoji in it: a word typed, not the "<" of "<b>"."""
     return any(unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "So" for c in token)
@@ -123,19 +131,17 @@ def projection_with_search(
         word = (known or words or [""])[0]
         if len(words) > 1 and known:
             unit = "character" if run.vocab.level == "char" else "word"
-            unknown = list(dict.fromkeys(t for t in words if t not in run.vocab))
-            missing = ", ".join(f"“{escape_markdown(t, 20)}”" for t in unknown[:6])
-            missing += " …" if len(unknown) > 6 else ""
+            unknown = [t for t in words if t not in run.vocab]
             st.caption(
                 f"One {unit} at a time: showing “{escape_markdown(word, 40)}”, the first one typed that "
-                "the model knows." + (f" Not in its vocabulary: {missing}." if unknown else "")
+                "the model knows." + (f" Not in its vocabulary: {quoted(unknown, ' …')}." if unknown else "")
             )
         if word not in run.vocab:
             typed = list(dict.fromkeys(words))
             if len(typed) > 1:  # "&lt;bos&gt;" is "&", "lt", ";", ...: not only "lt" is unknown
-                listed = ", ".join(f"“{escape_markdown(t, 20)}”" for t in typed[:6])
-                more = f" and {len(typed) - 6} more" if len(typed) > 6 else ""
-                unknown = f"None of {listed}{more} is in this model's vocabulary."
+                unknown = (
+                    f"None of {quoted(typed, f' and {len(typed) - 6} more')} is in this model's vocabulary."
+                )
             else:
                 unknown = f"“{escape_markdown(word, 40)}” is not in this model's vocabulary."
             st.warning(f"{unknown} Try a word from the training data.")
