@@ -10,6 +10,11 @@ def lab(page: str = "limits") -> AppTest:
     return AppTest.from_file(APP, default_timeout=300).switch_page(f"app_pages/{page}.py").run()
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["shape"] = label  # what a click on the tab sets (the tabs are bound to ?shape=)
+    return at.run()
+
+
 def test_the_four_shapes_each_train_and_answer():
     at = lab("shapes")
     no_errors(at)
@@ -18,16 +23,17 @@ def test_the_four_shapes_each_train_and_answer():
     words = at.dataframe[0].value.set_index("word")["class"]
     assert words["good"] == "positive" and words["not"] == "neutral"
     assert "cannot turn" in at.info[0].value
+    assert "lab_train_one_to_many" not in [b.key for b in at.button]  # only the open tab's content runs
 
-    at.button(key="lab_train_one_to_many").click().run()
+    open_tab(at, "One to many").button(key="lab_train_one_to_many").click().run()
     no_errors(at)
     written = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(written) == 8
 
-    at.button(key="lab_train_many_to_one").click().run()
+    open_tab(at, "Many to one").button(key="lab_train_many_to_one").click().run()
     no_errors(at)
-    assert at.text_input(key="lab_many_to_one_text").value == "the film was not good"
-    at.button(key="lab_train_many_to_many").click().run()
+    assert at.text_input(key="many_to_one").value == "the film was not good"
+    open_tab(at, "Many to many").button(key="lab_train_many_to_many").click().run()
     no_errors(at)
     continued = [m.value for m in at.markdown if m.value.startswith(("1. ", "2. ", "3. "))]
     assert len(continued) == 3 and all(c[3:].startswith("the dog near the cats") for c in continued)
@@ -36,8 +42,41 @@ def test_the_four_shapes_each_train_and_answer():
     no_errors(at)
     written = " ".join(m.value for m in at.markdown if m.value.startswith("**It writes:**"))
     assert "7 of 7 words right" in written  # "the dogs near the cat are happy", verb moved last
-    at.text_input(key="lab_translate_text").set_value("the zebra runs").run()
+    at.text_input(key="translate").set_value("the zebra runs").run()
     assert "zebra" in at.warning[0].value
+    open_tab(at, "One to one")
+    assert at.dataframe[0].value["word"].tolist()[:3] == ["the", "film", "was"]  # trained models stay
+    open_tab(at, "Many to many")
+    assert at.text_input(key="translate").value == "the zebra runs"  # and so does what was typed
+
+
+def test_a_link_opens_its_tab_with_what_was_typed_and_the_share_link_gives_it_back():
+    at = AppTest.from_file(APP, default_timeout=300).switch_page("app_pages/shapes.py")
+    at.query_params["shape"] = "Many to many"
+    at.query_params["start"] = "the cats near the dog"
+    at.run()
+    at.button(key="lab_train_many_to_many").click().run()
+    no_errors(at)
+    assert at.text_input(key="start").value == "the cats near the dog"
+    continued = [m.value for m in at.markdown if m.value.startswith(("1. ", "2. ", "3. "))]
+    assert all(c[3:].startswith("the cats near the dog") for c in continued)
+    link = [c.value for c in at.code if "?" in c.value]
+    assert len(link) == 1 and link[0].endswith("?shape=Many+to+many&start=the+cats+near+the+dog")
+
+
+def test_a_share_link_names_the_tab_and_only_what_differs_from_the_defaults():
+    from ui.views.shapes import SHAPES, shape_link
+
+    one_to_one, _, one_to_many, many_to_many = SHAPES
+    assert shape_link(one_to_one, {"one_to_one": "the film was not good"}) == {}  # the page as it opens
+    assert shape_link(one_to_many, {"writer_temperature": 1.2, "writer_seed": 0}) == {
+        "shape": "One to many",
+        "writer_temperature": "1.2",
+    }
+    assert shape_link(many_to_many, {"translate": "<b>the</b> & dogs"}) == {
+        "shape": "Many to many",
+        "translate": "<b>the</b> & dogs",  # urlencode escapes it; the page shows it escaped
+    }
 
 
 def test_small_experiments_run_and_say_what_they_show():
@@ -184,3 +223,26 @@ def test_a_stopped_experiment_is_run_again_for_the_rest_and_not_lost_to_a_run_st
     assert done.complete and len(done.rows) == 6 and done.rows[:2] == first.rows  # 2 lengths × 3 models
     assert len(reports) == 4  # one report per point measured, none for the two carried over
     assert not any("Stopped after" in w.value for w in at.warning)
+
+
+def test_a_link_past_a_bound_says_what_it_could_not_show_once_the_tab_can_judge_it():
+    at = AppTest.from_file(APP, default_timeout=300).switch_page("app_pages/shapes.py")
+    link = {"shape": "One to many", "writer_seed": "10001", "writer_temperature": "abc", "evil": "**x**"}
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.run()
+    no_errors(at)
+    assert [w.value for w in at.warning] == [
+        "This link asked for what the page cannot show, so it shows the default instead: "
+        "“evil\\=\\*\\*x\\*\\*” (a tab that does not exist, a number out of range or not a number)."
+    ]  # the seed and temperature boxes appear with the trained model: judged then
+    at.button(key="lab_train_one_to_many").click().run()
+    assert at.number_input(key="writer_seed").value == 0
+    assert "“writer\\_seed\\=10001”, “writer\\_temperature\\=abc”" in at.warning[0].value
+    at.number_input(key="writer_seed").set_value(3).run()
+    assert not at.warning  # said once
+
+    at = AppTest.from_file(APP, default_timeout=300).switch_page("app_pages/shapes.py")
+    at.query_params["shape"] = "Nope"
+    at.run()
+    assert at.session_state["shape"] == "One to one" and "“shape\\=Nope”" in at.warning[0].value

@@ -3,8 +3,10 @@ many to many (next word and translation)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -24,6 +26,16 @@ from playground.text import escape_markdown
 from ui.sentences import continuation_line, limited_text_input
 from ui.state import runs
 from ui.training import train_default_buttons, training_slot
+
+# Each input's default, and the name it has in the address bar (a link gives only what differs).
+DEFAULTS: dict[str, Any] = {
+    "one_to_one": "the film was not good",
+    "many_to_one": "the film was not good",
+    "writer_temperature": 0.8,
+    "writer_seed": 0,
+    "start": "the dog near the cats",
+    "translate": "the dogs near the cat are happy",
+}
 
 
 def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
@@ -67,7 +79,7 @@ def one_to_one() -> None:
             f"It fits all {len(trained.words)} words of the review lexicon ({trained.accuracy:.0%} right). "
             "Now give it a sentence: it reads every word alone."
         )
-        text = limited_text_input("Sentence", "the film was not good", "lab_one_to_one_text", 300)
+        text = limited_text_input("Sentence", DEFAULTS["one_to_one"], "one_to_one", 300, bind="query-params")
         words = classify_each_word(trained, text)
         st.dataframe(
             words,
@@ -97,7 +109,9 @@ def many_to_one() -> None:
     )
     run = quick_run("sentiment", "lab_train_many_to_one")
     if run is not None:
-        text = limited_text_input("Sentence", "the film was not good", "lab_many_to_one_text", 300)
+        text = limited_text_input(
+            "Sentence", DEFAULTS["many_to_one"], "many_to_one", 300, bind="query-params"
+        )
         trajectory = sentiment_trajectory(run, text)
         if trajectory.empty:
             st.info("Type at least one word.")
@@ -124,8 +138,18 @@ def one_to_many() -> None:
             + " It learnt from reviews whose verdict is in their words (no “not”, no “but”)."
         )
         left, right = st.columns(2)
-        temperature = left.slider("Temperature", 0.2, 1.5, 0.8, 0.1, key="lab_one_to_many_temperature")
-        seed = right.number_input("Seed", 0, 10_000, 0, key="lab_one_to_many_seed")
+        temperature = left.slider(
+            "Temperature",
+            0.2,
+            1.5,
+            DEFAULTS["writer_temperature"],
+            0.1,
+            key="writer_temperature",
+            bind="query-params",
+        )
+        seed = right.number_input(
+            "Seed", 0, 10_000, DEFAULTS["writer_seed"], key="writer_seed", bind="query-params"
+        )
         for column, label in zip(st.columns(2), LABELS, strict=True):
             column.markdown(f"**{label}**")
             for sentence in write_from_label(writer, label, 4, temperature, int(seed)):
@@ -145,7 +169,7 @@ def many_to_many() -> None:
         st.markdown("**Next word, at every step**")
         run = quick_run("next-word", "lab_train_many_to_many")
         if run is not None:
-            text = limited_text_input("Start", "the dog near the cats", "lab_many_to_many_text", 300)
+            text = limited_text_input("Start", DEFAULTS["start"], "start", 300, bind="query-params")
             for offset in range(3):
                 continuation = generate(run, text, 12, 0.8, 10, offset)
                 st.markdown(continuation_line(offset + 1, text, continuation))
@@ -161,7 +185,7 @@ def many_to_many() -> None:
         )
         if translator is not None:
             text = limited_text_input(
-                "Sentence to translate", "the dogs near the cat are happy", "lab_translate_text", 200
+                "Sentence to translate", DEFAULTS["translate"], "translate", 200, bind="query-params"
             )
             try:
                 translated = translate_sentence(translator, text)
@@ -182,4 +206,75 @@ def many_to_many() -> None:
         st.caption(
             "Each row is one word the decoder wrote; the dark cell is the source word it was looking at. "
             "The verb's row points back to the verb, wherever the reordering moved it."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """One tab of the page: its label (the `shape` of its link), what it draws, its inputs' keys."""
+
+    label: str
+    draw: Callable[[], None]
+    keys: tuple[str, ...]
+
+
+SHAPES = (
+    Shape("One to one", one_to_one, ("one_to_one",)),
+    Shape("Many to one", many_to_one, ("many_to_one",)),
+    Shape("One to many", one_to_many, ("writer_temperature", "writer_seed")),
+    Shape("Many to many", many_to_many, ("start", "translate")),
+)
+
+
+def shape_link(shape: Shape, values: dict[str, Any]) -> dict[str, str]:
+    """The query of a link to `shape`'s tab with the inputs the learner changed (defaults left out)."""
+    link = {} if shape is SHAPES[0] else {"shape": shape.label}
+    for key in shape.keys:
+        default = DEFAULTS[key]
+        value = values.get(key, default)
+        if value != default:
+            link[key] = _text(value)
+    return link
+
+
+def unused_link_values(link: dict[str, list[str]], values: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """What a link asked for that the page did not take (a value past a bound, not a number, a tab that
+    does not exist), as `name=value` strings, and the link's names not yet judged (their inputs appear
+    once the tab's model is trained). Streamlit drops such values silently, for the default."""
+    unused, waiting = [], []
+    labels = [shape.label for shape in SHAPES]
+    for name, raw in link.items():
+        wanted = raw[-1] if raw else ""
+        if name == "shape":
+            if wanted not in labels:
+                unused.append(f"shape={wanted}")
+        elif name not in DEFAULTS:
+            unused.append(f"{name}={wanted}")
+        elif name not in values:
+            waiting.append(name)
+        elif shape_link(_shape_of(name), {name: values[name]}).get(name, _text(DEFAULTS[name])) != wanted:
+            unused.append(f"{name}={wanted}")
+    return unused, waiting
+
+
+def _shape_of(key: str) -> Shape:
+    return next(shape for shape in SHAPES if key in shape.keys)
+
+
+def _text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def share_shape(shape: Shape) -> None:
+    """A link to this tab as it is now: its sentence or settings, for the receiver's own small model."""
+    link = shape_link(
+        shape, {key: st.session_state.get(key) for key in shape.keys if key in st.session_state}
+    )
+    with st.popover("Share this view", icon=":material/link:"):
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{urlencode(link)}" if link else base, language=None, wrap_lines=True)
+        st.caption(
+            "The link opens this tab with what you typed or set. The small models of this page are "
+            "not saved, so whoever opens it trains their own with one click (the next-word and "
+            "sentiment tabs use their own newest default run)."
         )
