@@ -6,7 +6,16 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, Vocabulary, join_tokens, tokenize, visible_text
+from playground.data.tokenizer import (
+    BOS_ID,
+    PAD_ID,
+    UNK_ID,
+    Vocabulary,
+    has_invisible,
+    join_tokens,
+    tokenize,
+    visible_text,
+)
 
 
 def test_word_tokens_lowercase_and_split_punctuation():
@@ -40,6 +49,29 @@ def test_invisible_characters_never_become_tokens():
     assert tokenize("the film \u202ewas good\u202c") == ["the", "film", "was", "good"]
     assert tokenize("cafe\u0301 z\u0338oo") == ["café", "z\u0338oo"]  # accents stay inside the word
     assert tokenize("a\u200bb", "char") == ["a", "b"]
+
+
+def test_the_unknown_word_message_says_when_invisible_characters_joined_words():
+    """ "the\u200bdog" was named unknown as "thedog", a word the learner never typed, without a why."""
+    from ui.sentences import invisible_note
+
+    assert tokenize("the\u200bdog") == ["thedog"] and has_invisible("the\u200bdog")
+    assert "words only they separated become one word" in invisible_note("the\u200bdog")
+    assert not has_invisible("the dog") and invisible_note("the dog") == ""
+    assert not has_invisible("cafe\u0301") and not has_invisible(
+        "\U0001f468\u200d\U0001f469"
+    )  # accent, emoji
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.text(), st.sampled_from(["\u200b", "\u200e", "\u202e", "\ufeff", "\u2060"]))
+def test_any_text_with_a_hidden_character_is_flagged_and_none_without(before, after, hidden):
+    assert has_invisible(before + hidden + after)
+    plain = "".join(
+        c for c in before + after if unicodedata.category(c) != "Cf" and not "\ufe00" <= c <= "\ufe0f"
+    )
+    plain = "".join(c for c in plain if not "\U000e0100" <= c <= "\U000e01ef")
+    assert not has_invisible(plain)
 
 
 def test_escaped_text_shows_invisible_characters_by_code_point():

@@ -6,10 +6,20 @@ import streamlit as st
 
 from playground.analysis.prediction import input_limit, tokens_read, unread_tokens
 from playground.data.examples import example_inputs, has_chosen_examples
-from playground.data.tokenizer import join_tokens
+from playground.data.tokenizer import has_invisible, join_tokens
 from playground.run import Run
 from playground.share_links import ViewOption
 from playground.text import escape_markdown
+
+
+def invisible_note(text: str) -> str:
+    """A sentence for a message naming unknown words, when some were joined by characters nobody sees."""
+    if not has_invisible(text):
+        return ""
+    return (
+        " Your text has invisible characters (zero-width spaces, direction marks, emoji style "
+        "selectors): they are removed before reading, and words only they separated become one word."
+    )
 
 
 def flag_unknown(run: Run, text: str) -> None:
@@ -20,7 +30,7 @@ def flag_unknown(run: Run, text: str) -> None:
         more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
         st.warning(
             f"Not in this model's vocabulary, so read as `<unk>`: {shown}{more}. "
-            "Try words from the training data.",
+            "Try words from the training data." + invisible_note(text),
             icon=":material/help:",
         )
 

@@ -30,6 +30,11 @@ def _invisible(c: str) -> bool:
     return unicodedata.category(c) == "Cf" or "\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"
 
 
+def has_invisible(text: str) -> bool:
+    """Whether `visible_text` drops anything from `text`: a pasted "the\u200bdog" reads as "thedog"."""
+    return not text.isascii() and visible_text(text) != unicodedata.normalize("NFC", text)
+
+
 def visible_text(text: str) -> str:
     """NFC-normalised text without invisible format characters and variation selectors.
 
