@@ -291,6 +291,23 @@ def test_runs_of_two_tasks_get_a_panel_each():
     assert accuracy.layout.yaxis.range == (0, 1.02) == accuracy.layout.yaxis2.range  # not up to 150%
 
 
+def test_two_runs_with_one_curve_are_both_seen_the_later_dashed_and_named():
+    """Two runs with one seed and one configuration drew one curve over the other: one seemed missing."""
+    history = pd.DataFrame({"step": [1, 2], "split": ["validation"] * 2, "loss": [1.0, 0.5]})
+    other = history.assign(loss=[1.0, 0.4])
+    fig = runs_comparison(
+        {"#1": history, "#2": other, "#3": history}, "loss", tasks=dict.fromkeys("123", "x")
+    )
+    first, second, third = fig.data
+    assert (first.name, second.name, third.name) == ("#1", "#2", "#3 (the same curve as #1)")
+    assert first.line.dash == second.line.dash == "solid" and third.line.dash == "dash"
+    assert third.line.width < first.line.width  # the first shows beside the dashes
+    apart = runs_comparison(
+        {"#1": history, "#3": history}, "loss", tasks={"#1": "sentiment", "#3": "next-word"}
+    )
+    assert [t.name for t in apart.data] == ["#1", "#3"]  # in panels of their own, nothing hides
+
+
 def test_a_many_to_one_stepper_writes_earlier_outputs_as_what_it_would_say_if_the_sentence_ended(
     small_sentiment,
 ):

@@ -67,19 +67,30 @@ def runs_comparison(
     """
     groups = sorted(set((tasks or {}).get(name, "") for name in histories))
     fig = make_subplots(1, len(groups), subplot_titles=groups if len(groups) > 1 else None)
+    drawn: dict[tuple, str] = {}  # each panel's curves → the first run drawn with it
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == split].dropna(subset=[metric])
+        panel = groups.index((tasks or {}).get(name, "")) + 1
+        points = (panel, tuple(rows["step"]), tuple(rows[metric]))
+        # Runs with one seed and one configuration draw one curve: the later one dashed over the first,
+        # or it would hide it entirely.
+        twin = drawn.setdefault(points, name) if len(rows) else name
+        legend = name if twin == name else f"{name} (the same curve as {twin})"
         fig.add_trace(
             go.Scatter(
                 x=rows["step"],
                 y=rows[metric],
                 mode="lines+markers",
-                name=name,
-                line={"color": RUN_COLORS[i % len(RUN_COLORS)], "width": 3},
+                name=legend,
+                line={
+                    "color": RUN_COLORS[i % len(RUN_COLORS)],
+                    "width": 3 if twin == name else 2,
+                    "dash": "solid" if twin == name else "dash",
+                },
                 hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>",
             ),
             1,
-            groups.index((tasks or {}).get(name, "")) + 1,
+            panel,
         )
     title = f"{split.capitalize()} {METRIC_LABELS.get(metric, metric).lower()}"
     if len(groups) > 1:  # on a line of its own: half a page wide, one line cut it at the panel's edge
