@@ -13,6 +13,7 @@ from ui.state import (
     device,
     drop_runs_deleted_elsewhere,
     fit_threads,
+    pick_up_runs_added_elsewhere,
     remember_this_browser,
     restore_kept_widgets,
     restore_session,
@@ -55,6 +56,7 @@ fit_threads()  # before any PyTorch work in this script thread
 restore_session()
 settle_runs()
 drop_runs_deleted_elsewhere()
+pick_up_runs_added_elsewhere()
 remember_opening_link(page.url_path)
 restore_kept_widgets()
 

@@ -29,6 +29,7 @@ from playground.run import Run
 RUN_SUFFIX = ".safetensors"
 SEEN_FILE = ".last-seen"
 NUMBER_FILE = ".last-number"  # the highest #number given in this browser, by any of its tabs
+CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
 DELETED_SUFFIX = ".deleted"  # a marker per deleted run (its #number): the browser's other tabs drop it too
 DELETED_MARKER_DAYS = 2  # pruned after this: a tab left open longer keeps showing the run, unsaved
 MAX_EXPERIMENT_BYTES = 4 * 2**20
@@ -138,14 +139,30 @@ class RunStore:
         """Mark the browser as seen now: its runs are kept for `keep_days` from here."""
         self._write(self.folder(browser) / SEEN_FILE, str(time.time()).encode())
 
+    def stored(self, browser: str) -> dict[str, float]:
+        """The uids of the browser's stored runs, each with the time its file was last written."""
+        folder = self.folder(browser)
+        found = {}
+        for path in folder.glob(f"*{RUN_SUFFIX}") if folder.is_dir() else []:
+            with contextlib.suppress(FileNotFoundError):  # deleted by another tab in between
+                found[path.name[: -len(RUN_SUFFIX)]] = path.stat().st_mtime
+        return found
+
+    def load_one(self, browser: str, uid: str) -> Run:
+        """One stored run (raises OSError, or ModelFileError for a file that cannot be restored)."""
+        run = load_run((self.folder(browser) / f"{_safe_name(uid)}{RUN_SUFFIX}").read_bytes(), restore=True)
+        run.uid = uid
+        return run
+
     def load(self, browser: str) -> tuple[list[Run], list[str]]:
         """This browser's runs, oldest first, and a warning for each file that was dropped."""
         folder = self.folder(browser)
         runs, warnings = [], []
         paths = sorted(folder.glob(f"*{RUN_SUFFIX}")) if folder.is_dir() else []
         for path in paths:
+            uid = path.name[: -len(RUN_SUFFIX)]
             try:
-                run = load_run(path.read_bytes(), restore=True)
+                run = self.load_one(browser, uid)
             except ModelFileError as error:
                 warnings.append(f"A stored run could not be restored and was removed: {error}")
                 path.unlink(missing_ok=True)
@@ -153,7 +170,6 @@ class RunStore:
             except OSError as error:
                 warnings.append(f"A stored run could not be read ({error.strerror}).")
                 continue
-            run.uid = path.name[: -len(RUN_SUFFIX)]
             runs.append(run)
         # In the order this browser got them (its #numbers): a loaded file or a shared copy keeps the
         # time it was first trained, which put it among the oldest. Runs from before numbers first.

@@ -9,6 +9,7 @@ import importlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -23,9 +24,10 @@ from playground.config import DataConfig, default_config
 from playground.data.corpus_cache import CorpusCache
 from playground.data.datasets import TaskData, build_builtin
 from playground.device import pick_device
+from playground.io import ModelFileError
 from playground.memory import release_memory
 from playground.run import Run
-from playground.run_store import PendingWrites, RunStore, StoreSettings
+from playground.run_store import CHECKPOINT_SECONDS, PendingWrites, RunStore, StoreSettings
 from playground.shared_training import SharedTrainings
 from playground.text import escape_markdown
 from playground.threads import threads_per_training, use_threads
@@ -228,6 +230,52 @@ def drop_runs_deleted_elsewhere() -> None:
     st.toast(f"{what} in another tab of this browser.{shown}", icon=":material/delete:")
 
 
+def pick_up_runs_added_elsewhere() -> None:
+    """Add the runs another tab of this browser trained or loaded since this tab opened (only a reload
+    showed them), and say so. One still training there comes once it has settled."""
+    if st.session_state.get("store_failed"):
+        return
+    store, browser = run_store(), browser_id()
+    try:
+        stored, gone = store.stored(browser), store.deleted(browser)
+    except OSError:
+        return
+    known = {run.uid for run in runs()}
+    # uid → the file's time when it was passed over (still training, or unreadable): looked at again
+    # only once it is written again, so a rerun costs a directory listing and nothing more
+    passed_over = st.session_state.setdefault("store_passed_over", {})
+    added = []
+    for uid, written in stored.items():
+        if uid in known or uid in gone or passed_over.get(uid) == written:
+            continue
+        try:
+            run = store.load_one(browser, uid)
+        except (OSError, ModelFileError):
+            passed_over[uid] = written
+            continue
+        # A checkpoint of a training still going on in the other tab reads as "interrupted": one is
+        # written every CHECKPOINT_SECONDS, and its last write will say how it ended.
+        if run.status == "interrupted" and time.time() - written < 2 * CHECKPOINT_SECONDS + 5:
+            passed_over[uid] = written
+            continue
+        passed_over.pop(uid, None)
+        added.append(run)
+    if not added:
+        return
+    kept = runs()
+    for run in added:
+        if not run.number:
+            run.number = next_number(kept)
+        kept.append(run)
+    kept.sort(key=lambda run: (run.number or 0, run.created))
+    names = ", ".join(escape_markdown(run.name) for run in added[:4]) + (" …" if len(added) > 4 else "")
+    st.toast(
+        f"From another tab of this browser: {names}. Pick {'it' if len(added) == 1 else 'them'} "
+        "under **Active run**.",
+        icon=":material/add_circle:",
+    )
+
+
 def most_like(gone: Run, left: list[Run]) -> Run:
     """The newest of `left` most like `gone`: same architecture, else recurrent like it, else same task.
 
@@ -286,6 +334,9 @@ def add_run(run: Run) -> None:
     kept = runs()
     if any(k.id == run.id for k in kept):
         st.session_state["active_run_id"] = run.id
+        return
+    if (twin := next((k for k in kept if k.uid == run.uid), None)) is not None:  # picked up from the store
+        st.session_state["active_run_id"] = twin.id  # while this copy was on its way here
         return
     run.number = next_number(kept)
     _in_store(lambda store, browser: store.note_number(browser, run.number))

@@ -31,6 +31,7 @@ from playground.figures.training import training_curve
 from playground.io import ModelFileError, load_run
 from playground.memory import release_memory
 from playground.run import ConfigError, Run, create_run
+from playground.run_store import CHECKPOINT_SECONDS
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
 from playground.text import escape_markdown
 from playground.train import TrainingProgress, train_run
@@ -51,7 +52,6 @@ from ui.state import (
 )
 
 _chart_ids = itertools.count()
-CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
 WATCH_DRAW_SECONDS = 2.0  # a shared training's watchers redraw its curves at most this often (30 pages)
 WATCHERS_PER_DRAW_INTERVAL = 5  # with more watchers, each redraws less often: 20 watchers, every 8 s
 logger = logging.getLogger(__name__)

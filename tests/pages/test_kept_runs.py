@@ -100,3 +100,43 @@ def test_runs_deleted_together_in_another_tab_are_one_toast():
         + "."
     ]
     assert other.session_state["highest_deleted_number"] == 3
+
+
+def test_a_run_added_in_another_tab_of_the_browser_comes_to_this_one_once_it_has_settled():
+    """A run trained in one tab did not appear in the browser's other open tab until a reload."""
+    import os
+    import time
+
+    from tests.pages.test_pages import APP, no_errors, open_page, tiny_training
+    from ui.state import run_store
+
+    first = open_page(AppTest.from_file(APP, default_timeout=180).run(), "train")
+    first = tiny_training(first, "sentiment", "bow")
+    browser = first.session_state["browser_id"]
+    other = AppTest.from_file(APP, default_timeout=180)
+    other.session_state["browser_id"] = browser  # the same cookie: another tab
+    other = open_page(other.run(), "runs")
+    assert len(other.session_state["runs"]) == 1
+    shown_before = other.session_state["active_run_id"]
+
+    first = tiny_training(first, "sentiment", "rnn")
+    added = first.session_state["runs"][-1]
+    checkpoint = first.session_state["runs"][0]  # a training still going on in the first tab
+    checkpoint.status, checkpoint.uid, checkpoint.number = "training", "0" * 32, 3
+    run_store().save(browser, checkpoint)
+    other.run()
+    no_errors(other)
+    assert [r.uid for r in other.session_state["runs"]][1:] == [added.uid]  # the checkpoint waits
+    assert other.session_state["runs"][-1].number == added.number == 2
+    assert other.session_state["active_run_id"] == shown_before  # the page this tab shows stays
+    assert [t.value for t in other.toast if "another tab" in t.value] == [
+        f"From another tab of this browser: {escape_markdown(added.name)}. Pick it under **Active run**."
+    ]
+    other.run()
+    assert len(other.session_state["runs"]) == 2 and not other.toast  # once
+    stored = run_store().folder(browser) / f"{checkpoint.uid}.safetensors"
+    long_ago = time.time() - 120
+    os.utime(stored, (long_ago, long_ago))  # no checkpoint since: the server running it stopped
+    other.run()
+    assert other.session_state["runs"][-1].uid == checkpoint.uid
+    assert other.session_state["runs"][-1].status == "interrupted"
