@@ -58,7 +58,12 @@ def experiment(
     with st.expander(settings_label):
         chosen = settings()
     if chosen is not None:  # the time follows the settings (it said "about 7 minutes" for 20 seconds)
-        label += rough_time(lambda: rough_seconds(name, chosen), " on an idle 2-core CPU")
+        stopped = results().get(name)
+        if stopped is not None and not stopped.complete and goes_on_from(name, chosen, stopped):
+            # the same settings as the stopped run: Run goes on from its points, as "Measure the rest"
+            label += rough_time(lambda: rough_seconds_left(name, chosen, stopped.rows), " for the rest")
+        else:
+            label += rough_time(lambda: rough_seconds(name, chosen), " on an idle 2-core CPU")
     if st.button(label, type="primary", key=f"lab_{name}_run", disabled=chosen is None):
         run_live(name, chosen, figure)
     with result_area:
@@ -228,6 +233,15 @@ def resumable_settings(name: str, result: ExperimentResult) -> dict:
     """The arguments that run experiment `name` again as `result` was run (what else it records, out)."""
     accepted = inspect.signature(EXPERIMENTS[name].run).parameters
     return {k: v for k, v in result.settings.items() if k in accepted and k != "device"}
+
+
+def goes_on_from(name: str, chosen: dict, stopped: ExperimentResult) -> bool:
+    """Whether running `name` with `chosen` (and the defaults of what the page does not set) goes on
+    from `stopped`: the experiment keeps a stopped run's points only for the very same settings."""
+    parameters = inspect.signature(EXPERIMENTS[name].run).parameters
+    defaults = {k: p.default for k, p in parameters.items() if p.default is not inspect.Parameter.empty}
+    settings = resumable_settings(name, stopped)
+    return {k: v for k, v in {**defaults, **chosen}.items() if k in settings} == settings
 
 
 def settings_text(settings: dict) -> str:

@@ -201,6 +201,13 @@ def test_a_stopped_experiment_is_run_again_for_the_rest_and_not_lost_to_a_run_st
     at.button(key="lab_parallel_run").click().run()
     first = at.session_state["lab_results"]["parallel"]
     assert len(first.rows) == 2 and not first.complete
+    from playground.budget import format_duration
+    from playground.experiments.estimate import rough_seconds_left
+
+    rest = max(rough_seconds_left("parallel", {"lengths": [16, 32]}, first.rows), 1.0)
+    at.run()  # the page after the Stop (the click's own run drew the button before the experiment ran)
+    run_label = at.button(key="lab_parallel_run").label  # the widgets still hold the stopped run's settings
+    assert run_label.endswith(f"(about {format_duration(rest)} for the rest)"), run_label  # said the whole run's
 
     reports.clear()
     stop_at["report"] = 0  # other settings, stopped before their first point
