@@ -73,6 +73,16 @@ def test_a_share_link_names_the_tab_and_only_what_differs_from_the_defaults():
         "shape": "One to many",
         "writer_temperature": "1.2",
     }
+    from ui.views.shapes import unused_link_values
+
+    link = {
+        "writer_temperature": ["0.80"],
+        "writer_seed": ["7"],
+        "start": ["the cats"],
+        "shape": ["One to many"],
+    }
+    values = {"writer_temperature": 0.8, "writer_seed": 0}
+    assert unused_link_values(link, values) == (["writer_seed=7"], ["start"])  # "0.80" was taken as 0.8
     assert shape_link(many_to_many, {"translate": "<b>the</b> & dogs"}) == {
         "shape": "Many to many",
         "translate": "<b>the</b> & dogs",  # urlencode escapes it; the page shows it escaped
@@ -207,7 +217,9 @@ def test_a_stopped_experiment_is_run_again_for_the_rest_and_not_lost_to_a_run_st
     rest = max(rough_seconds_left("parallel", {"lengths": [16, 32]}, first.rows), 1.0)
     at.run()  # the page after the Stop (the click's own run drew the button before the experiment ran)
     run_label = at.button(key="lab_parallel_run").label  # the widgets still hold the stopped run's settings
-    assert run_label.endswith(f"(about {format_duration(rest)} for the rest)"), run_label  # said the whole run's
+    assert run_label.endswith(f"(about {format_duration(rest)} for the rest)"), (
+        run_label
+    )  # said the whole run's
 
     reports.clear()
     stop_at["report"] = 0  # other settings, stopped before their first point

@@ -252,13 +252,19 @@ def unused_link_values(link: dict[str, list[str]], values: dict[str, Any]) -> tu
             unused.append(f"{name}={wanted}")
         elif name not in values:
             waiting.append(name)
-        elif shape_link(_shape_of(name), {name: values[name]}).get(name, _text(DEFAULTS[name])) != wanted:
+        elif not _took(values[name], wanted):
             unused.append(f"{name}={wanted}")
     return unused, waiting
 
 
-def _shape_of(key: str) -> Shape:
-    return next(shape for shape in SHAPES if key in shape.keys)
+def _took(value: Any, wanted: str) -> bool:
+    """Whether an input holds what a link asked for ("0.80" and 0.8 are one temperature)."""
+    if isinstance(value, int | float):
+        try:
+            return float(wanted) == float(value)
+        except ValueError:
+            return False
+    return str(value) == wanted
 
 
 def _text(value: Any) -> str:
