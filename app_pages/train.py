@@ -34,14 +34,18 @@ if (params := opening_link("train")) is not None:  # a share link sets the form 
         preset_widgets(linked)
         st.session_state["train_link_notes"] = [None, *link_warnings]
         st.session_state["train_link_cost_check"] = True  # an over-size link says so at the top
+# One container whether or not it holds the notes: the click on Train reruns without them, and every
+# element after a dropped one moved up a place, so for the whole training Streamlit showed the stale
+# page below the live one, the learner's view on the stale copy (found by a review).
+link_notes = st.container()
 for note in st.session_state.pop("train_link_notes", []):
     if note is None:
-        st.info(
+        link_notes.info(
             "This configuration came from a shared link. Press **Train**: the seed is part of the "
             "link, so the run reproduces the shared numbers."
         )
     else:
-        st.warning(escape_markdown(note, 1000))
+        link_notes.warning(escape_markdown(note, 1000))
 link_alert = st.container()
 keep_across_pages("train_task", "train_arch")
 settings, results = st.columns([5, 6], gap="large")

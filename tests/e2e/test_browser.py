@@ -193,13 +193,23 @@ def test_a_share_link_opens_the_same_configuration(server):
     url, browser = server
     context = browser.new_context()  # a fresh browser: no cookies, no session
     page = context.new_page()
-    page.goto(f"{url}/train?task=sentiment&arch=rnn&hidden_dim=40&seed=11&activation=relu")
+    page.goto(f"{url}/train?task=sentiment&arch=rnn&hidden_dim=40&seed=11&activation=relu&epochs=30")
     wait_idle(page)
     expect(page.get_by_role("spinbutton", name="Hidden size")).to_have_value("40")
     expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("11")
     assert page.get_by_text("came from a shared link").is_visible()
     page.get_by_role("button", name="Share this configuration").click()
     expect(page.get_by_text("hidden_dim=40", exact=False).first).to_be_visible()
+    page.keyboard.press("Escape")
+    # Train, as the link's note asks: the page trains in place. The note left on the click's rerun and
+    # every element moved up one, so the whole page stood twice, the live half above the screen.
+    page.get_by_role("button", name="Train", exact=True).click()
+    stop = page.get_by_role("button", name="Stop training")
+    expect(stop).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="1 · Task and data")).to_have_count(1)
+    expect(stop).to_have_count(1)
+    stop.click()
+    expect(page.get_by_text("Stopped at step", exact=False).first).to_be_visible(timeout=60_000)
     context.close()
 
 
