@@ -479,6 +479,15 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
     if "unseen_structure_accuracy" in m:
         text += f" On sentences of structures it never trained on: **{m['unseen_structure_accuracy']:.1%}**."
+    if m.get("test_accuracy", 0) <= run.baseline["accuracy"]:
+        text += (
+            " **It is no better than that model: it has not learned the task yet.** Train it longer (more "
+            "epochs or steps), raise the learning rate, or give it more room (a larger hidden size or "
+            "embedding); its loss curve shows whether it was still falling."
+        )
+        st.warning(text, icon=":material/trending_flat:")
+        shared_note(run, data)
+        return
     if run.task == "next-word" and run.config.data.source == "built-in":
         text += (
             " Far from 100%, and rightly: the next word is often a free choice (after “the” comes any of "

@@ -228,3 +228,27 @@ def test_a_text_uploaded_as_one_stream_trains_a_character_model():
     for page in ("attention", "encoding", "embeddings", "gradients"):  # learned positions, no <bos>
         at = open_page(at, page)
         no_errors(at)
+
+
+def test_a_model_no_better_than_ignoring_its_input_is_not_a_green_success():
+    """0.1% test accuracy against 22.3% for a model that ignores its input got the green box and "Far
+    from 100%, and rightly: …", which explained a failure away as the language's ceiling."""
+    at = AppTest.from_file(APP, default_timeout=180).switch_page("app_pages/train.py")
+    link = {
+        "task": "next-word",
+        "arch": "rnn",
+        "num_sentences": "400",
+        "epochs": "1",
+        "learning_rate": "0.000001",
+    }
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.run()
+    at.button(key="train_button").click().run()
+    no_errors(at)
+    run = at.session_state["runs"][-1]
+    assert run.status == "finished" and run.metrics["test_accuracy"] <= run.baseline["accuracy"]
+    assert not [s for s in at.success if "Test accuracy" in s.value]
+    outcome = next(w.value for w in at.warning if "Test accuracy" in w.value)
+    assert "no better than that model: it has not learned the task yet" in outcome
+    assert "rightly" not in outcome
