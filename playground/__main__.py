@@ -17,11 +17,12 @@ import pandas as pd
 
 from playground import __version__
 from playground.cli.app import app_command
-from playground.cli.checks import bounded_int, bounded_int_list, unwritable
+from playground.cli.checks import bounded_int, bounded_int_list, name_list, unreadable_text, unwritable
 from playground.cli.flags import normalize_flags
 from playground.cli.models import add_model_parsers, predict_command, show_command
 from playground.cli.training import add_train_parser, train_command
 from playground.device import DEVICE_CHOICES, describe_device, pick_device
+from playground.text import for_terminal
 
 # The experiment flags' bounds: the large settings fit (lengths to 2,048, 12,000 steps, hidden 256),
 # and nothing asks for hundreds of GB.
@@ -45,6 +46,9 @@ def bench_command(args: argparse.Namespace) -> int:
         return 2
     if args.json and (problem := unwritable(Path(args.json))):
         print(f"error: --json {args.json}: {problem}.", file=sys.stderr)
+        return 2
+    if args.data and (problem := unreadable_text(Path(args.data))):
+        print(for_terminal(f"error: --data {args.data}: {problem}."), file=sys.stderr)
         return 2
     device = pick_device(args.device)
     rows = run_benchmarks(quick=args.quick, only=only, data=args.data, device=device)
@@ -128,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="small sizes, to prove the benchmarks run")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     bench.add_argument(
-        "--only", help="comma-separated, from: overhead, first-model, latency, scaling, projection, recording"
+        "--only",
+        help="comma-separated, from: overhead, gpt, first-model, latency, scaling, projection, recording, "
+        "gpu (default: all)",
     )
     bench.add_argument("--data", metavar="PATH", help="a text file for the character-level benchmarks")
     bench.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
@@ -149,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     experiment.add_argument(
         "--models",
-        type=lambda text: text.split(","),
+        type=name_list,
         help="which models: tanh,irnn,lstm,transformer,transformer-no-attention "
         "(adding), rnn,lstm,transformer,bow (agreement), plain,attention "
         "(bottleneck), rnn,lstm,transformer (parallel)",

@@ -117,6 +117,44 @@ def test_bench_refuses_unknown_names():
     assert result.returncode == 2 and "choose from" in result.stderr
 
 
+def test_bench_help_names_every_benchmark():
+    from playground.__main__ import build_parser
+    from playground.speed import BENCHMARKS
+
+    bench = build_parser()._subparsers._group_actions[0].choices["bench"]
+    only = next(a for a in bench._actions if a.dest == "only")
+    assert all(name in only.help for name in BENCHMARKS)  # gpt and gpu were missing
+
+
+@pytest.mark.parametrize(
+    "contents,words",
+    [
+        (b"\x89safetensors\xff\xfe\x00", "it is not UTF-8 text"),  # a model file read to a traceback
+        (None, "no such file"),  # silently trained on the built-in text, saying "no --data file"
+        (b"  \n", "it is empty"),
+    ],
+)
+def test_bench_data_that_is_not_a_text_file_is_refused_before_the_work(
+    tmp_path, capsys, monkeypatch, contents, words
+):
+    from playground.__main__ import main
+
+    monkeypatch.setattr("playground.speed.run_benchmarks", lambda **kwargs: pytest.fail("ran"))
+    path = tmp_path / "data.txt"
+    if contents is not None:
+        path.write_bytes(contents)
+    assert main(["bench", "--only", "gpt", "--data", str(path)]) == 2
+    assert f"error: --data {path}: {words}" in capsys.readouterr().err
+    assert main(["bench", "--only", "gpt", "--data", str(tmp_path)]) == 2  # a folder
+
+
+def test_experiment_lists_name_each_length_and_model_once():
+    from playground.cli.checks import bounded_int_list, name_list
+
+    assert bounded_int_list(1, 100, 3)("5,5,5,7") == [5, 7]
+    assert name_list("lstm, lstm,rnn") == ["lstm", "rnn"]
+
+
 def test_the_gpu_benchmark_says_it_skips_without_a_gpu_and_reads_the_clis_device(capsys):
     from playground.speed.gpu import cli_device, gpu_benchmark
 

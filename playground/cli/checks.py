@@ -28,12 +28,17 @@ def bounded_int_list(lo: int, hi: int, most: int):
     one = bounded_int(lo, hi)
 
     def convert(text: str) -> list[int]:
-        values = [one(item.strip()) for item in text.split(",")]
+        values = list(dict.fromkeys(one(item.strip()) for item in text.split(",")))  # 5,5,5 is one length
         if len(values) > most:
             raise argparse.ArgumentTypeError(f"at most {most} values, not {len(values)}")
         return values
 
     return convert
+
+
+def name_list(text: str) -> list[str]:
+    """An argparse type: comma-separated names, each once ("lstm,lstm" measured one model twice)."""
+    return list(dict.fromkeys(item.strip() for item in text.split(",")))
 
 
 def unwritable(path: Path) -> str | None:
@@ -50,4 +55,22 @@ def unwritable(path: Path) -> str | None:
         return f"it cannot be written ({error.strerror or error})"
     if not existed:
         path.unlink(missing_ok=True)
+    return None
+
+
+def unreadable_text(path: Path) -> str | None:
+    """Why `path` is not a UTF-8 text file a benchmark can train on (it read a model file to a traceback,
+    and a missing file silently meant the built-in text)."""
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():
+        return "that is a folder, not a text file" if path.is_dir() else "not a regular file"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text (a model file or another binary file?)"
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or error})"
+    if not text.strip():
+        return "it is empty"
     return None
