@@ -131,8 +131,12 @@ def save_model(run: Run, path: str | Path) -> Path:
     return path
 
 
-def load_model(path: str | Path) -> Run:
-    """A model file saved by the Runs page, the CLI or `save_model`, checked as the Runs page checks it."""
+def load_model(path: str | Path, keep_status: bool = False) -> Run:
+    """A model file saved by the Runs page, the CLI or `save_model`, checked as the Runs page checks it.
+
+    `keep_status`: the run says how its training ended (finished, stopped, diverged) and why, as the
+    file records it; otherwise it is "loaded", as an upload on the Runs page is.
+    """
     path = Path(path)
     if path.is_dir():
         raise ModelFileError(f"{path}: that is a folder, not a model file.")
@@ -145,4 +149,4 @@ def load_model(path: str | Path) -> Run:
         raise ModelFileError(
             f"The file is {size / 2**20:.0f} MB; model files are at most {MAX_FILE_BYTES // 2**20} MB."
         )
-    return load_run(path.read_bytes())
+    return load_run(path.read_bytes(), restore=keep_status)

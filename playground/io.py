@@ -160,8 +160,9 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
     header = _header(raw)
     meta = _metadata(header)
     config, warnings = ExperimentConfig.from_dict(meta.config)
-    if warnings:
-        raise ModelFileError("The file's configuration is out of bounds: " + " ".join(warnings))
+    if warnings:  # the parser's "; using the default …" is for links: a file out of bounds is refused
+        reasons = [warning.split("; using the default")[0].rstrip(".") + "." for warning in warnings]
+        raise ModelFileError("The file's configuration is out of bounds: " + " ".join(reasons))
     tokens = meta.vocabulary.tokens
     if tokens[: len(SPECIAL_TOKENS)] != list(SPECIAL_TOKENS):
         raise ModelFileError(

@@ -179,8 +179,38 @@ def test_show_describes_the_file_and_its_retrain_command_rebuilds_the_config(sav
 
     flags = summary["retrain"].removeprefix("python -m playground ").split()
     assert config_from_flags(build_parser().parse_args(flags))[0] == run.config
+    threads = run.device.split("(")[1].split()[0]  # "CPU (1 thread)": the seed's numbers need those threads
+    assert summary["retrain"].endswith(f"--device cpu --threads {threads}")
+    assert summary["status"] == "finished" and summary["total_steps"] == run.total_steps
     code, out, _ = run_cli(capsys, "show", str(path))
     assert "vocabulary_size" in out and "retrain" in out
+
+
+def test_show_and_predict_say_when_a_models_training_did_not_finish(saved_models, capsys, tmp_path):
+    """The file holds "diverged" or "stopped" and the app's message; `show` printed neither, and
+    `predict` answered from a diverged model as from any other."""
+    run, _ = saved_models["sentiment"]
+    cases = {
+        "stopped": ("Stopped at step 5 of 20; the model keeps what it learned until then.", "did not finish"),
+        "diverged": ("The loss grew to 1.39e+07 by step 3.", "its answers mean little"),
+    }
+    for status, (message, note) in cases.items():
+        ended = copy.copy(run)
+        ended.status, ended.message, ended.steps, ended.total_steps = status, message, 5, 20
+        path = save_model(ended, tmp_path / f"{status}.safetensors")
+        code, out, _ = run_cli(capsys, "show", str(path), "--json")
+        summary = json.loads(out)
+        assert (summary["status"], summary["message"], summary["steps"], summary["total_steps"]) == (
+            status,
+            message,
+            5,
+            20,
+        )
+        code, out, err = run_cli(capsys, "predict", str(path), "the film was good", "--json")
+        assert code == 0 and json.loads(out)["label"]  # it still answers, on stdout
+        assert err.startswith("note: ") and note in err
+    code, _, err = run_cli(capsys, "predict", str(saved_models["sentiment"][1]), "the film was good")
+    assert "note" not in err  # a finished model: nothing to add
 
 
 def test_own_files_train_as_lines_as_a_stream_and_as_a_table(capsys, tmp_path):

@@ -105,6 +105,11 @@ def test_malformed_files_are_refused_with_a_reason(saved):
     for file, words in cases.values():
         with pytest.raises(ModelFileError, match=words):
             load_run(file)
+    with pytest.raises(ModelFileError) as refused:
+        load_run(cases["out of bounds"][0])
+    assert str(refused.value).endswith(
+        "Hidden size must be at most 1024."
+    )  # not "; using the default 64": refused
 
 
 def test_nan_weights_are_refused(saved):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from playground.api import load_model, predict
@@ -42,7 +43,7 @@ def add_model_parsers(commands) -> None:
 
 def _load(path: str) -> Run | None:
     try:
-        return load_model(path)
+        return load_model(path, keep_status=True)
     except ModelFileError as error:
         print(for_terminal(f"error: {error}"), file=sys.stderr)
         return None
@@ -55,6 +56,8 @@ def predict_command(args: argparse.Namespace) -> int:
     run = _load(args.model)
     if run is None:
         return 2
+    if (note := unfinished_note(run)) is not None:
+        print(for_terminal(f"note: {note}"), file=sys.stderr)
     for text in args.texts:
         try:
             answer = predict(run, text, args.top)
@@ -66,6 +69,31 @@ def predict_command(args: argparse.Namespace) -> int:
         else:
             print(for_terminal(describe_prediction(answer)))
     return 0
+
+
+def unfinished_note(run: Run) -> str | None:
+    """What to know before trusting a model whose training did not finish (as the app's Predict says)."""
+    if run.status in ("diverged", "failed"):
+        return f"this model's training {run.status}; its answers mean little. {run.message}"
+    if run.status in ("stopped", "interrupted"):
+        return (
+            f"this model's training did not finish (step {run.steps:,} of {run.total_steps:,}); it "
+            "answers with what it had learned by then."
+        )
+    return None
+
+
+def retrain_flags(run: Run) -> list[str]:
+    """The `train` flags that give this run again: its changed settings, and the CPU threads it had
+    (the same seed gives the same numbers only with the same threads) or its GPU."""
+    flags = to_flags(run.config, changed_only=True)
+    if threads := re.fullmatch(r"CPU \((\d+) threads?\)", run.device):
+        flags += ["--device", "cpu", "--threads", threads.group(1)]
+    elif run.device.startswith("GPU (Apple"):
+        flags += ["--device", "mps"]
+    elif run.device.startswith("GPU"):
+        flags += ["--device", "cuda"]
+    return flags
 
 
 def describe_prediction(answer: dict) -> str:
@@ -96,7 +124,10 @@ def model_summary(run: Run) -> dict:
         "tokens": run.vocab.level,
         "classes": run.class_names,
         "data": run.data_description,
+        "status": run.status,
+        "message": run.message,
         "steps": run.steps,
+        "total_steps": run.total_steps,
         "device": run.device,
         "history": {
             "logged_points": len(history),
@@ -112,7 +143,7 @@ def model_summary(run: Run) -> dict:
         "config": run.config.to_dict(),
     }
     if run.config.data.source == "built-in":
-        summary["retrain"] = "python -m playground train " + " ".join(to_flags(run.config, changed_only=True))
+        summary["retrain"] = "python -m playground train " + " ".join(retrain_flags(run))
     return summary
 
 
