@@ -83,7 +83,8 @@ with settings:
     model_config = dataclasses.replace(model_config, arch=arch)
 
     st.subheader("3 · Training")
-    train_config = section_widgets(defaults.train, TRAIN_FORM_FIELDS, keys["train"])
+    # The learning rate's column wider: a link's 1e-6 read "0.000(" and 1e6 "10000"
+    train_config = section_widgets(defaults.train, TRAIN_FORM_FIELDS, keys["train"], columns=[0.9, 1.5, 1.1])
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
         st.warning(escape_markdown(warning, 1000))

@@ -72,12 +72,13 @@ def _float_step(spec: dict, value: float) -> float:
     return max(value / 10, 1e-6) if value else 0.1
 
 
-def section_widgets(section: Any, names: list[str], key_prefix: str, columns: int = 3) -> Any:
-    """Widgets for several fields laid out in columns; returns a new section with their values."""
+def section_widgets(section: Any, names: list[str], key_prefix: str, columns: int | list[float] = 3) -> Any:
+    """Widgets for several fields laid out in columns (a count, or their relative widths); returns a
+    new section with their values."""
     values = {}
     slots = st.columns(columns)
     for i, name in enumerate(names):
-        values[name] = field_widget(section, name, f"{key_prefix}_{name}", slots[i % columns])
+        values[name] = field_widget(section, name, f"{key_prefix}_{name}", slots[i % len(slots)])
     return dataclasses.replace(section, **values)
 
 
