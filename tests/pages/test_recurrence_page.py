@@ -1,5 +1,7 @@
 """The 'Inside the recurrence' page under AppTest."""
 
+import re
+
 from tests.pages.test_pages import app, no_errors, open_page, tiny_training
 
 
@@ -73,6 +75,9 @@ def test_stepping_layers_gates_and_features():
     no_errors(at)
     at.toggle(key="recurrence_cell").set_value(True).run()
     no_errors(at)
+    titles = [c.proto.spec for c in at.get("plotly_chart") if "on your sentence (r = " in c.proto.spec]
+    # its r is the table's, over many sentences: said so (it read as this sentence's own r)
+    assert titles and re.search(r"on your sentence \(r = -?[0-9.]+ over [0-9]+ sentences\)", titles[0])
 
 
 def test_unknown_words_and_a_long_sentence():

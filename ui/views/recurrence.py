@@ -211,7 +211,9 @@ def units_that_track(run: Run, view: RecurrenceView, layer: int, text: str, show
         )
         best = int(correlation["unit"].iloc[0])
         source = view.trace.cell_states if state_kind == "cell" else view.trace.hidden_states
-        title = f"Unit {best} on your sentence (r = {correlation['correlation'].iloc[0]:.2f})"
+        # r is the table's, over the sentences above; one sentence's own r can be far from it
+        r = correlation["correlation"].iloc[0]
+        title = f"Unit {best} on your sentence (r = {r:.2f} over {len(texts)} sentences)"
         best_line = kept(
             ("recurrence_best_unit", run_key(run), sentence_key(view), layer, state_kind, feature),
             lambda: unit_lines(source[layer, 0].numpy().T, view.steps, [best], title),
