@@ -146,6 +146,24 @@ def test_gate_callout_names_the_gate_unit_that_moved_most_at_the_cue(sentiment_l
     assert ("does not single out" in callout.text) == (not callout.found)
 
 
+def test_gate_callout_names_the_words_it_left_out_and_none_when_the_cue_ends_the_sentence(sentiment_lstm):
+    """ "the film was good but" said "apart from the one right after" though no word comes after "but"."""
+    for text, left_out in (
+        (
+            "the film was not good but the music was great",
+            "(leaving out the words right after “not” and “but”)",
+        ),
+        ("the film was not good", "(leaving out the word right after “not”)"),
+        ("the film was good but", None),
+    ):
+        callout = gate_callout(sentiment_lstm, text)
+        assert callout.found  # (the sentence for "does not single out" has no such clause)
+        if left_out is None:
+            assert "leaving out" not in callout.text and "right after" not in callout.text
+        else:
+            assert left_out in callout.text
+
+
 def test_gate_callout_without_a_cue_word_asks_for_one(sentiment_lstm):
     callout = gate_callout(sentiment_lstm, "the film was good")
     assert not callout.found and "“not”" in callout.text

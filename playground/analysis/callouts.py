@@ -151,10 +151,13 @@ def gate_callout(run: Run, text: str, layer: int = 0) -> Callout | None:
     if not others:
         text_out += " The sentence has no other word to compare with."
     elif clear:
-        text_out += (
-            f" At the other words (apart from the one right after) it moves at most {typical:.2f}: it reacts "
-            f"to “{word}”."
-        )
+        # left out only where a word follows a cue ("the film was good but": none does)
+        followed = [t for t in cues if t + 1 < len(view.steps)]
+        apart = ""
+        if followed:
+            named = " and ".join(dict.fromkeys(f"“{view.steps[t]}”" for t in followed))
+            apart = f" (leaving out the word{'s' if len(followed) > 1 else ''} right after {named})"
+        text_out += f" At the other words{apart} it moves at most {typical:.2f}: it reacts to “{word}”."
     else:
         text_out += (
             f" But it moves nearly as much at other words (up to {typical:.2f}): this model does not "
