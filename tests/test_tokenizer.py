@@ -115,3 +115,16 @@ def test_characters_lose_nothing_visible_and_never_split_an_emoji(text):
         assert not (emoji_before and after[0] in (tone, "\u200d")), (before, after)
     symbols = set(tokenize(text.lower(), "char"))
     assert all(t in symbols for t in tokenize(text) if not t[0].isalnum())  # words split symbols alike
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab \n", max_size=80), st.integers(1, 60))
+def test_a_long_paste_is_cut_at_a_word_and_never_past_the_limit(text, limit):
+    """A paste cut through "music" left "mu", which the page then flagged as an unknown word."""
+    from ui.sentences import cut_at_word
+
+    kept = cut_at_word(text, limit)
+    assert text.startswith(kept) and len(kept) <= limit
+    if len(text) > limit and len(kept) < limit:  # cut back to a space: the next character starts no word
+        assert text[len(kept)] in " \n" and len(kept) >= limit // 2
+    assert cut_at_word("the film was great and the music", 30) == "the film was great and the"

@@ -42,12 +42,23 @@ def limited_text_input(label: str, value: str, key: str, limit: int, container=s
     """
     text = container.text_input(label, value, key=key, **kwargs)
     if len(text) > limit:
+        kept = cut_at_word(text, limit)
         st.warning(
-            f"That is {len(text):,} characters; only the first {limit} are read.",
+            f"That is {len(text):,} characters; only the first {len(kept):,} are read (whole words, up "
+            f"to the limit of {limit:,}).",
             icon=":material/content_cut:",
         )
-        text = text[:limit]
+        text = kept
     return text
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a space where one is near: a cut through "music"
+    left "mu", which the page then flagged as a word the model does not know."""
+    if len(text) <= limit or text[limit].isspace():
+        return text[:limit]
+    space = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
+    return text[:space] if space >= limit // 2 else text[:limit]
 
 
 def sentence_box(run: Run, option: ViewOption) -> str:
