@@ -30,6 +30,7 @@ from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.io import ModelFileError, load_run
 from playground.memory import release_memory
+from playground.outcomes import stopped_message
 from playground.run import ConfigError, Run, create_run
 from playground.run_store import CHECKPOINT_SECONDS
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
@@ -264,10 +265,7 @@ def _copy_of(raw: bytes | None, stopped: bool) -> Run | None:
     run = load_run(raw, restore=True)
     if stopped:
         run.status = "stopped"
-        run.message = (
-            f"Stopped at step {run.steps:,} of {run.total_steps:,}; the model keeps what it learned "
-            "until then. It has no test score: it did not finish."
-        )
+        run.message = stopped_message(run.steps, run.total_steps)
     return run
 
 
@@ -455,7 +453,13 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         st.error(escape_markdown(run.message, 1000))
         return
     if run.status in ("stopped", "interrupted"):
-        st.warning(escape_markdown(run.message, 1000), icon=":material/stop_circle:")
+        text = escape_markdown(run.message, 1000)
+        if run.message == stopped_message(run.steps, run.total_steps):  # no reason given: say what stops one
+            text += (
+                " A training you are watching stops when you press Stop, click elsewhere on the page or "
+                "reload it."
+            )
+        st.warning(text, icon=":material/stop_circle:")
         return
     if run.status not in ("finished", "loaded"):  # still stopping, or never started
         st.info(f"**{run.name}** is still stopping (step {run.steps:,} of {run.total_steps:,}).")

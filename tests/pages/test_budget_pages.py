@@ -58,7 +58,10 @@ def test_a_stopped_run_says_where_it_stopped_never_trained(small_sentiment):
     at.session_state["runs"] = [run]
     at = open_page(at.run(), "train")
     assert not at.exception and not at.success
-    assert any(f"Stopped at step 5 of {run.total_steps}" in w.value for w in at.warning)
+    stopped = next(w.value for w in at.warning if f"Stopped at step 5 of {run.total_steps}" in w.value)
+    assert (
+        "click elsewhere on the page or reload it" in stopped
+    )  # a reload stopped it: the learner pressed nothing
 
 
 def test_the_labs_own_trainings_take_a_training_slot():
