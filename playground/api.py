@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.analysis.attention import AttentionView, is_transformer, trace_attention
-from playground.analysis.prediction import class_probabilities, top_next_words
+from playground.analysis.prediction import class_probabilities, top_next_words, unread_tokens
 from playground.analysis.recurrence import RecurrenceView, is_recurrent, trace_sentence
 from playground.config import ExperimentConfig, with_settings
 from playground.data.datasets import TaskData, build_builtin
@@ -84,12 +84,15 @@ def predict(run: Run, text: str, k: int = 5) -> dict[str, Any]:
     class's probability. Both list the words the model has never seen (read as <unk>).
     """
     unknown = [t for t in tokenize(text, run.vocab.level) if t not in run.vocab]
+    # tokens past what the model reads: a next-word model reads the end, a classifier the start
+    unread = len(unread_tokens(run, text, from_start=run.task != "next-word"))
     if run.task == "next-word":
         top = top_next_words(run, text, k)
         return {
             "text": text,
             "task": run.task,
             "unknown": unknown,
+            "unread": unread,
             "next": [
                 {"token": str(w), "probability": float(p)}
                 for w, p in zip(top["word"], top["probability"], strict=True)
@@ -102,6 +105,7 @@ def predict(run: Run, text: str, k: int = 5) -> dict[str, Any]:
         "text": text,
         "task": run.task,
         "unknown": unknown,
+        "unread": unread,
         "label": str(probabilities.idxmax()),
         "probabilities": {str(name): float(p) for name, p in probabilities.items()},
     }

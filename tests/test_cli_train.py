@@ -146,6 +146,11 @@ def test_predict_in_words_and_refusals(saved_models, capsys, tmp_path):
     assert code == 2 and "pickle" in err  # the Runs page's own refusal
     code, _, err = run_cli(capsys, "show", str(tmp_path / "missing.safetensors"))
     assert code == 2 and "no such file" in err
+    long_review = "the film was good " * 60  # 240 words: the model reads the first 200
+    code, out, _ = run_cli(capsys, "predict", str(path), long_review)
+    assert code == 0 and "not read: the last 40 tokens" in out  # it echoed the text and said nothing
+    code, out, _ = run_cli(capsys, "predict", str(path), long_review, "--json")
+    assert json.loads(out)["unread"] == 40
 
 
 def test_text_from_a_model_file_cannot_drive_the_terminal(saved_models, capsys, tmp_path):

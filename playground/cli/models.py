@@ -108,6 +108,9 @@ def describe_prediction(answer: dict) -> str:
         lines += [f"  {p:7.2%}  {one(name)}" for name, p in ranked]
     if answer["unknown"]:
         lines.append(f"  unknown to the model (read as <unk>): {one(', '.join(answer['unknown']))}")
+    if answer["unread"]:
+        end = "first" if answer["task"] == "next-word" else "last"
+        lines.append(f"  not read: the {end} {answer['unread']:,} tokens (past what the model reads at once)")
     return "\n".join(lines)
 
 
