@@ -101,14 +101,15 @@ with lazy_section("One step in detail: x_t, y_t and every unit's terms", "recurr
     def move(delta: int) -> None:
         st.session_state[step_key] = min(max(1, st.session_state[step_key] + delta), count)
 
-    back, slider, forward = st.columns([1, 8, 1], vertical_alignment="bottom")
-    back.button(
+    # A row, not columns: narrow screens stack columns, which put ◀ above the slider and ▶ below it
+    stepper = st.container(horizontal=True, vertical_alignment="bottom")
+    stepper.button(
         "◀", key="recurrence_back", on_click=move, args=(-1,), disabled=st.session_state[step_key] <= 1
     )
-    forward.button(
+    step = (stepper.slider("Step", 1, count, key=step_key) if count > 1 else 1) - 1
+    stepper.button(
         "▶", key="recurrence_forward", on_click=move, args=(1,), disabled=st.session_state[step_key] >= count
     )
-    step = (slider.slider("Step", 1, count, key=step_key) if count > 1 else 1) - 1
 
     def unrolled() -> go.Figure:
         labels = [top_outputs(view, run, t, 1)["output"].iloc[0] for t in range(count)]
