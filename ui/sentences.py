@@ -17,8 +17,8 @@ def invisible_note(text: str) -> str:
     if not has_invisible(text):
         return ""
     return (
-        " Your text has invisible characters (zero-width spaces, direction marks, emoji style "
-        "selectors): they are removed before reading, and words only they separated become one word."
+        " Your text has invisible characters, such as zero-width spaces, direction marks or emoji "
+        "style selectors: they are removed before reading, and words only they separated become one word."
     )
 
 
