@@ -94,8 +94,7 @@ with st.popover("Delete runs…", icon=":material/delete:"):
     count = f"{len(doomed)} run{'' if len(doomed) == 1 else 's'}"
     if st.button(f"Delete {count} for good", type="primary", disabled=not doomed, key="runs_delete"):
         delete_runs(set(doomed))
-        st.session_state.pop("runs_doomed", None)
-        st.rerun()
+        st.rerun()  # the box's chips of the deleted runs go with them (`ui.widgets.multiselect`)
 if chosen:
     histories = {run.name: run.history for run in chosen}
     tasks = {run.name: run.task for run in chosen}

@@ -59,9 +59,18 @@ def selectbox(container: Any, label: str, options: Sequence, key: str, **kwargs:
 
 
 def multiselect(container: Any, label: str, options: Sequence, key: str, **kwargs: Any) -> list:
-    """`st.multiselect` whose kept value must be a list of `options`."""
+    """`st.multiselect` whose kept value must be a list of `options`: values no longer options (a
+    deleted run) are taken out, and the rest written back so that the browser shows them too.
+
+    Dropping the whole value instead left the browser showing the old chips over an empty value
+    ("Delete 0 runs for good" under a deleted run's chip).
+    """
     options = list(options)
-    forget_unless(key, lambda value: isinstance(value, list) and all(_is_option(v, options) for v in value))
+    kept = st.session_state.get(key)
+    if isinstance(kept, list) and not all(_is_option(v, options) for v in kept):
+        st.session_state[key] = [v for v in kept if _is_option(v, options)]
+        kwargs.pop("default", None)  # the value just written is the widget's; a default beside it warns
+    forget_unless(key, lambda value: isinstance(value, list))
     chosen = container.multiselect(label, options, key=key, **kwargs)
     return [value for value in chosen if _is_option(value, options)]
 

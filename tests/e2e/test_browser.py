@@ -242,3 +242,36 @@ def test_a_shared_view_retrains_its_model_in_a_fresh_browser(server):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert not dialogs
     context.close()
+
+
+def test_a_deleted_run_leaves_the_delete_box_and_the_next_one_can_be_deleted(server):
+    """After a deletion the box still showed the deleted run's chip over an empty value: choosing the
+    next run gave "Delete 0 runs for good", disabled, until the chip was removed by hand."""
+    url, browser = server
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    for seed in (61, 62):
+        page.goto(f"{url}/train?task=sentiment&arch=bow&num_sentences=400&epochs=1&seed={seed}")
+        wait_idle(page)
+        press_train(page, "Train")
+    page.get_by_test_id("stSidebarNav").get_by_text("Runs", exact=True).click()
+    wait_idle(page)
+
+    def delete_box():
+        page.get_by_role("button", name="Delete runs…").click()
+        box = page.get_by_test_id("stPopoverBody").get_by_test_id("stMultiSelect")
+        expect(box).to_be_visible()
+        return box
+
+    box = delete_box()
+    box.click()
+    page.get_by_role("option", name="#1 Bag of words · sentiment").click()
+    page.get_by_role("button", name="Delete 1 run for good").click()
+    wait_idle(page)
+    box = delete_box()
+    expect(box).not_to_contain_text("#1 Bag of words")  # the deleted run's chip went with it
+    expect(page.get_by_role("button", name="Delete 0 runs for good")).to_be_disabled()
+    box.click()
+    page.get_by_role("option", name="#2 Bag of words · sentiment").click()
+    expect(page.get_by_role("button", name="Delete 1 run for good")).to_be_enabled()
+    context.close()

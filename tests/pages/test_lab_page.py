@@ -265,3 +265,16 @@ def test_a_link_past_a_bound_says_what_it_could_not_show_once_the_tab_can_judge_
     at.query_params["shape"] = "Nope"
     at.run()
     assert at.session_state["shape"] == "One to one" and "“shape\\=Nope”" in at.warning[0].value
+
+
+def test_the_sequence_tabs_read_with_a_recurrent_run_never_a_bag_of_words():
+    """ "The recurrent network reads every word …" stood over the newest sentiment run, a bag of words."""
+    from tests.pages.test_pages import open_page, tiny_training
+
+    at = tiny_training(
+        open_page(AppTest.from_file(APP, default_timeout=300).run(), "train"), "sentiment", "bow"
+    )
+    at = open_tab(open_page(at, "shapes"), "Many to one")
+    no_errors(at)
+    assert "lab_train_many_to_one" in [b.key for b in at.button]  # the default LSTM, offered
+    assert not at.get("plotly_chart")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from playground.analysis.prediction import generate, sentiment_trajectory
+from playground.analysis.recurrence import is_recurrent
 from playground.experiments.shapes import (
     LABELS,
     classify_each_word,
@@ -57,8 +58,14 @@ def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
 
 
 def quick_run(task: str, key: str) -> Run | None:
-    """The newest built-in run for `task`, or a button that trains the default LSTM for it here."""
-    found = [r for r in runs() if r.task == task and r.config.data.source == "built-in" and r.complete]
+    """The newest finished recurrent run (RNN or LSTM) on `task`'s built-in data, or a button that
+    trains the default LSTM for it here: the tab says a recurrent network reads the words (it showed a
+    bag of words under that sentence)."""
+    found = [
+        r
+        for r in runs()
+        if r.task == task and r.config.data.source == "built-in" and r.complete and is_recurrent(r)
+    ]
     if found:
         return found[-1]
     label = f"Train the default {'sentiment' if task == 'sentiment' else 'next-word'} LSTM (a few seconds)"
@@ -282,5 +289,5 @@ def share_shape(shape: Shape) -> None:
         st.caption(
             "The link opens this tab with what you typed or set. The small models of this page are "
             "not saved, so whoever opens it trains their own with one click (the next-word and "
-            "sentiment tabs use their own newest default run)."
+            "sentiment tabs use their own newest RNN or LSTM, or train the default LSTM)."
         )
