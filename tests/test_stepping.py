@@ -306,6 +306,14 @@ def test_two_runs_with_one_curve_are_both_seen_the_later_dashed_and_named():
         {"#1": history, "#3": history}, "loss", tasks={"#1": "sentiment", "#3": "next-word"}
     )
     assert [t.name for t in apart.data] == ["#1", "#3"]  # in panels of their own, nothing hides
+    # a stopped run's curve, the start of a finished one's with the same settings: it was drawn under it
+    longer = pd.DataFrame({"step": [1, 2, 3], "split": ["validation"] * 3, "loss": [1.0, 0.5, 0.45]})
+    fig = runs_comparison({"#6": history, "#10": longer}, "loss", tasks=dict.fromkeys(["#6", "#10"], "x"))
+    assert [(t.name, t.line.dash) for t in fig.data] == [
+        ("#10", "solid"),
+        ("#6 (the start of #10's curve)", "dash"),  # drawn last: on top
+    ]
+    assert [t.legendrank for t in fig.data] == [1, 0]  # the legend keeps the runs' order
 
 
 def test_a_many_to_one_stepper_writes_earlier_outputs_as_what_it_would_say_if_the_sentence_ended(

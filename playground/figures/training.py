@@ -54,6 +54,26 @@ def training_curve(
     return fig
 
 
+def _hidden_under(curves: list[tuple], metric: str) -> dict[str, tuple[str, bool]]:
+    """Runs whose points all lie on another run's line in their panel: name → (that run, same curve).
+
+    Of two equal curves the later run is the hidden one; a shorter curve equal to another's start is
+    hidden by the longer.
+    """
+    hidden = {}
+    for i, (name, _, panel, rows) in enumerate(curves):
+        points = list(zip(rows["step"], rows[metric], strict=True))
+        for j, (other, _, other_panel, other_rows) in enumerate(curves):
+            if j == i or other_panel != panel or not points:
+                continue
+            others = list(zip(other_rows["step"], other_rows[metric], strict=True))
+            same = points == others
+            if (same and j < i) or (len(points) < len(others) and others[: len(points)] == points):
+                hidden[name] = (other, same)
+                break
+    return hidden
+
+
 def runs_comparison(
     histories: dict[str, pd.DataFrame],
     metric: str = "loss",
@@ -67,26 +87,31 @@ def runs_comparison(
     """
     groups = sorted(set((tasks or {}).get(name, "") for name in histories))
     fig = make_subplots(1, len(groups), subplot_titles=groups if len(groups) > 1 else None)
-    drawn: dict[tuple, str] = {}  # each panel's curves → the first run drawn with it
+    curves = []  # (name, colour, panel, rows)
     for i, (name, history) in enumerate(histories.items()):
         rows = history[history["split"] == split].dropna(subset=[metric])
-        panel = groups.index((tasks or {}).get(name, "")) + 1
-        points = (panel, tuple(rows["step"]), tuple(rows[metric]))
-        # Runs with one seed and one configuration draw one curve: the later one dashed over the first,
-        # or it would hide it entirely.
-        twin = drawn.setdefault(points, name) if len(rows) else name
-        legend = name if twin == name else f"{name} (the same curve as {twin})"
+        curves.append(
+            (name, RUN_COLORS[i % len(RUN_COLORS)], groups.index((tasks or {}).get(name, "")) + 1, rows)
+        )
+    hidden_by = _hidden_under(curves, metric)
+    # Runs drawn under another's line (one seed and configuration, or a stopped run whose curve is the
+    # start of a finished one) come last, dashed and named, so their colour shows; the legend keeps
+    # the runs' order.
+    for rank, (name, colour, panel, rows) in sorted(enumerate(curves), key=lambda c: c[1][0] in hidden_by):
+        cover = hidden_by.get(name)
+        legend = name
+        if cover is not None:
+            legend += (
+                f" (the same curve as {cover[0]})" if cover[1] else f" (the start of {cover[0]}'s curve)"
+            )
         fig.add_trace(
             go.Scatter(
                 x=rows["step"],
                 y=rows[metric],
                 mode="lines+markers",
                 name=legend,
-                line={
-                    "color": RUN_COLORS[i % len(RUN_COLORS)],
-                    "width": 3 if twin == name else 2,
-                    "dash": "solid" if twin == name else "dash",
-                },
+                legendrank=rank,
+                line={"color": colour, "width": 2 if cover else 3, "dash": "dash" if cover else "solid"},
                 hovertemplate=f"{name}<br>step %{{x}}: {metric} %{{y:.4f}}<extra></extra>",
             ),
             1,
