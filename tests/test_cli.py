@@ -132,6 +132,10 @@ def test_bench_help_names_every_benchmark():
         (b"\x89safetensors\xff\xfe\x00", "it is not UTF-8 text"),  # a model file read to a traceback
         (None, "no such file"),  # silently trained on the built-in text, saying "no --data file"
         (b"  \n", "it is empty"),
+        (
+            b"the cat sat on a mat. " * 3,
+            "too short for the gpt benchmark (66 characters; it needs at least 650",
+        ),
     ],
 )
 def test_bench_data_that_is_not_a_text_file_is_refused_before_the_work(

@@ -32,6 +32,8 @@ from playground.speed.timing import row
 from playground.train import Trainer
 
 LAYERS, HEADS, WIDTH, BLOCK, BATCH = 4, 4, 128, 64, 12
+# the last tenth is held out: both parts must hold a whole block of characters and its next one
+MIN_CHARACTERS = 10 * (BLOCK + 1)
 LEARNING_RATE, MIN_LEARNING_RATE, WARMUP = 1e-3, 1e-4, 100
 
 
