@@ -6,7 +6,7 @@ import streamlit as st
 
 from playground.experiments.adding import BASELINE_MSE
 from playground.experiments.agreement import CONDITIONS
-from playground.experiments.common import PARTLY_BELOW, SOLVED_BELOW
+from playground.experiments.common import PARTLY_BELOW, SOLVED_BELOW, WORSE_ABOVE
 from playground.experiments.registry import EXPERIMENTS, reference_result
 from playground.experiments.summaries import (
     adding_summary,
@@ -55,7 +55,8 @@ st.markdown(
 SOLVED_MEANS = (
     f"(*Solved*: a test MSE at most {SOLVED_BELOW:.0%} of the mean's, {SOLVED_BELOW * BASELINE_MSE:.3f}, "
     f"a typical miss of about {math.sqrt(SOLVED_BELOW * BASELINE_MSE):.2f}; *partly learned*: under "
-    f"{PARTLY_BELOW:.0%} of it. The paper's own test, below, is stricter: an answer off by more than "
+    f"{PARTLY_BELOW:.0%} of it; *at the baseline* up to {WORSE_ABOVE:.0%}, *worse than the baseline* "
+    "above. The paper's own test, below, is stricter: an answer off by more than "
     "0.04 counts as wrong.)"
 )
 

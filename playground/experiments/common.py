@@ -215,11 +215,14 @@ def check_names(names: list[str], known: dict | list, what: str) -> None:
         )
 
 
-SOLVED_BELOW, PARTLY_BELOW = 0.1, 0.9  # of the trivial baseline's error
+SOLVED_BELOW, PARTLY_BELOW, WORSE_ABOVE = 0.1, 0.9, 1.1  # of the trivial baseline's error
 
 
 def verdict(value: float, baseline: float) -> str:
-    """'solved', 'partly' or 'at the baseline' for an error against the trivial baseline's error."""
-    if not math.isfinite(value) or value >= PARTLY_BELOW * baseline:
+    """'solved', 'partly', 'at the baseline' or 'worse than the baseline' for an error against the
+    trivial baseline's error (ten times the baseline's error was called "at the baseline")."""
+    if not math.isfinite(value) or value > WORSE_ABOVE * baseline:
+        return "worse than the baseline"
+    if value >= PARTLY_BELOW * baseline:
         return "at the baseline"
     return "solved" if value <= SOLVED_BELOW * baseline else "partly"

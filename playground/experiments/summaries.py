@@ -28,6 +28,7 @@ def adding_summary(table: pd.DataFrame) -> list[str]:
         for verdict, text in [
             ("solved", "solved"),
             ("at the baseline", "stayed at the baseline at"),
+            ("worse than the baseline", "did worse than the baseline at"),
             ("partly", "partly learned"),
         ]:
             lengths = sorted(int(x) for x in agreed.loc[agreed["verdict"].str.startswith(verdict), "length"])
