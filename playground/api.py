@@ -83,9 +83,11 @@ def predict(run: Run, text: str, k: int = 5) -> dict[str, Any]:
     Next-word: the `k` likeliest next tokens with their probabilities. Sentiment: the label and each
     class's probability. Both list the words the model has never seen (read as <unk>).
     """
-    unknown = [t for t in tokenize(text, run.vocab.level) if t not in run.vocab]
     # tokens past what the model reads: a next-word model reads the end, a classifier the start
-    unread = len(unread_tokens(run, text, from_start=run.task != "next-word"))
+    from_start = run.task != "next-word"
+    tokens, unread = tokenize(text, run.vocab.level), len(unread_tokens(run, text, from_start))
+    read = tokens[: len(tokens) - unread] if from_start else tokens[unread:]
+    unknown = list(dict.fromkeys(t for t in read if t not in run.vocab))  # each once, of what is read
     if run.task == "next-word":
         top = top_next_words(run, text, k)
         return {

@@ -151,6 +151,10 @@ def test_predict_in_words_and_refusals(saved_models, capsys, tmp_path):
     assert code == 0 and "not read: the last 40 tokens" in out  # it echoed the text and said nothing
     code, out, _ = run_cli(capsys, "predict", str(path), long_review, "--json")
     assert json.loads(out)["unread"] == 40
+    code, out, _ = run_cli(
+        capsys, "predict", str(path), "the zorblax zorblax was good " + "qux " * 300, "--json"
+    )
+    assert json.loads(out)["unknown"] == ["zorblax", "qux"]  # each once, and only of the 200 read
 
 
 def test_text_from_a_model_file_cannot_drive_the_terminal(saved_models, capsys, tmp_path):
