@@ -6,7 +6,7 @@ from playground.text import escape_markdown
 from ui.lecture import next_stop
 from ui.share import opening_link
 from ui.state import keep_across_pages
-from ui.views.shapes import SHAPES, share_shape, unused_link_values
+from ui.views.shapes import SHAPES, share_shape, tidy_link, unused_link_values
 
 st.title("Task shapes: four shapes of sequence problems")
 st.markdown(
@@ -14,10 +14,14 @@ st.markdown(
     "sequence. Each tab trains one small model of its shape here, in seconds, and lets you try it."
 )
 keep_across_pages(*(key for shape in SHAPES for key in shape.keys))
-link = opening_link("shapes")
-if link:
-    st.session_state["shapes_link_unjudged"] = link
 link_notice = st.container()  # filled once the open tab's inputs have taken the link's values
+if link := opening_link("shapes"):
+    link, notes = tidy_link(link)
+    if (asked := link.get("shape", [""])[-1]) in [shape.label for shape in SHAPES]:
+        st.session_state["shape"] = asked  # as the page names it: "many to one" opened One to one
+    st.session_state["shapes_link_unjudged"] = link
+    for note in notes:
+        link_notice.warning(note, icon=":material/link:")  # only the page's own names
 # Bound to the address bar (?shape=…), so a link opens its tab; only the open tab's content runs.
 tabs = st.tabs([shape.label for shape in SHAPES], key="shape", bind="query-params")
 for tab, shape in zip(tabs, SHAPES, strict=True):

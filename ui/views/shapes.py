@@ -244,6 +244,24 @@ def shape_link(shape: Shape, values: dict[str, Any]) -> dict[str, str]:
     return link
 
 
+def tidy_link(link: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
+    """The link's parameters this page uses, its tab named as the page names it, and notes on
+    repeated ones. Others (a mail or course site's `utm_source`, `fbclid`) are not the page's to judge.
+    """
+    labels = {shape.label.casefold(): shape.label for shape in SHAPES}
+    ours = {name: values for name, values in link.items() if name == "shape" or name in DEFAULTS}
+    notes = [
+        f"“{name}” appears {len(values)} times in the link; the last is used."
+        for name, values in ours.items()
+        if len(values) > 1
+    ]
+    asked = ours.get("shape", [""])[-1] if ours.get("shape") else None
+    label = labels.get(" ".join((asked or "").split()).casefold())
+    if asked is not None and label is not None and label != asked:  # "many to one", as people retype it
+        ours["shape"] = [label]
+    return ours, notes
+
+
 def unused_link_values(link: dict[str, list[str]], values: dict[str, Any]) -> tuple[list[str], list[str]]:
     """What a link asked for that the page did not take (a value past a bound, not a number, a tab that
     does not exist), as `name=value` strings, and the link's names not yet judged (their inputs appear
@@ -255,8 +273,6 @@ def unused_link_values(link: dict[str, list[str]], values: dict[str, Any]) -> tu
         if name == "shape":
             if wanted not in labels:
                 unused.append(f"shape={wanted}")
-        elif name not in DEFAULTS:
-            unused.append(f"{name}={wanted}")
         elif name not in values:
             waiting.append(name)
         elif not _took(values[name], wanted):
