@@ -22,7 +22,10 @@ def test_the_four_shapes_each_train_and_answer():
     at.button(key="lab_train_one_to_one").click().run()
     words = at.dataframe[0].value.set_index("word")["class"]
     assert words["good"] == "positive" and words["not"] == "neutral"
-    assert "cannot turn" in at.info[0].value
+    assert "cannot turn “good” around" in at.info[0].value
+    at.text_input(key="one_to_one").set_value("never boring and not bad").run()
+    assert "cannot turn “boring” around" in at.info[0].value  # the sentence's own word, not "good"
+    at.text_input(key="one_to_one").set_value("the film was not good").run()
     assert "lab_train_one_to_many" not in [b.key for b in at.button]  # only the open tab's content runs
 
     open_tab(at, "One to many").button(key="lab_train_one_to_many").click().run()

@@ -101,9 +101,15 @@ def one_to_one() -> None:
         ]
         if negations:
             named = " and ".join(f"“{escape_markdown(w)}”" for w in negations)
+            # the sentence's own sentiment word after a negation (it always said "good")
+            order = list(words["word"])
+            first = min(order.index(w) for w in negations)
+            judged = [w for w, c in zip(order, words["class"], strict=True) if c != "neutral"]
+            after = next((w for w in order[first + 1 :] if w in judged), None)
+            target = f"“{escape_markdown(after)}”" if after else "the word it negates"
             st.info(
                 f"{named} {'is' if len(negations) == 1 else 'are'} just another word to it, read alone: "
-                "it cannot turn “good” around. That takes a model that reads the words in order, the "
+                f"it cannot turn {target} around. That takes a model that reads the words in order, the "
                 "next tab."
             )
 
