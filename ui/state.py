@@ -308,7 +308,7 @@ def settle_runs(timeout: float = 15.0) -> None:
         copy, shared = arrivals.pop(0)
         if shared:
             st.session_state.setdefault("shared_runs", {})[copy.id] = (copy.created, True)
-        add_run(copy)
+        add_run(copy, keep_number=True)  # the number it was stored under
 
 
 def next_number(kept: list[Run]) -> int:
@@ -325,7 +325,30 @@ def next_number(kept: list[Run]) -> int:
     return max(highest, st.session_state.get("highest_deleted_number", 0), given_elsewhere) + 1
 
 
-def add_run(run: Run) -> None:
+def number_giver() -> Callable[[], int]:
+    """`next_number` for a run kept after this script run stopped, where no Streamlit call works: bound
+    now, it reads the numbers the browser's other tabs gave from the store when called, and notes the
+    one it gives there (a copy numbered at the start of its training took the number another tab
+    gave meanwhile: two runs called #2)."""
+    floor = max(
+        max((run.number for run in runs()), default=0), st.session_state.get("highest_deleted_number", 0)
+    )
+    if st.session_state.get("store_failed"):
+        return lambda: floor + 1
+    store, browser = run_store(), browser_id()
+
+    def give() -> int:
+        try:
+            number = max(floor, store.last_number(browser)) + 1
+            store.note_number(browser, number)
+        except OSError:
+            number = floor + 1
+        return number
+
+    return give
+
+
+def add_run(run: Run, keep_number: bool = False) -> None:
     """Keep `run` under the learner's next #number and make it active; drop the oldest beyond the cap.
 
     A run already kept is only made active: a script run stopped by a click right after keeping a
@@ -338,7 +361,8 @@ def add_run(run: Run) -> None:
     if (twin := next((k for k in kept if k.uid == run.uid), None)) is not None:  # picked up from the store
         st.session_state["active_run_id"] = twin.id  # while this copy was on its way here
         return
-    run.number = next_number(kept)
+    if not (keep_number and run.number) or any(k.number == run.number for k in kept):
+        run.number = next_number(kept)
     _in_store(lambda store, browser: store.note_number(browser, run.number))
     kept.append(run)
     if run.status not in ("new", "training"):

@@ -44,7 +44,7 @@ from ui.state import (
     add_run,
     builtin_data,
     device,
-    next_number,
+    number_giver,
     pending_write,
     run_saver,
     runs,
@@ -194,7 +194,7 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
     # (st.session_state included) raises again: a copy made then is handed over in this plain list,
     # which the next script run takes in (ui.state.settle_runs).
     arrivals: list = st.session_state.setdefault("arrived_copies", [])
-    save, number = run_saver(), next_number(runs())  # for a copy made after a reload stopped this run
+    save, give_number = run_saver(), number_giver()  # for a copy made after a reload stopped this run
     leave, finish = pending_write()  # a reloaded tab waits for that copy to reach the store
     stop = stop_requested()
     copy = failed = None
@@ -230,7 +230,9 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
                     _keep_copy(copy, watched=True) if copy.complete else add_run(copy)
                 except BaseException:  # this script run was stopped: the next one keeps the copy
                     arrivals.append((copy, copy.complete))
-                    copy.number = copy.number or number
+                    copy.number = (
+                        give_number()
+                    )  # its file held the trainer's number, of another tab or browser
                     save(copy)  # and the store, in case no next one comes (the tab was reloaded)
                     raise
         finally:

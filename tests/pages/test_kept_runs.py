@@ -140,3 +140,33 @@ def test_a_run_added_in_another_tab_of_the_browser_comes_to_this_one_once_it_has
     other.run()
     assert other.session_state["runs"][-1].uid == checkpoint.uid
     assert other.session_state["runs"][-1].status == "interrupted"
+
+
+def number_a_copy_kept_after_a_reload():
+    import streamlit as st
+
+    from playground.config import default_config
+    from playground.data.datasets import build_builtin
+    from playground.run import create_run
+    from ui.browser import browser_id
+    from ui.state import add_run, number_giver, run_store, runs, settle_runs
+
+    config = default_config("sentiment", "bow")
+    config.data.num_sentences = 200
+    data = build_builtin(config.data)
+    add_run(create_run(config, data))  # #1
+    give = number_giver()  # bound when a shared training starts to be watched
+    run_store().note_number(browser_id(), 2)  # meanwhile another tab of the browser gave #2
+    copy = create_run(config, data)
+    copy.number = give()  # the reload stopped the script run: the copy is numbered and stored then
+    st.session_state["arrived_copies"] = [(copy, False)]
+    settle_runs()  # a next script run of this tab (a click, not a reload) takes it in
+    st.write(f"numbers {[r.number for r in runs()]}, noted {run_store().last_number(browser_id())}")
+
+
+def test_a_copy_kept_after_its_watcher_was_stopped_never_takes_another_tabs_number():
+    """Two tabs trained; one was reloaded mid-training: its copy, numbered when the training started,
+    and the other tab's run were both "#2 LSTM · next-word" (the comparison then drew one of them)."""
+    app = AppTest.from_function(number_a_copy_kept_after_a_reload, default_timeout=60).run()
+    assert not app.exception
+    assert app.markdown[0].value == "numbers [1, 3], noted 3"
