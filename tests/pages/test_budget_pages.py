@@ -74,11 +74,11 @@ def test_the_labs_own_trainings_take_a_training_slot():
         at.button(key="lab_train_one_to_one").click().run()
         assert not at.exception
         assert any("busy" in w.value for w in at.warning)
-        assert "lab_one_to_one" not in at.session_state
+        assert "one_to_one" not in at.session_state["lab_models"]
     finally:
         for _ in range(taken):
             slots.release()
     at = open_page(app(), "shapes")
     at.button(key="lab_train_one_to_one").click().run()
     no_errors(at)
-    assert at.session_state["lab_one_to_one"] is not None
+    assert at.session_state["lab_models"]["one_to_one"] is not None

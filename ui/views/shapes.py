@@ -42,13 +42,17 @@ DEFAULTS: dict[str, Any] = {
 def trained_here(label: str, key: str, train: Callable[[], Any]) -> Any:
     """A small model kept in this session, trained when `label` is clicked; None until then.
 
-    It takes one of the server's training slots, like every other training.
+    It takes one of the server's training slots, like every other training. A click elsewhere (another
+    tab of the page) stops this script run while the model trains, after which every Streamlit call
+    raises: the model still lands in `models`, a plain dict, and the tab shows it when it is opened
+    again (the translator's 40 seconds were lost, slot and core held all the same).
     """
+    models = st.session_state.setdefault("lab_models", {})
     if st.button(label, key=f"lab_train_{key}", icon=":material/play_arrow:"):
         with training_slot() as granted, st.spinner("Training…"):
             if granted:
-                st.session_state[f"lab_{key}"] = train()
-    trained = st.session_state.get(f"lab_{key}")
+                models[key] = train()
+    trained = models.get(key)
     if trained is None:
         st.caption(
             "A small model for this tab only: unlike your runs, it is not saved, and a reload "
