@@ -84,8 +84,8 @@ runs_table()  # newest first; a dash where a figure does not apply to a run
 # Deleting is its own choice, none picked at first, behind a popover: one click next to the
 # comparison's defaults (the newest three) removed them for good.
 with st.popover("Delete runs…", icon=":material/delete:"):
-    doomed = multiselect(
-        st, "Runs to delete", list(names), default=[], format_func=names.get, key="runs_doomed"
+    doomed = multiselect(  # newest first, as in the table and the sidebar
+        st, "Runs to delete", list(reversed(names)), default=[], format_func=names.get, key="runs_doomed"
     )
     st.caption(
         "Deleted runs leave this browser and the server for good. Download a run's model file "

@@ -20,6 +20,20 @@ def failure_message(error: Exception, run: Run) -> str:
     return f"Training stopped with an error after {run.steps} steps ({text}). The model so far is kept."
 
 
+BARELY_BETTER = 0.02  # test accuracy within this of the input-blind model's: not learned
+
+
+def not_learned(run: Run) -> str | None:
+    """'no better' or 'barely better' where a finished run's test accuracy is not clearly above the
+    model that ignores its input (49.1% against 48.6% for two classes is a coin's score); else None."""
+    if "test_accuracy" not in run.metrics or not run.baseline:
+        return None
+    gain = run.metrics["test_accuracy"] - run.baseline["accuracy"]
+    if gain > BARELY_BETTER:
+        return None
+    return "no better" if gain <= 0 else "barely better"
+
+
 def stopped_message(steps: int, total_steps: int, why: str = "") -> str:
     """A run stopped before its end: where, why (if not the learner's click), and what it keeps."""
     return (

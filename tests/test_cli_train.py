@@ -215,6 +215,7 @@ def test_show_and_predict_say_when_a_models_training_did_not_finish(saved_models
             5,
             20,
         )
+        assert summary["retrain_note"] == "trains to the end; this file's training ended at step 5 of 20"
         code, out, err = run_cli(capsys, "predict", str(path), "the film was good", "--json")
         assert code == 0 and json.loads(out)["label"]  # it still answers, on stdout
         assert err.startswith("note: ") and note in err
@@ -395,3 +396,30 @@ def test_ctrl_c_while_training_keeps_saves_and_reports_the_run(tmp_path):
     assert report["status"] == "interrupted" and "Stopped at step" in report["message"]
     loaded = load_model(saved)
     assert 0 < loaded.steps == report["steps"] < 50 * 250
+
+
+def test_train_and_predict_say_when_a_model_learned_nothing(capsys, tmp_path):
+    """The app says "no better than that model"; the command line printed the numbers and nothing else."""
+    saved = tmp_path / "nothing.safetensors"
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--task",
+        "sentiment",
+        "--arch",
+        "bow",
+        "--num-sentences",
+        "200",
+        "--max-steps",
+        "2",
+        "--learning-rate",
+        "0.000001",
+        "--save",
+        str(saved),
+        "--quiet",
+    )
+    assert code == 0 and re.search(
+        r"note: the model is (no|barely) better than one that ignores its input", err
+    )
+    code, _, err = run_cli(capsys, "predict", str(saved), "the film was good")
+    assert code == 0 and re.search(r"scored (no|barely) better than one that ignores its input", err)

@@ -30,7 +30,7 @@ from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.io import ModelFileError, load_run
 from playground.memory import release_memory
-from playground.outcomes import stopped_message
+from playground.outcomes import not_learned, stopped_message
 from playground.run import ConfigError, Run, create_run
 from playground.run_store import CHECKPOINT_SECONDS
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
@@ -53,7 +53,6 @@ from ui.state import (
 )
 
 _chart_ids = itertools.count()
-BARELY_BETTER = 0.02  # test accuracy within this of the input-blind model's: not learned
 WATCH_DRAW_SECONDS = 2.0  # a shared training's watchers redraw its curves at most this often (30 pages)
 WATCHERS_PER_DRAW_INTERVAL = 5  # with more watchers, each redraws less often: 20 watchers, every 8 s
 logger = logging.getLogger(__name__)
@@ -486,11 +485,9 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         text += f" On the order-sensitive sentences: **{m['order_subset_accuracy']:.1%}**."
     if "unseen_structure_accuracy" in m:
         text += f" On sentences of structures it never trained on: **{m['unseen_structure_accuracy']:.1%}**."
-    gain = m.get("test_accuracy", 0) - run.baseline["accuracy"]
-    if gain <= BARELY_BETTER:  # 49.1% against 48.6% for two classes is a coin's score, not a success
-        than = "no better than that model" if gain <= 0 else "barely better than that model"
+    if (how := not_learned(run)) is not None:  # a coin's score is not a success
         text += (
-            f" **It is {than}: it has not learned the task yet.** Train it longer (more "
+            f" **It is {how} than that model: it has not learned the task yet.** Train it longer (more "
             "epochs or steps), raise the learning rate, or give it more room (a larger hidden size or "
             "embedding); its loss curve shows whether it was still falling."
         )

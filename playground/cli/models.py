@@ -10,6 +10,7 @@ import sys
 from playground.api import load_model, predict
 from playground.cli.flags import to_flags
 from playground.io import ModelFileError
+from playground.outcomes import not_learned
 from playground.run import Run
 from playground.text import for_terminal
 
@@ -80,6 +81,8 @@ def unfinished_note(run: Run) -> str | None:
             f"this model's training did not finish (step {run.steps:,} of {run.total_steps:,}); it "
             "answers with what it had learned by then."
         )
+    if (how := not_learned(run)) is not None:
+        return f"this model scored {how} than one that ignores its input; its answers mean little."
     return None
 
 
@@ -147,6 +150,10 @@ def model_summary(run: Run) -> dict:
     }
     if run.config.data.source == "built-in":
         summary["retrain"] = "python -m playground train " + " ".join(retrain_flags(run))
+        if run.status not in ("finished", "loaded"):
+            summary["retrain_note"] = (
+                f"trains to the end; this file's training ended at step {run.steps:,} of {run.total_steps:,}"
+            )
     return summary
 
 

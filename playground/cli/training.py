@@ -15,6 +15,7 @@ from playground.cli.progress import ProgressBar
 from playground.data.uploads import UploadError
 from playground.device import DEVICE_CHOICES, pick_device
 from playground.io import save_run
+from playground.outcomes import not_learned
 from playground.run import ConfigError, Run, count_model_parameters, create_run, edit_changes
 from playground.share_links import config_from_link
 from playground.text import for_terminal
@@ -144,6 +145,12 @@ def train_command(args: argparse.Namespace) -> int:
             progress.close()
     if args.save:
         Path(args.save).write_bytes(save_run(run))
+    if run.status == "finished" and (how := not_learned(run)) is not None:
+        print(
+            f"note: the model is {how} than one that ignores its input: it has not learned the task "
+            "yet (train longer, raise the learning rate or enlarge it).",
+            file=sys.stderr,
+        )
     report = run_report(run) | ({"saved": str(args.save)} if args.save else {})
     if args.json:
         print(json.dumps(report | {"config": run.config.to_dict()}))
