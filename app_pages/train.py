@@ -83,8 +83,12 @@ with settings:
     model_config = dataclasses.replace(model_config, arch=arch)
 
     st.subheader("3 · Training")
-    # The learning rate's column wider: a link's 1e-6 read "0.000(" and 1e6 "10000"
-    train_config = section_widgets(defaults.train, TRAIN_FORM_FIELDS, keys["train"], columns=[0.9, 1.5, 1.1])
+    # The learning rate and its schedule on a row of two: in a third of the column a link's 1e-6 read
+    # "0.000(" and 1e6 "10000", and any wider third cut another field's label or value
+    first = ["learning_rate", "schedule"]
+    train_config = section_widgets(defaults.train, first, keys["train"], columns=2)
+    rest = [name for name in TRAIN_FORM_FIELDS if name not in first]
+    train_config = section_widgets(train_config, rest, keys["train"])
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
         st.warning(escape_markdown(warning, 1000))
