@@ -15,10 +15,10 @@ st.markdown(
 )
 keep_across_pages(*(key for shape in SHAPES for key in shape.keys))
 link_notice = st.container()  # filled once the open tab's inputs have taken the link's values
-if link := opening_link("shapes"):
-    link, notes = tidy_link(link)
-    if (asked := link.get("shape", [""])[-1]) in [shape.label for shape in SHAPES]:
-        st.session_state["shape"] = asked  # as the page names it: "many to one" opened One to one
+if opened := opening_link("shapes"):
+    link, notes = tidy_link(opened)
+    if link.get("shape") != opened.get("shape"):  # retyped ("many to one" opened One to one): as named
+        st.session_state["shape"] = link["shape"][-1]
     st.session_state["shapes_link_unjudged"] = link
     for note in notes:
         link_notice.warning(note, icon=":material/link:")  # only the page's own names

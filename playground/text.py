@@ -120,3 +120,12 @@ def percent(p: float) -> str:
     if text == "0.0%" and p > 0:
         return "<0.1%"
     return text
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a space where one is near: a cut through "music"
+    left "mu", which the page then flagged as a word the model does not know."""
+    if len(text) <= limit or text[limit].isspace():
+        return text[:limit]
+    space = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
+    return text[:space] if space >= limit // 2 else text[:limit]

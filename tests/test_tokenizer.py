@@ -121,7 +121,7 @@ def test_characters_lose_nothing_visible_and_never_split_an_emoji(text):
 @given(st.text(alphabet="ab \n", max_size=80), st.integers(1, 60))
 def test_a_long_paste_is_cut_at_a_word_and_never_past_the_limit(text, limit):
     """A paste cut through "music" left "mu", which the page then flagged as an unknown word."""
-    from ui.sentences import cut_at_word
+    from playground.text import cut_at_word
 
     kept = cut_at_word(text, limit)
     assert text.startswith(kept) and len(kept) <= limit

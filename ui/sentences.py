@@ -9,7 +9,7 @@ from playground.data.examples import example_inputs, has_chosen_examples
 from playground.data.tokenizer import has_invisible, join_tokens
 from playground.run import Run
 from playground.share_links import ViewOption
-from playground.text import escape_markdown
+from playground.text import cut_at_word, escape_markdown
 
 
 def invisible_note(text: str) -> str:
@@ -50,15 +50,6 @@ def limited_text_input(label: str, value: str, key: str, limit: int, container=s
         )
         text = kept
     return text
-
-
-def cut_at_word(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, at a space where one is near: a cut through "music"
-    left "mu", which the page then flagged as a word the model does not know."""
-    if len(text) <= limit or text[limit].isspace():
-        return text[:limit]
-    space = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
-    return text[:space] if space >= limit // 2 else text[:limit]
 
 
 def sentence_box(run: Run, option: ViewOption) -> str:
