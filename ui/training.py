@@ -205,7 +205,7 @@ def _watch(hub: SharedTrainings, flight: Flight, side_by_side: bool) -> Run | No
             run = flight.run
             rows = run.history_rows[:]  # the trainer appends; a copy is a consistent view
             if run.steps != shown_step:
-                bar.progress(*_shared_progress(run.steps, run.total_steps, rows))
+                bar.progress(*_shared_progress(run.steps, run.total_steps, rows, flight.watchers))
                 shown_step = run.steps
             interval = WATCH_DRAW_SECONDS * max(1.0, flight.watchers / WATCHERS_PER_DRAW_INTERVAL)
             if len(rows) != shown_rows and time.perf_counter() - last_draw > interval:
@@ -292,8 +292,10 @@ def _watch_elsewhere(hub: SharedTrainings, key: str, side_by_side: bool) -> bool
     return stop()
 
 
-def _shared_progress(steps: int, total: int, rows: list[dict]) -> tuple[float, str]:
-    """The progress bar's fraction and text for a training followed from its history rows."""
+def _shared_progress(steps: int, total: int, rows: list[dict], watchers: int = 0) -> tuple[float, str]:
+    """The progress bar's fraction and text for a training followed from its history rows; how many
+    learners share it where that is known and more than one (it said "shared by everyone waiting" to
+    a learner training alone)."""
     text = f"Step {steps:,} of {max(total, 1):,}"
     train = next((r for r in reversed(rows) if r.get("split") == "train"), None)
     if train is not None:
@@ -301,7 +303,9 @@ def _shared_progress(steps: int, total: int, rows: list[dict]) -> tuple[float, s
     validation = next((r for r in reversed(rows) if r.get("split") == "validation"), None)
     if validation is not None:
         text += f" · validation accuracy {validation['accuracy']:.1%}"
-    return min(steps / max(total, 1), 1.0), text + " · one training shared by everyone waiting"
+    if watchers > 1:
+        text += f" · one training shared by {watchers} learners"
+    return min(steps / max(total, 1), 1.0), text
 
 
 def _say_busy() -> None:
@@ -427,8 +431,8 @@ def shared_note(run: Run, data: TaskData | None = None) -> None:
     trained, watched = shared
     if watched:
         text = (
-            "Trained once on this server for everyone who asked for these settings; same settings "
-            "give the same numbers. This copy is yours: deleting it changes "
+            "Trained once on this server for these settings: whoever asks for them gets this same "
+            "model, and same settings give the same numbers. This copy is yours: deleting it changes "
             "no one else's."
         )
     else:

@@ -124,3 +124,13 @@ def test_a_private_training_checkpoints_the_weights_its_child_process_has_learne
     assert fresh is not shared and fresh.status == "finished" and children == [1]
     assert len({steps for steps, _ in checkpoints}) >= 2, checkpoints
     assert len({total for _, total in checkpoints}) >= 2, "every checkpoint held the same (untrained) weights"
+
+
+def test_a_shared_trainings_progress_names_its_learners_only_when_there_are_several():
+    """ "one training shared by everyone waiting" was said to a learner training alone."""
+    from ui.training import _shared_progress
+
+    rows = [{"split": "train", "loss": 1.5}, {"split": "validation", "accuracy": 0.4, "loss": 1.4}]
+    fraction, alone = _shared_progress(50, 100, rows, watchers=1)
+    assert fraction == 0.5 and alone == "Step 50 of 100 · train loss 1.500 · validation accuracy 40.0%"
+    assert _shared_progress(50, 100, rows, watchers=3)[1].endswith(" · one training shared by 3 learners")
