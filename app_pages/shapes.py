@@ -31,7 +31,7 @@ for tab, shape in zip(tabs, SHAPES, strict=True):
             share_shape(shape)
 
 if unjudged := st.session_state.get("shapes_link_unjudged"):
-    unused, waiting = unused_link_values(unjudged, dict(st.session_state))
+    unused, waiting = unused_link_values(unjudged, st.session_state)
     st.session_state["shapes_link_unjudged"] = {name: unjudged[name] for name in waiting}
     if unused:
         link_notice.warning(

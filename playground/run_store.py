@@ -140,12 +140,17 @@ class RunStore:
         self._write(self.folder(browser) / SEEN_FILE, str(time.time()).encode())
 
     def stored(self, browser: str) -> dict[str, float]:
-        """The uids of the browser's stored runs, each with the time its file was last written."""
+        """The uids of the browser's stored runs not marked deleted, each with the time its file was last
+        written (one listing of the folder)."""
         folder = self.folder(browser)
+        paths = list(folder.iterdir()) if folder.is_dir() else []
+        gone = {path.name[: -len(DELETED_SUFFIX)] for path in paths if path.name.endswith(DELETED_SUFFIX)}
         found = {}
-        for path in folder.glob(f"*{RUN_SUFFIX}") if folder.is_dir() else []:
-            with contextlib.suppress(FileNotFoundError):  # deleted by another tab in between
-                found[path.name[: -len(RUN_SUFFIX)]] = path.stat().st_mtime
+        for path in paths:
+            uid = path.name[: -len(RUN_SUFFIX)]
+            if path.name.endswith(RUN_SUFFIX) and uid not in gone:
+                with contextlib.suppress(FileNotFoundError):  # deleted by another tab in between
+                    found[uid] = path.stat().st_mtime
         return found
 
     def load_one(self, browser: str, uid: str) -> Run:

@@ -237,7 +237,7 @@ def pick_up_runs_added_elsewhere() -> None:
         return
     store, browser = run_store(), browser_id()
     try:
-        stored, gone = store.stored(browser), store.deleted(browser)
+        stored = store.stored(browser)
     except OSError:
         return
     known = {run.uid for run in runs()}
@@ -246,7 +246,7 @@ def pick_up_runs_added_elsewhere() -> None:
     passed_over = st.session_state.setdefault("store_passed_over", {})
     added = []
     for uid, written in stored.items():
-        if uid in known or uid in gone or passed_over.get(uid) == written:
+        if uid in known or passed_over.get(uid) == written:
             continue
         try:
             run = store.load_one(browser, uid)
@@ -317,12 +317,18 @@ def next_number(kept: list[Run]) -> int:
     A deleted #15 is not given to the next run: a downloaded `run-15-…` file, or a note, would then
     name another model (numbers of runs deleted over `DELETED_MARKER_DAYS` ago can come back).
     """
-    highest = max((run.number for run in kept), default=0)
     given_elsewhere = 0  # by another tab of this browser: two tabs each gave "#9" to a different run
     if not st.session_state.get("store_failed"):
         with contextlib.suppress(OSError):
             given_elsewhere = run_store().last_number(browser_id())
-    return max(highest, st.session_state.get("highest_deleted_number", 0), given_elsewhere) + 1
+    return max(_highest_here(kept), given_elsewhere) + 1
+
+
+def _highest_here(kept: list[Run]) -> int:
+    """The highest #number this session knows of: its runs' and its deleted runs'."""
+    return max(
+        max((run.number for run in kept), default=0), st.session_state.get("highest_deleted_number", 0)
+    )
 
 
 def number_giver() -> Callable[[], int]:
@@ -330,9 +336,7 @@ def number_giver() -> Callable[[], int]:
     now, it reads the numbers the browser's other tabs gave from the store when called, and notes the
     one it gives there (a copy numbered at the start of its training took the number another tab
     gave meanwhile: two runs called #2)."""
-    floor = max(
-        max((run.number for run in runs()), default=0), st.session_state.get("highest_deleted_number", 0)
-    )
+    floor = _highest_here(runs())
     if st.session_state.get("store_failed"):
         return lambda: floor + 1
     store, browser = run_store(), browser_id()

@@ -58,9 +58,9 @@ def unwritable(path: Path) -> str | None:
     return None
 
 
-def unreadable_text(path: Path) -> str | None:
-    """Why `path` is not a UTF-8 text file a benchmark can train on (it read a model file to a traceback,
-    and a missing file silently meant the built-in text)."""
+def unreadable_text(path: Path, at_least: int = 1, needed_by: str = "") -> str | None:
+    """Why `path` is not a UTF-8 text file of `at_least` characters a benchmark (`needed_by`) can train
+    on (it read a model file to a traceback, and a missing file silently meant the built-in text)."""
     if not path.exists():
         return "no such file"
     if not path.is_file():
@@ -73,4 +73,9 @@ def unreadable_text(path: Path) -> str | None:
         return f"it cannot be read ({error.strerror or error})"
     if not text.strip():
         return "it is empty"
+    if len(text) < at_least:
+        return (
+            f"too short for {needed_by} ({len(text):,} characters; it needs at least {at_least:,}, a "
+            "block of text in each of its parts)"
+        )
     return None

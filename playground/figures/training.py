@@ -60,15 +60,15 @@ def _hidden_under(curves: list[tuple], metric: str) -> dict[str, tuple[str, bool
     Of two equal curves the later run is the hidden one; a shorter curve equal to another's start is
     hidden by the longer.
     """
+    points = [list(zip(rows["step"], rows[metric], strict=True)) for *_, rows in curves]
     hidden = {}
-    for i, (name, _, panel, rows) in enumerate(curves):
-        points = list(zip(rows["step"], rows[metric], strict=True))
-        for j, (other, _, other_panel, other_rows) in enumerate(curves):
-            if j == i or other_panel != panel or not points:
+    for i, (name, _, panel, _) in enumerate(curves):
+        for j, (other, _, other_panel, _) in enumerate(curves):
+            if j == i or other_panel != panel or not points[i]:
                 continue
-            others = list(zip(other_rows["step"], other_rows[metric], strict=True))
-            same = points == others
-            if (same and j < i) or (len(points) < len(others) and others[: len(points)] == points):
+            mine, others = points[i], points[j]
+            same = mine == others
+            if (same and j < i) or (len(mine) < len(others) and others[: len(mine)] == mine):
                 hidden[name] = (other, same)
                 break
     return hidden

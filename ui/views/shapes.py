@@ -4,7 +4,7 @@ many to many (next word and translation)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -265,14 +265,14 @@ def tidy_link(link: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[st
         for name, values in ours.items()
         if len(values) > 1
     ]
-    asked = ours.get("shape", [""])[-1] if ours.get("shape") else None
-    label = labels.get(" ".join((asked or "").split()).casefold())
-    if asked is not None and label is not None and label != asked:  # "many to one", as people retype it
+    asked = ours["shape"][-1] if ours.get("shape") else ""
+    label = labels.get(" ".join(asked.split()).casefold())
+    if label is not None and label != asked:  # "many to one", as people retype it
         ours["shape"] = [label]
     return ours, notes
 
 
-def unused_link_values(link: dict[str, list[str]], values: dict[str, Any]) -> tuple[list[str], list[str]]:
+def unused_link_values(link: dict[str, list[str]], values: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """What a link asked for that the page did not take (a value past a bound, not a number, a tab that
     does not exist), as `name=value` strings, and the link's names not yet judged (their inputs appear
     once the tab's model is trained). Streamlit drops such values silently, for the default."""
