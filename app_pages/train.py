@@ -83,12 +83,14 @@ with settings:
     model_config = dataclasses.replace(model_config, arch=arch)
 
     st.subheader("3 · Training")
-    # The learning rate and its schedule on a row of two: in a third of the column a link's 1e-6 read
-    # "0.000(" and 1e6 "10000", and any wider third cut another field's label or value
-    first = ["learning_rate", "schedule"]
+    # The learning rate and its schedule on a row of two, the seed in half a row: in a third of the
+    # column a link's 1e-6 read "0.000(", 1e6 "10000" and seed 2147483647 "21474", and any wider
+    # third cut another field's label or value
+    first, last = ["learning_rate", "schedule"], ["seed"]
     train_config = section_widgets(defaults.train, first, keys["train"], columns=2)
-    rest = [name for name in TRAIN_FORM_FIELDS if name not in first]
+    rest = [name for name in TRAIN_FORM_FIELDS if name not in first + last]
     train_config = section_widgets(train_config, rest, keys["train"])
+    train_config = section_widgets(train_config, last, keys["train"], columns=2)
     config = ExperimentConfig(data_config, model_config, train_config)
     for warning in check_consistency(config):
         st.warning(escape_markdown(warning, 1000))

@@ -7,12 +7,15 @@ open it, and Streamlit then remembers that choice) and columns stack.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
+from playground.config import SECTIONS
 from tests.e2e.server import CHROMIUM, ROOT, benign, press_train, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +51,22 @@ SELECT_BOXES = """() => [...document.querySelectorAll('[data-testid=stMain] [dat
       value: input.value,
       clipped: context.measureText(input.value).width > room + 1,
       top: box.getBoundingClientRect().top,
+    };
+  })"""
+
+# A number box's value, measured the same way: the room left of its − and + buttons.
+NUMBER_BOXES = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stNumberInput]')]
+  .filter((box) => box.getBoundingClientRect().width > 0)
+  .map((box) => {
+    const input = box.querySelector('input');
+    const style = getComputedStyle(input);
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = style.font;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return {
+      label: box.querySelector('label')?.innerText || '',
+      value: input.value,
+      clipped: context.measureText(input.value).width > room + 1,
     };
   })"""
 
@@ -161,3 +180,40 @@ def test_a_fold_the_app_made_follows_the_window_both_ways(browser):
         wait_idle(page)
         expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", str(folded).lower())
     context.close()
+
+
+def bound_links() -> list[dict[str, str]]:
+    """Train links with every number field of the form at its lower, then its upper bound, per model."""
+    ends = []
+    for end in ("lo", "hi"):
+        values = {
+            f.name: f"{f.metadata[end]:g}" if isinstance(f.default, float) else str(f.metadata[end])
+            for cls in SECTIONS.values()
+            for f in dataclasses.fields(cls)
+            if f.metadata.get("lo") is not None
+        }
+        # an RNN has the LSTM's fields
+        ends += [{"task": "next-word", "arch": arch, **values} for arch in ("lstm", "transformer")]
+        ends.append({"task": "sentiment", "arch": "bow", **values})
+    return ends
+
+
+def test_train_form_shows_every_value_whole_at_its_bounds(browser):
+    """A link at the edges of every field: each number box shows its value uncut (a third-wide seed box
+    showed "21474" of 2147483647)."""
+    url, chromium = browser
+    failures = []
+    for params in bound_links():
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{url}/train?{urlencode(params)}")
+        wait_idle(page)
+        page.get_by_text("Tokens and sequence length").click()
+        wait_idle(page)
+        boxes = page.evaluate(NUMBER_BOXES)
+        assert len(boxes) >= 10
+        failures += [
+            f"{params['arch']}: {b['label']!r} shows {b['value']!r}, cut" for b in boxes if b["clipped"]
+        ]
+        context.close()
+    assert not failures, failures
