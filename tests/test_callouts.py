@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from playground.analysis import callouts
 from playground.analysis.attention import (
     agreement_sentences,
     attention_steps,
@@ -13,8 +14,10 @@ from playground.analysis.attention import (
     trace_attention,
 )
 from playground.analysis.callouts import (
+    CLEAR_SHARE,
     SATURATION,
     agreement_callout,
+    agreement_judgement,
     gate_callout,
     saturation_callout,
     subject_head_callout,
@@ -63,15 +66,30 @@ def test_agreement_callout_states_the_verb_number_and_the_batch_share(transforme
     plural = sum(float(probabilities[index[p]]) for _, p in VERB_PAIRS)
     singular = sum(float(probabilities[index[s]]) for s, _ in VERB_PAIRS)
     assert percent(plural / (plural + singular)) in callout.text
-    right = plural > singular
-    assert ("it agrees with “dogs”" in callout.text) == right
+    clear = plural / (plural + singular) >= CLEAR_SHARE
+    assert ("it agrees with “dogs”" in callout.text) == clear
+    top_plural = max((p for _, p in VERB_PAIRS), key=lambda p: float(probabilities[index[p]]))
+    assert f"(“{top_plural}” first)" in callout.text  # the plural form it counts, not any verb
     correct, _, _ = agreement_accuracy(transformer, 1, True, 100, 11)
     assert f"in {percent(correct / 100)}" in callout.text
-    assert callout.found == (right and correct / 100 >= 0.8)
+    assert callout.found == (clear and correct / 100 >= 0.8)
     assert callout.found  # the default Transformer learns agreement (measured 100% of 100)
-    share = correct / 100
-    judged = "right every time" if share == 1 else "mostly right" if share >= 0.8 else "often wrong"
-    assert f"{percent(share)}: {judged}," in callout.text  # not "100%: mostly right"
+    assert f"{percent(correct / 100)}: {agreement_judgement(correct / 100)} (" in callout.text
+
+
+@pytest.mark.parametrize(
+    "share,judged",
+    [
+        (1.0, "right every time"),
+        (0.85, "mostly right"),
+        (0.7, "better than a coin flip, but often wrong"),
+        (0.5, "no better than a coin flip"),
+        (0.45, "no better than a coin flip"),
+        (0.2, "mostly wrong: the verb follows the nearer noun"),
+    ],
+)
+def test_agreement_judgement_reads_a_share_against_a_coin_flip(share, judged):
+    assert agreement_judgement(share) == judged
 
 
 def test_agreement_callout_is_honest_about_an_untrained_model(small_next_word):
@@ -80,6 +98,29 @@ def test_agreement_callout_is_honest_about_an_untrained_model(small_next_word):
     correct, _, _ = agreement_accuracy(run, 1, True, 40, 11)
     assert f"in {percent(correct / 40)}" in callout.text
     assert not callout.found or correct / 40 >= 0.8
+    singular, plural = callout.evidence["singular"], callout.evidence["plural"]
+    share = plural / (plural + singular)
+    if abs(share - 0.5) < 0.1:  # a near-even split is no agreement, whichever side has the extra point
+        assert "no clear agreement" in callout.text and "agrees with" not in callout.text
+
+
+def test_agreement_callout_calls_an_even_split_no_preference(small_next_word, monkeypatch):
+    """Review 19: 51% to plural forms read "it agrees with “dogs”", naming the singular "carries" first."""
+    run = model_run(small_next_word, "lstm")
+    monkeypatch.setattr(
+        callouts, "_verb_mass", lambda *_: (0.49, 0.51, {"singular": "carries", "plural": "carry"})
+    )
+    text = callouts.agreement_callout(run, count=10).text
+    assert "almost evenly, 51% to plural forms and 49% to singular ones" in text
+    assert "agrees with" not in text and "carries" not in text
+    monkeypatch.setattr(
+        callouts, "_verb_mass", lambda *_: (0.8, 0.2, {"singular": "carries", "plural": "carry"})
+    )
+    text = callouts.agreement_callout(run, count=10).text
+    assert (
+        "only 20% of its verb probability to plural forms and the rest to singular ones (“carries” first)"
+        in text
+    )
 
 
 def test_agreement_callout_needs_a_next_word_model_of_the_toy_language(sentiment_lstm):

@@ -26,6 +26,7 @@ AGREEMENT_PREFIX = "the dogs near the cat"
 PLURAL_NOUNS = {p for _, p in ANIMALS + PEOPLE}
 SINGULAR_NOUNS = {s for s, _ in ANIMALS + PEOPLE}
 GATES = {"forget": "forget_gates", "input": "input_gates", "output": "output_gates"}
+CLEAR_SHARE = 0.6  # a verb share from 40% to 60% is no clear preference for either number
 CLEAR_MOVE = 1.5  # a move at the cue word counts as "the cue" when it beats the other words' by this
 
 
@@ -43,14 +44,20 @@ def knows_words(run: Run, words: list[str]) -> bool:
     return run.vocab.level == "word" and all(w in run.vocab.index for w in words)
 
 
-def _verb_mass(run: Run, text: str) -> tuple[float, float, str]:
-    """Probability of all singular and all plural verb forms after `text`, and the likeliest form."""
+def _verb_mass(run: Run, text: str) -> tuple[float, float, dict[str, str]]:
+    """Probability of all singular and all plural verb forms after `text`, and the likeliest form of each
+    number ({"singular": "carries", "plural": "carry"})."""
     probabilities = next_word_probabilities(run, text)
     index = run.vocab.index
     singular = sum(float(probabilities[index[s]]) for s, _ in VERB_PAIRS if s in index)
     plural = sum(float(probabilities[index[p]]) for _, p in VERB_PAIRS if p in index)
-    forms = [f for pair in VERB_PAIRS for f in pair if f in index]
-    best = max(forms, key=lambda f: float(probabilities[index[f]]))
+    best = {
+        number: max(forms, key=lambda f: float(probabilities[index[f]]))
+        for number, forms in (
+            ("singular", [s for s, _ in VERB_PAIRS if s in index]),
+            ("plural", [p for _, p in VERB_PAIRS if p in index]),
+        )
+    }
     return singular, plural, best
 
 
@@ -64,6 +71,19 @@ def agreement_share(run: Run, count: int = 100, seed: int = 11) -> float:
     return correct / count
 
 
+def agreement_judgement(share: float) -> str:
+    """How a share of right verb numbers reads against a coin flip's 50%."""
+    if share == 1:
+        return "right every time"
+    if share >= 0.8:
+        return "mostly right"
+    if share >= CLEAR_SHARE:
+        return "better than a coin flip, but often wrong"
+    if share > 1 - CLEAR_SHARE:
+        return "no better than a coin flip"
+    return "mostly wrong: the verb follows the nearer noun"
+
+
 def agreement_callout(run: Run, prefix: str = AGREEMENT_PREFIX, count: int = 100) -> Callout | None:
     """Predict: does the model agree the verb with the subject, not the nearer noun? None if not asked."""
     words = prefix.split()
@@ -72,30 +92,34 @@ def agreement_callout(run: Run, prefix: str = AGREEMENT_PREFIX, count: int = 100
         return None
     subject, nearest = nouns[0], nouns[-1]
     singular, plural, best = _verb_mass(run, prefix)
-    wants_plural = subject in PLURAL_NOUNS
-    right = (plural > singular) == wants_plural
-    share_right = (plural if wants_plural else singular) / max(plural + singular, 1e-12)
+    number, other = ("plural", "singular") if subject in PLURAL_NOUNS else ("singular", "plural")
+    share_right = (plural if number == "plural" else singular) / max(plural + singular, 1e-12)
     batch = agreement_share(run, count)
-    number = "plural" if wants_plural else "singular"
-    if right:
+    if share_right >= CLEAR_SHARE:
         first = (
             f"After “{prefix}” your model gives {share_right:.0%} of its verb probability to {number} "
-            f"forms (“{best}” first): it agrees with “{subject}”"
+            f"forms (“{best[number]}” first): it agrees with “{subject}”"
             + (f", not with the nearer “{nearest}”." if nearest != subject else ".")
+        )
+    elif share_right > 1 - CLEAR_SHARE:
+        first = (
+            f"After “{prefix}” your model splits its verb probability almost evenly, {share_right:.0%} "
+            f"to {number} forms and {1 - share_right:.0%} to {other} ones: it shows no clear agreement "
+            f"with “{subject}”."
         )
     else:
         first = (
             f"After “{prefix}” your model gives only {share_right:.0%} of its verb probability to "
-            f"{number} forms (“{best}” first): it gets the agreement with “{subject}” wrong"
+            f"{number} forms and the rest to {other} ones (“{best[other]}” first): it gets the agreement "
+            f"with “{subject}” wrong"
             + (f", pulled by the nearer “{nearest}”." if nearest != subject else ".")
         )
-    judged = "right every time" if batch == 1 else "mostly right" if batch >= 0.8 else "often wrong"
     second = (
         f" Over {count} prefixes like “the dog near the cats” it picks the right number in "
-        f"{batch:.0%}: {judged}, where a coin flip would get 50%."
+        f"{batch:.0%}: {agreement_judgement(batch)} (a coin flip would get 50%)."
     )
     evidence = {"subject": subject, "singular": singular, "plural": plural, "best": best, "batch": batch}
-    return Callout(first + second, right and batch >= 0.8, evidence)
+    return Callout(first + second, share_right >= CLEAR_SHARE and batch >= 0.8, evidence)
 
 
 def cue_steps(steps: list[str]) -> list[int]:
