@@ -246,9 +246,14 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
         ratio = float(gradient["hidden"].iloc[0] / gradient["hidden"].iloc[-1])
         evidence["first_to_last"] = ratio
         if ratio > 0:
-            reach = f" The loss's gradient reaching the first word is {ratio:.2g}× the one at the last."
+            reach = (
+                f" The loss's gradient ‖∂L/∂h_t‖ reaching the first word is {ratio:.2g}× the one at the last."
+            )
         else:
-            reach = " The loss's gradient does not reach the first word at all: it is 0 in float32 there."
+            reach = (
+                " The loss's gradient ‖∂L/∂h_t‖ does not reach the first word at all: it is 0 in float32 "
+                "there."
+            )
     else:
         reach = ""
     if lstm:

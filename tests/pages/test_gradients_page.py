@@ -101,3 +101,25 @@ def test_an_untouched_sentence_follows_the_model_and_a_typed_one_stays():
     at.selectbox(key="active_run_picker").set_value(next_word.id).run()
     assert at.text_input(key="gradients_text").value == "the film was great"  # typed: kept
     assert any("Not in this model's vocabulary" in w.value for w in at.warning)
+
+
+def test_back_on_a_recurrent_run_the_chart_shows_h_t_again():
+    """Review 19: from a Transformer (∂L/∂x_t forced) to an RNN, the chart stayed on x_t while the
+    equations above it and the note under it spoke of h_t."""
+    at = tiny_training(open_page(app(), "train"), "next-word", "rnn")
+    at = tiny_training(at, "next-word", "transformer")
+    rnn, _ = at.session_state["runs"]
+    at = open_page(at, "gradients")
+    no_errors(at)
+    assert at.radio(key="gradients_quantity").value == "input"
+    at.selectbox(key="active_run_picker").set_value(rnn.id).run()
+    no_errors(at)
+    assert at.radio(key="gradients_quantity").value == "hidden"
+    titles = [
+        json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")
+    ]
+    assert any(t.startswith("‖∂L/∂h_t‖ at each step") for t in titles), titles
+    at.radio(key="gradients_quantity").set_value("input").run()  # the learner's own choice is kept
+    at.text_input(key="gradients_text").input("the dogs near the cat are happy").run()
+    no_errors(at)
+    assert at.radio(key="gradients_quantity").value == "input"

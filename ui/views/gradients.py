@@ -58,6 +58,11 @@ def gradient_on_your_sentence(run: Run) -> None:
             ),
         )
     recurrent = all(candidates[i].config.model.arch in ("rnn", "lstm") for i in chosen)
+    # ∂L/∂x_t was forced by a Transformer or bag of words; with only recurrent runs back, h_t (what the
+    # equations above and the note below speak of) is the default again
+    if recurrent and st.session_state.get("gradients_forced_input"):
+        st.session_state.pop(OPTION["wrt"].key, None)
+    st.session_state["gradients_forced_input"] = not recurrent
     quantity = view_widget(
         OPTION["wrt"], run, right, style="radio", default="hidden" if recurrent else "input", horizontal=True
     )
