@@ -7,6 +7,7 @@ from playground.analysis.gradients import (
     jacobian_norms,
     probe_tables,
     sandbox_caption,
+    underflow_start,
 )
 from playground.analysis.recurrence import is_recurrent
 from playground.config import ARCH_IN_A_SENTENCE
@@ -33,7 +34,7 @@ st.markdown(
     "Training needs the gradient of the loss with respect to every weight. In an RNN the "
     "loss at step T reaches an early state h_t only through every step in between, so its "
     "gradient is a **product of many factors**, one per step. For a plain RNN, "
-    "h_k = f(a_k) with a_k = W_hh h_{k-1} + W_xh x_k + b, and a loss L at the last step T only:"
+    "hₖ = f(aₖ) with aₖ = W_hh hₖ₋₁ + W_xh xₖ + b, and a loss L at the last step T only:"
 )
 st.latex(  # two lines: on one, the equation ran past its column at 800 px wide
     r"\begin{gathered}\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\, J_T\, J_{T-1} "
@@ -46,7 +47,7 @@ with st.expander("The product in full: its order, the loss summed over every ste
         "t + 1.) For the loss **summed over every step**, each step's loss L_s adds one such product "
         "from s down to t + 1, and ∂L/∂h_t is the sum of ∂L_s/∂h_t over every s ≥ t. An **LSTM** has "
         "other J_k: its "
-        "cell state adds a path c_{k-1} → c_k through the forget gate, diag(f_k), besides the gates' "
+        "cell state adds a path cₖ₋₁ → cₖ through the forget gate, diag(fₖ), besides the gates' "
         "own paths. The curves below are computed exactly with autograd, whichever case you pick. "
         "Factors smaller than 1 make the product **vanish** (early words stop mattering), larger "
         "than 1 make it **explode** (training blows up). The fixes from the lecture: ReLU with "
@@ -89,10 +90,11 @@ st.plotly_chart(global_norm, key="gradients_global")
 
 st.subheader("3 · Vanishing and exploding, by hand")
 st.markdown(
-    "A random sequence runs through h_t = f(W_hh h_{t-1} + U x_t) with a W_hh you set. Each step "
+    "A random sequence runs through hₜ = f(W_hh hₜ₋₁ + U xₜ) with a W_hh you set. Each step "
     "back multiplies the gradient by diag(f′(a_k)) W_hh. With f linear and W_hh = ρ·I that is "
     "exactly ρ per step, so the norm is ρ^(T−t): **below 1 it decays geometrically, above 1 it "
-    "blows up**. A random or orthogonal W_hh bends that line. A nonlinearity changes more: "
+    "blows up**. A random W_hh bends that line; an orthogonal one (or the identity) follows it exactly, "
+    "since ρ·Q stretches every direction by ρ. A nonlinearity changes more: "
     "tanh′(a) = 1 − tanh²(a) is at most 1 and near 0 where tanh saturates, and ReLU′ is 0 for "
     "every unit that is off, so each factor diag(f′(a_k)) W_hh is no larger than W_hh itself and "
     "usually smaller. "
@@ -125,6 +127,12 @@ if not np.isfinite(sandbox["measured"].iloc[-1]):
         "(about 3.4 × 10³⁸) at those distances; the points before it are computed (the state "
         "overflowing does not stop that). In training "
         "this is the inf or NaN that stops a run."
+    )
+elif underflow_start(sandbox) is not None:
+    st.info(
+        "Marked ▼ at the foot of the chart: the product of Jacobians fell below the smallest float32 "
+        "number (about 1.4 × 10⁻⁴⁵) and is exactly 0 from there, which a log axis cannot draw. In "
+        "training this is an early word whose gradient is 0: no weight learns anything from it."
     )
 
 st.subheader("4 · Exploding for real")

@@ -170,7 +170,7 @@ class ModelConfig:
         "tanh",
         label="RNN activation",
         choices=("tanh", "relu"),
-        help="RNN only: h_t = act(W_hh h_{t-1} + W_xh x_t + b).",
+        help="RNN only: hₜ = act(W_hh hₜ₋₁ + W_xh xₜ + b).",
     )
     recurrent_init: str = spec(
         "default",

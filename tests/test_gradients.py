@@ -12,6 +12,7 @@ from playground.analysis.gradients import (
     probe_tables,
     sandbox_caption,
     step_jacobian,
+    underflow_start,
 )
 from playground.figures.gradients import gradient_time_figure, sandbox_figure
 from playground.recording import MAX_GRADIENT_PROBES
@@ -174,3 +175,30 @@ def test_recording_gradients_never_changes_training(small_sentiment):
     assert 2 <= len(steps) <= MAX_GRADIENT_PROBES + 1 and steps == sorted(steps)
     assert norms.shape[0] == len(steps) and np.isfinite(norms).all() and (norms > 0).any()
     assert {"W_hh (layer 1)", "W_xh (layer 1)", "W_hy", "embedding"} <= set(parameters["parameter"])
+
+
+@pytest.mark.parametrize(
+    ("rho", "activation", "init", "length"), [(0.1, "linear", "random", 200), (3.0, "tanh", "identity", 50)]
+)
+def test_an_underflow_to_zero_is_marked_and_its_rate_taken_before_it(rho, activation, init, length):
+    """Review 19: the line just stopped, and the caption read "0.00e+00 times its size … nan per step"."""
+    norms = jacobian_norms(rho, activation, init, length)
+    measured = norms["measured"].to_numpy()
+    start = underflow_start(norms)
+    assert start is not None and measured[start] == 0 and (measured[:start] > 0).all()
+    assert (measured[start:] == 0).all()  # a product that reached 0 stays 0
+    rate = measured[start - 1] ** (1 / (start - 1))
+    caption = sandbox_caption(norms, None, rho, activation)
+    assert f"From {start} steps back the gradient is exactly 0" in caption
+    assert f"{rate:.3f} per step" in caption and "nan" not in caption
+    fig = sandbox_figure(norms, rho, None, activation)
+    marks = next(t for t in fig.data if t.name == "0: below float32's smallest number")
+    assert list(marks.x) == list(range(start, length))
+    assert marks.y[0] < measured[measured > 0].min()  # at the foot of the chart, under every drawn value
+
+
+def test_no_underflow_no_mark():
+    norms = jacobian_norms(0.9, "tanh", "random", 50)
+    assert underflow_start(norms) is None
+    assert "exactly 0" not in sandbox_caption(norms, None, 0.9, "tanh")
+    assert all(t.name != "0: below float32's smallest number" for t in sandbox_figure(norms, 0.9).data)

@@ -258,7 +258,7 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
         reach = ""
     if lstm:
         second = (
-            " An LSTM's gradient has a second road, the cell path c_t = f_t ⊙ c_{t−1}, whose factor per step "
+            " An LSTM's gradient has a second road, the cell path cₜ = fₜ ⊙ cₜ₋₁, whose factor per step "
             "is the forget gate, not 1 − h²."
         )
     elif page == "recurrence":

@@ -177,10 +177,26 @@ def jacobian_norms(
     return pd.DataFrame({"distance": distance, "measured": norms, "theory": theory, "slope": mean_slopes})
 
 
+FLOAT32_TINIEST = float(np.finfo(np.float32).smallest_subnormal)  # 1.4e-45: below it, float32 holds 0
+
+
+def underflow_start(norms: pd.DataFrame) -> int | None:
+    """The first distance back whose measured norm is exactly 0, below float32's smallest number; None if
+    none is (from there on the product of Jacobians stays 0)."""
+    zero = norms.loc[norms["measured"] == 0, "distance"]
+    return int(zero.min()) if len(zero) else None
+
+
 def per_step_rate(norms: pd.DataFrame) -> float:
-    """The geometric mean factor per step back, (||dh_T/dh_1|| / 1)^(1/(T-1)); NaN if it overflowed."""
-    final, steps = float(norms["measured"].iloc[-1]), len(norms) - 1
-    return final ** (1 / steps) if steps and math.isfinite(final) and final > 0 else math.nan
+    """The geometric mean factor per step back, (||dh_T/dh_t|| / 1)^(1/(T-t)) at the farthest t still
+    above 0 (an underflow to 0 says nothing about the rate); NaN if it overflowed."""
+    measured = norms["measured"].to_numpy(dtype=float)
+    if not math.isfinite(measured[-1]):
+        return math.nan
+    positive = np.flatnonzero(measured > 0)
+    farthest = int(positive[-1]) if positive.size else 0
+    distance = int(norms["distance"].iloc[farthest])
+    return float(measured[farthest]) ** (1 / distance) if distance else math.nan
 
 
 def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float, activation: str) -> str:
@@ -193,14 +209,27 @@ def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float
             f"The gradient is computed up to {int(finite.max())} steps back and overflows float32 beyond "
             f"(ρ = {rho:g})."
         )
-    text = (
-        f"After {steps} steps back the gradient is {final:.2e} times its size at the end: "
-        f"{per_step_rate(norms):.3f} per step on average, against ρ = {rho:g}."
-    )
+    underflow = underflow_start(norms)
+    if underflow is None:
+        text = (
+            f"After {steps} steps back the gradient is {final:.2e} times its size at the end: "
+            f"{per_step_rate(norms):.3f} per step on average, against ρ = {rho:g}."
+        )
+    else:
+        text = (
+            f"From {underflow} steps back the gradient is exactly 0: it fell below float32's smallest "
+            f"number ({FLOAT32_TINIEST:.1e}). Up to then it shrank by {per_step_rate(norms):.3f} per step "
+            f"on average, against ρ = {rho:g}."
+        )
     if linear is not None:
         slope = float(np.nanmean(norms["slope"]))
         linear_final = float(linear["measured"].iloc[-1])
-        same = f"{linear_final:.2e}" if math.isfinite(linear_final) else "an overflow"
+        if not math.isfinite(linear_final):
+            same = "an overflow"
+        elif linear_final == 0:
+            same = "0 too (an underflow)"
+        else:
+            same = f"{linear_final:.2e}"
         text += (
             f" The {activation} slopes f′(a_k) average {slope:.2f} over units and steps, so each "
             f"factor diag(f′(a_k)) W_hh is no larger than W_hh; the same W_hh in a linear cell gives "

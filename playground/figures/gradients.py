@@ -36,6 +36,22 @@ def _mark_overflow(fig: go.Figure, x, overflow: np.ndarray, top: float, color: s
         )
 
 
+def _mark_underflow(fig: go.Figure, x, values: pd.Series, bottom: float, color: str) -> None:
+    """A mark at the foot of the chart where a norm is exactly 0: a log axis has no place for it."""
+    zero = values.to_numpy(dtype=float) == 0
+    if zero.any():
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(x)[zero],
+                y=[bottom] * int(zero.sum()),
+                mode="markers",
+                marker={"symbol": "triangle-down", "size": 7, "color": color},
+                name="0: below float32's smallest number",
+                hovertemplate="T−t = %{x}<br>exactly 0 (underflow)<extra></extra>",
+            )
+        )
+
+
 def gradient_time_figure(frames: dict[str, pd.DataFrame], column: str, title: str) -> go.Figure:
     """||dL/d·_t|| against step t, one line per run, on a log scale."""
     fig = go.Figure()
@@ -123,6 +139,8 @@ def sandbox_figure(
     )
     top = float(finite.max()) * 3 if finite.size else 1.0
     _mark_overflow(fig, norms["distance"], overflow, top, "#E45756")
+    bottom = float(finite[finite > 0].min()) / 3 if (finite > 0).any() else 1e-45
+    _mark_underflow(fig, norms["distance"], norms["measured"], bottom, "#E45756")
     fig.update_layout(
         title="How the gradient shrinks or grows with distance",
         xaxis_title="steps back, T − t",
