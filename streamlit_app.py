@@ -6,6 +6,7 @@ import streamlit as st
 
 from playground.device import describe_device
 from ui.layout import narrow_screen_layout
+from ui.lecture import note_arrival
 from ui.share import remember_opening_link
 from ui.state import (
     ACTIVE_RUN_PICKER,
@@ -58,6 +59,7 @@ settle_runs()
 drop_runs_deleted_elsewhere()
 pick_up_runs_added_elsewhere()
 remember_opening_link(page.url_path)
+note_arrival(page.url_path)
 restore_kept_widgets()
 
 with st.sidebar:

@@ -16,7 +16,7 @@ from playground.figures.recurrence import (
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.layout import lazy_section
-from ui.lecture import next_stop
+from ui.lecture import LSTM_STOP, next_stop, stop_title
 from ui.sentences import sentence_box
 from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
@@ -41,7 +41,23 @@ st.markdown(
     "every time, carrying a hidden state h forward."
 )
 run = linked_run("recurrence", VIEW)
-if not is_recurrent(run):
+if stop_title("app_pages/recurrence.py") == LSTM_STOP and run.config.model.arch != "lstm":
+    st.info(
+        f"This stop of the lecture is the LSTM's gates, and the active run is "
+        f"{ARCH_IN_A_SENTENCE[run.config.model.arch]}, which has none. Use one of your LSTM runs, or train "
+        "one here: a sentiment LSTM shows its forget gate react to “not” and “but”."
+    )
+    switch_run_buttons(lambda r: r.config.model.arch == "lstm", "recurrence_lstm_stop")
+    train_default_buttons(
+        [
+            ("Train a sentiment LSTM", "sentiment", "lstm", "recurrence_stop_sentiment"),
+            ("Train a next-word LSTM", "next-word", "lstm", "recurrence_stop_next"),
+        ]
+    )
+    if not is_recurrent(run):
+        next_stop("app_pages/recurrence.py")
+        st.stop()
+elif not is_recurrent(run):
     st.info(
         f"The active run is {ARCH_IN_A_SENTENCE[run.config.model.arch]}, which has no recurrence. Pick an "
         "RNN or LSTM run in the sidebar, or train one here."

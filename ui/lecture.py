@@ -7,6 +7,7 @@ import streamlit as st
 from playground.analysis.callouts import Callout
 from playground.text import escape_markdown
 
+LSTM_STOP = "LSTM gates (Inside the recurrence, with an LSTM run)"
 # (page, title, one sentence): the lecture's order, recurrence → BPTT → vanishing gradients → LSTM →
 # limits → attention. A stop may come back to a page with a different question (the LSTM's gates).
 # Subscripts are Unicode (xₜ, cₜ₋₁): the sentence is an escaped caption, where "x_t" showed as typed.
@@ -29,7 +30,7 @@ LECTURE_PATH = [
     ),
     (
         "app_pages/recurrence.py",
-        "LSTM gates (Inside the recurrence, with an LSTM run)",
+        LSTM_STOP,
         "The LSTM cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ lets memory and gradient through: watch the gates.",
     ),
     (
@@ -49,19 +50,50 @@ LECTURE_PATH = [
 def lecture_path() -> None:
     """Home's list of the lecture's stops, each one sentence and one link."""
     for number, (page, title, sentence) in enumerate(LECTURE_PATH, start=1):
-        path_link(page, f"{number}. {title}", sentence)
+        path_link(page, f"{number}. {title}", sentence, number - 1)
 
 
-def path_link(page: str, label: str, sentence: str) -> None:
+def path_link(page: str, label: str, sentence: str, stop: int) -> None:
     """A stop's link under a short label, its sentence below it: a link's label never wraps, so a long
-    one ran off the page's edge."""
-    stop = st.container(gap=None)  # the sentence close under its own link, not halfway to the next
-    stop.page_link(page, label=label, icon=":material/arrow_forward:")
-    stop.caption(escape_markdown(sentence, 400))
+    one ran off the page's edge. A stop on a page the path visits twice says which visit it is
+    (`?stop=`), so the page can show that stop and lead on from it."""
+    twice = [p for p, _, _ in LECTURE_PATH].count(page) > 1
+    box = st.container(gap=None)  # the sentence close under its own link, not halfway to the next
+    box.page_link(
+        page,
+        label=label,
+        icon=":material/arrow_forward:",
+        query_params={"stop": str(stop)} if twice else None,
+    )
+    box.caption(escape_markdown(sentence, 400))
 
 
-def next_stops(page: str) -> list[tuple[str, str, str]]:
-    """The stops after `page`'s first place on the path, up to and including the first new page.
+def note_arrival(url_path: str) -> None:
+    """On arriving at a page, remember which stop of the path its link named (`?stop=`), for the page's
+    later reruns too: the page rewrites the address bar with its own view at once."""
+    if st.session_state.get("lecture_page") != url_path:
+        st.session_state["lecture_page"] = url_path
+        st.session_state["lecture_stop"] = st.query_params.get("stop")
+
+
+def current_stop(page: str) -> int | None:
+    """Which stop of the path `page` is showing: the one its link named, else the page's first."""
+    stops = [i for i, (p, _, _) in enumerate(LECTURE_PATH) if p == page]
+    if not stops:
+        return None
+    named = st.session_state.get("lecture_stop")
+    return int(named) if named is not None and named.isdigit() and int(named) in stops else stops[0]
+
+
+def stop_title(page: str) -> str | None:
+    """The title of the stop `page` is showing, or None off the path."""
+    at = current_stop(page)
+    return None if at is None else LECTURE_PATH[at][1]
+
+
+def next_stops(page: str, at: int | None = None) -> list[tuple[int, tuple[str, str, str]]]:
+    """The stops after stop `at` (`page`'s first place on the path if None), up to and including the
+    first new page, each with its place on the path.
 
     A stop on a page seen before (the LSTM's gates on Inside the recurrence) is offered too, but the
     last link always leads on, so following the last "next" link walks the path to its end.
@@ -69,31 +101,34 @@ def next_stops(page: str) -> list[tuple[str, str, str]]:
     pages = [p for p, _, _ in LECTURE_PATH]
     if page not in pages:
         return []
-    first = pages.index(page)
+    first = pages.index(page) if at is None else at
     seen = set(pages[: first + 1])
     stops = []
-    for stop in LECTURE_PATH[first + 1 :]:
+    for number in range(first + 1, len(LECTURE_PATH)):
+        stop = LECTURE_PATH[number]
         if stop[0] == page:
             continue
-        stops.append(stop)
+        stops.append((number, stop))
         if stop[0] not in seen:
             break
     return stops
 
 
 def next_stop(page: str) -> None:
-    """The links to the lecture's next stops after `page` (each page on the path ends with it)."""
-    if page not in [p for p, _, _ in LECTURE_PATH]:
+    """The links to the lecture's next stops after the stop `page` shows (each page on the path ends
+    with it)."""
+    at = current_stop(page)
+    if at is None:
         return
     st.divider()
-    stops = next_stops(page)
+    stops = next_stops(page, at)
     if not stops:
         st.page_link(
             "app_pages/home.py", label="The end of the lecture's path: back to Home", icon=":material/home:"
         )
         return
-    for target, title, sentence in stops:
-        path_link(target, f"Next: {title}", sentence)
+    for number, (target, title, sentence) in stops:
+        path_link(target, f"Next: {title}", sentence, number)
 
 
 def callout_box(callout: Callout | None) -> None:

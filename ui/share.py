@@ -85,10 +85,16 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
             match = next((r for r in runs() if r.id == stopped_id), None)  # the learner chose it
         if match is None and (copy := stored_copy(pending.config)) is not None:
             # The sidebar's run list was drawn before this copy existed: run again so that it lists it.
-            st.session_state["linked_from_store"] = copy.id
+            st.session_state["linked_from_store"] = st.session_state["active_run_id"] = copy.id
             st.rerun()
         if match is None:
             _offer_training(page, pending)  # stops the page until the learner chooses
+        if st.session_state.get("active_run_id") != match.id:
+            # The sidebar named the run active before the link: run again so that it names this one
+            st.session_state["active_run_id"] = match.id
+            if not matches(match, pending.config):  # the stopped run the learner chose: choose it again
+                st.session_state["link_shows_stopped"] = match.id
+            st.rerun()
         del st.session_state["pending_link"]
         _show_linked(pending, options, match)
         if st.session_state.pop("linked_from_store", None) == match.id:  # someone here trained it already

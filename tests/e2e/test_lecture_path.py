@@ -58,6 +58,10 @@ def test_the_next_links_walk_the_lecture(server, width, height):
         label = follow_next(page)
         if expected == "Limits of RNNs":  # Backprop offers the LSTM's gates first, then leads on
             assert "Backprop through time" in label
+            gates = page.get_by_role("link").filter(has_text="Next: LSTM gates")
+            gates.click()  # that stop's page leads on to the limits, not back to Backprop (review 19)
+            wait_idle(page)
+            expect(page.get_by_role("heading", name="Inside the recurrence")).to_be_visible()
             label = follow_next(page)
         assert expected in label, label
         visited.append(expected)

@@ -170,3 +170,23 @@ def test_a_copy_kept_after_its_watcher_was_stopped_never_takes_another_tabs_numb
     app = AppTest.from_function(number_a_copy_kept_after_a_reload, default_timeout=60).run()
     assert not app.exception
     assert app.markdown[0].value == "numbers [1, 3], noted 3"
+
+
+def test_a_link_to_one_of_the_browsers_runs_is_named_in_the_sidebar_at_once():
+    """Review 19: the page showed the linked run while the sidebar went on naming the newest one."""
+    from playground.config import to_query_params
+    from tests.pages.test_pages import APP, no_errors, open_page, tiny_training
+
+    first = open_page(AppTest.from_file(APP, default_timeout=180).run(), "train")
+    for arch in ("rnn", "bow"):
+        first = tiny_training(first, "sentiment", arch)
+    linked, newest = first.session_state["runs"]
+    other = AppTest.from_file(APP, default_timeout=180)
+    other.session_state["browser_id"] = first.session_state["browser_id"]  # a new tab of that browser
+    other.query_params.update(to_query_params(linked.config))
+    other = other.switch_page("app_pages/gradients.py").run()
+    no_errors(other)
+    assert "Showing the shared view on" in other.success[0].value
+    shown = next(r for r in other.session_state["runs"] if r.uid == linked.uid)
+    assert other.session_state["active_run_id"] == shown.id
+    assert other.selectbox(key="active_run_picker").value == shown.id  # not the newest, a bag of words
