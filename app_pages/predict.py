@@ -12,8 +12,10 @@ from playground.analysis.prediction import (
 )
 from playground.analysis.reading import reading_steps
 from playground.data.language import word_class
+from playground.data.tokenizer import tokenize
 from playground.figures.prediction import next_word_bars, sentiment_trajectory_figure
 from playground.figures.stepping import reading_figure
+from playground.outcomes import not_learned, trust_note
 from playground.run import Run
 from playground.text import escape_markdown, percent
 from playground.view_options import VIEW_OPTIONS, view_options
@@ -42,6 +44,14 @@ def next_word_view(run: Run) -> None:
     )
     text = sentence_with_examples(run, OPTION["prefix"])
     say_what_was_cut(run, text, from_start=False)
+    typed = [t for t in tokenize(text, run.vocab.level) if any(c.isalnum() for c in t)]
+    if typed and not known_words(run.vocab, text):
+        st.info(
+            f"No {unit} of this {start} is in the model's vocabulary, so it reads each as <unk>: the bars "
+            f"are what it expects after {len(typed)} unknown {unit}{'s' if len(typed) > 1 else ''}, not "
+            f"after the {unit}s you typed.",
+            icon=":material/help:",
+        )
     k = view_widget(OPTION["shown"], run)
     top = top_next_words(run, text, k)
     if run.config.data.source == "built-in" and not characters:
@@ -77,7 +87,8 @@ def next_word_view(run: Run) -> None:
                 st.markdown(continuation_line(offset + 1, text, continuation))
 
 
-CLOSE_CALL = 0.2  # the top two classes this close: a lean, not a verdict (60% against 40%)
+CLOSE_CALL = 0.2  # the top two classes this close: a toss-up, not a verdict (60% against 40%)
+SURE = 0.8  # below this, the top class is a lean (67% against 33% was read out as a verdict)
 
 
 def classification_view(run: Run) -> None:
@@ -112,9 +123,17 @@ def classification_view(run: Run) -> None:
             f"against {percent(ranked.iloc[1])} for {escape_markdown(str(ranked.index[1]))}): close to a "
             "toss-up, not a verdict."
         )
+    elif ranked.iloc[0] < SURE:
+        st.markdown(
+            f"The model leans towards **{escape_markdown(str(verdict))}** ({percent(ranked.iloc[0])} against "
+            f"{percent(ranked.iloc[1])}), short of sure."
+        )
     else:
-        st.markdown(f"The model reads this sentence as **{escape_markdown(str(verdict))}**.")
-    if "test_ece" in run.metrics:
+        st.markdown(
+            f"The model reads this sentence as **{escape_markdown(str(verdict))}** "
+            f"({percent(ranked.iloc[0])})."
+        )
+    if "test_ece" in run.metrics and not_learned(run) is None:  # a guess's calibration reassures wrongly
         st.caption(
             f"How far to trust these percentages: on its test sentences this model's confidence "
             f"differed from its accuracy by {run.metrics['test_ece']:.1%} on average (expected "
@@ -130,8 +149,10 @@ st.caption(
     f"Model: {run.name}, {run.num_parameters:,} parameters, trained on "
     f"{escape_markdown(run.data_description)} ({run.status}). Pick another in the sidebar."
 )
-if run.status == "diverged":
-    st.warning("This run diverged; it uses the last weights that were still finite.")
+if (note := trust_note(run)) is not None:  # as `predict` on the command line says it
+    if run.status == "diverged":
+        note += " It uses the last weights that were still finite."
+    st.warning(escape_markdown(note[0].upper() + note[1:], 2000), icon=":material/warning:")
 if run.task == "next-word":
     next_word_view(run)
 else:

@@ -34,6 +34,26 @@ def not_learned(run: Run) -> str | None:
     return "no better" if gain <= 0 else "barely better"
 
 
+def trust_note(run: Run) -> str | None:
+    """What to know before trusting a model's answers: a training that diverged, failed or did not
+    finish, or a test score not clearly above the model that ignores its input; None for a sound one.
+    Starts in lower case, for "note: …" on the command line; Predict capitalises it."""
+    if run.status in ("diverged", "failed"):
+        return f"this model's training {run.status}; its answers mean little. {run.message}"
+    if run.status in ("stopped", "interrupted"):
+        return (
+            f"this model's training did not finish (step {run.steps:,} of {run.total_steps:,}); it "
+            "answers with what it had learned by then."
+        )
+    if (how := not_learned(run)) is not None:
+        return (
+            f"this model scored {how} than one that ignores its input ({run.metrics['test_accuracy']:.1%} "
+            f"of its test set against {run.baseline['accuracy']:.1%}): it has not learned the task, so its "
+            "answers mean little."
+        )
+    return None
+
+
 def stopped_message(steps: int, total_steps: int, why: str = "") -> str:
     """A run stopped before its end: where, why (if not the learner's click), and what it keeps."""
     return (

@@ -10,7 +10,7 @@ import sys
 from playground.api import load_model, predict
 from playground.cli.flags import to_flags
 from playground.io import ModelFileError
-from playground.outcomes import not_learned
+from playground.outcomes import trust_note
 from playground.run import Run
 from playground.text import for_terminal
 
@@ -57,7 +57,7 @@ def predict_command(args: argparse.Namespace) -> int:
     run = _load(args.model)
     if run is None:
         return 2
-    if (note := unfinished_note(run)) is not None:
+    if (note := trust_note(run)) is not None:
         print(for_terminal(f"note: {note}"), file=sys.stderr)
     for text in args.texts:
         try:
@@ -70,20 +70,6 @@ def predict_command(args: argparse.Namespace) -> int:
         else:
             print(for_terminal(describe_prediction(answer)))
     return 0
-
-
-def unfinished_note(run: Run) -> str | None:
-    """What to know before trusting a model whose training did not finish (as the app's Predict says)."""
-    if run.status in ("diverged", "failed"):
-        return f"this model's training {run.status}; its answers mean little. {run.message}"
-    if run.status in ("stopped", "interrupted"):
-        return (
-            f"this model's training did not finish (step {run.steps:,} of {run.total_steps:,}); it "
-            "answers with what it had learned by then."
-        )
-    if (how := not_learned(run)) is not None:
-        return f"this model scored {how} than one that ignores its input; its answers mean little."
-    return None
 
 
 def retrain_flags(run: Run) -> list[str]:
