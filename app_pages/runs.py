@@ -6,7 +6,7 @@ import streamlit as st
 from playground.figures.training import runs_comparison
 from playground.io import MAX_FILE_BYTES, ModelFileError, load_run, save_run
 from playground.text import escape_markdown
-from ui.state import MAX_RUNS, active_run, add_run, delete_runs, run_store, runs
+from ui.state import MAX_RUNS, active_run, add_run, delete_runs, full_note, run_store, runs
 from ui.views.train import runs_table
 from ui.widgets import multiselect
 
@@ -42,6 +42,7 @@ st.subheader("Load a model file")
 # A new, empty box after each file loaded: the browser sends nothing when the file just removed from
 # a box is chosen in it again, so loading the same file twice silently did nothing
 uploads = st.session_state.setdefault("runs_uploads", 0)
+full_note()
 upload = st.file_uploader(
     "A .safetensors model file saved from this page",
     type=None,  # any name: a .pt chosen by mistake gets the loader's reason, not "files are not allowed"
@@ -54,11 +55,16 @@ if upload is not None:
     except ModelFileError as error:
         st.error(escape_markdown(str(error), 1000))
     else:
-        add_run(loaded)
+        dropped = add_run(loaded)
         st.session_state["runs_uploads"] = uploads + 1
         st.session_state["runs_loaded_note"] = (
             f"Loaded {loaded.name} from “{escape_markdown(upload.name, 80)}” ({loaded.num_parameters:,} "
             "parameters). It is now the active run."
+            + "".join(
+                f" To make room, {escape_markdown(name)} was removed (a browser keeps at most "
+                f"{MAX_RUNS} runs)."
+                for name in dropped
+            )
         )
         st.rerun()  # the sidebar, drawn before this page, then lists it as the active run
 if note := st.session_state.pop("runs_loaded_note", None):  # once, on the rerun after loading

@@ -23,7 +23,7 @@ from playground.text import escape_markdown
 from ui.forms import field_widget, form_keys, preset_widgets, section_widgets
 from ui.session_cache import kept, run_key
 from ui.share import opening_link
-from ui.state import active_run, keep_across_pages
+from ui.state import active_run, full_note, keep_across_pages
 from ui.training import draw_curves, estimate_note, show_outcome, train_live
 from ui.views.train import read_upload, runs_table, share_configuration, training_data
 
@@ -106,6 +106,7 @@ with settings:
             icon=":material/block:",
         )
     affordable = data is not None and refusal is None
+    full_note()
     clicked = st.button(
         "Train",
         type="primary",

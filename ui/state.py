@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -352,8 +353,9 @@ def number_giver() -> Callable[[], int]:
     return give
 
 
-def add_run(run: Run, keep_number: bool = False) -> None:
+def add_run(run: Run, keep_number: bool = False) -> list[str]:
     """Keep `run` under the learner's next #number and make it active; drop the oldest beyond the cap.
+    Returns the names of the runs dropped.
 
     A run already kept is only made active: a script run stopped by a click right after keeping a
     copy hands that copy on to the next one too (`settle_runs`), which listed it twice.
@@ -361,21 +363,40 @@ def add_run(run: Run, keep_number: bool = False) -> None:
     kept = runs()
     if any(k.id == run.id for k in kept):
         st.session_state["active_run_id"] = run.id
-        return
+        return []
     if (twin := next((k for k in kept if k.uid == run.uid), None)) is not None:  # picked up from the store
         st.session_state["active_run_id"] = twin.id  # while this copy was on its way here
-        return
+        return []
     if not (keep_number and run.number) or any(k.number == run.number for k in kept):
         run.number = next_number(kept)
     _in_store(lambda store, browser: store.note_number(browser, run.number))
     kept.append(run)
     if run.status not in ("new", "training"):
         persist(run)
+    dropped = []
     while len(kept) > MAX_RUNS:
-        dropped = kept.pop(0)
-        forget(dropped)
-        st.toast(f"Run {dropped.name} was removed: a browser keeps at most {MAX_RUNS} runs.")
+        oldest = kept.pop(0)
+        forget(oldest)
+        dropped.append(oldest.name)
+        st.toast(f"Run {oldest.name} was removed: a browser keeps at most {MAX_RUNS} runs.")
     st.session_state["active_run_id"] = run.id
+    return dropped
+
+
+def next_to_go() -> Run | None:
+    """The run the next one trained or loaded will push out (the oldest), or None below the cap."""
+    kept = runs()
+    return kept[0] if len(kept) >= MAX_RUNS else None
+
+
+def full_note(container: Any = st) -> None:
+    """Before a training or a load at the cap: which run it will remove, and how to keep it."""
+    if (oldest := next_to_go()) is not None:
+        container.caption(
+            f"You have {MAX_RUNS} runs, the most a browser keeps: the next one you train or load "
+            f"replaces the oldest, **{escape_markdown(oldest.name)}**. To keep it, download it on the "
+            "Runs page first, or delete a run you no longer need."
+        )
 
 
 ACTIVE_RUN_PICKER = "active_run_picker"  # the sidebar's box; `active_run_id` is what pages read

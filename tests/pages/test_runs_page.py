@@ -3,6 +3,7 @@
 import copy
 
 from playground.io import save_run
+from playground.text import escape_markdown
 from tests.pages.test_pages import app, no_errors, open_page, tiny_training
 
 
@@ -114,3 +115,31 @@ def test_two_tabs_of_one_browser_never_give_two_runs_one_number():
     third.session_state["browser_id"] = browser
     third = open_page(third.run(), "runs")
     assert sorted(r.number for r in third.session_state["runs"]) == [1, 2, 3]
+
+
+def test_at_the_cap_a_load_says_which_run_it_will_remove_and_which_it_removed(monkeypatch):
+    """Review 19: the 13th model file silently removed the learner's first model (a toast, lost in the
+    rerun, was the only word of it)."""
+    import ui.state
+
+    monkeypatch.setattr(ui.state, "MAX_RUNS", 2)
+    at = tiny_training(open_page(app(), "train"), "sentiment", "bow")
+    first = at.session_state["runs"][0]
+    name = escape_markdown(first.name)
+    raw = save_run(first)
+    at = open_page(at, "runs")
+    assert not any("the most a browser keeps" in c.value for c in at.caption)  # one run: room left
+    at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}").set_value(
+        ("model.safetensors", raw, "application/octet-stream")
+    ).run()
+    assert "removed" not in at.success[0].value
+    warned = [c.value for c in at.caption if "the most a browser keeps" in c.value]
+    assert len(warned) == 1 and f"replaces the oldest, **{name}**" in warned[0]
+    at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}").set_value(
+        ("model.safetensors", raw, "application/octet-stream")
+    ).run()
+    no_errors(at)
+    assert f"To make room, {name} was removed" in at.success[0].value
+    assert first.id not in [r.id for r in at.session_state["runs"]]
+    at = open_page(at, "train")
+    assert any("the most a browser keeps" in c.value for c in at.caption)  # and before Train too
