@@ -8,13 +8,15 @@ from torch.nn import functional as F
 from playground.analysis.gradients import (
     backprop_to_step,
     gradient_through_time,
+    is_weight_matrix,
     jacobian_norms,
     probe_tables,
+    readable_parameter,
     sandbox_caption,
     step_jacobian,
     underflow_start,
 )
-from playground.figures.gradients import gradient_time_figure, sandbox_figure
+from playground.figures.gradients import gradient_time_figure, parameter_norms_figure, sandbox_figure
 from playground.recording import MAX_GRADIENT_PROBES
 from playground.run import create_run
 from playground.train import Trainer, train_run
@@ -202,3 +204,35 @@ def test_no_underflow_no_mark():
     assert underflow_start(norms) is None
     assert "exactly 0" not in sandbox_caption(norms, None, 0.9, "tanh")
     assert all(t.name != "0: below float32's smallest number" for t in sandbox_figure(norms, 0.9).data)
+
+
+def test_a_transformers_weight_matrices_have_the_lectures_names_and_no_layernorm(small_next_word):
+    """Review 19: 14 raw PyTorch names ("blocks.0.norm1.weight"), LayerNorm gains counted as matrices,
+    repeated colours, and a legend over the axis title."""
+    config, data = small_next_word
+    config = with_training(config, epochs=1)
+    config.model.arch, config.model.num_layers = "transformer", 2
+    run = train_run(create_run(config, data), data)
+    _, _, parameters = probe_tables(run)
+    names = list(dict.fromkeys(parameters["parameter"]))
+    assert sorted(names) == sorted(
+        ["embedding", "output layer"]
+        + [
+            f"{kind} (layer {layer})"
+            for kind in ("attention W_Q, W_K, W_V", "attention W_O", "feed-forward W_1", "feed-forward W_2")
+            for layer in (1, 2)
+        ]
+    )
+    fig = parameter_norms_figure(parameters)
+    lines = {trace.name: trace.line for trace in fig.data}
+    assert lines["attention W_O (layer 1)"].color == lines["attention W_O (layer 2)"].color  # one kind
+    assert lines["attention W_O (layer 1)"].dash != lines["attention W_O (layer 2)"].dash  # two layers
+    assert len({line.color for line in lines.values()}) == 6  # six kinds, six colours
+    assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0  # hangs below the axis title
+
+
+def test_a_recurrent_runs_output_layer_is_w_hy():
+    assert readable_parameter("head.weight", recurrent=True) == "W_hy"
+    assert readable_parameter("rnn.weight_hh_l1") == "W_hh (layer 2)"
+    assert not is_weight_matrix("blocks.0.norm2.weight") and not is_weight_matrix("norm.weight")
+    assert is_weight_matrix("blocks.0.feed_forward.0.weight")

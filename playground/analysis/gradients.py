@@ -238,21 +238,36 @@ def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float
     return text
 
 
+# A parameter's name in PyTorch -> its name in the lecture; a layer number is added where there are layers.
 PARAMETER_NAMES = {
-    "weight_ih": "W_xh",
-    "weight_hh": "W_hh",
-    "head.weight": "W_hy",
-    "embedding.weight": "embedding",
+    r"weight_ih_l(\d+)$": "W_xh",
+    r"weight_hh_l(\d+)$": "W_hh",
+    r"blocks\.(\d+)\.attention\.qkv\.weight$": "attention W_Q, W_K, W_V",
+    r"blocks\.(\d+)\.attention\.proj\.weight$": "attention W_O",
+    r"blocks\.(\d+)\.feed_forward\.0\.weight$": "feed-forward W_1",
+    r"blocks\.(\d+)\.feed_forward\.2\.weight$": "feed-forward W_2",
+    r"^embedding\.weight$": "embedding",
+    r"^head\.weight$": "output layer",
 }
+RECURRENT_OUTPUT = "W_hy"  # the output layer of an RNN or LSTM, as the lecture writes it
 
 
-def readable_parameter(name: str) -> str:
-    """'rnn.weight_hh_l0' -> 'W_hh (layer 1)'; other names are kept."""
-    for key, label in PARAMETER_NAMES.items():
-        if key in name:
-            layer = re.search(r"_l(\d+)$", name)
-            return f"{label} (layer {int(layer.group(1)) + 1})" if layer else label
+def readable_parameter(name: str, recurrent: bool = True) -> str:
+    """'rnn.weight_hh_l0' -> 'W_hh (layer 1)', 'blocks.1.attention.qkv.weight' -> 'attention
+    W_Q, W_K, W_V (layer 2)'; other names are kept."""
+    for pattern, label in PARAMETER_NAMES.items():
+        if found := re.search(pattern, name):
+            if label == "output layer" and recurrent:
+                return RECURRENT_OUTPUT
+            return f"{label} (layer {int(found.group(1)) + 1})" if found.groups() else label
     return name
+
+
+def is_weight_matrix(name: str) -> bool:
+    """Whether a parameter is a matrix the chart of weight matrices shows: not a bias, a LayerNorm gain
+    (a vector) or the learned position vectors."""
+    module = name.rsplit(".", 1)[0].rsplit(".", 1)[-1]  # "blocks.0.norm1.weight" -> "norm1"
+    return "bias" not in name and not module.startswith("norm") and name != "position_embedding.weight"
 
 
 def probe_tables(run: Run) -> tuple[list[int], np.ndarray, pd.DataFrame]:
@@ -260,10 +275,11 @@ def probe_tables(run: Run) -> tuple[list[int], np.ndarray, pd.DataFrame]:
     probes = run.gradient_probes
     steps = [p.step for p in probes]
     norms = np.stack([p.time_norms for p in probes]) if probes else np.zeros((0, 0))
+    recurrent = run.config.model.arch in ("rnn", "lstm")
     rows = [
-        {"step": p.step, "parameter": readable_parameter(name), "norm": value}
+        {"step": p.step, "parameter": readable_parameter(name, recurrent), "norm": value}
         for p in probes
         for name, value in p.parameter_norms.items()
-        if "bias" not in name and name != "position_embedding.weight"
+        if is_weight_matrix(name)
     ]
     return steps, norms, pd.DataFrame(rows, columns=["step", "parameter", "norm"])

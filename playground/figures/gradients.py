@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,8 @@ import plotly.graph_objects as go
 
 from playground.figures.colors import RUN_COLORS
 from playground.text import escape_plotly
+
+LAYER_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")  # layer 1, 2, …
 
 
 def _finite(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -261,26 +264,41 @@ def probe_heatmap(steps: list[int], norms: np.ndarray, quantity: str) -> go.Figu
 
 
 def parameter_norms_figure(probes: pd.DataFrame) -> go.Figure:
-    """Each weight matrix's gradient norm at the recorded training steps (log scale)."""
+    """Each weight matrix's gradient norm at the recorded training steps (log scale): one colour per kind
+    of matrix, one dash per layer, so two layers' W_hh read as one kind."""
     fig = go.Figure()
-    for i, (name, rows) in enumerate(probes.groupby("parameter", sort=False)):
+    names = list(dict.fromkeys(probes["parameter"]))
+    kinds = list(dict.fromkeys(re.sub(r" \(layer \d+\)$", "", str(n)) for n in names))
+    for name in names:
+        rows = probes[probes["parameter"] == name]
+        kind = re.sub(r" \(layer \d+\)$", "", str(name))
+        layer = re.search(r"\(layer (\d+)\)$", str(name))
+        dash = LAYER_DASHES[(int(layer.group(1)) - 1) % len(LAYER_DASHES)] if layer else "solid"
         fig.add_trace(
             go.Scatter(
                 x=rows["step"],
                 y=rows["norm"],
                 mode="lines+markers",
                 name=str(name),
-                line={"color": RUN_COLORS[i % len(RUN_COLORS)]},
+                line={"color": RUN_COLORS[kinds.index(kind) % len(RUN_COLORS)], "dash": dash},
                 hovertemplate=f"{name}<br>step %{{x}}: %{{y:.3e}}<extra></extra>",
             )
         )
+    rows = math.ceil(len(names) / 2)  # the legend, two entries a row under the chart
     fig.update_layout(
         title="Gradient norm of each weight matrix",
         xaxis_title="training step",
         yaxis_title="‖∂L/∂W‖ (log scale)",
-        height=380,
-        margin={"t": 50},
-        legend={"orientation": "h", "y": -0.3},
+        height=330 + 22 * rows,
+        margin={"t": 50, "b": 70 + 22 * rows},
+        # anchored by its top, under the axis title: anchored by its bottom, a tall legend grew up over it
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.28,
+            "entrywidth": 0.5,
+            "entrywidthmode": "fraction",
+        },
     )
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
