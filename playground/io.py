@@ -83,10 +83,15 @@ def _header(raw: bytes) -> dict:
             "This is a text file, not a .safetensors model file (one starts with its header's "
             "length in binary). Download a model file from the Runs page."
         )
-    if size > MAX_HEADER_BYTES or size > len(raw) - 8:
+    if size > MAX_HEADER_BYTES:  # no header is that long: these bytes are something else
         raise ModelFileError(
-            f"The file's header says it is {size:,} bytes long, more than the file holds "
-            "or allows: the file is truncated or not a model file."
+            "This is not a .safetensors model file: one starts with its header's length, and this file's "
+            "first bytes are not one. Download a model file from the Runs page."
+        )
+    if size > len(raw) - 8:
+        raise ModelFileError(
+            f"The file's header says it is {size:,} bytes long, more than the file holds: the file is "
+            "truncated."
         )
     try:
         header = json.loads(raw[8 : 8 + size].decode("utf-8"))
@@ -98,14 +103,16 @@ def _header(raw: bytes) -> dict:
 
 
 def _is_text(start: bytes) -> bool:
-    """Whether a file's first bytes are printable UTF-8 text (a JSON or CSV file given as a model)."""
+    """Whether a file's first bytes are text (a JSON, CSV or Latin-1 file given as a model): printable
+    UTF-8, or bytes none of which is a control character, as in any 8-bit encoding. A model file's
+    header length has zero bytes; 64 random bytes avoid every control byte once in 7,000."""
     for cut in range(4):  # the 64 bytes may end inside a character of up to 4 bytes
         try:
             text = start[: len(start) - cut].decode("utf-8")
         except UnicodeDecodeError:
             continue
         return bool(text) and all(c.isprintable() or c in "\n\r\t" for c in text)
-    return False
+    return bool(start) and all(b >= 0x20 and b != 0x7F or b in b"\n\r\t" for b in start)
 
 
 def _metadata(header: dict) -> ModelFileHeader:
@@ -203,7 +210,10 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
         )
         if not fits or entry.get("dtype") not in DTYPES:
             raise ModelFileError(
-                f"The tensor '{name[:60]}' has the wrong shape or type for this configuration."
+                f"The tensor '{name[:60]}' has the wrong shape or type for this file's configuration and "
+                f"its vocabulary of {len(tokens):,} tokens (it is {str(shape)[:40]} in the file, where they "
+                f"give {list(wanted) if wanted is not None else 'a short vector'}): the file was edited or "
+                "is damaged."
             )
     try:
         tensors = load_tensors(raw)

@@ -78,6 +78,12 @@ def test_malformed_files_are_refused_with_a_reason(saved):
     cases = {
         "short": (b"abc", "too short"),
         "renamed text": (b"hello, this is just some text in a file that was renamed", "header"),
+        # review 19: these two gave "The file's header says it is 17,249,189,135,439,520,099 bytes long"
+        "latin-1 text": (
+            "Café crème, très bien. Ça va? Señor Müller aß Käse.\n".encode("latin-1") * 4,
+            "text file",
+        ),
+        "random bytes": (bytes(range(256)) * 64, "not a .safetensors model file"),
         "truncated": (raw[: len(raw) // 2], "truncated"),
         "header bigger than the file": (struct.pack("<Q", len(raw) * 2) + raw[8:], "truncated"),
         "not ours": (save_tensors({"w": torch.zeros(2)}), "not saved by Sequence Playground"),
@@ -102,6 +108,11 @@ def test_malformed_files_are_refused_with_a_reason(saved):
     name = next(n for n in header if n.endswith("weight_hh_l0"))
     shapes = dict(header, **{name: dict(header[name], shape=[3, 3])})
     cases["wrong shape"] = (with_header(raw, shapes), "wrong shape")
+    shorter = dict(meta, vocabulary=dict(meta["vocabulary"], tokens=meta["vocabulary"]["tokens"][:-3]))
+    cases["vocabulary edited"] = (  # names the vocabulary, not only an internal tensor
+        with_header(raw, dict(header, __metadata__={"playground": json.dumps(shorter)})),
+        f"its vocabulary of {len(meta['vocabulary']['tokens']) - 3:,} tokens",
+    )
     for file, words in cases.values():
         with pytest.raises(ModelFileError, match=words):
             load_run(file)
