@@ -411,13 +411,14 @@ def read_link_values(
             continue
         if isinstance(raw, list | tuple):
             if len(raw) != 1:
-                warnings.append(f"{label} appears {len(raw)} times in the link; using the default.")
+                warnings.append(f"“{label}” appears {len(raw)} times in the link; using the default.")
                 continue
             raw = raw[0]
         try:
             values[name] = parse(raw)
         except ValueError as error:
-            warnings.append(f"{label} in the link {error}; using the default.")
+            # the label quoted: a widget's label is not always a noun ("Show the mix for")
+            warnings.append(f"“{label}” in the link {error}; using the default.")
     return values, warnings
 
 

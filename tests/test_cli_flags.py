@@ -4,6 +4,7 @@ get the app's own words."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -78,7 +79,8 @@ def app_words(name: str, raw: str) -> str:
     """What the app says about this value in a share link, without the link-specific words."""
     _, warnings = from_query_params({name: [raw]})
     assert len(warnings) == 1
-    return warnings[0].replace(" in the link", "").removesuffix("; using the default.")
+    words = warnings[0].replace(" in the link", "").removesuffix("; using the default.")
+    return re.sub(r"^“(.+?)”", r"\1", words)  # the app quotes the setting's label
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def test_bad_values_fall_back_with_a_warning_that_does_not_echo(run, name, raw):
 
 def test_repeated_keys_and_unknown_keys(run):
     values, warnings = read_view({"layer": ["0", "1"], "bogus": ["1"]}, OPTIONS, run)
-    assert values == {} and warnings == ["Layer appears 2 times in the link; using the default."]
+    assert values == {} and warnings == ["“Layer” appears 2 times in the link; using the default."]
 
 
 def test_a_link_carries_the_config_and_the_set_view_values(run):

@@ -162,7 +162,8 @@ def test_a_link_retrains_its_model_and_restores_the_view(page, model, view, widg
     at.button(key=f"{page}_link_train").click().run()
     no_errors(at)
     assert "Showing the shared view" in at.success[0].value
-    assert not at.warning or all("vocabulary" in w.value for w in at.warning)
+    # a tiny model may not beat ignoring its input, and Predict says so (tests/pages/test_pages.py)
+    assert all("vocabulary" in w.value or "ignores its input" in w.value for w in at.warning)
     for key, value in widgets.items():
         assert at.session_state[key] == value, key
     run = at.session_state["runs"][-1]
