@@ -87,7 +87,8 @@ def test_the_verdict_follows_the_curve_whatever_it_is(small_next_word, losses, c
     kind, text = clipping_outcome(run)
     first, peak, last = losses[0], max(losses), losses[-1]
     if peak > 2 * first:
-        assert kind == "blew up" and f"to {peak:.1f}" in text and f"from {first:.2f}" in text
+        assert kind == "blew up" and f"to {peak:.1f}" in text
+        assert f"from {first:.2f} (its mean over steps 1–10)" in text  # the first point is a mean
     else:
         assert kind == ("trained" if last < run.baseline["loss"] else "did not learn")
         assert f"to {last:.2f}" in text

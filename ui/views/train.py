@@ -52,7 +52,10 @@ def read_upload(task: str) -> Upload | None:
         max_upload_size=math.ceil(MAX_UPLOAD_BYTES / 2**20),  # under the server's limit, for model files
     )
     if file is None:
-        st.caption("Nothing leaves this server; the file lives in your session only.")
+        st.caption(
+            "Nothing leaves this server; the file lives in your session only. A file over "
+            f"{limit} never arrives: the box marks it with a red “!”, and pointing at it gives the reason."
+        )
         return None
     try:
         if kind == "txt":
