@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.figures.concepts import task_shapes_figure
+from playground.text import escape_markdown
 from ui.lecture import lecture_path
 from ui.state import runs
 from ui.training import show_outcome, train_default_buttons
@@ -26,7 +27,10 @@ st.caption(
 )
 
 st.subheader("Train a model now")
-st.write("One click trains an LSTM with sensible defaults in a few seconds.")
+st.write(
+    "One click trains an LSTM with sensible defaults: seconds on an idle server, longer while others "
+    "train. A progress bar shows how far it has got."
+)
 trained = train_default_buttons(
     [
         ("Train a sentiment model", "sentiment", "lstm", "home_sentiment"),
@@ -36,9 +40,17 @@ trained = train_default_buttons(
 )
 if trained is not None:
     st.session_state["home_run_id"] = trained.id
+    st.session_state["home_just_trained"] = True
     st.rerun()  # so the sidebar lists the new run
 home_run = next((r for r in runs() if r.id == st.session_state.get("home_run_id")), None)
 if home_run is not None:
+    if st.session_state.pop("home_just_trained", False) and home_run.status == "finished":
+        # the result lands under the buttons, often below the window's edge: say where it is
+        st.toast(
+            f"{escape_markdown(home_run.name)} is trained. Its result, and a link to try it on Predict, "
+            "are under the buttons.",
+            icon=":material/check_circle:",
+        )
     show_outcome(home_run)
     if home_run.status == "finished":
         st.page_link(

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.text import escape_markdown
+
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 TIMEOUT = 180
 
@@ -42,6 +44,13 @@ def test_home_explains_and_trains_in_one_click():
     runs = at.session_state["runs"]
     assert len(runs) == 1 and runs[0].status == "finished" and runs[0].task == "sentiment"
     assert "Test accuracy" in at.success[0].value
+    # the result is under the buttons, often below the window's edge: a toast says where (review 19)
+    assert [t.value for t in at.toast if "is trained" in t.value] == [
+        f"{escape_markdown(runs[0].name)} is trained. Its result, and a link to try it on Predict, are "
+        "under the buttons."
+    ]
+    at.run()
+    assert not [t for t in at.toast if "is trained" in t.value]  # once
 
 
 def test_sidebar_shows_the_device():
