@@ -128,3 +128,28 @@ def test_uploads_are_coloured_by_frequency(small_sentiment):
 def test_an_empty_sentence_has_empty_codes(trained):
     encoded = encode_sentence(trained, "   ")
     assert encoded.one_hot.shape == (0, len(trained.vocab)) and encoded.embeddings.shape == (0, 32)
+
+
+def test_the_projecting_ahead_thread_leaves_no_warning_in_the_servers_log():
+    """Review 19: "Thread 'playground-project-ahead': missing ScriptRunContext!" three times in the log
+    of a server that served Embedding space: the thread fills Streamlit's cache outside a script run."""
+    import logging
+    import threading
+
+    from ui.views.embeddings import AHEAD_THREAD, CONTEXT_LOGGER, QuietOutsideScripts
+
+    logger = logging.getLogger(CONTEXT_LOGGER)
+    assert sum(isinstance(f, QuietOutsideScripts) for f in logger.filters) == 1
+    record = logger.makeRecord(
+        CONTEXT_LOGGER, logging.WARNING, __file__, 1, "missing ScriptRunContext!", (), None
+    )
+    kept = {}
+
+    def log_from(name: str) -> None:
+        kept[name] = logger.filter(record)
+
+    for name in (AHEAD_THREAD, "any other thread"):
+        thread = threading.Thread(target=log_from, args=(name,), name=name)
+        thread.start()
+        thread.join()
+    assert kept == {AHEAD_THREAD: False, "any other thread": True}

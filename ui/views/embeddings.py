@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -33,6 +34,20 @@ from ui.widgets import selectbox
 OPTION = view_options("embeddings")
 AHEAD = (("tsne", 2), ("tsne", 3), ("pca", 3))  # the projections the page does not open on
 _projecting_ahead = threading.Lock()  # one projection ahead at a time on the server
+AHEAD_THREAD = "playground-project-ahead"
+
+
+class QuietOutsideScripts(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warning from the projecting-ahead thread: it fills
+    `st.cache_data`'s cache outside any script run on purpose, and a class server's log filled with it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return threading.current_thread().name != AHEAD_THREAD
+
+
+CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+if not any(isinstance(f, QuietOutsideScripts) for f in logging.getLogger(CONTEXT_LOGGER).filters):
+    logging.getLogger(CONTEXT_LOGGER).addFilter(QuietOutsideScripts())
 
 
 def words_for(run: Run, method: str, vocabulary: int) -> int:
@@ -76,7 +91,7 @@ def project_ahead(run: Run, all_words: list[tuple[int, str]]) -> None:
         finally:
             _projecting_ahead.release()
 
-    threading.Thread(target=compute, name="playground-project-ahead", daemon=True).start()
+    threading.Thread(target=compute, name=AHEAD_THREAD, daemon=True).start()
 
 
 SPECIAL_MEANINGS = {
