@@ -21,6 +21,9 @@ def failure_message(error: Exception, run: Run) -> str:
 
 
 BARELY_BETTER = 0.02  # test accuracy within this of the input-blind model's: not learned
+# A classifier must also go a tenth of the way from that model to 100%: for two classes, 50.9% against
+# 48.6% passed the 2 points and was a coin's score. Not for next words, whose ceiling is far below 100%.
+BARELY_BETTER_SHARE = 0.1
 
 
 def not_learned(run: Run) -> str | None:
@@ -28,8 +31,12 @@ def not_learned(run: Run) -> str | None:
     model that ignores its input (49.1% against 48.6% for two classes is a coin's score); else None."""
     if "test_accuracy" not in run.metrics or not run.baseline:
         return None
-    gain = run.metrics["test_accuracy"] - run.baseline["accuracy"]
-    if gain > BARELY_BETTER:
+    baseline = run.baseline["accuracy"]
+    gain = run.metrics["test_accuracy"] - baseline
+    needed = (
+        BARELY_BETTER if run.task == "next-word" else max(BARELY_BETTER, BARELY_BETTER_SHARE * (1 - baseline))
+    )
+    if gain > needed:
         return None
     return "no better" if gain <= 0 else "barely better"
 

@@ -219,14 +219,14 @@ def test_a_transformers_weight_matrices_have_the_lectures_names_and_no_layernorm
         ["embedding", "output layer"]
         + [
             f"{kind} (layer {layer})"
-            for kind in ("attention W_Q, W_K, W_V", "attention W_O", "feed-forward W_1", "feed-forward W_2")
+            for kind in ("W_Q, W_K, W_V", "W_O", "feed-forward W_1", "feed-forward W_2")
             for layer in (1, 2)
         ]
     )
     fig = parameter_norms_figure(parameters)
     lines = {trace.name: trace.line for trace in fig.data}
-    assert lines["attention W_O (layer 1)"].color == lines["attention W_O (layer 2)"].color  # one kind
-    assert lines["attention W_O (layer 1)"].dash != lines["attention W_O (layer 2)"].dash  # two layers
+    assert lines["W_O (layer 1)"].color == lines["W_O (layer 2)"].color  # one kind
+    assert lines["W_O (layer 1)"].dash != lines["W_O (layer 2)"].dash  # two layers
     assert len({line.color for line in lines.values()}) == 6  # six kinds, six colours
     assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0  # hangs below the axis title
 

@@ -242,8 +242,8 @@ def sandbox_caption(norms: pd.DataFrame, linear: pd.DataFrame | None, rho: float
 PARAMETER_NAMES = {
     r"weight_ih_l(\d+)$": "W_xh",
     r"weight_hh_l(\d+)$": "W_hh",
-    r"blocks\.(\d+)\.attention\.qkv\.weight$": "attention W_Q, W_K, W_V",
-    r"blocks\.(\d+)\.attention\.proj\.weight$": "attention W_O",
+    r"blocks\.(\d+)\.attention\.qkv\.weight$": "W_Q, W_K, W_V",
+    r"blocks\.(\d+)\.attention\.proj\.weight$": "W_O",
     r"blocks\.(\d+)\.feed_forward\.0\.weight$": "feed-forward W_1",
     r"blocks\.(\d+)\.feed_forward\.2\.weight$": "feed-forward W_2",
     r"^embedding\.weight$": "embedding",
@@ -253,8 +253,8 @@ RECURRENT_OUTPUT = "W_hy"  # the output layer of an RNN or LSTM, as the lecture 
 
 
 def readable_parameter(name: str, recurrent: bool = True) -> str:
-    """'rnn.weight_hh_l0' -> 'W_hh (layer 1)', 'blocks.1.attention.qkv.weight' -> 'attention
-    W_Q, W_K, W_V (layer 2)'; other names are kept."""
+    """'rnn.weight_hh_l0' -> 'W_hh (layer 1)', 'blocks.1.attention.qkv.weight' -> 'W_Q, W_K, W_V
+    (layer 2)'; other names are kept."""
     for pattern, label in PARAMETER_NAMES.items():
         if found := re.search(pattern, name):
             if label == "output layer" and recurrent:
