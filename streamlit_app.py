@@ -15,6 +15,7 @@ from ui.state import (
     drop_runs_deleted_elsewhere,
     fit_threads,
     pick_up_runs_added_elsewhere,
+    remember_active_run,
     remember_this_browser,
     restore_kept_widgets,
     restore_session,
@@ -92,6 +93,7 @@ with st.sidebar:
     # during the first training would otherwise leave a new browser without its cookie, and its
     # runs, stored under that browser's id, unreachable after the reload.
     remember_this_browser()
+    remember_active_run()
 
 page.run()
 warm_up_in_background()  # after the page is drawn, so the first view never waits for it

@@ -29,6 +29,7 @@ from playground.run import Run
 RUN_SUFFIX = ".safetensors"
 SEEN_FILE = ".last-seen"
 NUMBER_FILE = ".last-number"  # the highest #number given in this browser, by any of its tabs
+ACTIVE_FILE = ".active-run"  # the uid of the run the browser's last tab had active
 CHECKPOINT_SECONDS = 15.0  # a training writes its run to the store at most this often
 DELETED_SUFFIX = ".deleted"  # a marker per deleted run (its #number): the browser's other tabs drop it too
 DELETED_MARKER_DAYS = 2  # pruned after this: a tab left open longer keeps showing the run, unsaved
@@ -118,6 +119,16 @@ class RunStore:
         """Record that a run of the browser got `number`, so no tab of it gives that number again."""
         if number > self.last_number(browser):
             self._write(self.folder(browser) / NUMBER_FILE, str(number).encode())
+
+    def note_active(self, browser: str, uid: str) -> None:
+        """Record the run the learner has active, so a reload or a new tab opens on it again."""
+        self._write(self.folder(browser) / ACTIVE_FILE, uid.encode())
+
+    def active(self, browser: str) -> str | None:
+        """The uid of the run the browser last had active, or None (none noted, or unreadable)."""
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return (self.folder(browser) / ACTIVE_FILE).read_text() or None
+        return None
 
     def highest_deleted_number(self, browser: str) -> int:
         """The highest #number among the browser's deleted runs (their markers hold it): not given again."""

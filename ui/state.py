@@ -111,7 +111,20 @@ def restore_session() -> None:
     for warning in warnings + more:
         st.warning(warning, icon=":material/warning:")
     if restored:
-        st.session_state["active_run_id"] = restored[-1].id
+        # the run the learner had active, else the newest: after Backprop's demo pair, the newest was
+        # the SGD demo run, and every page of a reloaded tab showed it instead of the learner's model
+        noted = _from_store(lambda store, browser: store.active(browser))
+        active = next((r for r in restored if r.uid == noted), restored[-1])
+        st.session_state["active_run_id"] = active.id
+        st.session_state["noted_active_uid"] = active.uid
+
+
+def remember_active_run() -> None:
+    """Note the active run in the store when it changed, so a reload opens on it (`restore_session`)."""
+    run = active_run()
+    if run is not None and run.uid != st.session_state.get("noted_active_uid"):
+        st.session_state["noted_active_uid"] = run.uid
+        _in_store(lambda store, browser: store.note_active(browser, run.uid))
 
 
 @st.cache_resource(show_spinner=False)
@@ -141,6 +154,16 @@ def _in_store(write: Callable[[RunStore, str], None], after_failure: bool = Fals
         write(run_store(), browser_id())
     except OSError as error:
         _store_failed(error)
+
+
+def _from_store(read: Callable[[RunStore, str], Any]) -> Any:
+    """One read of this browser's part of the store; None if the store failed or the read does."""
+    if st.session_state.get("store_failed"):
+        return None
+    try:
+        return read(run_store(), browser_id())
+    except OSError:
+        return None
 
 
 def persist(run: Run) -> None:

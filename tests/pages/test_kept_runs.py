@@ -190,3 +190,24 @@ def test_a_link_to_one_of_the_browsers_runs_is_named_in_the_sidebar_at_once():
     shown = next(r for r in other.session_state["runs"] if r.uid == linked.uid)
     assert other.session_state["active_run_id"] == shown.id
     assert other.selectbox(key="active_run_picker").value == shown.id  # not the newest, a bag of words
+
+
+def test_a_reload_opens_on_the_run_the_learner_had_active_not_the_newest():
+    """Review 19: after Backprop's demo pair, a reloaded tab showed the SGD demo run (the newest) on
+    every page instead of the learner's own model."""
+    from tests.pages.test_pages import APP, no_errors, open_page, tiny_training
+
+    first = open_page(AppTest.from_file(APP, default_timeout=180).run(), "train")
+    for arch in ("rnn", "bow"):
+        first = tiny_training(first, "sentiment", arch)
+    chosen, newest = first.session_state["runs"]
+    first.selectbox(key="active_run_picker").set_value(chosen.id).run()
+    first = open_page(first, "predict")  # any next script run notes the choice
+    reloaded = AppTest.from_file(APP, default_timeout=180)
+    reloaded.session_state["browser_id"] = first.session_state["browser_id"]
+    reloaded = open_page(reloaded.run(), "predict")
+    no_errors(reloaded)
+    active = next(
+        r for r in reloaded.session_state["runs"] if r.id == reloaded.session_state["active_run_id"]
+    )
+    assert active.uid == chosen.uid != newest.uid
