@@ -37,38 +37,25 @@ PAGES = {
     "Self-attention": (("Train a Transformer", "3 · From scores to weights"), "stPlotlyChart"),
     "Embedding space": (None, "stPlotlyChart"),
 }
-# A select box's shown value, measured in its own font against the room its input gives it.
-SELECT_BOXES = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stSelectbox]')]
+# Each shown box's value, measured in its own font against the room its input gives it (for a number
+# box, the room left of its − and + buttons); `{widget}` is the box's test id.
+MEASURED_BOXES = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid={widget}]')]
   .filter((box) => box.getBoundingClientRect().width > 0)
-  .map((box) => {
+  .map((box) => {{
     const input = box.querySelector('input');
     const style = getComputedStyle(input);
     const context = document.createElement('canvas').getContext('2d');
     context.font = style.font;
     const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    return {
+    return {{
       label: box.querySelector('label')?.innerText || '',
       value: input.value,
       clipped: context.measureText(input.value).width > room + 1,
       top: box.getBoundingClientRect().top,
-    };
-  })"""
-
-# A number box's value, measured the same way: the room left of its − and + buttons.
-NUMBER_BOXES = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stNumberInput]')]
-  .filter((box) => box.getBoundingClientRect().width > 0)
-  .map((box) => {
-    const input = box.querySelector('input');
-    const style = getComputedStyle(input);
-    const context = document.createElement('canvas').getContext('2d');
-    context.font = style.font;
-    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    return {
-      label: box.querySelector('label')?.innerText || '',
-      value: input.value,
-      clipped: context.measureText(input.value).width > room + 1,
-    };
-  })"""
+    }};
+  }})"""
+SELECT_BOXES = MEASURED_BOXES.format(widget="stSelectbox")
+NUMBER_BOXES = MEASURED_BOXES.format(widget="stNumberInput")
 
 MAIN_HAS_THE_WIDTH = "document.querySelector('[data-testid=stMain]').getBoundingClientRect().x < 1"
 
