@@ -74,7 +74,7 @@ def test_agreement_callout_states_the_verb_number_and_the_batch_share(transforme
     assert f"in {percent(correct / 100)}" in callout.text
     assert callout.found == (clear and correct / 100 >= 0.8)
     assert callout.found  # the default Transformer learns agreement (measured 100% of 100)
-    assert f"{percent(correct / 100)}: {agreement_judgement(correct / 100)} (" in callout.text
+    assert f"{percent(correct / 100)}: {agreement_judgement(correct / 100)} (a coin flip" in callout.text
 
 
 @pytest.mark.parametrize(
@@ -98,6 +98,7 @@ def test_agreement_callout_is_honest_about_an_untrained_model(small_next_word):
     correct, _, _ = agreement_accuracy(run, 1, True, 40, 11)
     assert f"in {percent(correct / 40)}" in callout.text
     assert not callout.found or correct / 40 >= 0.8
+    assert callout.text.count("coin flip") == 1  # not "no better than a coin flip (a coin flip would…"
     singular, plural = callout.evidence["singular"], callout.evidence["plural"]
     share = plural / (plural + singular)
     if abs(share - 0.5) < 0.1:  # a near-even split is no agreement, whichever side has the extra point

@@ -114,9 +114,10 @@ def agreement_callout(run: Run, prefix: str = AGREEMENT_PREFIX, count: int = 100
             f"with “{subject}” wrong"
             + (f", pulled by the nearer “{nearest}”." if nearest != subject else ".")
         )
+    judged = agreement_judgement(batch)
     second = (
         f" Over {count} prefixes like “the dog near the cats” it picks the right number in "
-        f"{batch:.0%}: {agreement_judgement(batch)} (a coin flip would get 50%)."
+        f"{batch:.0%}: {judged}" + ("." if "coin flip" in judged else " (a coin flip would get 50%).")
     )
     evidence = {"subject": subject, "singular": singular, "plural": plural, "best": best, "batch": batch}
     return Callout(first + second, share_right >= CLEAR_SHARE and batch >= 0.8, evidence)
