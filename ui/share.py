@@ -13,7 +13,7 @@ from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, from_q
 from playground.run import Run
 from playground.share_links import ViewOption, matches, read_view, view_link
 from playground.text import escape_markdown
-from ui.state import builtin_data, keep_across_pages, runs
+from ui.state import builtin_data, full_note, keep_across_pages, runs
 from ui.training import ago, require_run, stored_copy, train_live
 
 
@@ -130,6 +130,7 @@ def _offer_training(page: str, pending: PendingLink) -> None:
     refusal = over_budget(estimate_run(pending.config, builtin_data(pending.config.data)))
     if refusal is not None:
         st.error(refusal, icon=":material/block:")
+    full_note()
     columns = st.columns(3 if stopped is not None else 2)
     if columns[0].button(
         "Train the shared model",

@@ -406,18 +406,23 @@ def add_run(run: Run, keep_number: bool = False) -> list[str]:
     return dropped
 
 
-def next_to_go() -> Run | None:
-    """The run the next one trained or loaded will push out (the oldest), or None below the cap."""
+def next_to_go(count: int = 1) -> list[Run]:
+    """The runs that `count` more trained or loaded will push out (the oldest), none below the cap."""
     kept = runs()
-    return kept[0] if len(kept) >= MAX_RUNS else None
+    return kept[: max(0, len(kept) + count - MAX_RUNS)]
 
 
-def full_note(container: Any = st) -> None:
-    """Before a training or a load at the cap: which run it will remove, and how to keep it."""
-    if (oldest := next_to_go()) is not None:
+def full_note(container: Any = st, count: int = 1) -> None:
+    """Before a training (of `count` runs) or a load at the cap: which runs it will remove, and how to
+    keep them."""
+    if going := next_to_go(count):
+        names = " and ".join(f"**{escape_markdown(run.name)}**" for run in going)
+        what = (
+            "the next one you train or load replaces the oldest" if count == 1 else "these replace the oldest"
+        )
         container.caption(
-            f"You have {MAX_RUNS} runs, the most a browser keeps: the next one you train or load "
-            f"replaces the oldest, **{escape_markdown(oldest.name)}**. To keep it, download it on the "
+            f"You have {len(runs())} runs, and a browser keeps at most {MAX_RUNS}: {what}, {names}. To keep "
+            f"{'it' if len(going) == 1 else 'them'}, download {'it' if len(going) == 1 else 'them'} on the "
             "Runs page first, or delete a run you no longer need."
         )
 

@@ -44,6 +44,7 @@ from ui.state import (
     add_run,
     builtin_data,
     device,
+    full_note,
     number_giver,
     pending_write,
     run_saver,
@@ -519,6 +520,7 @@ def train_default_buttons(choices: list[tuple[str, str, str, str]], rerun: bool 
     The first is the primary one. Returns the run trained on this click (after a rerun if `rerun`).
     """
     trained = None
+    full_note()  # at the cap, which run a training here replaces
     for i, (column, (label, task, arch, key)) in enumerate(
         zip(st.columns(len(choices)), choices, strict=True)
     ):

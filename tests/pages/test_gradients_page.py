@@ -45,6 +45,12 @@ def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
     chart = next(c for c in at.get("plotly_chart") if '"Training loss"' in c.proto.spec)
     colors = [trace["line"]["color"] for trace in json.loads(chart.proto.spec)["data"]]
     assert colors == ["#d62728", "#2ca02c"]  # red as the box that says it blew up, green as "trained"
+    pair = [r.uid for r in at.session_state["runs"][-2:]]
+    assert at.button(key="gradients_explode").label == "Train both again (they replace these two)"
+    at.button(key="gradients_explode").click().run()  # review 20: each press added two more copies
+    assert not at.exception
+    assert len(at.session_state["runs"]) == before + 2
+    assert not {r.uid for r in at.session_state["runs"]} & set(pair)
 
 
 def test_next_word_loss_choice_and_an_empty_sentence():

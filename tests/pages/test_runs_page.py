@@ -128,12 +128,12 @@ def test_at_the_cap_a_load_says_which_run_it_will_remove_and_which_it_removed(mo
     name = escape_markdown(first.name)
     raw = save_run(first)
     at = open_page(at, "runs")
-    assert not any("the most a browser keeps" in c.value for c in at.caption)  # one run: room left
+    assert not any("a browser keeps at most" in c.value for c in at.caption)  # one run: room left
     at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}").set_value(
         ("model.safetensors", raw, "application/octet-stream")
     ).run()
     assert "removed" not in at.success[0].value
-    warned = [c.value for c in at.caption if "the most a browser keeps" in c.value]
+    warned = [c.value for c in at.caption if "a browser keeps at most" in c.value]
     assert len(warned) == 1 and f"replaces the oldest, **{name}**" in warned[0]
     at.file_uploader(key=f"runs_upload_{at.session_state['runs_uploads']}").set_value(
         ("model.safetensors", raw, "application/octet-stream")
@@ -142,4 +142,7 @@ def test_at_the_cap_a_load_says_which_run_it_will_remove_and_which_it_removed(mo
     assert f"To make room, {name} was removed" in at.success[0].value
     assert first.id not in [r.id for r in at.session_state["runs"]]
     at = open_page(at, "train")
-    assert any("the most a browser keeps" in c.value for c in at.caption)  # and before Train too
+    assert any("a browser keeps at most" in c.value for c in at.caption)  # and before Train too
+    at = open_page(at, "recurrence")  # and by every page's own Train buttons (review 20)
+    assert at.button(key="recurrence_train_rnn")
+    assert any("a browser keeps at most 2: the next one" in c.value for c in at.caption)

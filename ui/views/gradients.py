@@ -16,7 +16,7 @@ from playground.view_options import view_options
 from ui.lecture import callout_box
 from ui.sentences import sentence_box
 from ui.session_cache import kept, run_key
-from ui.state import builtin_data, runs
+from ui.state import builtin_data, delete_runs, full_note, runs
 from ui.training import train_live
 from ui.view import view_widget
 from ui.widgets import multiselect
@@ -134,9 +134,26 @@ def exploding_config(clip: float) -> ExperimentConfig:
     return config
 
 
+def demo_pair() -> list[Run]:
+    """The learner's latest finished pair of this demonstration (a reload, or an earlier press), or []."""
+    pair = []
+    for clip in EXPLODING_CLIPS:
+        config = exploding_config(clip)
+        found = [r for r in runs() if r.config == config and r.status == "finished"]
+        pair += found[-1:]
+    return pair if len(pair) == 2 else []
+
+
 def exploding_for_real() -> None:
     """Train the same RNN with and without clipping at a high learning rate, and say how each went."""
-    if st.button("Train both (a few seconds)", icon=":material/bolt:", key="gradients_explode"):
+    earlier = demo_pair()
+    if earlier:
+        label = "Train both again (they replace these two)"
+    else:
+        label = "Train both (a few seconds)"
+        full_note(count=2)
+    if st.button(label, icon=":material/bolt:", key="gradients_explode"):
+        delete_runs({r.id for r in earlier})  # a second press made two more copies, two more of the cap
         pair_ids, active = [], st.session_state.get("active_run_id")
         for clip in EXPLODING_CLIPS:
             config = exploding_config(clip)
@@ -147,7 +164,7 @@ def exploding_for_real() -> None:
         if any(r.id == active for r in runs()):  # a demonstration: the learner's own model stays the page's
             st.session_state["active_run_id"] = active
         st.rerun()
-    pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])]
+    pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])] or demo_pair()
     if len(pair) == 2:
         labels = {pair[0].id: "no clipping", pair[1].id: f"clipped at {EXPLODING_CLIPS[1]:g}"}
         outcomes = [clipping_outcome(r) for r in pair]
