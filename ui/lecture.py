@@ -73,7 +73,10 @@ def note_arrival(url_path: str) -> None:
     later reruns too: the page rewrites the address bar with its own view at once."""
     if st.session_state.get("lecture_page") != url_path:
         st.session_state["lecture_page"] = url_path
-        st.session_state["lecture_stop"] = st.query_params.get("stop")
+        named = st.query_params.get("stop")
+        page = f"app_pages/{url_path or 'home'}.py"
+        fits = named is not None and named.isdigit() and int(named) < len(LECTURE_PATH)
+        st.session_state["lecture_stop"] = named if fits and LECTURE_PATH[int(named)][0] == page else None
 
 
 def current_stop(page: str) -> int | None:

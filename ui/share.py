@@ -161,13 +161,16 @@ def _show_linked(pending: PendingLink, options: Sequence[ViewOption], run: Run) 
         st.session_state[key] = value
     for warning in warnings:
         st.warning(escape_markdown(warning, 1000))
-    st.success(f"Showing the shared view on {escape_markdown(run.name)}.", icon=":material/link:")
+    if run.uid != st.session_state.get("restored_active_uid"):  # a reload's address bar shares nothing
+        st.success(f"Showing the shared view on {escape_markdown(run.name)}.", icon=":material/link:")
 
 
 def share_view(run: Run, options: Sequence[ViewOption]) -> None:
     """Keep the address bar a link to this view of `run`, and offer it in a popover."""
     values = {o.key: st.session_state[o.key] for o in options if o.key in st.session_state}
     link = view_link(run, values, options)
+    if link and (stop := st.session_state.get("lecture_stop")) is not None:
+        link = {**link, "stop": stop}  # the lecture's stop this page shows survives a reload (ui/lecture.py)
     if dict(st.query_params) != link:
         st.query_params.from_dict(link)
     with st.popover("Share this view", icon=":material/link:"):

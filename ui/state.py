@@ -116,7 +116,7 @@ def restore_session() -> None:
         noted = _from_store(lambda store, browser: store.active(browser))
         active = next((r for r in restored if r.uid == noted), restored[-1])
         st.session_state["active_run_id"] = active.id
-        st.session_state["noted_active_uid"] = active.uid
+        st.session_state["noted_active_uid"] = st.session_state["restored_active_uid"] = active.uid
 
 
 def remember_active_run() -> None:

@@ -49,3 +49,27 @@ def test_the_lstm_stop_from_a_transformer_offers_an_lstm_and_leads_on():
     assert "the active run is a Transformer" in at.info[0].value
     assert at.button(key="recurrence_stop_next")
     assert next_links(at) == ["Next: Limits of RNNs"]
+
+
+def test_the_lstm_stop_survives_a_reload_without_calling_itself_shared():
+    """Review 20: the page rewrote the address bar without `stop=`, so a reload looped back to Backprop,
+    and a plain reload said "Showing the shared view on #2"."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.test_pages import APP
+
+    at = tiny_training(open_page(app(), "train"), "sentiment", "lstm")
+    at.query_params["stop"] = str(LSTM_AT)
+    at = open_page(at, "recurrence")
+    no_errors(at)
+    address = dict(at.query_params)
+    assert address["stop"] == str(LSTM_AT) and address["arch"] == "lstm"  # the view's link keeps the stop
+    reloaded = AppTest.from_file(APP, default_timeout=180)
+    reloaded.session_state["browser_id"] = at.session_state["browser_id"]
+    reloaded.query_params.update(address)
+    reloaded = reloaded.switch_page(RECURRENCE).run()
+    no_errors(reloaded)
+    assert next_links(reloaded) == ["Next: Limits of RNNs"]
+    assert not any("Showing the shared view" in s.value for s in reloaded.success)
+    at = open_page(at, "predict")
+    assert "stop" not in at.query_params  # another page's address bar does not carry it
