@@ -16,7 +16,7 @@ from playground.figures.recurrence import (
 from playground.text import escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.layout import lazy_section
-from ui.lecture import LSTM_STOP, next_stop, stop_title
+from ui.lecture import LSTM_STOP, current_stop, next_stop, stop_title
 from ui.sentences import sentence_box
 from ui.session_cache import kept, run_key
 from ui.share import linked_run, share_view
@@ -36,6 +36,8 @@ OPTION = view_options("recurrence")
 
 
 st.title("Inside the recurrence")
+if stop_title("app_pages/recurrence.py") == LSTM_STOP:  # arrived by the lecture's path, not the sidebar
+    st.caption(f"Stop {current_stop('app_pages/recurrence.py') + 1} of the lecture: the LSTM's gates.")
 st.markdown(
     "An RNN reads one word per step and applies **the same function with the same weights** "
     "every time, carrying a hidden state h forward."
@@ -45,7 +47,7 @@ if stop_title("app_pages/recurrence.py") == LSTM_STOP and run.config.model.arch 
     st.info(
         f"This stop of the lecture is the LSTM's gates, and the active run is "
         f"{ARCH_IN_A_SENTENCE[run.config.model.arch]}, which has none. Use one of your LSTM runs, or train "
-        "one here: a sentiment LSTM shows its forget gate react to “not” and “but”."
+        "one here: a sentiment LSTM shows its gates react to “not” and “but”."
     )
     switch_run_buttons(lambda r: r.config.model.arch == "lstm", "recurrence_lstm_stop")
     train_default_buttons(

@@ -31,7 +31,8 @@ LECTURE_PATH = [
     (
         "app_pages/recurrence.py",
         LSTM_STOP,
-        "The LSTM cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ lets memory and gradient through: watch the gates.",
+        "The LSTM's cell cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ: gates decide what it keeps, adds and shows; watch them "
+        "open and close word by word.",
     ),
     (
         "app_pages/limits.py",

@@ -30,6 +30,7 @@ def test_the_lstm_stop_with_an_rnn_offers_an_lstm_and_keeps_its_place_on_the_pat
     no_errors(at)
     assert "This stop of the lecture is the LSTM's gates, and the active run is an RNN" in at.info[0].value
     assert next_links(at) == ["Next: Limits of RNNs"]
+    assert f"Stop {LSTM_AT + 1} of the lecture: the LSTM's gates." in [c.value for c in at.caption]
     at.button(key="recurrence_stop_sentiment").click().run()  # the page's own offer
     no_errors(at)
     assert at.session_state["runs"][-1].config.model.arch == "lstm"
@@ -39,6 +40,7 @@ def test_the_lstm_stop_with_an_rnn_offers_an_lstm_and_keeps_its_place_on_the_pat
     at.query_params.clear()  # the sidebar's link names no stop: the page's first place on the path
     at = open_page(at, "recurrence")
     assert next_links(at) == ["Next: Backprop through time"]
+    assert not any("of the lecture: the LSTM's gates" in c.value for c in at.caption)
 
 
 def test_the_lstm_stop_from_a_transformer_offers_an_lstm_and_leads_on():
