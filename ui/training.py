@@ -533,12 +533,15 @@ def train_default_buttons(choices: list[tuple[str, str, str, str]], rerun: bool 
 
 
 def switch_run_buttons(suitable: Callable[[Run], bool], key: str, limit: int = 3) -> bool:
-    """One button per run of the learner's that suits this page (newest first): a click makes it the
-    active run. The sidebar's picker does the same, but on a narrow screen it is folded away.
+    """One button per run of the learner's that suits this page (those that learned first, newest first
+    within each): a click makes it the active run. The sidebar's picker does the same, but on a narrow
+    screen it is folded away.
 
     Returns whether there was any to offer.
     """
     offered = [run for run in reversed(runs()) if suitable(run) and run.status not in ("new", "training")]
+    # runs that learned first: after Backprop's demo the newest were its SGD runs, one worse than a guess
+    offered.sort(key=lambda run: run.status not in ("finished", "loaded") or not_learned(run) is not None)
     if not offered:
         return False
     st.markdown("Use one of your runs:")

@@ -129,3 +129,29 @@ def test_back_on_a_recurrent_run_the_chart_shows_h_t_again():
     at.text_input(key="gradients_text").input("the dogs near the cat are happy").run()
     no_errors(at)
     assert at.radio(key="gradients_quantity").value == "input"
+
+
+def test_use_one_of_your_runs_offers_runs_that_learned_first(small_sentiment):
+    """Review 20: the three newest RNNs were offered, two of them Backprop's SGD demo runs (one worse
+    than a guess), and not the learner's good RNN."""
+    import copy
+
+    from streamlit.testing.v1 import AppTest
+
+    from playground.run import create_run
+    from tests.pages.test_pages import APP
+
+    config, data = small_sentiment
+    made = []
+    for arch, accuracy in (("rnn", 0.9), ("rnn", 0.45), ("rnn", 0.5), ("rnn", 0.47), ("bow", 0.9)):
+        run_config = copy.deepcopy(config)
+        run_config.model.arch = arch
+        run = create_run(run_config, data)
+        run.status, run.number = "finished", len(made) + 1
+        run.baseline, run.metrics = {"accuracy": 0.486, "loss": 0.69}, {"test_accuracy": accuracy}
+        made.append(run)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["runs"] = made
+    at = open_page(at.run(), "gradients")  # a bag of words active: "Use one of your runs"
+    offered = [b.key for b in at.button if b.key and b.key.startswith("gradients_use_")]
+    assert offered == [f"gradients_use_{made[i].id}" for i in (0, 3, 2)]  # the good RNN first
