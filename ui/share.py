@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from playground.budget import estimate_run, over_budget
-from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, from_query_params
+from playground.config import ARCH_LABELS, TASK_LABELS, ExperimentConfig, default_config, from_query_params
 from playground.run import Run
 from playground.share_links import ViewOption, matches, read_view, view_link
 from playground.text import escape_markdown
+from ui.forms import CHOICE_LABELS
 from ui.state import builtin_data, full_note, keep_across_pages, runs
 from ui.training import ago, require_run, stored_copy, train_live
 
@@ -55,17 +56,43 @@ def _read_link(page: str) -> None:
         st.session_state["pending_link"] = PendingLink(page, config, params, warnings)
 
 
+DESCRIBED = {
+    "task",
+    "arch",
+    "source",
+    "embedding_dim",
+    "hidden_dim",
+    "num_layers",
+    "epochs",
+    "learning_rate",
+    "seed",
+}
+
+
 def _describe(config: ExperimentConfig) -> str:
+    """The link's model in one line: its kind, sizes and training, and every other setting that differs
+    from the defaults (a step limit of 20 read as a full "3 epochs")."""
     model, train = config.model, config.train
+    layers = f"{model.num_layers} layer{'s' if model.num_layers > 1 else ''}"
     size = (
         f"embedding {model.embedding_dim}"
         if model.arch == "bow"
-        else f"{model.num_layers} layer(s) of {model.hidden_dim}, embedding {model.embedding_dim}"
+        else f"{layers} of {model.hidden_dim}, embedding {model.embedding_dim}"
     )
-    return (
+    text = (
         f"{ARCH_LABELS[model.arch]}, {TASK_LABELS[config.data.task].lower()}, {size}, "
         f"{train.epochs} epochs at learning rate {train.learning_rate:g}, seed {train.seed}"
     )
+    defaults = default_config(config.data.task, model.arch)
+    changed = [
+        f"{f.metadata['label']} {CHOICE_LABELS.get(value, value) if isinstance(value, str) else f'{value:g}'}"
+        for section in ("data", "model", "train")
+        for f in dataclasses.fields(getattr(config, section))
+        if f.name not in DESCRIBED
+        and (value := getattr(getattr(config, section), f.name))
+        != getattr(getattr(defaults, section), f.name)
+    ]
+    return text + (f"; changed from the defaults: {', '.join(changed)}" if changed else "")
 
 
 def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> Run:

@@ -228,6 +228,15 @@ def test_hostile_view_values_fall_back_visibly():
     assert at.session_state["attention_layer"] == 0 and at.text_input(key="attention_text").value != ""
 
 
+def test_a_links_model_is_described_with_every_setting_it_changes():
+    """Review 20: a link stopping after 20 steps was described as "3 epochs", like a full training."""
+    forget_shared_runs()
+    at = open_link("predict", {"task": "next-word", "arch": "rnn", "max_steps": "20", "optimizer": "sgd"})
+    described = at.info[0].value
+    assert "1 layer of 64" in described and "layer(s)" not in described
+    assert "changed from the defaults: Optimizer SGD (momentum 0.9), Step limit 20" in described
+
+
 def test_a_link_can_be_set_aside_for_the_learners_own_model():
     forget_shared_runs()
     at = open_link("predict", SMALL | {"task": "sentiment", "arch": "bow", "sentence": "the film was good"})
