@@ -44,12 +44,12 @@ def next_word_view(run: Run) -> None:
     )
     text = sentence_with_examples(run, OPTION["prefix"])
     say_what_was_cut(run, text, from_start=False)
-    typed = [t for t in tokenize(text, run.vocab.level) if any(c.isalnum() for c in t)]
-    if typed and not known_words(run.vocab, text):
+    typed = tokenize(text, run.vocab.level)
+    if typed and not any(token in run.vocab for token in typed):  # punctuation alone too ("!!!")
         st.info(
-            f"No {unit} of this {start} is in the model's vocabulary, so it reads each as <unk>: the bars "
-            f"are what it expects after {len(typed)} unknown {unit}{'s' if len(typed) > 1 else ''}, not "
-            f"after the {unit}s you typed.",
+            f"Nothing in this {start} is in the model's vocabulary, so it reads each of its {len(typed)} "
+            f"token{'s' if len(typed) > 1 else ''} as <unk>: the bars are what it expects after that, not "
+            "after what you typed.",
             icon=":material/help:",
         )
     k = view_widget(OPTION["shown"], run)

@@ -189,7 +189,8 @@ def test_an_underflow_to_zero_is_marked_and_its_rate_taken_before_it(rho, activa
     start = underflow_start(norms)
     assert start is not None and measured[start] == 0 and (measured[:start] > 0).all()
     assert (measured[start:] == 0).all()  # a product that reached 0 stays 0
-    rate = measured[start - 1] ** (1 / (start - 1))
+    normal = np.flatnonzero(measured >= np.finfo(np.float32).tiny)[-1]  # the farthest held in full
+    rate = measured[normal] ** (1 / normal)
     caption = sandbox_caption(norms, None, rho, activation)
     assert f"From {start} steps back the gradient is exactly 0" in caption
     assert f"{rate:.3f} per step" in caption and "nan" not in caption
@@ -236,3 +237,10 @@ def test_a_recurrent_runs_output_layer_is_w_hy():
     assert readable_parameter("rnn.weight_hh_l1") == "W_hh (layer 2)"
     assert not is_weight_matrix("blocks.0.norm2.weight") and not is_weight_matrix("norm.weight")
     assert is_weight_matrix("blocks.0.feed_forward.0.weight")
+
+
+def test_the_rate_before_an_underflow_is_rho_for_an_identity_cell():
+    """Review 20: ρ = 0.1 with W_hh = ρ·I read "0.101 per step", from a subnormal (1.4e-45 for 1e-45)."""
+    norms = jacobian_norms(0.1, "linear", "identity", 200)
+    assert underflow_start(norms) is not None
+    assert "shrank by 0.100 per step" in sandbox_caption(norms, None, 0.1, "linear")

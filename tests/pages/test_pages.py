@@ -298,10 +298,12 @@ def test_a_model_no_better_than_ignoring_its_input_is_not_a_green_success():
         f"{run.metrics['test_accuracy']:.1%} of its test set against {run.baseline['accuracy']:.1%}" in note
     )
     at.text_input(key="predict_prefix").input("zzz qqq").run()
-    unknown = next(i.value for i in at.info if "reads each as <unk>" in i.value)
-    assert "after 2 unknown words, not after the words you typed" in unknown
+    unknown = next(i.value for i in at.info if "as <unk>" in i.value)
+    assert "reads each of its 2 tokens as <unk>" in unknown
+    at.text_input(key="predict_prefix").input("!!!").run()  # review 20: punctuation alone had no note
+    assert any("reads each of its 3 tokens as <unk>" in i.value for i in at.info)
     at.text_input(key="predict_prefix").input("the dogs").run()
-    assert not any("reads each as <unk>" in i.value for i in at.info)
+    assert not any("as <unk>" in i.value for i in at.info)
 
 
 def test_a_model_barely_better_than_ignoring_its_input_is_not_a_green_success(small_sentiment):
