@@ -102,6 +102,15 @@ def _header(raw: bytes) -> dict:
     return header
 
 
+def _tensor_name(name: str) -> str:
+    """A tensor's name as a learner reads it: "__snapshot__.0" is the embedding kept after training's
+    first snapshot, not a weight of the model."""
+    for prefix, what in ((SNAPSHOT_PREFIX, "embedding snapshot"), (PROBE_PREFIX, "gradient recording")):
+        if name.startswith(prefix) and (number := name[len(prefix) :]).isdigit():
+            return f"{what} {int(number) + 1}"
+    return name
+
+
 def _is_text(start: bytes) -> bool:
     """Whether a file's first bytes are text (a JSON, CSV or Latin-1 file given as a model): printable
     UTF-8, or bytes none of which is a control character, as in any 8-bit encoding. A model file's
@@ -210,7 +219,8 @@ def load_run(raw: bytes, restore: bool = False) -> Run:
         )
         if not fits or entry.get("dtype") not in DTYPES:
             raise ModelFileError(
-                f"The tensor '{name[:60]}' has the wrong shape or type for this file's configuration and "
+                f"The tensor '{_tensor_name(name)[:60]}' has the wrong shape or type for this file's "
+                "configuration and "
                 f"its vocabulary of {len(tokens):,} tokens (it is {str(shape)[:40]} in the file, where they "
                 f"give {list(wanted) if wanted is not None else 'a short vector'}): the file was edited or "
                 "is damaged."

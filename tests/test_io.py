@@ -113,6 +113,11 @@ def test_malformed_files_are_refused_with_a_reason(saved):
         with_header(raw, dict(header, __metadata__={"playground": json.dumps(shorter)})),
         f"its vocabulary of {len(meta['vocabulary']['tokens']) - 3:,} tokens",
     )
+    snapshot = next(n for n in header if n.startswith("__snapshot__."))
+    cases["snapshot edited"] = (  # review 20: named as the internal "__snapshot__.0"
+        with_header(raw, dict(header, **{snapshot: dict(header[snapshot], shape=[2, 2])})),
+        "The tensor 'embedding snapshot 1' has the wrong shape",
+    )
     for file, words in cases.values():
         with pytest.raises(ModelFileError, match=words):
             load_run(file)
