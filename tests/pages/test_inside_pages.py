@@ -64,6 +64,8 @@ def test_embedding_space_search_projection_and_compare():
     assert any(
         "showing “dog”" in c.value and "Not in its vocabulary: “zzz”, “😀”." in c.value for c in at.caption
     )
+    at.text_input(key="embeddings_search").input("dog dog").run()  # one word typed twice (review 20)
+    assert at.dataframe[0].value.equals(neighbours) and not any("at a time" in c.value for c in at.caption)
     at.text_input(key="embeddings_search").input("😀 qqq").run()
     assert "None of “😀”, “qqq” is in" in at.warning[0].value
     at.text_input(key="embeddings_search").input("unicornz").run()

@@ -144,7 +144,7 @@ def projection_with_search(
         words = [t for t in tokens if wordlike(t)] or tokens  # not "<" of "<b>pos</b>"
         known = [t for t in words if t in run.vocab]  # nor its "b"
         word = (known or words or [""])[0]
-        if len(words) > 1 and known:
+        if len(set(words)) > 1 and known:  # "the the" is one word, typed twice
             unit = "character" if run.vocab.level == "char" else "word"
             unknown = [t for t in words if t not in run.vocab]
             st.caption(
