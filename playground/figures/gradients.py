@@ -268,12 +268,12 @@ def parameter_norms_figure(probes: pd.DataFrame) -> go.Figure:
     of matrix, one dash per layer, so two layers' W_hh read as one kind."""
     fig = go.Figure()
     names = list(dict.fromkeys(probes["parameter"]))
-    kinds = list(dict.fromkeys(re.sub(r" \(layer \d+\)$", "", str(n)) for n in names))
+    split = {name: re.fullmatch(r"(.*?)(?: \(layer (\d+)\))?", str(name)).groups() for name in names}
+    kinds = list(dict.fromkeys(kind for kind, _ in split.values()))  # "W_hh (layer 2)" -> "W_hh", "2"
     for name in names:
         rows = probes[probes["parameter"] == name]
-        kind = re.sub(r" \(layer \d+\)$", "", str(name))
-        layer = re.search(r"\(layer (\d+)\)$", str(name))
-        dash = LAYER_DASHES[(int(layer.group(1)) - 1) % len(LAYER_DASHES)] if layer else "solid"
+        kind, layer = split[name]
+        dash = LAYER_DASHES[(int(layer) - 1) % len(LAYER_DASHES)] if layer else "solid"
         fig.add_trace(
             go.Scatter(
                 x=rows["step"],
@@ -284,13 +284,13 @@ def parameter_norms_figure(probes: pd.DataFrame) -> go.Figure:
                 hovertemplate=f"{name}<br>step %{{x}}: %{{y:.3e}}<extra></extra>",
             )
         )
-    rows = math.ceil(len(names) / 2)  # the legend, two entries a row under the chart
+    legend_rows = math.ceil(len(names) / 2)  # two entries a row under the chart
     fig.update_layout(
         title="Gradient norm of each weight matrix",
         xaxis_title="training step",
         yaxis_title="‖∂L/∂W‖ (log scale)",
-        height=330 + 22 * rows,
-        margin={"t": 50, "b": 70 + 22 * rows},
+        height=330 + 22 * legend_rows,
+        margin={"t": 50, "b": 70 + 22 * legend_rows},
         # anchored by its top, under the axis title: anchored by its bottom, a tall legend grew up over it
         legend={
             "orientation": "h",
