@@ -123,7 +123,9 @@ def linked_run(page: str, options: Sequence[ViewOption], arch: str = "lstm") -> 
                 st.session_state["link_shows_stopped"] = match.id
             st.rerun()
         del st.session_state["pending_link"]
-        _show_linked(pending, options, match)
+        # a reload's own address bar shares nothing, unless the learner chose a stopped run on its offer
+        own_view = match.uid == st.session_state.get("restored_active_uid") and matches(match, pending.config)
+        _show_linked(pending, options, match, announce=not own_view)
         if st.session_state.pop("linked_from_store", None) == match.id:  # someone here trained it already
             st.info(
                 f"Trained {ago(match.created)} on this server for whoever opened this link first; "
@@ -180,15 +182,18 @@ def _offer_training(page: str, pending: PendingLink) -> None:
     st.stop()
 
 
-def _show_linked(pending: PendingLink, options: Sequence[ViewOption], run: Run) -> None:
-    """Make `run` the active one and set this page's widgets to the view the link asks for."""
+def _show_linked(
+    pending: PendingLink, options: Sequence[ViewOption], run: Run, announce: bool = True
+) -> None:
+    """Make `run` the active one and set this page's widgets to the view the link asks for; `announce`
+    says so in the page."""
     st.session_state["active_run_id"] = run.id
     values, warnings = read_view(pending.params, options, run)
     for key, value in values.items():
         st.session_state[key] = value
     for warning in warnings:
         st.warning(escape_markdown(warning, 1000))
-    if run.uid != st.session_state.get("restored_active_uid"):  # a reload's address bar shares nothing
+    if announce:
         st.success(f"Showing the shared view on {escape_markdown(run.name)}.", icon=":material/link:")
 
 
