@@ -36,14 +36,15 @@ OPTION = view_options("recurrence")
 
 
 st.title("Inside the recurrence")
-if stop_title("app_pages/recurrence.py") == LSTM_STOP:  # arrived by the lecture's path, not the sidebar
+lstm_stop = stop_title("app_pages/recurrence.py") == LSTM_STOP  # arrived by the lecture's path
+if lstm_stop:
     st.caption(f"Stop {current_stop('app_pages/recurrence.py') + 1} of the lecture: the LSTM's gates.")
 st.markdown(
     "An RNN reads one word per step and applies **the same function with the same weights** "
     "every time, carrying a hidden state h forward."
 )
 run = linked_run("recurrence", VIEW)
-if stop_title("app_pages/recurrence.py") == LSTM_STOP and run.config.model.arch != "lstm":
+if lstm_stop and run.config.model.arch != "lstm":
     st.info(
         f"This stop of the lecture is the LSTM's gates, and the active run is "
         f"{ARCH_IN_A_SENTENCE[run.config.model.arch]}, which has none. Use one of your LSTM runs, or train "

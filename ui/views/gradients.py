@@ -164,7 +164,7 @@ def exploding_for_real() -> None:
         if any(r.id == active for r in runs()):  # a demonstration: the learner's own model stays the page's
             st.session_state["active_run_id"] = active
         st.rerun()
-    pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])] or demo_pair()
+    pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])] or earlier
     if len(pair) == 2:
         labels = {pair[0].id: "no clipping", pair[1].id: f"clipped at {EXPLODING_CLIPS[1]:g}"}
         outcomes = [clipping_outcome(r) for r in pair]
