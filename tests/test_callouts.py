@@ -300,6 +300,29 @@ def test_saturation_callout_for_an_lstm_reads_the_cell(sentiment_lstm):
     assert "forget gate" in callout.text
 
 
+def test_the_lstm_callout_says_what_the_forget_gates_leave_of_the_gradient_on_the_cell_path(
+    sentiment_lstm, small_next_word
+):
+    """∏ f_t over steps 2..T of the top layer, recomputed from the page's own trace of the sentence."""
+    text = "the film was not good but the music was great"
+    callout = saturation_callout(sentiment_lstm, text, page="backprop")
+    gates = trace_sentence(sentiment_lstm, text).trace.forget_gates[-1, 0, 1:].double()
+    products = gates.prod(dim=0)
+    assert f"forget gates average {float(gates.mean()):.2f}" in callout.text
+    assert f"∏ fₜ = {float(products.mean()):.2g}×" in callout.text
+    assert f"({float(products.max()):.2g}× in the unit that forgets least)" in callout.text
+    assert "cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ" in callout.text
+    # a next-word model's last word is only a target: the chart's steps, and the product's, stop before it
+    lstm = model_run(small_next_word, "lstm", num_layers=2)
+    sentence = "the dogs near the cat are happy"
+    gates = trace_sentence(lstm, sentence).trace.forget_gates[-1, 0, 1:-1].double()
+    assert saturation_callout(lstm, sentence).evidence["cell_path"] == pytest.approx(
+        float(gates.prod(dim=0).mean())
+    )
+    # one step has no step before it to carry a gradient to
+    assert "forget gates average" not in saturation_callout(sentiment_lstm, "good").text
+
+
 def test_callouts_that_do_not_apply_return_none(small_next_word, small_sentiment):
     transformer = model_run(small_next_word, "transformer")
     assert gate_callout(transformer, "the dog is not happy") is None

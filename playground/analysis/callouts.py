@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from playground.analysis.attention import agreement_sentences, is_transformer, trace_attention
-from playground.analysis.gradients import gradient_through_time, slopes_and_weights
+from playground.analysis.gradients import forget_path, gradient_through_time, slopes_and_weights
 from playground.analysis.prediction import next_word_probabilities
 from playground.analysis.recurrence import CONNECTIVES, NEGATIONS, is_recurrent, trace_sentence
 from playground.data.language import ANIMALS, PEOPLE, _Grammar
@@ -227,6 +227,23 @@ def why_it_falls(run: Run, text: str, share: float, evidence: dict) -> str:
     return f" {alone}: the fall comes mostly from W_hh."
 
 
+def cell_path_reach(run: Run, text: str, evidence: dict) -> str:
+    """An LSTM's forget gates on the sentence, and what their product leaves of the cell path's gradient."""
+    try:
+        path = forget_path(run, text)
+    except ValueError:  # no loss to take, so no chart to speak of
+        return ""
+    if path is None:
+        return ""
+    mean, product, best = path
+    evidence.update(forget_mean=mean, cell_path=product, cell_path_best=best)
+    return (
+        f" On this sentence its forget gates average {mean:.2f}, so the cell path alone carries "
+        f"∏ fₜ = {product:.2g}× of the gradient from the last step back to the first, on average over "
+        f"units ({best:.2g}× in the unit that forgets least)."
+    )
+
+
 def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout | None:
     """Inside the recurrence / Backprop: the saturation share, and what it does to the gradient."""
     if not is_recurrent(run) or (run.config.model.arch == "rnn" and run.config.model.activation != "tanh"):
@@ -259,9 +276,10 @@ def saturation_callout(run: Run, text: str, page: str = "recurrence") -> Callout
         reach = ""
     if lstm:
         second = (
-            " An LSTM's gradient has a second road, the cell path cₜ = fₜ ⊙ cₜ₋₁, whose factor per step "
-            "is the forget gate, not 1 − h²."
+            " An LSTM's gradient has a second road, the cell path cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ, whose "
+            "factor per step is the forget gate fₜ, not 1 − h²."
         )
+        second += cell_path_reach(run, text, evidence)
     elif page == "recurrence":
         second = (
             " Each step back multiplies the gradient by diag(1 − h_t²) W_hh, so saturated units pass "

@@ -91,6 +91,25 @@ def slopes_and_weights(run: Run, text: str) -> tuple[float, float] | None:
     return float(through_model.norm()) / start, float(through_weights.norm()) / start
 
 
+def forget_path(run: Run, text: str) -> tuple[float, float, float] | None:
+    """How much an LSTM's cell path alone carries the last step's gradient back to the first, top layer:
+    (mean f_t over steps 2..T and units, mean over units of ∏_{k=2}^{T} f_k, the largest unit's product).
+
+    Along c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t alone, ∂c_T/∂c_1 = diag(f_T ⊙ ··· ⊙ f_2); the paths through
+    h_{t−1} and the gates add to it. The steps are the chart's (a next-word model's last word is only a
+    target). None for other models, or a sentence of one step.
+    """
+    if run.config.model.arch != "lstm":
+        return None
+    with torch.no_grad():
+        _, trace, _ = sentence_loss(run, text, "last")
+    gates = trace.forget_gates[-1, 0, 1:].double()  # (T − 1, H): f_2 .. f_T
+    if len(gates) == 0:
+        return None
+    products = gates.prod(dim=0)  # ∏_{k=2}^{T} f_k, one per unit
+    return float(gates.mean()), float(products.mean()), float(products.max())
+
+
 def recurrent_matrix(
     size: int, rho: float, init: str = "random", measure: str = "spectral radius", seed: int = 0
 ) -> np.ndarray:
