@@ -21,6 +21,7 @@ from playground.config import ARCH_LABELS, ExperimentConfig
 from playground.data.datasets import TaskData
 from playground.data.sentiment import PERTURBATIONS
 from playground.data.tokenizer import Vocabulary
+from playground.experiments.clipping import demo_label
 from playground.models import SequenceModel, build_model, count_parameters
 
 MAX_PARAMETERS = int(os.environ.get("PLAYGROUND_MAX_PARAMETERS", 5_000_000))
@@ -107,7 +108,9 @@ class Run:
 
     @property
     def name(self) -> str:
-        return f"#{self.number or self.id} {ARCH_LABELS[self.config.model.arch]} · {self.task}"
+        name = f"#{self.number or self.id} {ARCH_LABELS[self.config.model.arch]} · {self.task}"
+        demo = demo_label(self.config)  # Backprop's clipping pair, told apart from the learner's own RNN
+        return f"{name} · {demo}" if demo else name
 
     @property
     def num_parameters(self) -> int:

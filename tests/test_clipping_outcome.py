@@ -7,11 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from playground.config import default_config
 from playground.data.datasets import build_builtin
+from playground.experiments.clipping import EXPLODING_CLIPS, exploding_config
 from playground.outcomes import clipping_outcome
 from playground.run import create_run
 from playground.train import train_run
-from ui.views.gradients import EXPLODING_CLIPS, exploding_config
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +22,17 @@ def pair():
     return [train_run(create_run(config, data), data) for config in configs]
 
 
-def test_without_clipping_the_loss_blows_up_and_the_model_ends_no_better_than_a_guess(pair):
-    free = pair[0]
+def test_without_clipping_the_loss_blows_up_and_ends_worse_than_a_model_that_ignores_its_input(pair):
+    free, clipped = pair
     kind, text = clipping_outcome(free)
     loss = free.history[free.history["split"] == "train"]["loss"]
     assert kind == "blew up"
     assert loss.max() > 2 * loss.iloc[0] and f"to {loss.max():.1f}" in text
-    assert free.metrics["test_accuracy"] <= free.baseline["accuracy"] + 0.02  # about a guess, or worse
+    # Where it ends depends on the CPU's float kernels once it has blown up (test accuracy 20.0% on one
+    # machine, 27.9% on another, against 22.3%); that it ends above the unigram's loss, far under the
+    # clipped run, does not
+    assert loss.iloc[-1] > free.baseline["loss"] and f"ended at {loss.iloc[-1]:.2f}" in text
+    assert free.metrics["test_accuracy"] < clipped.metrics["test_accuracy"] - 0.1
     assert f"{free.metrics['test_accuracy']:.1%}" in text
 
 
@@ -94,3 +99,15 @@ def test_the_verdict_follows_the_curve_whatever_it_is(small_next_word, losses, c
         assert f"to {last:.2f}" in text
         assert ("scaled down at" in text) == (clip > 0)
     assert f"{accuracy:.1%}" in text
+
+
+def test_the_demonstration_names_its_runs_and_no_other_run():
+    """The sidebar and Runs list the pair as a demonstration, not as two more of the learner's RNNs."""
+    data = build_builtin(exploding_config(0.0).data)
+    free, clipped = (create_run(exploding_config(clip), data) for clip in EXPLODING_CLIPS)
+    assert free.name.endswith("RNN · next-word · no clipping (demo)")
+    assert clipped.name.endswith("RNN · next-word · clipped at 0.1 (demo)")
+    own = exploding_config(0.1)
+    own.train.learning_rate = 0.5  # the learner's own settings, one field away
+    assert "demo" not in create_run(own, data).name
+    assert "demo" not in create_run(default_config("next-word", "rnn"), data).name

@@ -40,8 +40,8 @@ def test_runs_overlay_sandbox_overflow_and_the_exploding_preset():
     assert not at.exception
     assert at.session_state["active_run_id"] == active  # the pair does not replace the learner's model
     assert len(at.session_state["runs"]) == before + 2
-    assert "no clipping" in at.error[0].value and "The loss rose from" in at.error[0].value
-    assert "clipped at 0.1" in at.success[0].value and "scaled down at" in at.success[0].value
+    assert "no clipping \\(demo\\)" in at.error[0].value and "The loss rose from" in at.error[0].value
+    assert "clipped at 0\\.1 \\(demo\\)" in at.success[0].value and "scaled down at" in at.success[0].value
     chart = next(c for c in at.get("plotly_chart") if '"Training loss"' in c.proto.spec)
     colors = [trace["line"]["color"] for trace in json.loads(chart.proto.spec)["data"]]
     assert colors == ["#d62728", "#2ca02c"]  # red as the box that says it blew up, green as "trained"

@@ -7,7 +7,7 @@ import streamlit as st
 from playground.analysis.callouts import saturation_callout
 from playground.analysis.gradients import gradient_through_time
 from playground.analysis.recurrence import step_inputs
-from playground.config import ExperimentConfig, default_config
+from playground.experiments.clipping import EXPLODING_CLIPS, exploding_config
 from playground.figures.gradients import gradient_time_figure, loss_comparison_figure
 from playground.outcomes import clipping_outcome
 from playground.run import Run
@@ -110,9 +110,6 @@ def gradient_on_your_sentence(run: Run) -> None:
             )
 
 
-EXPLODING_CLIPS = (0.0, 0.1)  # no clipping, then the gradient norm clipped to 0.1
-
-
 # The colours of Streamlit's error, success and warning boxes that say how each run went.
 OUTCOME_COLORS = {
     "blew up": "#d62728",
@@ -120,18 +117,6 @@ OUTCOME_COLORS = {
     "trained": "#2ca02c",
     "did not learn": "#e0a000",
 }
-
-
-def exploding_config(clip: float) -> ExperimentConfig:
-    """The default next-word RNN, SGD (momentum 0.9) at learning rate 1.0 for one epoch, clipped at `clip`.
-
-    Language modelling, one of the tasks Pascanu et al. (2013) trained with clipping: at this learning
-    rate the unclipped run's loss climbs several times over and the clipped one trains (seed 0).
-    """
-    config = default_config("next-word", "rnn")
-    config.train.optimizer, config.train.learning_rate, config.train.epochs = "sgd", 1.0, 1
-    config.train.clip_grad = clip
-    return config
 
 
 def demo_pair() -> list[Run]:
@@ -166,17 +151,16 @@ def exploding_for_real() -> None:
         st.rerun()
     pair = [r for r in runs() if r.id in st.session_state.get("gradients_explode_runs", [])] or earlier
     if len(pair) == 2:
-        labels = {pair[0].id: "no clipping", pair[1].id: f"clipped at {EXPLODING_CLIPS[1]:g}"}
         outcomes = [clipping_outcome(r) for r in pair]
         st.plotly_chart(
             loss_comparison_figure(
-                {f"{labels[r.id]} ({r.name})": r.history for r in pair},
+                {r.name: r.history for r in pair},
                 colors=[OUTCOME_COLORS[kind] for kind, _ in outcomes],  # as the boxes under it
             ),
             key="gradients_explode_chart",
         )
         for r, (kind, text) in zip(pair, outcomes, strict=True):
-            message = f"**{labels[r.id]}** ({escape_markdown(r.name)}): {escape_markdown(text, 1000)}"
+            message = f"**{escape_markdown(r.name)}**: {escape_markdown(text, 1000)}"
             if kind in ("blew up", "diverged"):
                 st.error(message, icon=":material/trending_up:")
             elif kind == "trained":
