@@ -8,7 +8,7 @@ from playground.figures.attention import (
     side_by_side,
 )
 from playground.figures.stepping import attention_rows_figure
-from playground.text import escape_markdown
+from playground.text import capitalized, escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.layout import lazy_section
 from ui.lecture import callout_box, next_stop
@@ -58,7 +58,7 @@ text = sentence_box(run, OPTION["sentence"])
 try:
     view = trace_attention(run, text)
 except ValueError as error:
-    st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
+    st.info(f"{capitalized(escape_markdown(str(error), 1000))}.")
     st.stop()
 if view.truncated:
     st.warning(

@@ -13,7 +13,7 @@ from playground.config import ARCH_IN_A_SENTENCE
 from playground.figures.recurrence import (
     unrolled_figure,
 )
-from playground.text import escape_markdown
+from playground.text import capitalized, escape_markdown
 from playground.view_options import VIEW_OPTIONS, view_options
 from ui.layout import lazy_section
 from ui.lecture import LSTM_STOP, current_stop, next_stop, stop_title
@@ -97,7 +97,7 @@ text = sentence_box(run, OPTION["sentence"])
 try:
     view = trace_sentence(run, text)
 except ValueError as error:
-    st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
+    st.info(f"{capitalized(escape_markdown(str(error), 1000))}.")
     st.stop()
 if view.truncated:
     st.warning(f"Only the first {len(view.steps)} steps are shown, to keep the figures readable.")

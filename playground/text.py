@@ -11,6 +11,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^@])")
 # no line break) inside each pattern's fixed part breaks it without changing what is seen.
 _AUTOLINK_PARTS = re.compile(r"(?i)www(?=\.)|(?:https?|mailto|xmpp)(?=:)|@")
 WORD_JOINER = "\u2060"
+# Streamlit turns ":material/home:" and ":smile:" into icons after Markdown escapes are resolved, so a
+# word joiner after the colon is what keeps them as typed.
+_SHORTCODE_START = re.compile(r":(?=[\w/])")
 _PLOTLY_SPECIAL = {
     "&": "&amp;",
     "<": "&lt;",
@@ -71,8 +74,17 @@ def escape_markdown(text: object, limit: int = 300) -> str:
     right-to-left text is isolated (`isolated`).
     """
     text = visible_characters(shorten(str(text), limit).replace("\n", " "))
-    text = _AUTOLINK_PARTS.sub(_break_autolink, text)
+    text = _SHORTCODE_START.sub(":" + WORD_JOINER, _AUTOLINK_PARTS.sub(_break_autolink, text))
     return isolated(_MARKDOWN_SPECIAL.sub(r"\\\1", text))
+
+
+def capitalized(text: str) -> str:
+    """`text` with its first letter upper-case and the rest as it was (str.capitalize lowercases the
+    rest, the learner's words included, and finds no letter behind a bidi isolate)."""
+    for i, c in enumerate(text):
+        if c.isalpha():
+            return text[:i] + c.upper() + text[i + 1 :]
+    return text
 
 
 def escape_plotly(text: object, limit: int = 200) -> str:

@@ -6,14 +6,22 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from playground.text import WORD_JOINER, escape_markdown, escape_plotly, isolated, visible_characters
+from playground.text import (
+    WORD_JOINER,
+    capitalized,
+    escape_markdown,
+    escape_plotly,
+    isolated,
+    visible_characters,
+)
 
 AUTOLINK = re.compile(r"(?i)www\.|(?:https?|mailto|xmpp):|[\w.+-]@|@[\w-]")  # what GFM links
 
 
 @given(
     st.lists(
-        st.sampled_from(list("aw.:/@ <>*_[]()$`&%{}#!-\\\n") + ["www", "http", "mailto"]), max_size=40
+        st.sampled_from(list("aw.:/@ <>*_[]()$`&%{}#!-\\\n") + ["www", "http", "mailto", "material"]),
+        max_size=40,
     ).map("".join)
 )
 def test_escaped_markdown_has_no_live_syntax_and_no_autolink(text):
@@ -22,6 +30,8 @@ def test_escaped_markdown_has_no_live_syntax_and_no_autolink(text):
     assert re.search(r"(?<!\\)[\[\]()<>*_`$&#!{}]", escaped.replace("\\\\", "")) is None
     # ... and with the escapes resolved (as the autolink finder sees the text) no autolink is left
     assert AUTOLINK.search(re.sub(r"\\(.)", r"\1", escaped)) is None
+    # nor an icon or emoji shortcode (":material/home:", ":smile:"): Streamlit draws those after the escapes
+    assert re.search(r":[\w/]", re.sub(r"\\(.)", r"\1", escaped)) is None
     assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == text.replace("\n", " ")[:300] + (
         "…" if len(text) > 300 else ""
     )
@@ -59,3 +69,27 @@ def test_a_probability_is_never_shown_as_a_false_certainty():
 
     assert percent(0.9999) == ">99.9%" and percent(1e-5) == "<0.1%"
     assert percent(1.0) == "100.0%" and percent(0.0) == "0.0%" and percent(0.526) == "52.6%"
+
+
+def test_icon_shortcodes_are_shown_as_typed():
+    """Review 21: ":material/home:" typed on Task shapes was drawn as a house."""
+    for typed in (":material/home:", ":smile:", ":red[red]"):
+        shown = re.sub(r"\\(.)", r"\1", escape_markdown(typed)).replace(WORD_JOINER, "")
+        assert shown == typed and ":" + WORD_JOINER in escape_markdown(typed)
+
+
+@given(st.text(max_size=40))
+def test_capitalized_changes_only_the_first_letter(text):
+    """str.capitalize lowercased the learner's words after the first, and found no letter after a
+    bidi isolate (review 21: "this translator never saw: הסרט")."""
+    letters = [i for i, c in enumerate(text) if c.isalpha()]
+    if not letters:
+        assert capitalized(text) == text
+    else:
+        i = letters[0]
+        assert capitalized(text) == text[:i] + text[i].upper() + text[i + 1 :]
+
+
+def test_a_message_about_right_to_left_words_starts_with_a_capital():
+    message = escape_markdown("this translator never saw: הסרט, Hello")
+    assert capitalized(message) == message.replace("this", "This", 1)  # "Hello" keeps its capital

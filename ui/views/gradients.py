@@ -11,7 +11,7 @@ from playground.experiments.clipping import EXPLODING_CLIPS, exploding_config
 from playground.figures.gradients import gradient_time_figure, loss_comparison_figure
 from playground.outcomes import clipping_outcome
 from playground.run import Run
-from playground.text import escape_markdown
+from playground.text import capitalized, escape_markdown
 from playground.view_options import view_options
 from ui.lecture import callout_box
 from ui.sentences import sentence_box
@@ -78,7 +78,7 @@ def gradient_on_your_sentence(run: Run) -> None:
                 lambda other=other: gradient_through_time(other, text, loss_kind, target_class),
             )
         except ValueError as error:
-            st.info(f"{escape_markdown(str(error), 1000).capitalize()}.")
+            st.info(f"{capitalized(escape_markdown(str(error), 1000))}.")
             break
     if frames:
         symbol = "h_t" if quantity == "hidden" else "x_t"

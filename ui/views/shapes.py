@@ -23,7 +23,7 @@ from playground.experiments.translation import train_translator, translate_sente
 from playground.figures.experiments import translation_attention_figure
 from playground.figures.prediction import sentiment_trajectory_figure
 from playground.run import Run
-from playground.text import escape_markdown
+from playground.text import capitalized, escape_markdown
 from ui.sentences import continuation_line, limited_text_input
 from ui.state import runs
 from ui.training import train_default_buttons, training_slot
@@ -207,7 +207,7 @@ def many_to_many() -> None:
             try:
                 translated = translate_sentence(translator, text)
             except ValueError as error:
-                st.warning(f"{escape_markdown(str(error)).capitalize()}. Use words of the built-in language.")
+                st.warning(f"{capitalized(escape_markdown(str(error)))}. Use words of the built-in language.")
             else:
                 st.markdown(
                     f"**It writes:** {escape_markdown(' '.join(translated.output))}  \n"
