@@ -82,8 +82,9 @@ if longer is not None:
     budget = EXPERIMENTS["adding"].small["steps"]
     st.markdown(
         f"**Why the budget matters.** {budget:,} steps of 64 sequences are about "
-        f"{budget * 64 / 1e6:.1f} million examples. At T = 100 the first useful "
-        "gradient has to cross 100 steps before a model can start to learn, so the same models given "
+        f"{budget * 64 / 1e6:.1f} million examples. At T = 100 the first marked number comes 50 to 99 "
+        "steps before the answer (75 on average), and a useful gradient has to cross that gap before a "
+        "model can start to learn, so the same models given "
         f"{long_steps:,} steps (seeds 0, 1 and 2, one command each: "
         f"`{long_reports[0]['command']} --seed N`, {long_result.seconds / 60:.0f} min in all):"
     )
@@ -101,7 +102,7 @@ if longer is not None:
             f"{long_steps / budget:.0f} times fewer updates than these."
         )
 
-st.subheader("No long memory, in language: subject-verb agreement")
+st.subheader("Long memory in language: subject-verb agreement, distance or a misleading noun?")
 small = EXPERIMENTS["agreement"].small
 seen = cached_training_profile(small["num_sentences"])
 st.markdown(
@@ -115,6 +116,9 @@ st.markdown(
     "the cats …”: is a singular verb (runs, is) likelier than a plural one? Each point is 200 "
     "prefixes; a share is called below chance only where every seed's 95% interval lies under 50%. "
     + " ".join(f"*{name}*: {text}." for name, text in CONDITIONS.items())
+    + " The two conditions put the same words between subject and verb and change only the nouns' "
+    "number: a memory that fades with distance fails both; a model misled by the nearer noun fails "
+    "only the first."
 )
 experiment(
     "agreement",
@@ -169,8 +173,9 @@ experiment(
 st.subheader("No parallelism: time against sequence length")
 st.markdown(
     "An RNN layer must compute step t before step t+1; a self-attention layer computes every "
-    "position at once and pays instead for comparing every pair. Measured now, on this server's "
-    "device, one layer with 128 units and a batch of 16."
+    "position at once and pays instead for comparing every pair. The chart first shows a shipped "
+    "measurement (the caption under it says on what); **Measure** times one layer with 128 units and a "
+    "batch of 16 on this server's device."
 )
 st.info(
     "**Time shows the point only on parallel hardware.** On a few CPU cores there is little to run "

@@ -384,6 +384,52 @@ def test_below_chance_is_claimed_only_when_every_interval_says_so():
     assert "below chance (every seed's 95% interval under 50%) at 2 attractors" in line
 
 
+def agreement_rows(name: str, attractors: list[list[int]], same: list[list[int]]) -> list[dict]:
+    """Rows as the experiment writes them: counts of 200 per seed (outer list) and phrases (inner)."""
+    return [
+        {
+            "architecture": name,
+            "condition": condition,
+            "phrases": k,
+            "mean_distance": 3.3 * k,
+            "accuracy": c / 200,
+            "ci_low": wilson_interval(c, 200)[0],
+            "ci_high": wilson_interval(c, 200)[1],
+            "seed": seed,
+        }
+        for condition, seeds in (("attractors", attractors), ("same number", same))
+        for seed, counts in enumerate(seeds)
+        for k, c in enumerate(counts)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("attractors", "same", "says", "never"),
+    [
+        # the RNN of the shipped result: right whenever the nouns agree, misled by the ones that do not
+        ([[200, 150, 6]] * 3, [[200, 200, 200]] * 3, "Not distance, then", "opposite"),
+        # the Transformer's: one seed learned "the opposite of the noun in between"
+        ([[200, 200, 50]] * 3, [[200, 200, 150], [200, 0, 4], [200] * 3], "One seed scores 0% with 1", "Not"),
+        ([[200, 190, 180]] * 3, [[200, 200, 200]] * 3, "carries the subject's number past 2", "Not distance"),
+    ],
+)
+def test_the_agreement_summary_reads_the_control_at_the_same_distance(attractors, same, says, never):
+    """Review 21: the page filed every failure under "no long memory" while its same-number line, at the
+    same distance, said the RNN's memory held."""
+    line = agreement_summary(pd.DataFrame(agreement_rows("RNN", attractors, same)))[0]
+    held = sum(seed[-1] for seed in same) / 200 / len(same)
+    assert f"With 2 phrases whose nouns agree (same number): {held:.0%}." in line
+    assert says in line and (not never or never not in line)
+    if "Not distance" in line:  # what it says follows from the two numbers it quotes
+        assert held >= 0.9 and sum(seed[-1] for seed in attractors) / 200 / len(attractors) <= 0.5
+
+
+def test_one_seed_is_not_called_every_seed():
+    line = agreement_summary(pd.DataFrame(agreement_rows("RNN", [[200, 150, 6]], [[200, 200, 200]])))[0]
+    assert "(1 seed)" in line and "(its 95% interval under 50%) at 2 attractors" in line
+    assert "every seed" not in line
+
+
 def test_bleu_credits_a_word_one_place_late_where_the_in_place_score_does_not():
     reference = "ba ka du ve zo mi"
     late = "ni ba ka du ve zo mi"  # one extra word at the start shifts every position

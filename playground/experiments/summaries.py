@@ -45,8 +45,8 @@ def adding_summary(table: pd.DataFrame) -> list[str]:
 
 
 def agreement_summary(table: pd.DataFrame) -> list[str]:
-    """For each architecture: mean accuracy with no phrase, one attractor and the most, and where it is
-    below chance for every seed."""
+    """For each architecture: mean accuracy with no phrase, one attractor and the most, where it is
+    below chance for every seed, and what the same-number control says the failures are."""
     summary = agreement_table(table)
     lines = []
     attractors = summary[summary["condition"] == "attractors"]
@@ -63,17 +63,48 @@ def agreement_summary(table: pd.DataFrame) -> list[str]:
         )
         if "against_chance" in rows:
             below = [int(k) for k, v in rows["against_chance"].items() if v == "below"]
+            interval = "its 95% interval" if count == 1 else "every seed's 95% interval"
             text += (
-                f"; below chance (every seed's 95% interval under 50%) at {', '.join(map(str, below))} "
-                "attractors"
+                f"; below chance ({interval} under 50%) at {', '.join(map(str, below))} attractors"
                 if below
                 else "; never clearly below chance"
             )
-        distance_only = same[same["architecture"] == name].set_index("phrases")["mean"]
-        if most in distance_only:
-            text += f". Same distance, no attractors: {distance_only[most]:.0%}"
-        lines.append(text + ".")
+        control = same[same["architecture"] == name].set_index("phrases")
+        if most in control.index:
+            text += f". With {most} phrases whose nouns agree (same number): {control.loc[most, 'mean']:.0%}"
+            text += "." + agreement_reading(rows, control, most, count)
+        else:
+            text += "."
+        lines.append(text)
     return lines
+
+
+NEAREST_NOUN_HIGH = 0.9  # right this often when the nearest noun agrees: distance alone did not erase it
+
+
+def agreement_reading(attractors: pd.DataFrame, control: pd.DataFrame, most: int, seeds: int) -> str:
+    """What the two conditions, at the same distances, say one architecture's errors are."""
+    misled, held = float(attractors.loc[most, "mean"]), float(control.loc[most, "mean"])
+    if held >= NEAREST_NOUN_HIGH and misled <= 0.5:
+        return (
+            " Not distance, then: at the same distance it is right when the nouns agree, so its errors "
+            "come from the misleading nouns (attraction errors, as Linzen et al. found)."
+        )
+    if held >= NEAREST_NOUN_HIGH:
+        return f" It carries the subject's number past {most} misleading nouns."
+    worst = control.drop(index=0, errors="ignore")
+    if "low" in worst and len(worst) and float(worst["low"].min()) <= 0.1 and seeds > 1:
+        phrases = int(worst["low"].idxmin())
+        opposite = f" One seed scores {float(worst['low'].min()):.0%} with {phrases} phrase"
+        opposite += "s whose nouns agree" if phrases > 1 else " whose noun agrees"
+        opposite += ": it gives the verb the number opposite to the noun in between."
+    else:
+        opposite = ""
+    return (
+        " Even nouns that agree mislead it: in training the noun in between always has the other number, "
+        "so “the opposite of that noun” fits every training sentence as well as “the subject's number”."
+        + opposite
+    )
 
 
 def bottleneck_summary(table: pd.DataFrame) -> list[str]:
