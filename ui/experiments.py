@@ -107,6 +107,7 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
     # Bound now: after a Stop click every Streamlit call raises, st.session_state included, and the
     # points measured by then must still reach this session's results and the store
     kept, save, stop = results(), experiment_saver(), stop_requested()
+    finished = None
     try:
         area = live.container()
         row = area.container(horizontal=True, vertical_alignment="center")  # button as wide as its label
@@ -124,6 +125,13 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
         drawn, started = 0, time.perf_counter()
         saved = started
         stopped = kept.get(name)
+        # A finished run is kept if this one, with the very same settings, is stopped part-way: the
+        # part would otherwise replace the whole (review 21: a reload lost a 3-model result)
+        finished = (
+            stopped
+            if stopped is not None and stopped.complete and goes_on_from(name, settings, stopped)
+            else None
+        )
         stopped = stopped if stopped is not None and not stopped.complete else None
 
         def show(result: ExperimentResult, fraction: float) -> None:
@@ -135,10 +143,11 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
             if result.rows or result.complete:  # before its first point, an earlier result stays
                 # A copy: the experiment appends its next point to its own rows while the page reads these.
                 kept[name] = result = dataclasses.replace(result, rows=list(result.rows))
-                if time.perf_counter() - saved > 5.0 or result.complete:
+                # a part of a run that a finished one stands in for is not stored: a reload finds the whole
+                if (time.perf_counter() - saved > 5.0 and finished is None) or result.complete:
                     persist_experiment(result)  # a reload or a server restart keeps the points measured
                     saved = time.perf_counter()
-            elapsed = time.perf_counter() - started
+            elapsed = result.seconds or time.perf_counter() - started  # the time a stopped run reports
             carried = f" ({result.carried} kept from your stopped run)" if result.carried else ""
             bar.progress(
                 min(fraction, 1.0), text=f"{points(len(result.rows))} measured{carried} · {elapsed:.0f} s"
@@ -153,6 +162,8 @@ def _run_with_progress(name: str, settings: dict, figure: Callable[[pd.DataFrame
     except ValueError as error:
         st.error(f"{escape_markdown(str(error), 1000)}.")
     finally:
+        if finished is not None and not kept[name].complete:
+            kept[name] = finished
         if name in kept:
             save(kept[name])
         live.empty()

@@ -247,6 +247,44 @@ def test_a_stopped_experiment_is_run_again_for_the_rest_and_not_lost_to_a_run_st
     assert not any("Stopped after" in w.value for w in at.warning)
 
 
+def test_a_finished_experiment_is_not_lost_to_the_same_run_stopped_part_way(monkeypatch):
+    """Review 21: pressing Run again with the same settings, then any click, left a 14-point part where
+    the finished 3-model result had been, in the store too. Other settings still replace it."""
+    import ui.experiments
+    from ui.state import run_store
+
+    stop_at = {"report": 100}
+    reports = []
+
+    def stop_at_a_report():
+        def stop() -> bool:
+            reports.append(1)
+            return len(reports) > stop_at["report"]
+
+        return stop
+
+    monkeypatch.setattr(ui.experiments, "stop_requested", stop_at_a_report)
+    at = lab()
+    at.multiselect(key="lab_parallel_lengths").set_value([16, 32]).run()
+    at.button(key="lab_parallel_run").click().run()
+    whole = at.session_state["lab_results"]["parallel"]
+    assert whole.complete and len(whole.rows) == 6
+    reports.clear()
+    stop_at["report"] = 2  # the same settings again, stopped after two of six points
+    at.button(key="lab_parallel_run").click().run()
+    no_errors(at)
+    assert at.session_state["lab_results"]["parallel"] is whole
+    stored, _ = run_store().load_experiments(at.session_state["browser_id"])
+    assert stored["parallel"].complete and stored["parallel"].rows == whole.rows
+    assert not any("Stopped after" in w.value for w in at.warning)
+    reports.clear()
+    at.multiselect(key="lab_parallel_lengths").set_value([16]).run()  # other settings, stopped part-way
+    at.button(key="lab_parallel_run").click().run()
+    kept = at.session_state["lab_results"]["parallel"]
+    assert not kept.complete and len(kept.rows) == 2
+    assert any("Stopped after 2 points" in w.value for w in at.warning)
+
+
 def test_a_link_past_a_bound_says_what_it_could_not_show_once_the_tab_can_judge_it():
     at = AppTest.from_file(APP, default_timeout=300).switch_page("app_pages/shapes.py")
     link = {"shape": "One to many", "writer_seed": "10001", "writer_temperature": "abc", "evil": "**x**"}
