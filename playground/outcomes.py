@@ -90,6 +90,13 @@ def divergence_message(run: Run, what: str, value: float, step: int, num_outputs
     )
 
 
+NEXT_WORD_CEILING = (
+    "far from 100%, and rightly: the next word is often a free choice (after “the” comes any of dozens of "
+    "words), so even a perfect model of the language guesses it only part of the time; that ceiling, not "
+    "100%, is what to compare with."
+)
+
+
 def clipping_outcome(run: Run) -> tuple[str, str]:
     """How one run of the clipping comparison went, from its own curve: ("blew up" | "trained" |
     "diverged" | "did not learn", the sentence that says so with its numbers).

@@ -17,14 +17,14 @@ def test_mixed_runs_show_a_dash_where_a_figure_does_not_apply(small_sentiment, s
     assert list(table["test accuracy"]) == ["87.5%", "42.0%"]
     assert list(table["hidden"]) == [str(sentiment.config.model.hidden_dim), NOT_MEASURED]  # a bag of words
     assert list(table["val loss"]) == ["0.412", "2.500"]
-    assert table["params"][0] == str(sentiment.num_parameters)
+    assert table["params"][0] == f"{sentiment.num_parameters:,}"  # as Train writes it
 
 
 def test_runs_of_one_kind_keep_numbers():
     rows = [{"run": "a", "test accuracy": 0.5, "x": None}, {"run": "b", "test accuracy": 0.25}]
     table, partial = runs_frame(rows)
     assert not partial and "x" not in table  # a column no run has is dropped
-    assert table["test accuracy"].tolist() == [0.5, 0.25]
+    assert table["test accuracy"].tolist() == [50.0, 25.0]  # points, drawn with one decimal as text is
 
 
 def test_shown_cell():

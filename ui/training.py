@@ -30,11 +30,11 @@ from playground.data.datasets import TaskData
 from playground.figures.training import training_curve
 from playground.io import ModelFileError, load_run
 from playground.memory import release_memory
-from playground.outcomes import not_learned, stopped_message
+from playground.outcomes import NEXT_WORD_CEILING, not_learned, stopped_message
 from playground.run import ConfigError, Run, create_run
 from playground.run_store import CHECKPOINT_SECONDS
 from playground.shared_training import Flight, SharedTrainings, shareable, training_key
-from playground.text import escape_markdown
+from playground.text import capitalized, escape_markdown
 from playground.train import TrainingProgress, train_run
 from playground.training_process import ChildTraining
 from ui.session_cache import kept, run_key
@@ -500,11 +500,7 @@ def show_outcome(run: Run, data: TaskData | None = None) -> None:
         shared_note(run, data)
         return
     if run.task == "next-word" and run.config.data.source == "built-in":
-        text += (
-            " Far from 100%, and rightly: the next word is often a free choice (after “the” comes any of "
-            "dozens of words), so even a perfect model of the language guesses it only part of the time; "
-            "that ceiling, not 100%, is what to compare with."
-        )
+        text += f" {capitalized(NEXT_WORD_CEILING)}"
     elif run.task == "next-word":
         text += (
             " Do not expect 100%: where the text lets several words follow, even a perfect model "

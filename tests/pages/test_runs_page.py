@@ -20,8 +20,15 @@ def test_compare_and_delete():
     no_errors(at)
     assert len(at.multiselect(key="runs_chosen").value) == 2
     assert len(at.get("plotly_chart")) == 2
-    differences = at.dataframe[1].value
-    assert "model.arch" in differences.index and "train.seed" not in differences.index
+    differences = at.dataframe[0].value  # under the charts, before the table of every run
+    assert "Architecture" in differences.index and "Seed" not in differences.index  # Train's labels
+    assert at.query_params["compare"] == "1,2"  # a reload keeps the comparison (review 21)
+    at.multiselect(key="runs_chosen").set_value([]).run()
+    no_errors(at)
+    assert "No run chosen" in at.info[0].value and not at.get("plotly_chart")
+    assert "compare" not in at.query_params
+    at.multiselect(key="runs_chosen").set_value([r.id for r in at.session_state["runs"]]).run()
+    assert at.query_params["compare"] == "1,2"
     assert at.multiselect(key="runs_doomed").value == [] and at.button(key="runs_delete").disabled
     at.multiselect(key="runs_doomed").set_value([at.session_state["runs"][0].id]).run()
     assert at.button(key="runs_delete").label == "Delete 1 run for good"
@@ -146,3 +153,21 @@ def test_at_the_cap_a_load_says_which_run_it_will_remove_and_which_it_removed(mo
     at = open_page(at, "recurrence")  # and by every page's own Train buttons (review 20)
     assert at.button(key="recurrence_train_rnn")
     assert any("a browser keeps at most 2: the next one" in c.value for c in at.caption)
+
+
+def test_a_reload_keeps_a_hand_picked_comparison():
+    """Review 21: a reload went back to the newest three; the address bar now names the runs."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.test_pages import APP
+
+    at = tiny_training(open_page(app(), "train"), "sentiment", "rnn")
+    at = tiny_training(at, "sentiment", "lstm")
+    at = tiny_training(at, "sentiment", "bow")
+    kept = at.session_state["runs"]
+    reloaded = AppTest.from_file(APP, default_timeout=300)
+    reloaded.session_state["runs"] = kept  # what the run store gives a reload back
+    reloaded.query_params["compare"] = "3,1,99,x"  # two kept runs, one deleted, one not a number
+    reloaded.switch_page("app_pages/runs.py").run()
+    no_errors(reloaded)
+    assert reloaded.multiselect(key="runs_chosen").value == [kept[2].id, kept[0].id]

@@ -158,6 +158,8 @@ def shown_cell(column: str, value: object) -> str:
         return f"{value:.1%}"
     if column in DECIMAL_COLUMNS:
         return DECIMAL_COLUMNS[column].format(value)
+    if column == "params":
+        return f"{int(value):,}"
     if isinstance(value, float) and value.is_integer() and column != "seconds":
         return str(int(value))  # a whole number in a column that a missing value turned into floats
     return str(value)
@@ -176,6 +178,10 @@ def runs_frame(summaries: list[dict]) -> tuple[pd.DataFrame, bool]:
         table = table.astype(object)
         for column in table.columns:
             table[column] = [shown_cell(column, v) for v in table[column]]
+    else:  # numbers, so a column sorts; percentages in points, drawn "%.1f%%" as the text form writes them
+        for column in PERCENT_COLUMNS:
+            if column in table:
+                table[column] = table[column] * 100
     return table, partial
 
 
@@ -183,7 +189,7 @@ def runs_table() -> None:
     """Every run of this browser, newest first, one row each."""
     if runs():
         table, partial = runs_frame([r.summary() for r in reversed(runs())])
-        percent = st.column_config.NumberColumn(format="percent")
+        percent = st.column_config.NumberColumn(format="%.1f%%")
         st.dataframe(
             table,
             hide_index=True,
@@ -193,7 +199,7 @@ def runs_table() -> None:
                 "order-sensitive accuracy": percent,
                 "unseen-structure accuracy": percent,
                 "largest edit change": st.column_config.NumberColumn(
-                    format="percent",
+                    format="%.1f%%",
                     help="Test accuracy with the edit that moves it most (a full stop, commas, capitals "
                     "or no punctuation) minus without it",
                 ),
@@ -204,6 +210,7 @@ def runs_table() -> None:
                 "baseline accuracy": percent,
                 "val loss": st.column_config.NumberColumn(format="%.3f"),
                 "lr": st.column_config.NumberColumn(format="%g"),
+                "params": st.column_config.NumberColumn(format="localized"),  # 35,677, as Train writes it
             }
             if not partial
             else None,
