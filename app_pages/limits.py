@@ -56,8 +56,9 @@ SOLVED_MEANS = (
     f"(*Solved*: a test MSE at most {SOLVED_BELOW:.0%} of the mean's, {SOLVED_BELOW * BASELINE_MSE:.3f}, "
     f"a typical miss of about {math.sqrt(SOLVED_BELOW * BASELINE_MSE):.2f}; *partly learned*: under "
     f"{PARTLY_BELOW:.0%} of it; *at the baseline* up to {WORSE_ABOVE:.0%}, *worse than the baseline* "
-    "above. The paper's own test, below, is stricter: an answer off by more than "
-    "0.04 counts as wrong.)"
+    "above. The paper's own test, below, counts an answer wrong when it is off by more than 0.04 on "
+    "its target 0.5 + (X₁ + X₂)/4, which is 0.16 in units of the sum: every answer must be that close, "
+    "where *solved* asks it of the typical one.)"
 )
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 import torch
 
 from playground.budget import format_duration
-from playground.config import default_config
+from playground.config import ARCH_LABELS, default_config
 from playground.experiments.agreement import training_profile
 from playground.experiments.common import ExperimentResult
 from playground.experiments.estimate import rough_seconds, rough_seconds_left
@@ -261,6 +261,8 @@ def settings_text(settings: dict) -> str:
     def value(v: object) -> str:
         if isinstance(v, list | tuple):
             return ", ".join(value(item) for item in v)
+        if isinstance(v, str):
+            return ARCH_LABELS.get(v, v)  # "LSTM", as the page's models are named, not "lstm"
         return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
 
     return "; ".join(f"{key.replace('_', ' ')} {value(v)}" for key, v in settings.items())

@@ -62,9 +62,9 @@ def reference_result(name: str) -> tuple[ExperimentResult, list[dict]] | None:
 HOCHREITER_1997 = (
     "Hochreiter & Schmidhuber (1997), section 5.4 and table 7, on their own version of the task "
     "(values in [-1, 1], the first marked pair among the first ten, a minimal lag of T/2, an answer "
-    "counted wrong when off by more than 0.04): an LSTM with 93 weights got 1 of 2,560 test "
-    "sequences wrong at T = 100 after 74,000 training sequences, 0 at T = 500 after 209,000 and 1 "
-    "at T = 1,000 after 853,000 (means of 10 trials)."
+    "counted wrong when off by more than 0.04 on the target 0.5 + (X1 + X2)/4): an LSTM with 93 "
+    "weights got 1 of 2,560 test sequences wrong at T = 100 after 74,000 training sequences, 0 at "
+    "T = 500 after 209,000 and 1 at T = 1,000 after 853,000 (means of 10 trials)."
 )
 LE_2015 = (
     "Le, Jaitly & Hinton (2015), abstract: ReLU RNNs with identity-initialised recurrent weights "

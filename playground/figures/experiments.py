@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -170,15 +172,24 @@ def agreement_figure(table: pd.DataFrame) -> go.Figure:
             fillcolor="gray",
             opacity=0.08,
             line_width=0,
-            annotation_text="subject–verb distances never seen in training",
-            annotation_position="bottom right",
+        )
+        fig.add_annotation(  # above the plot: inside the shaded part it sat on the lines' points
+            x=1.5,
+            y=1.0,
+            xref="x",
+            yref="paper",
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            text="shaded: subject–verb distances never seen in training",
+            font={"color": "gray", "size": 12},
         )
     fig.update_layout(
         title="Does the verb agree with a subject further back?",
         xaxis_title="phrases between subject and verb (“near the cats” each)",
         yaxis_title="verb number right",
         height=500,
-        margin={"t": 50},
+        margin={"t": 75},
         legend={"orientation": "h", "y": -0.22, "x": 0, "yanchor": "top"},
     )
     fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
@@ -229,6 +240,21 @@ def bottleneck_figure(table: pd.DataFrame, metric: str = "word_accuracy") -> go.
     return fig
 
 
+def log_ticks(values: pd.Series | list[float]) -> dict:
+    """Tick values 1, 2, 5, 10, 20, … spanning `values`, written in full ("5,000", not plotly's "5"
+    after a "1000"), for a log axis."""
+    values = [float(v) for v in values if v and float(v) > 0]
+    if not values:
+        return {}
+    low, high = min(values), max(values)
+    ticks = []
+    power = 10.0 ** math.floor(math.log10(low))
+    while power <= high * 10:
+        ticks += [m * power for m in (1, 2, 5) if low / 2 <= m * power <= high * 2]
+        power *= 10
+    return {"tickvals": ticks, "ticktext": [f"{t:,.0f}" if t >= 1 else f"{t:g}" for t in ticks]}
+
+
 def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") -> go.Figure:
     """Milliseconds against sequence length per model, log-log (mean over seeds, range as bars)."""
     label = {"forward_backward_ms": "forward + backward"}[column]
@@ -256,7 +282,8 @@ def parallel_figure(table: pd.DataFrame, column: str = "forward_backward_ms") ->
     )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
-    fig.update_yaxes(type="log", dtick=1)
+    spans = [] if table.empty else [*summary["low"], *summary["high"]]
+    fig.update_yaxes(type="log", **log_ticks(spans))
     return fig
 
 
@@ -285,7 +312,8 @@ def critical_path_figure(table: pd.DataFrame) -> go.Figure:
     )
     lengths = sorted(table["length"].unique()) if not table.empty else []
     fig.update_xaxes(type="log", tickvals=lengths)
-    fig.update_yaxes(type="log")
+    counts = table["critical_path_ops"] if "critical_path_ops" in table else []
+    fig.update_yaxes(type="log", **log_ticks(counts))
     return fig
 
 
