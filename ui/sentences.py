@@ -43,9 +43,14 @@ def limited_text_input(label: str, value: str, key: str, limit: int, container=s
     text = container.text_input(label, value, key=key, **kwargs)
     if len(text) > limit:
         kept = cut_at_word(text, limit)
+        whole = text[len(kept)].isspace()  # a word longer than the space left is cut through
+        how = (
+            f"whole words, up to the limit of {limit:,}"
+            if whole
+            else f"the limit is {limit:,}; a word that long is cut through"
+        )
         st.warning(
-            f"That is {len(text):,} characters; only the first {len(kept):,} are read (whole words, up "
-            f"to the limit of {limit:,}).",
+            f"That is {len(text):,} characters; only the first {len(kept):,} are read ({how}).",
             icon=":material/content_cut:",
         )
         text = kept

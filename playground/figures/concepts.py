@@ -8,7 +8,7 @@ INPUT_COLOR, HIDDEN_COLOR, OUTPUT_COLOR = "#4C78A8", "#54A24B", "#F58518"
 TASK_SHAPES = [
     ("one to one", "a single word → its class", 1, [0], [0]),
     ("many to one", "a sentence → its sentiment", 4, [0, 1, 2, 3], [3]),
-    ("one to many", "a start word → a sentence", 4, [0], [0, 1, 2, 3]),
+    ("one to many", "a label → a review", 4, [0], [0, 1, 2, 3]),
     ("many to many", "each word → the next word", 4, [0, 1, 2, 3], [0, 1, 2, 3]),
 ]
 

@@ -25,6 +25,10 @@ def test_the_four_shapes_each_train_and_answer():
     assert "cannot turn “good” around" in at.info[0].value
     at.text_input(key="one_to_one").set_value("never boring and not bad").run()
     assert "cannot turn “boring” around" in at.info[0].value  # the sentence's own word, not "good"
+    at.text_input(key="one_to_one").set_value("   ").run()  # review 21: an empty table said nothing
+    assert "Type at least one word" in at.info[0].value and not at.dataframe
+    at.text_input(key="one_to_one").set_value("x" * 400).run()
+    assert "a word that long is cut through" in at.warning[0].value  # not "whole words"
     at.text_input(key="one_to_one").set_value("the film was not good").run()
     assert "lab_train_one_to_many" not in [b.key for b in at.button]  # only the open tab's content runs
 
@@ -40,6 +44,9 @@ def test_the_four_shapes_each_train_and_answer():
     no_errors(at)
     continued = [m.value for m in at.markdown if m.value.startswith(("1. ", "2. ", "3. "))]
     assert len(continued) == 3 and all(c[3:].startswith("the dog near the cats") for c in continued)
+    at.text_input(key="start").set_value("**bold** zebra").run()  # review 21: unknown, unsaid
+    assert "zebra" in at.warning[0].value and "read as `<unk>`" in at.warning[0].value
+    at.text_input(key="start").set_value("the dog near the cats").run()
 
     at.button(key="lab_train_translator").click().run()
     no_errors(at)

@@ -24,7 +24,7 @@ from playground.figures.experiments import translation_attention_figure
 from playground.figures.prediction import sentiment_trajectory_figure
 from playground.run import Run
 from playground.text import capitalized, escape_markdown
-from ui.sentences import continuation_line, limited_text_input
+from ui.sentences import continuation_line, flag_unknown, limited_text_input
 from ui.state import runs
 from ui.training import train_default_buttons, training_slot
 
@@ -92,6 +92,9 @@ def one_to_one() -> None:
         )
         text = limited_text_input("Sentence", DEFAULTS["one_to_one"], "one_to_one", 300, bind="query-params")
         words = classify_each_word(trained, text)
+        if words.empty:
+            st.info("Type at least one word.")
+            return
         st.dataframe(
             words,
             hide_index=True,
@@ -134,6 +137,11 @@ def many_to_one() -> None:
             st.info("Type at least one word.")
         else:
             st.plotly_chart(sentiment_trajectory_figure(trajectory, run.class_names), key="lab_trajectory")
+            st.caption(
+                "Each point is the answer the model would give if the sentence ended at that word. It "
+                "was trained on whole sentences only, so its answers part-way through (after “was”, "
+                "before the word that decides) can swing widely; the last point is its answer."
+            )
         st.caption(f"Model: {run.name}. More on the **Predict** page.")
 
 
@@ -187,6 +195,9 @@ def many_to_many() -> None:
         run = quick_run("next-word", "lab_train_many_to_many")
         if run is not None:
             text = limited_text_input("Start", DEFAULTS["start"], "start", 300, bind="query-params")
+            flag_unknown(run, text)
+            if not text.strip():
+                st.caption("No start: it writes each sentence from the beginning.")
             for offset in range(3):
                 continuation = generate(run, text, 12, 0.8, 10, offset)
                 st.markdown(continuation_line(offset + 1, text, continuation))
@@ -221,8 +232,10 @@ def many_to_many() -> None:
             key="lab_translation_attention",
         )
         st.caption(
-            "Each row is one word the decoder wrote; the dark cell is the source word it was looking at. "
-            "The verb's row points back to the verb, wherever the reordering moved it."
+            "Each row is one word the decoder wrote; its darkest cell is the source word it weighted "
+            "most. Not every row lines a word up with its translation: the verb's row points back to the "
+            "verb, wherever the reordering moved it, while other rows may rest on “the” or on the word "
+            "that comes next."
         )
 
 
