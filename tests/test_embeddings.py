@@ -1,8 +1,11 @@
 """Words as vectors: the numbers shown equal PyTorch's, and training makes word classes cohere."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from playground.analysis.embeddings import (
@@ -21,6 +24,7 @@ from playground.analysis.embeddings import (
 )
 from playground.config import default_config
 from playground.data.datasets import build_builtin
+from playground.figures.embeddings import landmark_words, projection_figure
 from playground.run import create_run
 from playground.train import train_run
 from tests.conftest import with_training
@@ -153,3 +157,32 @@ def test_the_projecting_ahead_thread_leaves_no_warning_in_the_servers_log():
         thread.start()
         thread.join()
     assert kept == {AHEAD_THREAD: False, "any other thread": True}
+
+
+@given(st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5), st.integers(1, 1000)), min_size=1, max_size=80))
+def test_landmarks_are_the_most_frequent_words_whose_labels_do_not_overlap(points):
+    """Review 21: no dot on the projection was named; every word had to be found by hovering."""
+    frame = pd.DataFrame(
+        [{"word": f"w{i}", "x": x, "y": y, "count": c} for i, (x, y, c) in enumerate(points)]
+    )
+    marks = landmark_words(frame, limit=10, spacing=0.06)
+    assert 1 <= len(marks) <= 10
+    assert marks["count"].iloc[0] == frame["count"].max()  # the commonest word is always named
+    span = np.array([max(frame[a].max() - frame[a].min(), 1e-9) for a in ("x", "y")])
+    scaled = marks[["x", "y"]].to_numpy() / span
+    for i in range(len(scaled)):
+        for j in range(i):
+            assert np.abs(scaled[i] - scaled[j]).max() >= 0.06  # labels kept apart on screen
+    assert list(marks["count"]) == sorted(marks["count"], reverse=True)
+
+
+def test_a_projection_names_words_only_when_nothing_is_searched():
+    frame = pd.DataFrame(
+        [{"word": f"w{i}", "x": i, "y": i % 7, "class": "noun", "count": 100 - i} for i in range(60)]
+    )
+    plain = projection_figure(frame, 2, "pca")
+    named = [t for t in plain.data if t.mode == "text"]
+    assert len(named) == 1 and "w0" in named[0].text
+    assert "most frequent words named" in plain.layout.title.text
+    searched = projection_figure(frame, 2, "pca", highlight="w5", neighbours=["w6"])
+    assert not [t for t in searched.data if t.mode == "text"]  # the search's own labels instead

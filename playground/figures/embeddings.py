@@ -141,6 +141,29 @@ def similarity_figure(
     return fig
 
 
+LANDMARKS = 30  # words labelled on a 2D projection with no search: hovering 600 dots to find "good" is slow
+
+
+def landmark_words(frame: pd.DataFrame, limit: int = LANDMARKS, spacing: float = 0.06) -> pd.DataFrame:
+    """The most frequent words whose labels do not overlap: each kept word is at least `spacing` (a
+    share of the picture's width and height) from every word kept before it."""
+    if frame.empty:
+        return frame
+    span = np.array(
+        [max(float(frame[a].max() - frame[a].min()), 1e-9) for a in ("x", "y")]
+    )  # the picture's extent, so the spacing is the same on screen whatever the scale
+    kept: list[np.ndarray] = []
+    rows = []
+    for index, row in frame.sort_values("count", ascending=False, kind="stable").iterrows():
+        point = np.array([row["x"], row["y"]]) / span
+        if all(np.abs(point - other).max() >= spacing for other in kept):
+            kept.append(point)
+            rows.append(index)
+            if len(rows) == limit:
+                break
+    return frame.loc[rows]
+
+
 def projection_figure(
     frame: pd.DataFrame,
     dims: int,
@@ -191,7 +214,23 @@ def projection_figure(
         )
         if dims == 2:
             fig.update_layout(annotations=fanned_labels(rows, highlight))
+    elif dims == 2:  # no search: the most frequent words, spaced apart, named on the picture itself
+        landmarks = landmark_words(frame)
+        fig.add_trace(
+            go.Scatter(
+                x=landmarks["x"],
+                y=landmarks["y"],
+                mode="text",
+                text=[escape_plotly(w) for w in landmarks["word"]],
+                textposition="top center",
+                textfont={"size": 11, "color": "#333"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     title = f"Embedding space, {len(frame):,} words, {method.upper() if method == 'pca' else 't-SNE'}"
+    if dims == 2 and not len(rows) and len(frame) > LANDMARKS:
+        title += "<br><sup>the most frequent words named; hover a dot for any other</sup>"
     fig.update_layout(title=title, height=620, legend_title_text="word class", margin={"t": 50})
     if dims == 3:
         fig.update_layout(

@@ -124,9 +124,9 @@ def projection_with_search(
     """The projection, with a searched word and its nearest neighbours marked and listed beside it."""
     with keep_in_a_row("embedding_search"):
         search_col, k_col = st.columns([3, 1])
-    query = view_widget(
-        OPTION["find"], run, search_col, placeholder="e.g. " + words[min(5, len(words) - 1)][1]
-    )
+    # a word to try, past the commonest ("e.g. i" read as a typo) and a whole word long
+    example = next((w for _, w in words[5:] if len(w) >= 3 and w.isalpha()), words[min(5, len(words) - 1)][1])
+    query = view_widget(OPTION["find"], run, search_col, placeholder=f"e.g. {example}")
     k = view_widget(OPTION["neighbours"], run, k_col, style="number")
     neighbours = None
     word = None
