@@ -103,7 +103,7 @@ if longer is not None:
             f"{long_steps / budget:.0f} times fewer updates than these."
         )
 
-st.subheader("Long memory in language: subject-verb agreement, distance or a misleading noun?")
+st.subheader("Subject-verb agreement: distance, or a misleading noun?")
 small = EXPERIMENTS["agreement"].small
 seen = cached_training_profile(small["num_sentences"])
 st.markdown(
